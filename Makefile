@@ -1,0 +1,43 @@
+# Two commands: `make run` serves the app, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test install install-test browser lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT)
+
+# Debian's Chromium for the browser test (skipped by the install only if already present).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+lint: install-test
+	$(VENV)/bin/ruff check model tests ui app.py benchmarks
+	$(VENV)/bin/ruff format --check model tests ui app.py benchmarks
+	$(VENV)/bin/mypy model
+
+test: install-test browser
+	$(PY) -m pytest
+
+bench: install-test
+	$(PY) benchmarks/bench_inference.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
