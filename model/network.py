@@ -31,6 +31,12 @@ class Node:
     states: tuple[str, ...]
     parents: tuple[str, ...]
     table: np.ndarray
+    # for noisy-OR/MAX findings: (leak CDF over states, link CDFs per parent); used to write
+    # large findings in "divorced" form (groups of at most MAX_PARENTS parents) for export
+    noisy: tuple[np.ndarray, np.ndarray] | None = None
+
+
+MAX_PARENTS = 6
 
 
 @dataclass(frozen=True)
@@ -88,31 +94,74 @@ def cause_table(kb: KnowledgeBase, cause: CauseDef, population: str,
     return _freeze(np.stack([1.0 - p, p], axis=-1)), float(alpha)
 
 
+def link_cdfs(finding: FindingDef) -> tuple[np.ndarray, np.ndarray]:
+    """(leak CDF, link CDFs) of a noisy-MAX finding in Henrion's parameterisation."""
+    leak_cdf = np.cumsum(finding.leak)
+    leak_cdf[-1] = 1.0
+    k = len(finding.states)
+    link = np.ones((len(finding.parents), k))
+    for j in range(len(finding.parents)):
+        given = np.cumsum(finding.given[j])
+        for s in range(k - 1):
+            link[j, s] = given[s] / leak_cdf[s] if leak_cdf[s] > 0 else 1.0
+    return _freeze(leak_cdf), _freeze(link)
+
+
+def _table_from_cdfs(base_cdf: np.ndarray, link: np.ndarray) -> np.ndarray:
+    """Table with axes (*parents, states) from P(Y <= s | parents) = base(s) prod_present link."""
+    m, k = link.shape
+    cdf = np.broadcast_to(base_cdf, (2,) * m + (k,)).copy()
+    for j in range(m):
+        shape = [1] * m + [k]
+        shape[j] = 2
+        cdf = cdf * np.stack([np.ones(k), link[j]]).reshape(shape)
+    cdf[..., -1] = 1.0
+    table = np.clip(np.diff(cdf, axis=-1, prepend=0.0), 0.0, 1.0)
+    return _freeze(table / table.sum(axis=-1, keepdims=True))
+
+
+def divorced(net: Network, max_parents: int = MAX_PARENTS) -> tuple[Node, ...]:
+    """The same joint distribution with every noisy finding of more than ``max_parents``
+    parents split exactly into group nodes ``<finding>__g<j>`` (noisy-MAX over a group of
+    causes, no leak) and the finding as the leaky maximum of its groups.
+
+    Summing out the group nodes gives back the original table, so every query on the
+    question and cause nodes is unchanged; the files stay small and every tool fast.
+    """
+    out: list[Node] = []
+    for n in net.nodes:
+        if n.noisy is None or len(n.parents) <= max_parents:
+            out.append(n)
+            continue
+        leak_cdf, link = n.noisy
+        k = len(n.states)
+        groups = [list(range(i, min(i + max_parents, len(n.parents))))
+                  for i in range(0, len(n.parents), max_parents)]
+        gids = []
+        for j, g in enumerate(groups):
+            gid = f"{n.id}__g{j + 1}"
+            gids.append(gid)
+            out.append(Node(gid, "helper", n.states, tuple(n.parents[i] for i in g),
+                            _table_from_cdfs(np.ones(k), link[g])))
+        m = len(groups)
+        table = np.zeros((k,) * m + (k,))
+        for combo in np.ndindex(*(k,) * m):
+            top = max(combo)
+            cdf = np.where(np.arange(k) >= top, leak_cdf, 0.0)
+            cdf[-1] = 1.0
+            table[combo] = np.diff(cdf, prepend=0.0)
+        out.append(Node(n.id, n.kind, n.states, tuple(gids), _freeze(table)))
+    return tuple(out)
+
+
 def noisy_max_table(finding: FindingDef) -> np.ndarray:
     """Expand a noisy-OR/noisy-MAX finding into its full table, axes (*cause parents, states).
 
     With Henrion's parameters (P(state | only cause c), leak L), the link CDF is
     Q_c(<= s) = P_c(<= s) / L(<= s) and P(Y <= s | causes) = L(<= s) * prod_{c present} Q_c(<= s).
     """
-    leak_cdf = np.cumsum(finding.leak)
-    given_cdf = np.cumsum(finding.given, axis=1) if len(finding.parents) else np.zeros((0, 0))
-    k = len(finding.states)
-    link_cdf = np.ones((len(finding.parents), k))
-    for j in range(len(finding.parents)):
-        for s in range(k - 1):
-            link_cdf[j, s] = given_cdf[j, s] / leak_cdf[s] if leak_cdf[s] > 0 else 1.0
-    m = len(finding.parents)
-    cdf = np.broadcast_to(leak_cdf, (2,) * m + (k,)).copy()
-    for j in range(m):
-        shape = [1] * m + [k]
-        shape[j] = 2
-        factor = np.stack([np.ones(k), link_cdf[j]]).reshape(shape)
-        cdf = cdf * factor
-    cdf[..., -1] = 1.0
-    table = np.diff(cdf, axis=-1, prepend=0.0)
-    table = np.clip(table, 0.0, 1.0)
-    table /= table.sum(axis=-1, keepdims=True)
-    return _freeze(table)
+    leak_cdf, link = link_cdfs(finding)
+    return _table_from_cdfs(leak_cdf, link)
 
 
 def build_network(kb: KnowledgeBase, population: str,
@@ -135,7 +184,8 @@ def build_network(kb: KnowledgeBase, population: str,
         intercepts[c.id] = alpha
         nodes.append(Node(c.id, "cause", CAUSE_STATES, c.parents, table))
     for f in kb.findings:
-        nodes.append(Node(f.id, "finding", f.states, f.parents, noisy_max_table(f)))
+        nodes.append(Node(f.id, "finding", f.states, f.parents, noisy_max_table(f),
+                          noisy=link_cdfs(f)))
     return Network(population, tuple(nodes), intercepts)
 
 

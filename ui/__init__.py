@@ -1,0 +1,1 @@
+"""Streamlit user interface (never imports pgmpy)."""
