@@ -434,8 +434,12 @@ def _dist(name: str, key: str, probs: Mapping[str, float], states: tuple[str, ..
     return arr
 
 
-def load_knowledge_base(directory: str | Path | None = None) -> KnowledgeBase:
+def load_knowledge_base(directory: str | Path | None = None, *,
+                        require_contract: bool = True) -> KnowledgeBase:
     """Read, validate and type every file of a priors directory.
+
+    ``require_contract=False`` allows a small network without every contract cause and
+    question (for tests and teaching); everything else is checked the same way.
 
     Raises
     ------
@@ -503,7 +507,7 @@ def load_knowledge_base(directory: str | Path | None = None) -> KnowledgeBase:
             options=tuple(q.options or ()), min=q.min, max=q.max, unit=q.unit,
             bins=tuple((b.state, b.below) for b in (q.bins or ())), help=q.help))
     qmap = {q.id: q for q in questions}
-    for cq in CONTRACT_QUESTIONS:
+    for cq in CONTRACT_QUESTIONS if require_contract else ():
         if cq not in qmap:
             problems.append(f"questions.yaml: contract question {cq!r} is missing; add it "
                             "(../shared/spec/interface.md section 2)")
@@ -532,18 +536,18 @@ def load_knowledge_base(directory: str | Path | None = None) -> KnowledgeBase:
         if rp not in pops:
             problems.append(f"causes.yaml: populations: {rp!r} is missing; add it")
     causes: list[CauseDef] = []
-    for cid in CONTRACT_CAUSES:
+    for cid in CONTRACT_CAUSES if require_contract else ():
         if cid not in ca_f.causes:
             problems.append(f"causes.yaml: contract cause {cid!r} is missing; add it "
                             "(../shared/spec/interface.md section 1)")
     for cid, cs in ca_f.causes.items():
         name = "causes.yaml"
-        if cid not in CONTRACT_CAUSES:
+        if require_contract and cid not in CONTRACT_CAUSES:
             problems.append(f"{name}: {cid}: not a contract cause{_suggest(cid, CONTRACT_CAUSES)};"
                             " use one of the ids of interface.md section 1")
             continue
         want_group = CONTRACT_GROUPS.get(cid, "medical")
-        if cs.group != want_group:
+        if require_contract and cs.group != want_group:
             problems.append(f"{name}: {cid}.group: {cs.group!r} differs from the contract; "
                             f"use {want_group!r}")
         sources: dict[str, Cited] = {}
@@ -624,6 +628,8 @@ def load_knowledge_base(directory: str | Path | None = None) -> KnowledgeBase:
         causes.append(CauseDef(cid, cs.group, cs.label, tuple(parents), rates, log_odds, None,
                                sources))
     order = {c: i for i, c in enumerate(CONTRACT_CAUSES)}
+    for cid in ca_f.causes:
+        order.setdefault(cid, len(order))
     causes.sort(key=lambda c: order[c.id])
     cause_ids = {c.id for c in causes}
 
