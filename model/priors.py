@@ -71,6 +71,8 @@ DEFAULT_POPULATION = "self_assessment"
 REQUIRED_POPULATIONS = ("self_assessment", "clinic")
 FILES = ("references.yaml", "questions.yaml", "risk_factors.yaml", "causes.yaml",
          "findings.yaml", "triage.yaml")
+# Read by other modules (model/advice.py); accepted here so the unknown-file check passes.
+OPTIONAL_FILES = ("advice.yaml",)
 SUM_TOL = 1e-6
 
 
@@ -451,7 +453,8 @@ def load_knowledge_base(directory: str | Path | None = None, *,
     if not directory.is_dir():
         raise PriorsError([f"{directory}: no such priors directory; pass an existing folder "
                            "(the repository's priors/ is the default)"])
-    unknown_files = sorted(p.name for p in directory.glob("*.yaml") if p.name not in FILES)
+    known = FILES + OPTIONAL_FILES
+    unknown_files = sorted(p.name for p in directory.glob("*.yaml") if p.name not in known)
     for n in unknown_files:
         problems.append(f"{n}: unknown file in the priors directory; remove it or rename it "
                         f"to one of {list(FILES)}")
