@@ -1,0 +1,597 @@
+"""Case files, share links and side-by-side comparison of two cases.
+
+A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
+``"version": 1``)::
+
+    {
+      "format": "heavylegs.case", "version": 1,
+      "case_id": "R-0042",                      # optional, free text (a pseudonym)
+      "population": "self_assessment",          # or "clinic"
+      "created": "2025-03-01", "updated": "2025-03-08",   # ISO dates, optional
+      "answers": {"age": 34, "cramps": "yes"},  # contract section 2
+      "answered_by": {"cramps": "clinician_verified"},    # default: self_report
+      "confidence": {"cramps": 0.7},            # optional, 0.5 (a guess) .. 1.0 (sure)
+      "notes": "free text for the clinician"
+    }
+
+The contract's plain ``{"answers": {...}}`` is a valid case (every answer self-reported).
+Loading never loses a valid answer: bad answers, sources or confidences are reported one line
+each (``LoadedCase.problems``) and set aside (``LoadedCase.rejected``); only a file whose shape
+is wrong (not JSON, not an object, wrong field types, too large) raises
+:class:`~model.errors.InputError`.
+
+A **share link** carries the answers in the URL query (``?case=<token>``), compressed and
+base64url-encoded, with a version prefix; nothing is stored on a server. See
+:func:`encode_share` and :func:`decode_share`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import json
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import InputError
+from .questions import validate_answers
+
+CASE_FORMAT = "heavylegs.case"
+CASE_VERSION = 1
+MAX_CASE_BYTES = 1_000_000
+MAX_NOTES = 20_000
+MAX_ID = 200
+SELF_REPORT = "self_report"
+CLINICIAN = "clinician_verified"
+ANSWER_SOURCES = (SELF_REPORT, CLINICIAN)
+CONFIDENCE_RANGE = (0.5, 1.0)
+
+SHARE_PARAM = "case"
+SHARE_PREFIX = "h1."  # version 1 of the share token
+MAX_SHARE_CHARS = 4_000
+MAX_SHARE_JSON = 20_000
+
+
+def _frozen(d: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d or {}))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One runner's answers with who gave each, confidences, notes and dates.
+
+    ``answers`` are clean (validated) answers; ``answered_by`` has an entry for every answer
+    (``"self_report"`` or ``"clinician_verified"``); ``confidence`` only for some.
+    """
+
+    answers: Mapping[str, Any] = field(default_factory=_frozen)
+    answered_by: Mapping[str, str] = field(default_factory=_frozen)
+    confidence: Mapping[str, float] = field(default_factory=_frozen)
+    notes: str = ""
+    population: str = "self_assessment"
+    case_id: str | None = None
+    created: str | None = None  # ISO date
+    updated: str | None = None  # ISO date
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "answers", _frozen(self.answers))
+        by = {q: self.answered_by.get(q, SELF_REPORT) for q in self.answers}
+        object.__setattr__(self, "answered_by", _frozen(by))
+        conf = {q: float(c) for q, c in self.confidence.items() if q in self.answers}
+        object.__setattr__(self, "confidence", _frozen(conf))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The case file's JSON (schema version 1)."""
+        d: dict[str, Any] = {"format": CASE_FORMAT, "version": CASE_VERSION}
+        if self.case_id is not None:
+            d["case_id"] = self.case_id
+        d["population"] = self.population
+        if self.created:
+            d["created"] = self.created
+        if self.updated:
+            d["updated"] = self.updated
+        d["answers"] = dict(self.answers)
+        d["answered_by"] = dict(self.answered_by)
+        if self.confidence:
+            d["confidence"] = dict(self.confidence)
+        d["notes"] = self.notes
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def with_answers(self, changes: Mapping[str, Any], *, by: str = CLINICIAN,
+                     model: Any = None, today: str | None = None) -> Case:
+        """A new case with ``changes`` applied (``None`` or ``""`` removes an answer).
+
+        Changed answers are marked ``by`` (clinician-verified by default: the physio page
+        calls this with the physio's edits); unchanged answers keep their mark.
+
+        Raises
+        ------
+        InputError
+            If a changed answer is invalid (one line each).
+        """
+        if by not in ANSWER_SOURCES:
+            raise InputError([f"answered_by {by!r} is not a source; use one of "
+                              f"{', '.join(ANSWER_SOURCES)}"])
+        model = _model(model)
+        keep = {k: v for k, v in changes.items()
+                if not (v is None or (isinstance(v, str) and not v.strip()))}
+        clean, problems = validate_answers(model.question_map, keep)
+        if problems:
+            raise InputError(problems)
+        answers = dict(self.answers)
+        by_map = dict(self.answered_by)
+        conf = dict(self.confidence)
+        for k in changes:
+            if k not in keep:
+                answers.pop(k, None)
+                by_map.pop(k, None)
+                conf.pop(k, None)
+        for k, v in clean.items():
+            if answers.get(k) != v or k not in answers:
+                answers[k] = v
+                by_map[k] = by
+                conf.pop(k, None)
+            elif by == CLINICIAN:
+                by_map[k] = CLINICIAN  # a clinician confirming an answer verifies it
+        return replace(self, answers=answers, answered_by=by_map, confidence=conf,
+                       updated=today or _dt.date.today().isoformat())
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A case read from a file, text or share link, with what had to be set aside."""
+
+    case: Case
+    problems: tuple[str, ...] = ()  # one line per rejected answer, source or confidence
+    rejected: Mapping[str, Any] = field(default_factory=_frozen)  # raw answers not accepted
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# ----------------------------------------------------------------------------- schema
+class CaseSchema(BaseModel):
+    """Shape of a case file (version 1). Entries are checked one by one afterwards so that a
+    bad answer never costs the good ones."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    format: Literal["heavylegs.case"] = CASE_FORMAT
+    version: int = CASE_VERSION
+    case_id: str | None = None
+    population: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    answers: dict[str, Any]
+    answered_by: dict[str, Any] = {}
+    confidence: dict[str, Any] = {}
+    notes: str = ""
+
+
+_FIELDS = tuple(CaseSchema.model_fields)
+_TYPE_FIX = {
+    "string_type": "write text in quotes",
+    "int_type": "write a whole number",
+    "dict_type": "write an object {...}",
+    "literal_error": f"write \"{CASE_FORMAT}\" or leave the key out",
+    "missing": 'add it: a case file is at least {"answers": {...}}',
+}
+
+
+def _model(model: Any) -> Any:
+    if model is None:
+        from .api import load_model
+
+        return load_model()
+    return model
+
+
+def _check_date(value: str | None, key: str, where: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return _dt.date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        raise InputError([f"{where}: {key}: {value[:40]!r} is not a date; write it as "
+                          "YYYY-MM-DD"]) from None
+
+
+def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedCase:
+    """Validate parsed JSON as a case.
+
+    Raises
+    ------
+    InputError
+        If the shape is wrong (each line names the key and the fix). Bad answers do not
+        raise: they are listed in ``LoadedCase.problems``.
+    """
+    model = _model(model)
+    if not isinstance(data, dict):
+        raise InputError([f"{where}: a case file is a JSON object like "
+                          '{"answers": {"age": 34}}, not a ' + type(data).__name__])
+    problems: list[str] = []
+    for key in data:
+        if key not in _FIELDS:
+            close = get_close_matches(str(key), _FIELDS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"keys are {', '.join(_FIELDS)}"
+            problems.append(f"{where}: unknown key {str(key)[:60]!r}; {hint}")
+    if problems:
+        raise InputError(problems)
+    version = data.get("version", CASE_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version > CASE_VERSION:
+        raise InputError([f"{where}: case file version {version} is newer than this heavylegs "
+                          f"reads (version {CASE_VERSION}); update heavylegs"])
+    try:
+        raw = CaseSchema.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+            fix = _TYPE_FIX.get(e["type"], "")
+            lines.append(f"{where}: {loc}: {e['msg']}" + (f"; {fix}" if fix else ""))
+        raise InputError(lines) from None
+    if raw.version < 1:
+        raise InputError([f"{where}: version {raw.version} is not a case file version; "
+                          f"write {CASE_VERSION}"])
+    if len(raw.notes) > MAX_NOTES:
+        raise InputError([f"{where}: notes are {len(raw.notes)} characters; keep them under "
+                          f"{MAX_NOTES}"])
+    if raw.case_id is not None and len(raw.case_id) > MAX_ID:
+        raise InputError([f"{where}: case_id is longer than {MAX_ID} characters; shorten it"])
+    population = raw.population or "self_assessment"
+    pops = getattr(getattr(model, "kb", None), "populations", None)
+    if pops is not None and population not in pops:
+        close = get_close_matches(population, list(pops), n=1)
+        raise InputError([f"{where}: population {population!r} is unknown; use one of "
+                          f"{', '.join(sorted(pops))}"
+                          + (f" (did you mean {close[0]!r}?)" if close else "")])
+    created = _check_date(raw.created, "created", where)
+    updated = _check_date(raw.updated, "updated", where)
+
+    clean, bad = validate_answers(model.question_map, raw.answers)
+    problems = [f"{where}: {p}" for p in bad]
+    rejected = {k: v for k, v in raw.answers.items()
+                if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))}
+    by: dict[str, str] = {}
+    for qid, src in raw.answered_by.items():
+        if qid not in raw.answers:
+            problems.append(f"{where}: answered_by.{qid}: no answer {qid!r} in answers; "
+                            "remove the entry or add the answer")
+        elif src not in ANSWER_SOURCES:
+            problems.append(f"{where}: answered_by.{qid}: {str(src)[:40]!r} is not a source; "
+                            f"use one of {', '.join(ANSWER_SOURCES)} (kept as {SELF_REPORT})")
+        elif qid in clean:
+            by[qid] = src
+    conf: dict[str, float] = {}
+    lo, hi = CONFIDENCE_RANGE
+    for qid, c in raw.confidence.items():
+        if qid not in raw.answers:
+            problems.append(f"{where}: confidence.{qid}: no answer {qid!r} in answers; "
+                            "remove the entry or add the answer")
+        elif isinstance(c, bool) or not isinstance(c, int | float) or not lo <= c <= hi:
+            problems.append(f"{where}: confidence.{qid}: {str(c)[:40]} must be a number from "
+                            f"{lo} (a guess) to {hi} (sure); the answer is kept without it")
+        elif qid in clean:
+            conf[qid] = float(c)
+    case = Case(answers=clean, answered_by=by, confidence=conf, notes=raw.notes,
+                population=population, case_id=raw.case_id, created=created, updated=updated)
+    return LoadedCase(case, tuple(problems), _frozen(rejected))
+
+
+def parse_case_text(text: str, where: str = "case", model: Any = None) -> LoadedCase:
+    """Parse the JSON text of a case file (see :func:`case_from_data`)."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_CASE_BYTES:
+        raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
+                          "one runner's answers"])
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError([f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                          f"{exc.msg}; fix the syntax there"]) from None
+    except ValueError as exc:
+        raise InputError([f"{where}: {exc}"]) from None
+    except RecursionError:
+        raise InputError([f"{where}: JSON nested too deeply; a case is "
+                          '{"answers": {...}}']) from None
+    return case_from_data(data, where, model)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON; give a finite number")
+
+
+def load_case(source: str | Path | bytes, model: Any = None) -> LoadedCase:
+    """Read a case file from a path (or the raw bytes of an upload).
+
+    Raises
+    ------
+    InputError
+        Missing file, too large, not UTF-8, not JSON, or the wrong shape.
+    """
+    if isinstance(source, bytes | bytearray):
+        data, where = bytes(source), "uploaded case"
+    else:
+        p = Path(source)
+        where = str(source)
+        if not p.exists():
+            raise InputError([f"{where}: no such file; check the path"])
+        if p.is_dir():
+            raise InputError([f"{where}: is a folder, not a file; give a case file"])
+        if p.stat().st_size > MAX_CASE_BYTES:
+            raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
+                              "holds one runner's answers"])
+        data = p.read_bytes()
+    if len(data) > MAX_CASE_BYTES:
+        raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
+                          "one runner's answers"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([f"{where}: not UTF-8 text (byte {exc.start}); save the file as "
+                          "UTF-8 JSON"]) from None
+    return parse_case_text(text, where, model)
+
+
+def save_case(case: Case, path: str | Path) -> Path:
+    """Write a case file (UTF-8 JSON, schema version 1)."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise InputError([f"{path}: folder {path.parent} does not exist; create it first"])
+    path.write_text(case.to_json(), encoding="utf-8")
+    return path
+
+
+def new_case(answers: Mapping[str, Any], *, by: str = SELF_REPORT,
+             confidence: Mapping[str, float] | None = None, notes: str = "",
+             population: str = "self_assessment", case_id: str | None = None,
+             model: Any = None, today: str | None = None) -> Case:
+    """A case from answers (all marked ``by``), validated; dated today unless ``today``.
+
+    Raises
+    ------
+    InputError
+        One line per bad answer or confidence.
+    """
+    data: dict[str, Any] = {"answers": dict(answers), "population": population,
+                            "answered_by": dict.fromkeys(answers, by),
+                            "confidence": dict(confidence or {}), "notes": notes,
+                            "case_id": case_id}
+    loaded = case_from_data(data, "answers", model)
+    if loaded.problems:
+        raise InputError(loaded.problems)
+    day = today or _dt.date.today().isoformat()
+    return replace(loaded.case, created=day, updated=day)
+
+
+# ----------------------------------------------------------------------------- share links
+def encode_share(answers: Mapping[str, Any] | Case, *, base_url: str | None = None,
+                 population: str | None = None, model: Any = None) -> str:
+    """Encode answers as a share token or link; nothing is stored anywhere.
+
+    The token is ``"h1." + base64url(zlib(JSON))`` (URL-safe, no padding; ``h1`` is the
+    version). With ``base_url`` (e.g. the physio page's address) the result is the full link
+    ``base_url?case=<token>``; without it, the token alone (put it in ``?case=``).
+
+    Parameters
+    ----------
+    answers
+        Answers (contract section 2) or a :class:`Case` (its answers and population).
+    population
+        Carried in the link when not the default.
+
+    Raises
+    ------
+    InputError
+        If an answer is invalid, or the link would be longer than ``MAX_SHARE_CHARS``.
+    """
+    if isinstance(answers, Case):
+        population = population or answers.population
+        answers = dict(answers.answers)
+    model = _model(model)
+    clean, problems = validate_answers(model.question_map, answers)
+    if problems:
+        raise InputError(problems)
+    payload: dict[str, Any] = {"a": clean}
+    if population and population != "self_assessment":
+        payload["p"] = population
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    token = SHARE_PREFIX + base64.urlsafe_b64encode(
+        zlib.compress(raw.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+    if len(token) > MAX_SHARE_CHARS:
+        raise InputError([f"share link would be {len(token)} characters (limit "
+                          f"{MAX_SHARE_CHARS}); download the case file instead"])
+    if base_url is None:
+        return token
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}{SHARE_PARAM}={token}"
+
+
+def _token_of(link: str) -> str:
+    link = link.strip()
+    if not any(ch in link for ch in "=/?&"):  # the token alone (base64url has none of these)
+        return link
+    query = urlsplit(link).query if ("?" in link or "://" in link) else link.lstrip("?")
+    values = parse_qs(query).get(SHARE_PARAM)
+    if not values:
+        raise InputError([f"share link has no {SHARE_PARAM}= parameter; copy the whole link"])
+    return values[0].strip()
+
+
+def decode_share(link: str, model: Any = None) -> LoadedCase:
+    """Decode a share link (full URL, ``case=...`` query, or the token alone) into a case.
+
+    Every answer is marked ``self_report`` (the runner gave it); the physio page then applies
+    the physio's edits with :meth:`Case.with_answers` (marked ``clinician_verified``).
+    Invalid answers are listed in ``problems``; the valid ones survive.
+
+    Raises
+    ------
+    InputError
+        If the link is too long, of an unknown version, damaged, or not a heavylegs link.
+    """
+    if not isinstance(link, str):
+        raise InputError([f"share link must be text, not {type(link).__name__}"])
+    if len(link) > MAX_SHARE_CHARS + 2_000:
+        raise InputError([f"share link is {len(link)} characters (limit {MAX_SHARE_CHARS}); "
+                          "ask for the case file instead"])
+    token = _token_of(link)
+    if not token.startswith(SHARE_PREFIX):
+        version = token.split(".", 1)[0] if "." in token else token[:8]
+        raise InputError([f"share link version {version!r} is not one this heavylegs reads "
+                          f"({SHARE_PREFIX.rstrip('.')}); update heavylegs or ask for the "
+                          "case file"])
+    body = token[len(SHARE_PREFIX):]
+    if len(token) > MAX_SHARE_CHARS:
+        raise InputError([f"share link is {len(token)} characters (limit {MAX_SHARE_CHARS}); "
+                          "ask for the case file instead"])
+    try:
+        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        dec = zlib.decompressobj()
+        raw = dec.decompress(packed, MAX_SHARE_JSON)
+        if dec.unconsumed_tail or not dec.eof:
+            raise ValueError("truncated or oversized")
+        payload = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError, RecursionError):
+        raise InputError(["share link is damaged (it does not decode); copy the whole link "
+                          "again or ask for the case file"]) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("a"), dict) \
+            or not set(payload) <= {"a", "p"}:
+        raise InputError(["share link does not hold heavylegs answers; ask for the case file"])
+    data: dict[str, Any] = {"answers": payload["a"]}
+    if "p" in payload:
+        data["population"] = payload["p"]
+    return case_from_data(data, "share link", model)
+
+
+# ----------------------------------------------------------------------------- compare
+@dataclass(frozen=True)
+class CauseChange:
+    """One cause's probability in two cases."""
+
+    id: str
+    label: str
+    group: str
+    before: float
+    after: float
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "group": self.group,
+                "before": self.before, "after": self.after, "change": self.change}
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """A question answered differently (``None`` = unanswered) in the two cases."""
+
+    id: str
+    before: Any
+    after: Any
+    before_by: str | None
+    after_by: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "before": self.before, "after": self.after,
+                "before_by": self.before_by, "after_by": self.after_by}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two cases side by side: every cause's change, the answers that differ, both triages.
+
+    ``causes`` is in the order of the ``after`` ranking (highest probability first).
+    """
+
+    causes: tuple[CauseChange, ...]
+    answers: tuple[AnswerChange, ...]
+    triage_before: str
+    triage_after: str
+    population: str
+    model_version: str
+
+    @property
+    def biggest_changes(self) -> tuple[CauseChange, ...]:
+        return tuple(sorted(self.causes, key=lambda c: (-abs(c.change), c.id)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"causes": [c.to_dict() for c in self.causes],
+                "answers": [a.to_dict() for a in self.answers],
+                "triage": {"before": self.triage_before, "after": self.triage_after},
+                "population": self.population, "model_version": self.model_version}
+
+    def to_markdown(self) -> str:
+        lines = [f"Triage: {self.triage_before} -> {self.triage_after}", "",
+                 "| cause | before | after | change |", "| --- | ---: | ---: | ---: |"]
+        for c in self.causes:
+            lines.append(f"| {c.label} | {c.before:.1%} | {c.after:.1%} | "
+                         f"{100 * c.change:+.1f} pts |")
+        if self.answers:
+            lines += ["", "| answer | before | after |", "| --- | --- | --- |"]
+            for a in self.answers:
+                lines.append(f"| {a.id} | {_show(a.before, a.before_by)} | "
+                             f"{_show(a.after, a.after_by)} |")
+        return "\n".join(lines) + "\n"
+
+
+def _show(value: Any, by: str | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value}" + (" (clinician)" if by == CLINICIAN else "")
+
+
+def _as_case(x: Case | Mapping[str, Any], model: Any) -> Case:
+    if isinstance(x, Case):
+        return x
+    clean, problems = validate_answers(model.question_map, x)
+    if problems:
+        raise InputError(problems)
+    return Case(answers=clean)
+
+
+def compare_cases(before: Case | Mapping[str, Any], after: Case | Mapping[str, Any],
+                  model: Any = None) -> Comparison:
+    """Diagnose both cases with one model and put every cause side by side.
+
+    Raises
+    ------
+    InputError
+        If either case has an invalid answer.
+    """
+    model = _model(model)
+    b, a = _as_case(before, model), _as_case(after, model)
+    db, da = model.diagnose(dict(b.answers)), model.diagnose(dict(a.answers))
+    pb = {c.id: c.probability for c in db.causes}
+    causes = tuple(CauseChange(c.id, c.label, c.group, pb[c.id], c.probability)
+                   for c in da.causes)
+    changed = []
+    for qid in [q.id for q in model.questions]:
+        vb, va = b.answers.get(qid), a.answers.get(qid)
+        bb, ba = b.answered_by.get(qid), a.answered_by.get(qid)
+        if vb != va or (vb is not None and bb != ba):
+            changed.append(AnswerChange(qid, vb, va, bb, ba))
+    return Comparison(causes, tuple(changed), db.triage.level, da.triage.level,
+                      model.population, model.version)
+
+
+__all__ = [
+    "ANSWER_SOURCES", "CASE_FORMAT", "CASE_VERSION", "CLINICIAN", "SELF_REPORT",
+    "AnswerChange", "Case", "CauseChange", "Comparison", "LoadedCase",
+    "case_from_data", "compare_cases", "decode_share", "encode_share", "load_case",
+    "new_case", "parse_case_text", "save_case",
+]
