@@ -1,0 +1,66 @@
+"""Shared fixtures: the real model, fixture paths and a writable copy of the priors."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from model import Model, load_model
+from model.priors import default_priors_dir
+
+TESTS_DIR = Path(__file__).parent
+REPO_DIR = TESTS_DIR.parent
+FIXTURES_DIR = TESTS_DIR / "fixtures"
+SMALL_PRIORS_DIR = FIXTURES_DIR / "small_priors"
+EXAMPLES_DIR = REPO_DIR.parent / "shared" / "spec" / "examples"
+if not EXAMPLES_DIR.is_dir():  # a clone elsewhere: the examples are copied into the tests
+    EXAMPLES_DIR = FIXTURES_DIR / "examples"
+
+
+@pytest.fixture(scope="session")
+def model() -> Model:
+    """The default model built from priors/ (self-assessment population)."""
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def tests_dir() -> Path:
+    return TESTS_DIR
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES_DIR
+
+
+@pytest.fixture(scope="session")
+def priors_dir() -> Path:
+    """The real priors/ folder."""
+    return default_priors_dir()
+
+
+@pytest.fixture(scope="session")
+def small_priors_dir() -> Path:
+    """The small knowledge base used by the brute-force oracle."""
+    return SMALL_PRIORS_DIR
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    """The contract's three example cases."""
+    return EXAMPLES_DIR
+
+
+@pytest.fixture
+def priors_copy(tmp_path: Path, priors_dir: Path) -> Callable[..., Path]:
+    """A factory: ``priors_copy()`` copies priors/ (or ``source``) into tmp_path for mutation."""
+
+    def make(source: Path | None = None, name: str = "priors") -> Path:
+        dest = tmp_path / name
+        shutil.copytree(source or priors_dir, dest)
+        return dest
+
+    return make

@@ -1,0 +1,556 @@
+"""Every validation error path of the knowledge-base loader (model/priors.py).
+
+Each test copies the real priors/ into a temporary folder, breaks exactly one thing and checks
+that loading refuses the whole base with a message naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from model import PriorsError, load_model
+from model.api import Model
+from model.priors import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_knowledge_base
+
+
+def edit_yaml(directory: Path, name: str, change: Callable[[Any], None]) -> None:
+    """Load ``directory/name``, apply ``change`` to the data in place, write it back."""
+    path = directory / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def problems_of(directory: Path, **kwargs: Any) -> tuple[str, ...]:
+    with pytest.raises(PriorsError) as info:
+        load_knowledge_base(directory, **kwargs)
+    assert info.value.problems, "a PriorsError must carry at least one problem line"
+    for line in info.value.problems:
+        assert "\n" not in line, f"one line per problem: {line!r}"
+    return info.value.problems
+
+
+def assert_problem(problems: tuple[str, ...], *patterns: str) -> str:
+    """Some problem line matches every regex in ``patterns`` (file, key, fix)."""
+    for line in problems:
+        if all(re.search(p, line) for p in patterns):
+            return line
+    raise AssertionError(f"no problem matches {patterns}; got:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def broken(priors_copy: Callable[..., Path]) -> Path:
+    return priors_copy()
+
+
+# ----------------------------------------------------------------------------- the real base
+def test_real_priors_validate(priors_dir: Path) -> None:
+    kb = load_knowledge_base(priors_dir)
+    assert {c.id for c in kb.causes} == set(CONTRACT_CAUSES)
+    assert {q.id for q in kb.questions} >= set(CONTRACT_QUESTIONS)
+    assert set(kb.populations) >= {"self_assessment", "clinic"}
+    assert any(f.id == "heavy_legs" for f in kb.findings)
+
+
+def test_the_copy_itself_is_valid(broken: Path) -> None:
+    """The mutation tests below start from a copy that loads (so each failure is the edit's)."""
+    edit_yaml(broken, "causes.yaml", lambda d: None)  # a YAML round trip changes nothing
+    edit_yaml(broken, "findings.yaml", lambda d: None)
+    kb = load_knowledge_base(broken)
+    assert len(kb.causes) == len(CONTRACT_CAUSES)
+
+
+# ----------------------------------------------------------------------------- numbers
+def test_probability_above_one(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["muscle_fatigue"]["base_rate"]["self_assessment"]["p"] = 1.3
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"muscle_fatigue\.base_rate\.self_assessment", r"1\.3", r"\[0, 1\]")
+
+
+def test_negative_link_probability(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["findings"]["heavy_legs"]["links"]["dvt"]["p"] = -0.2
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"heavy_legs\.links\.dvt",
+                   r"-0\.2", r"\[0, 1\]")
+
+
+def test_distribution_not_summing_to_one(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["sex"]["prior"]["probs"] = {"female": 0.5, "male": 0.6}
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    assert_problem(problems_of(broken), r"^risk_factors\.yaml:", r"sex\.prior",
+                   r"sum to 1\.1", r"adjust them so they sum to 1")
+
+
+def test_ordered_link_not_summing_to_one(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["findings"]["relief_time"]["links"]["dvt"]["probs"]["not_relieved"] = 0.9
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"relief_time\.links\.dvt",
+                   r"sum to 1\.1", r"so they sum to 1")
+
+
+def test_non_numeric_value(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["dehydration"]["base_rate"]["clinic"]["p"] = "high"
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"dehydration\.base_rate\.clinic\.p",
+                   r"write a number")
+
+
+def test_non_positive_odds_ratio(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["muscle_fatigue"]["odds_ratios"]["sleep_hours"]["under_6"]["value"] = 0
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"muscle_fatigue\.odds_ratios\.sleep_hours\.under_6", r"> 0")
+
+
+def test_base_rate_of_exactly_one_is_refused(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["overtraining"]["base_rate"]["clinic"]["p"] = 1.0
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"overtraining\.base_rate\.clinic",
+                   r"strictly between 0 and 1")
+
+
+# ----------------------------------------------------------------------------- keys and names
+def test_unknown_key_typo(broken: Path) -> None:
+    def change(d: Any) -> None:
+        c = d["causes"]["muscle_fatigue"]
+        c["odds_ratio"] = c.pop("odds_ratios")
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"muscle_fatigue\.odds_ratio\b",
+                   r"remove the key or correct its spelling")
+
+
+def test_missing_key(broken: Path) -> None:
+    def change(d: Any) -> None:
+        del d["questions"][0]["text"]
+
+    edit_yaml(broken, "questions.yaml", change)
+    assert_problem(problems_of(broken), r"^questions\.yaml:", r"questions\.0\.text",
+                   r"add the key")
+
+
+def test_missing_source(broken: Path) -> None:
+    def change(d: Any) -> None:
+        link = d["findings"]["cramps"]["links"]
+        first = next(iter(link))
+        link[first] = {"p": link[first]["p"]}
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"findings\.cramps\.links\.",
+                   r"no source", r"add `source:", r"`estimate:")
+
+
+def test_empty_estimate_is_no_source(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["smoker"]["prior"] = {"probs": {"no": 0.9, "yes": 0.1},
+                                                "estimate": "   "}
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    assert_problem(problems_of(broken), r"^risk_factors\.yaml:", r"smoker\.prior",
+                   r"no source")
+
+
+def test_unknown_reference_key(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["muscle_fatigue"]["base_rate"]["self_assessment"]["source"] = "R477"
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"muscle_fatigue\.base_rate\.self_assessment", r"'R477'",
+                   r"not in references\.yaml", r"add it there or correct the key")
+
+
+def test_unknown_risk_factor_in_odds_ratios(broken: Path) -> None:
+    def change(d: Any) -> None:
+        ors = d["causes"]["muscle_fatigue"]["odds_ratios"]
+        ors["run_duraton_min"] = ors.pop("run_duration_min")
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"muscle_fatigue\.odds_ratios\.run_duraton_min", r"not a risk factor",
+                   r"did you mean 'run_duration_min'", r"use a node of risk_factors\.yaml")
+
+
+def test_unknown_parent_of_table_cause(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["medication_side_effect"]["table"]["parent"] = "medications"
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"medication_side_effect\.table\.parent", r"'medications'",
+                   r"did you mean 'medication'", r"use a node of risk_factors\.yaml")
+
+
+def test_unknown_cause_in_finding_link(broken: Path) -> None:
+    def change(d: Any) -> None:
+        links = d["findings"]["heavy_legs"]["links"]
+        links["dehydratoin"] = links.pop("dehydration")
+
+    edit_yaml(broken, "findings.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"^findings\.yaml:", r"heavy_legs\.links\.dehydratoin",
+                   r"not a cause", r"did you mean 'dehydration'", r"use a cause id")
+
+
+def test_unknown_state_in_prior(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["sex"]["prior"]["probs"] = {"femal": 0.45, "male": 0.55}
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"^risk_factors\.yaml:", r"sex\.prior", r"unknown state 'femal'",
+                   r"did you mean 'female'", r"states are \['female', 'male'\]")
+
+
+def test_unknown_state_in_odds_ratio(broken: Path) -> None:
+    def change(d: Any) -> None:
+        ors = d["causes"]["muscle_fatigue"]["odds_ratios"]["sleep_hours"]
+        ors["under_five"] = ors.pop("under_6")
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"muscle_fatigue\.odds_ratios\.sleep_hours\.under_five",
+                   r"unknown state of sleep_hours", r"states are")
+
+
+def test_unknown_state_in_finding_link(broken: Path) -> None:
+    def change(d: Any) -> None:
+        probs = d["findings"]["relief_time"]["links"]["pad"]["probs"]
+        probs["minute"] = probs.pop("minutes")
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"relief_time\.links\.pad",
+                   r"unknown state 'minute'", r"did you mean 'minutes'", r"states are")
+
+
+def test_link_pushing_finding_downward(broken: Path) -> None:
+    def change(d: Any) -> None:
+        leak = d["findings"]["heavy_legs"]["leak"]["p"]
+        d["findings"]["heavy_legs"]["links"]["hard_surface"]["p"] = leak / 2
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"heavy_legs\.links\.hard_surface",
+                   r"can only push the finding upward", r"raise the upper states or remove")
+
+
+def test_ordered_link_pushing_finding_downward(broken: Path) -> None:
+    def change(d: Any) -> None:
+        f = d["findings"]["relief_time"]
+        f["links"]["pad"]["probs"] = {"minutes": 0.99, "15_to_30_min": 0.01, "hours": 0.0,
+                                      "not_relieved": 0.0}
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"relief_time\.links\.pad",
+                   r"push the finding upward")
+
+
+def test_finding_states_must_match_question(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["findings"]["swelling"]["states"] = ["none", "both_legs"]
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"swelling\.states",
+                   r"must list exactly the question's states")
+
+
+# ----------------------------------------------------------------------------- the contract
+def test_missing_contract_cause(broken: Path) -> None:
+    def drop_cause(d: Any) -> None:
+        del d["causes"]["hypothyroidism"]
+
+    def drop_links(d: Any) -> None:
+        for f in d["findings"].values():
+            f["links"].pop("hypothyroidism", None)
+
+    edit_yaml(broken, "causes.yaml", drop_cause)
+    edit_yaml(broken, "findings.yaml", drop_links)
+    problems = problems_of(broken)
+    assert_problem(problems, r"^causes\.yaml:", r"contract cause 'hypothyroidism' is missing",
+                   r"add it")
+    # the same small base is fine once the contract is not required
+    kb = load_knowledge_base(broken, require_contract=False)
+    assert "hypothyroidism" not in {c.id for c in kb.causes}
+
+
+def test_cause_outside_the_contract(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["muscle_fatigues"] = d["causes"].pop("muscle_fatigue")
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"muscle_fatigues",
+                   r"not a contract cause", r"did you mean 'muscle_fatigue'")
+
+
+def test_contract_group_is_checked(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["causes"]["dvt"]["group"] = "circulation"
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"dvt\.group",
+                   r"differs from the contract", r"use 'medical'")
+
+
+def test_missing_contract_question(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["questions"] = [q for q in d["questions"] if q["id"] != "dizziness"]
+
+    edit_yaml(broken, "questions.yaml", change)
+    assert_problem(problems_of(broken), r"^questions\.yaml:",
+                   r"contract question 'dizziness' is missing", r"add it")
+
+
+def test_missing_heavy_legs(broken: Path) -> None:
+    edit_yaml(broken, "findings.yaml", lambda d: d["findings"].pop("heavy_legs"))
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"'heavy_legs' is missing",
+                   r"needs it")
+
+
+def test_heavy_legs_must_link_every_cause(broken: Path) -> None:
+    edit_yaml(broken, "findings.yaml", lambda d: d["findings"]["heavy_legs"]["links"].pop("dvt"))
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"heavy_legs\.links",
+                   r"must link every cause", r"add the missing")
+
+
+def test_unknown_population(broken: Path) -> None:
+    def change(d: Any) -> None:
+        rates = d["causes"]["muscle_fatigue"]["base_rate"]
+        rates["clinik"] = rates.pop("clinic")
+
+    edit_yaml(broken, "causes.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"^causes\.yaml:", r"muscle_fatigue\.base_rate\.clinik",
+                   r"unknown population", r"did you mean 'clinic'", r"populations are")
+    assert_problem(problems, r"^causes\.yaml:", r"muscle_fatigue\.base_rate",
+                   r"no rate for population 'clinic'", r"add one")
+
+
+def test_missing_required_population(broken: Path) -> None:
+    def change(d: Any) -> None:
+        del d["populations"]["clinic"]
+        for c in d["causes"].values():
+            (c.get("base_rate") or {}).pop("clinic", None)
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"populations",
+                   r"'clinic' is missing", r"add it")
+
+
+def test_unused_risk_factor(broken: Path) -> None:
+    """previous_leg_injury is a risk factor; unlink it from every cause."""
+
+    def change(d: Any) -> None:
+        for c in d["causes"].values():
+            (c.get("odds_ratios") or {}).pop("previous_leg_injury", None)
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^risk_factors\.yaml:", r"previous_leg_injury",
+                   r"no cause uses this risk factor", r"link it in causes\.yaml .* or remove it")
+
+
+def test_question_that_is_not_a_node(broken: Path) -> None:
+    edit_yaml(broken, "findings.yaml", lambda d: d["findings"].pop("dizziness"))
+    assert_problem(problems_of(broken), r"^questions\.yaml:", r"dizziness",
+                   r"question is not a node", r"add it to risk_factors\.yaml .* or findings\.yaml")
+
+
+def test_finding_that_is_not_a_question(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["findings"]["dizzyness"] = d["findings"].pop("dizziness")
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"dizzyness",
+                   r"no question with this id", r"did you mean 'dizziness'")
+
+
+# ----------------------------------------------------------------------------- triage
+def test_triage_rule_with_unknown_question(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["red_flags"][0]["all"] = {"chest_pain_or_fainted": "yes"}
+
+    edit_yaml(broken, "triage.yaml", change)
+    assert_problem(problems_of(broken), r"^triage\.yaml:", r"red_flags\[0\]",
+                   r"unknown question 'chest_pain_or_fainted'",
+                   r"did you mean 'chest_pain_or_fainting'")
+
+
+def test_triage_rule_with_unknown_answer(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["red_flags"][3]["all"]["swelling"] = "one_legs"
+
+    edit_yaml(broken, "triage.yaml", change)
+    assert_problem(problems_of(broken), r"^triage\.yaml:", r"red_flags\[3\]", r"swelling",
+                   r"'one_legs' is not an answer", r"answers are \['none', 'both_legs', 'one_leg'\]")
+
+
+def test_triage_rule_with_unknown_level(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["red_flags"][0]["level"] = "critical"
+
+    edit_yaml(broken, "triage.yaml", change)
+    assert_problem(problems_of(broken), r"^triage\.yaml:", r"red_flags\[0\].*\.level",
+                   r"'critical' is not a level", r"use one of")
+
+
+def test_triage_number_condition_on_a_yes_no_question(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["amber_flags"][0]["all"] = {"calf_pain_walking": {"at_least": 1}}
+
+    edit_yaml(broken, "triage.yaml", change)
+    assert_problem(problems_of(broken), r"^triage\.yaml:", r"amber_flags\[0\]",
+                   r"calf_pain_walking", r"at_least/below only with number questions")
+
+
+# ----------------------------------------------------------------------------- files
+def test_yaml_syntax_error_names_line_and_column(broken: Path) -> None:
+    path = broken / "causes.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    idx = next(i for i, line in enumerate(lines) if line.startswith("causes:"))
+    lines.insert(idx + 1, "  broken: {p: [0.1, 0.2}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    line = assert_problem(problems_of(broken), r"^causes\.yaml:", r"not valid YAML",
+                          r"line \d+, column \d+", r"fix the syntax there")
+    lineno = int(re.search(r"line (\d+)", line).group(1))  # type: ignore[union-attr]
+    assert abs(lineno - (idx + 2)) <= 1, line
+
+
+def test_missing_file(broken: Path) -> None:
+    (broken / "triage.yaml").unlink()
+    assert_problem(problems_of(broken), r"^triage\.yaml:", r"file is missing",
+                   r"restore it")
+
+
+def test_unknown_extra_file(broken: Path) -> None:
+    (broken / "links.yaml").write_text("links: {}\n", encoding="utf-8")
+    assert_problem(problems_of(broken), r"^links\.yaml:", r"unknown file",
+                   r"remove it or rename it")
+
+
+def test_not_utf8_file(broken: Path) -> None:
+    path = broken / "references.yaml"
+    path.write_bytes(path.read_bytes() + b"\n# caf\xe9\n")
+    assert_problem(problems_of(broken), r"^references\.yaml:", r"UTF-8")
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    assert_problem(problems_of(tmp_path / "nowhere"), r"no such priors directory",
+                   r"pass an existing folder")
+
+
+def test_every_problem_is_reported_at_once(broken: Path) -> None:
+    def change_c(d: Any) -> None:
+        d["causes"]["muscle_fatigue"]["base_rate"]["self_assessment"]["p"] = 2.0
+
+    def change_f(d: Any) -> None:
+        d["findings"]["cramps"]["leak"]["p"] = 7
+
+    edit_yaml(broken, "causes.yaml", change_c)
+    edit_yaml(broken, "findings.yaml", change_f)
+    problems = problems_of(broken)
+    assert_problem(problems, r"^causes\.yaml:", r"muscle_fatigue")
+    assert_problem(problems, r"^findings\.yaml:", r"cramps\.leak")
+
+
+# ----------------------------------------------------------------------------- refused whole
+def test_a_broken_base_is_refused_whole(broken: Path) -> None:
+    """One bad number: no knowledge base, no model, and nothing cached under that folder."""
+
+    def change(d: Any) -> None:
+        d["findings"]["cramps"]["leak"]["p"] = 1.5
+
+    edit_yaml(broken, "findings.yaml", change)
+    with pytest.raises(PriorsError, match=r"findings\.yaml: .*cramps\.leak"):
+        load_model(priors_dir=broken)
+    with pytest.raises(PriorsError):
+        load_model(population="clinic", priors_dir=broken)
+    # fixing the file makes the same folder load, so nothing stale was kept
+    edit_yaml(broken, "findings.yaml",
+              lambda d: d["findings"]["cramps"]["leak"].__setitem__("p", 0.15))
+    m = load_model(priors_dir=broken)
+    assert isinstance(m, Model)
+    assert len(m.diagnose({}).causes) == len(CONTRACT_CAUSES)
+
+
+def test_loaded_base_is_read_only(priors_dir: Path) -> None:
+    kb = load_knowledge_base(priors_dir)
+    with pytest.raises(ValueError):
+        kb.findings[0].given[0, 0] = 0.5
+    with pytest.raises(ValueError):
+        next(iter(kb.risk_factors.values()))[1][0] = 0.5
+
+
+# ----------------------------------------------------------------------------- the command
+def _validate_cli(directory: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "model", "validate-priors", str(directory)],
+        cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_validate_priors_command_on_real_dir(priors_dir: Path, tmp_path: Path) -> None:
+    r = _validate_cli(priors_dir, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "valid" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_validate_priors_command_default_dir(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "model", "validate-priors"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "valid" in r.stdout
+
+
+def test_validate_priors_command_on_broken_dir(broken: Path, tmp_path: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["sex"]["prior"]["probs"] = {"female": 0.5, "male": 0.6}
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    (broken / "questions.yaml").write_text("questions: [\n", encoding="utf-8")
+    r = _validate_cli(broken, tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert any("questions.yaml" in line and "line" in line and "column" in line
+               for line in lines), r.stderr
+
+
+def test_validate_priors_command_reports_semantic_problem(broken: Path, tmp_path: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["sex"]["prior"]["probs"] = {"female": 0.5, "male": 0.6}
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    r = _validate_cli(broken, tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert re.search(r"risk_factors\.yaml: sex\.prior: .*sum to 1\.1", r.stderr), r.stderr
+
+
+def test_validate_priors_command_on_missing_dir(tmp_path: Path) -> None:
+    r = _validate_cli(tmp_path / "nope", tmp_path)
+    assert r.returncode == 2
+    assert "no such priors directory" in r.stderr
+    assert "Traceback" not in r.stderr
