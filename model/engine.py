@@ -1,27 +1,29 @@
 """Exact inference on the compiled network with numpy.
 
-Every query of a case is answered from one exact pass: the joint distribution of the 17 cause
-nodes given the evidence (2**17 = 131,072 numbers). Risk factors are summed out per connected
-component (causes that share an unobserved risk factor), findings enter as factors over their
-cause parents, and unobserved findings drop out (they sum to one). From that joint come the
-posteriors, the probability of the evidence and the exact information gain of every
-unanswered question. The tests check it against brute-force enumeration and against pgmpy's
+Every query of a case is answered from one exact pass: the joint distribution of the cause
+nodes given the evidence (2**17 = 131,072 numbers for the 17 causes). The joint is kept as
+two parts, ``prior`` (the causes' joint given the risk-factor evidence, risk factors summed out
+per connected component) and ``likelihood`` (heavy legs and the answered findings, each a
+factor over its cause parents), so that withdrawing one answer, adding one, or intervening on
+a risk factor costs one or two passes over the array instead of a new inference. Unobserved
+findings drop out (they sum to one). From the joint come the posteriors, the probability of
+the evidence, the exact information gain of every unanswered question and what each of its
+answers would do. The tests check it against brute-force enumeration and against pgmpy's
 VariableElimination to 1e-9.
 
-Evidence is given as a likelihood vector per node (hard evidence is a one-hot vector, soft
-evidence any non-negative vector), so hard and soft answers take the same path.
+Evidence is a likelihood vector per node (hard evidence a one-hot vector, soft evidence any
+non-negative vector), so hard and soft answers take the same path.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
-from .network import Network
+from .network import Network, Node
 from .priors import HEAVY_LEGS
 
 Evidence = Mapping[str, np.ndarray]
@@ -29,18 +31,47 @@ Evidence = Mapping[str, np.ndarray]
 
 def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
     """Shannon entropy in bits along ``axis`` (0 log 0 = 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, -p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
-    return terms.sum(axis=axis)
+    safe = np.where(p > 0, p, 1.0)
+    return -(np.where(p > 0, p * np.log2(safe), 0.0)).sum(axis=axis)
+
+
+def all_marginals(joint: np.ndarray, n: int) -> np.ndarray:
+    """Unnormalised P(c_i = 1) for every axis i of a (..., 2**n) array, in about two passes.
+
+    Halving: the mass of axis 0 = 1 is the sum of the upper half; adding the halves sums out
+    axis 0, and the same step gives axis 1, and so on.
+    """
+    lead = joint.shape[:-1]
+    t = joint.reshape(*lead, 2, -1)
+    out = np.empty((*lead, n))
+    for i in range(n):
+        out[..., i] = t[..., 1, :].sum(axis=-1)
+        if i < n - 1:
+            t = (t[..., 0, :] + t[..., 1, :]).reshape(*lead, 2, -1)
+    return out
 
 
 @dataclass(frozen=True)
 class Posterior:
-    """The exact posterior of the causes for one evidence set."""
+    """The exact posterior of the causes for one evidence set (arrays read-only)."""
 
-    joint: np.ndarray  # P(causes | evidence), shape (2,) * n_causes, read-only
+    joint: np.ndarray  # P(causes | evidence), shape (2,) * n_causes
     marginals: np.ndarray  # P(cause_i = present | evidence)
-    log_evidence: float  # natural log of P(evidence)
+    log_evidence: float  # natural log of P(evidence) (heavy legs included)
+    prior: np.ndarray  # unnormalised P(causes, risk evidence), shape (2,) * n
+    likelihood: np.ndarray  # P(heavy legs, finding evidence | causes), shape (2,) * n
+    factors: Mapping[str, np.ndarray]  # each answered finding's factor (broadcastable)
+    upper: np.ndarray  # superset sums of the joint: upper[x] = P(all causes set in x present)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What observing one node would do: P(state) and the tracked causes after each state."""
+
+    node: str
+    p_state: np.ndarray  # P(node = s | evidence)
+    tracked: np.ndarray  # P(cause_t = present | evidence, node = s), shape (states, tracked)
+    gain: float  # mutual information with the causes, bits
 
 
 class Engine:
@@ -66,7 +97,6 @@ class Engine:
         self.risk_children = {
             r: tuple(c for c in self.cause_ids if r in self.cause_parents[c]) for r in self.risk_ids
         }
-        # findings: parent axes (ascending) and table (*parents, states)
         self.finding_axes: dict[str, tuple[int, ...]] = {}
         self.finding_table: dict[str, np.ndarray] = {}
         self.finding_cond_entropy: dict[str, np.ndarray] = {}
@@ -78,8 +108,14 @@ class Engine:
             self.finding_axes[f] = axes
             self.finding_table[f] = node.table
             self.finding_cond_entropy[f] = _entropy(node.table)
-        hl = self.finding_table[HEAVY_LEGS][..., self.states[HEAVY_LEGS].index("yes")]
-        self._heavy = self._expand(hl, self.finding_axes[HEAVY_LEGS])
+        heavy = nodes[HEAVY_LEGS]
+        self._heavy_node: Node = heavy
+        yes = self.states[HEAVY_LEGS].index("yes")
+        self._heavy = np.ascontiguousarray(
+            np.broadcast_to(self._expand(heavy.table[..., yes], self.finding_axes[HEAVY_LEGS]),
+                            (2,) * self.n))
+        self._heavy.setflags(write=False)
+        self._paths: dict[tuple[str, tuple[tuple[int, ...], ...]], list[object]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _expand(self, t: np.ndarray, axes: Iterable[int]) -> np.ndarray:
@@ -94,18 +130,27 @@ class Engine:
         v[self.states[node].index(state)] = 1.0
         return v
 
-    @cached_property
-    def _other_axes(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(tuple(j for j in range(self.n) if j != i) for i in range(self.n))
+    def _einsum(self, subs: str, *operands: np.ndarray) -> np.ndarray:
+        key = (subs, tuple(o.shape for o in operands))
+        path = self._paths.get(key)
+        if path is None:
+            path = np.einsum_path(subs, *operands, optimize="greedy")[0]
+            if len(self._paths) < 20_000:
+                self._paths[key] = path
+        return np.einsum(subs, *operands, optimize=path)
+
+    def _marginal_over(self, joint: np.ndarray, axes: Sequence[int]) -> np.ndarray:
+        drop = tuple(a for a in range(self.n) if a not in axes)
+        return joint.sum(axis=drop) if drop else joint
 
     # ------------------------------------------------------------------ prior over causes
-    def _components(
+    def split(
         self, evidence: Evidence
     ) -> tuple[list[tuple[list[str], list[str]]], dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Split causes into groups that share free (not hard-observed) risk factors.
+        """Components of causes that share free (not hard-observed) risk factors.
 
-        Returns the components (causes, free risk factors), the weights of the free risk
-        factors (prior x likelihood) and each cause's table sliced at its hard parents.
+        Returns the components (causes in cause order, free risk factors), the weights of the
+        free risk factors (prior x likelihood) and each cause's table sliced at its hard parents.
         """
         hard: dict[str, int] = {}
         weights: dict[str, np.ndarray] = {}
@@ -114,13 +159,10 @@ class Engine:
             if lik is not None and np.count_nonzero(lik) == 1:
                 hard[r] = int(np.flatnonzero(lik)[0])
             else:
-                w = self.risk_prior[r] if lik is None else self.risk_prior[r] * lik
-                weights[r] = w
+                weights[r] = self.risk_prior[r] if lik is None else self.risk_prior[r] * lik
         sliced: dict[str, np.ndarray] = {}
         for c in self.cause_ids:
-            idx = tuple(
-                hard[p] if p in hard else slice(None) for p in self.cause_parents[c]
-            )
+            idx = tuple(hard[p] if p in hard else slice(None) for p in self.cause_parents[c])
             sliced[c] = self.cause_table[c][idx]
         parent = {c: c for c in self.cause_ids}
 
@@ -138,10 +180,11 @@ class Engine:
         for c in self.cause_ids:
             groups.setdefault(find(c), ([], []))[0].append(c)
         for r in weights:
-            groups[find(self.risk_children[r][0])][1].append(r)
+            if self.risk_children[r]:
+                groups[find(self.risk_children[r][0])][1].append(r)
         return list(groups.values()), weights, sliced
 
-    def _component_tensor(
+    def component_tensor(
         self,
         causes: list[str],
         risks: list[str],
@@ -150,97 +193,221 @@ class Engine:
         keep: str | None = None,
     ) -> np.ndarray:
         """Joint prior of a component's causes (axes in cause order), optionally keeping a
-        free risk factor ``keep`` as the first axis."""
+        free risk factor ``keep`` as the first axis (not summed, not weighted)."""
         operands: list[np.ndarray] = []
         subs: list[str] = []
         for r in risks:
-            operands.append(weights[r])
+            operands.append(np.ones_like(weights[r]) if r == keep else weights[r])
             subs.append(self._risk_letter[r])
         for c in causes:
-            free = "".join(
-                self._risk_letter[p] for p in self.cause_parents[c] if p in weights
-            )
+            free = "".join(self._risk_letter[p] for p in self.cause_parents[c] if p in weights)
             operands.append(sliced[c])
             subs.append(free + self._cause_letter[c])
         out = "".join(self._cause_letter[c] for c in causes)
         if keep is not None:
             out = self._risk_letter[keep] + out
-        return np.einsum(",".join(subs) + "->" + out, *operands, optimize="greedy")
+        if len(operands) == 1:
+            return operands[0]
+        return self._einsum(",".join(subs) + "->" + out, *operands)
 
-    def _joint_unnormalised(self, evidence: Evidence) -> np.ndarray:
-        comps, weights, sliced = self._components(evidence)
-        joint = self._heavy.copy()
+    def prior_joint(self, evidence: Evidence) -> np.ndarray:
+        """Unnormalised P(causes, risk evidence), a full (2,) * n array."""
+        comps, weights, sliced = self.split(evidence)
+        # outer product of the component tensors, smallest first, placed on their axes
+        joint = np.ones((1,) * self.n)
+        singles = [c[0][0] for c in comps if len(c[0]) == 1 and not c[1]]
+        if singles:
+            vec = np.ones(())
+            for c in singles:
+                vec = np.multiply.outer(vec, sliced[c])
+            joint = self._expand(vec, [self.axis[c] for c in singles])
         for causes, risks in comps:
-            t = self._component_tensor(causes, risks, weights, sliced)
-            joint = joint * self._expand(t, [self.axis[c] for c in causes])
-        for f in self.finding_ids:
-            lik = evidence.get(f)
-            if lik is None or f == HEAVY_LEGS:
+            if len(causes) == 1 and not risks:
                 continue
-            factor = self.finding_table[f] @ np.asarray(lik, dtype=float)
-            joint = joint * self._expand(factor, self.finding_axes[f])
-        return np.broadcast_to(joint, (2,) * self.n).copy()
+            t = self.component_tensor(causes, risks, weights, sliced)
+            joint = joint * self._expand(t, [self.axis[c] for c in causes])
+        return np.ascontiguousarray(np.broadcast_to(joint, (2,) * self.n))
+
+    def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
+        """The factor of an answered finding over its cause parents, broadcastable."""
+        return self._expand(self.finding_table[node] @ np.asarray(lik, dtype=float),
+                            self.finding_axes[node])
 
     # ------------------------------------------------------------------ queries
     def posterior(self, evidence: Evidence) -> Posterior:
         """P(causes | evidence, heavy_legs = yes), exactly."""
-        joint = self._joint_unnormalised(evidence)
+        prior = self.prior_joint(evidence)
+        likelihood = self._heavy.copy()
+        factors: dict[str, np.ndarray] = {}
+        for f in self.finding_ids:
+            lik = evidence.get(f)
+            if lik is None or f == HEAVY_LEGS:
+                continue
+            factors[f] = self.finding_factor(f, lik)
+            likelihood *= factors[f]
+        return self._finish(prior, likelihood, factors)
+
+    def _finish(self, prior: np.ndarray, likelihood: np.ndarray,
+                factors: Mapping[str, np.ndarray]) -> Posterior:
+        joint = prior * likelihood
         z = float(joint.sum())
         if not z > 0.0:
-            raise ValueError("the evidence has probability zero under the model")
+            raise ValueError("the answers have probability zero under the model")
         joint /= z
-        marg = self.marginals(joint)
-        joint.setflags(write=False)
-        marg.setflags(write=False)
-        return Posterior(joint, marg, float(np.log(z)))
-
-    def marginals(self, joint: np.ndarray) -> np.ndarray:
-        flat = joint.reshape(-1)
-        out = np.empty(self.n)
+        marg = all_marginals(joint.reshape(-1), self.n)
+        upper = joint.copy()
         for i in range(self.n):
-            out[i] = flat.reshape(2**i, 2, 2 ** (self.n - i - 1))[:, 1, :].sum()
+            v = upper.reshape(2**i, 2, -1)
+            v[:, 0, :] += v[:, 1, :]
+        for a in (joint, marg, prior, likelihood, upper):
+            a.setflags(write=False)
+        return Posterior(joint, marg, float(np.log(z)), prior, likelihood, dict(factors), upper)
+
+    def marginal(self, post: Posterior, axes: Sequence[int]) -> np.ndarray:
+        """P(causes on ``axes`` | evidence), axes ascending, as a (2,) * len(axes) array.
+
+        Small sets come from the superset sums by Moebius inversion on the sub-cube
+        (2**k numbers instead of a pass over the whole joint); large ones by direct summing.
+        """
+        axes = tuple(axes)
+        k = len(axes)
+        if k > 12:
+            return self._marginal_over(post.joint, axes)
+        sub = np.array(post.upper[tuple(slice(None) if a in axes else 0
+                                        for a in range(self.n))])
+        for j in range(k):
+            v = sub.reshape(2**j, 2, -1)
+            v[:, 0, :] -= v[:, 1, :]
+        return np.clip(sub, 0.0, None)
+
+    def withdrawn(self, post: Posterior, evidence: Evidence, nodes: Sequence[str]) -> np.ndarray:
+        """P(cause_i = present | evidence without node) for each node (rows) and cause.
+
+        Findings: the node's factor is divided out of the likelihood (recomputed from the
+        other factors where it has zeros). Risk factors: the prior is recomputed without it.
+        """
+        out = np.empty((len(nodes), self.n))
+        for k, node in enumerate(nodes):
+            if node in post.factors:
+                f = post.factors[node]
+                if np.all(f > 1e-300):
+                    joint = post.prior * (post.likelihood / f)
+                else:
+                    lik = self._heavy.copy()
+                    for g, fg in post.factors.items():
+                        if g != node:
+                            lik *= fg
+                    joint = post.prior * lik
+            else:
+                rest = {k2: v for k2, v in evidence.items() if k2 != node}
+                joint = self.prior_joint(rest) * post.likelihood
+            flat = joint.reshape(-1)
+            out[k] = all_marginals(flat, self.n) / flat.sum()
         return out
 
-    def finding_distribution(self, post: Posterior, finding: str) -> np.ndarray:
-        """P(finding | evidence) for an unobserved finding."""
-        axes = self.finding_axes[finding]
-        pa = self._marginal_over(post.joint, axes)
-        k = len(self.states[finding])
-        return pa.reshape(-1) @ self.finding_table[finding].reshape(-1, k)
-
-    def _marginal_over(self, joint: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-        drop = tuple(a for a in range(self.n) if a not in axes)
-        return joint.sum(axis=drop) if drop else joint
+    def preview(self, post: Posterior, evidence: Evidence, node: str,
+                tracked: Sequence[int]) -> Preview:
+        """Exact effect of observing an unanswered node: P(state), tracked causes after each
+        state, and the mutual information I(C; node | evidence) in bits (the expected
+        reduction of the entropy of the joint posterior over the causes)."""
+        k = len(self.states[node])
+        tr = list(tracked)
+        if self.kind[node] == "finding":
+            axes = tuple(sorted(set(self.finding_axes[node]) | set(tr)))
+            marg = self.marginal(post, axes)  # over axes (ascending)
+            pa_pos = [axes.index(a) for a in self.finding_axes[node]]
+            table = self.finding_table[node]
+            # P(pa, tracked..., state) = marg(axes) * T(state | pa)
+            shape = [1] * len(axes) + [k]
+            for pos in pa_pos:
+                shape[pos] = 2
+            joint_s = marg[..., None] * table.reshape(shape)
+            p_state = joint_s.reshape(-1, k).sum(axis=0)
+            tracked_p = np.empty((k, len(tr)))
+            for j, a in enumerate(tr):
+                pos = axes.index(a)
+                tracked_p[:, j] = np.take(joint_s, 1, axis=pos).reshape(-1, k).sum(axis=0)
+            drop = tuple(axes.index(a) for a in tr if a not in self.finding_axes[node])
+            pa_only = (marg.sum(axis=drop) if drop else marg).reshape(-1)
+            h_cond = float(pa_only @ self.finding_cond_entropy[node].reshape(-1))
+        elif self.kind[node] == "risk":
+            comps, weights, sliced = self.split(evidence)
+            if node not in weights:
+                raise ValueError(f"{node} is already answered")
+            causes, risks = next(cr for cr in comps if node in cr[1])
+            q_rc = self.component_tensor(causes, risks, weights, sliced, keep=node)
+            w = weights[node]
+            q_rc = q_rc * w.reshape((-1,) + (1,) * (q_rc.ndim - 1))
+            q_c = q_rc.sum(axis=0)
+            p_r_c = q_rc / np.where(q_c > 0, q_c, 1.0)  # P(r | C_comp)
+            comp_axes = [self.axis[c] for c in causes]
+            axes = tuple(sorted(set(comp_axes) | set(tr)))
+            marg = self.marginal(post, axes)
+            # broadcast P(r | C_comp) onto `axes`
+            shape = [1] * len(axes)
+            for a in comp_axes:
+                shape[axes.index(a)] = 2
+            prc = p_r_c.reshape((k, *shape))
+            joint_s = marg[None, ...] * prc  # (k, axes...)
+            p_state = joint_s.reshape(k, -1).sum(axis=1)
+            tracked_p = np.empty((k, len(tr)))
+            for j, a in enumerate(tr):
+                tracked_p[:, j] = np.take(joint_s, 1, axis=axes.index(a) + 1).reshape(k, -1).sum(
+                    axis=1)
+            drop = tuple(axes.index(a) for a in tr if a not in comp_axes)
+            p_c = (marg.sum(axis=drop) if drop else marg).reshape(-1)
+            h_cond = float(p_c @ _entropy(p_r_c.reshape(k, -1), axis=0))
+        else:
+            raise ValueError(f"{node} is not a question node")
+        gain = max(0.0, float(_entropy(p_state)) - h_cond)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tracked_p = np.where(p_state[:, None] > 0,
+                                 tracked_p / np.where(p_state > 0, p_state, 1.0)[:, None], np.nan)
+        return Preview(node, p_state, tracked_p, gain)
 
     def information_gain(self, post: Posterior, evidence: Evidence, node: str) -> float:
-        """Mutual information (bits) between an unanswered node and the set of causes.
+        """I(C; node | evidence) in bits (see :meth:`preview`)."""
+        return self.preview(post, evidence, node, ()).gain
 
-        This is the expected reduction of the entropy of the joint posterior over the causes
-        when the question is answered: I(C; X | e) = H(C | e) - E_x[H(C | e, X = x)].
-        """
-        if self.kind[node] == "finding":
-            axes = self.finding_axes[node]
-            pa = self._marginal_over(post.joint, axes).reshape(-1)
-            k = len(self.states[node])
-            table = self.finding_table[node].reshape(-1, k)
-            p_x = pa @ table
-            h_cond = pa @ self.finding_cond_entropy[node].reshape(-1)
-            return max(0.0, float(_entropy(p_x) - h_cond))
-        if self.kind[node] != "risk":
-            raise ValueError(f"{node} is not a question node")
-        comps, weights, sliced = self._components(evidence)
-        if node not in weights:
-            return 0.0
-        causes, risks = next(cr for cr in comps if node in cr[1])
-        q_rc = self._component_tensor(causes, risks, weights, sliced, keep=node)
-        k = q_rc.shape[0]
-        q_rc = q_rc.reshape(k, -1)
-        q_c = q_rc.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p_r_given_c = np.where(q_c > 0, q_rc / np.where(q_c > 0, q_c, 1.0), 0.0)
-        axes = tuple(self.axis[c] for c in causes)
-        # the component's causes are in cause order, so the joint's marginal lines up
-        p_c = self._marginal_over(post.joint, axes).reshape(-1)
-        p_r = p_r_given_c @ p_c
-        h_cond = p_c @ _entropy(p_r_given_c, axis=0)
-        return max(0.0, float(_entropy(p_r) - h_cond))
+    def node_distribution(self, post: Posterior, evidence: Evidence, node: str) -> np.ndarray:
+        """P(node | evidence) for an unanswered question node."""
+        return self.preview(post, evidence, node, ()).p_state
+
+    # ------------------------------------------------------------------ interventions
+    def intervene(self, evidence: Evidence) -> tuple[float, np.ndarray]:
+        """P(heavy_legs = yes) and P(cause = present) for each cause given risk-factor
+        evidence only (used for do(): risk factors are root nodes, so setting one is the
+        graph surgery of an intervention). Findings in ``evidence`` are ignored."""
+        comps, weights, sliced = self.split(evidence)
+        leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
+        heavy_axes = self.finding_axes[HEAVY_LEGS]
+        a = np.ones(self.n)
+        for j, ax in enumerate(heavy_axes):
+            a[ax] = link[j, 0]
+        p_no = float(leak_cdf[0])
+        marg = np.empty(self.n)
+        for causes, risks in comps:
+            t = self.component_tensor(causes, risks, weights, sliced)
+            t = t / t.sum()
+            flat = t.reshape(-1)
+            m = len(causes)
+            marg[[self.axis[c] for c in causes]] = all_marginals(flat, m)
+            vec = np.ones(())
+            for c in causes:
+                vec = np.multiply.outer(vec, np.array([1.0, a[self.axis[c]]]))
+            p_no *= float(flat @ vec.reshape(-1))
+        return 1.0 - p_no, marg
+
+    # ------------------------------------------------------------------ variants
+    def with_tables(self, tables: Mapping[str, np.ndarray],
+                    noisy: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> Engine:
+        """A new engine with some nodes' tables replaced (for sensitivity analysis)."""
+        from dataclasses import replace
+
+        nodes = tuple(
+            replace(n, table=tables[n.id], noisy=(noisy or {}).get(n.id, n.noisy))
+            if n.id in tables else n
+            for n in self.net.nodes
+        )
+        return Engine(replace(self.net, nodes=nodes))
+
