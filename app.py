@@ -1,0 +1,14 @@
+"""heavylegs: the Streamlit app. Thin: page setup and navigation only (UI code in ui/)."""
+
+import streamlit as st
+
+from ui import about, runner, workbench
+
+st.set_page_config(page_title="heavylegs", page_icon="🏃", layout="centered")
+
+pages = [
+    st.Page(runner.render, title="Self-check", icon="🏃", url_path="self-check", default=True),
+    st.Page(workbench.render, title="Physio workbench", icon="🩺", url_path="workbench"),
+    st.Page(about.render, title="About", icon="ℹ️", url_path="about"),
+]
+st.navigation(pages, position="top").run()

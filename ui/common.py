@@ -1,0 +1,138 @@
+"""Shared UI pieces: the cached model, bands, labels and small renderers.
+
+The model is built once per population with ``st.cache_resource``; it is immutable and its
+queries are pure functions of the answers, so sharing it between sessions leaks nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from model import DISCLAIMER, LEVELS, Diagnosis, Model, load_model
+from model.advice import Advice, load_advice
+
+# Bands for a cause's probability (documented in the README, "The app").
+LIKELY = 0.50
+POSSIBLE = 0.15
+NOT_SURE = "Not sure"
+TOP_N = 5
+
+LEVEL_TITLES = {
+    "self_care": "Self-care",
+    "see_doctor": "See a doctor or physio",
+    "urgent": "Get medical help today",
+    "emergency": "Emergency: call an ambulance now",
+}
+GROUP_TITLES = {
+    "red_flags": "Warning signs",
+    "about_you": "About you",
+    "training": "Training",
+    "symptoms": "Symptoms",
+}
+OPTION_LABELS = {
+    "yes": "Yes", "no": "No",
+    "from_start": "From the start of the run",
+    "reproducible_point": "At about the same point every run",
+    "late_in_run": "Late in the run",
+    "all_day": "All day, not only when running",
+    "minutes": "Within minutes",
+    "15_to_30_min": "In 15-30 minutes",
+    "hours": "After hours",
+    "not_relieved": "It does not go",
+    "one": "One leg", "both": "Both legs",
+    "one_leg": "One leg", "both_legs": "Both legs", "none": "None",
+    "beta_blocker": "Beta blocker", "statin": "Statin", "diuretic": "Diuretic",
+    "trail_grass": "Trail or grass",
+    "brief": "Brief", "dynamic": "Easy jog and dynamic moves",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def get_model(population: str = "self_assessment") -> Model:
+    """The shared, immutable model for a population (built once per process)."""
+    return load_model(population=population)
+
+
+@st.cache_resource(show_spinner=False)
+def get_adjusted_model(population: str, rates: tuple[tuple[str, float], ...]) -> Model:
+    """A model with some base rates changed; cached by the (hashable) rates."""
+    return get_model(population).with_base_rates(dict(rates))
+
+
+@st.cache_resource(show_spinner=False)
+def get_advice() -> Advice:
+    return load_advice(get_model().kb)
+
+
+def band(p: float) -> str:
+    """Plain band for a probability: likely (>= 50%), possible (15-50%), unlikely (< 15%)."""
+    if p >= LIKELY:
+        return "likely"
+    if p >= POSSIBLE:
+        return "possible"
+    return "unlikely"
+
+
+def option_label(value: str) -> str:
+    return OPTION_LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+def answer_label(model: Model, qid: str, value: Any) -> str:
+    q = model.question_map[qid]
+    if q.type == "number":
+        unit = f" {q.unit}" if q.unit else ""
+        return f"{value:g}{unit}" if isinstance(value, int | float) else str(value)
+    return option_label(str(value))
+
+
+def sources_text(model: Model, keys: Sequence[str]) -> str:
+    """Short 'Author year' list for reference keys (plain text, no HTML)."""
+    out = []
+    for k in keys:
+        ref = model.kb.references.get(k)
+        if ref is None:
+            out.append(k)
+            continue
+        who = ref.authors.split(",")[0].strip()
+        out.append(f"{who} {ref.year}" if ref.year else who)
+    return "; ".join(out)
+
+
+def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
+    """The triage box: level, what to do and why."""
+    t = d.triage
+    title = LEVEL_TITLES.get(t.level, t.level)
+    body = f"**{title}.** {t.advice}"
+    show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
+            "self_care": st.success}[t.level]
+    show(body, icon={"emergency": "🚑", "urgent": "⚠️", "see_doctor": "🩺",
+                     "self_care": "✅"}[t.level])
+    if not compact:
+        for r in t.reasons:
+            st.markdown(f"- {r}")
+
+
+def render_cause_bars(d: Diagnosis, n: int = TOP_N, *, key: str = "bars") -> None:
+    """Top causes as probability bars with band and prior vs now."""
+    for c in d.causes[:n]:
+        arrow = "↑" if c.probability > c.prior + 0.005 else "↓" if c.probability < c.prior - 0.005 else "→"
+        st.progress(min(max(c.probability, 0.0), 1.0),
+                    text=f"**{c.label}** · {c.probability:.0%} · {band(c.probability)} "
+                         f"(before your answers {c.prior:.0%} {arrow})")
+
+
+def render_disclaimer() -> None:
+    st.caption(DISCLAIMER + " Nothing you enter is stored on the server.")
+
+
+def level_index(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def clean_answers(model: Model, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep only the valid answers (the widgets only produce valid ones)."""
+    clean, _ = model.validate(dict(answers))
+    return clean
