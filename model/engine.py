@@ -226,7 +226,14 @@ class Engine:
                 continue
             t = self.component_tensor(causes, risks, weights, sliced)
             joint = joint * self._expand(t, [self.axis[c] for c in causes])
-        return np.ascontiguousarray(np.broadcast_to(joint, (2,) * self.n))
+        # hard-observed risk factors are sliced out above; their evidence mass P(r = state)
+        # (times the likelihood) still belongs to P(causes, risk evidence) and so to log P(e)
+        mass = 1.0
+        for r in self.risk_ids:
+            lik = evidence.get(r)
+            if lik is not None and r not in weights:
+                mass *= float(self.risk_prior[r] @ np.asarray(lik, dtype=float))
+        return np.ascontiguousarray(np.broadcast_to(joint, (2,) * self.n)) * mass
 
     def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
         """The factor of an answered finding over its cause parents, broadcastable."""
