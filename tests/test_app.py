@@ -1,0 +1,236 @@
+"""Streamlit AppTest: every page and the main flows of the runner page and the workbench."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from model import load_model
+from model.cases import load_case
+from ui import runner
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+def _page(name: str) -> AppTest:
+    return AppTest.from_string(f"from ui.{name} import render\nrender()", default_timeout=TIMEOUT)
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _bars(at: AppTest) -> list[str]:
+    """Texts of the cause bars (label, probability, band), top first."""
+    return [p.text for p in at.get("progress") if " · " in p.text and "answered" not in p.text]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def _past_red_flags(at: AppTest, model, value: str = "no") -> AppTest:
+    for qid in runner.red_flag_questions(model):
+        q = model.question_map[qid]
+        choice = value if value in q.states else "Not sure"
+        at.radio(key=f"rn_rf_{qid}").set_value(choice)
+    return at.button(key="rn_rf_continue").click().run()
+
+
+def test_app_default_page_is_the_runner_red_flag_screen(model):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _no_exception(at)
+    assert at.title[0].value == "Why do my legs feel heavy?"
+    keys = {r.key for r in at.radio}
+    assert {f"rn_rf_{q}" for q in runner.red_flag_questions(model)} == keys
+    assert "calf_warm_red_tender" in runner.red_flag_questions(model)
+    assert "swelling" in runner.red_flag_questions(model)  # used by the DVT-after-travel rule
+
+
+def test_red_flag_yes_leads_to_triage_screen_first(model):
+    at = _page("runner").run()
+    at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "triage"
+    assert any("Get medical help today" in e.value for e in at.error)
+    assert any("blood clot" in m.value for m in at.markdown)
+    assert not [b for b in at.button if b.key and b.key.startswith("rn_opt_")]  # no questions yet
+    at.button(key="rn_tri_continue").click().run()
+    assert at.session_state["rn_stage"] == "questions"
+    assert any("Get medical help today" in e.value for e in at.error)  # still on the result
+
+
+def test_emergency_red_flag(model):
+    at = _page("runner").run()
+    at.radio(key="rn_rf_chest_pain_or_fainting").set_value("yes")
+    at.button(key="rn_rf_continue").click().run()
+    assert any("Emergency" in e.value for e in at.error)
+
+
+def test_no_red_flags_goes_to_the_most_informative_question(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "questions"
+    answers = dict(at.session_state["rn_answers"])
+    expected = model.diagnose(answers).next_questions[0].id
+    assert at.markdown and any(model.question_map[expected].text in m.value for m in at.markdown)
+    assert at.button(key=f"rn_opt_{expected}__unsure") is not None
+
+
+def test_answering_questions_changes_the_ranking(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    before = _bars(at)
+    assert len(before) == 5
+    asked = []
+    for _ in range(3):
+        d = model.diagnose(dict(at.session_state["rn_answers"]))
+        qid = d.next_questions[0].id
+        q = model.question_map[qid]
+        assert q.type != "number"
+        asked.append(qid)
+        at.button(key=f"rn_opt_{qid}_{q.states[-1]}").click().run()
+        _no_exception(at)
+        assert at.session_state["rn_answers"][qid] == q.states[-1]
+    after = _bars(at)
+    assert after != before
+    d = model.diagnose(dict(at.session_state["rn_answers"]))
+    assert after[0].startswith(f"**{d.causes[0].label}** · {d.causes[0].probability:.0%}")
+    assert len(set(asked)) == 3
+
+
+def test_not_sure_skips_and_back_restores(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    first = model.diagnose(dict(at.session_state["rn_answers"])).next_questions[0].id
+    at.button(key=f"rn_opt_{first}__unsure").click().run()
+    assert first not in at.session_state["rn_answers"]
+    assert first in at.session_state["rn_unsure"]
+    assert not [b for b in at.button if b.key == f"rn_opt_{first}__unsure"]  # moved on
+    at.button(key="rn_back").click().run()
+    _no_exception(at)
+    assert first not in at.session_state["rn_unsure"]
+    assert at.button(key=f"rn_opt_{first}__unsure") is not None  # asked again
+
+
+def test_number_question_and_change_answer(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    at.session_state["rn_force"] = "rest_days_per_week"
+    at.run()
+    at.number_input(key="rn_num_rest_days_per_week").set_value(0)
+    at.button(key="rn_save_rest_days_per_week").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_answers"]["rest_days_per_week"] == 0
+    at.button(key="rn_rm_rest_days_per_week").click().run()
+    assert "rest_days_per_week" not in at.session_state["rn_answers"]
+
+
+def test_stop_shows_full_result_with_downloads_and_advice(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "result"
+    assert {b.key for b in at.get("download_button")} >= {"rn_dl_pdf", "rn_dl_json"}
+    assert any("What to do" in m.value for m in at.markdown)
+    assert any("DISCLAIMER" not in c.value and "not a diagnosis" in c.value for c in at.caption)
+    at.button(key="rn_restart").click().run()
+    assert at.session_state["rn_stage"] == "red_flags"
+
+
+def test_workbench_renders_every_question(model):
+    at = _page("workbench").run()
+    _no_exception(at)
+    keys = {w.key for w in [*at.selectbox, *at.number_input]}
+    assert {f"wb_q_{q.id}" for q in model.questions} <= keys
+    assert at.dataframe and len(at.dataframe[0].value) == len(model.causes)
+
+
+def test_workbench_answer_changes_posterior_table(model):
+    at = _page("workbench").run()
+    before = at.dataframe[0].value["posterior"].to_dict()
+    at.selectbox(key="wb_q_heaviness_onset").set_value("reproducible_point").run()
+    _no_exception(at)
+    after = at.dataframe[0].value["posterior"].to_dict()
+    want = model.diagnose({"heaviness_onset": "reproducible_point"})
+    assert after["cecs"] == pytest.approx(want.probability("cecs"))
+    assert after["cecs"] > before["cecs"]
+
+
+def test_workbench_case_upload_fills_the_form(model):
+    at = _page("workbench").run()
+    case = {"answers": {"age": 52, "smoker": "yes", "calf_pain_walking": "yes",
+                        "surface": "road"}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("case.json", json.dumps(case).encode(), "application/json")).run()
+    _no_exception(at)
+    assert at.selectbox(key="wb_q_smoker").value == "yes"
+    assert at.selectbox(key="wb_q_surface").value == "road"
+    assert at.number_input(key="wb_q_age").value == 52
+    assert at.selectbox(key="wb_q_cramps").value is None
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["pad"] == pytest.approx(model.diagnose(case["answers"]).probability("pad"))
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b"{not json", "not valid JSON"),
+    (b'{"answers": {"age": 500, "smoker": "yes"}}', "age"),
+    (b"\xff\xfe\x00", "UTF-8"),
+])
+def test_workbench_bad_upload_gives_message_not_exception(payload, message):
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(("bad.json", payload, "application/json")).run()
+    _no_exception(at)
+    assert any(message in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_workbench_population_switch_and_base_rate_slider(model):
+    at = _page("workbench").run()
+    sa = at.dataframe[0].value["prior"].to_dict()
+    at.radio(key="wb_population").set_value("clinic").run()
+    _no_exception(at)
+    clinic = at.dataframe[0].value["prior"].to_dict()
+    assert clinic["cecs"] == pytest.approx(load_model(population="clinic").priors["cecs"])
+    assert clinic["cecs"] != pytest.approx(sa["cecs"])
+    at.slider(key="wb_br_clinic_cecs").set_value(0.5).run()
+    _no_exception(at)
+    moved = at.dataframe[0].value["prior"].to_dict()
+    want = load_model(population="clinic").with_base_rates({"cecs": 0.5}).priors["cecs"]
+    assert moved["cecs"] == pytest.approx(want)
+    assert moved["cecs"] > clinic["cecs"]
+
+
+def test_workbench_network_marks_answered_nodes(model):
+    at = _page("workbench").run()
+    at.selectbox(key="wb_q_smoker").set_value("yes").run()
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert '"smoker" [label="✔ smoker"' in dot
+    for c in model.causes:
+        assert f'"{c.id}" [' in dot
+
+
+def test_about_page_lists_sources_and_disclaimer(model):
+    at = _page("about").run()
+    _no_exception(at)
+    assert any("not a diagnosis" in w.value for w in at.warning)
+    text = " ".join(m.value for m in at.markdown)
+    for key in list(model.kb.references)[:5]:
+        assert f"**{key}**" in text
+
+
+def test_downloads_pdf_and_case_json(model):
+    from ui.downloads import case_json, report_pdf
+
+    answers = {"age": 34, "rest_days_per_week": 0, "cramps": "yes"}
+    d = model.diagnose(answers)
+    from model.advice import load_advice
+
+    pdf = report_pdf(model, d, load_advice(model.kb))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    raw = case_json(model, answers)
+    doc = json.loads(raw)
+    assert doc["answers"] == answers
+    assert dict(load_case(raw, model).case.answers) == answers
