@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .reasoning import (
+    ConclusionChange,
+    Conflict,
+    Explanation,
+    HelpfulChange,
+    Outcome,
+    StopAdvice,
+)
 from .triage import Triage
 
 
@@ -27,10 +35,12 @@ class QuestionGain:
     expected_information_gain: float
     text: str
     group: str
+    outcomes: tuple[Outcome, ...] = ()  # what each answer would do ("why we ask")
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "expected_information_gain": self.expected_information_gain,
-                "text": self.text, "group": self.group}
+                "text": self.text, "group": self.group,
+                "outcomes": [o.to_dict() for o in self.outcomes]}
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,16 @@ class Diagnosis:
     population: str
     model_version: str
     log_evidence: float  # natural log of P(answers, heavy legs) under the model
+    virtual_evidence: tuple[tuple[str, tuple[float, ...]], ...] = ()  # soft answers
+    confidence: tuple[tuple[str, float], ...] = ()
+    explanations: tuple[Explanation, ...] = ()  # per cause, in cause-id order of the model
+    what_would_change: ConclusionChange | None = None
+    stop: StopAdvice | None = None
+    conflict: Conflict | None = None
+    helpful_changes: tuple[HelpfulChange, ...] = ()
+
+    def explanation(self, cause: str) -> Explanation:
+        return next(e for e in self.explanations if e.cause == cause)
 
     @property
     def top(self) -> CauseResult:
@@ -63,6 +83,15 @@ class Diagnosis:
             "population": self.population,
             "model_version": self.model_version,
             "log_evidence": self.log_evidence,
+            "virtual_evidence": {k: list(v) for k, v in self.virtual_evidence},
+            "confidence": dict(self.confidence),
+            "explanations": {e.cause: [c.to_dict() for c in e.contributions]
+                             for e in self.explanations},
+            "what_would_change": (self.what_would_change.to_dict()
+                                  if self.what_would_change else None),
+            "stop": self.stop.to_dict() if self.stop else None,
+            "conflict": self.conflict.to_dict() if self.conflict else None,
+            "helpful_changes": [h.to_dict() for h in self.helpful_changes],
             "disclaimer": DISCLAIMER,
         }
 

@@ -182,6 +182,8 @@ class QuestionSpec(_Strict):
     unit: str | None = None
     bins: list[Bin] | None = None
     help: str | None = None
+    modifiable: bool = False
+    label: str | None = None
 
 
 class QuestionsFile(_Strict):
@@ -266,6 +268,22 @@ class Question:
     unit: str | None = None
     bins: tuple[tuple[str, float | None], ...] = ()
     help: str | None = None
+    modifiable: bool = False
+    label: str | None = None
+
+    def state_label(self, state: str) -> str:
+        """Plain words for a node state: the answer, or the range of a number bin."""
+        if self.type != "number":
+            return state.replace("_", " ")
+        unit = f" {self.unit}" if self.unit and self.unit != "%" else (self.unit or "")
+        i = [s for s, _ in self.bins].index(state)
+        lo = self.bins[i - 1][1] if i > 0 else None
+        hi = self.bins[i][1]
+        if lo is None:
+            return f"under {hi:g}{unit}"
+        if hi is None:
+            return f"{lo:g}{unit} or more"
+        return f"{lo:g} to under {hi:g}{unit}"
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -287,6 +305,9 @@ class Question:
             d["range"] = [self.min, self.max]
             d["unit"] = self.unit
             d["bins"] = [{"state": s, "below": b} for s, b in self.bins]
+        if self.modifiable:
+            d["modifiable"] = True
+            d["label"] = self.label
         return d
 
 
@@ -508,7 +529,8 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         questions.append(Question(
             id=q.id, type=q.type, text=q.text, group=q.group,
             options=tuple(q.options or ()), min=q.min, max=q.max, unit=q.unit,
-            bins=tuple((b.state, b.below) for b in (q.bins or ())), help=q.help))
+            bins=tuple((b.state, b.below) for b in (q.bins or ())), help=q.help,
+            modifiable=q.modifiable, label=q.label))
     qmap = {q.id: q for q in questions}
     for cq in CONTRACT_QUESTIONS if require_contract else ():
         if cq not in qmap:
