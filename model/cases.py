@@ -281,10 +281,12 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
         if qid not in raw.answers:
             problems.append(f"{where}: confidence.{qid}: no answer {qid!r} in answers; "
                             "remove the entry or add the answer")
+        elif qid not in clean:
+            continue  # the answer itself is rejected (reported above)
         elif isinstance(c, bool) or not isinstance(c, int | float) or not lo <= c <= hi:
             problems.append(f"{where}: confidence.{qid}: {str(c)[:40]} must be a number from "
                             f"{lo} (a guess) to {hi} (sure); the answer is kept without it")
-        elif qid in clean:
+        else:
             conf[qid] = float(c)
     case = Case(answers=clean, answered_by=by, confidence=conf, notes=raw.notes,
                 population=population, case_id=raw.case_id, created=created, updated=updated)

@@ -141,7 +141,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import score_csv
 
     model = _model(args)
-    stats = score_csv(model, Path(args.input), Path(args.output), progress=not args.quiet)
+    if getattr(args, "engine", "local") == "dask":
+        from .dask_batch import score_csv_dask
+
+        stats = score_csv_dask(model, Path(args.input), Path(args.output),
+                               scheduler=args.scheduler, partition_rows=args.partition_rows,
+                               progress=not args.quiet, priors_dir=args.priors)
+    elif args.scheduler:
+        raise InputError(["--scheduler needs --engine dask"])
+    else:
+        stats = score_csv(model, Path(args.input), Path(args.output), progress=not args.quiet)
     print(f"scored {stats['rows']} rows ({stats['errors']} with errors) -> {args.output}",
           file=sys.stderr)
     return 0
@@ -177,8 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local (default) or dask: score in partitions on a Dask cluster")
+    b.add_argument("--scheduler", default=None,
+                   help="with --engine dask: address of a running scheduler (tcp://host:8786); "
+                        "default: a local cluster for this run")
+    b.add_argument("--partition-rows", type=int, default=5000,
+                   help="with --engine dask: rows per partition (default 5000)")
     common(b)
     b.set_defaults(func=cmd_batch)
+    from .physio_cli import add_commands
+
+    add_commands(sub, common)
     return p
 
 

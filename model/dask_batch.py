@@ -1,0 +1,160 @@
+"""Batch scoring on a Dask cluster (``python -m model batch IN.csv -o OUT.csv --engine dask``).
+
+The client reads the CSV with the same reader as the single-machine path and sends it in
+partitions of ``partition_rows`` rows to the workers; each worker loads the model once
+(``load_model(population, priors_dir)``, cached per process) and scores its partition with
+:func:`model.batch.score_rows`; the client writes the partitions back in their order. So the
+output file is identical to the single-machine run, row for row.
+
+Without ``scheduler`` a ``LocalCluster`` is started in this process (threads, no dashboard:
+gentle on a small machine); with ``scheduler="tcp://host:8786"`` an existing cluster is used.
+Workers of a remote cluster need heavylegs installed (the same version and priors directory).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .batch import MAX_ROWS, _rows, output_columns, score_rows, warn_unknown_columns
+from .errors import InputError
+
+PARTITION_ROWS = 5_000
+MAX_IN_FLIGHT = 8  # partitions submitted ahead of the one being written (bounds memory)
+
+
+def score_partition(population: str, priors_dir: str | None, header: list[str],
+                    rows: list[list[str]]) -> tuple[str, list[dict[str, Any]]]:
+    """Score one partition on a worker (the model is loaded once per worker process);
+    returns (the worker's model version, the output rows)."""
+    from .api import load_model
+
+    model = load_model(population=population, priors_dir=priors_dir)
+    return model.version, list(score_rows(model, header, rows))
+
+
+def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    chunk: list[list[str]] = []
+    for r in rows:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def local_cluster(n_workers: int = 1, threads_per_worker: int = 2) -> Any:
+    """A small in-process LocalCluster without a dashboard."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                        processes=False, dashboard_address=None)
+
+
+def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = None,
+                   client: Any = None, partition_rows: int = PARTITION_ROWS,
+                   progress: bool = True, max_rows: int = MAX_ROWS,
+                   priors_dir: str | Path | None = None) -> dict[str, int]:
+    """Score ``src`` into ``dst`` on a Dask cluster; the same output as :func:`score_csv`.
+
+    Parameters
+    ----------
+    model
+        The model (used here for the header and by name on the workers: its population and
+        ``priors_dir``).
+    scheduler
+        Address of an existing scheduler; ``None`` starts a local cluster for this run.
+    client
+        An existing ``distributed.Client`` (takes precedence over ``scheduler``).
+
+    Raises
+    ------
+    InputError
+        As :func:`score_csv`, and when the scheduler cannot be reached.
+    """
+    from distributed import Client
+
+    src, dst = Path(src), Path(dst)
+    if partition_rows < 1:
+        raise InputError([f"partition size {partition_rows} must be at least 1"])
+    if dst.parent and not dst.parent.exists():
+        raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
+    header, rows = _rows(src)
+    for w in warn_unknown_columns(model, header):
+        print(w, file=sys.stderr)
+    pdir = None if priors_dir is None else str(Path(priors_dir).resolve())
+    if pdir is None and getattr(model, "kb", None) is not None:
+        from .priors import default_priors_dir
+
+        here = Path(model.kb.directory).resolve()
+        pdir = None if here == default_priors_dir().resolve() else str(here)
+    own_cluster = None
+    own_client = client is None
+    if client is None:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError([f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                                  "check the address (tcp://host:8786) and that it runs"]) \
+                    from None
+        else:
+            own_cluster = local_cluster()
+            client = Client(own_cluster)
+    n = errors = parts = 0
+    try:
+        pending: deque[Any] = deque()
+        chunks = _chunks(rows, partition_rows)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(unit=" rows", file=sys.stderr, disable=None)
+        with dst.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=output_columns(model, header),
+                               extrasaction="ignore")
+            w.writeheader()
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < MAX_IN_FLIGHT:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    n += len(chunk)
+                    if n > max_rows:
+                        raise InputError([f"{src}: more than {max_rows} rows; split the file"])
+                    pending.append(client.submit(score_partition, model.population, pdir,
+                                                 header, chunk, pure=False))
+                if not pending:
+                    break
+                version, recs = pending.popleft().result()
+                if version != model.version:
+                    raise InputError([f"the Dask workers run model version {version}, this "
+                                      f"machine {model.version}; install the same heavylegs "
+                                      "and priors on the workers"])
+                parts += 1
+                for rec in recs:
+                    errors += bool(rec.get("error"))
+                    w.writerow(rec)
+                if bar is not None:
+                    bar.update(len(recs))
+        if bar is not None:
+            bar.close()
+    except InputError:
+        dst.unlink(missing_ok=True)
+        raise
+    finally:
+        if own_client:
+            client.close()
+        if own_cluster is not None:
+            own_cluster.close()
+    return {"rows": n, "errors": errors, "partitions": parts}
+
+
+__all__ = ["PARTITION_ROWS", "local_cluster", "score_csv_dask", "score_partition"]
