@@ -221,16 +221,16 @@ def test_about_page_lists_sources_and_disclaimer(model):
         assert f"**{key}**" in text
 
 
-def test_downloads_pdf_and_case_json(model):
-    from ui.downloads import case_json, report_pdf
+def test_downloads_pdf_markdown_and_case_json(model):
+    from ui.downloads import case_json, markdown_report, pdf_report
 
     answers = {"age": 34, "rest_days_per_week": 0, "cramps": "yes"}
-    d = model.diagnose(answers)
-    from model.advice import load_advice
-
-    pdf = report_pdf(model, d, load_advice(model.kb))
+    pdf = pdf_report(model, answers)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
-    raw = case_json(model, answers)
+    md = markdown_report(model, answers).decode("utf-8")
+    assert model.diagnose(answers).causes[0].label in md
+    raw = case_json(model, answers, confidence={"cramps": 0.7})
     doc = json.loads(raw)
     assert doc["answers"] == answers
-    assert dict(load_case(raw, model).case.answers) == answers
+    loaded = load_case(raw, model)
+    assert dict(loaded.case.answers) == answers and loaded.case.confidence["cramps"] == 0.7

@@ -17,7 +17,7 @@ import streamlit as st
 from model import Diagnosis, Model
 
 from . import common, explain, whatif
-from .downloads import case_json, report_pdf
+from .downloads import case_json, pdf_report
 
 RED_FLAG_GROUP = "red_flags"
 MIN_USEFUL_GAIN = 0.01  # bits: below this a question would barely change the ranking
@@ -245,7 +245,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
 def _downloads(model: Model, d: Diagnosis) -> None:
     answers = dict(st.session_state["rn_answers"])
     c1, c2 = st.columns(2)
-    c1.download_button("Report (PDF)", data=lambda: report_pdf(model, d, common.get_advice()),
+    c1.download_button("Report (PDF)", data=lambda: pdf_report(model, answers),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="rn_dl_pdf", width="stretch", on_click="ignore")
     c2.download_button("Case for a physio (JSON)", data=lambda: case_json(model, answers),

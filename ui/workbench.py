@@ -17,7 +17,7 @@ from model import Diagnosis, InputError, Model
 from model.cases import decode_share, load_case
 
 from . import common, explain
-from .downloads import case_json, report_pdf
+from .downloads import case_json, markdown_report, pdf_report
 from .network_graph import network_dot
 
 GROUPS = ("about_you", "training", "symptoms", "red_flags")
@@ -220,12 +220,15 @@ def render() -> None:
         st.markdown("**Next best questions**")
         st.dataframe(next_table(model, d), width="stretch",
                      column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f")})
-        c1, c2 = st.columns(2)
-        c1.download_button("Report (PDF)", data=lambda: report_pdf(model, d, common.get_advice()),
+        c1, c2, c3 = st.columns(3)
+        c1.download_button("Report (PDF)", data=lambda: pdf_report(model, answers, confidence=conf),
                            file_name="heavylegs-report.pdf", mime="application/pdf",
                            key="wb_dl_pdf", on_click="ignore", width="stretch")
-        c2.download_button("Case (JSON)", data=lambda: case_json(model, answers, population=pop,
-                                                                 confidence=conf),
+        c2.download_button("Report (Markdown)",
+                           data=lambda: markdown_report(model, answers, confidence=conf),
+                           file_name="heavylegs-report.md", mime="text/markdown",
+                           key="wb_dl_md", on_click="ignore", width="stretch")
+        c3.download_button("Case (JSON)", data=lambda: case_json(model, answers, confidence=conf),
                            file_name="heavylegs-case.json", mime="application/json",
                            key="wb_dl_json", on_click="ignore", width="stretch")
 
