@@ -1,0 +1,235 @@
+"""Case files (schema, lossless loading, errors), share links and case comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.cases import (
+    CLINICIAN,
+    SELF_REPORT,
+    Case,
+    compare_cases,
+    decode_share,
+    encode_share,
+    load_case,
+    new_case,
+    parse_case_text,
+    save_case,
+)
+from model.cli import main
+from model.errors import InputError
+
+ANSWERS = {"age": 34, "sex": "female", "rest_days_per_week": 0, "heaviness_onset": "from_start",
+           "resting_hr_elevated": "yes", "temperature_c": -3.5}
+
+
+def test_plain_contract_file_loads_as_a_self_reported_case(model, examples_dir: Path) -> None:
+    for path in sorted(examples_dir.glob("*.json")):
+        loaded = load_case(path, model)
+        raw = json.loads(path.read_text())["answers"]
+        assert loaded.ok, loaded.problems
+        assert dict(loaded.case.answers) == raw
+        assert set(loaded.case.answered_by.values()) == {SELF_REPORT}
+        assert loaded.case.population == "self_assessment"
+
+
+def test_round_trip_keeps_everything(model, tmp_path: Path) -> None:
+    case = new_case(ANSWERS, confidence={"sex": 0.9, "age": 0.5}, notes="ünïcode notes",
+                    case_id="R-7", model=model, today="2025-01-02")
+    case = case.with_answers({"resting_hr_elevated": "no", "cramps": "yes"}, model=model,
+                             today="2025-01-09")
+    path = save_case(case, tmp_path / "c.json")
+    back = load_case(path, model)
+    assert back.ok
+    assert back.case == case
+    assert back.case.answered_by["cramps"] == CLINICIAN
+    assert back.case.answered_by["resting_hr_elevated"] == CLINICIAN
+    assert back.case.answered_by["age"] == SELF_REPORT
+    assert back.case.confidence == {"sex": 0.9, "age": 0.5}
+    assert (back.case.created, back.case.updated) == ("2025-01-02", "2025-01-09")
+    data = json.loads(path.read_text())
+    assert data["format"] == "heavylegs.case" and data["version"] == 1
+
+
+def test_with_answers_removes_and_drops_stale_confidence(model) -> None:
+    case = new_case(ANSWERS, confidence={"sex": 0.6}, model=model)
+    edited = case.with_answers({"sex": "male", "age": None}, model=model)
+    assert "age" not in edited.answers and "age" not in edited.answered_by
+    assert edited.answers["sex"] == "male" and "sex" not in edited.confidence
+    with pytest.raises(InputError, match="rest_days_per_week: 9 is out of range"):
+        case.with_answers({"rest_days_per_week": 9}, model=model)
+
+
+def test_bad_answers_are_reported_and_good_ones_survive(model) -> None:
+    text = json.dumps({
+        "answers": {"age": 34, "agee": 40, "cramps": "maybe", "sex": "female", "swelling": 3},
+        "answered_by": {"sex": "doctor", "age": CLINICIAN, "ghost": CLINICIAN},
+        "confidence": {"sex": 0.2, "age": 0.8, "cramps": 0.9},
+    })
+    loaded = parse_case_text(text, "c.json", model)
+    assert dict(loaded.case.answers) == {"age": 34, "sex": "female"}
+    assert loaded.case.answered_by == {"age": CLINICIAN, "sex": SELF_REPORT}
+    assert loaded.case.confidence == {"age": 0.8}
+    assert dict(loaded.rejected) == {"agee": 40, "cramps": "maybe", "swelling": 3}
+    joined = "\n".join(loaded.problems)
+    assert "'agee' is not a question; did you mean 'age'?" in joined
+    assert "cramps: 'maybe' is not one of the answers" in joined
+    assert "answered_by.sex: 'doctor' is not a source" in joined
+    assert "answered_by.ghost: no answer 'ghost'" in joined
+    assert "confidence.sex: 0.2 must be a number from 0.5" in joined
+    assert all(p.startswith("c.json: ") for p in loaded.problems)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[1, 2]", "a case file is a JSON object"),
+    ('{"answers": [1]}', "answers: Input should be a valid dictionary"),
+    ('{"anwsers": {}}', "unknown key 'anwsers'; did you mean 'answers'"),
+    ("{}", "answers: Field required; add it"),
+    ('{"answers": {}, "notes": 5}', "notes: Input should be a valid string"),
+    ('{"answers": {}, "version": 9}', "version 9 is newer than this heavylegs reads"),
+    ('{"answers": {}, "version": "1"}', "version: Input should be a valid integer"),
+    ('{"answers": {}, "format": "other"}', "format: Input should be 'heavylegs.case'"),
+    ('{"answers": {}, "population": "clinc"}', "did you mean 'clinic'"),
+    ('{"answers": {}, "created": "yesterday"}', "created: 'yesterday' is not a date"),
+    ('{"answers": {"age": NaN}}', "NaN is not allowed in JSON"),
+    ('{"answers": {"age": 3', "not valid JSON at line 1, column"),
+])
+def test_malformed_case_files_raise_clear_errors(model, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace("?", r"\?")):
+        parse_case_text(text, "c.json", model)
+
+
+def test_file_errors(model, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        load_case(tmp_path / "missing.json", model)
+    with pytest.raises(InputError, match="is a folder"):
+        load_case(tmp_path, model)
+    big = tmp_path / "big.json"
+    big.write_text('{"answers": {}, "notes": "' + "x" * 1_100_000 + '"}')
+    with pytest.raises(InputError, match="larger than 1000 kB"):
+        load_case(big, model)
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        load_case(b'{"answers": {"sex": "\xff"}}', model)
+    with pytest.raises(InputError, match="notes are 20001 characters"):
+        parse_case_text(json.dumps({"answers": {}, "notes": "y" * 20_001}), "c", model)
+
+
+# ----------------------------------------------------------------------------- share links
+def test_share_link_round_trip_is_compact_and_self_reported(model) -> None:
+    answers = {q.id: (q.options[0] if q.type == "choice" else "yes" if q.type == "yes_no"
+                      else q.min) for q in model.questions}
+    link = encode_share(answers, base_url="https://example.org/physio?lang=en",
+                        population="clinic", model=model)
+    assert link.startswith("https://example.org/physio?lang=en&case=h1.")
+    token = link.split("case=")[1]
+    assert all(ch.isalnum() or ch in "-_." for ch in token)  # URL-safe as is
+    assert len(token) < 1000  # every question answered still fits a URL comfortably
+    for form in (link, token, "case=" + token, "?case=" + token):
+        back = decode_share(form, model)
+        assert back.ok
+        assert dict(back.case.answers) == answers
+        assert set(back.case.answered_by.values()) == {SELF_REPORT}
+        assert back.case.population == "clinic"
+
+
+def test_share_link_then_physio_edit_marks_clinician(model) -> None:
+    back = decode_share(encode_share(ANSWERS, model=model), model)
+    edited = back.case.with_answers({"sex": "female", "cramps": "no"}, model=model)
+    assert edited.answered_by["cramps"] == CLINICIAN
+    assert edited.answered_by["sex"] == CLINICIAN  # confirmed by the physio
+    assert edited.answered_by["age"] == SELF_REPORT
+
+
+def test_share_link_errors(model) -> None:
+    import base64
+    import zlib
+
+    with pytest.raises(InputError, match="is not one of the answers"):
+        encode_share({"sex": "other"}, model=model)
+    with pytest.raises(InputError, match="no case= parameter"):
+        decode_share("https://example.org/physio?x=1", model)
+    with pytest.raises(InputError, match="version 'h2' is not one this heavylegs reads"):
+        decode_share("h2.abc", model)
+    with pytest.raises(InputError, match="damaged"):
+        decode_share("h1.!!!!", model)
+    token = encode_share(ANSWERS, model=model)
+    with pytest.raises(InputError, match="damaged"):
+        decode_share(token[:-6], model)
+    with pytest.raises(InputError, match="limit 4000"):
+        decode_share("h1." + "A" * 5000, model)
+    bomb = base64.urlsafe_b64encode(zlib.compress(b'{"a":{"x":"' + b"a" * 10**6 + b'"}}', 9))
+    with pytest.raises(InputError, match="damaged"):
+        decode_share("h1." + bomb.decode().rstrip("="), model)
+    other = base64.urlsafe_b64encode(zlib.compress(b'{"b": 1}')).decode().rstrip("=")
+    with pytest.raises(InputError, match="does not hold heavylegs answers"):
+        decode_share("h1." + other, model)
+    # a link with a bad answer: the good answers survive, the bad one is reported
+    payload = json.dumps({"a": {"age": 30, "cramps": "often"}}).encode()
+    loaded = decode_share("h1." + base64.urlsafe_b64encode(zlib.compress(payload))
+                          .decode().rstrip("="), model)
+    assert dict(loaded.case.answers) == {"age": 30}
+    assert "cramps: 'often'" in loaded.problems[0]
+
+
+# ----------------------------------------------------------------------------- compare
+def test_compare_gives_every_cause_and_the_changed_answers(model) -> None:
+    before = new_case({"age": 34, "rest_days_per_week": 3}, model=model)
+    after = before.with_answers({"rest_days_per_week": 0, "resting_hr_elevated": "yes"},
+                                model=model)
+    cmp = compare_cases(before, after, model)
+    assert {c.id for c in cmp.causes} == {c.id for c in model.causes}
+    d_before = model.diagnose(dict(before.answers))
+    d_after = model.diagnose(dict(after.answers))
+    for c in cmp.causes:
+        assert c.before == pytest.approx(d_before.probability(c.id), abs=1e-15)
+        assert c.after == pytest.approx(d_after.probability(c.id), abs=1e-15)
+    assert [c.id for c in cmp.causes] == [c.id for c in d_after.causes]
+    assert cmp.biggest_changes[0].id == "overtraining" and cmp.biggest_changes[0].change > 0.1
+    assert [(a.id, a.before, a.after, a.after_by) for a in cmp.answers] == [
+        ("rest_days_per_week", 3, 0, CLINICIAN), ("resting_hr_elevated", None, "yes", CLINICIAN)]
+    d = cmp.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["triage"] == {"before": d_before.triage.level, "after": d_after.triage.level}
+    assert "| Overreaching or overtraining |" in cmp.to_markdown()
+    same = compare_cases(before, before, model)
+    assert same.answers == () and all(c.change == 0 for c in same.causes)
+
+
+def test_case_is_frozen() -> None:
+    case = Case(answers={"age": 30})
+    with pytest.raises(AttributeError):
+        case.notes = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        case.answers["age"] = 31  # type: ignore[index]
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_case_commands(tmp_path: Path, examples_dir: Path, capsys) -> None:
+    c1, c2 = tmp_path / "c1.json", tmp_path / "c2.json"
+    src = examples_dir / "runner-hot-long-run.json"
+    assert main(["case", "new", str(src), "-o", str(c1), "--case-id", "R1"]) == 0
+    assert main(["case", "edit", str(c1), "--set", "cramps=yes", "--set", "age=", "-o",
+                 str(c2)]) == 0
+    data = json.loads(c2.read_text())
+    assert data["answered_by"]["cramps"] == CLINICIAN and "age" not in data["answers"]
+    capsys.readouterr()
+    assert main(["case", "compare", str(c1), str(c2), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["causes"]) == 17
+    assert {a["id"] for a in out["answers"]} == {"cramps", "age"}
+    assert main(["case", "share", str(c2), "--base-url", "http://x/physio"]) == 0
+    link = capsys.readouterr().out.strip()
+    assert main(["case", "open-link", link]) == 0
+    opened = json.loads(capsys.readouterr().out)
+    assert opened["answers"] == data["answers"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"answers": {"age": 30, "cramp": "yes"}}')
+    assert main(["case", "check", str(bad)]) == 2
+    cap = capsys.readouterr()
+    assert json.loads(cap.out)["answers"] == {"age": 30}
+    assert "did you mean 'cramps'" in cap.err and "Traceback" not in cap.err
+    assert main(["case", "compare", str(c1)]) == 2
+    assert "takes two case files" in capsys.readouterr().err

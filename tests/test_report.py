@@ -1,0 +1,116 @@
+"""Reports: the Markdown and the PDF (read back with pypdf) show what they promise."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from model import DISCLAIMER
+from model.cases import CLINICIAN, new_case
+from model.cli import main
+from model.errors import InputError
+from model.report import build_report, report_markdown, report_pdf, write_report
+
+
+def _pdf_text(data: bytes) -> str:
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def case(model):
+    answers = {"age": 28, "sex": "female", "temperature_c": 29, "run_duration_min": 100,
+               "drinks_on_long_runs": "no", "heaviness_onset": "late_in_run", "cramps": "no",
+               "chest_pain_or_fainting": "no", "calf_warm_red_tender": "no",
+               "dark_cola_urine": "no"}
+    c = new_case(answers, confidence={"temperature_c": 0.7}, notes="Hot half marathon – awful.",
+                 case_id="R-42", model=model, today="2025-03-01")
+    return c.with_answers({"cramps": "yes"}, model=model, today="2025-03-02")
+
+
+def test_report_content(model, case) -> None:
+    r = build_report(case, model, today="2025-03-02")
+    d = model.diagnose(dict(case.answers))
+    assert [c.id for c in r.causes] == [c.id for c in d.causes]
+    assert r.causes[0].probability == d.causes[0].probability
+    assert r.triage_level == d.triage.level
+    assert set(d.triage.ruled_out) >= {"chest_pain_or_fainting", "dvt_calf", "rhabdomyolysis"}
+    assert len(r.ruled_out) == len(d.triage.ruled_out)
+    dehyd = next(c for c in r.causes if c.id == "dehydration")
+    assert dehyd.reasons_for, "a hot long run without drinks must speak for dehydration"
+    texts = {model.question_map[q].text.rstrip("?"): q for q in case.answers}
+    for reason in dehyd.reasons_for:  # each reason really raises the probability >= 10 %
+        qid = texts[reason.rsplit(":", 1)[0]]
+        rest = {k: v for k, v in case.answers.items() if k != qid}
+        assert model.diagnose(rest).probability("dehydration") * 1.1 <= dehyd.probability
+    assert r.model_version == model.version and r.population == model.population
+    assert {a.id: a.answered_by for a in r.answers}["cramps"] == CLINICIAN
+
+
+def test_markdown_and_pdf_show_the_same_facts(model, case) -> None:
+    r = build_report(case, model, today="2025-03-02")
+    md = _flat(report_markdown(r))
+    pdf = _pdf_text(report_pdf(r))
+    top = r.causes[0]
+    for text in (md, pdf):
+        assert "2025-03-02" in text and "R-42" in text
+        assert model.version in text and "self_assessment" in text
+        assert _flat(DISCLAIMER) in text
+        assert top.label in text and f"{top.probability:.1%}" in text
+        for c in r.causes:  # every cause with its number
+            assert c.label in text
+        assert "Red flags ruled out" in text
+        assert "heart problem" in text  # the chest-pain red flag, ruled out
+        assert "clinician-verified" in text and "confidence 70%" in text
+        assert "Hot half marathon - awful." in text or "Hot half marathon – awful." in text
+    if r.causes[0].advice:  # advice.yaml present: its text is in both
+        assert r.causes[0].advice[1] in md and _flat(r.causes[0].advice[1]) in pdf
+
+
+def test_report_without_advice_file(model, case, priors_copy) -> None:
+    from model import load_model
+
+    d = priors_copy()
+    (d / "advice.yaml").unlink(missing_ok=True)
+    m2 = load_model(priors_dir=d)
+    r = build_report(case, m2, today="2025-03-02")
+    assert all(c.advice == () for c in r.causes) and r.general_advice == ()
+    assert "What to do" not in report_markdown(r)
+    assert "Causes, most likely first" in _pdf_text(report_pdf(r))
+
+
+def test_red_flag_report(model) -> None:
+    r = build_report({"calf_warm_red_tender": "yes", "recent_travel_or_surgery": "yes"}, model)
+    assert r.triage_level == "urgent"
+    assert any("blood clot" in x for x in r.red_flags)
+    assert "blood clot" in _pdf_text(report_pdf(r))
+
+
+def test_write_report_and_cli(model, case, tmp_path: Path, capsys) -> None:
+    r = build_report(case, model)
+    with pytest.raises(InputError, match="end the name with .pdf or .md"):
+        write_report(r, tmp_path / "r.txt")
+    with pytest.raises(InputError, match="does not exist"):
+        write_report(r, tmp_path / "no" / "r.pdf")
+    path = tmp_path / "case.json"
+    path.write_text(case.to_json())
+    assert main(["report", str(path), "-o", str(tmp_path / "r.pdf")]) == 0
+    assert main(["report", str(path), "-o", str(tmp_path / "r.md")]) == 0
+    assert "Dehydration" in _pdf_text((tmp_path / "r.pdf").read_bytes())
+    assert "## Causes" in (tmp_path / "r.md").read_text()
+    clinic = json.loads(case.to_json())
+    clinic["population"] = "clinic"
+    path.write_text(json.dumps(clinic))
+    assert main(["report", str(path), "-o", str(tmp_path / "c.md")]) == 0
+    assert "Population: clinic" in (tmp_path / "c.md").read_text()
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "none.json"), "-o", str(tmp_path / "x.pdf")]) == 2
+    assert "no such file" in capsys.readouterr().err
