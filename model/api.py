@@ -305,16 +305,15 @@ class Model:
         base_ev = self._background(clean, conf)
         p0, _ = self.engine.intervene(base_ev)
         out = []
+        every = self.engine.intervene_each(base_ev, self.modifiable)
         for qid in self.modifiable:
             q = self.question_map[qid]
             current = state_of(q, clean[qid]) if qid in clean else None
             best: tuple[float, str] | None = None
-            for s in self.engine.states[qid]:
+            each = every[qid]
+            for s, p1 in zip(self.engine.states[qid], each.tolist(), strict=True):
                 if s == current:
                     continue
-                ev = dict(base_ev)
-                ev[qid] = self.engine.one_hot(qid, s)
-                p1, _ = self.engine.intervene(ev)
                 if best is None or p1 < best[0]:
                     best = (p1, s)
             if best and p0 - best[0] >= MIN_HELPFUL:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import opt_einsum as oe
 
 from .network import Network, Node
 from .priors import HEAVY_LEGS
@@ -115,7 +117,7 @@ class Engine:
             np.broadcast_to(self._expand(heavy.table[..., yes], self.finding_axes[HEAVY_LEGS]),
                             (2,) * self.n))
         self._heavy.setflags(write=False)
-        self._paths: dict[tuple[str, tuple[tuple[int, ...], ...]], list[object]] = {}
+        self._paths: dict[tuple[str, tuple[tuple[int, ...], ...]], Any] = {}
 
     # ------------------------------------------------------------------ helpers
     def _expand(self, t: np.ndarray, axes: Iterable[int]) -> np.ndarray:
@@ -131,13 +133,14 @@ class Engine:
         return v
 
     def _einsum(self, subs: str, *operands: np.ndarray) -> np.ndarray:
+        """Contract with a compiled opt_einsum expression, cached per (subscripts, shapes)."""
         key = (subs, tuple(o.shape for o in operands))
-        path = self._paths.get(key)
-        if path is None:
-            path = np.einsum_path(subs, *operands, optimize="greedy")[0]
+        expr = self._paths.get(key)
+        if expr is None:
+            expr = oe.contract_expression(subs, *key[1], optimize="greedy")
             if len(self._paths) < 20_000:
-                self._paths[key] = path
-        return np.einsum(subs, *operands, optimize=path)
+                self._paths[key] = expr
+        return np.asarray(expr(*operands))
 
     def _marginal_over(self, joint: np.ndarray, axes: Sequence[int]) -> np.ndarray:
         drop = tuple(a for a in range(self.n) if a not in axes)
@@ -211,29 +214,19 @@ class Engine:
         return self._einsum(",".join(subs) + "->" + out, *operands)
 
     def prior_joint(self, evidence: Evidence) -> np.ndarray:
-        """Unnormalised P(causes, risk evidence), a full (2,) * n array."""
+        """Unnormalised P(causes, risk evidence), a full (2,) * n array: the outer product
+        of the component tensors placed on their axes (one pass)."""
         comps, weights, sliced = self.split(evidence)
-        # outer product of the component tensors, smallest first, placed on their axes
-        joint = np.ones((1,) * self.n)
-        singles = [c[0][0] for c in comps if len(c[0]) == 1 and not c[1]]
-        if singles:
-            vec = np.ones(())
-            for c in singles:
-                vec = np.multiply.outer(vec, sliced[c])
-            joint = self._expand(vec, [self.axis[c] for c in singles])
-        for causes, risks in comps:
-            if len(causes) == 1 and not risks:
-                continue
-            t = self.component_tensor(causes, risks, weights, sliced)
-            joint = joint * self._expand(t, [self.axis[c] for c in causes])
-        # hard-observed risk factors are sliced out above; their evidence mass P(r = state)
-        # (times the likelihood) still belongs to P(causes, risk evidence) and so to log P(e)
-        mass = 1.0
-        for r in self.risk_ids:
-            lik = evidence.get(r)
-            if lik is not None and r not in weights:
-                mass *= float(self.risk_prior[r] @ np.asarray(lik, dtype=float))
-        return np.ascontiguousarray(np.broadcast_to(joint, (2,) * self.n)) * mass
+        return self._outer([(c, self.component_tensor(c, r, weights, sliced)) for c, r in comps])
+
+    def _outer(self, parts: Sequence[tuple[Sequence[str], np.ndarray]]) -> np.ndarray:
+        operands: list[np.ndarray] = []
+        subs: list[str] = []
+        for causes, t in parts:
+            operands.append(np.asarray(t))
+            subs.append("".join(self._cause_letter[c] for c in causes))
+        out = "".join(self._cause_letter[c] for c in self.cause_ids)
+        return np.einsum(",".join(subs) + "->" + out, *operands, optimize=False)
 
     def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
         """The factor of an answered finding over its cause parents, broadcastable."""
@@ -306,11 +299,31 @@ class Engine:
                             lik *= fg
                     joint = post.prior * lik
             else:
-                rest = {k2: v for k2, v in evidence.items() if k2 != node}
-                joint = self.prior_joint(rest) * post.likelihood
+                joint = self._prior_without(evidence, node, post.prior) * post.likelihood
             flat = joint.reshape(-1)
             out[k] = all_marginals(flat, self.n) / flat.sum()
         return out
+
+    def _prior_without(self, evidence: Evidence, node: str, prior: np.ndarray) -> np.ndarray:
+        """The prior joint with a risk factor's answer withdrawn: only the components of its
+        children change, so the old ones are divided out and the merged one multiplied in."""
+        comps, weights, sliced = self.split(evidence)
+        kids = set(self.risk_children[node])
+        old = [(c, r) for c, r in comps if kids & set(c)]
+        rest = {k: v for k, v in evidence.items() if k != node}
+        comps2, weights2, sliced2 = self.split(rest)
+        new = next((c, r) for c, r in comps2 if node in r)
+        old_t = [self.component_tensor(c, r, weights, sliced) for c, r in old]
+        if any(np.any(np.asarray(t) <= 0) for t in old_t) or node not in evidence:
+            return self.prior_joint(rest)
+        axes_new = [self.axis[c] for c in new[0]]
+        ratio = np.asarray(self.component_tensor(new[0], new[1], weights2, sliced2), dtype=float)
+        for (c, _), t in zip(old, old_t, strict=True):
+            shape = [1] * len(axes_new)
+            for a in (self.axis[x] for x in c):
+                shape[axes_new.index(a)] = 2
+            ratio = ratio / np.asarray(t).reshape(shape)
+        return prior * self._expand(ratio, axes_new)
 
     def preview(self, post: Posterior, evidence: Evidence, node: str,
                 tracked: Sequence[int]) -> Preview:
@@ -404,6 +417,53 @@ class Engine:
                 vec = np.multiply.outer(vec, np.array([1.0, a[self.axis[c]]]))
             p_no *= float(flat @ vec.reshape(-1))
         return 1.0 - p_no, marg
+
+    def _heavy_terms(self) -> tuple[float, np.ndarray]:
+        leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
+        a = np.ones(self.n)
+        for j, ax in enumerate(self.finding_axes[HEAVY_LEGS]):
+            a[ax] = link[j, 0]
+        return float(leak_cdf[0]), a
+
+    def _component_no_heavy(self, causes: list[str], risks: list[str],
+                            weights: Mapping[str, np.ndarray], sliced: Mapping[str, np.ndarray],
+                            a: np.ndarray, keep: str | None = None) -> np.ndarray:
+        """E[prod_c a_c^{c} over the component] (unnormalised), optionally per state of a
+        kept free risk factor (which then carries no prior weight: an intervention)."""
+        operands: list[np.ndarray] = []
+        subs: list[str] = []
+        for r in risks:
+            operands.append(np.ones_like(weights[r]) if r == keep else weights[r])
+            subs.append(self._risk_letter[r])
+        for c in causes:
+            free = "".join(self._risk_letter[p] for p in self.cause_parents[c] if p in weights)
+            operands.append(sliced[c])
+            subs.append(free + self._cause_letter[c])
+            operands.append(np.array([1.0, a[self.axis[c]]]))
+            subs.append(self._cause_letter[c])
+        out = self._risk_letter[keep] if keep in risks else ""
+        val = np.asarray(self._einsum(",".join(subs) + "->" + out, *operands))
+        mass = float(np.prod([weights[r].sum() for r in risks if r != keep]))
+        return val / mass
+
+    def intervene_each(self, evidence: Evidence, nodes: Sequence[str]) -> dict[str, np.ndarray]:
+        """P(heavy_legs = yes | do(node = s), other risk evidence) for every state s of each
+        risk factor in ``nodes``. Components that do not hold the node are shared."""
+        leak0, a = self._heavy_terms()
+        base = {k: v for k, v in evidence.items() if k in self.risk_ids}
+        comps, weights, sliced = self.split(base)
+        comp_val = [float(self._component_no_heavy(c, r, weights, sliced, a)) for c, r in comps]
+        out: dict[str, np.ndarray] = {}
+        for node in nodes:
+            kids = set(self.risk_children[node])
+            others = float(np.prod([v for (c, _), v in zip(comps, comp_val, strict=True)
+                                    if not kids & set(c)]))
+            rest = {k: v for k, v in base.items() if k != node}
+            comps2, weights2, sliced2 = self.split(rest)
+            c_new, r_new = next((c, r) for c, r in comps2 if node in r)
+            vals = self._component_no_heavy(c_new, r_new, weights2, sliced2, a, keep=node)
+            out[node] = 1.0 - leak0 * others * vals
+        return out
 
     # ------------------------------------------------------------------ variants
     def with_tables(self, tables: Mapping[str, np.ndarray],

@@ -1,0 +1,160 @@
+"""Inference benchmark: heavylegs' full diagnosis against pgmpy and pyAgrum, in one run.
+
+    python benchmarks/bench_inference.py [--cases N] [--repeat R]
+
+Over a fixed set of cases (the literature vignettes in tests/vignettes/, in file order) it
+measures, side by side on the real network:
+
+  (a) the full ``Model.diagnose`` with its cache cleared: posteriors, every unanswered
+      question ranked with per-answer previews, explanations, what-if list, triage;
+  (b) pgmpy VariableElimination on the exported network (XMLBIF), posteriors only, one query
+      per cause;
+  (c) pyAgrum LazyPropagation on the exported network (BIF), posteriors only;
+
+and one what-if recomputation (a slider move in the app). It checks that (a) equals (b)
+within 1e-9 and reports the ratios (a)/(b) and (a)/(c). Goals (issue 4): (a) <= 0.1 x (b),
+(a) <= 2 x (c), slider move < 20 ms. Times are medians per case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model import load_model  # noqa: E402
+from model.pgmpy_io import read  # noqa: E402
+
+
+def cases(n: int) -> list[dict]:
+    out = []
+    for p in sorted((ROOT / "tests" / "vignettes").glob("*.yaml"))[:n]:
+        out.append(yaml.safe_load(p.read_text())["answers"])
+    return out
+
+
+def median_ms(xs: list[float]) -> float:
+    return statistics.median(xs) * 1000
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=30)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    import pyagrum as gum
+    from pgmpy.inference import VariableElimination
+
+    m = load_model()
+    causes = [c.id for c in m.causes]
+    tmp = Path(tempfile.mkdtemp())
+    m.export("xmlbif", tmp / "net.xmlbif")
+    m.export("bif", tmp / "net.bif")
+    pm = read(tmp / "net.xmlbif", "xmlbif")
+    bn = gum.loadBN(str(tmp / "net.bif"))
+    ve = VariableElimination(pm)
+    cs = cases(args.cases)
+
+    t_a: list[float] = []
+    t_b: list[float] = []
+    t_c: list[float] = []
+    t_w: list[float] = []
+    max_diff_b = 0.0
+    max_diff_c = 0.0
+    for answers in cs:
+        best_a = best_b = best_c = float("inf")
+        for _ in range(args.repeat):
+            m._cached.cache_clear()
+            t0 = time.perf_counter()
+            d = m.diagnose(answers)
+            best_a = min(best_a, time.perf_counter() - t0)
+        ev = dict(d.evidence)
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            post_b = {}
+            for c in causes:
+                f = ve.query([c], evidence=ev, show_progress=False)
+                post_b[c] = float(f.get_value(**{c: "present"}))
+            best_b = min(best_b, time.perf_counter() - t0)
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            ie = gum.LazyPropagation(bn)
+            ie.setEvidence(ev)
+            ie.makeInference()
+            post_c = {c: float(ie.posterior(c)[1]) for c in causes}
+            best_c = min(best_c, time.perf_counter() - t0)
+        t_a.append(best_a)
+        t_b.append(best_b)
+        t_c.append(best_c)
+        for c in d.causes:
+            max_diff_b = max(max_diff_b, abs(c.probability - post_b[c.id]))
+            max_diff_c = max(max_diff_c, abs(c.probability - post_c[c.id]))
+        # one slider move: a what-if on a modifiable factor
+        factor = m.modifiable[len(t_w) % len(m.modifiable)]
+        q = m.question_map[factor]
+        value = q.options[-1] if q.type == "choice" else ("yes" if q.type == "yes_no" else q.max)
+        t0 = time.perf_counter()
+        m.what_if(answers, {factor: value})
+        t_w.append(time.perf_counter() - t0)
+
+    a, b, c = median_ms(t_a), median_ms(t_b), median_ms(t_c)
+    w = median_ms(t_w)
+    res = {
+        "machine": machine(),
+        "cases": len(cs),
+        "full_diagnose_ms": a,
+        "pgmpy_ve_posteriors_ms": b,
+        "pyagrum_lazy_posteriors_ms": c,
+        "ratio_vs_pgmpy": a / b,
+        "ratio_vs_pyagrum": a / c,
+        "what_if_ms": w,
+        "what_if_p95_ms": sorted(t_w)[int(0.95 * (len(t_w) - 1))] * 1000,
+        "max_abs_diff_vs_pgmpy": max_diff_b,
+        "max_abs_diff_vs_pyagrum": max_diff_c,
+    }
+    print(f"machine: {res['machine']}")
+    print(f"cases: {len(cs)} vignettes, best of {args.repeat} per case, median over cases\n")
+    print("| measure | median per case | ratio | goal |")
+    print("| --- | ---: | ---: | --- |")
+    print(f"| (a) heavylegs full diagnose | {a:.1f} ms | 1 | |")
+    print(f"| (b) pgmpy VariableElimination, posteriors only | {b:.1f} ms | (a)/(b) = "
+          f"{a / b:.3f} | <= 0.1 {'met' if a / b <= 0.1 else 'NOT met'} |")
+    print(f"| (c) pyAgrum LazyPropagation, posteriors only | {c:.1f} ms | (a)/(c) = "
+          f"{a / c:.2f} | <= 2 {'met' if a / c <= 2 else 'NOT met'} |")
+    print(f"| what-if (slider move) | {w:.2f} ms (p95 {res['what_if_p95_ms']:.2f}) | | < 20 ms "
+          f"{'met' if res['what_if_p95_ms'] < 20 else 'NOT met'} |")
+    print(f"\nmax |(a) - (b)| = {max_diff_b:.2e} (goal <= 1e-9: "
+          f"{'met' if max_diff_b <= 1e-9 else 'NOT met'}); max |(a) - (c)| = {max_diff_c:.2e}")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=2))
+    return 0 if max_diff_b <= 1e-9 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
