@@ -30,11 +30,21 @@ def _shot_dirs() -> list[Path]:
 
 
 def _save(page, name: str) -> list[Path]:
+    """Screenshot of the whole page: Streamlit scrolls inside its main container, so the
+    viewport is made as tall as that content for the shot, then restored."""
+    size = page.viewport_size
+    page.wait_for_timeout(300)  # let the last rerun's elements settle
+    height = page.evaluate("Math.max(...[...document.querySelectorAll("
+                           "\"[data-testid='stMain'], [data-testid='stAppViewContainer']\")]"
+                           ".map(e => e.scrollHeight), window.innerHeight)")
+    page.set_viewport_size({"width": size["width"], "height": min(int(height), 8000)})
+    page.wait_for_timeout(200)
     out = []
     for d in _shot_dirs():
         path = d / name
         page.screenshot(path=str(path), full_page=True)
         out.append(path)
+    page.set_viewport_size(size)
     return out
 
 
@@ -79,6 +89,7 @@ def test_runner_answer_three_questions_on_a_phone(app_url, browser):
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
     expect(page.get_by_text("First, a few warning signs")).to_be_visible()
+    expect(page.locator(".st-key-rn_rf_continue button")).to_be_visible()
     _save(page, "phone-1-red-flags.png")
     page.locator(".st-key-rn_rf_continue button").click()
     first = plan[0][0]

@@ -14,7 +14,7 @@ def render() -> None:
     model = common.get_model()
     kb = model.kb
     st.title("About heavylegs")
-    st.warning(DISCLAIMER, icon="ℹ️")
+    st.warning(DISCLAIMER, icon=":material/info:")
     st.markdown(
         "heavylegs is an open Bayesian network of why a runner's legs feel heavy: "
         f"{len(kb.causes)} possible causes, {len(kb.questions)} questions, "

@@ -26,6 +26,12 @@ LEVEL_TITLES = {
     "urgent": "Get medical help today",
     "emergency": "Emergency: call an ambulance now",
 }
+LEVEL_ICONS = {
+    "self_care": ":material/check_circle:",
+    "see_doctor": ":material/stethoscope:",
+    "urgent": ":material/warning:",
+    "emergency": ":material/emergency:",
+}
 GROUP_TITLES = {
     "red_flags": "Warning signs",
     "about_you": "About you",
@@ -104,12 +110,10 @@ def sources_text(model: Model, keys: Sequence[str]) -> str:
 def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
     """The triage box: level, what to do and why."""
     t = d.triage
-    title = LEVEL_TITLES.get(t.level, t.level)
-    body = f"**{title}.** {t.advice}"
+    body = f"**{t.advice}**"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
-    show(body, icon={"emergency": "🚑", "urgent": "⚠️", "see_doctor": "🩺",
-                     "self_care": "✅"}[t.level])
+    show(body, icon=LEVEL_ICONS[t.level])
     if not compact:
         for r in t.reasons:
             st.markdown(f"- {r}")

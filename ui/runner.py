@@ -21,6 +21,7 @@ from .downloads import case_json, pdf_report
 
 RED_FLAG_GROUP = "red_flags"
 MIN_USEFUL_GAIN = 0.01  # bits: below this a question would barely change the ranking
+TYPICAL_MORE = 10  # the progress bar assumes at most this many more useful questions
 STAGES = ("red_flags", "triage", "questions", "result")
 
 
@@ -170,9 +171,12 @@ def _useful_remaining(d: Diagnosis) -> int:
 def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     q = model.question_map[qid]
     n_done = len(st.session_state["rn_history"])
-    remaining = _useful_remaining(d)
+    remaining = min(_useful_remaining(d), TYPICAL_MORE)
     st.progress(n_done / max(n_done + remaining, 1),
-                text=f"{n_done} answered · up to {remaining} more could help")
+                text=f"Question {n_done + 1} · stop whenever you like")
+    stop = getattr(d, "stop", None)
+    if stop is not None and getattr(stop, "stop", False):
+        st.info(f"You can stop now: {stop.reason}", icon=":material/flag:")
     st.markdown(f"#### {q.text}")
     if q.help:
         st.caption(q.help)
@@ -257,7 +261,7 @@ def render() -> None:
     """Render the runner page."""
     _init()
     model = common.get_model()
-    st.title("Why do my legs feel heavy?")
+    st.header("Why do my legs feel heavy?")
     ss = st.session_state
     answers: dict[str, Any] = ss["rn_answers"]
     d = model.diagnose(answers)

@@ -179,6 +179,7 @@ def _node_sources(model: Model) -> None:
 
 def render() -> None:
     """Render the physio workbench."""
+    st.set_page_config(layout="wide")
     st.title("Physio workbench")
     pop = st.radio("Population", list(POPULATIONS), format_func=POPULATIONS.get,
                    key="wb_population", horizontal=True)
