@@ -143,8 +143,11 @@ class Engine:
         return np.asarray(expr(*operands))
 
     def _marginal_over(self, joint: np.ndarray, axes: Sequence[int]) -> np.ndarray:
-        drop = tuple(a for a in range(self.n) if a not in axes)
-        return joint.sum(axis=drop) if drop else joint
+        if len(axes) == self.n:
+            return joint
+        letters = string.ascii_lowercase[: self.n]
+        keep = "".join(letters[a] for a in sorted(axes))
+        return np.einsum(f"{letters}->{keep}", joint)
 
     # ------------------------------------------------------------------ prior over causes
     def split(
@@ -220,13 +223,13 @@ class Engine:
         return self._outer([(c, self.component_tensor(c, r, weights, sliced)) for c, r in comps])
 
     def _outer(self, parts: Sequence[tuple[Sequence[str], np.ndarray]]) -> np.ndarray:
-        operands: list[np.ndarray] = []
-        subs: list[str] = []
-        for causes, t in parts:
-            operands.append(np.asarray(t))
-            subs.append("".join(self._cause_letter[c] for c in causes))
-        out = "".join(self._cause_letter[c] for c in self.cause_ids)
-        return np.einsum(",".join(subs) + "->" + out, *operands, optimize=False)
+        """Outer product of component tensors, transposed into cause order (contiguous)."""
+        order: list[int] = []
+        acc = np.ones(())
+        for causes, t in sorted(parts, key=lambda p: np.asarray(p[1]).size):
+            acc = np.multiply.outer(acc, np.asarray(t))
+            order.extend(self.axis[c] for c in causes)
+        return np.ascontiguousarray(acc.transpose(np.argsort(order)))
 
     def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
         """The factor of an answered finding over its cause parents, broadcastable."""
