@@ -45,6 +45,9 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
         fh.close()
         raise InputError([f"{where}: cannot read the header ({_csv_problem(exc)}); save it as "
                           "UTF-8 CSV"]) from None
+    if _undecodable(header):
+        fh.close()
+        raise InputError([f"{where}: the header is not UTF-8 text; save the file as UTF-8 CSV"])
     check_header(header, where)
 
     def gen() -> Iterator[list[str]]:
@@ -57,9 +60,19 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
                 except (UnicodeDecodeError, csv.Error) as exc:
                     yield ["\0error", _csv_problem(exc)]
                     continue
+                if _undecodable(row):
+                    cells = [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                             for c in row]
+                    yield ["\0error", "not UTF-8 text; save the file as UTF-8 CSV", *cells]
+                    continue
                 yield row
 
     return header, gen()
+
+
+def _undecodable(cells: list[str]) -> bool:
+    """Whether a row holds bytes that were not UTF-8 (read as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell)
 
 
 def _csv_problem(exc: Exception) -> str:
@@ -76,7 +89,7 @@ def _rows(path: Path) -> tuple[list[str], Iterator[list[str]]]:
         raise InputError([f"{path}: no such file; check the path"])
     if path.is_dir():
         raise InputError([f"{path}: is a folder; give a CSV file"])
-    fh = path.open(newline="", encoding="utf-8-sig", errors="strict")
+    fh = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     return _reader_rows(fh, str(path))
 
 
@@ -138,8 +151,9 @@ def score_rows(model: Any, header: list[str], rows: Iterable[list[str]],
         out: dict[str, Any] = dict(zip(header, row, strict=False))
         for col in header[len(row):]:
             out[col] = ""
-        if row and row[0] == "\0error":
+        if row and row[0] == "\0error":  # ["\0error", message, *cells that could be kept]
             out = dict.fromkeys(header, "")
+            out.update(zip(header, row[2:], strict=False))
             out.update(blank, top_cause="", triage="", error=f"unreadable row: {row[1]}")
             yield out
             continue
@@ -264,11 +278,7 @@ def score_frame(model: Any, data: Any, *, progress: bool = False,
         else:
             raw = data.read()
             if isinstance(raw, bytes | bytearray):
-                try:
-                    raw = bytes(raw).decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    raise InputError([f"upload: not UTF-8 text (byte {exc.start}); save the "
-                                      "file as UTF-8 CSV"]) from None
+                raw = bytes(raw).decode("utf-8-sig", errors="surrogateescape")
             header, rows = _reader_rows(io.StringIO(raw, newline=""), "upload")
     out = []
     for rec in _progress(score_rows(model, header, rows), progress):

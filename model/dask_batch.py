@@ -6,7 +6,7 @@ partitions of ``partition_rows`` rows to the workers; each worker loads the mode
 :func:`model.batch.score_rows`; the client writes the partitions back in their order. So the
 output file is identical to the single-machine run, row for row.
 
-Without ``scheduler`` a ``LocalCluster`` is started in this process (threads, no dashboard:
+Without ``scheduler`` a ``LocalCluster`` is started in this process (threads in this process:
 gentle on a small machine); with ``scheduler="tcp://host:8786"`` an existing cluster is used.
 Workers of a remote cluster need heavylegs installed (the same version and priors directory).
 """
@@ -49,17 +49,19 @@ def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
 
 
 def local_cluster(n_workers: int = 1, threads_per_worker: int = 2) -> Any:
-    """A small in-process LocalCluster without a dashboard."""
+    """A small in-process LocalCluster, reachable from this machine only (its status page
+    takes a free port on 127.0.0.1)."""
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                        processes=False, dashboard_address=None)
+                        processes=False, dashboard_address="127.0.0.1:0")
 
 
 def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = None,
                    client: Any = None, partition_rows: int = PARTITION_ROWS,
                    progress: bool = True, max_rows: int = MAX_ROWS,
-                   priors_dir: str | Path | None = None) -> dict[str, int]:
+                   priors_dir: str | Path | None = None,
+                   connect_timeout: str = "10s") -> dict[str, int]:
     """Score ``src`` into ``dst`` on a Dask cluster; the same output as :func:`score_csv`.
 
     Parameters
@@ -98,7 +100,7 @@ def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = 
     if client is None:
         if scheduler:
             try:
-                client = Client(scheduler, timeout="10s")
+                client = Client(scheduler, timeout=connect_timeout)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError([f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
                                   "check the address (tcp://host:8786) and that it runs"]) \
