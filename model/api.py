@@ -208,7 +208,7 @@ class Model:
         answered = [n for n in clean]
         explanations: list[Explanation] = []
         if answered:
-            without = eng.withdrawn(post, ev, answered)
+            without, log_z_without = eng.withdrawn(post, ev, answered)
             lo_all = logit(post.marginals)
             lo_without = logit(without)
             for c in self.causes:
@@ -236,7 +236,10 @@ class Model:
             lp = self._single_answer_logp[node]
             singles[node] = float(np.log(np.exp(lp) @ lik))
         log_joint = post.log_evidence - self._prior.log_evidence
-        conf_res = conflict(log_joint, singles)
+        # conflict of each answer with the rest: log P(a_i) P(rest) / P(all), given heavy legs
+        local = ({qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
+                  for k, qid in enumerate(answered)} if answered else {})
+        conf_res = conflict(log_joint, singles, local)
         helpful = self._helpful_changes(clean, conf)
         return Diagnosis(
             causes=causes, triage=tri, next_questions=tuple(gains),

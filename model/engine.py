@@ -220,7 +220,19 @@ class Engine:
         """Unnormalised P(causes, risk evidence), a full (2,) * n array: the outer product
         of the component tensors placed on their axes (one pass)."""
         comps, weights, sliced = self.split(evidence)
-        return self._outer([(c, self.component_tensor(c, r, weights, sliced)) for c, r in comps])
+        joint = self._outer([(c, self.component_tensor(c, r, weights, sliced)) for c, r in comps])
+        # hard-observed risk factors are sliced out above; their evidence mass P(r = state)
+        # still belongs to P(causes, risk evidence) and so to log P(e)
+        joint *= self._hard_mass(evidence, weights)
+        return joint
+
+    def _hard_mass(self, evidence: Evidence, weights: Mapping[str, np.ndarray]) -> float:
+        mass = 1.0
+        for r in self.risk_ids:
+            lik = evidence.get(r)
+            if lik is not None and r not in weights:
+                mass *= float(self.risk_prior[r] @ np.asarray(lik, dtype=float))
+        return mass
 
     def _outer(self, parts: Sequence[tuple[Sequence[str], np.ndarray]]) -> np.ndarray:
         """Outer product of component tensors, transposed into cause order (contiguous)."""
@@ -283,13 +295,16 @@ class Engine:
             v[:, 0, :] -= v[:, 1, :]
         return np.clip(sub, 0.0, None)
 
-    def withdrawn(self, post: Posterior, evidence: Evidence, nodes: Sequence[str]) -> np.ndarray:
-        """P(cause_i = present | evidence without node) for each node (rows) and cause.
+    def withdrawn(self, post: Posterior, evidence: Evidence, nodes: Sequence[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """P(cause_i = present | evidence without node) for each node (rows) and cause, and
+        log P(evidence without node) for each node.
 
         Findings: the node's factor is divided out of the likelihood (recomputed from the
         other factors where it has zeros). Risk factors: the prior is recomputed without it.
         """
         out = np.empty((len(nodes), self.n))
+        log_z = np.empty(len(nodes))
         for k, node in enumerate(nodes):
             if node in post.factors:
                 f = post.factors[node]
@@ -304,8 +319,10 @@ class Engine:
             else:
                 joint = self._prior_without(evidence, node, post.prior) * post.likelihood
             flat = joint.reshape(-1)
-            out[k] = all_marginals(flat, self.n) / flat.sum()
-        return out
+            z = flat.sum()
+            out[k] = all_marginals(flat, self.n) / z
+            log_z[k] = np.log(z)
+        return out, log_z
 
     def _prior_without(self, evidence: Evidence, node: str, prior: np.ndarray) -> np.ndarray:
         """The prior joint with a risk factor's answer withdrawn: only the components of its
@@ -326,6 +343,7 @@ class Engine:
             for a in (self.axis[x] for x in c):
                 shape[axes_new.index(a)] = 2
             ratio = ratio / np.asarray(t).reshape(shape)
+        ratio = ratio * (self._hard_mass(rest, weights2) / self._hard_mass(evidence, weights))
         return prior * self._expand(ratio, axes_new)
 
     def preview(self, post: Posterior, evidence: Evidence, node: str,
