@@ -156,6 +156,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, format_report, load_vignettes
+
+    model = _model(args)
+    ev = evaluate(model, load_vignettes(args.directory, model))
+    failures = ev.failures(args.min_top1, args.min_top3, args.max_under_triage,
+                           args.max_over_triage)
+    if args.json:
+        print(_dump({**ev.to_dict(), "failures": failures}))
+    else:
+        print(format_report(ev))
+    for line in failures:
+        print(f"below target: {line}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m model",
                 description="heavylegs: why do my legs feel heavy when I run? "
@@ -198,6 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     from .physio_cli import add_commands
 
     add_commands(sub, common)
+    ev = sub.add_parser("evaluate", help="score the model on clinical vignettes (exit 1 below "
+                                         "a --min/--max threshold)")
+    ev.add_argument("directory", nargs="?", default="tests/vignettes")
+    ev.add_argument("--min-top1", type=float, default=None)
+    ev.add_argument("--min-top3", type=float, default=None)
+    ev.add_argument("--max-under-triage", type=int, default=None)
+    ev.add_argument("--max-over-triage", type=float, default=None)
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    common(ev)
+    ev.set_defaults(func=cmd_evaluate)
     return p
 
 
