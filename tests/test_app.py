@@ -234,3 +234,69 @@ def test_downloads_pdf_markdown_and_case_json(model):
     assert doc["answers"] == answers
     loaded = load_case(raw, model)
     assert dict(loaded.case.answers) == answers and loaded.case.confidence["cramps"] == 0.7
+
+
+def _metric(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Chance of heavy legs")
+
+
+def test_what_if_slider_changes_the_chance_of_heavy_legs(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    at.session_state["rn_force"] = "rest_days_per_week"
+    at.run()
+    at.number_input(key="rn_num_rest_days_per_week").set_value(0)
+    at.button(key="rn_save_rest_days_per_week").click().run()
+    at.button(key="rn_stop").click().run()
+    answers = dict(at.session_state["rn_answers"])
+    now = _metric(at)
+    assert now == f"{model.what_if(answers, {}).p_heavy_legs:.0%}"
+    at.slider(key="rn_wi_rest_days_per_week_0").set_value(3).run()
+    _no_exception(at)
+    moved = _metric(at)
+    want = model.what_if(answers, {"rest_days_per_week": 3})
+    assert moved == f"{want.p_heavy_legs:.0%}"
+    assert want.p_heavy_legs < want.baseline_p_heavy_legs and moved != now
+    assert answers == dict(at.session_state["rn_answers"])  # what-if never changes answers
+
+
+def test_why_we_ask_and_why_use_the_model_explanations(model):
+    at = _past_red_flags(_page("runner").run(), model)
+    d0 = model.diagnose(dict(at.session_state["rn_answers"]))
+    gain = d0.next_questions[0]
+    text = " ".join(m.value for m in at.markdown)
+    for o in gain.outcomes:
+        assert f"({o.probability:.0%} likely)" in text
+    q = model.question_map[gain.id]
+    at.button(key=f"rn_opt_{gain.id}_{q.states[0]}").click().run()
+    d = model.diagnose(dict(at.session_state["rn_answers"]))
+    top_reason = d.explanation(d.causes[0].id).contributions[0]
+    text = " ".join(m.value for m in at.markdown)
+    assert top_reason.text in text
+
+
+def test_workbench_confidence_makes_an_answer_soft(model):
+    at = _page("workbench").run()
+    at.selectbox(key="wb_q_performance_declining").set_value("yes").run()
+    hard = at.dataframe[0].value["posterior"]["overtraining"]
+    at.slider(key="wb_c_performance_declining").set_value(0.6).run()
+    _no_exception(at)
+    soft = at.dataframe[0].value["posterior"]["overtraining"]
+    want = model.diagnose({"performance_declining": "yes"},
+                          confidence={"performance_declining": 0.6})
+    assert soft == pytest.approx(want.probability("overtraining"))
+    assert model.priors["overtraining"] < soft < hard
+
+
+def test_workbench_next_questions_and_tornado(model):
+    at = _page("workbench").run()
+    at.selectbox(key="wb_q_heaviness_onset").set_value("late_in_run").run()
+    nxt = at.dataframe[1].value
+    d = model.diagnose({"heaviness_onset": "late_in_run"})
+    assert list(nxt.index[:3]) == [g.id for g in d.next_questions[:3]]
+    assert "likely)" in nxt["what each answer would do"].iloc[0]
+    at.toggle(key="wb_tornado").set_value(True).run()
+    _no_exception(at)
+    tornado = at.dataframe[2].value
+    rows = model.sensitivity({"heaviness_onset": "late_in_run"})
+    assert tornado["parameter"].iloc[0] == rows[0].text
+    assert tornado["high"].iloc[0] == pytest.approx(rows[0].effects[0][3])

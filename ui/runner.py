@@ -230,6 +230,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
     common.render_triage(d)
     st.markdown("**Most probable causes**")
     common.render_cause_bars(d)
+    explain.notes(d)
     st.caption(f"Bands: likely ≥ {common.LIKELY:.0%}, possible {common.POSSIBLE:.0%}-"
                f"{common.LIKELY:.0%}, unlikely < {common.POSSIBLE:.0%}. Several causes can be "
                "present at once, so the chances do not add up to 100%.")
@@ -238,6 +239,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
         with st.expander(f"{c.label}: why, what to do, when to see someone",
                          expanded=full and i == 0):
             explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}")
+    explain.helpful_changes(d)
     whatif.render(model, st.session_state["rn_answers"], key_prefix="rn_wi")
     with st.expander("Good habits against heavy legs"):
         for item in advice.general:

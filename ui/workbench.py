@@ -7,7 +7,6 @@ State lives in ``st.session_state`` under ``wb_*`` keys (one widget key per ques
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pandas as pd
@@ -23,13 +22,6 @@ from .network_graph import network_dot
 GROUPS = ("about_you", "training", "symptoms", "red_flags")
 POPULATIONS = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
 N_NEXT = 10
-
-
-def _accepts_confidence(model: Model) -> bool:
-    try:
-        return "confidence" in inspect.signature(model.diagnose).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _fill_from_case(model: Model, answers: dict[str, Any], confidence: dict[str, float]) -> None:
@@ -86,7 +78,7 @@ def _load_share_link(model: Model) -> None:
         st.warning(f"Share link: {p}")
 
 
-def _question_widget(model: Model, qid: str, with_confidence: bool) -> None:
+def _question_widget(model: Model, qid: str) -> None:
     q = model.question_map[qid]
     key = f"wb_q_{qid}"
     if q.type == "number":
@@ -97,7 +89,7 @@ def _question_widget(model: Model, qid: str, with_confidence: bool) -> None:
     else:
         st.selectbox(q.text, list(q.states), index=None, key=key, placeholder="unknown",
                      format_func=common.option_label)
-    if with_confidence and st.session_state.get(key) is not None:
+    if st.session_state.get(key) is not None:
         st.slider("Confidence", 0.5, 1.0, 1.0, 0.05, key=f"wb_c_{qid}",
                   help="1.0 = sure (hard evidence); 0.5 = a guess")
 
@@ -150,12 +142,28 @@ def posterior_table(d: Diagnosis) -> pd.DataFrame:
 
 
 def next_table(model: Model, d: Diagnosis, n: int = N_NEXT) -> pd.DataFrame:
+    """The next best questions: information gain and what each answer would do."""
     rows = d.next_questions[:n]
     return pd.DataFrame({
         "question": [g.text for g in rows],
-        "group": [common.GROUP_TITLES.get(g.group, g.group) for g in rows],
         "gain (bits)": [g.expected_information_gain for g in rows],
+        "what each answer would do": [" | ".join(explain.outcome_lines(model, d, g.id))
+                                      for g in rows],
     }, index=[g.id for g in rows])
+
+
+def tornado_data(model: Model, answers: dict[str, Any], conf: dict[str, float],
+                 n: int = 12) -> tuple[str, pd.DataFrame]:
+    """Top cause and, per parameter, its probability at the low and high end (largest swing
+    first), from ``Model.sensitivity``."""
+    rows = model.sensitivity(answers, confidence=conf or None)[:n]
+    cause = rows[0].effects[0][0] if rows else ""
+    return cause, pd.DataFrame({
+        "parameter": [r.text for r in rows],
+        "low": [r.effects[0][1] for r in rows],
+        "now": [r.effects[0][2] for r in rows],
+        "high": [r.effects[0][3] for r in rows],
+    })
 
 
 def _node_sources(model: Model) -> None:
@@ -187,7 +195,6 @@ def render() -> None:
     _load_share_link(base)
     _load_upload(base)
     model = _base_rate_model(pop)
-    with_conf = _accepts_confidence(model)
 
     left, right = st.columns([5, 6], gap="large")
     with left:
@@ -197,13 +204,9 @@ def render() -> None:
             with tab:
                 for q in model.questions:
                     if q.group == g:
-                        _question_widget(model, q.id, with_conf)
-        if not with_conf:
-            st.caption("Answers are taken as certain (soft answers come with the model's "
-                       "confidence support).")
+                        _question_widget(model, q.id)
     answers, conf = _answers(model)
-    d = model.diagnose(answers, confidence=conf) if (with_conf and conf) else \
-        model.diagnose(answers)  # type: ignore[call-arg]
+    d = model.diagnose(answers, confidence=conf or None)
     with right:
         st.subheader("Result")
         common.render_triage(d)
@@ -215,9 +218,15 @@ def render() -> None:
                                                              max_value=1.0),
                 "change": st.column_config.NumberColumn(format="percent"),
             })
-        top = d.causes[0]
-        with st.expander(f"Why: {top.label}", expanded=False):
-            explain.cause_details(model, d, top.id, common.get_advice(), key="wb_cd")
+        explain.notes(d)
+        labels = {c.id: c.label for c in d.causes}
+        why = st.selectbox("Why: answers for and against", [c.id for c in d.causes],
+                           key="wb_why", format_func=labels.get)
+        chart = explain.why_chart_data(d, why)
+        if len(chart):
+            st.bar_chart(chart, horizontal=True, height=40 + 28 * len(chart))
+        with st.expander(f"{labels[why]}: details, advice and sources"):
+            explain.cause_details(model, d, why, common.get_advice(), key="wb_cd")
         st.markdown("**Next best questions**")
         st.dataframe(next_table(model, d), width="stretch",
                      column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f")})
@@ -232,6 +241,16 @@ def render() -> None:
         c3.download_button("Case (JSON)", data=lambda: case_json(model, answers, confidence=conf),
                            file_name="heavylegs-case.json", mime="application/json",
                            key="wb_dl_json", on_click="ignore", width="stretch")
+
+    st.subheader("Sensitivity of the top cause (tornado)")
+    if st.toggle("Compute (a few seconds)", key="wb_tornado"):
+        cause, tdf = tornado_data(model, answers, conf)
+        st.caption(f"{labels.get(cause, cause)}: probability when each parameter is scaled "
+                   "by ×0.5 (low) and ×1.5 (high).")
+        st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
+                     column_config={
+                         k: st.column_config.NumberColumn(format="percent")
+                         for k in ("low", "now", "high")})
 
     st.subheader("The network")
     only = st.toggle("Only causes and answered questions", value=True, key="wb_net_only")
