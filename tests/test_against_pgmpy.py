@@ -179,8 +179,9 @@ def test_pyagrum_lazy_propagation(fmt: str, model: Model, exported: dict[str, Pa
                                   cases: list[tuple[str, dict[str, Any]]]) -> None:
     bn = gum.loadBN(str(exported[fmt]))
     ie = gum.LazyPropagation(bn)
+    ie.setTargets({c.id for c in model.causes})
     worst = 0.0
-    for name, answers in cases:
+    for name, answers in (cases if fmt == "bif" else cases[-6:]):
         d = model.diagnose(answers)
         ie.setEvidence(dict(d.evidence))
         ie.makeInference()
