@@ -1,0 +1,141 @@
+"""Learning from confirmed cases moves the numbers toward the network that made the cases."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from model import load_model
+from model.cli import main
+from model.errors import InputError
+from model.learn import learn_csv, sample_cases
+from model.priors import load_knowledge_base
+
+N_CASES = 5000
+
+
+def _edit(path: Path, fn) -> None:
+    data = yaml.safe_load(path.read_text())
+    fn(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory, priors_dir: Path):
+    """Cases sampled from a 'true' network (the current one with five numbers changed),
+    learned starting from the current priors."""
+    import shutil
+
+    base = tmp_path_factory.mktemp("learn")
+    true_dir = base / "true"
+    shutil.copytree(priors_dir, true_dir)
+    orig = {}
+
+    def causes(d):
+        mf = d["causes"]["muscle_fatigue"]
+        orig["rate"] = mf["base_rate"]["self_assessment"]["p"]
+        mf["base_rate"]["self_assessment"]["p"] = 0.6
+        orig["or"] = mf["odds_ratios"]["run_duration_min"]["90_plus"]["value"]
+        mf["odds_ratios"]["run_duration_min"]["90_plus"]["value"] = 6.0
+
+    def findings(d):
+        cr = d["findings"]["cramps"]
+        orig["leak"] = cr["leak"]["p"]
+        cr["leak"]["p"] = 0.05
+        orig["link"] = cr["links"]["muscle_fatigue"]["p"]
+        cr["links"]["muscle_fatigue"]["p"] = 0.9
+
+    _edit(true_dir / "causes.yaml", causes)
+    _edit(true_dir / "findings.yaml", findings)
+    true_model = load_model(priors_dir=true_dir)
+    df = sample_cases(true_model, N_CASES, seed=11)
+    src = base / "confirmed.csv"
+    df.insert(0, "case_id", [f"k{i}" for i in range(len(df))])
+    df.to_csv(src, index=False)
+    out = base / "learned"
+    result = learn_csv(src, out, strength=50, population="self_assessment")
+    return {"orig": orig, "true": {"rate": 0.6, "or": 6.0, "leak": 0.05, "link": 0.9},
+            "out": out, "result": result, "src": src, "base": base}
+
+
+def _numbers(d: Path) -> dict[str, float]:
+    c = yaml.safe_load((d / "causes.yaml").read_text())["causes"]["muscle_fatigue"]
+    f = yaml.safe_load((d / "findings.yaml").read_text())["findings"]["cramps"]
+    return {"rate": c["base_rate"]["self_assessment"]["p"],
+            "or": c["odds_ratios"]["run_duration_min"]["90_plus"]["value"],
+            "leak": f["leak"]["p"], "link": f["links"]["muscle_fatigue"]["p"]}
+
+
+def test_learning_moves_numbers_toward_the_true_network(learned) -> None:
+    got = _numbers(learned["out"])
+    for k, true in learned["true"].items():
+        before = learned["orig"][k]
+        assert abs(got[k] - true) < 0.5 * abs(before - true), (k, before, got[k], true)
+
+
+def test_learned_priors_validate_cite_and_load(learned, priors_dir: Path) -> None:
+    out, result = learned["out"], learned["result"]
+    assert result.cases == N_CASES and result.problems == ()
+    kb = load_knowledge_base(out)
+    m = load_model(priors_dir=out)
+    assert m.version == kb.version != load_model().version
+    entry = yaml.safe_load((out / "causes.yaml").read_text())["causes"]["muscle_fatigue"]
+    rate = entry["base_rate"]["self_assessment"]
+    assert rate["note"].startswith("learned from ") and "confirmed cases" in rate["note"]
+    original = yaml.safe_load((priors_dir / "causes.yaml").read_text())["causes"]
+    assert rate.get("source") == original["muscle_fatigue"]["base_rate"]["self_assessment"].get(
+        "source")  # the original source is kept beside the note
+    assert {c.key for c in result.changes} >= {"muscle_fatigue.base_rate.self_assessment",
+                                               "cramps.leak", "cramps.links.muscle_fatigue"}
+    for name in ("references.yaml", "questions.yaml", "triage.yaml"):
+        assert (out / name).read_bytes() == (priors_dir / name).read_bytes()
+    # the learned model is used by --priors
+    d_new = m.diagnose({"run_duration_min": 120, "cramps": "yes"}).probability("muscle_fatigue")
+    d_old = load_model().diagnose({"run_duration_min": 120, "cramps": "yes"}).probability(
+        "muscle_fatigue")
+    assert d_new > d_old
+
+
+def test_more_strength_stays_closer_to_the_priors(learned) -> None:
+    out = learned["base"] / "strong"
+    learn_csv(learned["src"], out, strength=20_000, population="self_assessment")
+    strong, weak = _numbers(out), _numbers(learned["out"])
+    for k in ("rate", "leak", "link"):
+        assert abs(strong[k] - learned["orig"][k]) < abs(weak[k] - learned["orig"][k])
+
+
+def test_learn_input_errors(learned, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "c.csv"
+    with src.open("w", newline="") as fh:
+        csv.writer(fh).writerows([["age", "cause_muscle_fatige"], ["30", "present"]])
+    with pytest.raises(InputError, match="did you mean 'cause_muscle_fatigue'"):
+        learn_csv(src, tmp_path / "o", strength=10)
+    with pytest.raises(InputError, match="no column\\(s\\) cause_muscle_fatigue"):
+        learn_csv(src, tmp_path / "o", strength=10)
+    with pytest.raises(InputError, match="exists and is not an empty folder"):
+        learn_csv(learned["src"], learned["out"], strength=10)
+    # bad rows are left out with a message; the others are used
+    rows = list(csv.reader(learned["src"].open()))
+    header, body = rows[0], rows[1:41]
+    body[0][header.index("cause_dvt")] = "maybe"
+    body[1][header.index("age")] = "old"
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, *body])
+    res = learn_csv(bad, tmp_path / "o2", strength=10, population="self_assessment")
+    assert res.cases == 39 and res.rows == 40
+    assert any("row 2: cause_dvt 'maybe' is not present or absent" in p for p in res.problems)
+    assert any("row 3: age: 'old' is not a number" in p for p in res.problems)
+    assert main(["learn", str(bad), "--out", str(tmp_path / "o3"), "--strength", "-1"]) == 2
+    assert "--strength -1.0 must be a positive number" in capsys.readouterr().err
+
+
+def test_sampler_matches_the_network(model) -> None:
+    df = sample_cases(model, 4000, seed=5)
+    observed = (df["cause_muscle_fatigue"] == "present").mean()
+    assert observed == pytest.approx(model.priors["muscle_fatigue"], abs=0.03)
+    assert np.all(df["sex"].isin(["female", "male"]))
