@@ -18,6 +18,8 @@ from model import load_model
 from ui.serve import DESKTOP, PHONE, bar_texts, launch_chromium, running_app
 
 TIMEOUT_MS = 20_000
+FIRST_LOAD_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _shot_dirs() -> list[Path]:
@@ -88,7 +90,8 @@ def test_runner_answer_three_questions_on_a_phone(app_url, browser):
     page = browser.new_page(viewport=PHONE)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
-    expect(page.get_by_text("First, a few warning signs")).to_be_visible()
+    # the first session builds the model (seconds on a busy 2-core machine)
+    expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
     expect(page.locator(".st-key-rn_rf_continue button")).to_be_visible()
     _save(page, "phone-1-red-flags.png")
     page.locator(".st-key-rn_rf_continue button").click()
