@@ -207,7 +207,7 @@ def test_workbench_network_marks_answered_nodes(model):
     at = _page("workbench").run()
     at.selectbox(key="wb_q_smoker").set_value("yes").run()
     dot = at.get("graphviz_chart")[0].proto.spec
-    assert '"smoker" [label="✔ smoker"' in dot
+    assert '"smoker" [label="smoker\\n(answered)"' in dot
     for c in model.causes:
         assert f'"{c.id}" [' in dot
 

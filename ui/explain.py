@@ -71,9 +71,9 @@ def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice, *, key
     if pro or con:
         st.markdown("**Why**")
         for line in pro:
-            st.markdown(f"- ➕ {line}")
+            st.markdown(f"- :material/arrow_upward: {line}")
         for line in con:
-            st.markdown(f"- ➖ {line}")
+            st.markdown(f"- :material/arrow_downward: {line}")
     elif d.answers:
         st.caption("None of your answers moved this cause much.")
     if ca:

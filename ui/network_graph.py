@@ -66,7 +66,7 @@ def network_dot(model: Model, posteriors: Mapping[str, float], answered: Sequenc
         if n.id in answered_set:
             attrs["penwidth"] = STYLE["answered_pen"]  # type: ignore[assignment]
             attrs["color"] = STYLE["answered_color"]  # type: ignore[assignment]
-            label = f"✔ {label}"
+            label = f"{label}\n(answered)"
         body = ", ".join(f"{k}={_quote(str(v))}" for k, v in attrs.items())
         lines.append(f"  {_quote(n.id)} [label={_quote(label)}, {body}];")
     for n in nodes:

@@ -257,6 +257,6 @@ def render() -> None:
     st.graphviz_chart(network_dot(model, {c.id: c.probability for c in d.causes},
                                   list(answers), only_relevant=only), width="stretch")
     st.caption("Causes are coloured by their probability now (white 0% to red 100%); "
-               "answered questions are marked ✔ with a dark border.")
+               "answered questions are marked (answered) with a dark border.")
     _node_sources(model)
     common.render_disclaimer()
