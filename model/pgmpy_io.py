@@ -105,3 +105,25 @@ def query_posteriors(model: Any, variables: list[str], evidence: dict[str, str])
         return out
     finally:
         ctx.__exit__(None, None, None)
+
+
+def sample(net: Network, n: int, seed: int, evidence: dict[str, str] | None = None) -> Any:
+    """``n`` joint samples of the network (a pandas DataFrame of state names, one column per
+    node, helper nodes dropped), by pgmpy's forward sampling or, with ``evidence``, rejection
+    sampling (samples that disagree with the evidence are discarded and redrawn)."""
+    ctx = _quiet()
+    try:
+        from pgmpy.factors.discrete import State
+        from pgmpy.sampling import BayesianModelSampling
+
+        sampler = BayesianModelSampling(to_pgmpy(net))
+        if evidence:
+            df = sampler.rejection_sample(
+                evidence=[State(k, v) for k, v in evidence.items()], size=n, seed=seed,
+                show_progress=False)
+        else:
+            df = sampler.forward_sample(size=n, seed=seed, show_progress=False)
+        keep = [nd.id for nd in net.nodes]
+        return df[keep].reset_index(drop=True)
+    finally:
+        ctx.__exit__(None, None, None)
