@@ -1,0 +1,264 @@
+"""The command line (contract section 5), run as a user would: ``python -m model ...`` in a
+subprocess, from a temporary working directory (so it works from any directory)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from model import CONTRACT_CAUSES, CONTRACT_QUESTIONS, LEVELS
+
+
+def run(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run([sys.executable, "-m", "model", *args], cwd=cwd, input=stdin,
+                       capture_output=True, timeout=180)
+    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode("utf-8"),
+                                       r.stderr.decode("utf-8"))
+
+
+def assert_bad_input(r: subprocess.CompletedProcess[str], *patterns: str) -> list[str]:
+    """Exit 2, nothing on stdout, no traceback, and one stderr line per problem."""
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+    assert r.stdout == ""
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert lines, "a message on stderr"
+    problems = [line for line in lines if not line.startswith("usage:")]
+    for p in patterns:
+        assert any(re.search(p, line) for line in problems), (p, r.stderr)
+    return problems
+
+
+def write_case(path: Path, answers: Any) -> Path:
+    path.write_text(json.dumps({"answers": answers}), encoding="utf-8")
+    return path
+
+
+def check_diagnosis_json(out: str) -> dict[str, Any]:
+    d = json.loads(out)
+    assert [c["id"] for c in d["causes"]] and sorted(c["id"] for c in d["causes"]) == sorted(
+        CONTRACT_CAUSES)
+    probs = [c["probability"] for c in d["causes"]]
+    assert probs == sorted(probs, reverse=True)
+    assert d["triage"]["level"] in LEVELS
+    assert isinstance(d["triage"]["reasons"], list) and d["triage"]["reasons"]
+    assert all({"id", "expected_information_gain"} <= set(q) for q in d["next_questions"])
+    assert d["evidence"]["heavy_legs"] == "yes"
+    return d
+
+
+# ----------------------------------------------------------------------------- happy paths
+def test_diagnose_a_file(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "case.json", {"age": 34, "rest_days_per_week": 0})
+    r = run(["diagnose", str(case)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    d = check_diagnosis_json(r.stdout)
+    assert d["evidence"]["age"] == "30_39" and d["evidence"]["rest_days_per_week"] == "none"
+    from model import load_model
+
+    every = {q.id for q in load_model().questions}
+    assert {q["id"] for q in d["next_questions"]} == every - {"age", "rest_days_per_week"}
+
+
+def test_diagnose_relative_path_from_any_directory(tmp_path: Path) -> None:
+    write_case(tmp_path / "c.json", {"cramps": "yes"})
+    r = run(["diagnose", "c.json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert check_diagnosis_json(r.stdout)["evidence"]["cramps"] == "yes"
+
+
+def test_diagnose_stdin(tmp_path: Path) -> None:
+    r = run(["diagnose", "-"], tmp_path, stdin=b'{"answers": {"sex": "female", "age": 22}}')
+    assert r.returncode == 0, r.stderr
+    d = check_diagnosis_json(r.stdout)
+    assert d["evidence"]["sex"] == "female"
+
+
+def test_diagnose_file_equals_api(tmp_path: Path) -> None:
+    from model import load_model
+
+    answers = {"age": 55, "smoker": "yes", "calf_pain_walking": "yes"}
+    r = run(["diagnose", str(write_case(tmp_path / "c.json", answers))], tmp_path)
+    assert r.returncode == 0, r.stderr
+    api = load_model().diagnose(answers).to_dict()
+    cli = json.loads(r.stdout)
+    assert [(c["id"], c["probability"]) for c in cli["causes"]] == \
+        [(c["id"], c["probability"]) for c in api["causes"]]
+    assert cli["triage"]["level"] == api["triage"]["level"]
+
+
+def test_clinic_population(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {})
+    a = json.loads(run(["diagnose", str(case)], tmp_path).stdout)
+    b = run(["diagnose", str(case), "--population", "clinic"], tmp_path)
+    assert b.returncode == 0, b.stderr
+    assert check_diagnosis_json(b.stdout)["causes"] != a["causes"]
+
+
+def test_red_flag_example_is_urgent_or_higher(tmp_path: Path, examples_dir: Path) -> None:
+    r = run(["diagnose", str(examples_dir / "red-flag.json")], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["triage"]["level"] in ("urgent", "emergency")
+
+
+def test_questions_lists_every_contract_question(tmp_path: Path) -> None:
+    r = run(["questions"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    qs = json.loads(r.stdout)
+    by_id = {q["id"]: q for q in qs}
+    assert len(by_id) == len(qs)
+    assert set(CONTRACT_QUESTIONS) <= set(by_id)
+    for q in qs:
+        assert q["text"] and q["group"] and q["type"] in ("yes_no", "choice", "number")
+        if q["type"] == "number":
+            lo, hi = q["range"]
+            assert lo < hi
+        else:
+            assert q["options"]
+    assert by_id["age"]["range"] == [12, 100]
+    assert by_id["weekly_distance_change_pct"]["range"] == [-100, 500]
+    assert by_id["medication"]["options"] == ["none", "beta_blocker", "statin", "diuretic",
+                                              "other"]
+    assert by_id["smoker"]["options"] == ["no", "yes"]
+
+
+def test_export_bif(tmp_path: Path) -> None:
+    from model import load_model
+    from model.pgmpy_io import query_posteriors, read
+
+    r = run(["export", "--format", "bif", "-o", "net.bif"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "net.bif"
+    assert path.stat().st_size > 0 and path.read_text().lstrip().startswith("network")
+    d = load_model().diagnose({"age": 47, "calf_warm_red_tender": "yes"})
+    ref = query_posteriors(read(path, "bif"), ["dvt", "pad"], dict(d.evidence))
+    assert abs(ref["dvt"]["present"] - d.probability("dvt")) <= 1e-9
+    assert abs(ref["pad"]["present"] - d.probability("pad")) <= 1e-9
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"answers": {\n  "age": 34,\n  "sex" "male"}}',
+                                       encoding="utf-8")
+    assert_bad_input(run(["diagnose", "bad.json"], tmp_path), r"line 3, column \d+",
+                     r"bad\.json")
+
+
+def test_malformed_json_on_stdin(tmp_path: Path) -> None:
+    assert_bad_input(run(["diagnose", "-"], tmp_path, stdin=b'{"answers": '),
+                     r"stdin", r"line 1, column \d+")
+
+
+def test_unknown_question_suggests_closest(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {"sleep_hour": 7})
+    assert_bad_input(run(["diagnose", str(case)], tmp_path), r"'sleep_hour' is not a question",
+                     r"did you mean 'sleep_hours'")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {"age": "old"})
+    assert_bad_input(run(["diagnose", str(case)], tmp_path), r"age: 'old' is not a number",
+                     r"give a number from 12 to 100")
+
+
+def test_boolean_for_yes_no(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {"smoker": True})
+    assert_bad_input(run(["diagnose", str(case)], tmp_path), r"smoker", r'"yes" or "no"')
+
+
+def test_out_of_range(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {"age": 130})
+    assert_bad_input(run(["diagnose", str(case)], tmp_path), r"age: 130 is out of range",
+                     r"from 12 to 100")
+
+
+def test_unknown_choice_lists_valid_ones(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {"surface": "sand"})
+    assert_bad_input(run(["diagnose", str(case)], tmp_path), r"surface: 'sand'",
+                     r"road, track, trail_grass, treadmill, mixed")
+
+
+def test_every_bad_answer_is_reported_one_per_line(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json",
+                      {"age": 130, "surface": "sand", "sleep_hour": 7, "cramps": "yes"})
+    problems = assert_bad_input(run(["diagnose", str(case)], tmp_path), r"age", r"surface",
+                                r"sleep_hour")
+    assert len(problems) == 3, problems
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_bad_input(run(["diagnose", "nope.json"], tmp_path), r"nope\.json", r"no such file")
+
+
+def test_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "cases").mkdir()
+    assert_bad_input(run(["diagnose", "cases"], tmp_path), r"cases", r"folder")
+
+
+def test_non_utf8_bytes(tmp_path: Path) -> None:
+    (tmp_path / "latin1.json").write_bytes('{"answers": {"sex": "f\xe9male"}}'.encode("latin-1"))
+    assert_bad_input(run(["diagnose", "latin1.json"], tmp_path), r"not UTF-8", r"UTF-8")
+
+
+def test_non_utf8_stdin(tmp_path: Path) -> None:
+    assert_bad_input(run(["diagnose", "-"], tmp_path, stdin=b'{"answers": {"a": "\xff"}}'),
+                     r"stdin", r"UTF-8")
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_literals(tmp_path: Path, literal: str) -> None:
+    (tmp_path / "c.json").write_text('{"answers": {"age": %s}}' % literal, encoding="utf-8")
+    assert_bad_input(run(["diagnose", "c.json"], tmp_path), literal, r"finite number")
+
+
+def test_top_level_array(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text('[{"answers": {}}]', encoding="utf-8")
+    assert_bad_input(run(["diagnose", "c.json"], tmp_path), r"JSON object", r"list")
+
+
+def test_missing_answers_key(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text('{"age": 34}', encoding="utf-8")
+    assert_bad_input(run(["diagnose", "c.json"], tmp_path), r'no "answers" key')
+
+
+def test_answers_not_an_object(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text('{"answers": ["age", 34]}', encoding="utf-8")
+    assert_bad_input(run(["diagnose", "c.json"], tmp_path), r'"answers" must be an object')
+
+
+def test_unknown_export_format(tmp_path: Path) -> None:
+    assert_bad_input(run(["export", "--format", "png", "-o", "x.png"], tmp_path),
+                     r"'png' is not supported", r"bif, xmlbif, xdsl")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_export_without_output(tmp_path: Path) -> None:
+    assert_bad_input(run(["export", "--format", "bif"], tmp_path), r"-o")
+
+
+def test_export_into_missing_folder(tmp_path: Path) -> None:
+    assert_bad_input(run(["export", "--format", "bif", "-o", "no/such/net.bif"], tmp_path),
+                     r"does not exist", r"create it")
+
+
+def test_no_command(tmp_path: Path) -> None:
+    r = run([], tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "diagnose" in r.stderr  # the help lists the commands
+
+
+def test_unknown_command(tmp_path: Path) -> None:
+    assert_bad_input(run(["diagnoze", "x.json"], tmp_path), r"diagnoze")
+
+
+def test_unknown_population(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "c.json", {})
+    assert_bad_input(run(["diagnose", str(case), "--population", "hospital"], tmp_path),
+                     r"unknown population 'hospital'", r"clinic")
