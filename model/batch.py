@@ -103,7 +103,8 @@ def check_header(header: list[str], where: str) -> None:
         raise InputError([f"{where}: duplicate column(s) {dup}; keep one of each"])
 
 
-def row_answers(header: list[str], row: list[str], questions: Any) -> tuple[dict[str, Any], list[str]]:
+def row_answers(header: list[str], row: list[str],
+                questions: Any) -> tuple[dict[str, Any], list[str]]:
     """Answers of one CSV row (text cells; numbers parsed by the validator), plus problems."""
     answers: dict[str, Any] = {}
     problems: list[str] = []

@@ -338,7 +338,7 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
             target = post[..., 1]
             ors = spec.get("odds_ratios") or {}
             fixed = []
-            for j, p in enumerate(parents):
+            for p in parents:
                 listed = ors.get(p, {})
                 ref = {s_i: 0.0 for s_i, s in enumerate(states[p]) if s not in listed}
                 if not ref:  # every state listed: pin the first at its current value
