@@ -1,0 +1,92 @@
+"""Browser latency: answer click -> updated ranking on the runner page (not a test).
+
+Starts ``streamlit run app.py`` on a free port, drives Debian's Chromium (phone size) and, for
+each of N rounds, clicks an answer to the current question and times until the cause bars
+show new text (questions follow one another; when they run out it starts again, untimed).
+Baseline measured in the same run: the in-process ``Model.diagnose`` time for fresh answers.
+Prints median and p95 in ms and the ratio of the browser latency to that baseline.
+
+    .venv/bin/python benchmarks/bench_browser.py [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
+from model import load_model
+from ui.serve import PHONE, answer_buttons, bar_texts, launch_chromium, running_app
+
+
+CHANGED = ("(b) => { const t = [...document.querySelectorAll(\"[data-testid='stProgress']\")]"
+           ".map(e => e.innerText.trim()).filter(s => s.includes('before your answers'));"
+           " return t.length >= 5 && t.join('|') !== b; }")
+
+
+def _settle(page: object) -> None:
+    """Wait (untimed) until the rerun has finished and stale elements are gone."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "!document.querySelector(\"[data-testid='stStatusWidget']\") && "
+        "!document.querySelector(\"[data-stale='true']\")", timeout=30_000)
+    page.wait_for_timeout(150)  # type: ignore[attr-defined]
+
+
+def _p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def main(rounds: int = 20) -> None:
+    m = load_model()
+    # baseline: the model's own work per answer, in process (uncached answer sets)
+    base = []
+    for i in range(rounds):
+        t = time.perf_counter()
+        m.diagnose({"age": 20 + i, "rest_days_per_week": i % 7})
+        base.append((time.perf_counter() - t) * 1000)
+    lat: list[float] = []
+    with running_app() as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport=PHONE)
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        page.locator(".st-key-rn_rf_continue button").click()
+        answer_buttons(page).first.wait_for()
+        page.wait_for_function(
+            "document.querySelectorAll(\"[data-testid='stProgress']\").length >= 6")
+        missed = 0
+        while len(lat) < rounds:
+            buttons = answer_buttons(page)
+            if buttons.count() == 0:  # the questions ran out: start again (not timed)
+                page.locator(".st-key-rn_restart button").click()
+                page.locator(".st-key-rn_rf_continue button").click()
+                answer_buttons(page).first.wait_for()
+                _settle(page)
+                continue
+            before = bar_texts(page)
+            t = time.perf_counter()
+            buttons.nth(len(lat) % min(buttons.count(), 2)).click()
+            try:
+                page.wait_for_function(CHANGED, arg="|".join(before), timeout=10_000)
+            except PlaywrightTimeout:  # this answer left the shown ranking as it was
+                missed += 1
+                _settle(page)
+                continue
+            lat.append((time.perf_counter() - t) * 1000)
+            _settle(page)
+        browser.close()
+    med, p95 = statistics.median(lat), _p95(lat)
+    bmed = statistics.median(base)
+    print(f"answer click -> updated ranking, {rounds} rounds (Chromium, 390x844):")
+    print(f"  median {med:.0f} ms, p95 {p95:.0f} ms (goal: median <= 300 ms)")
+    print(f"  answers that left the shown ranking unchanged (not timed): {missed}")
+    print(f"  baseline in-process diagnose: median {bmed:.0f} ms; "
+          f"browser/baseline ratio {med / bmed:.1f}x")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
