@@ -21,7 +21,6 @@ from playwright.sync_api import sync_playwright
 from model import load_model
 from ui.serve import PHONE, answer_buttons, bar_texts, launch_chromium, running_app
 
-
 CHANGED = ("(b) => { const t = [...document.querySelectorAll(\"[data-testid='stProgress']\")]"
            ".map(e => e.innerText.trim()).filter(s => s.includes('before your answers'));"
            " return t.length >= 5 && t.join('|') !== b; }")

@@ -28,7 +28,8 @@ def render() -> None:
         f"{common.LIKELY:.0%}; unlikely < {common.POSSIBLE:.0%}.\n"
         "- **Before your answers**: the same chance with no answers (the prior).\n"
         "- **Triage**: warning signs decide what to do whatever the probabilities say; "
-        f"otherwise a medical cause at {kb.medical_threshold:.0%} or more suggests a doctor's check.")
+        f"otherwise a medical cause at {kb.medical_threshold:.0%} or more suggests a "
+        "doctor's check.")
     st.subheader("Warning signs")
     for rule in kb.red_flags:
         st.markdown(f"- **{common.LEVEL_TITLES.get(rule.level, rule.level)}**: {rule.reason}")

@@ -122,7 +122,8 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
 def render_cause_bars(d: Diagnosis, n: int = TOP_N, *, key: str = "bars") -> None:
     """Top causes as probability bars with band and prior vs now."""
     for c in d.causes[:n]:
-        arrow = "↑" if c.probability > c.prior + 0.005 else "↓" if c.probability < c.prior - 0.005 else "→"
+        moved = c.probability - c.prior
+        arrow = "↑" if moved > 0.005 else "↓" if moved < -0.005 else "→"
         st.progress(min(max(c.probability, 0.0), 1.0),
                     text=f"**{c.label}** · {c.probability:.0%} · {band(c.probability)} "
                          f"(before your answers {c.prior:.0%} {arrow})")
