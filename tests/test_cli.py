@@ -213,7 +213,7 @@ def test_non_utf8_stdin(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_literals(tmp_path: Path, literal: str) -> None:
-    (tmp_path / "c.json").write_text('{"answers": {"age": %s}}' % literal, encoding="utf-8")
+    (tmp_path / "c.json").write_text(f'{{"answers": {{"age": {literal}}}}}', encoding="utf-8")
     assert_bad_input(run(["diagnose", "c.json"], tmp_path), literal, r"finite number")
 
 

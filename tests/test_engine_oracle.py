@@ -270,7 +270,7 @@ def test_noisy_max_table_by_hand(kb: KnowledgeBase) -> None:
     # only one cause present: the table gives back that cause's own distribution (Henrion)
     np.testing.assert_allclose(table[1, 0, 0], given[0], atol=1e-15)
     np.testing.assert_allclose(table[0, 0, 0], leak, atol=1e-15)
-    # worked out on paper: fatigue and dehydration, P(not relieved) = 1 - 0.98*(0.9/0.98)*(0.85/0.98)
+    # on paper: fatigue and dehydration, P(not relieved) = 1 - 0.98 * (0.9/0.98) * (0.85/0.98)
     assert table[1, 1, 0][2] == pytest.approx(1 - 0.9 * 0.85 / 0.98, abs=1e-15)
     assert table[1, 1, 0][0] == pytest.approx(0.3 * 0.4 / 0.9, abs=1e-15)
 

@@ -402,7 +402,8 @@ def test_triage_rule_with_unknown_answer(broken: Path) -> None:
 
     edit_yaml(broken, "triage.yaml", change)
     assert_problem(problems_of(broken), r"^triage\.yaml:", r"red_flags\[3\]", r"swelling",
-                   r"'one_legs' is not an answer", r"answers are \['none', 'both_legs', 'one_leg'\]")
+                   r"'one_legs' is not an answer",
+                   r"answers are \['none', 'both_legs', 'one_leg'\]")
 
 
 def test_triage_rule_with_unknown_level(broken: Path) -> None:
