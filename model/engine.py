@@ -489,7 +489,11 @@ class Engine:
     # ------------------------------------------------------------------ variants
     def with_tables(self, tables: Mapping[str, np.ndarray],
                     noisy: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> Engine:
-        """A new engine with some nodes' tables replaced (for sensitivity analysis)."""
+        """A new engine with some nodes' tables replaced (for sensitivity analysis).
+
+        Only what depends on the replaced tables is recomputed; this engine is unchanged.
+        """
+        from copy import copy
         from dataclasses import replace
 
         nodes = tuple(
@@ -497,5 +501,28 @@ class Engine:
             if n.id in tables else n
             for n in self.net.nodes
         )
-        return Engine(replace(self.net, nodes=nodes))
-
+        new = copy(self)
+        new.net = replace(self.net, nodes=nodes)
+        node_map = new.net.node_map
+        new.cause_table = dict(self.cause_table)
+        new.finding_table = dict(self.finding_table)
+        new.finding_cond_entropy = dict(self.finding_cond_entropy)
+        new.risk_prior = dict(self.risk_prior)
+        for nid in tables:
+            kind = self.kind[nid]
+            if kind == "cause":
+                new.cause_table[nid] = node_map[nid].table
+            elif kind == "risk":
+                new.risk_prior[nid] = node_map[nid].table
+            elif kind == "finding":
+                new.finding_table[nid] = node_map[nid].table
+                new.finding_cond_entropy[nid] = _entropy(node_map[nid].table)
+                if nid == HEAVY_LEGS:
+                    new._heavy_node = node_map[nid]
+                    yes = self.states[HEAVY_LEGS].index("yes")
+                    heavy = np.ascontiguousarray(np.broadcast_to(
+                        self._expand(node_map[nid].table[..., yes],
+                                     self.finding_axes[HEAVY_LEGS]), (2,) * self.n))
+                    heavy.setflags(write=False)
+                    new._heavy = heavy
+        return new

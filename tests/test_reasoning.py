@@ -1,0 +1,352 @@
+"""Issue 4: explanations, what would change it, why we ask, stop rule, what-if as an
+intervention, soft answers, sensitivity and the unusual-combination warning.
+
+Each feature is checked against an independent computation: re-running the diagnosis with
+an answer removed or added, pgmpy on a hand-mutilated network, pyAgrum's likelihood
+evidence, and a model loaded from edited priors files.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from model import InputError, load_model
+from model.api import Model
+from model.pgmpy_io import to_pgmpy
+from model.priors import load_knowledge_base
+from model.reasoning import CONFLICT_THRESHOLD, STOP_TOP_PROBABILITY
+
+ROOT = Path(__file__).resolve().parents[1]
+HOT = {"age": 28, "sex": "female", "temperature_c": 29, "run_duration_min": 100,
+       "drinks_on_long_runs": "no", "urine_color": "yellow", "heaviness_onset": "late_in_run",
+       "cramps": "no", "legs_affected": "both"}
+YOUNG = {"age": 20, "sex": "male", "heaviness_onset": "reproducible_point",
+         "relief_time": "15_to_30_min", "legs_affected": "both", "numbness_tingling": "no",
+         "surface": "track"}
+OLDER = {"age": 64, "smoker": "yes", "calf_pain_walking": "yes", "relief_time": "minutes",
+         "rest_days_per_week": 2, "warmup": "none", "shoe_distance_km": 900}
+CASES = [HOT, YOUNG, OLDER]
+
+
+@pytest.fixture(scope="module")
+def m() -> Model:
+    return load_model()
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def value_in(m: Model, qid: str, state: str) -> object:
+    """An answer that maps to ``state`` (numbers: a value inside the bin)."""
+    q = m.question_map[qid]
+    if q.type != "number":
+        return state
+    i = [s for s, _ in q.bins].index(state)
+    lo = q.min if i == 0 else q.bins[i - 1][1]
+    hi = q.max if q.bins[i][1] is None else q.bins[i][1]
+    return lo if i > 0 else (lo + hi) / 2 if hi > lo else lo
+
+
+# ----------------------------------------------------------------------------------- why
+@pytest.mark.parametrize("case", CASES)
+def test_explanations_equal_log_odds_change_when_each_answer_is_withdrawn(m, case):
+    d = m.diagnose(case)
+    probs = {c.id: c.probability for c in d.causes}
+    for qid in case:
+        rest = {k: v for k, v in case.items() if k != qid}
+        without = {c.id: c.probability for c in m.diagnose(rest).causes}
+        for c in m.causes:
+            contrib = next(x for x in d.explanation(c.id).contributions if x.question == qid)
+            want = logit(probs[c.id]) - logit(without[c.id])
+            assert contrib.delta_log_odds == pytest.approx(want, abs=1e-9)
+    for e in d.explanations:
+        mags = [abs(x.delta_log_odds) for x in e.contributions]
+        assert mags == sorted(mags, reverse=True)
+        assert len(e.contributions) == len(case)
+
+
+def test_explanation_text_says_which_way_an_answer_pushed(m):
+    d = m.diagnose(HOT)
+    ex = d.explanation("dehydration")
+    temp = next(c for c in ex.contributions if c.question == "temperature_c")
+    assert temp.delta_log_odds > 0 and "more likely" in temp.text
+    cramps = next(c for c in ex.contributions if c.question == "cramps")
+    assert cramps.delta_log_odds < 0 and "less likely" in cramps.text
+
+
+# ------------------------------------------------------------- why we ask / what changes
+@pytest.mark.parametrize("case", CASES)
+def test_question_previews_equal_rediagnosis_with_that_answer(m, case):
+    d = m.diagnose(case)
+    post = m.posterior(case)
+    for g in d.next_questions[:12]:
+        total = sum(o.probability for o in g.outcomes)
+        assert total == pytest.approx(1.0, abs=1e-12)
+        for o in g.outcomes:
+            if o.probability < 1e-6:
+                continue
+            after = m.diagnose({**case, g.id: value_in(m, g.id, o.answer)})
+            got = {c.id: c.probability for c in after.causes}
+            for cid, p in o.causes:
+                assert p == pytest.approx(got[cid], abs=1e-9)
+            # P(answer) = P(e, answer) / P(e)
+            assert o.probability == pytest.approx(
+                math.exp(after.log_evidence - post.log_evidence), rel=1e-9)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_what_would_change_is_the_strongest_flip_over_every_answer(m, case):
+    d = m.diagnose(case)
+    top, tracked = d.causes[0], [c.id for c in d.causes[:3]]
+    best = None
+    for q in m.questions:
+        if q.id in case:
+            continue
+        for state in m.engine.states[q.id]:
+            p = m.posterior({**case, q.id: value_in(m, q.id, state)})
+            after = {c: float(p.marginals[m.engine.axis[c]]) for c in tracked}
+            rival = max((c for c in tracked if c != top.id), key=after.get)
+            if after[rival] > after[top.id] or top.probability >= 0.5 > after[top.id]:
+                drop = top.probability - after[top.id]
+                if best is None or drop > best[0] + 1e-12:
+                    best = (drop, q.id, state)
+    if best is None:
+        assert d.what_would_change is None
+    else:
+        w = d.what_would_change
+        assert (w.question, w.answer) == (best[1], best[2])
+        assert w.top_before == top.id
+        assert top.probability - w.p_top_before_after == pytest.approx(best[0], abs=1e-9)
+
+
+def test_red_flags_ruled_out_are_reported(m):
+    d = m.diagnose({"calf_warm_red_tender": "no", "chest_pain_or_fainting": "no", "age": 30})
+    assert {"dvt_calf", "chest_pain_or_fainting"} <= set(d.triage.ruled_out)
+    assert "cauda_equina" not in d.triage.ruled_out
+
+
+def test_stop_rule(m):
+    red = m.diagnose({"chest_pain_or_fainting": "yes"})
+    assert red.stop.stop and "red flag" in red.stop.reason
+    assert not m.diagnose({}).stop.stop
+    clear = m.diagnose({"calf_warm_red_tender": "yes", "swelling": "one_leg",
+                        "recent_travel_or_surgery": "yes", "relief_time": "not_relieved",
+                        "heaviness_onset": "all_day", "legs_affected": "one"})
+    assert clear.causes[0].probability >= STOP_TOP_PROBABILITY and clear.stop.stop
+
+
+# ------------------------------------------------------------------------------ what-if
+def _pgmpy_do(m: Model, background: dict, factor: str, state: str) -> dict[str, float]:
+    """P(heavy legs), P(causes) on a hand-mutilated pgmpy network: the factor's table
+    replaced by a point mass (it is a root, so no edges are cut), evidence = background."""
+    from pgmpy.factors.discrete import TabularCPD
+    from pgmpy.inference import VariableElimination
+
+    pm = to_pgmpy(m.network)
+    states = list(m.engine.states[factor])
+    point = [[1.0 if s == state else 0.0] for s in states]
+    pm.remove_cpds(pm.get_cpds(factor))
+    pm.add_cpds(TabularCPD(factor, len(states), point, state_names={factor: states}))
+    ve = VariableElimination(pm)
+    ev = {k: v for k, v in m.evidence_for(background).items() if k in m.engine.risk_ids
+          and k != factor}
+    out = {"heavy_legs": float(ve.query(["heavy_legs"], evidence=ev, show_progress=False)
+                               .get_value(heavy_legs="yes"))}
+    for c in m.causes:
+        out[c.id] = float(ve.query([c.id], evidence=ev, show_progress=False)
+                          .get_value(**{c.id: "present"}))
+    return out
+
+
+@pytest.mark.parametrize(("case", "factor", "value"), [
+    (HOT, "drinks_on_long_runs", "yes"),
+    (OLDER, "rest_days_per_week", 0),
+    (YOUNG, "surface", "trail_grass"),
+])
+def test_what_if_equals_a_hand_mutilated_pgmpy_network(m, case, factor, value):
+    warnings.simplefilter("ignore")
+    w = m.what_if(case, {factor: value})
+    state = m.evidence_for({factor: value})[factor]
+    ref = _pgmpy_do(m, case, factor, state)
+    assert w.p_heavy_legs == pytest.approx(ref["heavy_legs"], abs=1e-9)
+    for cid, p, _ in w.causes:
+        assert p == pytest.approx(ref[cid], abs=1e-9)
+
+
+def test_what_if_baseline_and_helpful_changes(m):
+    w = m.what_if(HOT, {"drinks_on_long_runs": "yes", "run_duration_min": 45})
+    assert w.p_heavy_legs < w.baseline_p_heavy_legs
+    base = m.what_if(HOT, {})
+    assert base.p_heavy_legs == pytest.approx(base.baseline_p_heavy_legs, abs=1e-15)
+    d = m.diagnose(HOT)
+    assert d.helpful_changes, "drinking and shorter runs should help this runner"
+    drops = [h.p_heavy_legs_now - h.p_heavy_legs_after for h in d.helpful_changes]
+    assert drops == sorted(drops, reverse=True)
+    for h in d.helpful_changes:
+        one = m.what_if(HOT, {h.question: value_in(m, h.question, h.state)})
+        assert one.p_heavy_legs == pytest.approx(h.p_heavy_legs_after, abs=1e-12)
+        assert h.question not in HOT or m.evidence_for(HOT)[h.question] != h.state
+
+
+def test_what_if_rejects_bad_factors(m):
+    with pytest.raises(InputError, match="not a modifiable factor"):
+        m.what_if(HOT, {"age": 30})
+    with pytest.raises(InputError, match="out of range"):
+        m.what_if(HOT, {"sleep_hours": 40})
+
+
+# --------------------------------------------------------------------------- soft answers
+def test_soft_answers_equal_pyagrum_likelihood_evidence(m, tmp_path):
+    import pyagrum as gum
+
+    path = tmp_path / "net.bif"
+    m.export("bif", path)
+    bn = gum.loadBN(str(path))
+    conf = {"urine_color": 0.7, "temperature_c": 0.8, "cramps": 0.6}
+    d = m.diagnose(HOT, confidence=conf)
+    ie = gum.LazyPropagation(bn)
+    ev = dict(d.evidence)
+    for node, lik in d.virtual_evidence:
+        ev[node] = list(lik)
+    ie.setEvidence(ev)
+    ie.makeInference()
+    for c in d.causes:
+        assert c.probability == pytest.approx(ie.posterior(c.id)[1], abs=1e-6)
+    assert set(conf) == {k for k, _ in d.virtual_evidence}
+    assert not set(conf) & set(d.evidence and dict(d.evidence))
+
+
+def test_soft_answers_do_not_leak_between_interleaved_cases(m):
+    before = {n.id: n.table.tobytes() for n in m.network.nodes}
+    a1 = m.diagnose(HOT).to_dict()
+    b1 = m.diagnose(YOUNG, confidence={"relief_time": 0.6}).to_dict()
+    a2 = m.diagnose(HOT).to_dict()
+    m._cached.cache_clear()
+    b2 = m.diagnose(YOUNG, confidence={"relief_time": 0.6}).to_dict()
+    a3 = m.diagnose(HOT).to_dict()
+    assert a1 == a2 == a3 and b1 == b2
+    assert a1["causes"] != b1["causes"]
+    assert before == {n.id: n.table.tobytes() for n in m.network.nodes}
+    # a confidence of 1 is a hard answer
+    assert m.diagnose(HOT, confidence={"cramps": 1.0}).to_dict() == a1
+
+
+def test_soft_answer_moves_less_than_a_sure_one(m):
+    sure = m.diagnose({"calf_pain_walking": "yes", "age": 66}).probability("pad")
+    soft = m.diagnose({"calf_pain_walking": "yes", "age": 66},
+                      confidence={"calf_pain_walking": 0.7}).probability("pad")
+    none = m.diagnose({"age": 66}).probability("pad")
+    assert none < soft < sure
+
+
+@pytest.mark.parametrize("bad", [{"cramps": 0.3}, {"cramps": "high"}, {"nope": 0.9},
+                                 {"sex": 0.8}, {"cramps": float("nan")}])
+def test_bad_confidence_is_refused_with_a_fix(m, bad):
+    with pytest.raises(InputError, match="confidence"):
+        m.diagnose({"cramps": "no"}, confidence=bad)
+
+
+# ---------------------------------------------------------------------------- sensitivity
+def _edited(tmp_path: Path, edit) -> Path:
+    d = tmp_path / "priors"
+    shutil.copytree(ROOT / "priors", d)
+    edit(d)
+    return d
+
+
+def test_base_rate_sensitivity_equals_rerunning_with_edited_priors(m, tmp_path):
+    rows = {r.parameter: r for r in m.sensitivity(HOT)}
+    row = rows["base_rate:dehydration"]
+    kb = load_knowledge_base()
+    rate = next(c for c in kb.causes if c.id == "dehydration").base_rates["self_assessment"]
+
+    def edit(d: Path) -> None:
+        data = yaml.safe_load((d / "causes.yaml").read_text())
+        data["causes"]["dehydration"]["base_rate"]["self_assessment"]["p"] = rate * 1.5
+        (d / "causes.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+    edited = Model(load_knowledge_base(_edited(tmp_path, edit)))
+    got = {c.id: c.probability for c in edited.diagnose(HOT).causes}
+    for cid, _, _, p_high in row.effects:
+        assert p_high == pytest.approx(got[cid], abs=1e-9)
+    viaapi = m.with_base_rates({"dehydration": rate * 0.5}).diagnose(HOT)
+    for cid, p_low, _, _ in row.effects:
+        assert p_low == pytest.approx(viaapi.probability(cid), abs=1e-9)
+
+
+def test_link_sensitivity_equals_rerunning_with_edited_priors(m, tmp_path):
+    rows = {r.parameter: r for r in m.sensitivity(OLDER)}
+    row = rows["link:pad->calf_pain_walking"]
+    kb = load_knowledge_base()
+    f = next(x for x in kb.findings if x.id == "calf_pain_walking")
+    j = f.parents.index("pad")
+    leak_no, p = f.leak[0], f.given[j][1]
+    # the row scales the link's net strength: 1 - P(no | pad alone) / leak(no)
+    q_new = (1 - (1 - p) / leak_no) * 0.5
+    p_new = 1 - leak_no * (1 - q_new)
+
+    def edit(d: Path) -> None:
+        data = yaml.safe_load((d / "findings.yaml").read_text())
+        data["findings"]["calf_pain_walking"]["links"]["pad"]["p"] = float(p_new)
+        (d / "findings.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+    edited = Model(load_knowledge_base(_edited(tmp_path, edit)))
+    got = {c.id: c.probability for c in edited.diagnose(OLDER).causes}
+    for cid, p_low, _, _ in row.effects:
+        assert p_low == pytest.approx(got[cid], abs=1e-9)
+
+
+def test_sensitivity_rows_are_sorted_and_cover_every_base_rate(m):
+    rows = m.sensitivity(YOUNG)
+    swings = [r.swing for r in rows]
+    assert swings == sorted(swings, reverse=True)
+    assert {f"base_rate:{c.id}" for c in m.causes} <= {r.parameter for r in rows}
+    with pytest.raises(InputError):
+        m.sensitivity(YOUNG, spread=2)
+
+
+# ------------------------------------------------------------------------------ conflict
+def test_typical_cases_rarely_warn_and_a_contradictory_case_does(m):
+    rng = np.random.default_rng(7)
+    eng = m.engine
+    qids = [q.id for q in m.questions]
+    flagged = 0
+    n = 150
+    for _ in range(n):
+        while True:
+            st: dict[str, int] = {}
+            for node in m.network.nodes:
+                t = node.table[tuple(st[p] for p in node.parents)]
+                st[node.id] = int(rng.choice(len(node.states), p=t))
+            if st["heavy_legs"] == 1:
+                break
+        chosen = rng.choice(qids, size=int(rng.integers(5, 20)), replace=False)
+        answers = {q: value_in(m, q, eng.states[q][st[q]]) for q in chosen}
+        flagged += m.diagnose(answers).conflict.unusual
+    assert flagged / n <= 0.03
+    odd = m.diagnose({"legs_affected": "one", "asymmetry_noticed": "no", "swelling": "none",
+                      "heaviness_onset": "from_start", "eases_as_run_continues": "yes",
+                      "warmup": "dynamic"})
+    assert odd.conflict.unusual and odd.conflict.message
+    assert {"legs_affected", "heaviness_onset"} <= set(odd.conflict.culprits)
+    assert CONFLICT_THRESHOLD > 0
+
+
+def test_diagnosis_json_carries_the_reasoning(m):
+    import json
+
+    d = m.diagnose(HOT, confidence={"urine_color": 0.8}).to_dict()
+    for key in ("explanations", "what_would_change", "stop", "conflict", "helpful_changes",
+                "virtual_evidence", "causes", "triage", "next_questions", "evidence"):
+        assert key in d
+    assert "urine_color" not in d["evidence"] and "urine_color" in d["virtual_evidence"]
+    assert d["next_questions"][0]["outcomes"]
+    json.loads(json.dumps(d))
