@@ -175,10 +175,11 @@ class Model:
         gains: list[QuestionGain] = []
         best_change: tuple[float, ConclusionChange] | None = None
         top = causes[0]
+        parts = eng.split(ev)
         for q in self.questions:
             if q.id in clean:
                 continue
-            pv = eng.preview(post, ev, q.id, tracked_axes)
+            pv = eng.preview(post, ev, q.id, tracked_axes, parts)
             outcomes = []
             for s, state in enumerate(eng.states[q.id]):
                 after = dict(zip(tracked_ids, pv.tracked[s].tolist(), strict=True))

@@ -110,6 +110,7 @@ class Engine:
             self.finding_axes[f] = axes
             self.finding_table[f] = node.table
             self.finding_cond_entropy[f] = _entropy(node.table)
+        self._by_state: dict[str, np.ndarray] = {}  # tables with the state axis first
         heavy = nodes[HEAVY_LEGS]
         self._heavy_node: Node = heavy
         yes = self.states[HEAVY_LEGS].index("yes")
@@ -245,8 +246,15 @@ class Engine:
 
     def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
         """The factor of an answered finding over its cause parents, broadcastable."""
-        return self._expand(self.finding_table[node] @ np.asarray(lik, dtype=float),
-                            self.finding_axes[node])
+        lik = np.asarray(lik, dtype=float)
+        if np.count_nonzero(lik) == 1 and lik.max() == 1.0:  # hard answer: a slice
+            by_state = self._by_state.get(node)
+            if by_state is None:
+                by_state = np.ascontiguousarray(np.moveaxis(self.finding_table[node], -1, 0))
+                by_state.setflags(write=False)
+                self._by_state[node] = by_state
+            return self._expand(by_state[int(np.argmax(lik))], self.finding_axes[node])
+        return self._expand(self.finding_table[node] @ lik, self.finding_axes[node])
 
     # ------------------------------------------------------------------ queries
     def posterior(self, evidence: Evidence) -> Posterior:
@@ -347,7 +355,7 @@ class Engine:
         return prior * self._expand(ratio, axes_new)
 
     def preview(self, post: Posterior, evidence: Evidence, node: str,
-                tracked: Sequence[int]) -> Preview:
+                tracked: Sequence[int], parts: Any = None) -> Preview:
         """Exact effect of observing an unanswered node: P(state), tracked causes after each
         state, and the mutual information I(C; node | evidence) in bits (the expected
         reduction of the entropy of the joint posterior over the causes)."""
@@ -372,7 +380,7 @@ class Engine:
             pa_only = (marg.sum(axis=drop) if drop else marg).reshape(-1)
             h_cond = float(pa_only @ self.finding_cond_entropy[node].reshape(-1))
         elif self.kind[node] == "risk":
-            comps, weights, sliced = self.split(evidence)
+            comps, weights, sliced = parts if parts is not None else self.split(evidence)
             if node not in weights:
                 raise ValueError(f"{node} is already answered")
             causes, risks = next(cr for cr in comps if node in cr[1])
@@ -502,6 +510,7 @@ class Engine:
             for n in self.net.nodes
         )
         new = copy(self)
+        new._by_state = {}
         new.net = replace(self.net, nodes=nodes)
         node_map = new.net.node_map
         new.cause_table = dict(self.cause_table)
