@@ -1,0 +1,91 @@
+"""No shared-state leaks: many threads querying the one cached model get exactly the answers
+a single thread gets (hard answers, soft answers and what-ifs; cached and uncached paths)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from model.api import Model, load_model
+from model.evaluate import load_vignettes
+
+VIGNETTES = Path(__file__).parent / "vignettes"
+THREADS = 8
+ROUNDS = 5  # each thread runs its jobs this many times; later rounds hit the cache
+
+
+def _jobs_per_thread(m: Model) -> list[list[tuple[str, dict[str, Any], dict[str, float], dict]]]:
+    """For each thread, its own cases: a hard diagnosis, soft variants with distinct
+    confidences (distinct cache keys, so the first round computes them) and a what-if."""
+    vignettes = load_vignettes(VIGNETTES, m)
+    # A valid value for every modifiable factor, taken from the vignettes themselves.
+    values: dict[str, Any] = {}
+    for v in vignettes:
+        for qid in m.modifiable:
+            if qid in v.answers and qid not in values:
+                values[qid] = v.answers[qid]
+    assert values, "no vignette answers a modifiable factor"
+    factors = sorted(values)
+    step = max(1, len(vignettes) // THREADS)
+    out = []
+    for t in range(THREADS):
+        v = vignettes[t * step]
+        answers = dict(v.answers)
+        answered = sorted(answers)
+        jobs: list[tuple[str, dict[str, Any], dict[str, float], dict]] = [
+            ("diagnose", answers, {}, {})
+        ]
+        for k in range(3):
+            conf = {q: 0.55 + 0.05 * ((t + k + i) % 9) for i, q in enumerate(answered[: 2 + k])}
+            jobs.append(("diagnose", answers, conf, {}))
+        factor = factors[t % len(factors)]
+        jobs.append(("what_if", answers, {}, {factor: values[factor]}))
+        jobs.append(("what_if", answers, {answered[0]: 0.7}, {factor: values[factor]}))
+        out.append(jobs)
+    return out
+
+
+def _run(m: Model, kind: str, answers: dict, conf: dict, change: dict) -> dict[str, Any]:
+    if kind == "diagnose":
+        return m.diagnose(answers, confidence=conf or None).to_dict()
+    return m.what_if(answers, change, confidence=conf or None).to_dict()
+
+
+def test_eight_threads_get_the_single_threaded_results() -> None:
+    shared = load_model()
+    # The reference comes from a separately built model, so the shared model's cache is
+    # still cold for these soft-answer keys when the threads start.
+    reference = Model(shared.kb, shared.population)
+    per_thread = _jobs_per_thread(shared)
+    expected = [[_run(reference, *job) for job in jobs] for jobs in per_thread]
+    # Cases really differ between threads, so a leak would show.
+    firsts = {repr(e[0]["causes"]) for e in expected}
+    assert len(firsts) >= 4
+
+    mismatches: list[str] = []
+    errors: list[BaseException] = []
+    calls = [0] * THREADS
+    barrier = threading.Barrier(THREADS)
+
+    def worker(t: int) -> None:
+        try:
+            barrier.wait()
+            for r in range(ROUNDS):
+                for j, job in enumerate(per_thread[t]):
+                    got = _run(shared, *job)
+                    calls[t] += 1
+                    if got != expected[t][j]:
+                        mismatches.append(f"thread {t} round {r} job {j} ({job[0]})")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert not any(th.is_alive() for th in threads), "a thread hung"
+    assert not errors, errors
+    assert not mismatches, mismatches[:10]
+    assert sum(calls) == THREADS * ROUNDS * len(per_thread[0]) >= 200
