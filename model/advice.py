@@ -115,8 +115,10 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
         for e in exc.errors():
             loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
             msg = e["msg"].removeprefix("Value error, ")
-            fix = {"extra_forbidden": "; remove the key or correct its spelling",
-                   "missing": "; add the key"}.get(e["type"], "")
+            fix = {
+                "extra_forbidden": "; remove the key or correct its spelling",
+                "missing": "; add the key",
+            }.get(e["type"], "")
             problems.append(f"{name}: {loc}: {msg}{fix}")
         raise PriorsError(problems) from None
 
@@ -127,28 +129,35 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
     def check(where: str, item: _ItemSpec) -> None:
         for k in _item(item).sources:
             if k not in refs:
-                problems.append(f"{name}: {where}: source {k!r} is not in references.yaml"
-                                f"{_suggest(k, refs)}; add it there or correct the key")
+                problems.append(
+                    f"{name}: {where}: source {k!r} is not in references.yaml"
+                    f"{_suggest(k, refs)}; add it there or correct the key"
+                )
 
     for i, item in enumerate(spec.general):
         check(f"general.{i}", item)
     for cid, cspec in spec.advice.items():
         if cid not in cause_ids:
-            problems.append(f"{name}: advice.{cid}: unknown cause id{_suggest(cid, cause_ids)}; "
-                            f"use one of the cause ids of causes.yaml")
+            problems.append(
+                f"{name}: advice.{cid}: unknown cause id{_suggest(cid, cause_ids)}; "
+                f"use one of the cause ids of causes.yaml"
+            )
             continue
         for i, item in enumerate(cspec.tips):
             check(f"advice.{cid}.tips.{i}", item)
         check(f"advice.{cid}.see_someone", cspec.see_someone)
     for cid in cause_ids:
         if cid not in spec.advice:
-            problems.append(f"{name}: advice: no entry for cause {cid!r}; add summary, tips "
-                            "and see_someone for it")
+            problems.append(
+                f"{name}: advice: no entry for cause {cid!r}; add summary, tips "
+                "and see_someone for it"
+            )
     if problems:
         raise PriorsError(problems)
     causes = {
-        cid: CauseAdvice(cid, c.summary.strip(), tuple(_item(t) for t in c.tips),
-                         _item(c.see_someone))
+        cid: CauseAdvice(
+            cid, c.summary.strip(), tuple(_item(t) for t in c.tips), _item(c.see_someone)
+        )
         for cid, c in spec.advice.items()
     }
     return Advice(tuple(_item(g) for g in spec.general), MappingProxyType(causes))

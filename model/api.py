@@ -45,8 +45,12 @@ class Model:
     Queries are pure functions of the answers, so one model can serve every user and thread.
     """
 
-    def __init__(self, kb: KnowledgeBase, population: str = DEFAULT_POPULATION,
-                 base_rates: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        population: str = DEFAULT_POPULATION,
+        base_rates: Mapping[str, float] | None = None,
+    ) -> None:
         self.kb = kb
         self.population = population
         self.base_rates = MappingProxyType(dict(base_rates or {}))
@@ -56,8 +60,9 @@ class Model:
         self.question_map = MappingProxyType({q.id: q for q in kb.questions})
         self.causes = kb.causes
         self.cause_map = MappingProxyType({c.id: c for c in kb.causes})
-        self.modifiable: tuple[str, ...] = tuple(q.id for q in kb.questions if q.modifiable
-                                                 and q.id in self.engine.risk_ids)
+        self.modifiable: tuple[str, ...] = tuple(
+            q.id for q in kb.questions if q.modifiable and q.id in self.engine.risk_ids
+        )
         self.version = kb.version + ("" if not base_rates else "+adjusted")
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._diagnose_clean)
         self._prior = self.engine.posterior({HEAVY_LEGS: self.engine.one_hot(HEAVY_LEGS, "yes")})
@@ -70,8 +75,9 @@ class Model:
         """(valid answers, one problem line per invalid answer); nothing is raised."""
         return validate_answers(self.question_map, answers)
 
-    def validate_confidence(self, confidence: Any, answers: Mapping[str, Any]
-                            ) -> tuple[dict[str, float], list[str]]:
+    def validate_confidence(
+        self, confidence: Any, answers: Mapping[str, Any]
+    ) -> tuple[dict[str, float], list[str]]:
         """Confidences 0.5-1 for answered questions; (valid ones, problems)."""
         if confidence is None:
             return {}, []
@@ -83,12 +89,18 @@ class Model:
             if qid not in self.question_map:
                 problems.append(f"confidence: {str(qid)[:60]!r} is not a question")
             elif qid not in answers:
-                problems.append(f"confidence: {qid} has no answer; answer it or drop its "
-                                "confidence")
-            elif isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) \
-                    or not MIN_CONFIDENCE <= c <= 1:
-                problems.append(f"confidence: {qid}: {c!r} must be a number from 0.5 (a guess) "
-                                "to 1 (sure)")
+                problems.append(
+                    f"confidence: {qid} has no answer; answer it or drop its confidence"
+                )
+            elif (
+                isinstance(c, bool)
+                or not isinstance(c, int | float)
+                or not math.isfinite(c)
+                or not MIN_CONFIDENCE <= c <= 1
+            ):
+                problems.append(
+                    f"confidence: {qid}: {c!r} must be a number from 0.5 (a guess) to 1 (sure)"
+                )
             elif c < 1:
                 ok[qid] = float(c)
         return ok, problems
@@ -99,8 +111,9 @@ class Model:
         ev[HEAVY_LEGS] = "yes"
         return dict(sorted(ev.items()))
 
-    def likelihoods(self, answers: Mapping[str, Any], confidence: Mapping[str, float]
-                    ) -> dict[str, np.ndarray]:
+    def likelihoods(
+        self, answers: Mapping[str, Any], confidence: Mapping[str, float]
+    ) -> dict[str, np.ndarray]:
         """Evidence as likelihood vectors: one-hot for sure answers, virtual evidence
         (confidence on the answer, the rest spread evenly) for soft ones."""
         out: dict[str, np.ndarray] = {}
@@ -113,13 +126,15 @@ class Model:
             out[node] = v
         return out
 
-    def posterior(self, answers: Mapping[str, Any],
-                  confidence: Mapping[str, float] | None = None) -> Posterior:
+    def posterior(
+        self, answers: Mapping[str, Any], confidence: Mapping[str, float] | None = None
+    ) -> Posterior:
         clean, conf = self._require(answers, confidence)
         return self.engine.posterior(self.likelihoods(clean, conf))
 
-    def _require(self, answers: Any, confidence: Any = None
-                 ) -> tuple[dict[str, Any], dict[str, float]]:
+    def _require(
+        self, answers: Any, confidence: Any = None
+    ) -> tuple[dict[str, Any], dict[str, float]]:
         clean, problems = self.validate(answers)
         conf, more = self.validate_confidence(confidence, clean)
         if problems or more:
@@ -127,8 +142,11 @@ class Model:
         return clean, conf
 
     # ------------------------------------------------------------------ diagnosis
-    def diagnose(self, answers: Mapping[str, Any] | None = None,
-                 confidence: Mapping[str, float] | None = None) -> Diagnosis:
+    def diagnose(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        confidence: Mapping[str, float] | None = None,
+    ) -> Diagnosis:
         """Rank every cause for the answers (contract sections 2 and 5).
 
         ``confidence`` optionally gives, per answered question, how sure the answer is
@@ -151,11 +169,14 @@ class Model:
         """log P(question node = state | heavy legs) for every question (for the conflict)."""
         ev = {HEAVY_LEGS: self.engine.one_hot(HEAVY_LEGS, "yes")}
         with np.errstate(divide="ignore"):
-            return {q.id: np.log(self.engine.node_distribution(self._prior, ev, q.id))
-                    for q in self.questions}
+            return {
+                q.id: np.log(self.engine.node_distribution(self._prior, ev, q.id))
+                for q in self.questions
+            }
 
-    def _diagnose_clean(self, key: tuple[tuple[str, Any], ...],
-                        conf_key: tuple[tuple[str, float], ...] = ()) -> Diagnosis:
+    def _diagnose_clean(
+        self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()
+    ) -> Diagnosis:
         eng = self.engine
         clean = dict(key)
         conf = dict(conf_key)
@@ -164,9 +185,15 @@ class Model:
         post = eng.posterior(ev)
         probs = {c: float(p) for c, p in zip(eng.cause_ids, post.marginals, strict=True)}
         priors = self.priors
-        causes = tuple(sorted(
-            (CauseResult(c.id, c.group, c.label, probs[c.id], priors[c.id]) for c in self.causes),
-            key=lambda r: (-r.probability, r.id)))
+        causes = tuple(
+            sorted(
+                (
+                    CauseResult(c.id, c.group, c.label, probs[c.id], priors[c.id])
+                    for c in self.causes
+                ),
+                key=lambda r: (-r.probability, r.id),
+            )
+        )
         top_ids = [c.id for c in causes[:TRACKED]]
         tracked_axes = sorted(eng.axis[c] for c in top_ids)
         tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
@@ -183,8 +210,14 @@ class Model:
             outcomes = []
             for s, state in enumerate(eng.states[q.id]):
                 after = dict(zip(tracked_ids, pv.tracked[s].tolist(), strict=True))
-                outcomes.append(Outcome(state, q.state_label(state), float(pv.p_state[s]),
-                                        tuple((c, after[c]) for c in top_ids)))
+                outcomes.append(
+                    Outcome(
+                        state,
+                        q.state_label(state),
+                        float(pv.p_state[s]),
+                        tuple((c, after[c]) for c in top_ids),
+                    )
+                )
                 if pv.p_state[s] <= 1e-9 or len(top_ids) < 2:
                     continue
                 p_old = after[top.id]
@@ -193,15 +226,32 @@ class Model:
                 drop = top.probability - p_old
                 if flips and (best_change is None or drop > best_change[0]):
                     new_top = rival if after[rival] > p_old else top.id
-                    text = (f"If you answered \u201c{q.state_label(state)}\u201d to "
-                            f"\u201c{q.text}\u201d ({pv.p_state[s]:.0%} likely), "
-                            f"{top.label.lower()} would fall from {top.probability:.0%} to "
-                            f"{p_old:.0%}" + (f" and {self.cause_map[new_top].label.lower()} "
-                                              f"would lead ({after[new_top]:.0%})."
-                                              if new_top != top.id else "."))
-                    best_change = (drop, ConclusionChange(
-                        q.id, state, q.state_label(state), float(pv.p_state[s]), top.id,
-                        top.probability, new_top, p_old, text))
+                    text = (
+                        f"If you answered \u201c{q.state_label(state)}\u201d to "
+                        f"\u201c{q.text}\u201d ({pv.p_state[s]:.0%} likely), "
+                        f"{top.label.lower()} would fall from {top.probability:.0%} to "
+                        f"{p_old:.0%}"
+                        + (
+                            f" and {self.cause_map[new_top].label.lower()} "
+                            f"would lead ({after[new_top]:.0%})."
+                            if new_top != top.id
+                            else "."
+                        )
+                    )
+                    best_change = (
+                        drop,
+                        ConclusionChange(
+                            q.id,
+                            state,
+                            q.state_label(state),
+                            float(pv.p_state[s]),
+                            top.id,
+                            top.probability,
+                            new_top,
+                            p_old,
+                            text,
+                        ),
+                    )
             gains.append(QuestionGain(q.id, pv.gain, q.text, q.group, tuple(outcomes)))
         gains.sort(key=lambda g: (-g.expected_information_gain, g.id))
 
@@ -219,17 +269,21 @@ class Model:
                     d = float(lo_all[i] - lo_without[k, i])
                     q = self.question_map[qid]
                     lab = q.state_label(ev_states[qid]) if q.type != "number" else str(clean[qid])
-                    contribs.append(Contribution(qid, clean[qid], d,
-                                                 contribution_text(c.label, q.text, lab, d)))
+                    contribs.append(
+                        Contribution(qid, clean[qid], d, contribution_text(c.label, q.text, lab, d))
+                    )
                 contribs.sort(key=lambda x: (-abs(x.delta_log_odds), x.question))
                 explanations.append(Explanation(c.id, tuple(contribs)))
         else:
             explanations = [Explanation(c.id, ()) for c in self.causes]
 
         tri = triage(self.kb, clean, probs)
-        stop = stop_advice(top.probability,
-                           gains[0].expected_information_gain if gains else 0.0,
-                           tri.level, len(gains))
+        stop = stop_advice(
+            top.probability,
+            gains[0].expected_information_gain if gains else 0.0,
+            tri.level,
+            len(gains),
+        )
         singles = {}
         for node, lik in ev.items():
             if node == HEAVY_LEGS:
@@ -238,35 +292,54 @@ class Model:
             singles[node] = float(np.log(np.exp(lp) @ lik))
         log_joint = post.log_evidence - self._prior.log_evidence
         # conflict of each answer with the rest: log P(a_i) P(rest) / P(all), given heavy legs
-        local = ({qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
-                  for k, qid in enumerate(answered)} if answered else {})
+        local = (
+            {
+                qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
+                for k, qid in enumerate(answered)
+            }
+            if answered
+            else {}
+        )
         conf_res = conflict(log_joint, singles, local)
         helpful = self._helpful_changes(clean, conf)
         return Diagnosis(
-            causes=causes, triage=tri, next_questions=tuple(gains),
+            causes=causes,
+            triage=tri,
+            next_questions=tuple(gains),
             evidence=tuple((k, s) for k, s in ev_states.items() if k not in conf),
-            answers=key, population=self.population, model_version=self.version,
+            answers=key,
+            population=self.population,
+            model_version=self.version,
             log_evidence=post.log_evidence,
             virtual_evidence=tuple((k, tuple(float(x) for x in ev[k])) for k in sorted(conf)),
             confidence=conf_key,
             explanations=tuple(explanations),
             what_would_change=best_change[1] if best_change else None,
-            stop=stop, conflict=conf_res, helpful_changes=helpful)
+            stop=stop,
+            conflict=conf_res,
+            helpful_changes=helpful,
+        )
 
     @cached_property
     def priors(self) -> dict[str, float]:
         """P(cause present | heavy legs) with no answers."""
-        return {c: float(p) for c, p in zip(self.engine.cause_ids, self._prior.marginals,
-                                             strict=True)}
+        return {
+            c: float(p) for c, p in zip(self.engine.cause_ids, self._prior.marginals, strict=True)
+        }
 
     # ------------------------------------------------------------------ what-if
-    def _background(self, clean: Mapping[str, Any], conf: Mapping[str, float]
-                    ) -> dict[str, np.ndarray]:
+    def _background(
+        self, clean: Mapping[str, Any], conf: Mapping[str, float]
+    ) -> dict[str, np.ndarray]:
         lik = self.likelihoods(clean, conf)
         return {k: v for k, v in lik.items() if k in self.engine.risk_ids}
 
-    def what_if(self, answers: Mapping[str, Any], changes: Mapping[str, Any],
-                confidence: Mapping[str, float] | None = None) -> WhatIf:
+    def what_if(
+        self,
+        answers: Mapping[str, Any],
+        changes: Mapping[str, Any],
+        confidence: Mapping[str, float] | None = None,
+    ) -> WhatIf:
         """Chance of heavy legs and of each cause if the runner set the modifiable factors in
         ``changes`` (answers as in the contract), as an intervention do(factor = value),
         given their other background and training answers.
@@ -283,8 +356,10 @@ class Model:
         states: dict[str, str] = {}
         for qid, value in changes.items():
             if qid not in self.modifiable:
-                problems.append(f"what-if: {str(qid)[:60]!r} is not a modifiable factor; use one "
-                                f"of {', '.join(self.modifiable)}")
+                problems.append(
+                    f"what-if: {str(qid)[:60]!r} is not a modifiable factor; use one "
+                    f"of {', '.join(self.modifiable)}"
+                )
                 continue
             v, problem = check_answer(self.question_map[qid], value)
             if problem:
@@ -299,13 +374,17 @@ class Model:
         for qid, s in states.items():
             ev[qid] = self.engine.one_hot(qid, s)
         p1, m1 = self.engine.intervene(ev)
-        causes = tuple(sorted(((c, float(m1[i]), float(m0[i]))
-                               for i, c in enumerate(self.engine.cause_ids)),
-                              key=lambda t: -t[1]))
+        causes = tuple(
+            sorted(
+                ((c, float(m1[i]), float(m0[i])) for i, c in enumerate(self.engine.cause_ids)),
+                key=lambda t: -t[1],
+            )
+        )
         return WhatIf(tuple(sorted(changes.items())), p1, p0, causes)
 
-    def _helpful_changes(self, clean: Mapping[str, Any], conf: Mapping[str, float]
-                         ) -> tuple[HelpfulChange, ...]:
+    def _helpful_changes(
+        self, clean: Mapping[str, Any], conf: Mapping[str, float]
+    ) -> tuple[HelpfulChange, ...]:
         base_ev = self._background(clean, conf)
         p0, _ = self.engine.intervene(base_ev)
         out = []
@@ -322,16 +401,22 @@ class Model:
                     best = (p1, s)
             if best and p0 - best[0] >= MIN_HELPFUL:
                 label = q.state_label(best[1])
-                text = (f"{q.label or q.id}: {label} \u2014 chance of heavy legs "
-                        f"{p0:.0%} \u2192 {best[0]:.0%}")
+                text = (
+                    f"{q.label or q.id}: {label} \u2014 chance of heavy legs "
+                    f"{p0:.0%} \u2192 {best[0]:.0%}"
+                )
                 out.append(HelpfulChange(qid, best[1], label, p0, best[0], text))
         out.sort(key=lambda h: (h.p_heavy_legs_after - h.p_heavy_legs_now, h.question))
         return tuple(out)
 
     # ------------------------------------------------------------------ sensitivity
-    def sensitivity(self, answers: Mapping[str, Any], spread: float = 0.5,
-                    confidence: Mapping[str, float] | None = None,
-                    causes: tuple[str, ...] | None = None) -> tuple[SensitivityRow, ...]:
+    def sensitivity(
+        self,
+        answers: Mapping[str, Any],
+        spread: float = 0.5,
+        confidence: Mapping[str, float] | None = None,
+        causes: tuple[str, ...] | None = None,
+    ) -> tuple[SensitivityRow, ...]:
         """Tornado: how the top causes move when each base rate, and each link strength of
         the answered findings (heavy legs included), is scaled by (1 - spread) and
         (1 + spread). Rows sorted by the swing of the first tracked cause."""
@@ -347,8 +432,7 @@ class Model:
         now = {c.id: c.probability for c in d.causes}
         idx = [self.engine.axis[c] for c in tracked]
 
-        def run(tables: dict[str, np.ndarray], noisy: dict[str, Any] | None = None
-                ) -> np.ndarray:
+        def run(tables: dict[str, np.ndarray], noisy: dict[str, Any] | None = None) -> np.ndarray:
             return self.engine.with_tables(tables, noisy).posterior(ev).marginals[idx]
 
         rows: list[SensitivityRow] = []
@@ -359,7 +443,9 @@ class Model:
                 hi_t = np.clip(base * (1 + spread), 0, 1)
                 t_lo = np.stack([1 - lo_t, lo_t], axis=-1)
                 t_hi = np.stack([1 - hi_t, hi_t], axis=-1)
-                text = f"P({c.label.lower()} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+                text = (
+                    f"P({c.label.lower()} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+                )
                 lo_v, hi_v = float(1 - spread), float(1 + spread)
             else:
                 rate = self.base_rates.get(c.id, c.base_rates[self.population])
@@ -368,8 +454,7 @@ class Model:
                 t_hi = cause_table(self.kb, c, self.population, hi_v)[0]
                 text = f"Base rate of {c.label.lower()}: {lo_v:.3g} to {hi_v:.3g} (now {rate:.3g})"
             p_lo, p_hi = run({c.id: t_lo}), run({c.id: t_hi})
-            rows.append(self._row(f"base_rate:{c.id}", text, lo_v, hi_v, tracked, p_lo, now,
-                                  p_hi))
+            rows.append(self._row(f"base_rate:{c.id}", text, lo_v, hi_v, tracked, p_lo, now, p_hi))
         nodes = self.network.node_map
         for f in [HEAVY_LEGS, *[n for n in clean if self.engine.kind[n] == "finding"]]:
             node = nodes[f]
@@ -384,19 +469,33 @@ class Model:
                     tables.append((_table_from_cdfs(leak_cdf, new), (leak_cdf, new)))
                 p_lo = run({f: tables[0][0]}, {f: tables[0][1]})
                 p_hi = run({f: tables[1][0]}, {f: tables[1][1]})
-                text = (f"Link {self.cause_map[cid].label.lower()} \u2192 {f.replace('_', ' ')}"
-                        f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}")
-                rows.append(self._row(f"link:{cid}->{f}", text, 1 - spread, 1 + spread, tracked,
-                                      p_lo, now, p_hi))
+                text = (
+                    f"Link {self.cause_map[cid].label.lower()} \u2192 {f.replace('_', ' ')}"
+                    f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+                )
+                rows.append(
+                    self._row(
+                        f"link:{cid}->{f}", text, 1 - spread, 1 + spread, tracked, p_lo, now, p_hi
+                    )
+                )
         rows.sort(key=lambda r: (-r.swing, r.parameter))
         return tuple(rows)
 
     @staticmethod
-    def _row(param: str, text: str, lo: float, hi: float, tracked: tuple[str, ...],
-             p_lo: np.ndarray, now: Mapping[str, float], p_hi: np.ndarray) -> SensitivityRow:
+    def _row(
+        param: str,
+        text: str,
+        lo: float,
+        hi: float,
+        tracked: tuple[str, ...],
+        p_lo: np.ndarray,
+        now: Mapping[str, float],
+        p_hi: np.ndarray,
+    ) -> SensitivityRow:
         effects = tuple((c, float(p_lo[k]), now[c], float(p_hi[k])) for k, c in enumerate(tracked))
-        return SensitivityRow(param, text, float(lo), float(hi), effects,
-                              abs(effects[0][3] - effects[0][1]))
+        return SensitivityRow(
+            param, text, float(lo), float(hi), effects, abs(effects[0][3] - effects[0][1])
+        )
 
     # ------------------------------------------------------------------ export
     def export(self, fmt: str, path: str | Path) -> Path:
@@ -426,8 +525,9 @@ class Model:
             elif self.cause_map[cid].table is not None:
                 problems.append(f"base rate: {cid} is set by its table (medication), not a rate")
             elif isinstance(r, bool) or not isinstance(r, int | float) or not 0 < r < 1:
-                problems.append(f"base rate: {cid}: {r!r} must be a number strictly between "
-                                "0 and 1")
+                problems.append(
+                    f"base rate: {cid}: {r!r} must be a number strictly between 0 and 1"
+                )
         if problems:
             raise InputError(problems)
         merged = {**self.base_rates, **{k: float(v) for k, v in base_rates.items()}}
@@ -438,8 +538,7 @@ _models: dict[tuple[str, str], Model] = {}
 _models_lock = threading.Lock()
 
 
-def load_model(population: str = DEFAULT_POPULATION,
-               priors_dir: str | Path | None = None) -> Model:
+def load_model(population: str = DEFAULT_POPULATION, priors_dir: str | Path | None = None) -> Model:
     """The model built from ``priors/`` (or ``priors_dir``), built once and shared.
 
     Raises
@@ -454,8 +553,12 @@ def load_model(population: str = DEFAULT_POPULATION,
     with _models_lock:
         if key not in _models:
             if population not in kb.populations:
-                raise InputError([f"unknown population {population!r}; use one of "
-                                  f"{', '.join(sorted(kb.populations))}"])
+                raise InputError(
+                    [
+                        f"unknown population {population!r}; use one of "
+                        f"{', '.join(sorted(kb.populations))}"
+                    ]
+                )
             _models[key] = Model(kb, population)
         return _models[key]
 

@@ -39,12 +39,14 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
         header = next(reader)
     except StopIteration:
         fh.close()
-        raise InputError([f"{where}: empty file; the first row must name the columns "
-                          "(question ids)"]) from None
+        raise InputError(
+            [f"{where}: empty file; the first row must name the columns (question ids)"]
+        ) from None
     except (UnicodeDecodeError, csv.Error) as exc:
         fh.close()
-        raise InputError([f"{where}: cannot read the header ({_csv_problem(exc)}); save it as "
-                          "UTF-8 CSV"]) from None
+        raise InputError(
+            [f"{where}: cannot read the header ({_csv_problem(exc)}); save it as UTF-8 CSV"]
+        ) from None
     if _undecodable(header):
         fh.close()
         raise InputError([f"{where}: the header is not UTF-8 text; save the file as UTF-8 CSV"])
@@ -61,8 +63,9 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
                     yield ["\0error", _csv_problem(exc)]
                     continue
                 if _undecodable(row):
-                    cells = [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                             for c in row]
+                    cells = [
+                        c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in row
+                    ]
                     yield ["\0error", "not UTF-8 text; save the file as UTF-8 CSV", *cells]
                     continue
                 yield row
@@ -96,21 +99,27 @@ def _rows(path: Path) -> tuple[list[str], Iterator[list[str]]]:
 def check_header(header: list[str], where: str) -> None:
     """Refuse a header with too many or duplicate columns (one line each)."""
     if len(header) > MAX_COLUMNS:
-        raise InputError([f"{where}: {len(header)} columns (limit {MAX_COLUMNS}); keep the "
-                          "question ids and a case id"])
+        raise InputError(
+            [
+                f"{where}: {len(header)} columns (limit {MAX_COLUMNS}); keep the "
+                "question ids and a case id"
+            ]
+        )
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise InputError([f"{where}: duplicate column(s) {dup}; keep one of each"])
 
 
-def row_answers(header: list[str], row: list[str],
-                questions: Any) -> tuple[dict[str, Any], list[str]]:
+def row_answers(
+    header: list[str], row: list[str], questions: Any
+) -> tuple[dict[str, Any], list[str]]:
     """Answers of one CSV row (text cells; numbers parsed by the validator), plus problems."""
     answers: dict[str, Any] = {}
     problems: list[str] = []
     if len(row) > len(header):
-        problems.append(f"row has {len(row)} cells but the header has {len(header)}; "
-                        "remove the extra cells")
+        problems.append(
+            f"row has {len(row)} cells but the header has {len(header)}; remove the extra cells"
+        )
     for col, cell in zip(header, row, strict=False):
         if col in questions and cell.strip():
             answers[col] = cell.strip()
@@ -135,9 +144,12 @@ def score_answers(model: Any, clean: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def score_rows(model: Any, header: list[str], rows: Iterable[list[str]],
-               cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] | None = None
-               ) -> Iterator[dict[str, Any]]:
+def score_rows(
+    model: Any,
+    header: list[str],
+    rows: Iterable[list[str]],
+    cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] | None = None,
+) -> Iterator[dict[str, Any]]:
     """Score rows (lists of cells) one by one; each output row keeps its input cells.
 
     ``cache`` (a dict, created if not given) remembers the result of each distinct answer
@@ -150,7 +162,7 @@ def score_rows(model: Any, header: list[str], rows: Iterable[list[str]],
     cache = {} if cache is None else cache
     for row in rows:
         out: dict[str, Any] = dict(zip(header, row, strict=False))
-        for col in header[len(row):]:
+        for col in header[len(row) :]:
             out[col] = ""
         if row and row[0] == "\0error":  # ["\0error", message, *cells that could be kept]
             out = dict.fromkeys(header, "")
@@ -188,13 +200,16 @@ def warn_unknown_columns(model: Any, header: list[str]) -> list[str]:
         if h not in model.question_map:
             close = get_close_matches(h, list(model.question_map), n=1, cutoff=0.8)
             if close:
-                out.append(f"warning: column {h!r} is not a question id and is carried through "
-                           f"unchanged; did you mean {close[0]!r}?")
+                out.append(
+                    f"warning: column {h!r} is not a question id and is carried through "
+                    f"unchanged; did you mean {close[0]!r}?"
+                )
     return out
 
 
-def _progress(it: Iterable[Any], enabled: bool, total: int | None = None,
-              unit: str = " rows") -> Iterable[Any]:
+def _progress(
+    it: Iterable[Any], enabled: bool, total: int | None = None, unit: str = " rows"
+) -> Iterable[Any]:
     if not enabled:
         return it
     from tqdm import tqdm
@@ -202,8 +217,9 @@ def _progress(it: Iterable[Any], enabled: bool, total: int | None = None,
     return tqdm(it, unit=unit, file=sys.stderr, disable=None, total=total)
 
 
-def score_csv(model: Any, src: Path, dst: Path, progress: bool = True,
-              max_rows: int = MAX_ROWS) -> dict[str, int]:
+def score_csv(
+    model: Any, src: Path, dst: Path, progress: bool = True, max_rows: int = MAX_ROWS
+) -> dict[str, int]:
     """Score the CSV ``src`` into ``dst`` (contract section 5); {"rows", "errors", "distinct"}.
 
     Raises
@@ -223,14 +239,17 @@ def score_csv(model: Any, src: Path, dst: Path, progress: bool = True,
     it = _progress(score_rows(model, header, rows, cache), progress)
     try:
         with dst.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=output_columns(model, header),
-                               extrasaction="ignore")
+            w = csv.DictWriter(fh, fieldnames=output_columns(model, header), extrasaction="ignore")
             w.writeheader()
             for rec in it:
                 n += 1
                 if n > max_rows:
-                    raise InputError([f"{src}: more than {max_rows} rows; split the file (or "
-                                      "use --engine dask for large files)"])
+                    raise InputError(
+                        [
+                            f"{src}: more than {max_rows} rows; split the file (or "
+                            "use --engine dask for large files)"
+                        ]
+                    )
                 errors += bool(rec.get("error"))
                 w.writerow(rec)
     except InputError:
@@ -239,8 +258,9 @@ def score_csv(model: Any, src: Path, dst: Path, progress: bool = True,
     return {"rows": n, "errors": errors, "distinct": len(cache)}
 
 
-def score_frame(model: Any, data: Any, *, progress: bool = False,
-                max_rows: int = MAX_FRAME_ROWS) -> Any:
+def score_frame(
+    model: Any, data: Any, *, progress: bool = False, max_rows: int = MAX_FRAME_ROWS
+) -> Any:
     """Score a table of cases and return a pandas DataFrame (for the physio page).
 
     Parameters
@@ -268,11 +288,16 @@ def score_frame(model: Any, data: Any, *, progress: bool = False,
         header = [str(c) for c in data.columns]
         check_header(header, "table")
         if len(data) > max_rows:
-            raise InputError([f"table: {len(data)} rows (limit {max_rows}); split it or use "
-                              "`python -m model batch`"])
+            raise InputError(
+                [
+                    f"table: {len(data)} rows (limit {max_rows}); split it or use "
+                    "`python -m model batch`"
+                ]
+            )
         values = data.astype(object).where(data.notna(), "")
-        rows: Iterable[list[str]] = ([_cell(v) for v in r]
-                                     for r in values.itertuples(index=False, name=None))
+        rows: Iterable[list[str]] = (
+            [_cell(v) for v in r] for r in values.itertuples(index=False, name=None)
+        )
     else:
         if isinstance(data, str | Path):
             header, rows = _rows(Path(data))
@@ -285,8 +310,9 @@ def score_frame(model: Any, data: Any, *, progress: bool = False,
     for rec in _progress(score_rows(model, header, rows), progress):
         out.append(rec)
         if len(out) > max_rows:
-            raise InputError([f"table: more than {max_rows} rows; split it or use "
-                              "`python -m model batch`"])
+            raise InputError(
+                [f"table: more than {max_rows} rows; split it or use `python -m model batch`"]
+            )
     cols = output_columns(model, header)
     df = pd.DataFrame.from_records(out, columns=cols).fillna("")
     for c in model.causes:
@@ -300,5 +326,14 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-__all__ = ["MAX_FIELD", "MAX_ROWS", "check_header", "output_columns", "row_answers",
-           "score_answers", "score_csv", "score_frame", "score_rows"]
+__all__ = [
+    "MAX_FIELD",
+    "MAX_ROWS",
+    "check_header",
+    "output_columns",
+    "row_answers",
+    "score_answers",
+    "score_csv",
+    "score_frame",
+    "score_rows",
+]

@@ -37,8 +37,9 @@ def value_for_state(q: Question, state: str) -> Any:
     lo = q.bins[i - 1][1] if i > 0 else q.min
     hi = q.bins[i][1] if q.bins[i][1] is not None else q.max
     assert lo is not None and hi is not None
-    value = (max(lo, q.min if q.min is not None else lo) + min(hi, q.max if q.max is not None
-                                                              else hi)) / 2
+    value = (
+        max(lo, q.min if q.min is not None else lo) + min(hi, q.max if q.max is not None else hi)
+    ) / 2
     if state_of(q, value) != state:  # a bin narrower than the range rounding: use its lower end
         value = lo
     return value
@@ -64,9 +65,18 @@ class Calibration:
     causes: tuple[CauseCalibration, ...]
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"cause": c.cause, "prevalence": c.prevalence,
-                              "mean_predicted": c.mean_predicted, "brier": c.brier,
-                              "brier_base_rate": c.brier_base_rate} for c in self.causes])
+        return pd.DataFrame(
+            [
+                {
+                    "cause": c.cause,
+                    "prevalence": c.prevalence,
+                    "mean_predicted": c.mean_predicted,
+                    "brier": c.brier,
+                    "brier_base_rate": c.brier_base_rate,
+                }
+                for c in self.causes
+            ]
+        )
 
 
 def default_questions(model: Any, k: int) -> tuple[str, ...]:
@@ -81,8 +91,7 @@ def synthetic_runners(model: Any, n: int, seed: int) -> pd.DataFrame:
     return sample(model.network, n, seed, {HEAVY_LEGS: "yes"})
 
 
-def predict(model: Any, runners: pd.DataFrame, questions: Sequence[str]
-            ) -> tuple[np.ndarray, int]:
+def predict(model: Any, runners: pd.DataFrame, questions: Sequence[str]) -> tuple[np.ndarray, int]:
     """P(cause | the runners' answers to ``questions``), shape (n, causes in model order)."""
     qmap: Mapping[str, Question] = model.question_map
     causes = [c.id for c in model.causes]
@@ -92,15 +101,15 @@ def predict(model: Any, runners: pd.DataFrame, questions: Sequence[str]
     out = np.empty((len(keys), len(causes)))
     for i, key in enumerate(keys):
         if key not in cache:
-            answers = {q: value_for_state(qmap[q], s) for q, s in zip(questions, key,
-                                                                      strict=True)}
+            answers = {q: value_for_state(qmap[q], s) for q, s in zip(questions, key, strict=True)}
             cache[key] = np.asarray(model.posterior(answers).marginals)[order]
         out[i] = cache[key]
     return out, len(cache)
 
 
-def calibrate(model: Any, runners: pd.DataFrame, questions: Sequence[str],
-              n_bins: int = N_BINS) -> Calibration:
+def calibrate(
+    model: Any, runners: pd.DataFrame, questions: Sequence[str], n_bins: int = N_BINS
+) -> Calibration:
     """Reliability curves (``n_bins`` equal-width bins) and Brier scores per cause."""
     pred, unique = predict(model, runners, questions)
     prior = model.priors
@@ -114,12 +123,25 @@ def calibrate(model: Any, runners: pd.DataFrame, questions: Sequence[str],
         for b in range(n_bins):
             sel = idx == b
             k = int(sel.sum())
-            rows.append({"lo": edges[b], "hi": edges[b + 1], "n": k,
-                         "mean_predicted": float(p[sel].mean()) if k else np.nan,
-                         "observed": float(y[sel].mean()) if k else np.nan})
-        results.append(CauseCalibration(
-            c.id, float(y.mean()), float(p.mean()), float(np.mean((p - y) ** 2)),
-            float(np.mean((prior[c.id] - y) ** 2)), pd.DataFrame(rows)))
+            rows.append(
+                {
+                    "lo": edges[b],
+                    "hi": edges[b + 1],
+                    "n": k,
+                    "mean_predicted": float(p[sel].mean()) if k else np.nan,
+                    "observed": float(y[sel].mean()) if k else np.nan,
+                }
+            )
+        results.append(
+            CauseCalibration(
+                c.id,
+                float(y.mean()),
+                float(p.mean()),
+                float(np.mean((p - y) ** 2)),
+                float(np.mean((prior[c.id] - y) ** 2)),
+                pd.DataFrame(rows),
+            )
+        )
     return Calibration(len(runners), tuple(questions), unique, tuple(results))
 
 
@@ -128,5 +150,13 @@ def run(model: Any, n: int = 50_000, seed: int = 2026, k: int = 8) -> Calibratio
     return calibrate(model, synthetic_runners(model, n, seed), default_questions(model, k))
 
 
-__all__ = ["Calibration", "CauseCalibration", "calibrate", "default_questions", "predict",
-           "run", "synthetic_runners", "value_for_state"]
+__all__ = [
+    "Calibration",
+    "CauseCalibration",
+    "calibrate",
+    "default_questions",
+    "predict",
+    "run",
+    "synthetic_runners",
+    "value_for_state",
+]

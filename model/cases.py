@@ -109,8 +109,14 @@ class Case:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
-    def with_answers(self, changes: Mapping[str, Any], *, by: str = CLINICIAN,
-                     model: Any = None, today: str | None = None) -> Case:
+    def with_answers(
+        self,
+        changes: Mapping[str, Any],
+        *,
+        by: str = CLINICIAN,
+        model: Any = None,
+        today: str | None = None,
+    ) -> Case:
         """A new case with ``changes`` applied (``None`` or ``""`` removes an answer).
 
         Changed answers are marked ``by`` (clinician-verified by default: the physio page
@@ -122,11 +128,15 @@ class Case:
             If a changed answer is invalid (one line each).
         """
         if by not in ANSWER_SOURCES:
-            raise InputError([f"answered_by {by!r} is not a source; use one of "
-                              f"{', '.join(ANSWER_SOURCES)}"])
+            raise InputError(
+                [f"answered_by {by!r} is not a source; use one of {', '.join(ANSWER_SOURCES)}"]
+            )
         model = _model(model)
-        keep = {k: v for k, v in changes.items()
-                if not (v is None or (isinstance(v, str) and not v.strip()))}
+        keep = {
+            k: v
+            for k, v in changes.items()
+            if not (v is None or (isinstance(v, str) and not v.strip()))
+        }
         clean, problems = validate_answers(model.question_map, keep)
         if problems:
             raise InputError(problems)
@@ -145,8 +155,13 @@ class Case:
                 conf.pop(k, None)
             elif by == CLINICIAN:
                 by_map[k] = CLINICIAN  # a clinician confirming an answer verifies it
-        return replace(self, answers=answers, answered_by=by_map, confidence=conf,
-                       updated=today or _dt.date.today().isoformat())
+        return replace(
+            self,
+            answers=answers,
+            answered_by=by_map,
+            confidence=conf,
+            updated=today or _dt.date.today().isoformat(),
+        )
 
 
 @dataclass(frozen=True)
@@ -186,7 +201,7 @@ _TYPE_FIX = {
     "string_type": "write text in quotes",
     "int_type": "write a whole number",
     "dict_type": "write an object {...}",
-    "literal_error": f"write \"{CASE_FORMAT}\" or leave the key out",
+    "literal_error": f'write "{CASE_FORMAT}" or leave the key out',
     "missing": 'add it: a case file is at least {"answers": {...}}',
 }
 
@@ -205,8 +220,9 @@ def _check_date(value: str | None, key: str, where: str) -> str | None:
     try:
         return _dt.date.fromisoformat(value.strip()[:10]).isoformat()
     except ValueError:
-        raise InputError([f"{where}: {key}: {value[:40]!r} is not a date; write it as "
-                          "YYYY-MM-DD"]) from None
+        raise InputError(
+            [f"{where}: {key}: {value[:40]!r} is not a date; write it as YYYY-MM-DD"]
+        ) from None
 
 
 def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedCase:
@@ -220,8 +236,12 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
     """
     model = _model(model)
     if not isinstance(data, dict):
-        raise InputError([f"{where}: a case file is a JSON object like "
-                          '{"answers": {"age": 34}}, not a ' + type(data).__name__])
+        raise InputError(
+            [
+                f"{where}: a case file is a JSON object like "
+                '{"answers": {"age": 34}}, not a ' + type(data).__name__
+            ]
+        )
     problems: list[str] = []
     for key in data:
         if key not in _FIELDS:
@@ -232,8 +252,12 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
         raise InputError(problems)
     version = data.get("version", CASE_VERSION)
     if isinstance(version, int) and not isinstance(version, bool) and version > CASE_VERSION:
-        raise InputError([f"{where}: case file version {version} is newer than this heavylegs "
-                          f"reads (version {CASE_VERSION}); update heavylegs"])
+        raise InputError(
+            [
+                f"{where}: case file version {version} is newer than this heavylegs "
+                f"reads (version {CASE_VERSION}); update heavylegs"
+            ]
+        )
     try:
         raw = CaseSchema.model_validate(data)
     except ValidationError as exc:
@@ -244,70 +268,103 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
             lines.append(f"{where}: {loc}: {e['msg']}" + (f"; {fix}" if fix else ""))
         raise InputError(lines) from None
     if raw.version < 1:
-        raise InputError([f"{where}: version {raw.version} is not a case file version; "
-                          f"write {CASE_VERSION}"])
+        raise InputError(
+            [f"{where}: version {raw.version} is not a case file version; write {CASE_VERSION}"]
+        )
     if len(raw.notes) > MAX_NOTES:
-        raise InputError([f"{where}: notes are {len(raw.notes)} characters; keep them under "
-                          f"{MAX_NOTES}"])
+        raise InputError(
+            [f"{where}: notes are {len(raw.notes)} characters; keep them under {MAX_NOTES}"]
+        )
     if raw.case_id is not None and len(raw.case_id) > MAX_ID:
         raise InputError([f"{where}: case_id is longer than {MAX_ID} characters; shorten it"])
     population = raw.population or "self_assessment"
     pops = getattr(getattr(model, "kb", None), "populations", None)
     if pops is not None and population not in pops:
         close = get_close_matches(population, list(pops), n=1)
-        raise InputError([f"{where}: population {population!r} is unknown; use one of "
-                          f"{', '.join(sorted(pops))}"
-                          + (f" (did you mean {close[0]!r}?)" if close else "")])
+        raise InputError(
+            [
+                f"{where}: population {population!r} is unknown; use one of "
+                f"{', '.join(sorted(pops))}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            ]
+        )
     created = _check_date(raw.created, "created", where)
     updated = _check_date(raw.updated, "updated", where)
 
     clean, bad = validate_answers(model.question_map, raw.answers)
     problems = [f"{where}: {p}" for p in bad]
-    rejected = {k: v for k, v in raw.answers.items()
-                if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))}
+    rejected = {
+        k: v
+        for k, v in raw.answers.items()
+        if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))
+    }
     by: dict[str, str] = {}
     for qid, src in raw.answered_by.items():
         if qid not in raw.answers:
-            problems.append(f"{where}: answered_by.{qid}: no answer {qid!r} in answers; "
-                            "remove the entry or add the answer")
+            problems.append(
+                f"{where}: answered_by.{qid}: no answer {qid!r} in answers; "
+                "remove the entry or add the answer"
+            )
         elif src not in ANSWER_SOURCES:
-            problems.append(f"{where}: answered_by.{qid}: {str(src)[:40]!r} is not a source; "
-                            f"use one of {', '.join(ANSWER_SOURCES)} (kept as {SELF_REPORT})")
+            problems.append(
+                f"{where}: answered_by.{qid}: {str(src)[:40]!r} is not a source; "
+                f"use one of {', '.join(ANSWER_SOURCES)} (kept as {SELF_REPORT})"
+            )
         elif qid in clean:
             by[qid] = src
     conf: dict[str, float] = {}
     lo, hi = CONFIDENCE_RANGE
     for qid, c in raw.confidence.items():
         if qid not in raw.answers:
-            problems.append(f"{where}: confidence.{qid}: no answer {qid!r} in answers; "
-                            "remove the entry or add the answer")
+            problems.append(
+                f"{where}: confidence.{qid}: no answer {qid!r} in answers; "
+                "remove the entry or add the answer"
+            )
         elif qid not in clean:
             continue  # the answer itself is rejected (reported above)
         elif isinstance(c, bool) or not isinstance(c, int | float) or not lo <= c <= hi:
-            problems.append(f"{where}: confidence.{qid}: {str(c)[:40]} must be a number from "
-                            f"{lo} (a guess) to {hi} (sure); the answer is kept without it")
+            problems.append(
+                f"{where}: confidence.{qid}: {str(c)[:40]} must be a number from "
+                f"{lo} (a guess) to {hi} (sure); the answer is kept without it"
+            )
         else:
             conf[qid] = float(c)
-    case = Case(answers=clean, answered_by=by, confidence=conf, notes=raw.notes,
-                population=population, case_id=raw.case_id, created=created, updated=updated)
+    case = Case(
+        answers=clean,
+        answered_by=by,
+        confidence=conf,
+        notes=raw.notes,
+        population=population,
+        case_id=raw.case_id,
+        created=created,
+        updated=updated,
+    )
     return LoadedCase(case, tuple(problems), _frozen(rejected))
 
 
 def parse_case_text(text: str, where: str = "case", model: Any = None) -> LoadedCase:
     """Parse the JSON text of a case file (see :func:`case_from_data`)."""
     if len(text.encode("utf-8", errors="replace")) > MAX_CASE_BYTES:
-        raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
-                          "one runner's answers"])
+        raise InputError(
+            [
+                f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
+                "one runner's answers"
+            ]
+        )
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError([f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg}; fix the syntax there"]) from None
+        raise InputError(
+            [
+                f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg}; fix the syntax there"
+            ]
+        ) from None
     except ValueError as exc:
         raise InputError([f"{where}: {exc}"]) from None
     except RecursionError:
-        raise InputError([f"{where}: JSON nested too deeply; a case is "
-                          '{"answers": {...}}']) from None
+        raise InputError(
+            [f'{where}: JSON nested too deeply; a case is {{"answers": {{...}}}}']
+        ) from None
     return case_from_data(data, where, model)
 
 
@@ -333,17 +390,26 @@ def load_case(source: str | Path | bytes, model: Any = None) -> LoadedCase:
         if p.is_dir():
             raise InputError([f"{where}: is a folder, not a file; give a case file"])
         if p.stat().st_size > MAX_CASE_BYTES:
-            raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
-                              "holds one runner's answers"])
+            raise InputError(
+                [
+                    f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
+                    "holds one runner's answers"
+                ]
+            )
         data = p.read_bytes()
     if len(data) > MAX_CASE_BYTES:
-        raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
-                          "one runner's answers"])
+        raise InputError(
+            [
+                f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
+                "one runner's answers"
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError([f"{where}: not UTF-8 text (byte {exc.start}); save the file as "
-                          "UTF-8 JSON"]) from None
+        raise InputError(
+            [f"{where}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 JSON"]
+        ) from None
     return parse_case_text(text, where, model)
 
 
@@ -356,10 +422,17 @@ def save_case(case: Case, path: str | Path) -> Path:
     return path
 
 
-def new_case(answers: Mapping[str, Any], *, by: str = SELF_REPORT,
-             confidence: Mapping[str, float] | None = None, notes: str = "",
-             population: str = "self_assessment", case_id: str | None = None,
-             model: Any = None, today: str | None = None) -> Case:
+def new_case(
+    answers: Mapping[str, Any],
+    *,
+    by: str = SELF_REPORT,
+    confidence: Mapping[str, float] | None = None,
+    notes: str = "",
+    population: str = "self_assessment",
+    case_id: str | None = None,
+    model: Any = None,
+    today: str | None = None,
+) -> Case:
     """A case from answers (all marked ``by``), validated; dated today unless ``today``.
 
     Raises
@@ -367,10 +440,14 @@ def new_case(answers: Mapping[str, Any], *, by: str = SELF_REPORT,
     InputError
         One line per bad answer or confidence.
     """
-    data: dict[str, Any] = {"answers": dict(answers), "population": population,
-                            "answered_by": dict.fromkeys(answers, by),
-                            "confidence": dict(confidence or {}), "notes": notes,
-                            "case_id": case_id}
+    data: dict[str, Any] = {
+        "answers": dict(answers),
+        "population": population,
+        "answered_by": dict.fromkeys(answers, by),
+        "confidence": dict(confidence or {}),
+        "notes": notes,
+        "case_id": case_id,
+    }
     loaded = case_from_data(data, "answers", model)
     if loaded.problems:
         raise InputError(loaded.problems)
@@ -379,8 +456,13 @@ def new_case(answers: Mapping[str, Any], *, by: str = SELF_REPORT,
 
 
 # ----------------------------------------------------------------------------- share links
-def encode_share(answers: Mapping[str, Any] | Case, *, base_url: str | None = None,
-                 population: str | None = None, model: Any = None) -> str:
+def encode_share(
+    answers: Mapping[str, Any] | Case,
+    *,
+    base_url: str | None = None,
+    population: str | None = None,
+    model: Any = None,
+) -> str:
     """Encode answers as a share token or link; nothing is stored anywhere.
 
     The token is ``"h1." + base64url(zlib(JSON))`` (URL-safe, no padding; ``h1`` is the
@@ -410,11 +492,16 @@ def encode_share(answers: Mapping[str, Any] | Case, *, base_url: str | None = No
     if population and population != "self_assessment":
         payload["p"] = population
     raw = json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    token = SHARE_PREFIX + base64.urlsafe_b64encode(
-        zlib.compress(raw.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+    token = SHARE_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode(
+        "ascii"
+    ).rstrip("=")
     if len(token) > MAX_SHARE_CHARS:
-        raise InputError([f"share link would be {len(token)} characters (limit "
-                          f"{MAX_SHARE_CHARS}); download the case file instead"])
+        raise InputError(
+            [
+                f"share link would be {len(token)} characters (limit "
+                f"{MAX_SHARE_CHARS}); download the case file instead"
+            ]
+        )
     if base_url is None:
         return token
     sep = "&" if "?" in base_url else "?"
@@ -447,18 +534,30 @@ def decode_share(link: str, model: Any = None) -> LoadedCase:
     if not isinstance(link, str):
         raise InputError([f"share link must be text, not {type(link).__name__}"])
     if len(link) > MAX_SHARE_CHARS + 2_000:
-        raise InputError([f"share link is {len(link)} characters (limit {MAX_SHARE_CHARS}); "
-                          "ask for the case file instead"])
+        raise InputError(
+            [
+                f"share link is {len(link)} characters (limit {MAX_SHARE_CHARS}); "
+                "ask for the case file instead"
+            ]
+        )
     token = _token_of(link)
     if not token.startswith(SHARE_PREFIX):
         version = token.split(".", 1)[0] if "." in token else token[:8]
-        raise InputError([f"share link version {version!r} is not one this heavylegs reads "
-                          f"({SHARE_PREFIX.rstrip('.')}); update heavylegs or ask for the "
-                          "case file"])
-    body = token[len(SHARE_PREFIX):]
+        raise InputError(
+            [
+                f"share link version {version!r} is not one this heavylegs reads "
+                f"({SHARE_PREFIX.rstrip('.')}); update heavylegs or ask for the "
+                "case file"
+            ]
+        )
+    body = token[len(SHARE_PREFIX) :]
     if len(token) > MAX_SHARE_CHARS:
-        raise InputError([f"share link is {len(token)} characters (limit {MAX_SHARE_CHARS}); "
-                          "ask for the case file instead"])
+        raise InputError(
+            [
+                f"share link is {len(token)} characters (limit {MAX_SHARE_CHARS}); "
+                "ask for the case file instead"
+            ]
+        )
     try:
         packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         dec = zlib.decompressobj()
@@ -467,10 +566,17 @@ def decode_share(link: str, model: Any = None) -> LoadedCase:
             raise ValueError("truncated or oversized")
         payload = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError, RecursionError):
-        raise InputError(["share link is damaged (it does not decode); copy the whole link "
-                          "again or ask for the case file"]) from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("a"), dict) \
-            or not set(payload) <= {"a", "p"}:
+        raise InputError(
+            [
+                "share link is damaged (it does not decode); copy the whole link "
+                "again or ask for the case file"
+            ]
+        ) from None
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("a"), dict)
+        or not set(payload) <= {"a", "p"}
+    ):
         raise InputError(["share link does not hold heavylegs answers; ask for the case file"])
     data: dict[str, Any] = {"answers": payload["a"]}
     if "p" in payload:
@@ -494,8 +600,14 @@ class CauseChange:
         return self.after - self.before
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "group": self.group,
-                "before": self.before, "after": self.after, "change": self.change}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "group": self.group,
+            "before": self.before,
+            "after": self.after,
+            "change": self.change,
+        }
 
 
 @dataclass(frozen=True)
@@ -509,8 +621,13 @@ class AnswerChange:
     after_by: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "before": self.before, "after": self.after,
-                "before_by": self.before_by, "after_by": self.after_by}
+        return {
+            "id": self.id,
+            "before": self.before,
+            "after": self.after,
+            "before_by": self.before_by,
+            "after_by": self.after_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -532,22 +649,31 @@ class Comparison:
         return tuple(sorted(self.causes, key=lambda c: (-abs(c.change), c.id)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"causes": [c.to_dict() for c in self.causes],
-                "answers": [a.to_dict() for a in self.answers],
-                "triage": {"before": self.triage_before, "after": self.triage_after},
-                "population": self.population, "model_version": self.model_version}
+        return {
+            "causes": [c.to_dict() for c in self.causes],
+            "answers": [a.to_dict() for a in self.answers],
+            "triage": {"before": self.triage_before, "after": self.triage_after},
+            "population": self.population,
+            "model_version": self.model_version,
+        }
 
     def to_markdown(self) -> str:
-        lines = [f"Triage: {self.triage_before} -> {self.triage_after}", "",
-                 "| cause | before | after | change |", "| --- | ---: | ---: | ---: |"]
+        lines = [
+            f"Triage: {self.triage_before} -> {self.triage_after}",
+            "",
+            "| cause | before | after | change |",
+            "| --- | ---: | ---: | ---: |",
+        ]
         for c in self.causes:
-            lines.append(f"| {c.label} | {c.before:.1%} | {c.after:.1%} | "
-                         f"{100 * c.change:+.1f} pts |")
+            lines.append(
+                f"| {c.label} | {c.before:.1%} | {c.after:.1%} | {100 * c.change:+.1f} pts |"
+            )
         if self.answers:
             lines += ["", "| answer | before | after |", "| --- | --- | --- |"]
             for a in self.answers:
-                lines.append(f"| {a.id} | {_show(a.before, a.before_by)} | "
-                             f"{_show(a.after, a.after_by)} |")
+                lines.append(
+                    f"| {a.id} | {_show(a.before, a.before_by)} | {_show(a.after, a.after_by)} |"
+                )
         return "\n".join(lines) + "\n"
 
 
@@ -566,8 +692,9 @@ def _as_case(x: Case | Mapping[str, Any], model: Any) -> Case:
     return Case(answers=clean)
 
 
-def compare_cases(before: Case | Mapping[str, Any], after: Case | Mapping[str, Any],
-                  model: Any = None) -> Comparison:
+def compare_cases(
+    before: Case | Mapping[str, Any], after: Case | Mapping[str, Any], model: Any = None
+) -> Comparison:
     """Diagnose both cases with one model and put every cause side by side.
 
     Raises
@@ -579,21 +706,35 @@ def compare_cases(before: Case | Mapping[str, Any], after: Case | Mapping[str, A
     b, a = _as_case(before, model), _as_case(after, model)
     db, da = model.diagnose(dict(b.answers)), model.diagnose(dict(a.answers))
     pb = {c.id: c.probability for c in db.causes}
-    causes = tuple(CauseChange(c.id, c.label, c.group, pb[c.id], c.probability)
-                   for c in da.causes)
+    causes = tuple(CauseChange(c.id, c.label, c.group, pb[c.id], c.probability) for c in da.causes)
     changed = []
     for qid in [q.id for q in model.questions]:
         vb, va = b.answers.get(qid), a.answers.get(qid)
         bb, ba = b.answered_by.get(qid), a.answered_by.get(qid)
         if vb != va or (vb is not None and bb != ba):
             changed.append(AnswerChange(qid, vb, va, bb, ba))
-    return Comparison(causes, tuple(changed), db.triage.level, da.triage.level,
-                      model.population, model.version)
+    return Comparison(
+        causes, tuple(changed), db.triage.level, da.triage.level, model.population, model.version
+    )
 
 
 __all__ = [
-    "ANSWER_SOURCES", "CASE_FORMAT", "CASE_VERSION", "CLINICIAN", "SELF_REPORT",
-    "AnswerChange", "Case", "CauseChange", "Comparison", "LoadedCase",
-    "case_from_data", "compare_cases", "decode_share", "encode_share", "load_case",
-    "new_case", "parse_case_text", "save_case",
+    "ANSWER_SOURCES",
+    "CASE_FORMAT",
+    "CASE_VERSION",
+    "CLINICIAN",
+    "SELF_REPORT",
+    "AnswerChange",
+    "Case",
+    "CauseChange",
+    "Comparison",
+    "LoadedCase",
+    "case_from_data",
+    "compare_cases",
+    "decode_share",
+    "encode_share",
+    "load_case",
+    "new_case",
+    "parse_case_text",
+    "save_case",
 ]

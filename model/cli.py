@@ -21,21 +21,31 @@ MAX_CASE_BYTES = 1_000_000
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # exit 2 with a hint, as for other bad input
         self.print_usage(sys.stderr)
-        raise InputError([f"{message}; see `python -m model {self.prog.split()[-1]} --help`"
-                          if " " in self.prog else f"{message}; see --help"])
+        raise InputError(
+            [
+                f"{message}; see `python -m model {self.prog.split()[-1]} --help`"
+                if " " in self.prog
+                else f"{message}; see --help"
+            ]
+        )
 
 
 def _load_json_text(text: str, where: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError([f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg}; fix the syntax there"]) from None
+        raise InputError(
+            [
+                f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg}; fix the syntax there"
+            ]
+        ) from None
     except ValueError as exc:
         raise InputError([f"{where}: {exc}"]) from None
     except RecursionError:
-        raise InputError([f"{where}: JSON nested too deeply; a case is "
-                          '{"answers": {...}}']) from None
+        raise InputError(
+            [f'{where}: JSON nested too deeply; a case is {{"answers": {{...}}}}']
+        ) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -54,32 +64,49 @@ def read_text_arg(path: str) -> tuple[str, str]:
         if p.is_dir():
             raise InputError([f"{path}: is a folder, not a file; give a case file"])
         if p.stat().st_size > MAX_CASE_BYTES:
-            raise InputError([f"{path}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
-                              "holds one runner's answers"])
+            raise InputError(
+                [
+                    f"{path}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
+                    "holds one runner's answers"
+                ]
+            )
         data = p.read_bytes()
         where = path
     if len(data) > MAX_CASE_BYTES:
-        raise InputError([f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
-                          "one runner's answers"])
+        raise InputError(
+            [
+                f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
+                "one runner's answers"
+            ]
+        )
     try:
         return data.decode("utf-8-sig"), where
     except UnicodeDecodeError as exc:
-        raise InputError([f"{where}: not UTF-8 text (byte {exc.start}); save the file as "
-                          "UTF-8 JSON"]) from None
+        raise InputError(
+            [f"{where}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 JSON"]
+        ) from None
 
 
 def parse_case(text: str, where: str) -> dict[str, Any]:
     """The answers of a case file ``{"answers": {...}}``."""
     data = _load_json_text(text, where)
     if not isinstance(data, dict):
-        raise InputError([f"{where}: a case file is a JSON object like "
-                          '{"answers": {"age": 34}}, not a ' + type(data).__name__])
+        raise InputError(
+            [
+                f"{where}: a case file is a JSON object like "
+                '{"answers": {"age": 34}}, not a ' + type(data).__name__
+            ]
+        )
     if "answers" not in data:
-        raise InputError([f"{where}: no \"answers\" key; write {{\"answers\": {{...}}}}"])
+        raise InputError([f'{where}: no "answers" key; write {{"answers": {{...}}}}'])
     answers = data["answers"]
     if not isinstance(answers, dict):
-        raise InputError([f"{where}: \"answers\" must be an object of question id to answer, "
-                          f"not {type(answers).__name__}"])
+        raise InputError(
+            [
+                f'{where}: "answers" must be an object of question id to answer, '
+                f"not {type(answers).__name__}"
+            ]
+        )
     return answers
 
 
@@ -114,15 +141,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .pgmpy_io import FORMATS
 
     if args.format not in FORMATS:
-        raise InputError([f"--format {args.format!r} is not supported; use one of "
-                          f"{', '.join(FORMATS)}"])
+        raise InputError(
+            [f"--format {args.format!r} is not supported; use one of {', '.join(FORMATS)}"]
+        )
     out = Path(args.output)
     if out.parent and not out.parent.exists():
         raise InputError([f"{args.output}: folder {out.parent} does not exist; create it first"])
     model = _model(args)
     model.export(args.format, out)
-    print(f"wrote {out} ({args.format}, {len(model.network.nodes)} nodes, population "
-          f"{model.population}, model {model.version})", file=sys.stderr)
+    print(
+        f"wrote {out} ({args.format}, {len(model.network.nodes)} nodes, population "
+        f"{model.population}, model {model.version})",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -131,9 +162,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     kb = load_knowledge_base(args.directory)
     n_numbers = sum(len(c.sources) for c in kb.causes) + sum(len(f.sources) for f in kb.findings)
-    print(f"{kb.directory}: valid (version {kb.version}): {len(kb.questions)} questions, "
-          f"{len(kb.risk_factors)} risk factors, {len(kb.causes)} causes, {len(kb.findings)} "
-          f"findings, {n_numbers} cited parameters, {len(kb.references)} references")
+    print(
+        f"{kb.directory}: valid (version {kb.version}): {len(kb.questions)} questions, "
+        f"{len(kb.risk_factors)} risk factors, {len(kb.causes)} causes, {len(kb.findings)} "
+        f"findings, {n_numbers} cited parameters, {len(kb.references)} references"
+    )
     return 0
 
 
@@ -144,15 +177,23 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if getattr(args, "engine", "local") == "dask":
         from .dask_batch import score_csv_dask
 
-        stats = score_csv_dask(model, Path(args.input), Path(args.output),
-                               scheduler=args.scheduler, partition_rows=args.partition_rows,
-                               progress=not args.quiet, priors_dir=args.priors)
+        stats = score_csv_dask(
+            model,
+            Path(args.input),
+            Path(args.output),
+            scheduler=args.scheduler,
+            partition_rows=args.partition_rows,
+            progress=not args.quiet,
+            priors_dir=args.priors,
+        )
     elif args.scheduler:
         raise InputError(["--scheduler needs --engine dask"])
     else:
         stats = score_csv(model, Path(args.input), Path(args.output), progress=not args.quiet)
-    print(f"scored {stats['rows']} rows ({stats['errors']} with errors) -> {args.output}",
-          file=sys.stderr)
+    print(
+        f"scored {stats['rows']} rows ({stats['errors']} with errors) -> {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -161,8 +202,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     model = _model(args)
     ev = evaluate(model, load_vignettes(args.directory, model))
-    failures = ev.failures(args.min_top1, args.min_top3, args.max_under_triage,
-                           args.max_over_triage)
+    failures = ev.failures(
+        args.min_top1, args.min_top3, args.max_under_triage, args.max_over_triage
+    )
     if args.json:
         print(_dump({**ev.to_dict(), "failures": failures}))
     else:
@@ -173,14 +215,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m model",
-                description="heavylegs: why do my legs feel heavy when I run? "
-                            "Decision support, not a diagnosis.")
+    p = _Parser(
+        prog="python -m model",
+        description="heavylegs: why do my legs feel heavy when I run? "
+        "Decision support, not a diagnosis.",
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--population", default="self_assessment",
-                        help="self_assessment (default) or clinic")
+        sp.add_argument(
+            "--population", default="self_assessment", help="self_assessment (default) or clinic"
+        )
         sp.add_argument("--priors", default=None, help="a priors directory (default: priors/)")
 
     d = sub.add_parser("diagnose", help="rank the causes for a case file (or - for stdin)")
@@ -202,20 +247,33 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
-    b.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="local (default) or dask: score in partitions on a Dask cluster")
-    b.add_argument("--scheduler", default=None,
-                   help="with --engine dask: address of a running scheduler (tcp://host:8786); "
-                        "default: a local cluster for this run")
-    b.add_argument("--partition-rows", type=int, default=5000,
-                   help="with --engine dask: rows per partition (default 5000)")
+    b.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local (default) or dask: score in partitions on a Dask cluster",
+    )
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        help="with --engine dask: address of a running scheduler (tcp://host:8786); "
+        "default: a local cluster for this run",
+    )
+    b.add_argument(
+        "--partition-rows",
+        type=int,
+        default=5000,
+        help="with --engine dask: rows per partition (default 5000)",
+    )
     common(b)
     b.set_defaults(func=cmd_batch)
     from .physio_cli import add_commands
 
     add_commands(sub, common)
-    ev = sub.add_parser("evaluate", help="score the model on clinical vignettes (exit 1 below "
-                                         "a --min/--max threshold)")
+    ev = sub.add_parser(
+        "evaluate",
+        help="score the model on clinical vignettes (exit 1 below a --min/--max threshold)",
+    )
     ev.add_argument("directory", nargs="?", default="tests/vignettes")
     ev.add_argument("--min-top1", type=float, default=None)
     ev.add_argument("--min-top3", type=float, default=None)

@@ -27,8 +27,9 @@ PARTITION_ROWS = 5_000
 MAX_IN_FLIGHT = 8  # partitions submitted ahead of the one being written (bounds memory)
 
 
-def score_partition(population: str, priors_dir: str | None, header: list[str],
-                    rows: list[list[str]]) -> tuple[str, list[dict[str, Any]]]:
+def score_partition(
+    population: str, priors_dir: str | None, header: list[str], rows: list[list[str]]
+) -> tuple[str, list[dict[str, Any]]]:
     """Score one partition on a worker (the model is loaded once per worker process);
     returns (the worker's model version, the output rows)."""
     from .api import load_model
@@ -53,15 +54,27 @@ def local_cluster(n_workers: int = 1, threads_per_worker: int = 2) -> Any:
     takes a free port on 127.0.0.1)."""
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                        processes=False, dashboard_address="127.0.0.1:0")
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=threads_per_worker,
+        processes=False,
+        dashboard_address="127.0.0.1:0",
+    )
 
 
-def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = None,
-                   client: Any = None, partition_rows: int = PARTITION_ROWS,
-                   progress: bool = True, max_rows: int = MAX_ROWS,
-                   priors_dir: str | Path | None = None,
-                   connect_timeout: str = "10s") -> dict[str, int]:
+def score_csv_dask(
+    model: Any,
+    src: Path,
+    dst: Path,
+    *,
+    scheduler: str | None = None,
+    client: Any = None,
+    partition_rows: int = PARTITION_ROWS,
+    progress: bool = True,
+    max_rows: int = MAX_ROWS,
+    priors_dir: str | Path | None = None,
+    connect_timeout: str = "10s",
+) -> dict[str, int]:
     """Score ``src`` into ``dst`` on a Dask cluster; the same output as :func:`score_csv`.
 
     Parameters
@@ -102,9 +115,12 @@ def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = 
             try:
                 client = Client(scheduler, timeout=connect_timeout)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError([f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
-                                  "check the address (tcp://host:8786) and that it runs"]) \
-                    from None
+                raise InputError(
+                    [
+                        f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                        "check the address (tcp://host:8786) and that it runs"
+                    ]
+                ) from None
         else:
             own_cluster = local_cluster()
             client = Client(own_cluster)
@@ -118,8 +134,7 @@ def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = 
 
             bar = tqdm(unit=" rows", file=sys.stderr, disable=None)
         with dst.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=output_columns(model, header),
-                               extrasaction="ignore")
+            w = csv.DictWriter(fh, fieldnames=output_columns(model, header), extrasaction="ignore")
             w.writeheader()
             exhausted = False
             while True:
@@ -131,15 +146,22 @@ def score_csv_dask(model: Any, src: Path, dst: Path, *, scheduler: str | None = 
                     n += len(chunk)
                     if n > max_rows:
                         raise InputError([f"{src}: more than {max_rows} rows; split the file"])
-                    pending.append(client.submit(score_partition, model.population, pdir,
-                                                 header, chunk, pure=False))
+                    pending.append(
+                        client.submit(
+                            score_partition, model.population, pdir, header, chunk, pure=False
+                        )
+                    )
                 if not pending:
                     break
                 version, recs = pending.popleft().result()
                 if version != model.version:
-                    raise InputError([f"the Dask workers run model version {version}, this "
-                                      f"machine {model.version}; install the same heavylegs "
-                                      "and priors on the workers"])
+                    raise InputError(
+                        [
+                            f"the Dask workers run model version {version}, this "
+                            f"machine {model.version}; install the same heavylegs "
+                            "and priors on the workers"
+                        ]
+                    )
                 parts += 1
                 for rec in recs:
                     errors += bool(rec.get("error"))

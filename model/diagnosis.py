@@ -25,8 +25,13 @@ class CauseResult:
     prior: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "group": self.group, "label": self.label,
-                "probability": self.probability, "prior": self.prior}
+        return {
+            "id": self.id,
+            "group": self.group,
+            "label": self.label,
+            "probability": self.probability,
+            "prior": self.prior,
+        }
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,13 @@ class QuestionGain:
     outcomes: tuple[Outcome, ...] = ()  # what each answer would do ("why we ask")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "expected_information_gain": self.expected_information_gain,
-                "text": self.text, "group": self.group,
-                "outcomes": [o.to_dict() for o in self.outcomes]}
+        return {
+            "id": self.id,
+            "expected_information_gain": self.expected_information_gain,
+            "text": self.text,
+            "group": self.group,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,12 @@ class Diagnosis:
             "log_evidence": self.log_evidence,
             "virtual_evidence": {k: list(v) for k, v in self.virtual_evidence},
             "confidence": dict(self.confidence),
-            "explanations": {e.cause: [c.to_dict() for c in e.contributions]
-                             for e in self.explanations},
-            "what_would_change": (self.what_would_change.to_dict()
-                                  if self.what_would_change else None),
+            "explanations": {
+                e.cause: [c.to_dict() for c in e.contributions] for e in self.explanations
+            },
+            "what_would_change": (
+                self.what_would_change.to_dict() if self.what_would_change else None
+            ),
             "stop": self.stop.to_dict() if self.stop else None,
             "conflict": self.conflict.to_dict() if self.conflict else None,
             "helpful_changes": [h.to_dict() for h in self.helpful_changes],

@@ -115,8 +115,10 @@ class Engine:
         self._heavy_node: Node = heavy
         yes = self.states[HEAVY_LEGS].index("yes")
         self._heavy = np.ascontiguousarray(
-            np.broadcast_to(self._expand(heavy.table[..., yes], self.finding_axes[HEAVY_LEGS]),
-                            (2,) * self.n))
+            np.broadcast_to(
+                self._expand(heavy.table[..., yes], self.finding_axes[HEAVY_LEGS]), (2,) * self.n
+            )
+        )
         self._heavy.setflags(write=False)
         self._paths: dict[tuple[str, tuple[tuple[int, ...], ...]], Any] = {}
 
@@ -270,8 +272,9 @@ class Engine:
             likelihood *= factors[f]
         return self._finish(prior, likelihood, factors)
 
-    def _finish(self, prior: np.ndarray, likelihood: np.ndarray,
-                factors: Mapping[str, np.ndarray]) -> Posterior:
+    def _finish(
+        self, prior: np.ndarray, likelihood: np.ndarray, factors: Mapping[str, np.ndarray]
+    ) -> Posterior:
         joint = prior * likelihood
         z = float(joint.sum())
         if not z > 0.0:
@@ -296,15 +299,15 @@ class Engine:
         k = len(axes)
         if k > 12:
             return self._marginal_over(post.joint, axes)
-        sub = np.array(post.upper[tuple(slice(None) if a in axes else 0
-                                        for a in range(self.n))])
+        sub = np.array(post.upper[tuple(slice(None) if a in axes else 0 for a in range(self.n))])
         for j in range(k):
             v = sub.reshape(2**j, 2, -1)
             v[:, 0, :] -= v[:, 1, :]
         return np.clip(sub, 0.0, None)
 
-    def withdrawn(self, post: Posterior, evidence: Evidence, nodes: Sequence[str]
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def withdrawn(
+        self, post: Posterior, evidence: Evidence, nodes: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """P(cause_i = present | evidence without node) for each node (rows) and cause, and
         log P(evidence without node) for each node.
 
@@ -354,8 +357,14 @@ class Engine:
         ratio = ratio * (self._hard_mass(rest, weights2) / self._hard_mass(evidence, weights))
         return prior * self._expand(ratio, axes_new)
 
-    def preview(self, post: Posterior, evidence: Evidence, node: str,
-                tracked: Sequence[int], parts: Any = None) -> Preview:
+    def preview(
+        self,
+        post: Posterior,
+        evidence: Evidence,
+        node: str,
+        tracked: Sequence[int],
+        parts: Any = None,
+    ) -> Preview:
         """Exact effect of observing an unanswered node: P(state), tracked causes after each
         state, and the mutual information I(C; node | evidence) in bits (the expected
         reduction of the entropy of the joint posterior over the causes)."""
@@ -401,8 +410,9 @@ class Engine:
             p_state = joint_s.reshape(k, -1).sum(axis=1)
             tracked_p = np.empty((k, len(tr)))
             for j, a in enumerate(tr):
-                tracked_p[:, j] = np.take(joint_s, 1, axis=axes.index(a) + 1).reshape(k, -1).sum(
-                    axis=1)
+                tracked_p[:, j] = (
+                    np.take(joint_s, 1, axis=axes.index(a) + 1).reshape(k, -1).sum(axis=1)
+                )
             drop = tuple(axes.index(a) for a in tr if a not in comp_axes)
             p_c = (marg.sum(axis=drop) if drop else marg).reshape(-1)
             h_cond = float(p_c @ _entropy(p_r_c.reshape(k, -1), axis=0))
@@ -410,8 +420,11 @@ class Engine:
             raise ValueError(f"{node} is not a question node")
         gain = max(0.0, float(_entropy(p_state)) - h_cond)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tracked_p = np.where(p_state[:, None] > 0,
-                                 tracked_p / np.where(p_state > 0, p_state, 1.0)[:, None], np.nan)
+            tracked_p = np.where(
+                p_state[:, None] > 0,
+                tracked_p / np.where(p_state > 0, p_state, 1.0)[:, None],
+                np.nan,
+            )
         return Preview(node, p_state, tracked_p, gain)
 
     def information_gain(self, post: Posterior, evidence: Evidence, node: str) -> float:
@@ -454,9 +467,15 @@ class Engine:
             a[ax] = link[j, 0]
         return float(leak_cdf[0]), a
 
-    def _component_no_heavy(self, causes: list[str], risks: list[str],
-                            weights: Mapping[str, np.ndarray], sliced: Mapping[str, np.ndarray],
-                            a: np.ndarray, keep: str | None = None) -> np.ndarray:
+    def _component_no_heavy(
+        self,
+        causes: list[str],
+        risks: list[str],
+        weights: Mapping[str, np.ndarray],
+        sliced: Mapping[str, np.ndarray],
+        a: np.ndarray,
+        keep: str | None = None,
+    ) -> np.ndarray:
         """E[prod_c a_c^{c} over the component] (unnormalised), optionally per state of a
         kept free risk factor (which then carries no prior weight: an intervention)."""
         operands: list[np.ndarray] = []
@@ -485,8 +504,9 @@ class Engine:
         out: dict[str, np.ndarray] = {}
         for node in nodes:
             kids = set(self.risk_children[node])
-            others = float(np.prod([v for (c, _), v in zip(comps, comp_val, strict=True)
-                                    if not kids & set(c)]))
+            others = float(
+                np.prod([v for (c, _), v in zip(comps, comp_val, strict=True) if not kids & set(c)])
+            )
             rest = {k: v for k, v in base.items() if k != node}
             comps2, weights2, sliced2 = self.split(rest)
             c_new, r_new = next((c, r) for c, r in comps2 if node in r)
@@ -495,8 +515,11 @@ class Engine:
         return out
 
     # ------------------------------------------------------------------ variants
-    def with_tables(self, tables: Mapping[str, np.ndarray],
-                    noisy: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> Engine:
+    def with_tables(
+        self,
+        tables: Mapping[str, np.ndarray],
+        noisy: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> Engine:
         """A new engine with some nodes' tables replaced (for sensitivity analysis).
 
         Only what depends on the replaced tables is recomputed; this engine is unchanged.
@@ -506,7 +529,8 @@ class Engine:
 
         nodes = tuple(
             replace(n, table=tables[n.id], noisy=(noisy or {}).get(n.id, n.noisy))
-            if n.id in tables else n
+            if n.id in tables
+            else n
             for n in self.net.nodes
         )
         new = copy(self)
@@ -529,9 +553,14 @@ class Engine:
                 if nid == HEAVY_LEGS:
                     new._heavy_node = node_map[nid]
                     yes = self.states[HEAVY_LEGS].index("yes")
-                    heavy = np.ascontiguousarray(np.broadcast_to(
-                        self._expand(node_map[nid].table[..., yes],
-                                     self.finding_axes[HEAVY_LEGS]), (2,) * self.n))
+                    heavy = np.ascontiguousarray(
+                        np.broadcast_to(
+                            self._expand(
+                                node_map[nid].table[..., yes], self.finding_axes[HEAVY_LEGS]
+                            ),
+                            (2,) * self.n,
+                        )
+                    )
                     heavy.setflags(write=False)
                     new._heavy = heavy
         return new

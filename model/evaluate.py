@@ -81,11 +81,20 @@ class CaseResult:
     expected_triage: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "top": [{"id": c, "probability": p} for c, p in self.ranking[:3]],
-                "triage": self.level, "top1_ok": self.top1_ok, "top3_ok": self.top3_ok,
-                "under_triage": self.under_triage, "over_triage": self.over_triage,
-                "expected": {"top1": list(self.expected_top1), "top3": list(self.expected_top3),
-                             "triage": list(self.expected_triage)}}
+        return {
+            "id": self.id,
+            "top": [{"id": c, "probability": p} for c, p in self.ranking[:3]],
+            "triage": self.level,
+            "top1_ok": self.top1_ok,
+            "top3_ok": self.top3_ok,
+            "under_triage": self.under_triage,
+            "over_triage": self.over_triage,
+            "expected": {
+                "top1": list(self.expected_top1),
+                "top3": list(self.expected_top3),
+                "triage": list(self.expected_triage),
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -103,9 +112,13 @@ class Evaluation:
     confusion: Mapping[str, Mapping[str, int]]
     cases: tuple[CaseResult, ...] = field(repr=False)
 
-    def failures(self, min_top1: float | None = None, min_top3: float | None = None,
-                 max_under_triage: int | None = None,
-                 max_over_triage: float | None = None) -> list[str]:
+    def failures(
+        self,
+        min_top1: float | None = None,
+        min_top3: float | None = None,
+        max_under_triage: int | None = None,
+        max_over_triage: float | None = None,
+    ) -> list[str]:
         """One line per threshold that is not met."""
         out = []
         if min_top1 is not None and self.top1 < min_top1:
@@ -113,39 +126,59 @@ class Evaluation:
         if min_top3 is not None and self.top3 < min_top3:
             out.append(f"top-3 {self.top3:.1%} is below --min-top3 {min_top3:.1%}")
         if max_under_triage is not None and self.under_triage > max_under_triage:
-            out.append(f"under-triage {self.under_triage} is above --max-under-triage "
-                       f"{max_under_triage}")
+            out.append(
+                f"under-triage {self.under_triage} is above --max-under-triage {max_under_triage}"
+            )
         if max_over_triage is not None and self.over_triage_rate > max_over_triage:
-            out.append(f"over-triage {self.over_triage_rate:.1%} is above --max-over-triage "
-                       f"{max_over_triage:.1%}")
+            out.append(
+                f"over-triage {self.over_triage_rate:.1%} is above --max-over-triage "
+                f"{max_over_triage:.1%}"
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "top1": self.top1, "top3": self.top3,
-                "under_triage": self.under_triage,
-                "under_triage_red_flag": self.under_triage_red_flag,
-                "benign_n": self.benign_n, "over_triage_rate": self.over_triage_rate,
-                "per_cause": {k: dict(v) for k, v in self.per_cause.items()},
-                "confusion": {k: dict(v) for k, v in self.confusion.items()},
-                "cases": [c.to_dict() for c in self.cases]}
+        return {
+            "n": self.n,
+            "top1": self.top1,
+            "top3": self.top3,
+            "under_triage": self.under_triage,
+            "under_triage_red_flag": self.under_triage_red_flag,
+            "benign_n": self.benign_n,
+            "over_triage_rate": self.over_triage_rate,
+            "per_cause": {k: dict(v) for k, v in self.per_cause.items()},
+            "confusion": {k: dict(v) for k, v in self.confusion.items()},
+            "cases": [c.to_dict() for c in self.cases],
+        }
 
 
-def _str_list(where: str, key: str, value: Any, allowed: Sequence[str], what: str,
-              problems: list[str], allow_empty: bool = False) -> tuple[str, ...]:
+def _str_list(
+    where: str,
+    key: str,
+    value: Any,
+    allowed: Sequence[str],
+    what: str,
+    problems: list[str],
+    allow_empty: bool = False,
+) -> tuple[str, ...]:
     if not isinstance(value, list) or (not value and not allow_empty):
-        problems.append(f"{where}: {key}: must be a {'' if allow_empty else 'non-empty '}list "
-                        f"of {what}, e.g. [{allowed[0]}]")
+        problems.append(
+            f"{where}: {key}: must be a {'' if allow_empty else 'non-empty '}list "
+            f"of {what}, e.g. [{allowed[0]}]"
+        )
         return ()
     bad = [v for v in value if v not in allowed]
     if bad:
-        problems.append(f"{where}: {key}: unknown {what} {', '.join(map(repr, bad))}; use one "
-                        f"of {', '.join(allowed)}")
+        problems.append(
+            f"{where}: {key}: unknown {what} {', '.join(map(repr, bad))}; use one "
+            f"of {', '.join(allowed)}"
+        )
         return ()
     return tuple(value)
 
 
-def parse_vignette(path: Path, cause_ids: Sequence[str], model: Any) -> tuple[Vignette | None,
-                                                                          list[str]]:
+def parse_vignette(
+    path: Path, cause_ids: Sequence[str], model: Any
+) -> tuple[Vignette | None, list[str]]:
     """(vignette, []) or (None, one problem per line naming the file, the key and the fix)."""
     where = str(path)
     problems: list[str] = []
@@ -158,20 +191,22 @@ def parse_vignette(path: Path, cause_ids: Sequence[str], model: Any) -> tuple[Vi
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"{where}: cannot be read ({exc}); save it as UTF-8 YAML"]
     if not isinstance(data, dict):
-        return None, [f"{where}: a vignette is a YAML mapping with keys "
-                      f"{', '.join(REQUIRED_KEYS)}"]
+        return None, [f"{where}: a vignette is a YAML mapping with keys {', '.join(REQUIRED_KEYS)}"]
     for key in REQUIRED_KEYS:
         if key not in data:
             problems.append(f"{where}: missing key {key!r}; add it (see tests/vignettes/README.md)")
     extra = sorted(set(data) - set(REQUIRED_KEYS))
     if extra:
-        problems.append(f"{where}: unknown key(s) {', '.join(extra)}; remove them or use "
-                        f"{', '.join(REQUIRED_KEYS)}")
+        problems.append(
+            f"{where}: unknown key(s) {', '.join(extra)}; remove them or use "
+            f"{', '.join(REQUIRED_KEYS)}"
+        )
     if problems:
         return None, problems
     if data["id"] != path.stem:
-        problems.append(f"{where}: id: {data['id']!r} differs from the file name; use "
-                        f"{path.stem!r}")
+        problems.append(
+            f"{where}: id: {data['id']!r} differs from the file name; use {path.stem!r}"
+        )
     answers = data["answers"]
     if not isinstance(answers, dict):
         problems.append(f"{where}: answers: must be a mapping of question id to answer")
@@ -180,33 +215,39 @@ def parse_vignette(path: Path, cause_ids: Sequence[str], model: Any) -> tuple[Vi
         problems.extend(f"{where}: answers: {p}" for p in bad)
     expect = data["expect"]
     if not isinstance(expect, dict):
-        return None, problems + [f"{where}: expect: must be a mapping with keys "
-                                 f"{', '.join(EXPECT_KEYS)}"]
+        return None, problems + [
+            f"{where}: expect: must be a mapping with keys {', '.join(EXPECT_KEYS)}"
+        ]
     for key in EXPECT_KEYS:
         if key not in expect:
             problems.append(f"{where}: expect.{key}: missing; add it")
     extra = sorted(set(expect) - set(EXPECT_KEYS))
     if extra:
-        problems.append(f"{where}: expect: unknown key(s) {', '.join(extra)}; use "
-                        f"{', '.join(EXPECT_KEYS)}")
+        problems.append(
+            f"{where}: expect: unknown key(s) {', '.join(extra)}; use {', '.join(EXPECT_KEYS)}"
+        )
     if problems:
         return None, problems
     top1 = _str_list(where, "expect.top1", expect["top1"], cause_ids, "cause id", problems)
-    top3 = _str_list(where, "expect.top3", expect["top3"], cause_ids, "cause id", problems,
-                     allow_empty=True)
+    top3 = _str_list(
+        where, "expect.top3", expect["top3"], cause_ids, "cause id", problems, allow_empty=True
+    )
     if len(top3) > 3:
         problems.append(f"{where}: expect.top3: at most 3 causes can be in the top three")
     tri = _str_list(where, "expect.triage", expect["triage"], LEVELS, "triage level", problems)
     if tri:
         idx = sorted(LEVELS.index(t) for t in tri)
         if idx != list(range(idx[0], idx[-1] + 1)) or len(set(idx)) != len(idx):
-            problems.append(f"{where}: expect.triage: {list(tri)} is not a contiguous range of "
-                            f"{', '.join(LEVELS)}; list each level once, without gaps")
+            problems.append(
+                f"{where}: expect.triage: {list(tri)} is not a contiguous range of "
+                f"{', '.join(LEVELS)}; list each level once, without gaps"
+            )
         tri = tuple(LEVELS[i] for i in sorted(set(idx)))
     if problems:
         return None, problems
-    return Vignette(path.stem, path, dict(answers), top1, top3, tri,
-                    str(data.get("citation", ""))), []
+    return Vignette(
+        path.stem, path, dict(answers), top1, top3, tri, str(data.get("citation", ""))
+    ), []
 
 
 def load_vignettes(directory: str | Path, model: Any) -> tuple[Vignette, ...]:
@@ -222,8 +263,12 @@ def load_vignettes(directory: str | Path, model: Any) -> tuple[Vignette, ...]:
         raise InputError([f"{directory}: no such folder; give the folder of vignette files"])
     files = sorted(d.glob("*.yaml"))
     if not files:
-        raise InputError([f"{directory}: no *.yaml vignette files found; see "
-                          "tests/vignettes/README.md for the format"])
+        raise InputError(
+            [
+                f"{directory}: no *.yaml vignette files found; see "
+                "tests/vignettes/README.md for the format"
+            ]
+        )
     cause_ids = [c.id for c in model.causes]
     out, problems = [], []
     for f in files:
@@ -243,9 +288,18 @@ def score(model: Any, vignette: Vignette) -> CaseResult:
     top3 = {c for c, _ in ranking[:3]}
     lv = LEVELS.index(d.triage.level)
     lo, hi = LEVELS.index(vignette.triage[0]), LEVELS.index(vignette.triage[-1])
-    return CaseResult(vignette.id, ranking, d.triage.level, ranking[0][0] in vignette.top1,
-                      all(c in top3 for c in vignette.top3), lv < lo, lv > hi,
-                      vignette.top1, vignette.top3, vignette.triage)
+    return CaseResult(
+        vignette.id,
+        ranking,
+        d.triage.level,
+        ranking[0][0] in vignette.top1,
+        all(c in top3 for c in vignette.top3),
+        lv < lo,
+        lv > hi,
+        vignette.top1,
+        vignette.top3,
+        vignette.triage,
+    )
 
 
 def evaluate(model: Any, vignettes: Sequence[Vignette]) -> Evaluation:
@@ -258,20 +312,28 @@ def evaluate(model: Any, vignettes: Sequence[Vignette]) -> Evaluation:
     for cause in (c.id for c in model.causes):
         rel = [c for c in cases if cause in c.expected_top1]
         if rel:
-            per[cause] = {"n": len(rel),
-                          "top1": sum(c.top1_ok for c in rel) / len(rel),
-                          "in_top3": sum(cause in {x for x, _ in c.ranking[:3]}
-                                         for c in rel) / len(rel)}
+            per[cause] = {
+                "n": len(rel),
+                "top1": sum(c.top1_ok for c in rel) / len(rel),
+                "in_top3": sum(cause in {x for x, _ in c.ranking[:3]} for c in rel) / len(rel),
+            }
     conf: dict[str, Counter[str]] = defaultdict(Counter)
     for c in cases:
         conf[c.expected_top1[0]][c.ranking[0][0]] += 1
     return Evaluation(
-        n=n, top1=sum(c.top1_ok for c in cases) / n, top3=sum(c.top3_ok for c in cases) / n,
+        n=n,
+        top1=sum(c.top1_ok for c in cases) / n,
+        top3=sum(c.top3_ok for c in cases) / n,
         under_triage=sum(c.under_triage for c in cases),
-        under_triage_red_flag=sum(c.under_triage for v, c in zip(vignettes, cases, strict=True)
-                                  if v.red_flag),
-        benign_n=len(benign), over_triage_rate=over / len(benign) if benign else 0.0,
-        per_cause=per, confusion={k: dict(v) for k, v in sorted(conf.items())}, cases=cases)
+        under_triage_red_flag=sum(
+            c.under_triage for v, c in zip(vignettes, cases, strict=True) if v.red_flag
+        ),
+        benign_n=len(benign),
+        over_triage_rate=over / len(benign) if benign else 0.0,
+        per_cause=per,
+        confusion={k: dict(v) for k, v in sorted(conf.items())},
+        cases=cases,
+    )
 
 
 def format_report(ev: Evaluation) -> str:
@@ -283,17 +345,27 @@ def format_report(ev: Evaluation) -> str:
         f"over-triage of benign cases: {ev.over_triage_rate:.1%} of {ev.benign_n}",
         "",
     ]
-    misses = [c for c in ev.cases if not (c.top1_ok and c.top3_ok) or c.under_triage
-              or c.over_triage]
+    misses = [
+        c for c in ev.cases if not (c.top1_ok and c.top3_ok) or c.under_triage or c.over_triage
+    ]
     if misses:
         lines.append("cases off target:")
         for c in misses:
-            flags = [k for k, bad in (("top1", not c.top1_ok), ("top3", not c.top3_ok),
-                                      ("under-triage", c.under_triage),
-                                      ("over-triage", c.over_triage)) if bad]
+            flags = [
+                k
+                for k, bad in (
+                    ("top1", not c.top1_ok),
+                    ("top3", not c.top3_ok),
+                    ("under-triage", c.under_triage),
+                    ("over-triage", c.over_triage),
+                )
+                if bad
+            ]
             top = ", ".join(f"{x} {p:.2f}" for x, p in c.ranking[:3])
-            lines.append(f"  {c.id}: {' '.join(flags)}; got {top}, {c.level}; expected "
-                         f"{'/'.join(c.expected_top1)}, {'/'.join(c.expected_triage)}")
+            lines.append(
+                f"  {c.id}: {' '.join(flags)}; got {top}, {c.level}; expected "
+                f"{'/'.join(c.expected_top1)}, {'/'.join(c.expected_triage)}"
+            )
         lines.append("")
     lines.append(f"{'cause':26s} {'n':>3s} {'top1':>6s} {'in top3':>8s}")
     for cause, r in ev.per_cause.items():
@@ -308,5 +380,14 @@ def format_report(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["GOALS", "CaseResult", "Evaluation", "Vignette", "evaluate", "format_report",
-           "load_vignettes", "parse_vignette", "score"]
+__all__ = [
+    "GOALS",
+    "CaseResult",
+    "Evaluation",
+    "Vignette",
+    "evaluate",
+    "format_report",
+    "load_vignettes",
+    "parse_vignette",
+    "score",
+]

@@ -80,14 +80,15 @@ class LearnResult:
     problems: tuple[str, ...]  # rows or answers left out, one line each
 
     def summary(self) -> str:
-        return (f"learned from {self.cases} confirmed cases ({self.rows} rows read, strength "
-                f"{self.strength:g}, population {self.population}): {len(self.changes)} "
-                f"numbers changed -> {self.out_dir}")
+        return (
+            f"learned from {self.cases} confirmed cases ({self.rows} rows read, strength "
+            f"{self.strength:g}, population {self.population}): {len(self.changes)} "
+            f"numbers changed -> {self.out_dir}"
+        )
 
 
 # ----------------------------------------------------------------------------- reading
-def _read_cases(model: Any, src: Path) -> tuple[list[dict[str, Any]], np.ndarray, int,
-                                                list[str]]:
+def _read_cases(model: Any, src: Path) -> tuple[list[dict[str, Any]], np.ndarray, int, list[str]]:
     """(clean answers per used row, cause matrix (rows, causes) of 0/1, rows read, problems)."""
     from difflib import get_close_matches
 
@@ -101,13 +102,20 @@ def _read_cases(model: Any, src: Path) -> tuple[list[dict[str, Any]], np.ndarray
     for h in header:
         if h.startswith(CAUSE_PREFIX) and h not in want:
             close = get_close_matches(h, want, n=1)
-            problems.append(f"{src}: column {h!r} is not a cause"
-                            + (f"; did you mean {close[0]!r}?" if close else
-                               "; use cause_<id> with the ids of interface.md section 1"))
+            problems.append(
+                f"{src}: column {h!r} is not a cause"
+                + (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else "; use cause_<id> with the ids of interface.md section 1"
+                )
+            )
     missing = [w for w in want if w not in header]
     if missing:
-        problems.append(f"{src}: no column(s) {', '.join(missing)}; add one cause_<id> column "
-                        "per cause holding present or absent")
+        problems.append(
+            f"{src}: no column(s) {', '.join(missing)}; add one cause_<id> column "
+            "per cause holding present or absent"
+        )
     if problems:
         raise InputError(problems)
     idx = [header.index(w) for w in want]
@@ -131,8 +139,10 @@ def _read_cases(model: Any, src: Path) -> tuple[list[dict[str, Any]], np.ndarray
             else:
                 bad.append(f"cause_{c} {cell!r}" if cell else f"cause_{c} empty")
         if bad:
-            problems.append(f"{where}: {', '.join(bad)} is not present or absent; the row is "
-                            "left out (confirm every cause)")
+            problems.append(
+                f"{where}: {', '.join(bad)} is not present or absent; the row is "
+                "left out (confirm every cause)"
+            )
             continue
         raw, extra = row_answers(header, row, model.question_map)
         clean, bad_answers = validate_answers(model.question_map, raw)
@@ -151,8 +161,14 @@ def _quiet() -> Any:
     return ctx
 
 
-def _estimate(node: str, parents: list[str], states: Mapping[str, list[str]], data: Any,
-              pseudo: np.ndarray, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+def _estimate(
+    node: str,
+    parents: list[str],
+    states: Mapping[str, list[str]],
+    data: Any,
+    pseudo: np.ndarray,
+    weighted: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     """Posterior-mean table and real counts with pgmpy's BayesianEstimator.
 
     ``pseudo`` has axes (*parents in the given order, node states); the returned table and
@@ -188,8 +204,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _fit_odds(target: np.ndarray, weight: np.ndarray, cards: list[int],
-              fixed: list[dict[int, float]]) -> tuple[float, list[np.ndarray]]:
+def _fit_odds(
+    target: np.ndarray, weight: np.ndarray, cards: list[int], fixed: list[dict[int, float]]
+) -> tuple[float, list[np.ndarray]]:
     """Project a table P(present | parents) onto the additive log-odds model.
 
     Minimises the weighted cross-entropy; ``fixed[j]`` pins some log odds ratios of parent j
@@ -264,9 +281,17 @@ def _note(old_note: str | None, k: int, strength: float, was: str) -> str:
 
 
 # ----------------------------------------------------------------------------- main
-def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir: Path, *,
-          strength: float, priors_dir: Path, problems: list[str] | None = None,
-          rows: int | None = None) -> LearnResult:
+def learn(
+    model: Any,
+    answers: list[dict[str, Any]],
+    causes: np.ndarray,
+    out_dir: Path,
+    *,
+    strength: float,
+    priors_dir: Path,
+    problems: list[str] | None = None,
+    rows: int | None = None,
+) -> LearnResult:
     """Write a learned priors directory (see the module docstring) and validate it."""
     import pandas as pd
 
@@ -279,11 +304,16 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
     cause_ids = [c.id for c in model.causes]
     k_cases = len(answers)
     if not strength > 0 or not math.isfinite(strength):
-        raise InputError([f"--strength {strength} must be a positive number (the equivalent "
-                          "sample size of the current priors, e.g. 100)"])
+        raise InputError(
+            [
+                f"--strength {strength} must be a positive number (the equivalent "
+                "sample size of the current priors, e.g. 100)"
+            ]
+        )
     if k_cases == 0:
-        raise InputError(["no usable confirmed cases; each row needs every cause_<id> as "
-                          "present or absent"])
+        raise InputError(
+            ["no usable confirmed cases; each row needs every cause_<id> as present or absent"]
+        )
     qmap = model.question_map
     states = {n.id: list(n.states) for n in model.network.nodes}
     frame: dict[str, list[Any]] = {}
@@ -331,8 +361,9 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
                     if new != _round(old):
                         entry["p"] = new
                         entry["note"] = _note(entry.get("note"), n_used, strength, f"{old:g}")
-                        changes.append(Change("causes.yaml", f"{cid}.table.p_present.{s}",
-                                              old, new))
+                        changes.append(
+                            Change("causes.yaml", f"{cid}.table.p_present.{s}", old, new)
+                        )
                 continue
             weight = pseudo.sum(axis=-1) + counts.sum(axis=-1)
             target = post[..., 1]
@@ -345,8 +376,7 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
                     ref = {0: math.log(float(listed[states[p][0]]["value"]))}
                 fixed.append(ref)
             alpha, betas = _fit_odds(target, weight, [len(states[p]) for p in parents], fixed)
-            eta = np.full([len(states[p]) for p in parents], alpha) if parents \
-                else np.array(alpha)
+            eta = np.full([len(states[p]) for p in parents], alpha) if parents else np.array(alpha)
             for j, b in enumerate(betas):
                 eta = eta + b.reshape([-1 if i == j else 1 for i in range(len(parents))])
             rate = float(np.sum(p_u * _sigmoid(eta)))
@@ -365,12 +395,14 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
                     if new != _round(old):
                         e["value"] = new
                         e["note"] = _note(e.get("note"), n_used, strength, f"{old:g}")
-                        changes.append(Change("causes.yaml", f"{cid}.odds_ratios.{p}.{s}",
-                                              old, new))
+                        changes.append(
+                            Change("causes.yaml", f"{cid}.odds_ratios.{p}.{s}", old, new)
+                        )
 
         # findings: the leak and each "only this cause" column
         prior_joint = model.engine.posterior(
-            {HEAVY_LEGS: model.engine.one_hot(HEAVY_LEGS, "yes")}).joint
+            {HEAVY_LEGS: model.engine.one_hot(HEAVY_LEGS, "yes")}
+        ).joint
         axis = {c: i for i, c in enumerate(model.engine.cause_ids)}
         for f in kb.findings:
             if f.id == HEAVY_LEGS or f.id not in data:
@@ -386,8 +418,7 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
             for j, c in enumerate(f.parents):
                 config[(n_present == 1) & (present[:, j] == 1)] = f"only_{c}"
             axes = tuple(axis[c] for c in f.parents)
-            marg = prior_joint.sum(axis=tuple(a for a in range(prior_joint.ndim)
-                                              if a not in axes))
+            marg = prior_joint.sum(axis=tuple(a for a in range(prior_joint.ndim) if a not in axes))
             marg = np.transpose(marg, np.argsort(np.argsort(axes)))
             p_cfg = [float(marg[(0,) * len(axes)])]
             for j in range(len(axes)):
@@ -399,15 +430,24 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
             current = np.vstack([f.leak, f.given, np.full(k, 1.0 / k)])
             pseudo = strength * np.array(p_cfg)[:, None] * current
             sub = pd.DataFrame({"config": config[rows_f], f.id: data[f.id][rows_f]})
-            post, counts = _estimate(f.id, ["config"], {"config": labels, f.id: list(f.states)},
-                                     sub, pseudo, False)
+            post, counts = _estimate(
+                f.id, ["config"], {"config": labels, f.id: list(f.states)}, sub, pseudo, False
+            )
             n_cfg = counts.sum(axis=-1)
             spec = findings_yaml["findings"][f.id]
             leak = f.leak
             if n_cfg[0] > 0:
                 leak = _dist(post[0])
-                _set_link(spec["leak"], f.states, f.leak, leak, int(n_cfg[0]), strength,
-                          f"{f.id}.leak", changes)
+                _set_link(
+                    spec["leak"],
+                    f.states,
+                    f.leak,
+                    leak,
+                    int(n_cfg[0]),
+                    strength,
+                    f"{f.id}.leak",
+                    changes,
+                )
             for j, c in enumerate(f.parents):
                 if n_cfg[j + 1] == 0 and n_cfg[0] == 0:
                     continue
@@ -415,35 +455,72 @@ def learn(model: Any, answers: list[dict[str, Any]], causes: np.ndarray, out_dir
                 new = _project_noisy(leak, _dist(base))
                 if np.any(np.cumsum(new)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
                     new = np.array(leak)  # rounding pushed below the leak: no effect
-                _set_link(spec["links"][c], f.states, f.given[j], new, int(n_cfg[j + 1]),
-                          strength, f"{f.id}.links.{c}", changes)
+                _set_link(
+                    spec["links"][c],
+                    f.states,
+                    f.given[j],
+                    new,
+                    int(n_cfg[j + 1]),
+                    strength,
+                    f"{f.id}.links.{c}",
+                    changes,
+                )
     finally:
         ctx.__exit__(None, None, None)
 
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise InputError([f"{out_dir}: folder exists and is not empty; choose a new --out "
-                          "folder (the current priors are never overwritten)"])
+        raise InputError(
+            [
+                f"{out_dir}: folder exists and is not empty; choose a new --out "
+                "folder (the current priors are never overwritten)"
+            ]
+        )
     if out_dir.exists():
         out_dir.rmdir()
     shutil.copytree(priors_dir, out_dir)
-    header = (f"# Learned by `python -m model learn` from {k_cases} confirmed cases "
-              f"(population {pop}, strength {strength:g}), starting from {priors_dir} "
-              f"(version {kb.version}). Changed numbers carry a note.\n")
+    header = (
+        f"# Learned by `python -m model learn` from {k_cases} confirmed cases "
+        f"(population {pop}, strength {strength:g}), starting from {priors_dir} "
+        f"(version {kb.version}). Changed numbers carry a note.\n"
+    )
     for name, obj in (("causes.yaml", causes_yaml), ("findings.yaml", findings_yaml)):
-        (out_dir / name).write_text(header + yaml.safe_dump(
-            obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None),
-            encoding="utf-8")
+        (out_dir / name).write_text(
+            header
+            + yaml.safe_dump(
+                obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+            ),
+            encoding="utf-8",
+        )
     try:
         load_knowledge_base(out_dir)
     except PriorsError as exc:
-        raise PriorsError([f"learned priors in {out_dir} do not validate (please report): {p}"
-                           for p in exc.problems]) from None
-    return LearnResult(out_dir, k_cases, rows if rows is not None else k_cases, strength, pop,
-                       tuple(changes), tuple(problems or ()))
+        raise PriorsError(
+            [
+                f"learned priors in {out_dir} do not validate (please report): {p}"
+                for p in exc.problems
+            ]
+        ) from None
+    return LearnResult(
+        out_dir,
+        k_cases,
+        rows if rows is not None else k_cases,
+        strength,
+        pop,
+        tuple(changes),
+        tuple(problems or ()),
+    )
 
 
-def _set_link(entry: dict[str, Any], states: tuple[str, ...], old: np.ndarray, new: np.ndarray,
-              n: int, strength: float, key: str, changes: list[Change]) -> None:
+def _set_link(
+    entry: dict[str, Any],
+    states: tuple[str, ...],
+    old: np.ndarray,
+    new: np.ndarray,
+    n: int,
+    strength: float,
+    key: str,
+    changes: list[Change],
+) -> None:
     """Write a learned leak/link distribution into its YAML entry if it changed."""
     if "p" in entry:
         i = states.index("yes")
@@ -465,8 +542,15 @@ def _set_link(entry: dict[str, Any], states: tuple[str, ...], old: np.ndarray, n
             changes.append(Change("findings.yaml", f"{key}.{s}", float(old[i]), probs[s]))
 
 
-def learn_csv(src: Path, out_dir: Path, *, strength: float, population: str = "clinic",
-              priors_dir: str | Path | None = None, progress: bool = False) -> LearnResult:
+def learn_csv(
+    src: Path,
+    out_dir: Path,
+    *,
+    strength: float,
+    population: str = "clinic",
+    priors_dir: str | Path | None = None,
+    progress: bool = False,
+) -> LearnResult:
     """Read confirmed cases from a CSV and write the learned priors to ``out_dir``.
 
     Raises
@@ -480,8 +564,12 @@ def learn_csv(src: Path, out_dir: Path, *, strength: float, population: str = "c
 
     src, out_dir = Path(src), Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InputError([f"{out_dir}: exists and is not an empty folder; choose a new --out "
-                          "folder (the current priors are never overwritten)"])
+        raise InputError(
+            [
+                f"{out_dir}: exists and is not an empty folder; choose a new --out "
+                "folder (the current priors are never overwritten)"
+            ]
+        )
     if not out_dir.parent.exists():
         raise InputError([f"{out_dir}: folder {out_dir.parent} does not exist; create it"])
     pdir = Path(priors_dir) if priors_dir is not None else default_priors_dir()
@@ -489,8 +577,16 @@ def learn_csv(src: Path, out_dir: Path, *, strength: float, population: str = "c
     answers, causes, n, problems = _read_cases(model, src)
     if progress:
         print(f"read {n} rows, {len(answers)} usable; estimating...", file=sys.stderr)
-    return learn(model, answers, causes, out_dir, strength=strength, priors_dir=pdir,
-                 problems=problems, rows=n)
+    return learn(
+        model,
+        answers,
+        causes,
+        out_dir,
+        strength=strength,
+        priors_dir=pdir,
+        problems=problems,
+        rows=n,
+    )
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -519,8 +615,9 @@ def sample_cases(model: Any, n: int, seed: int = 0, answer_rate: float = 1.0) ->
             else:
                 probs = np.broadcast_to(node.table, (m, len(node.states)))
             u = rng.random((m, 1))
-            val[node.id] = np.minimum((np.cumsum(probs, axis=-1) < u).sum(axis=-1),
-                                      len(node.states) - 1)
+            val[node.id] = np.minimum(
+                (np.cumsum(probs, axis=-1) < u).sum(axis=-1), len(node.states) - 1
+            )
         keep = val[HEAVY_LEGS] == 1
         for k, v in val.items():
             out.setdefault(k, []).append(v[keep])
@@ -533,8 +630,9 @@ def sample_cases(model: Any, n: int, seed: int = 0, answer_rate: float = 1.0) ->
         mask = rng.random(n) < answer_rate
         frame[q.id] = [v if keep_it else "" for v, keep_it in zip(values, mask, strict=True)]
     for c in model.causes:
-        frame[CAUSE_PREFIX + c.id] = np.where(np.concatenate(out[c.id])[:n] == 1, "present",
-                                              "absent")
+        frame[CAUSE_PREFIX + c.id] = np.where(
+            np.concatenate(out[c.id])[:n] == 1, "present", "absent"
+        )
     return pd.DataFrame(frame)
 
 

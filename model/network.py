@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import brentq
 
@@ -65,8 +66,9 @@ def _freeze(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def cause_table(kb: KnowledgeBase, cause: CauseDef, population: str,
-                base_rate: float | None = None) -> tuple[np.ndarray, float]:
+def cause_table(
+    kb: KnowledgeBase, cause: CauseDef, population: str, base_rate: float | None = None
+) -> tuple[np.ndarray, float]:
     """P(cause | risk parents) with axes (*parents, 2); the intercept of the odds model.
 
     For the odds model the intercept is solved so that the marginal P(present) under the risk
@@ -78,8 +80,9 @@ def cause_table(kb: KnowledgeBase, cause: CauseDef, population: str,
     assert cause.log_odds is not None
     rate = cause.base_rates[population] if base_rate is None else base_rate
     if not 0.0 < rate < 1.0:
-        raise PriorsError([f"causes.yaml: {cause.id}.base_rate: {rate} must be strictly between"
-                           " 0 and 1"])
+        raise PriorsError(
+            [f"causes.yaml: {cause.id}.base_rate: {rate} must be strictly between 0 and 1"]
+        )
     weights = np.ones(())
     for par in cause.parents:
         w = kb.risk_factors[par][1]
@@ -135,14 +138,23 @@ def divorced(net: Network, max_parents: int = MAX_PARENTS) -> tuple[Node, ...]:
             continue
         leak_cdf, link = n.noisy
         k = len(n.states)
-        groups = [list(range(i, min(i + max_parents, len(n.parents))))
-                  for i in range(0, len(n.parents), max_parents)]
+        groups = [
+            list(range(i, min(i + max_parents, len(n.parents))))
+            for i in range(0, len(n.parents), max_parents)
+        ]
         gids = []
         for j, g in enumerate(groups):
             gid = f"{n.id}__g{j + 1}"
             gids.append(gid)
-            out.append(Node(gid, "helper", n.states, tuple(n.parents[i] for i in g),
-                            _table_from_cdfs(np.ones(k), link[g])))
+            out.append(
+                Node(
+                    gid,
+                    "helper",
+                    n.states,
+                    tuple(n.parents[i] for i in g),
+                    _table_from_cdfs(np.ones(k), link[g]),
+                )
+            )
         m = len(groups)
         table = np.zeros((k,) * m + (k,))
         for combo in np.ndindex(*(k,) * m):
@@ -164,12 +176,14 @@ def noisy_max_table(finding: FindingDef) -> np.ndarray:
     return _table_from_cdfs(leak_cdf, link)
 
 
-def build_network(kb: KnowledgeBase, population: str,
-                  base_rates: Mapping[str, float] | None = None) -> Network:
+def build_network(
+    kb: KnowledgeBase, population: str, base_rates: Mapping[str, float] | None = None
+) -> Network:
     """All tables for one population; ``base_rates`` overrides chosen causes' base rates."""
     if population not in kb.populations:
-        raise PriorsError([f"unknown population {population!r}; use one of "
-                           f"{sorted(kb.populations)}"])
+        raise PriorsError(
+            [f"unknown population {population!r}; use one of {sorted(kb.populations)}"]
+        )
     base_rates = dict(base_rates or {})
     cause_ids = {c.id for c in kb.causes}
     for cid in base_rates:
@@ -184,8 +198,9 @@ def build_network(kb: KnowledgeBase, population: str,
         intercepts[c.id] = alpha
         nodes.append(Node(c.id, "cause", CAUSE_STATES, c.parents, table))
     for f in kb.findings:
-        nodes.append(Node(f.id, "finding", f.states, f.parents, noisy_max_table(f),
-                          noisy=link_cdfs(f)))
+        nodes.append(
+            Node(f.id, "finding", f.states, f.parents, noisy_max_table(f), noisy=link_cdfs(f))
+        )
     return Network(population, tuple(nodes), intercepts)
 
 

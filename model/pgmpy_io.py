@@ -47,12 +47,16 @@ def to_pgmpy(net: Network, divorce: bool = True) -> Any:
             state_names = {n.id: list(n.states)}
             for p in n.parents:
                 state_names[p] = list(nodes[p].states)
-            cpds.append(TabularCPD(
-                n.id, len(n.states), values,
-                evidence=list(n.parents) or None,
-                evidence_card=[len(nodes[p].states) for p in n.parents] or None,
-                state_names=state_names,
-            ))
+            cpds.append(
+                TabularCPD(
+                    n.id,
+                    len(n.states),
+                    values,
+                    evidence=list(n.parents) or None,
+                    evidence_card=[len(nodes[p].states) for p in n.parents] or None,
+                    state_names=state_names,
+                )
+            )
         model.add_cpds(*cpds)
         return model
     finally:
@@ -69,8 +73,9 @@ def export(net: Network, fmt: str, path: str | Path) -> Path:
         from pgmpy.readwrite import BIFWriter, NETWriter, XDSLWriter, XMLBIFWriter
 
         model = to_pgmpy(net)
-        writer = {"bif": BIFWriter, "xmlbif": XMLBIFWriter, "xdsl": XDSLWriter,
-                  "net": NETWriter}[fmt](model)
+        writer = {"bif": BIFWriter, "xmlbif": XMLBIFWriter, "xdsl": XDSLWriter, "net": NETWriter}[
+            fmt
+        ](model)
         with np.printoptions(floatmode="unique", threshold=sys.maxsize, linewidth=200):
             writer.write(str(path))
     finally:
@@ -84,8 +89,9 @@ def read(path: str | Path, fmt: str) -> Any:
     try:
         from pgmpy.readwrite import BIFReader, NETReader, XDSLReader, XMLBIFReader
 
-        reader = {"bif": BIFReader, "xmlbif": XMLBIFReader, "xdsl": XDSLReader,
-                  "net": NETReader}[fmt](str(path))
+        reader = {"bif": BIFReader, "xmlbif": XMLBIFReader, "xdsl": XDSLReader, "net": NETReader}[
+            fmt
+        ](str(path))
         return reader.get_model()
     finally:
         ctx.__exit__(None, None, None)
@@ -119,8 +125,11 @@ def sample(net: Network, n: int, seed: int, evidence: dict[str, str] | None = No
         sampler = BayesianModelSampling(to_pgmpy(net))
         if evidence:
             df = sampler.rejection_sample(
-                evidence=[State(k, v) for k, v in evidence.items()], size=n, seed=seed,
-                show_progress=False)
+                evidence=[State(k, v) for k, v in evidence.items()],
+                size=n,
+                seed=seed,
+                show_progress=False,
+            )
         else:
             df = sampler.forward_sample(size=n, seed=seed, show_progress=False)
         keep = [nd.id for nd in net.nodes]

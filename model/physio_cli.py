@@ -58,8 +58,14 @@ def cmd_case(args: argparse.Namespace) -> int:
     if action == "new":
         loaded = _read_case(args.files[0], model)
         _warn(loaded.problems)
-        case = new_case(loaded.case.answers, by=args.by, notes=args.notes or loaded.case.notes,
-                        population=model.population, case_id=args.case_id, model=model)
+        case = new_case(
+            loaded.case.answers,
+            by=args.by,
+            notes=args.notes or loaded.case.notes,
+            population=model.population,
+            case_id=args.case_id,
+            model=model,
+        )
         _write_case(case, args.output)
         return 2 if loaded.problems else 0
     if action == "check":
@@ -77,8 +83,7 @@ def cmd_case(args: argparse.Namespace) -> int:
                 raise InputError([f"--set {item!r}: write question=answer (empty to remove)"])
             k, v = item.split("=", 1)
             changes[k.strip()] = v.strip()
-        case = loaded.case.with_answers(changes, by=args.by or "clinician_verified",
-                                        model=model)
+        case = loaded.case.with_answers(changes, by=args.by or "clinician_verified", model=model)
         if args.notes is not None:
             from dataclasses import replace
 
@@ -92,8 +97,9 @@ def cmd_case(args: argparse.Namespace) -> int:
         after = _read_case(args.files[1], model)
         _warn(before.problems + after.problems)
         cmp = compare_cases(before.case, after.case, model)
-        print(_dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json
-              else "")
+        print(
+            _dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json else ""
+        )
         return 0
     if action == "share":
         loaded = _read_case(args.files[0], model)
@@ -120,17 +126,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         model = _model_for(args, loaded.case.population)
     _warn(loaded.problems)
     write_report(build_report(loaded.case, model), out)
-    print(f"wrote {out} (population {model.population}, model {model.version})",
-          file=sys.stderr)
+    print(f"wrote {out} (population {model.population}, model {model.version})", file=sys.stderr)
     return 0
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
     from .learn import learn_csv
 
-    result = learn_csv(Path(args.input), Path(args.out), strength=args.strength,
-                       population=args.population or "clinic", priors_dir=args.priors,
-                       progress=not args.quiet)
+    result = learn_csv(
+        Path(args.input),
+        Path(args.out),
+        strength=args.strength,
+        population=args.population or "clinic",
+        priors_dir=args.priors,
+        progress=not args.quiet,
+    )
     for p in result.problems:
         print(f"warning: {p}", file=sys.stderr)
     print(result.summary(), file=sys.stderr)
@@ -146,19 +156,29 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
         sp.add_argument("--priors", default=None, help="a priors directory (default: priors/)")
 
     c = sub.add_parser(
-        "case", help="case files: new, check, edit, compare, share, open-link",
+        "case",
+        help="case files: new, check, edit, compare, share, open-link",
         description="new ANSWERS.json -o CASE.json: make a versioned case file; "
-                    "check CASE.json: validate (prints the clean case, exit 2 on problems); "
-                    "edit CASE.json --set q=v ...: change answers (marked clinician-verified); "
-                    "compare BEFORE.json AFTER.json: every cause side by side; "
-                    "share CASE.json: print a share link; open-link LINK: the case of a link")
+        "check CASE.json: validate (prints the clean case, exit 2 on problems); "
+        "edit CASE.json --set q=v ...: change answers (marked clinician-verified); "
+        "compare BEFORE.json AFTER.json: every cause side by side; "
+        "share CASE.json: print a share link; open-link LINK: the case of a link",
+    )
     c.add_argument("action", choices=["new", "check", "edit", "compare", "share", "open-link"])
     c.add_argument("files", nargs="+", help="case file(s), - for stdin, or a link")
     c.add_argument("-o", "--output", default=None, help="write the case here (default stdout)")
-    c.add_argument("--by", choices=ANSWER_SOURCES, default=None,
-                   help="who gave the answers (new: self_report; edit: clinician_verified)")
-    c.add_argument("--set", action="append", metavar="QUESTION=ANSWER",
-                   help="edit: change an answer (repeat; empty answer removes it)")
+    c.add_argument(
+        "--by",
+        choices=ANSWER_SOURCES,
+        default=None,
+        help="who gave the answers (new: self_report; edit: clinician_verified)",
+    )
+    c.add_argument(
+        "--set",
+        action="append",
+        metavar="QUESTION=ANSWER",
+        help="edit: change an answer (repeat; empty answer removes it)",
+    )
     c.add_argument("--notes", default=None)
     c.add_argument("--case-id", default=None)
     c.add_argument("--base-url", default=None, help="share: the physio page's address")
@@ -175,8 +195,12 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
     learn = sub.add_parser("learn", help="update the priors from confirmed cases (a CSV)")
     learn.add_argument("input", help="CSV: question columns plus cause_<id> = present/absent")
     learn.add_argument("--out", required=True, help="new priors directory to write")
-    learn.add_argument("--strength", type=float, default=100.0,
-                       help="equivalent sample size N of the current priors (default 100)")
+    learn.add_argument(
+        "--strength",
+        type=float,
+        default=100.0,
+        help="equivalent sample size N of the current priors (default 100)",
+    )
     learn.add_argument("--quiet", action="store_true")
     pop_priors(learn, "population the cases come from (default clinic)")
     learn.set_defaults(func=cmd_learn)

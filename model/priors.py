@@ -69,8 +69,14 @@ YES_NO = ("no", "yes")
 HEAVY_LEGS = "heavy_legs"
 DEFAULT_POPULATION = "self_assessment"
 REQUIRED_POPULATIONS = ("self_assessment", "clinic")
-FILES = ("references.yaml", "questions.yaml", "risk_factors.yaml", "causes.yaml",
-         "findings.yaml", "triage.yaml")
+FILES = (
+    "references.yaml",
+    "questions.yaml",
+    "risk_factors.yaml",
+    "causes.yaml",
+    "findings.yaml",
+    "triage.yaml",
+)
 # Read by other modules (model/advice.py); accepted here so the unknown-file check passes.
 OPTIONAL_FILES = ("advice.yaml",)
 SUM_TOL = 1e-6
@@ -295,8 +301,12 @@ class Question:
         return tuple(s for s, _ in self.bins)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": self.id, "text": self.text, "type": self.type,
-                             "group": self.group}
+        d: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "type": self.type,
+            "group": self.group,
+        }
         if self.type == "yes_no":
             d["options"] = list(YES_NO)
         elif self.type == "choice":
@@ -403,8 +413,9 @@ def _read(directory: Path, name: str, schema: type[BaseModel], problems: list[st
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(f"{name}: not valid YAML{where}: {getattr(exc, 'problem', exc)}; "
-                        "fix the syntax there")
+        problems.append(
+            f"{name}: not valid YAML{where}: {getattr(exc, 'problem', exc)}; fix the syntax there"
+        )
         return None
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{name}: cannot be read ({exc}); save it as UTF-8 text")
@@ -425,40 +436,49 @@ def _suggest(word: str, options: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _check_sources(name: str, key: str, cited: Cited, refs: Mapping[str, Any],
-                   problems: list[str], used: set[str]) -> None:
+def _check_sources(
+    name: str, key: str, cited: Cited, refs: Mapping[str, Any], problems: list[str], used: set[str]
+) -> None:
     for k in cited.source_keys:
         if k not in refs:
-            problems.append(f"{name}: {key}: source {k!r} is not in references.yaml"
-                            f"{_suggest(k, refs)}; add it there or correct the key")
+            problems.append(
+                f"{name}: {key}: source {k!r} is not in references.yaml"
+                f"{_suggest(k, refs)}; add it there or correct the key"
+            )
         used.add(k)
 
 
-def _dist(name: str, key: str, probs: Mapping[str, float], states: tuple[str, ...],
-          problems: list[str]) -> np.ndarray | None:
+def _dist(
+    name: str, key: str, probs: Mapping[str, float], states: tuple[str, ...], problems: list[str]
+) -> np.ndarray | None:
     unknown = [s for s in probs if s not in states]
     missing = [s for s in states if s not in probs]
     ok = True
     for s in unknown:
-        problems.append(f"{name}: {key}: unknown state {s!r}{_suggest(s, states)}; "
-                        f"states are {list(states)}")
+        problems.append(
+            f"{name}: {key}: unknown state {s!r}{_suggest(s, states)}; states are {list(states)}"
+        )
         ok = False
     if missing:
-        problems.append(f"{name}: {key}: no probability for state(s) {missing}; "
-                        "give one for every state")
+        problems.append(
+            f"{name}: {key}: no probability for state(s) {missing}; give one for every state"
+        )
         ok = False
     if not ok:
         return None
     arr = np.array([probs[s] for s in states], dtype=float)
     if abs(arr.sum() - 1.0) > SUM_TOL:
-        problems.append(f"{name}: {key}: probabilities sum to {arr.sum():.6g}, not 1; "
-                        "adjust them so they sum to 1")
+        problems.append(
+            f"{name}: {key}: probabilities sum to {arr.sum():.6g}, not 1; "
+            "adjust them so they sum to 1"
+        )
         return None
     return arr
 
 
-def load_knowledge_base(directory: str | Path | None = None, *,
-                        require_contract: bool = True) -> KnowledgeBase:
+def load_knowledge_base(
+    directory: str | Path | None = None, *, require_contract: bool = True
+) -> KnowledgeBase:
     """Read, validate and type every file of a priors directory.
 
     ``require_contract=False`` allows a small network without every contract cause and
@@ -472,13 +492,19 @@ def load_knowledge_base(directory: str | Path | None = None, *,
     directory = Path(directory) if directory is not None else default_priors_dir()
     problems: list[str] = []
     if not directory.is_dir():
-        raise PriorsError([f"{directory}: no such priors directory; pass an existing folder "
-                           "(the repository's priors/ is the default)"])
+        raise PriorsError(
+            [
+                f"{directory}: no such priors directory; pass an existing folder "
+                "(the repository's priors/ is the default)"
+            ]
+        )
     known = FILES + OPTIONAL_FILES
     unknown_files = sorted(p.name for p in directory.glob("*.yaml") if p.name not in known)
     for n in unknown_files:
-        problems.append(f"{n}: unknown file in the priors directory; remove it or rename it "
-                        f"to one of {list(FILES)}")
+        problems.append(
+            f"{n}: unknown file in the priors directory; remove it or rename it "
+            f"to one of {list(FILES)}"
+        )
 
     refs_f = _read(directory, "references.yaml", ReferencesFile, problems)
     qs_f = _read(directory, "questions.yaml", QuestionsFile, problems)
@@ -504,12 +530,15 @@ def load_knowledge_base(directory: str | Path | None = None, *,
             if not q.options or len(set(q.options)) != len(q.options):
                 problems.append(f"questions.yaml: {key}: a choice needs distinct `options`")
             if q.bins or q.min is not None or q.max is not None:
-                problems.append(f"questions.yaml: {key}: a choice takes no bins/min/max; "
-                                "remove them")
+                problems.append(
+                    f"questions.yaml: {key}: a choice takes no bins/min/max; remove them"
+                )
         elif q.type == "yes_no":
             if q.options or q.bins or q.min is not None or q.max is not None:
-                problems.append(f"questions.yaml: {key}: a yes_no question takes no options, "
-                                "bins, min or max; remove them")
+                problems.append(
+                    f"questions.yaml: {key}: a yes_no question takes no options, "
+                    "bins, min or max; remove them"
+                )
         else:
             if q.min is None or q.max is None or not q.min < q.max:
                 problems.append(f"questions.yaml: {key}: a number needs `min` < `max`")
@@ -518,24 +547,39 @@ def load_knowledge_base(directory: str | Path | None = None, *,
             else:
                 bounds = [b.below for b in q.bins]
                 if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
-                    problems.append(f"questions.yaml: {key}: every bin but the last needs "
-                                    "`below`; the last has none")
+                    problems.append(
+                        f"questions.yaml: {key}: every bin but the last needs "
+                        "`below`; the last has none"
+                    )
                 elif any(a >= b for a, b in zip(bounds[:-2], bounds[1:-1], strict=True)):  # type: ignore[operator]
                     problems.append(f"questions.yaml: {key}: bin bounds must increase")
                 if len({b.state for b in q.bins}) != len(q.bins):
                     problems.append(f"questions.yaml: {key}: bin states must be distinct")
             if q.options:
                 problems.append(f"questions.yaml: {key}: a number takes no options; remove them")
-        questions.append(Question(
-            id=q.id, type=q.type, text=q.text, group=q.group,
-            options=tuple(q.options or ()), min=q.min, max=q.max, unit=q.unit,
-            bins=tuple((b.state, b.below) for b in (q.bins or ())), help=q.help,
-            modifiable=q.modifiable, label=q.label))
+        questions.append(
+            Question(
+                id=q.id,
+                type=q.type,
+                text=q.text,
+                group=q.group,
+                options=tuple(q.options or ()),
+                min=q.min,
+                max=q.max,
+                unit=q.unit,
+                bins=tuple((b.state, b.below) for b in (q.bins or ())),
+                help=q.help,
+                modifiable=q.modifiable,
+                label=q.label,
+            )
+        )
     qmap = {q.id: q for q in questions}
     for cq in CONTRACT_QUESTIONS if require_contract else ():
         if cq not in qmap:
-            problems.append(f"questions.yaml: contract question {cq!r} is missing; add it "
-                            "(../shared/spec/interface.md section 2)")
+            problems.append(
+                f"questions.yaml: contract question {cq!r} is missing; add it "
+                "(../shared/spec/interface.md section 2)"
+            )
 
     # --- risk factors (root nodes)
     risk: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
@@ -543,9 +587,11 @@ def load_knowledge_base(directory: str | Path | None = None, *,
     for rid, spec in rf_f.risk_factors.items():
         key = f"{rid}.prior"
         if rid not in qmap:
-            problems.append(f"risk_factors.yaml: {rid}: no question with this id"
-                            f"{_suggest(rid, qmap)}; every node must be a question of "
-                            "questions.yaml")
+            problems.append(
+                f"risk_factors.yaml: {rid}: no question with this id"
+                f"{_suggest(rid, qmap)}; every node must be a question of "
+                "questions.yaml"
+            )
             continue
         states = qmap[rid].states
         arr = _dist("risk_factors.yaml", key, spec.prior.probs, states, problems)
@@ -563,39 +609,52 @@ def load_knowledge_base(directory: str | Path | None = None, *,
     causes: list[CauseDef] = []
     for cid in CONTRACT_CAUSES if require_contract else ():
         if cid not in ca_f.causes:
-            problems.append(f"causes.yaml: contract cause {cid!r} is missing; add it "
-                            "(../shared/spec/interface.md section 1)")
+            problems.append(
+                f"causes.yaml: contract cause {cid!r} is missing; add it "
+                "(../shared/spec/interface.md section 1)"
+            )
     for cid, cs in ca_f.causes.items():
         name = "causes.yaml"
         if require_contract and cid not in CONTRACT_CAUSES:
-            problems.append(f"{name}: {cid}: not a contract cause{_suggest(cid, CONTRACT_CAUSES)};"
-                            " use one of the ids of interface.md section 1")
+            problems.append(
+                f"{name}: {cid}: not a contract cause{_suggest(cid, CONTRACT_CAUSES)};"
+                " use one of the ids of interface.md section 1"
+            )
             continue
         want_group = CONTRACT_GROUPS.get(cid, "medical")
         if require_contract and cs.group != want_group:
-            problems.append(f"{name}: {cid}.group: {cs.group!r} differs from the contract; "
-                            f"use {want_group!r}")
+            problems.append(
+                f"{name}: {cid}.group: {cs.group!r} differs from the contract; use {want_group!r}"
+            )
         sources: dict[str, Cited] = {}
         if cs.table is not None:
             if cs.base_rate is not None or cs.odds_ratios is not None:
-                problems.append(f"{name}: {cid}: give either `table` or `base_rate` with "
-                                "`odds_ratios`, not both")
+                problems.append(
+                    f"{name}: {cid}: give either `table` or `base_rate` with "
+                    "`odds_ratios`, not both"
+                )
                 continue
             par = cs.table.parent
             if par not in risk:
-                problems.append(f"{name}: {cid}.table.parent: {par!r} is not a risk factor"
-                                f"{_suggest(par, risk)}; use a node of risk_factors.yaml")
+                problems.append(
+                    f"{name}: {cid}.table.parent: {par!r} is not a risk factor"
+                    f"{_suggest(par, risk)}; use a node of risk_factors.yaml"
+                )
                 continue
             pstates = risk[par][0]
             vals = {s: v.p for s, v in cs.table.p_present.items()}
             bad = [s for s in vals if s not in pstates]
             miss = [s for s in pstates if s not in vals]
             for s in bad:
-                problems.append(f"{name}: {cid}.table.p_present.{s}: unknown state of {par}"
-                                f"{_suggest(s, pstates)}; states are {list(pstates)}")
+                problems.append(
+                    f"{name}: {cid}.table.p_present.{s}: unknown state of {par}"
+                    f"{_suggest(s, pstates)}; states are {list(pstates)}"
+                )
             if miss:
-                problems.append(f"{name}: {cid}.table.p_present: missing state(s) {miss}; "
-                                "give P(present) for every state")
+                problems.append(
+                    f"{name}: {cid}.table.p_present: missing state(s) {miss}; "
+                    "give P(present) for every state"
+                )
             for s, v in cs.table.p_present.items():
                 _check_sources(name, f"{cid}.table.p_present.{s}", v, refs, problems, used_refs)
                 sources[f"table.{s}"] = v
@@ -611,34 +670,41 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         rates: dict[str, float] = {}
         for pop, pr in cs.base_rate.items():
             if pop not in pops:
-                problems.append(f"{name}: {cid}.base_rate.{pop}: unknown population"
-                                f"{_suggest(pop, pops)}; populations are {list(pops)}")
+                problems.append(
+                    f"{name}: {cid}.base_rate.{pop}: unknown population"
+                    f"{_suggest(pop, pops)}; populations are {list(pops)}"
+                )
                 continue
             if not 0.0 < pr.p < 1.0:
-                problems.append(f"{name}: {cid}.base_rate.{pop}: {pr.p} must be strictly "
-                                "between 0 and 1 for the odds model")
+                problems.append(
+                    f"{name}: {cid}.base_rate.{pop}: {pr.p} must be strictly "
+                    "between 0 and 1 for the odds model"
+                )
                 continue
             _check_sources(name, f"{cid}.base_rate.{pop}", pr, refs, problems, used_refs)
             rates[pop] = pr.p
             sources[f"base_rate.{pop}"] = pr
         for pop in pops:
             if pop not in cs.base_rate:
-                problems.append(f"{name}: {cid}.base_rate: no rate for population {pop!r}; "
-                                "add one")
+                problems.append(f"{name}: {cid}.base_rate: no rate for population {pop!r}; add one")
         parents: list[str] = []
         tables: list[np.ndarray] = []
         for par, ors in (cs.odds_ratios or {}).items():
             if par not in risk:
-                problems.append(f"{name}: {cid}.odds_ratios.{par}: not a risk factor"
-                                f"{_suggest(par, risk)}; use a node of risk_factors.yaml")
+                problems.append(
+                    f"{name}: {cid}.odds_ratios.{par}: not a risk factor"
+                    f"{_suggest(par, risk)}; use a node of risk_factors.yaml"
+                )
                 continue
             pstates = risk[par][0]
             lo = np.zeros(len(pstates))
             for s, o in ors.items():
                 k = f"{cid}.odds_ratios.{par}.{s}"
                 if s not in pstates:
-                    problems.append(f"{name}: {k}: unknown state of {par}{_suggest(s, pstates)};"
-                                    f" states are {list(pstates)}")
+                    problems.append(
+                        f"{name}: {k}: unknown state of {par}{_suggest(s, pstates)};"
+                        f" states are {list(pstates)}"
+                    )
                     continue
                 _check_sources(name, k, o, refs, problems, used_refs)
                 lo[pstates.index(s)] = math.log(o.value)
@@ -650,8 +716,9 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         for i, t in enumerate(tables):
             log_odds = log_odds + t.reshape([-1 if j == i else 1 for j in range(len(tables))])
         log_odds.setflags(write=False)
-        causes.append(CauseDef(cid, cs.group, cs.label, tuple(parents), rates, log_odds, None,
-                               sources))
+        causes.append(
+            CauseDef(cid, cs.group, cs.label, tuple(parents), rates, log_odds, None, sources)
+        )
     order = {c: i for i, c in enumerate(CONTRACT_CAUSES)}
     for cid in ca_f.causes:
         order.setdefault(cid, len(order))
@@ -667,23 +734,29 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         elif fid in qmap:
             want_states = qmap[fid].states
         else:
-            problems.append(f"{name}: {fid}: no question with this id{_suggest(fid, qmap)}; "
-                            f"a finding must be a question of questions.yaml or {HEAVY_LEGS!r}")
+            problems.append(
+                f"{name}: {fid}: no question with this id{_suggest(fid, qmap)}; "
+                f"a finding must be a question of questions.yaml or {HEAVY_LEGS!r}"
+            )
             continue
         if fid in risk:
             problems.append(f"{name}: {fid}: is also a risk factor; a node is either one")
             continue
         states = tuple(fs.states)
         if sorted(states) != sorted(want_states):
-            problems.append(f"{name}: {fid}.states: {list(states)} must list exactly the "
-                            f"question's states {list(want_states)} (in any order)")
+            problems.append(
+                f"{name}: {fid}.states: {list(states)} must list exactly the "
+                f"question's states {list(want_states)} (in any order)"
+            )
             continue
 
         def as_dist(link: Link, key: str) -> np.ndarray | None:
             if link.p is not None:
                 if len(states) != 2:
-                    problems.append(f"{name}: {key}: `p` is only for yes/no findings; give "
-                                    f"`probs` over {list(states)}")
+                    problems.append(
+                        f"{name}: {key}: `p` is only for yes/no findings; give "
+                        f"`probs` over {list(states)}"
+                    )
                     return None
                 return np.array([1.0 - link.p, link.p])
             assert link.probs is not None
@@ -697,8 +770,10 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         for cid, link in fs.links.items():
             key = f"{fid}.links.{cid}"
             if cid not in cause_ids:
-                problems.append(f"{name}: {key}: {cid!r} is not a cause"
-                                f"{_suggest(cid, CONTRACT_CAUSES)}; use a cause id")
+                problems.append(
+                    f"{name}: {key}: {cid!r} is not a cause"
+                    f"{_suggest(cid, CONTRACT_CAUSES)}; use a cause id"
+                )
                 continue
             _check_sources(name, key, link, refs, problems, used_refs)
             dist = as_dist(link, key)
@@ -706,17 +781,21 @@ def load_knowledge_base(directory: str | Path | None = None, *,
                 continue
             cum_c, cum_l = np.cumsum(dist)[:-1], np.cumsum(leak)[:-1]
             if np.any(cum_c > cum_l + 1e-12):
-                problems.append(f"{name}: {key}: the cause makes the lower states more likely "
-                                f"than the leak does (P(<= state) {np.round(cum_c, 4).tolist()}"
-                                f" > leak {np.round(cum_l, 4).tolist()}); under noisy-OR/MAX a "
-                                "cause can only push the finding upward: raise the upper states "
-                                "or remove the link")
+                problems.append(
+                    f"{name}: {key}: the cause makes the lower states more likely "
+                    f"than the leak does (P(<= state) {np.round(cum_c, 4).tolist()}"
+                    f" > leak {np.round(cum_l, 4).tolist()}); under noisy-OR/MAX a "
+                    "cause can only push the finding upward: raise the upper states "
+                    "or remove the link"
+                )
                 continue
             q = np.divide(cum_c, cum_l, out=np.ones_like(cum_c), where=cum_l > 0)
             if np.any(np.diff(q) < -1e-12):
-                problems.append(f"{name}: {key}: the implied link distribution is not "
-                                "monotone (noisy-MAX needs P(<= s | cause) / P(<= s | leak) to "
-                                "grow with s); move probability toward the higher states")
+                problems.append(
+                    f"{name}: {key}: the implied link distribution is not "
+                    "monotone (noisy-MAX needs P(<= s | cause) / P(<= s | leak) to "
+                    "grow with s); move probability toward the higher states"
+                )
                 continue
             parents_f.append(cid)
             given.append(dist)
@@ -727,35 +806,47 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         g = np.array([given[i] for i in order_p]).reshape(len(order_p), len(states))
         leak.setflags(write=False)
         g.setflags(write=False)
-        findings.append(FindingDef(fid, states, tuple(parents_f[i] for i in order_p), leak, g,
-                                   srcs))
+        findings.append(
+            FindingDef(fid, states, tuple(parents_f[i] for i in order_p), leak, g, srcs)
+        )
     if HEAVY_LEGS not in fi_f.findings:
-        problems.append(f"findings.yaml: {HEAVY_LEGS!r} is missing; every runner reports heavy "
-                        "legs, so the network needs it")
-    elif not any(f.id == HEAVY_LEGS for f in findings) or set(
-            next(f for f in findings if f.id == HEAVY_LEGS).parents) != cause_ids:
+        problems.append(
+            f"findings.yaml: {HEAVY_LEGS!r} is missing; every runner reports heavy "
+            "legs, so the network needs it"
+        )
+    elif (
+        not any(f.id == HEAVY_LEGS for f in findings)
+        or set(next(f for f in findings if f.id == HEAVY_LEGS).parents) != cause_ids
+    ):
         if not any(p.startswith("findings.yaml: heavy_legs") for p in problems):
-            problems.append(f"findings.yaml: {HEAVY_LEGS}.links: must link every cause; add the "
-                            "missing ones")
+            problems.append(
+                f"findings.yaml: {HEAVY_LEGS}.links: must link every cause; add the missing ones"
+            )
 
     # --- every question is a node; every cause is used
     nodes = set(risk) | {f.id for f in findings}
     for q in questions:
         if q.id not in nodes:
-            problems.append(f"questions.yaml: {q.id}: question is not a node; add it to "
-                            "risk_factors.yaml (a cause's parent) or findings.yaml (a cause's "
-                            "child)")
+            problems.append(
+                f"questions.yaml: {q.id}: question is not a node; add it to "
+                "risk_factors.yaml (a cause's parent) or findings.yaml (a cause's "
+                "child)"
+            )
     used_risk = {p for c in causes for p in c.parents}
     for r in risk:
         if r not in used_risk:
-            problems.append(f"risk_factors.yaml: {r}: no cause uses this risk factor; link it "
-                            "in causes.yaml (odds_ratios or table) or remove it")
+            problems.append(
+                f"risk_factors.yaml: {r}: no cause uses this risk factor; link it "
+                "in causes.yaml (odds_ratios or table) or remove it"
+            )
 
     # --- triage
     levels = tuple(tr_f.levels)
     if levels != ("self_care", "see_doctor", "urgent", "emergency"):
-        problems.append("triage.yaml: levels: must be [self_care, see_doctor, urgent, emergency]"
-                        " (contract section 3)")
+        problems.append(
+            "triage.yaml: levels: must be [self_care, see_doctor, urgent, emergency]"
+            " (contract section 3)"
+        )
     for lv in levels:
         if lv not in tr_f.level_texts:
             problems.append(f"triage.yaml: level_texts: no text for {lv!r}; add one")
@@ -765,14 +856,17 @@ def load_knowledge_base(directory: str | Path | None = None, *,
         for i, r in enumerate(specs):
             key = f"{kind}[{i}] ({r.id})"
             if r.level not in levels:
-                problems.append(f"triage.yaml: {key}.level: {r.level!r} is not a level; use one "
-                                f"of {list(levels)}")
+                problems.append(
+                    f"triage.yaml: {key}.level: {r.level!r} is not a level; use one "
+                    f"of {list(levels)}"
+                )
             conds = [r.all, *(r.any or [])]
             for cond in conds:
                 for qid, c in cond.items():
                     if qid not in qmap:
-                        problems.append(f"triage.yaml: {key}: unknown question {qid!r}"
-                                        f"{_suggest(qid, qmap)}")
+                        problems.append(
+                            f"triage.yaml: {key}: unknown question {qid!r}{_suggest(qid, qmap)}"
+                        )
                         continue
                     q = qmap[qid]
                     vals = [c] if isinstance(c, str) else c if isinstance(c, list) else None
@@ -780,18 +874,24 @@ def load_knowledge_base(directory: str | Path | None = None, *,
                         allowed = YES_NO if q.type == "yes_no" else q.options
                         for v in vals:
                             if v not in allowed:
-                                problems.append(f"triage.yaml: {key}: {qid}: {v!r} is not an "
-                                                f"answer; answers are {list(allowed)}")
+                                problems.append(
+                                    f"triage.yaml: {key}: {qid}: {v!r} is not an "
+                                    f"answer; answers are {list(allowed)}"
+                                )
                     else:
                         assert isinstance(c, dict)
                         if q.type != "number" or not set(c) <= {"at_least", "below"} or not c:
-                            problems.append(f"triage.yaml: {key}: {qid}: use at_least/below "
-                                            "only with number questions")
+                            problems.append(
+                                f"triage.yaml: {key}: {qid}: use at_least/below "
+                                "only with number questions"
+                            )
             keys = (r.source,) if isinstance(r.source, str) else tuple(r.source)
             for k in keys:
                 if k not in refs:
-                    problems.append(f"triage.yaml: {key}.source: {k!r} is not in "
-                                    f"references.yaml{_suggest(k, refs)}")
+                    problems.append(
+                        f"triage.yaml: {key}.source: {k!r} is not in "
+                        f"references.yaml{_suggest(k, refs)}"
+                    )
                 used_refs.add(k)
             out.append(Rule(r.id, r.level, dict(r.all), tuple(r.any or ()), r.reason, keys))
         return tuple(out)

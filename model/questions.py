@@ -31,30 +31,42 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
                 try:
                     value = float(value.strip())
                 except ValueError:
-                    return None, (f"{q.id}: {_show(value)} is not a number; give a number "
-                                  f"from {q.min:g} to {q.max:g}")
+                    return None, (
+                        f"{q.id}: {_show(value)} is not a number; give a number "
+                        f"from {q.min:g} to {q.max:g}"
+                    )
             else:
-                return None, (f"{q.id}: {_show(value)} is not a number; give a number "
-                              f"from {q.min:g} to {q.max:g}")
+                return None, (
+                    f"{q.id}: {_show(value)} is not a number; give a number "
+                    f"from {q.min:g} to {q.max:g}"
+                )
         if not math.isfinite(value):
-            return None, f"{q.id}: {value} is not a finite number; give a number from " \
-                         f"{q.min:g} to {q.max:g}"
+            return (
+                None,
+                f"{q.id}: {value} is not a finite number; give a number from "
+                f"{q.min:g} to {q.max:g}",
+            )
         assert q.min is not None and q.max is not None
         if not q.min <= value <= q.max:
             unit = f" {q.unit}" if q.unit else ""
-            return None, (f"{q.id}: {value:g} is out of range; give a number from "
-                          f"{q.min:g} to {q.max:g}{unit}")
+            return None, (
+                f"{q.id}: {value:g} is out of range; give a number from "
+                f"{q.min:g} to {q.max:g}{unit}"
+            )
         return (int(value) if float(value).is_integer() else float(value)), None
     allowed = YES_NO if q.type == "yes_no" else q.options
     if isinstance(value, bool) and q.type == "yes_no":
-        return None, f"{q.id}: give \"yes\" or \"no\" as text, not {str(value).lower()}"
+        return None, f'{q.id}: give "yes" or "no" as text, not {str(value).lower()}'
     if not isinstance(value, str):
-        return None, (f"{q.id}: {_show(value)} is not one of the answers; choose one of "
-                      f"{', '.join(allowed)}")
+        return None, (
+            f"{q.id}: {_show(value)} is not one of the answers; choose one of {', '.join(allowed)}"
+        )
     v = value.strip()
     if v not in allowed:
-        return None, (f"{q.id}: {_show(value[:MAX_TEXT])} is not one of the answers; choose one "
-                      f"of {', '.join(allowed)}{_closest(v.lower(), allowed)}")
+        return None, (
+            f"{q.id}: {_show(value[:MAX_TEXT])} is not one of the answers; choose one "
+            f"of {', '.join(allowed)}{_closest(v.lower(), allowed)}"
+        )
     return v, None
 
 
@@ -76,20 +88,25 @@ def validate_answers(
     Unanswered means absent, ``None`` or an empty string; it is never "no".
     """
     if not isinstance(answers, Mapping):
-        return {}, [f"answers must be a mapping of question id to answer, not "
-                    f"{type(answers).__name__}; write {{\"age\": 34, ...}}"]
+        return {}, [
+            f"answers must be a mapping of question id to answer, not "
+            f'{type(answers).__name__}; write {{"age": 34, ...}}'
+        ]
     clean: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in answers.items():
         if not isinstance(key, str):
-            problems.append(f"{_show(key)}: question ids are text; use an id of "
-                            "`python -m model questions`")
+            problems.append(
+                f"{_show(key)}: question ids are text; use an id of `python -m model questions`"
+            )
             continue
         if key in skip:
             continue
         if key not in questions:
-            problems.append(f"{key[:MAX_TEXT]!r} is not a question{_closest(key, questions)}"
-                            " (see `python -m model questions`)")
+            problems.append(
+                f"{key[:MAX_TEXT]!r} is not a question{_closest(key, questions)}"
+                " (see `python -m model questions`)"
+            )
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             continue

@@ -49,8 +49,12 @@ class Contribution:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "answer": self.answer,
-                "delta_log_odds": self.delta_log_odds, "text": self.text}
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "delta_log_odds": self.delta_log_odds,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,12 @@ class Outcome:
     causes: tuple[tuple[str, float], ...]  # tracked causes' probabilities after this answer
 
     def to_dict(self) -> dict[str, Any]:
-        return {"answer": self.answer, "label": self.label, "probability": self.probability,
-                "causes": [{"id": c, "probability": p} for c, p in self.causes]}
+        return {
+            "answer": self.answer,
+            "label": self.label,
+            "probability": self.probability,
+            "causes": [{"id": c, "probability": p} for c, p in self.causes],
+        }
 
 
 @dataclass(frozen=True)
@@ -87,9 +95,20 @@ class ConclusionChange:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "question", "answer", "label", "probability_of_answer", "top_before", "p_before",
-            "top_after", "p_top_before_after", "text")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "question",
+                "answer",
+                "label",
+                "probability_of_answer",
+                "top_before",
+                "p_before",
+                "top_after",
+                "p_top_before_after",
+                "text",
+            )
+        }
 
 
 @dataclass(frozen=True)
@@ -109,8 +128,12 @@ class Conflict:
     culprits: tuple[str, ...] = ()  # answers that conflict with the rest, worst first
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "unusual": self.unusual, "message": self.message,
-                "culprits": list(self.culprits)}
+        return {
+            "score": self.score,
+            "unusual": self.unusual,
+            "message": self.message,
+            "culprits": list(self.culprits),
+        }
 
 
 @dataclass(frozen=True)
@@ -123,8 +146,17 @@ class HelpfulChange:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "question", "state", "label", "p_heavy_legs_now", "p_heavy_legs_after", "text")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "question",
+                "state",
+                "label",
+                "p_heavy_legs_now",
+                "p_heavy_legs_after",
+                "text",
+            )
+        }
 
 
 @dataclass(frozen=True)
@@ -135,10 +167,12 @@ class WhatIf:
     causes: tuple[tuple[str, float, float], ...]  # (cause, probability after, before)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"changes": dict(self.changes), "p_heavy_legs": self.p_heavy_legs,
-                "baseline_p_heavy_legs": self.baseline_p_heavy_legs,
-                "causes": [{"id": c, "probability": p, "baseline": b}
-                           for c, p, b in self.causes]}
+        return {
+            "changes": dict(self.changes),
+            "p_heavy_legs": self.p_heavy_legs,
+            "baseline_p_heavy_legs": self.baseline_p_heavy_legs,
+            "causes": [{"id": c, "probability": p, "baseline": b} for c, p, b in self.causes],
+        }
 
 
 @dataclass(frozen=True)
@@ -151,10 +185,17 @@ class SensitivityRow:
     swing: float  # |p_high - p_low| of the first tracked cause
 
     def to_dict(self) -> dict[str, Any]:
-        return {"parameter": self.parameter, "text": self.text, "low": self.low,
-                "high": self.high, "swing": self.swing,
-                "effects": [{"cause": c, "p_low": lo, "p_now": now, "p_high": hi}
-                            for c, lo, now, hi in self.effects]}
+        return {
+            "parameter": self.parameter,
+            "text": self.text,
+            "low": self.low,
+            "high": self.high,
+            "swing": self.swing,
+            "effects": [
+                {"cause": c, "p_low": lo, "p_now": now, "p_high": hi}
+                for c, lo, now, hi in self.effects
+            ],
+        }
 
 
 def logit(p: float | np.ndarray) -> Any:
@@ -172,30 +213,37 @@ def contribution_text(label: str, question_text: str, answer_label: str, delta: 
     else:
         effect = "made it less likely" if ratio > 1 / 3 else "made it much less likely"
     if effect.startswith("made little"):
-        return f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} " \
-               f"{label.lower()} (odds \u00d7{ratio:.2f})."
-    return f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} that " \
-           f"this is {label.lower()} (odds \u00d7{ratio:.2f})."
+        return (
+            f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} "
+            f"{label.lower()} (odds \u00d7{ratio:.2f})."
+        )
+    return (
+        f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} that "
+        f"this is {label.lower()} (odds \u00d7{ratio:.2f})."
+    )
 
 
-def stop_advice(top_p: float, best_gain: float, triage_level: str,
-                unanswered: int) -> StopAdvice:
+def stop_advice(top_p: float, best_gain: float, triage_level: str, unanswered: int) -> StopAdvice:
     if triage_level in ("urgent", "emergency"):
         return StopAdvice(True, "A red flag has decided the triage: act on it now.")
     if unanswered == 0:
         return StopAdvice(True, "Every question is answered.")
     if top_p >= STOP_TOP_PROBABILITY:
-        return StopAdvice(True, f"The top cause is clear ({top_p:.0%} \u2265 "
-                                f"{STOP_TOP_PROBABILITY:.0%}).")
+        return StopAdvice(
+            True, f"The top cause is clear ({top_p:.0%} \u2265 {STOP_TOP_PROBABILITY:.0%})."
+        )
     if best_gain < STOP_MIN_GAIN:
-        return StopAdvice(True, f"No remaining question would tell much more "
-                                f"(best gain {best_gain:.3f} < {STOP_MIN_GAIN} bits).")
-    return StopAdvice(False, f"More answers would help (best question gains {best_gain:.2f} "
-                             "bits).")
+        return StopAdvice(
+            True,
+            f"No remaining question would tell much more "
+            f"(best gain {best_gain:.3f} < {STOP_MIN_GAIN} bits).",
+        )
+    return StopAdvice(False, f"More answers would help (best question gains {best_gain:.2f} bits).")
 
 
-def conflict(log_joint: float, singles: Mapping[str, float],
-             local: Mapping[str, float] | None = None) -> Conflict:
+def conflict(
+    log_joint: float, singles: Mapping[str, float], local: Mapping[str, float] | None = None
+) -> Conflict:
     """Hugin-style conflict over all answers, and each answer against the rest.
 
     ``conf = log prod_i P(a_i) - log P(a)``; ``local[i] = log P(a_i) P(rest) / P(a)``. The
@@ -212,7 +260,9 @@ def conflict(log_joint: float, singles: Mapping[str, float],
         return Conflict(score, False, "", ())
     factor = math.exp(min(max(score, worst[0][0] if worst else score), 50))
     which = (" The answer(s) that fit least: " + ", ".join(culprits) + ".") if culprits else ""
-    msg = ("These answers are an unusual combination: they fit the model poorly together "
-           f"(about {factor:.0f}\u00d7 less likely together than apart). The ranking may be "
-           "unreliable; a professional should look at this case." + which)
+    msg = (
+        "These answers are an unusual combination: they fit the model poorly together "
+        f"(about {factor:.0f}\u00d7 less likely together than apart). The ranking may be "
+        "unreliable; a professional should look at this case." + which
+    )
     return Conflict(score, True, msg, culprits)

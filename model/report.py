@@ -81,8 +81,9 @@ def _answer_phrase(model: Any, qid: str, value: Any) -> str:
     return f"{q.text.rstrip('?')}: {_show_value(value)}{unit}"
 
 
-def _reasons(model: Any, answers: Mapping[str, Any], probs: Mapping[str, float],
-             causes: list[str]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+def _reasons(
+    model: Any, answers: Mapping[str, Any], probs: Mapping[str, float], causes: list[str]
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """For each cause, the answers whose removal changes its probability most (log ratio)."""
     effects: dict[str, list[tuple[float, str]]] = {c: [] for c in causes}
     idx = {c: i for i, c in enumerate(model.engine.cause_ids)}
@@ -98,9 +99,10 @@ def _reasons(model: Any, answers: Mapping[str, Any], probs: Mapping[str, float],
     for c in causes:
         ups = sorted((e for e in effects[c] if e[0] >= MIN_LOG_RATIO), reverse=True)
         downs = sorted(e for e in effects[c] if e[0] <= -MIN_LOG_RATIO)
-        out[c] = (tuple(_answer_phrase(model, q, answers[q]) for _, q in ups[:REASONS_PER_SIDE]),
-                  tuple(_answer_phrase(model, q, answers[q])
-                        for _, q in downs[:REASONS_PER_SIDE]))
+        out[c] = (
+            tuple(_answer_phrase(model, q, answers[q]) for _, q in ups[:REASONS_PER_SIDE]),
+            tuple(_answer_phrase(model, q, answers[q]) for _, q in downs[:REASONS_PER_SIDE]),
+        )
     return out
 
 
@@ -118,8 +120,9 @@ def _advice(model: Any) -> Any:
         return None
 
 
-def build_report(case: Case | Mapping[str, Any], model: Any = None, *,
-                 today: str | None = None) -> Report:
+def build_report(
+    case: Case | Mapping[str, Any], model: Any = None, *, today: str | None = None
+) -> Report:
     """Diagnose a case and collect everything its report shows.
 
     Raises
@@ -152,23 +155,38 @@ def build_report(case: Case | Mapping[str, Any], model: Any = None, *,
             if ca is not None:
                 tips = (ca.summary, *(t.text for t in ca.tips))
                 see = ca.see_someone.text
-        causes.append(ReportCause(c.id, c.label, c.group, c.probability, c.prior, fr, ag,
-                                  tips, see))
+        causes.append(
+            ReportCause(c.id, c.label, c.group, c.probability, c.prior, fr, ag, tips, see)
+        )
     rules = {r.id: r for r in model.kb.red_flags}
     ruled_out = tuple(f"{r.replace('_', ' ')}: {rules[r].reason}" for r in d.triage.ruled_out)
     fired = tuple(rules[r].reason for r in d.triage.red_flags)
     report_answers = tuple(
-        ReportAnswer(q.id, q.text, answers[q.id], case.answered_by.get(q.id, "self_report"),
-                     case.confidence.get(q.id))
-        for q in model.questions if q.id in answers)
+        ReportAnswer(
+            q.id,
+            q.text,
+            answers[q.id],
+            case.answered_by.get(q.id, "self_report"),
+            case.confidence.get(q.id),
+        )
+        for q in model.questions
+        if q.id in answers
+    )
     return Report(
-        date=today or _dt.date.today().isoformat(), case_id=case.case_id,
-        population=model.population, model_version=model.version, answers=report_answers,
-        causes=tuple(causes), triage_level=d.triage.level,
-        triage_reasons=tuple(d.triage.reasons), triage_advice=d.triage.advice,
-        red_flags=fired, ruled_out=ruled_out,
+        date=today or _dt.date.today().isoformat(),
+        case_id=case.case_id,
+        population=model.population,
+        model_version=model.version,
+        answers=report_answers,
+        causes=tuple(causes),
+        triage_level=d.triage.level,
+        triage_reasons=tuple(d.triage.reasons),
+        triage_advice=d.triage.advice,
+        red_flags=fired,
+        ruled_out=ruled_out,
         general_advice=tuple(g.text for g in advice.general) if advice is not None else (),
-        notes=case.notes)
+        notes=case.notes,
+    )
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -185,19 +203,30 @@ def report_markdown(report: Report) -> str:
     out.append(f"Date: {r.date}  ")
     if r.case_id:
         out.append(f"Case: {r.case_id}  ")
-    out += [f"Population: {r.population}  ", f"Model version: {r.model_version}", "",
-            f"> {r.disclaimer}", "", "## Triage", "",
-            f"**{r.triage_level.replace('_', ' ')}**: {r.triage_advice}", ""]
+    out += [
+        f"Population: {r.population}  ",
+        f"Model version: {r.model_version}",
+        "",
+        f"> {r.disclaimer}",
+        "",
+        "## Triage",
+        "",
+        f"**{r.triage_level.replace('_', ' ')}**: {r.triage_advice}",
+        "",
+    ]
     out += [f"- {x}" for x in r.triage_reasons]
     if r.red_flags:
         out += ["", "Red flags present:", ""] + [f"- {x}" for x in r.red_flags]
     out += ["", "Red flags ruled out by the answers:", ""]
     out += [f"- {x}" for x in r.ruled_out] or ["- none yet (answer the red-flag questions)"]
-    out += ["", "## Causes, most likely first", "",
-            "| cause | group | probability | before any answer |",
-            "| --- | --- | ---: | ---: |"]
-    out += [f"| {c.label} | {c.group} | {c.probability:.1%} | {c.prior:.1%} |"
-            for c in r.causes]
+    out += [
+        "",
+        "## Causes, most likely first",
+        "",
+        "| cause | group | probability | before any answer |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    out += [f"| {c.label} | {c.group} | {c.probability:.1%} | {c.prior:.1%} |" for c in r.causes]
     for c in r.causes:
         if not (c.reasons_for or c.reasons_against or c.advice):
             continue
@@ -223,9 +252,21 @@ def report_markdown(report: Report) -> str:
 
 
 # ----------------------------------------------------------------------------- PDF
-_PDF_REPLACE = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
-                "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u2264": "<=", "\u2265": ">=",
-                "\u2192": "->", "\u2022": "-", "\u00a0": " "}
+_PDF_REPLACE = {
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2192": "->",
+    "\u2022": "-",
+    "\u00a0": " ",
+}
 
 
 def _latin1(text: str) -> str:
@@ -274,8 +315,10 @@ def report_pdf(report: Report) -> bytes:
         para(f"- {x}", size=9)
     heading("Causes, most likely first")
     for c in r.causes:
-        para(f"{c.label}: {c.probability:.1%} (before any answer {c.prior:.1%})",
-             style="B" if c.reasons_for or c.advice else "")
+        para(
+            f"{c.label}: {c.probability:.1%} (before any answer {c.prior:.1%})",
+            style="B" if c.reasons_for or c.advice else "",
+        )
         if c.reasons_for:
             para("For: " + "; ".join(c.reasons_for), size=9)
         if c.reasons_against:
@@ -304,8 +347,9 @@ def write_report(report: Report, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".pdf", ".md", ".markdown"):
-        raise InputError([f"{path}: unknown report type {suffix or '(none)'!r}; end the name "
-                          "with .pdf or .md"])
+        raise InputError(
+            [f"{path}: unknown report type {suffix or '(none)'!r}; end the name with .pdf or .md"]
+        )
     if path.parent and not path.parent.exists():
         raise InputError([f"{path}: folder {path.parent} does not exist; create it first"])
     if suffix == ".pdf":
@@ -315,5 +359,12 @@ def write_report(report: Report, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["Report", "ReportAnswer", "ReportCause", "build_report", "report_markdown",
-           "report_pdf", "write_report"]
+__all__ = [
+    "Report",
+    "ReportAnswer",
+    "ReportCause",
+    "build_report",
+    "report_markdown",
+    "report_pdf",
+    "write_report",
+]

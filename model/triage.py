@@ -21,9 +21,13 @@ class Triage:
     advice: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "reasons": list(self.reasons),
-                "red_flags": list(self.red_flags), "ruled_out": list(self.ruled_out),
-                "advice": self.advice}
+        return {
+            "level": self.level,
+            "reasons": list(self.reasons),
+            "red_flags": list(self.red_flags),
+            "ruled_out": list(self.ruled_out),
+            "advice": self.advice,
+        }
 
 
 def _holds(cond: Any, value: Any) -> bool:
@@ -65,8 +69,9 @@ def rule_status(rule: Rule, answers: Mapping[str, Any]) -> bool | None:
     return None
 
 
-def triage(kb: KnowledgeBase, answers: Mapping[str, Any],
-           probabilities: Mapping[str, float]) -> Triage:
+def triage(
+    kb: KnowledgeBase, answers: Mapping[str, Any], probabilities: Mapping[str, float]
+) -> Triage:
     """The triage level for clean answers and the causes' posterior probabilities."""
     level = 0
     reasons: list[str] = []
@@ -86,8 +91,10 @@ def triage(kb: KnowledgeBase, answers: Mapping[str, Any],
             level = max(level, LEVELS.index(rule.level))
     labels = {c.id: c.label for c in kb.causes}
     medical = [c.id for c in kb.causes if c.group == "medical"]
-    likely = sorted((c for c in medical if probabilities[c] >= kb.medical_threshold),
-                    key=lambda c: -probabilities[c])
+    likely = sorted(
+        (c for c in medical if probabilities[c] >= kb.medical_threshold),
+        key=lambda c: -probabilities[c],
+    )
     for c in likely:
         reasons.append(kb.medical_reason.format(label=labels[c], probability=probabilities[c]))
         level = max(level, LEVELS.index("see_doctor"))
