@@ -28,12 +28,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# Code health (issue 7): lint everywhere; formatting and types enforced on model/.
 lint: install-test
 	$(VENV)/bin/ruff check model tests ui app.py benchmarks
-	$(VENV)/bin/ruff format --check model tests ui app.py benchmarks
+	$(VENV)/bin/ruff format --check model
 	$(VENV)/bin/mypy model
 
-test: install-test browser
+test: install-test browser lint
 	$(PY) -m pytest
 
 bench: install-test

@@ -111,7 +111,7 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
     try:
         spec = _AdviceFile.model_validate(raw)
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
         for e in exc.errors():
             loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
             msg = e["msg"].removeprefix("Value error, ")
@@ -122,7 +122,7 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
             problems.append(f"{name}: {loc}: {msg}{fix}")
         raise PriorsError(problems) from None
 
-    problems: list[str] = []
+    problems = []
     cause_ids = [c.id for c in kb.causes]
     refs = kb.references
 

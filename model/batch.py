@@ -232,8 +232,8 @@ def score_csv(
     if dst.parent and not dst.parent.exists():
         raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
     header, rows = _rows(src)
-    for w in warn_unknown_columns(model, header):
-        print(w, file=sys.stderr)
+    for warning in warn_unknown_columns(model, header):
+        print(warning, file=sys.stderr)
     n = errors = 0
     cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
     it = _progress(score_rows(model, header, rows, cache), progress)

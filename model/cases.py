@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .errors import InputError
 from .questions import validate_answers
 
-CASE_FORMAT = "heavylegs.case"
+CASE_FORMAT: Final = "heavylegs.case"
 CASE_VERSION = 1
 MAX_CASE_BYTES = 1_000_000
 MAX_NOTES = 20_000

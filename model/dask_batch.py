@@ -100,8 +100,8 @@ def score_csv_dask(
     if dst.parent and not dst.parent.exists():
         raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
     header, rows = _rows(src)
-    for w in warn_unknown_columns(model, header):
-        print(w, file=sys.stderr)
+    for warning in warn_unknown_columns(model, header):
+        print(warning, file=sys.stderr)
     pdir = None if priors_dir is None else str(Path(priors_dir).resolve())
     if pdir is None and getattr(model, "kb", None) is not None:
         from .priors import default_priors_dir

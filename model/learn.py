@@ -452,14 +452,14 @@ def learn(
                 if n_cfg[j + 1] == 0 and n_cfg[0] == 0:
                     continue
                 base = post[j + 1] if n_cfg[j + 1] > 0 else f.given[j]
-                new = _project_noisy(leak, _dist(base))
-                if np.any(np.cumsum(new)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
-                    new = np.array(leak)  # rounding pushed below the leak: no effect
+                new_dist = _project_noisy(leak, _dist(base))
+                if np.any(np.cumsum(new_dist)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
+                    new_dist = np.array(leak)  # rounding pushed below the leak: no effect
                 _set_link(
                     spec["links"][c],
                     f.states,
                     f.given[j],
-                    new,
+                    new_dist,
                     int(n_cfg[j + 1]),
                     strength,
                     f"{f.id}.links.{c}",

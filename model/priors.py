@@ -750,7 +750,9 @@ def load_knowledge_base(
             )
             continue
 
-        def as_dist(link: Link, key: str) -> np.ndarray | None:
+        def as_dist(
+            link: Link, key: str, name: str = name, states: tuple[str, ...] = states
+        ) -> np.ndarray | None:
             if link.p is not None:
                 if len(states) != 2:
                     problems.append(
