@@ -551,7 +551,7 @@ def load_knowledge_base(
                         f"questions.yaml: {key}: every bin but the last needs "
                         "`below`; the last has none"
                     )
-                elif any(a >= b for a, b in zip(bounds[:-2], bounds[1:-1], strict=True)):  # type: ignore[operator]
+                elif any(a >= b for a, b in zip(bounds[:-2], bounds[1:-1], strict=True)):
                     problems.append(f"questions.yaml: {key}: bin bounds must increase")
                 if len({b.state for b in q.bins}) != len(q.bins):
                     problems.append(f"questions.yaml: {key}: bin states must be distinct")
