@@ -350,8 +350,14 @@ def parse_case_text(text: str, where: str = "case", model: Any = None) -> Loaded
                 "one runner's answers"
             ]
         )
+    data = load_json_text(text, where)
+    return case_from_data(data, where, model)
+
+
+def load_json_text(text: str, where: str) -> Any:
+    """Parse JSON text; every failure becomes an InputError naming line, column and fix."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             [
@@ -365,7 +371,6 @@ def parse_case_text(text: str, where: str = "case", model: Any = None) -> Loaded
         raise InputError(
             [f'{where}: JSON nested too deeply; a case is {{"answers": {{...}}}}']
         ) from None
-    return case_from_data(data, where, model)
 
 
 def _reject_constant(name: str) -> Any:

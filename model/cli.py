@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .cases import load_json_text
 from .errors import HeavylegsError, InputError, PriorsError
 
 MAX_CASE_BYTES = 1_000_000
@@ -28,28 +29,6 @@ class _Parser(argparse.ArgumentParser):
                 else f"{message}; see --help"
             ]
         )
-
-
-def _load_json_text(text: str, where: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [
-                f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg}; fix the syntax there"
-            ]
-        ) from None
-    except ValueError as exc:
-        raise InputError([f"{where}: {exc}"]) from None
-    except RecursionError:
-        raise InputError(
-            [f'{where}: JSON nested too deeply; a case is {{"answers": {{...}}}}']
-        ) from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON; give a finite number")
 
 
 def read_text_arg(path: str) -> tuple[str, str]:
@@ -89,7 +68,7 @@ def read_text_arg(path: str) -> tuple[str, str]:
 
 def parse_case(text: str, where: str) -> dict[str, Any]:
     """The answers of a case file ``{"answers": {...}}``."""
-    data = _load_json_text(text, where)
+    data = load_json_text(text, where)
     if not isinstance(data, dict):
         raise InputError(
             [
