@@ -200,9 +200,13 @@ class Engine:
         weights: Mapping[str, np.ndarray],
         sliced: Mapping[str, np.ndarray],
         keep: str | None = None,
+        cause_weights: np.ndarray | None = None,
     ) -> np.ndarray:
         """Joint prior of a component's causes (axes in cause order), optionally keeping a
-        free risk factor ``keep`` as the first axis (not summed, not weighted)."""
+        free risk factor ``keep`` as the first axis (not summed, not weighted).
+
+        With ``cause_weights`` (one weight per cause for "present", indexed by cause axis)
+        the causes are summed out instead, each weighted (1, weight)."""
         operands: list[np.ndarray] = []
         subs: list[str] = []
         for r in risks:
@@ -212,8 +216,11 @@ class Engine:
             free = "".join(self._risk_letter[p] for p in self.cause_parents[c] if p in weights)
             operands.append(sliced[c])
             subs.append(free + self._cause_letter[c])
-        out = "".join(self._cause_letter[c] for c in causes)
-        if keep is not None:
+            if cause_weights is not None:
+                operands.append(np.array([1.0, cause_weights[self.axis[c]]]))
+                subs.append(self._cause_letter[c])
+        out = "" if cause_weights is not None else "".join(self._cause_letter[c] for c in causes)
+        if keep is not None and keep in risks:
             out = self._risk_letter[keep] + out
         if len(operands) == 1:
             return operands[0]
@@ -478,19 +485,7 @@ class Engine:
     ) -> np.ndarray:
         """E[prod_c a_c^{c} over the component] (unnormalised), optionally per state of a
         kept free risk factor (which then carries no prior weight: an intervention)."""
-        operands: list[np.ndarray] = []
-        subs: list[str] = []
-        for r in risks:
-            operands.append(np.ones_like(weights[r]) if r == keep else weights[r])
-            subs.append(self._risk_letter[r])
-        for c in causes:
-            free = "".join(self._risk_letter[p] for p in self.cause_parents[c] if p in weights)
-            operands.append(sliced[c])
-            subs.append(free + self._cause_letter[c])
-            operands.append(np.array([1.0, a[self.axis[c]]]))
-            subs.append(self._cause_letter[c])
-        out = self._risk_letter[keep] if keep in risks else ""
-        val = np.asarray(self._einsum(",".join(subs) + "->" + out, *operands))
+        val = np.asarray(self.component_tensor(causes, risks, weights, sliced, keep, a))
         mass = float(np.prod([weights[r].sum() for r in risks if r != keep]))
         return val / mass
 
