@@ -4,6 +4,8 @@ exits 2 on hostile files with no traceback."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import subprocess
@@ -179,3 +181,47 @@ def test_cli_process_exits_2_without_traceback(name: str, tmp_path: Path) -> Non
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+cells = st.text(max_size=40) | st.sampled_from(
+    ["yes", "no", "34", "NaN", "inf", "-1e999", "9" * 5000, '"', '""', "\n", "\r\n", "\x00", "é"]
+)
+
+
+@settings(FUZZ, max_examples=30)
+# (junk without quote characters: an unclosed quote would legitimately swallow later rows)
+@given(
+    st.lists(st.lists(cells, max_size=9), max_size=6),
+    st.binary(max_size=40).map(lambda b: b.replace(b'"', b"")),
+)
+def test_any_csv_rows_are_scored_or_kept_with_their_error(
+    rows: list[list[str]], junk: bytes
+) -> None:
+    """Hostile rows (and a line of raw bytes) never stop the file: the good first and last
+    rows are scored, or the whole file is refused with an InputError."""
+    import tempfile
+
+    from model.batch import score_csv
+
+    header = ["case_id", "age", "sex", "cramps", "temperature_c", "legs_affected", "note"]
+    good = ["good", "34", "female", "no", "20", "both", ""]
+    with tempfile.TemporaryDirectory() as d:
+        src, dst = Path(d) / "in.csv", Path(d) / "out.csv"
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        w.writerow(good)
+        w.writerows(rows)
+        src.write_bytes(buf.getvalue().encode("utf-8", "surrogatepass") + junk + b"\n")
+        with src.open("a", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerow(["good2", *good[1:]])
+        try:
+            score_csv(MODEL, src, dst, progress=False)
+        except InputError as exc:
+            _check_problems(exc)
+            return
+        with dst.open(newline="", encoding="utf-8") as fh:
+            out = list(csv.DictReader(fh))
+    assert out[0]["case_id"] == "good" and out[0]["error"] == ""
+    assert out[-1]["case_id"] == "good2" and out[-1]["error"] == "", out[-1]
+    assert out[0]["top_cause"] == out[-1]["top_cause"] != ""
