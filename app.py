@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import about, runner, workbench
+from ui import about, common, runner, workbench
 
 st.set_page_config(page_title="heavylegs", page_icon=":material/directions_run:", layout="centered")
+common.require_model()
 
 pages = [
     st.Page(runner.render, title="Self-check", icon=":material/directions_run:",

@@ -300,3 +300,26 @@ def test_workbench_next_questions_and_tornado(model):
     rows = model.sensitivity({"heaviness_onset": "late_in_run"})
     assert tornado["parameter"].iloc[0] == rows[0].text
     assert tornado["high"].iloc[0] == pytest.approx(rows[0].effects[0][3])
+
+
+def test_broken_priors_show_the_problems_not_a_half_built_model(tmp_path, monkeypatch):
+    import shutil
+
+    from ui import common
+
+    broken = tmp_path / "priors"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "priors", broken)
+    text = (broken / "causes.yaml").read_text()
+    assert "{p: 0." in text
+    (broken / "causes.yaml").write_text(text.replace("{p: 0.", "{p: 1.", 1))
+    monkeypatch.setenv("HEAVYLEGS_PRIORS", str(broken))
+    common.get_model.clear()
+    try:
+        at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                               default_timeout=60).run()
+        assert not at.exception
+        assert any("knowledge base" in e.value for e in at.error)
+        assert any("causes.yaml" in c.value and "not in [0, 1]" in c.value for c in at.code)
+        assert not at.button  # no questionnaire on a broken model
+    finally:
+        common.get_model.clear()

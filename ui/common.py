@@ -6,12 +6,13 @@ queries are pure functions of the answers, so sharing it between sessions leaks 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
 
-from model import DISCLAIMER, LEVELS, Diagnosis, Model, load_model
+from model import DISCLAIMER, LEVELS, Diagnosis, Model, PriorsError, load_model
 from model.advice import Advice, load_advice
 
 # Bands for a cause's probability (documented in the README, "The app").
@@ -58,8 +59,23 @@ OPTION_LABELS = {
 
 @st.cache_resource(show_spinner=False)
 def get_model(population: str = "self_assessment") -> Model:
-    """The shared, immutable model for a population (built once per process)."""
-    return load_model(population=population)
+    """The shared, immutable model for a population (built once per process).
+
+    ``HEAVYLEGS_PRIORS`` names another priors directory (e.g. one written by
+    ``python -m model learn``)."""
+    return load_model(population=population, priors_dir=os.environ.get("HEAVYLEGS_PRIORS"))
+
+
+def require_model() -> None:
+    """Stop the page with the knowledge-base problems if the priors cannot be loaded: the
+    app never runs on a half-built model."""
+    try:
+        get_model()
+    except PriorsError as exc:
+        st.error("The knowledge base (priors) is broken, so no result can be given. "
+                 "Nothing was loaded. Problems:")
+        st.code("\n".join(exc.problems), language=None)
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)
