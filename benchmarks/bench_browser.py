@@ -60,6 +60,11 @@ def main(rounds: int = 20) -> None:
         missed = 0
         while len(lat) < rounds:
             buttons = answer_buttons(page)
+            unsure = page.locator("[class*='st-key-rn_opt_'][class*='__unsure'] button")
+            if buttons.count() == 0 and unsure.count():  # a number question: skip (not timed)
+                unsure.first.click()
+                _settle(page)
+                continue
             if buttons.count() == 0:  # the questions ran out: start again (not timed)
                 page.locator(".st-key-rn_restart button").click()
                 page.locator(".st-key-rn_rf_continue button").click()
