@@ -6,9 +6,9 @@ Starts ``streamlit run app.py`` on a free localhost port, opens ``--sessions`` h
 Chromium sessions (one browser, separate contexts, so separate Streamlit sessions) and has
 each answer questions on the runner page for ``--seconds`` (bounded: at most 500 answers per
 session). A response is the time from an answer click until the next question is shown
-and the page's rerun has finished (no running-status widget, no stale elements). Reports p50/p95 response and errors (an
-exception shown on a page, or a response slower than 30 s). Goals (issue 7): no errors,
-p95 <= 1 s on a 2-core machine. Localhost only; nothing leaves the machine.
+and the page's rerun has finished (no running-status widget, no stale elements). Reports
+p50/p95 response and errors (an exception shown on a page, or a response slower than 30 s).
+Goals (issue 7): no errors, p95 <= 1 s on a 2-core machine. Localhost only.
 """
 
 from __future__ import annotations
