@@ -434,10 +434,6 @@ class Engine:
             )
         return Preview(node, p_state, tracked_p, gain)
 
-    def information_gain(self, post: Posterior, evidence: Evidence, node: str) -> float:
-        """I(C; node | evidence) in bits (see :meth:`preview`)."""
-        return self.preview(post, evidence, node, ()).gain
-
     def node_distribution(self, post: Posterior, evidence: Evidence, node: str) -> np.ndarray:
         """P(node | evidence) for an unanswered question node."""
         return self.preview(post, evidence, node, ()).p_state
@@ -448,12 +444,7 @@ class Engine:
         evidence only (used for do(): risk factors are root nodes, so setting one is the
         graph surgery of an intervention). Findings in ``evidence`` are ignored."""
         comps, weights, sliced = self.split(evidence)
-        leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
-        heavy_axes = self.finding_axes[HEAVY_LEGS]
-        a = np.ones(self.n)
-        for j, ax in enumerate(heavy_axes):
-            a[ax] = link[j, 0]
-        p_no = float(leak_cdf[0])
+        p_no, a = self._heavy_terms()
         marg = np.empty(self.n)
         for causes, risks in comps:
             t = self.component_tensor(causes, risks, weights, sliced)
