@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .diagnosis import CauseResult, Diagnosis, QuestionGain
-from .engine import Engine, Posterior
+from .engine import Case, Engine, Posterior
 from .errors import InputError
 from .network import Network, _table_from_cdfs, build_network, cause_table
 from .priors import DEFAULT_POPULATION, HEAVY_LEGS, KnowledgeBase, Question, load_knowledge_base
@@ -182,7 +182,8 @@ class Model:
         conf = dict(conf_key)
         ev_states = self.evidence_for(clean)
         ev = self.likelihoods(clean, conf)
-        post = eng.posterior(ev)
+        case = eng.case(ev)
+        post = eng.posterior(case)
         probs = {c: float(p) for c, p in zip(eng.cause_ids, post.marginals, strict=True)}
         priors = self.priors
         causes = tuple(
@@ -202,11 +203,9 @@ class Model:
         gains: list[QuestionGain] = []
         best_change: tuple[float, ConclusionChange] | None = None
         top = causes[0]
-        parts = eng.split(ev)
-        for q in self.questions:
-            if q.id in clean:
-                continue
-            pv = eng.preview(post, ev, q.id, tracked_axes, parts)
+        open_qs = [q for q in self.questions if q.id not in clean]
+        previews = eng.previews(post, case, [q.id for q in open_qs], tracked_axes)
+        for q, pv in zip(open_qs, previews, strict=True):
             outcomes = []
             for s, state in enumerate(eng.states[q.id]):
                 after = dict(zip(tracked_ids, pv.tracked[s].tolist(), strict=True))
@@ -259,7 +258,7 @@ class Model:
         answered = [n for n in clean]
         explanations: list[Explanation] = []
         if answered:
-            without, log_z_without = eng.withdrawn(post, ev, answered)
+            without, log_z_without = eng.withdrawn(post, case, answered)
             lo_all = logit(post.marginals)
             lo_without = logit(without)
             for c in self.causes:
@@ -301,7 +300,7 @@ class Model:
             else {}
         )
         conf_res = conflict(log_joint, singles, local)
-        helpful = self._helpful_changes(clean, conf)
+        helpful = self._helpful_changes(clean, conf, case)
         return Diagnosis(
             causes=causes,
             triage=tri,
@@ -383,12 +382,14 @@ class Model:
         return WhatIf(tuple(sorted(changes.items())), p1, p0, causes)
 
     def _helpful_changes(
-        self, clean: Mapping[str, Any], conf: Mapping[str, float]
+        self, clean: Mapping[str, Any], conf: Mapping[str, float], case: Case | None = None
     ) -> tuple[HelpfulChange, ...]:
-        base_ev = self._background(clean, conf)
-        p0, _ = self.engine.intervene(base_ev)
+        # the components depend on the risk-factor answers only, so a case built from the
+        # full evidence serves the interventions too
+        base: Case = case if case is not None else self.engine.case(self._background(clean, conf))
+        p0, _ = self.engine.intervene(base)
         out = []
-        every = self.engine.intervene_each(base_ev, self.modifiable)
+        every = self.engine.intervene_each(base, self.modifiable)
         for qid in self.modifiable:
             q = self.question_map[qid]
             current = state_of(q, clean[qid]) if qid in clean else None

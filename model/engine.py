@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from .network import Network, Node
 from .priors import HEAVY_LEGS
 
 Evidence = Mapping[str, np.ndarray]
+SMALL = 12  # marginals over at most this many causes come from the superset sums
 
 
 def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -51,6 +52,42 @@ def all_marginals(joint: np.ndarray, n: int) -> np.ndarray:
         if i < n - 1:
             t = (t[..., 0, :] + t[..., 1, :]).reshape(*lead, 2, -1)
     return out
+
+
+def superset_sums(flat: np.ndarray, n: int) -> np.ndarray:
+    """upper[x] = sum of ``flat`` over every y that contains x (bits = present causes).
+
+    One in-place half-add per axis. The last few axes are done on a transposed copy, where
+    the halves are long contiguous runs instead of runs of one to eight numbers.
+    """
+    tail = min(4, n)
+    head = n - tail
+    u = flat.copy()
+    for i in range(head):
+        v = u.reshape(2**i, 2, -1)
+        v[:, 0, :] += v[:, 1, :]
+    t = np.ascontiguousarray(u.reshape(2**head, 2**tail).T)
+    for i in range(tail):
+        v = t.reshape(2**i, 2, -1)
+        v[:, 0, :] += v[:, 1, :]
+    return np.ascontiguousarray(t.T).reshape(flat.shape)
+
+
+@dataclass
+class Case:
+    """Scratch for the queries of one evidence set: the split into components and every
+    tensor built from it, computed once and shared by the posterior, the question previews,
+    the explanations and the what-ifs of that evidence. Made per call, never shared."""
+
+    evidence: Evidence
+    comps: list[tuple[list[str], list[str]]]
+    weights: dict[str, np.ndarray]
+    sliced: dict[str, np.ndarray]
+    tensors: dict[int, np.ndarray] = field(default_factory=dict)
+    keeps: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
+    cols: dict[tuple[str, tuple[int, ...], tuple[int, ...]], np.ndarray] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -226,14 +263,50 @@ class Engine:
             return operands[0]
         return self._einsum(",".join(subs) + "->" + out, *operands)
 
-    def prior_joint(self, evidence: Evidence) -> np.ndarray:
+    # ------------------------------------------------------------------ cases
+    def case(self, evidence: Evidence | Case) -> Case:
+        """The per-call scratch for ``evidence`` (a :class:`Case` is passed through)."""
+        if isinstance(evidence, Case):
+            return evidence
+        comps, weights, sliced = self.split(evidence)
+        return Case(evidence, comps, weights, sliced)
+
+    def _comp(self, case: Case, i: int) -> np.ndarray:
+        """Tensor of component ``i`` of the case (cached in the case)."""
+        t = case.tensors.get(i)
+        if t is None:
+            causes, risks = case.comps[i]
+            t = np.asarray(self.component_tensor(causes, risks, case.weights, case.sliced))
+            case.tensors[i] = t
+        return t
+
+    def keep(self, case: Case, node: str) -> tuple[list[str], np.ndarray]:
+        """The component of risk factor ``node`` once its own answer is set aside, with
+        ``node`` kept as the first axis and carrying no weight: (causes, tensor of shape
+        (states, 2, ..., 2)). Sums to P(causes | node = s, other risk evidence) times the
+        mass of the other free risk factors. One contraction serves the question's preview,
+        the explanation of its answer and the what-if on it."""
+        hit = case.keeps.get(node)
+        if hit is None:
+            if node in case.weights:
+                comps, weights, sliced = case.comps, case.weights, case.sliced
+            else:
+                rest = {k: v for k, v in case.evidence.items() if k != node}
+                comps, weights, sliced = self.split(rest)
+            causes, risks = next((c, r) for c, r in comps if node in r)
+            t = np.asarray(self.component_tensor(causes, risks, weights, sliced, keep=node))
+            hit = (causes, t)
+            case.keeps[node] = hit
+        return hit
+
+    def prior_joint(self, evidence: Evidence | Case) -> np.ndarray:
         """Unnormalised P(causes, risk evidence), a full (2,) * n array: the outer product
         of the component tensors placed on their axes (one pass)."""
-        comps, weights, sliced = self.split(evidence)
-        joint = self._outer([(c, self.component_tensor(c, r, weights, sliced)) for c, r in comps])
+        case = self.case(evidence)
+        joint = self._outer([(c, self._comp(case, i)) for i, (c, _) in enumerate(case.comps)])
         # hard-observed risk factors are sliced out above; their evidence mass P(r = state)
         # still belongs to P(causes, risk evidence) and so to log P(e)
-        joint *= self._hard_mass(evidence, weights)
+        joint *= self._hard_mass(case.evidence, case.weights)
         return joint
 
     def _hard_mass(self, evidence: Evidence, weights: Mapping[str, np.ndarray]) -> float:
@@ -253,26 +326,32 @@ class Engine:
             order.extend(self.axis[c] for c in causes)
         return np.ascontiguousarray(acc.transpose(np.argsort(order)))
 
+    def _state_major(self, node: str) -> np.ndarray:
+        """A finding's table with the state axis first (contiguous, cached)."""
+        by_state = self._by_state.get(node)
+        if by_state is None:
+            by_state = np.ascontiguousarray(np.moveaxis(self.finding_table[node], -1, 0))
+            by_state.setflags(write=False)
+            self._by_state[node] = by_state
+        return by_state
+
     def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
         """The factor of an answered finding over its cause parents, broadcastable."""
         lik = np.asarray(lik, dtype=float)
         if np.count_nonzero(lik) == 1 and lik.max() == 1.0:  # hard answer: a slice
-            by_state = self._by_state.get(node)
-            if by_state is None:
-                by_state = np.ascontiguousarray(np.moveaxis(self.finding_table[node], -1, 0))
-                by_state.setflags(write=False)
-                self._by_state[node] = by_state
-            return self._expand(by_state[int(np.argmax(lik))], self.finding_axes[node])
+            state = self._state_major(node)[int(np.argmax(lik))]
+            return self._expand(state, self.finding_axes[node])
         return self._expand(self.finding_table[node] @ lik, self.finding_axes[node])
 
     # ------------------------------------------------------------------ queries
-    def posterior(self, evidence: Evidence) -> Posterior:
+    def posterior(self, evidence: Evidence | Case) -> Posterior:
         """P(causes | evidence, heavy_legs = yes), exactly."""
-        prior = self.prior_joint(evidence)
+        case = self.case(evidence)
+        prior = self.prior_joint(case)
         likelihood = self._heavy.copy()
         factors: dict[str, np.ndarray] = {}
         for f in self.finding_ids:
-            lik = evidence.get(f)
+            lik = case.evidence.get(f)
             if lik is None or f == HEAVY_LEGS:
                 continue
             factors[f] = self.finding_factor(f, lik)
@@ -287,11 +366,9 @@ class Engine:
         if not z > 0.0:
             raise ValueError("the answers have probability zero under the model")
         joint /= z
-        marg = all_marginals(joint.reshape(-1), self.n)
-        upper = joint.copy()
-        for i in range(self.n):
-            v = upper.reshape(2**i, 2, -1)
-            v[:, 0, :] += v[:, 1, :]
+        flat = joint.reshape(-1)
+        marg = all_marginals(flat, self.n)
+        upper = superset_sums(flat, self.n).reshape(joint.shape)
         for a in (joint, marg, prior, likelihood, upper):
             a.setflags(write=False)
         return Posterior(joint, marg, float(np.log(z)), prior, likelihood, dict(factors), upper)
@@ -304,7 +381,7 @@ class Engine:
         """
         axes = tuple(axes)
         k = len(axes)
-        if k > 12:
+        if k > SMALL:
             return self._marginal_over(post.joint, axes)
         sub = np.array(post.upper[tuple(slice(None) if a in axes else 0 for a in range(self.n))])
         for j in range(k):
@@ -313,150 +390,188 @@ class Engine:
         return np.clip(sub, 0.0, None)
 
     def withdrawn(
-        self, post: Posterior, evidence: Evidence, nodes: Sequence[str]
+        self, post: Posterior, evidence: Evidence | Case, nodes: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray]:
         """P(cause_i = present | evidence without node) for each node (rows) and cause, and
         log P(evidence without node) for each node.
 
-        Findings: the node's factor is divided out of the likelihood (recomputed from the
-        other factors where it has zeros). Risk factors: the prior is recomputed without it.
+        Each withdrawal is the posterior times a ratio over a few causes: one over the
+        node's factor for a finding, the new component over the old ones for a risk factor
+        (where a ratio has a zero, that row is rebuilt from its parts). All rows are then
+        summed in one vectorised pass.
         """
-        out = np.empty((len(nodes), self.n))
-        log_z = np.empty(len(nodes))
+        case = self.case(evidence)
+        m = len(nodes)
+        rows = np.empty((m, 2**self.n))
         for k, node in enumerate(nodes):
+            row = rows[k].reshape(post.joint.shape)
             if node in post.factors:
                 f = post.factors[node]
                 if np.all(f > 1e-300):
-                    joint = post.prior * (post.likelihood / f)
-                else:
-                    lik = self._heavy.copy()
-                    for g, fg in post.factors.items():
-                        if g != node:
-                            lik *= fg
-                    joint = post.prior * lik
+                    np.divide(post.joint, f, out=row)
+                    continue
+                lik = self._heavy.copy()
+                for g, fg in post.factors.items():
+                    if g != node:
+                        lik *= fg
+                np.multiply(post.prior, lik, out=row)
             else:
-                joint = self._prior_without(evidence, node, post.prior) * post.likelihood
-            flat = joint.reshape(-1)
-            z = flat.sum()
-            out[k] = all_marginals(flat, self.n) / z
-            log_z[k] = np.log(z)
-        return out, log_z
+                ratio, axes = self._risk_ratio(case, node)
+                if ratio is not None:
+                    np.multiply(post.joint, self._expand(ratio, axes), out=row)
+                    continue
+                rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
+                np.multiply(self.prior_joint(rest), post.likelihood, out=row)
+            row /= np.exp(post.log_evidence)
+        z = rows.sum(axis=1)
+        out = all_marginals(rows, self.n) / z[:, None]
+        return out, post.log_evidence + np.log(z)
 
-    def _prior_without(self, evidence: Evidence, node: str, prior: np.ndarray) -> np.ndarray:
-        """The prior joint with a risk factor's answer withdrawn: only the components of its
-        children change, so the old ones are divided out and the merged one multiplied in."""
-        comps, weights, sliced = self.split(evidence)
+    def _risk_ratio(self, case: Case, node: str) -> tuple[np.ndarray | None, list[int]]:
+        """prior without the node's answer / prior, over the node's component (or None
+        where the old prior has zeros)."""
+        causes, kept = self.keep(case, node)
+        new = np.tensordot(self.risk_prior[node], kept, axes=1)
+        axes = [self.axis[c] for c in causes]
         kids = set(self.risk_children[node])
-        old = [(c, r) for c, r in comps if kids & set(c)]
-        rest = {k: v for k, v in evidence.items() if k != node}
-        comps2, weights2, sliced2 = self.split(rest)
-        new = next((c, r) for c, r in comps2 if node in r)
-        old_t = [self.component_tensor(c, r, weights, sliced) for c, r in old]
-        if any(np.any(np.asarray(t) <= 0) for t in old_t) or node not in evidence:
-            return self.prior_joint(rest)
-        axes_new = [self.axis[c] for c in new[0]]
-        ratio = np.asarray(self.component_tensor(new[0], new[1], weights2, sliced2), dtype=float)
-        for (c, _), t in zip(old, old_t, strict=True):
-            shape = [1] * len(axes_new)
-            for a in (self.axis[x] for x in c):
-                shape[axes_new.index(a)] = 2
-            ratio = ratio / np.asarray(t).reshape(shape)
-        ratio = ratio * (self._hard_mass(rest, weights2) / self._hard_mass(evidence, weights))
-        return prior * self._expand(ratio, axes_new)
+        old = np.ones((2,) * len(axes))
+        for i, (c, _) in enumerate(case.comps):
+            if kids & set(c):
+                shape = [1] * len(axes)
+                for a in (self.axis[x] for x in c):
+                    shape[axes.index(a)] = 2
+                old = old * self._comp(case, i).reshape(shape)
+        if np.any(old <= 0):
+            return None, axes
+        rest = {k: v for k, v in case.evidence.items() if k != node}
+        weights = dict(case.weights)
+        weights.pop(node, None)
+        weights[node] = self.risk_prior[node]
+        mass = self._hard_mass(rest, weights) / self._hard_mass(case.evidence, case.weights)
+        return new / old * mass, axes
+
+    def previews(
+        self,
+        post: Posterior,
+        evidence: Evidence | Case,
+        nodes: Sequence[str],
+        tracked: Sequence[int],
+    ) -> list[Preview]:
+        """Exact effect of observing each unanswered node: P(state), tracked causes after
+        each state, and the mutual information I(C; node | evidence) in bits (the expected
+        reduction of the entropy of the joint posterior over the causes).
+
+        A node depends on the causes through a few of them, B (a finding's parents, or a
+        risk factor's component): P(node | B) is a table (states x 2**|B|), and the
+        posterior over B, alone and with each tracked cause present, is a (1 + tracked) x
+        2**|B| matrix shared by every node with the same B. One matrix product gives
+        P(state) and the tracked causes; one dot product the conditional entropy.
+        """
+        case = self.case(evidence)
+        tr = tuple(tracked)
+        out = []
+        for node in nodes:
+            k = len(self.states[node])
+            if self.kind[node] == "finding":
+                axes = self.finding_axes[node]
+                table = self._state_major(node).reshape(k, -1)
+                h = self.finding_cond_entropy[node].reshape(-1)
+            elif self.kind[node] == "risk":
+                if node not in case.weights:
+                    raise ValueError(f"{node} is already answered")
+                causes, kept = self.keep(case, node)
+                axes = tuple(self.axis[c] for c in causes)
+                q = kept.reshape(k, -1) * case.weights[node][:, None]
+                qc = q.sum(axis=0)
+                table = q / np.where(qc > 0, qc, 1.0)  # P(r | B)
+                h = _entropy(table, axis=0)
+            else:
+                raise ValueError(f"{node} is not a question node")
+            cols = self._cols(post, case, tr, axes)
+            res = table @ cols.T  # (states, 1 + tracked)
+            p_state = res[:, 0]
+            h_cond = float(h @ cols[0])
+            gain = max(0.0, float(_entropy(p_state)) - h_cond)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tracked_p = np.where(
+                    p_state[:, None] > 0,
+                    res[:, 1:] / np.where(p_state > 0, p_state, 1.0)[:, None],
+                    np.nan,
+                )
+            out.append(Preview(node, p_state, tracked_p, gain))
+        return out
 
     def preview(
         self,
         post: Posterior,
-        evidence: Evidence,
+        evidence: Evidence | Case,
         node: str,
         tracked: Sequence[int],
         parts: Any = None,
     ) -> Preview:
-        """Exact effect of observing an unanswered node: P(state), tracked causes after each
-        state, and the mutual information I(C; node | evidence) in bits (the expected
-        reduction of the entropy of the joint posterior over the causes)."""
-        k = len(self.states[node])
-        tr = list(tracked)
-        if self.kind[node] == "finding":
-            axes = tuple(sorted(set(self.finding_axes[node]) | set(tr)))
-            marg = self.marginal(post, axes)  # over axes (ascending)
-            pa_pos = [axes.index(a) for a in self.finding_axes[node]]
-            table = self.finding_table[node]
-            # P(pa, tracked..., state) = marg(axes) * T(state | pa)
-            shape = [1] * len(axes) + [k]
-            for pos in pa_pos:
-                shape[pos] = 2
-            joint_s = marg[..., None] * table.reshape(shape)
-            p_state = joint_s.reshape(-1, k).sum(axis=0)
-            tracked_p = np.empty((k, len(tr)))
-            for j, a in enumerate(tr):
-                pos = axes.index(a)
-                tracked_p[:, j] = np.take(joint_s, 1, axis=pos).reshape(-1, k).sum(axis=0)
-            drop = tuple(axes.index(a) for a in tr if a not in self.finding_axes[node])
-            pa_only = (marg.sum(axis=drop) if drop else marg).reshape(-1)
-            h_cond = float(pa_only @ self.finding_cond_entropy[node].reshape(-1))
-        elif self.kind[node] == "risk":
-            comps, weights, sliced = parts if parts is not None else self.split(evidence)
-            if node not in weights:
-                raise ValueError(f"{node} is already answered")
-            causes, risks = next(cr for cr in comps if node in cr[1])
-            q_rc = self.component_tensor(causes, risks, weights, sliced, keep=node)
-            w = weights[node]
-            q_rc = q_rc * w.reshape((-1,) + (1,) * (q_rc.ndim - 1))
-            q_c = q_rc.sum(axis=0)
-            p_r_c = q_rc / np.where(q_c > 0, q_c, 1.0)  # P(r | C_comp)
-            comp_axes = [self.axis[c] for c in causes]
-            axes = tuple(sorted(set(comp_axes) | set(tr)))
-            marg = self.marginal(post, axes)
-            # broadcast P(r | C_comp) onto `axes`
-            shape = [1] * len(axes)
-            for a in comp_axes:
-                shape[axes.index(a)] = 2
-            prc = p_r_c.reshape((k, *shape))
-            joint_s = marg[None, ...] * prc  # (k, axes...)
-            p_state = joint_s.reshape(k, -1).sum(axis=1)
-            tracked_p = np.empty((k, len(tr)))
-            for j, a in enumerate(tr):
-                tracked_p[:, j] = (
-                    np.take(joint_s, 1, axis=axes.index(a) + 1).reshape(k, -1).sum(axis=1)
-                )
-            drop = tuple(axes.index(a) for a in tr if a not in comp_axes)
-            p_c = (marg.sum(axis=drop) if drop else marg).reshape(-1)
-            h_cond = float(p_c @ _entropy(p_r_c.reshape(k, -1), axis=0))
+        """:meth:`previews` for one node."""
+        return self.previews(post, evidence, [node], tracked)[0]
+
+    def _cols(
+        self, post: Posterior, case: Case, tracked: tuple[int, ...], axes: tuple[int, ...]
+    ) -> np.ndarray:
+        """Rows: P(B = b | e) and P(B = b, cause_t present | e) for each tracked t, over the
+        configurations b of the causes on ``axes`` (ascending), flattened."""
+        key = ("marginal", tracked, axes)
+        hit = case.cols.get(key)
+        if hit is not None:
+            return hit
+        m = 1 + len(tracked)
+        u = tuple(sorted(set(axes) | set(tracked)))
+        if len(u) <= SMALL:
+            marg = self.marginal(post, u)
+            stack = np.empty((m, *marg.shape))
+            stack[0] = marg
+            for j, t in enumerate(tracked):
+                stack[j + 1] = marg
+                stack[(j + 1, *([slice(None)] * u.index(t)), 0)] = 0.0
+            drop = tuple(1 + i for i, a in enumerate(u) if a not in axes)
         else:
-            raise ValueError(f"{node} is not a question node")
-        gain = max(0.0, float(_entropy(p_state)) - h_cond)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tracked_p = np.where(
-                p_state[:, None] > 0,
-                tracked_p / np.where(p_state > 0, p_state, 1.0)[:, None],
-                np.nan,
-            )
-        return Preview(node, p_state, tracked_p, gain)
+            full = case.cols.get(("joint", tracked, ()))
+            if full is None:
+                full = np.empty((m, 2**self.n))
+                full[0] = post.joint.reshape(-1)
+                for j, t in enumerate(tracked):
+                    v = full[j + 1].reshape(2**t, 2, -1)
+                    v[:, 0, :] = 0.0
+                    v[:, 1, :] = post.joint.reshape(2**t, 2, -1)[:, 1, :]
+                case.cols[("joint", tracked, ())] = full
+            stack = full.reshape((m,) + (2,) * self.n)
+            drop = tuple(1 + a for a in range(self.n) if a not in axes)
+        res = (stack.sum(axis=drop) if drop else stack).reshape(m, -1)
+        case.cols[key] = res
+        return res
 
     def node_distribution(self, post: Posterior, evidence: Evidence, node: str) -> np.ndarray:
         """P(node | evidence) for an unanswered question node."""
         return self.preview(post, evidence, node, ()).p_state
 
     # ------------------------------------------------------------------ interventions
-    def intervene(self, evidence: Evidence) -> tuple[float, np.ndarray]:
+    def intervene(self, evidence: Evidence | Case) -> tuple[float, np.ndarray]:
         """P(heavy_legs = yes) and P(cause = present) for each cause given risk-factor
         evidence only (used for do(): risk factors are root nodes, so setting one is the
         graph surgery of an intervention). Findings in ``evidence`` are ignored."""
-        comps, weights, sliced = self.split(evidence)
+        case = self.case(evidence)
         p_no, a = self._heavy_terms()
         marg = np.empty(self.n)
-        for causes, risks in comps:
-            t = self.component_tensor(causes, risks, weights, sliced)
-            t = t / t.sum()
-            flat = t.reshape(-1)
-            m = len(causes)
-            marg[[self.axis[c] for c in causes]] = all_marginals(flat, m)
-            vec = np.ones(())
-            for c in causes:
-                vec = np.multiply.outer(vec, np.array([1.0, a[self.axis[c]]]))
-            p_no *= float(flat @ vec.reshape(-1))
+        for i, (causes, _) in enumerate(case.comps):
+            t = self._comp(case, i)
+            flat = t.reshape(-1) / t.sum()
+            marg[[self.axis[c] for c in causes]] = all_marginals(flat, len(causes))
+            p_no *= float(flat @ self._kron(a, causes))
         return 1.0 - p_no, marg
+
+    def _kron(self, a: np.ndarray, causes: Sequence[str]) -> np.ndarray:
+        """prod_c a_c^{c} over the causes' configurations, flattened (cause order)."""
+        vec = np.ones(())
+        for c in causes:
+            vec = np.multiply.outer(vec, np.array([1.0, a[self.axis[c]]]))
+        return vec.reshape(-1)
 
     def _heavy_terms(self) -> tuple[float, np.ndarray]:
         leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
@@ -465,38 +580,29 @@ class Engine:
             a[ax] = link[j, 0]
         return float(leak_cdf[0]), a
 
-    def _component_no_heavy(
-        self,
-        causes: list[str],
-        risks: list[str],
-        weights: Mapping[str, np.ndarray],
-        sliced: Mapping[str, np.ndarray],
-        a: np.ndarray,
-        keep: str | None = None,
-    ) -> np.ndarray:
-        """E[prod_c a_c^{c} over the component] (unnormalised), optionally per state of a
-        kept free risk factor (which then carries no prior weight: an intervention)."""
-        val = np.asarray(self.component_tensor(causes, risks, weights, sliced, keep, a))
-        mass = float(np.prod([weights[r].sum() for r in risks if r != keep]))
-        return val / mass
-
-    def intervene_each(self, evidence: Evidence, nodes: Sequence[str]) -> dict[str, np.ndarray]:
+    def intervene_each(
+        self, evidence: Evidence | Case, nodes: Sequence[str]
+    ) -> dict[str, np.ndarray]:
         """P(heavy_legs = yes | do(node = s), other risk evidence) for every state s of each
-        risk factor in ``nodes``. Components that do not hold the node are shared."""
+        risk factor in ``nodes``. Components that do not hold the node are shared; the one
+        that does is the node's kept component (:meth:`keep`)."""
+        case = self.case(evidence)
         leak0, a = self._heavy_terms()
-        base = {k: v for k, v in evidence.items() if k in self.risk_ids}
-        comps, weights, sliced = self.split(base)
-        comp_val = [float(self._component_no_heavy(c, r, weights, sliced, a)) for c, r in comps]
+        comp_val = []
+        for i, (causes, _) in enumerate(case.comps):
+            t = self._comp(case, i).reshape(-1)
+            comp_val.append(float(t @ self._kron(a, causes)) / float(t.sum()))
         out: dict[str, np.ndarray] = {}
         for node in nodes:
             kids = set(self.risk_children[node])
             others = float(
-                np.prod([v for (c, _), v in zip(comps, comp_val, strict=True) if not kids & set(c)])
+                np.prod(
+                    [v for (c, _), v in zip(case.comps, comp_val, strict=True) if not kids & set(c)]
+                )
             )
-            rest = {k: v for k, v in base.items() if k != node}
-            comps2, weights2, sliced2 = self.split(rest)
-            c_new, r_new = next((c, r) for c, r in comps2 if node in r)
-            vals = self._component_no_heavy(c_new, r_new, weights2, sliced2, a, keep=node)
+            causes, kept = self.keep(case, node)
+            flat = kept.reshape(len(kept), -1)
+            vals = (flat @ self._kron(a, causes)) / flat.sum(axis=1)
             out[node] = 1.0 - leak0 * others * vals
         return out
 
