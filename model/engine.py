@@ -529,7 +529,8 @@ class Engine:
             stack[0] = marg
             for j, t in enumerate(tracked):
                 stack[j + 1] = marg
-                stack[(j + 1, *([slice(None)] * u.index(t)), 0)] = 0.0
+                absent: tuple[Any, ...] = (j + 1, *([slice(None)] * u.index(t)), 0)
+                stack[absent] = 0.0
             drop = tuple(1 + i for i, a in enumerate(u) if a not in axes)
         else:
             full = case.cols.get(("joint", tracked, ()))
