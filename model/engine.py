@@ -18,6 +18,7 @@ non-negative vector), so hard and soft answers take the same path.
 from __future__ import annotations
 
 import string
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from .network import Network, Node
 from .priors import HEAVY_LEGS
 
 Evidence = Mapping[str, np.ndarray]
+WIDE = 10  # factors over any of the last WIDE causes are spread over all of them
 SMALL = 12  # marginals over at most this many causes come from the superset sums
 
 
@@ -113,6 +115,97 @@ class Preview:
     gain: float  # mutual information with the causes, bits
 
 
+@dataclass(frozen=True)
+class FindingMaps:
+    """Linear maps from the superset sums of a posterior to every small finding's preview.
+
+    For a function g of a finding's parents A, E[g] = sum over subsets S of A of
+    upper(S) * g^(S), where g^ is the Moebius transform of g (fixed by the tables). So
+    P(state), the conditional entropy and, for each cause t, P(state, t present) of every
+    small finding are sparse matrices applied to ``upper``: four sparse products give the
+    previews of all of them at once.
+    """
+
+    nodes: tuple[str, ...]  # findings covered, in row order
+    k: dict[str, int]
+    base: Any  # csr: rows [states..., entropy] per finding
+    with_cause: tuple[Any, ...]  # per cause axis t: csr, rows [states...] per finding
+    row0: dict[str, int]  # first row of a finding in ``base``
+    row1: dict[str, int]  # first row of a finding in ``with_cause[t]``
+
+
+def _moebius(g: np.ndarray, a: int) -> np.ndarray:
+    """g^(S) = sum over x in S of (-1)^|S - x| g(x), over the first ``a`` axes of g."""
+    g = np.array(g, dtype=float)
+    for j in range(a):
+        v = g.reshape(2**j, 2, -1)
+        v[:, 1, :] -= v[:, 0, :]
+    return g
+
+
+def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
+    from scipy.sparse import csr_matrix
+
+    n = engine.n
+    bit = [1 << (n - 1 - a) for a in range(n)]
+    nodes = tuple(
+        f
+        for f in engine.finding_ids
+        if f != HEAVY_LEGS and len(engine.finding_axes[f]) <= max_parents
+    )
+    k = {f: len(engine.states[f]) for f in nodes}
+    base: tuple[list[float], list[int], list[int]] = ([], [], [])
+    per_t: list[tuple[list[float], list[int], list[int]]] = [([], [], []) for _ in range(n)]
+    row0: dict[str, int] = {}
+    row1: dict[str, int] = {}
+    r0 = r1 = 0
+    for f in nodes:
+        axes = engine.finding_axes[f]
+        a = len(axes)
+        subsets = np.zeros(1, dtype=np.int64)
+        for ax in axes:  # C order over (2,) * a: the first parent is the slowest bit
+            subsets = (subsets[:, None] + np.array([0, bit[ax]])[None, :]).reshape(-1)
+        g = np.concatenate(
+            [
+                engine.finding_table[f].reshape(-1, k[f]),
+                engine.finding_cond_entropy[f].reshape(-1, 1),
+            ],
+            axis=1,
+        )
+        gh = _moebius(g, a)
+        row0[f], row1[f] = r0, r1
+        for col in range(k[f] + 1):
+            base[0].extend(gh[:, col])
+            base[1].extend([r0 + col] * len(subsets))
+            base[2].extend(subsets)
+        for t in range(n):
+            if t in axes:
+                gt = g[:, : k[f]].reshape((2,) * a + (k[f],)).copy()
+                absent: tuple[Any, ...] = (*([slice(None)] * axes.index(t)), 0)
+                gt[absent] = 0.0
+                ght = _moebius(gt.reshape(-1, k[f]), a)
+                cols = subsets
+            else:
+                ght = gh[:, : k[f]]
+                cols = subsets | bit[t]
+            for y in range(k[f]):
+                keep = ght[:, y] != 0
+                per_t[t][0].extend(ght[keep, y])
+                per_t[t][1].extend([r1 + y] * int(keep.sum()))
+                per_t[t][2].extend(cols[keep])
+        r0 += k[f] + 1
+        r1 += k[f]
+    size = 2**n
+    return FindingMaps(
+        nodes,
+        k,
+        csr_matrix((base[0], (base[1], base[2])), shape=(r0, size)),
+        tuple(csr_matrix((d, (r, c)), shape=(r1, size)) for d, r, c in per_t),
+        row0,
+        row1,
+    )
+
+
 class Engine:
     """Compiled form of a :class:`~model.network.Network`. Immutable; safe to share."""
 
@@ -158,14 +251,38 @@ class Engine:
         )
         self._heavy.setflags(write=False)
         self._paths: dict[tuple[str, tuple[tuple[int, ...], ...]], Any] = {}
+        self._maps: FindingMaps | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def maps(self) -> FindingMaps:
+        """The findings' preview maps, built on first use (once; then read-only)."""
+        maps = self._maps
+        if maps is None:
+            with self._lock:
+                if self._maps is None:
+                    self._maps = finding_maps(self, SMALL)
+                maps = self._maps
+        return maps
 
     # ------------------------------------------------------------------ helpers
     def _expand(self, t: np.ndarray, axes: Iterable[int]) -> np.ndarray:
-        """Reshape a factor over ``axes`` (ascending) for broadcasting over all causes."""
+        """Reshape a factor over ``axes`` (ascending) for broadcasting over all causes.
+
+        A factor over any of the last ``WIDE`` causes is spread over all of them (a small
+        copy): broadcasting a joint against a factor with a short last axis runs numpy's
+        inner loop on runs of two numbers and is about seven times slower.
+        """
         shape = [1] * self.n
         for a in axes:
             shape[a] = 2
-        return np.asarray(t).reshape(shape)
+        out = np.asarray(t).reshape(shape)
+        tail = min(WIDE, self.n)
+        if 2 in shape[self.n - tail :]:
+            out = np.ascontiguousarray(
+                np.broadcast_to(out, (*shape[: self.n - tail], *(2,) * tail))
+            )
+        return out
 
     def one_hot(self, node: str, state: str) -> np.ndarray:
         v = np.zeros(len(self.states[node]))
@@ -398,34 +515,35 @@ class Engine:
         Each withdrawal is the posterior times a ratio over a few causes: one over the
         node's factor for a finding, the new component over the old ones for a risk factor
         (where a ratio has a zero, that row is rebuilt from its parts). All rows are then
-        summed in one vectorised pass.
+        summed in one pass per row.
         """
         case = self.case(evidence)
-        m = len(nodes)
-        rows = np.empty((m, 2**self.n))
+        out = np.empty((len(nodes), self.n))
+        log_z = np.empty(len(nodes))
+        row = np.empty(post.joint.shape)
         for k, node in enumerate(nodes):
-            row = rows[k].reshape(post.joint.shape)
-            if node in post.factors:
-                f = post.factors[node]
-                if np.all(f > 1e-300):
-                    np.divide(post.joint, f, out=row)
-                    continue
+            if node in post.factors and np.all(post.factors[node] > 1e-300):
+                np.divide(post.joint, post.factors[node], out=row)
+            elif node in post.factors:
                 lik = self._heavy.copy()
                 for g, fg in post.factors.items():
                     if g != node:
                         lik *= fg
                 np.multiply(post.prior, lik, out=row)
+                row /= np.exp(post.log_evidence)
             else:
                 ratio, axes = self._risk_ratio(case, node)
                 if ratio is not None:
                     np.multiply(post.joint, self._expand(ratio, axes), out=row)
-                    continue
-                rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
-                np.multiply(self.prior_joint(rest), post.likelihood, out=row)
-            row /= np.exp(post.log_evidence)
-        z = rows.sum(axis=1)
-        out = all_marginals(rows, self.n) / z[:, None]
-        return out, post.log_evidence + np.log(z)
+                else:
+                    rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
+                    np.multiply(self.prior_joint(rest), post.likelihood, out=row)
+                    row /= np.exp(post.log_evidence)
+            flat = row.reshape(-1)
+            z = flat.sum()
+            out[k] = all_marginals(flat, self.n) / z
+            log_z[k] = post.log_evidence + np.log(z)
+        return out, log_z
 
     def _risk_ratio(self, case: Case, node: str) -> tuple[np.ndarray | None, list[int]]:
         """prior without the node's answer / prior, over the node's component (or None
@@ -469,8 +587,23 @@ class Engine:
         """
         case = self.case(evidence)
         tr = tuple(tracked)
-        out = []
+        maps = self.maps
+        done: dict[str, Preview] = {}
+        fast = [node for node in nodes if node in maps.k]
+        if fast:
+            up = post.upper.reshape(-1)
+            base = maps.base @ up
+            with_t = np.empty((len(tr), maps.with_cause[0].shape[0]))
+            for j, t in enumerate(tr):
+                with_t[j] = maps.with_cause[t] @ up
+            for node in fast:
+                k, r0, r1 = maps.k[node], maps.row0[node], maps.row1[node]
+                done[node] = self._make_preview(
+                    node, base[r0 : r0 + k], with_t[:, r1 : r1 + k].T, float(base[r0 + k])
+                )
         for node in nodes:
+            if node in done:
+                continue
             k = len(self.states[node])
             if self.kind[node] == "finding":
                 axes = self.finding_axes[node]
@@ -489,17 +622,20 @@ class Engine:
                 raise ValueError(f"{node} is not a question node")
             cols = self._cols(post, case, tr, axes)
             res = table @ cols.T  # (states, 1 + tracked)
-            p_state = res[:, 0]
-            h_cond = float(h @ cols[0])
-            gain = max(0.0, float(_entropy(p_state)) - h_cond)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tracked_p = np.where(
-                    p_state[:, None] > 0,
-                    res[:, 1:] / np.where(p_state > 0, p_state, 1.0)[:, None],
-                    np.nan,
-                )
-            out.append(Preview(node, p_state, tracked_p, gain))
-        return out
+            done[node] = self._make_preview(node, res[:, 0], res[:, 1:], float(h @ cols[0]))
+        return [done[node] for node in nodes]
+
+    @staticmethod
+    def _make_preview(
+        node: str, p_state: np.ndarray, joint_t: np.ndarray, h_cond: float
+    ) -> Preview:
+        """Preview from P(state), P(state, tracked cause present) and H(node | causes)."""
+        p_state = np.clip(p_state, 0.0, None)
+        gain = max(0.0, float(_entropy(p_state)) - h_cond)
+        seen = p_state > 0
+        tracked_p = np.clip(joint_t, 0.0, None) / np.where(seen, p_state, 1.0)[:, None]
+        tracked_p[~seen] = np.nan
+        return Preview(node, p_state, tracked_p, gain)
 
     def preview(
         self,
@@ -523,27 +659,14 @@ class Engine:
             return hit
         m = 1 + len(tracked)
         u = tuple(sorted(set(axes) | set(tracked)))
-        if len(u) <= SMALL:
-            marg = self.marginal(post, u)
-            stack = np.empty((m, *marg.shape))
-            stack[0] = marg
-            for j, t in enumerate(tracked):
-                stack[j + 1] = marg
-                absent: tuple[Any, ...] = (j + 1, *([slice(None)] * u.index(t)), 0)
-                stack[absent] = 0.0
-            drop = tuple(1 + i for i, a in enumerate(u) if a not in axes)
-        else:
-            full = case.cols.get(("joint", tracked, ()))
-            if full is None:
-                full = np.empty((m, 2**self.n))
-                full[0] = post.joint.reshape(-1)
-                for j, t in enumerate(tracked):
-                    v = full[j + 1].reshape(2**t, 2, -1)
-                    v[:, 0, :] = 0.0
-                    v[:, 1, :] = post.joint.reshape(2**t, 2, -1)[:, 1, :]
-                case.cols[("joint", tracked, ())] = full
-            stack = full.reshape((m,) + (2,) * self.n)
-            drop = tuple(1 + a for a in range(self.n) if a not in axes)
+        marg = self.marginal(post, u)
+        stack = np.empty((m, *marg.shape))
+        stack[0] = marg
+        for j, t in enumerate(tracked):
+            stack[j + 1] = marg
+            absent: tuple[Any, ...] = (j + 1, *([slice(None)] * u.index(t)), 0)
+            stack[absent] = 0.0
+        drop = tuple(1 + i for i, a in enumerate(u) if a not in axes)
         res = (stack.sum(axis=drop) if drop else stack).reshape(m, -1)
         case.cols[key] = res
         return res
@@ -628,6 +751,9 @@ class Engine:
         )
         new = copy(self)
         new._by_state = {}
+        new._lock = threading.Lock()
+        if any(self.kind[t] == "finding" for t in tables):
+            new._maps = None
         new.net = replace(self.net, nodes=nodes)
         node_map = new.net.node_map
         new.cause_table = dict(self.cause_table)
