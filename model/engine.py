@@ -130,8 +130,9 @@ class FindingMaps:
     k: dict[str, int]
     base: Any  # csr: rows [states..., entropy] per finding
     with_cause: tuple[Any, ...]  # per cause axis t: csr, rows [states...] per finding
-    row0: dict[str, int]  # first row of a finding in ``base``
-    row1: dict[str, int]  # first row of a finding in ``with_cause[t]``
+    state_rows: dict[str, np.ndarray]  # a finding's rows in ``base``, padded with -1
+    entropy_row: dict[str, int]  # its entropy row in ``base``
+    cause_rows: dict[str, np.ndarray]  # its rows in ``with_cause[t]``, padded with -1
 
 
 def _moebius(g: np.ndarray, a: int) -> np.ndarray:
@@ -196,13 +197,19 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
         r0 += k[f] + 1
         r1 += k[f]
     size = 2**n
+    wide = max(k.values(), default=1)
+
+    def padded(first: int, states: int) -> np.ndarray:
+        return np.array([first + y if y < states else -1 for y in range(wide)])
+
     return FindingMaps(
         nodes,
         k,
         csr_matrix((base[0], (base[1], base[2])), shape=(r0, size)),
         tuple(csr_matrix((d, (r, c)), shape=(r1, size)) for d, r, c in per_t),
-        row0,
-        row1,
+        {f: padded(row0[f], k[f]) for f in nodes},
+        {f: row0[f] + k[f] for f in nodes},
+        {f: padded(row1[f], k[f]) for f in nodes},
     )
 
 
@@ -364,8 +371,9 @@ class Engine:
         operands: list[np.ndarray] = []
         subs: list[str] = []
         for r in risks:
-            operands.append(np.ones_like(weights[r]) if r == keep else weights[r])
-            subs.append(self._risk_letter[r])
+            if r != keep:  # a kept factor carries no weight; its letter stays in the tables
+                operands.append(weights[r])
+                subs.append(self._risk_letter[r])
         for c in causes:
             free = "".join(self._risk_letter[p] for p in self.cause_parents[c] if p in weights)
             operands.append(sliced[c])
@@ -376,9 +384,12 @@ class Engine:
         out = "" if cause_weights is not None else "".join(self._cause_letter[c] for c in causes)
         if keep is not None and keep in risks:
             out = self._risk_letter[keep] + out
-        if len(operands) == 1:
+        expr = ",".join(subs) + "->" + out
+        if len(operands) == 1 and subs[0] == out:
             return operands[0]
-        return self._einsum(",".join(subs) + "->" + out, *operands)
+        if len(operands) <= 3:  # tiny: numpy's own loop beats planning a contraction
+            return np.einsum(expr, *operands)
+        return self._einsum(expr, *operands)
 
     # ------------------------------------------------------------------ cases
     def case(self, evidence: Evidence | Case) -> Case:
@@ -591,16 +602,23 @@ class Engine:
         done: dict[str, Preview] = {}
         fast = [node for node in nodes if node in maps.k]
         if fast:
+            # all small findings at once: rows padded to the most states, padding reads a 0
             up = post.upper.reshape(-1)
-            base = maps.base @ up
-            with_t = np.empty((len(tr), maps.with_cause[0].shape[0]))
+            base = np.append(maps.base @ up, 0.0)
+            with_t = np.zeros((len(tr), maps.with_cause[0].shape[0] + 1))
             for j, t in enumerate(tr):
-                with_t[j] = maps.with_cause[t] @ up
-            for node in fast:
-                k, r0, r1 = maps.k[node], maps.row0[node], maps.row1[node]
-                done[node] = self._make_preview(
-                    node, base[r0 : r0 + k], with_t[:, r1 : r1 + k].T, float(base[r0 + k])
-                )
+                with_t[j, :-1] = maps.with_cause[t] @ up
+            p_state = np.clip(base[np.array([maps.state_rows[x] for x in fast])], 0.0, None)
+            h_cond = base[np.array([maps.entropy_row[x] for x in fast])]
+            joint_t = np.clip(with_t[:, np.array([maps.cause_rows[x] for x in fast])], 0.0, None)
+            logs = np.log2(np.where(p_state > 0, p_state, 1.0))
+            gain = np.maximum(0.0, -(p_state * logs).sum(axis=1) - h_cond)
+            seen = p_state > 0
+            tracked_p = joint_t.transpose(1, 2, 0) / np.where(seen, p_state, 1.0)[..., None]
+            tracked_p[~seen] = np.nan
+            for i, node in enumerate(fast):
+                k = maps.k[node]
+                done[node] = Preview(node, p_state[i, :k], tracked_p[i, :k], float(gain[i]))
         for node in nodes:
             if node in done:
                 continue
