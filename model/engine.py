@@ -59,20 +59,23 @@ def all_marginals(joint: np.ndarray, n: int) -> np.ndarray:
 def superset_sums(flat: np.ndarray, n: int) -> np.ndarray:
     """upper[x] = sum of ``flat`` over every y that contains x (bits = present causes).
 
-    One in-place half-add per axis. The last few axes are done on a transposed copy, where
-    the halves are long contiguous runs instead of runs of one to eight numbers.
+    One in-place half-add per axis; the last four axes, where the halves would be runs of
+    one to eight numbers, in one product with the 16 x 16 zeta matrix instead.
     """
     tail = min(4, n)
-    head = n - tail
     u = flat.copy()
-    for i in range(head):
+    for i in range(n - tail):
         v = u.reshape(2**i, 2, -1)
         v[:, 0, :] += v[:, 1, :]
-    t = np.ascontiguousarray(u.reshape(2**head, 2**tail).T)
-    for i in range(tail):
-        v = t.reshape(2**i, 2, -1)
-        v[:, 0, :] += v[:, 1, :]
-    return np.ascontiguousarray(t.T).reshape(flat.shape)
+    return (u.reshape(-1, 2**tail) @ _zeta(tail)).reshape(flat.shape)
+
+
+def _zeta(k: int) -> np.ndarray:
+    """Z[y, x] = 1 if the bits of y contain those of x (k bits)."""
+    z = np.ones((1, 1))
+    for _ in range(k):
+        z = np.kron(z, np.array([[1.0, 0.0], [1.0, 1.0]]))
+    return z
 
 
 @dataclass
@@ -297,14 +300,21 @@ class Engine:
         return v
 
     def _einsum(self, subs: str, *operands: np.ndarray) -> np.ndarray:
-        """Contract with a compiled opt_einsum expression, cached per (subscripts, shapes)."""
+        """Contract along opt_einsum's greedy path, planned once per (subscripts, shapes)
+        and run as plain pairwise ``numpy.einsum`` steps (the tensors are small, so the
+        planner's per-step bookkeeping would cost more than the arithmetic)."""
         key = (subs, tuple(o.shape for o in operands))
-        expr = self._paths.get(key)
-        if expr is None:
-            expr = oe.contract_expression(subs, *key[1], optimize="greedy")
+        steps = self._paths.get(key)
+        if steps is None:
+            _, info = oe.contract_path(subs, *operands, optimize="greedy")
+            steps = tuple((tuple(c[0]), c[2]) for c in info.contraction_list)
             if len(self._paths) < 20_000:
-                self._paths[key] = expr
-        return np.asarray(expr(*operands))
+                self._paths[key] = steps
+        ops = list(operands)
+        for where, expr in steps:
+            picked = [ops.pop(i) for i in sorted(where, reverse=True)]
+            ops.append(np.einsum(expr, *picked))
+        return np.asarray(ops[0])
 
     def _marginal_over(self, joint: np.ndarray, axes: Sequence[int]) -> np.ndarray:
         if len(axes) == self.n:
