@@ -595,6 +595,7 @@ class Engine:
         evidence: Evidence | Case,
         nodes: Sequence[str],
         tracked: Sequence[int],
+        use_maps: bool = True,
     ) -> list[Preview]:
         """Exact effect of observing each unanswered node: P(state), tracked causes after
         each state, and the mutual information I(C; node | evidence) in bits (the expected
@@ -604,13 +605,16 @@ class Engine:
         risk factor's component): P(node | B) is a table (states x 2**|B|), and the
         posterior over B, alone and with each tracked cause present, is a (1 + tracked) x
         2**|B| matrix shared by every node with the same B. One matrix product gives
-        P(state) and the tracked causes; one dot product the conditional entropy.
+        P(state) and the tracked causes; one dot product the conditional entropy. Findings
+        with few parents skip even that: their numbers are the sparse maps of
+        :class:`FindingMaps` applied to the superset sums (``use_maps=False`` takes the
+        general route for every node; the tests compare the two).
         """
         case = self.case(evidence)
         tr = tuple(tracked)
         maps = self.maps
         done: dict[str, Preview] = {}
-        fast = [node for node in nodes if node in maps.k]
+        fast = [node for node in nodes if use_maps and node in maps.k]
         if fast:
             # all small findings at once: rows padded to the most states, padding reads a 0
             up = post.upper.reshape(-1)

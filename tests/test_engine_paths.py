@@ -1,0 +1,113 @@
+"""The engine's fast paths against its plain ones and against re-running the posterior.
+
+The diagnosis takes short cuts (issue 4, speed): previews of small findings from sparse
+maps over the superset sums, withdrawals as a ratio times the posterior, superset sums with
+a zeta product. Each is checked here against the direct computation, including the
+fallbacks that the shipped priors never reach (tables with zeros).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from model import load_model
+from model.engine import Engine, superset_sums
+from model.priors import HEAVY_LEGS
+
+CASE = {
+    "age": 47, "sex": "male", "medication": "statin", "cramps": "yes",
+    "calf_pain_walking": "yes", "numbness_tingling": "no", "weekly_distance_change_pct": 5,
+    "heaviness_onset": "late_in_run", "smoker": "yes",
+}
+SOFT = {"smoker": 0.7, "cramps": 0.8}
+
+
+@pytest.fixture(scope="module")
+def m():
+    return load_model()
+
+
+def _evidence(m, answers, confidence=None):
+    clean, conf = m._require(answers, confidence)
+    return m.likelihoods(clean, conf)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9, 13])
+def test_superset_sums_equal_brute_force(n):
+    rng = np.random.default_rng(n)
+    x = rng.random(2**n)
+    want = np.array([sum(x[y] for y in range(2**n) if y & s == s) for s in range(2**n)])
+    assert np.allclose(superset_sums(x, n), want, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("confidence", [None, SOFT])
+def test_sparse_previews_equal_the_general_route(m, confidence):
+    eng = m.engine
+    ev = _evidence(m, CASE, confidence)
+    post = eng.posterior(ev)
+    nodes = [q.id for q in m.questions if q.id not in CASE]
+    tracked = sorted(np.argsort(-post.marginals)[:3].tolist())
+    fast = eng.previews(post, eng.case(ev), nodes, tracked)
+    plain = eng.previews(post, eng.case(ev), nodes, tracked, use_maps=False)
+    covered = 0
+    for a, b in zip(fast, plain, strict=True):
+        covered += a.node in eng.maps.k
+        assert np.allclose(a.p_state, b.p_state, atol=1e-12, rtol=0)
+        assert np.allclose(a.tracked, b.tracked, atol=1e-11, rtol=0, equal_nan=True)
+        assert a.gain == pytest.approx(b.gain, abs=1e-11)
+    assert covered >= 25  # most findings go through the maps
+
+
+def _withdrawn_directly(eng: Engine, ev, node):
+    rest = {k: v for k, v in ev.items() if k != node}
+    p = eng.posterior(rest)
+    return p.marginals, p.log_evidence
+
+
+def _check_withdrawn(eng: Engine, ev):
+    post = eng.posterior(ev)
+    nodes = [k for k in ev if k != HEAVY_LEGS]
+    got, log_z = eng.withdrawn(post, eng.case(ev), nodes)
+    for k, node in enumerate(nodes):
+        want, want_z = _withdrawn_directly(eng, ev, node)
+        assert np.allclose(got[k], want, rtol=1e-10, atol=1e-15), node
+        assert log_z[k] == pytest.approx(want_z, abs=1e-10), node
+
+
+@pytest.mark.parametrize("confidence", [None, SOFT])
+def test_withdrawn_equals_rerunning_without_the_answer(m, confidence):
+    _check_withdrawn(m.engine, _evidence(m, CASE, confidence))
+
+
+def test_withdrawn_falls_back_where_a_table_has_zeros(m):
+    """With a zero in the medication table and in a finding's table the ratio short cut
+    cannot divide; the rows are rebuilt from their parts and still equal a re-run."""
+    eng = m.engine
+    med = np.array(eng.cause_table["medication_side_effect"])
+    med[eng.states["medication"].index("statin")] = [1.0, 0.0]
+    cramps = np.array(eng.finding_table["cramps"])
+    cramps[(0,) * (cramps.ndim - 1)] = [1.0, 0.0]  # no cause: no cramps
+    zeroed = eng.with_tables({"medication_side_effect": med, "cramps": cramps})
+    ev = _evidence(m, CASE)
+    post = zeroed.posterior(ev)
+    assert np.any(np.asarray(post.factors["cramps"]) == 0)
+    assert zeroed._risk_ratio(zeroed.case(ev), "medication")[0] is None  # no short cut
+    _check_withdrawn(zeroed, ev)
+    # the changed finding table reaches the previews' maps too
+    nodes = ["cramps"]
+    ev2 = {k: v for k, v in ev.items() if k != "cramps"}
+    post2 = zeroed.posterior(ev2)
+    pv = zeroed.previews(post2, zeroed.case(ev2), nodes, [])[0]
+    for s, state in enumerate(zeroed.states["cramps"]):
+        after = zeroed.posterior({**ev2, "cramps": zeroed.one_hot("cramps", state)})
+        want = math.exp(after.log_evidence - post2.log_evidence)
+        assert pv.p_state[s] == pytest.approx(want, abs=1e-12)
+
+
+def test_the_shared_engine_is_not_changed_by_a_variant(m):
+    before = m.engine.maps
+    m.engine.with_tables({"cramps": np.array(m.engine.finding_table["cramps"])}).maps
+    assert m.engine.maps is before
