@@ -109,5 +109,6 @@ def test_withdrawn_falls_back_where_a_table_has_zeros(m):
 
 def test_the_shared_engine_is_not_changed_by_a_variant(m):
     before = m.engine.maps
-    m.engine.with_tables({"cramps": np.array(m.engine.finding_table["cramps"])}).maps
+    variant = m.engine.with_tables({"cramps": np.array(m.engine.finding_table["cramps"])})
+    assert variant.maps is not before
     assert m.engine.maps is before
