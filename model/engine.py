@@ -31,7 +31,8 @@ from .priors import HEAVY_LEGS
 
 Evidence = Mapping[str, np.ndarray]
 WIDE = 10  # factors over any of the last WIDE causes are spread over all of them
-SMALL = 12  # marginals over at most this many causes come from the superset sums
+SMALL = 14  # marginals over at most this many causes come from the superset sums
+MAP_PARENTS = 12  # findings with at most this many parents are previewed through sparse maps
 
 
 def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -136,6 +137,17 @@ class FindingMaps:
     state_rows: dict[str, np.ndarray]  # a finding's rows in ``base``, padded with -1
     entropy_row: dict[str, int]  # its entropy row in ``base``
     cause_rows: dict[str, np.ndarray]  # its rows in ``with_cause[t]``, padded with -1
+    noisy: dict[str, NoisyForm]  # findings with more parents, exactly noisy-MAX
+
+
+@dataclass(frozen=True)
+class NoisyForm:
+    """A large noisy-MAX finding as P(Y <= y | causes) = leak(y) * prod_c link_c(y)^{c}."""
+
+    leak: np.ndarray  # leak CDF, (states,)
+    hi: np.ndarray  # prod of link(y) over the first causes, (states - 1, 2**n_hi)
+    lo: np.ndarray  # the same over the last causes, (states - 1, 2**(n - n_hi))
+    h: np.ndarray  # H(finding | causes) over every configuration of all causes
 
 
 def _moebius(g: np.ndarray, a: int) -> np.ndarray:
@@ -213,7 +225,54 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
         {f: padded(row0[f], k[f]) for f in nodes},
         {f: row0[f] + k[f] for f in nodes},
         {f: padded(row1[f], k[f]) for f in nodes},
+        _noisy_forms(engine, max_parents),
     )
+
+
+def _kron(w: np.ndarray) -> np.ndarray:
+    """v[y, x] = prod over the rows a of w of w[a, y] ** x_a, x over (2,) * len(w) in C order."""
+    y = w.shape[1]
+    v = np.ones((y, 1))
+    for row in w:
+        pair = np.stack([np.ones(y), row], axis=1)  # (y, 2)
+        v = (v[:, :, None] * pair[:, None, :]).reshape(y, -1)
+    return v
+
+
+def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
+    """The large findings whose table is exactly P(Y <= y | causes) = leak(y) * prod over
+    present parents of link(y) (checked to 1e-14; a table that is not is left out)."""
+    n = engine.n
+    n_hi = n // 2
+    nodes = engine.net.node_map
+    out = {}
+    for f in engine.finding_ids:
+        axes = engine.finding_axes[f]
+        node = nodes[f]
+        if f == HEAVY_LEGS or len(axes) <= max_parents or node.noisy is None:
+            continue
+        leak, link = node.noisy
+        k = len(leak)
+        cdf = np.broadcast_to(np.asarray(leak, dtype=float), (2,) * len(axes) + (k,)).copy()
+        for j in range(len(axes)):
+            shape = [1] * len(axes) + [k]
+            shape[j] = 2
+            cdf = cdf * np.stack([np.ones(k), link[j]]).reshape(shape)
+        cdf[..., -1] = 1.0
+        table = np.diff(cdf, axis=-1, prepend=0.0)
+        if not np.allclose(table, engine.finding_table[f], rtol=0.0, atol=1e-14):
+            continue
+        w = np.ones((n, k - 1))
+        for j, a in enumerate(axes):
+            w[a] = link[j, : k - 1]
+
+        h = engine.finding_cond_entropy[f].reshape([2 if a in axes else 1 for a in range(n)])
+        h_full = np.ascontiguousarray(np.broadcast_to(h, (2,) * n)).reshape(-1)
+        form = NoisyForm(np.asarray(leak, dtype=float), _kron(w[:n_hi]), _kron(w[n_hi:]), h_full)
+        for arr in (form.leak, form.hi, form.lo, form.h):
+            arr.setflags(write=False)
+        out[f] = form
+    return out
 
 
 class Engine:
@@ -271,7 +330,7 @@ class Engine:
         if maps is None:
             with self._lock:
                 if self._maps is None:
-                    self._maps = finding_maps(self, SMALL)
+                    self._maps = finding_maps(self, MAP_PARENTS)
                 maps = self._maps
         return maps
 
@@ -636,6 +695,9 @@ class Engine:
         for node in nodes:
             if node in done:
                 continue
+            if use_maps and node in maps.noisy:
+                done[node] = self._noisy_preview(post, node, tr, maps.noisy[node])
+                continue
             k = len(self.states[node])
             if self.kind[node] == "finding":
                 axes = self.finding_axes[node]
@@ -656,6 +718,48 @@ class Engine:
             res = table @ cols.T  # (states, 1 + tracked)
             done[node] = self._make_preview(node, res[:, 0], res[:, 1:], float(h @ cols[0]))
         return [done[node] for node in nodes]
+
+    def _noisy_preview(
+        self,
+        post: Posterior,
+        node: str,
+        tr: tuple[int, ...],
+        form: NoisyForm,
+    ) -> Preview:
+        """Preview of a large noisy-MAX finding without its table.
+
+        P(Y <= y, tracked | e) is leak(y) times E[prod over present causes of link(y)], and
+        prod_c link_c(y)^{c} is a Kronecker product over the causes: with the joint as a
+        (first causes x last causes) matrix, one matrix product with the last causes' half
+        (a column per state, and per tracked cause among the last causes with its absent
+        half zeroed) and one weighted sum with the first causes' half give them all.
+        """
+        n_hi = form.hi.shape[1].bit_length() - 1
+        y = len(form.leak) - 1
+        joint = post.joint.reshape(form.hi.shape[1], -1)
+        lo_tr = [t for t in tr if t >= n_hi]
+        cols = [form.lo] + [form.lo * self._bit_mask(t, n_hi) for t in lo_tr]
+        r = joint @ np.concatenate(cols, axis=0).T  # (first configs, y * (1 + lo_tr))
+        r = r.reshape(r.shape[0], 1 + len(lo_tr), y) * form.hi.T[:, None, :]
+        plain = r[:, 0, :]
+        cdf = np.append(plain.sum(axis=0) * form.leak[:y], 1.0)
+        joint_t = np.empty((y + 1, len(tr)))
+        for i, t in enumerate(tr):
+            if t >= n_hi:
+                e_t = r[:, 1 + lo_tr.index(t), :].sum(axis=0)
+            else:
+                e_t = plain[self._bit_mask(t, 0, n_hi).astype(bool)].sum(axis=0)
+            cdf_t = np.append(e_t * form.leak[:y], post.marginals[t])
+            joint_t[:, i] = np.diff(cdf_t, prepend=0.0)
+        h_cond = float(form.h @ post.joint.reshape(-1))
+        return self._make_preview(node, np.diff(cdf, prepend=0.0), joint_t, h_cond)
+
+    def _bit_mask(self, t: int, first: int, stop: int | None = None) -> np.ndarray:
+        """1.0 where cause ``t`` is present, over the configurations of causes
+        ``first``..``stop`` - 1 (``t`` among them)."""
+        stop = self.n if stop is None else stop
+        bits = np.arange(2 ** (stop - first))
+        return ((bits >> (stop - 1 - t)) & 1).astype(float)
 
     @staticmethod
     def _make_preview(

@@ -52,13 +52,15 @@ def test_sparse_previews_equal_the_general_route(m, confidence):
     tracked = sorted(np.argsort(-post.marginals)[:3].tolist())
     fast = eng.previews(post, eng.case(ev), nodes, tracked)
     plain = eng.previews(post, eng.case(ev), nodes, tracked, use_maps=False)
-    covered = 0
+    covered = noisy = 0
     for a, b in zip(fast, plain, strict=True):
         covered += a.node in eng.maps.k
+        noisy += a.node in eng.maps.noisy
         assert np.allclose(a.p_state, b.p_state, atol=1e-12, rtol=0)
         assert np.allclose(a.tracked, b.tracked, atol=1e-11, rtol=0, equal_nan=True)
         assert a.gain == pytest.approx(b.gain, abs=1e-11)
     assert covered >= 25  # most findings go through the maps
+    assert noisy == 2  # relief_time and legs_affected through their noisy-MAX form
 
 
 def _withdrawn_directly(eng: Engine, ev, node):
