@@ -21,6 +21,7 @@ import string
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,8 @@ def all_marginals(joint: np.ndarray, n: int) -> np.ndarray:
     axis 0, and the same step gives axis 1, and so on.
     """
     lead = joint.shape[:-1]
+    if not lead and n >= 10:
+        return mass_and_marginals(joint, n)[1]
     t = joint.reshape(*lead, 2, -1)
     out = np.empty((*lead, n))
     for i in range(n):
@@ -55,6 +58,26 @@ def all_marginals(joint: np.ndarray, n: int) -> np.ndarray:
         if i < n - 1:
             t = (t[..., 0, :] + t[..., 1, :]).reshape(*lead, 2, -1)
     return out
+
+
+def mass_and_marginals(flat: np.ndarray, n: int) -> tuple[float, np.ndarray]:
+    """(total, unnormalised P(c_i = 1) for every cause) of a 2**n vector: as a (first causes
+    x last causes) matrix, its row and column sums (two matrix-vector products), then each
+    cause's mass from the bits of its row or column."""
+    hi = n // 2
+    x = flat.reshape(2**hi, 2 ** (n - hi))
+    rows = x @ np.ones(x.shape[1])
+    cols = np.ones(x.shape[0]) @ x
+    return float(rows.sum()), np.concatenate([rows @ _bits(hi), cols @ _bits(n - hi)])
+
+
+@lru_cache(maxsize=64)
+def _bits(k: int) -> np.ndarray:
+    """B[x, i] = 1.0 if bit i of x (the first of k bits the most significant) is set."""
+    x = np.arange(2**k)[:, None]
+    b = ((x >> (k - 1 - np.arange(k))[None, :]) & 1).astype(float)
+    b.setflags(write=False)
+    return b
 
 
 def superset_sums(flat: np.ndarray, n: int) -> np.ndarray:
@@ -310,6 +333,7 @@ class Engine:
             self.finding_table[f] = node.table
             self.finding_cond_entropy[f] = _entropy(node.table)
         self._by_state: dict[str, np.ndarray] = {}  # tables with the state axis first
+        self._hard_factors: dict[tuple[str, int], np.ndarray] = {}  # answered findings
         heavy = nodes[HEAVY_LEGS]
         self._heavy_node: Node = heavy
         yes = self.states[HEAVY_LEGS].index("yes")
@@ -515,13 +539,32 @@ class Engine:
         return mass
 
     def _outer(self, parts: Sequence[tuple[Sequence[str], np.ndarray]]) -> np.ndarray:
-        """Outer product of component tensors, transposed into cause order (contiguous)."""
-        order: list[int] = []
-        acc = np.ones(())
-        for causes, t in sorted(parts, key=lambda p: np.asarray(p[1]).size):
-            acc = np.multiply.outer(acc, np.asarray(t))
-            order.extend(self.axis[c] for c in causes)
-        return np.ascontiguousarray(acc.transpose(np.argsort(order)))
+        """Product of component tensors over disjoint causes, as a full array in cause order.
+
+        The one-cause components multiply out in axis order (no transposition); the full
+        array is then one broadcast product per remaining factor.
+        """
+        singles = sorted(
+            ((self.axis[c[0]], np.asarray(t)) for c, t in parts if len(c) == 1),
+            key=lambda p: p[0],
+        )
+        factors: list[tuple[list[int], np.ndarray]] = []
+        if singles:
+            acc = np.ones(())
+            for _, t in singles:
+                acc = np.multiply.outer(acc, t)
+            factors.append(([a for a, _ in singles], acc))
+        factors += [([self.axis[c] for c in cs], np.asarray(t)) for cs, t in parts if len(cs) > 1]
+        factors.sort(key=lambda f: -f[1].size)
+        out = np.empty((2,) * self.n)
+        first = self._expand(factors[0][1], factors[0][0])
+        if len(factors) == 1:
+            out[...] = first
+        else:
+            np.multiply(first, self._expand(factors[1][1], factors[1][0]), out=out)
+        for axes, t in factors[2:]:
+            out *= self._expand(t, axes)
+        return out
 
     def _state_major(self, node: str) -> np.ndarray:
         """A finding's table with the state axis first (contiguous, cached)."""
@@ -536,8 +579,13 @@ class Engine:
         """The factor of an answered finding over its cause parents, broadcastable."""
         lik = np.asarray(lik, dtype=float)
         if np.count_nonzero(lik) == 1 and lik.max() == 1.0:  # hard answer: a slice
-            state = self._state_major(node)[int(np.argmax(lik))]
-            return self._expand(state, self.finding_axes[node])
+            key = (node, int(np.argmax(lik)))
+            hit = self._hard_factors.get(key)
+            if hit is None:  # built once per answer (8.5 MB for all of them), then shared
+                hit = self._expand(self._state_major(node)[key[1]], self.finding_axes[node])
+                hit.setflags(write=False)
+                self._hard_factors[key] = hit
+            return hit
         return self._expand(self.finding_table[node] @ lik, self.finding_axes[node])
 
     # ------------------------------------------------------------------ queries
@@ -619,9 +667,8 @@ class Engine:
                     rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
                     np.multiply(self.prior_joint(rest), post.likelihood, out=row)
                     row /= np.exp(post.log_evidence)
-            flat = row.reshape(-1)
-            z = flat.sum()
-            out[k] = all_marginals(flat, self.n) / z
+            z, masses = mass_and_marginals(row.reshape(-1), self.n)
+            out[k] = masses / z
             log_z[k] = post.log_evidence + np.log(z)
         return out, log_z
 
@@ -887,6 +934,7 @@ class Engine:
         )
         new = copy(self)
         new._by_state = {}
+        new._hard_factors = {}
         new._lock = threading.Lock()
         if any(self.kind[t] == "finding" for t in tables):
             new._maps = None

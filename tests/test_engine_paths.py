@@ -114,3 +114,16 @@ def test_the_shared_engine_is_not_changed_by_a_variant(m):
     variant = m.engine.with_tables({"cramps": np.array(m.engine.finding_table["cramps"])})
     assert variant.maps is not before
     assert m.engine.maps is before
+
+
+@pytest.mark.parametrize("n", [3, 10, 13])
+def test_mass_and_marginals_equal_brute_force(n):
+    from model.engine import all_marginals, mass_and_marginals
+
+    x = np.random.default_rng(n).random(2**n)
+    want = [sum(x[y] for y in range(2**n) if y >> (n - 1 - i) & 1) for i in range(n)]
+    assert np.allclose(all_marginals(x, n), want, rtol=1e-13, atol=0)
+    if n >= 2:
+        z, masses = mass_and_marginals(x, n)
+        assert z == pytest.approx(x.sum(), rel=1e-14)
+        assert np.allclose(masses, want, rtol=1e-13, atol=0)
