@@ -8,8 +8,15 @@ factor over its cause parents), so that withdrawing one answer, adding one, or i
 a risk factor costs one or two passes over the array instead of a new inference. Unobserved
 findings drop out (they sum to one). From the joint come the posteriors, the probability of
 the evidence, the exact information gain of every unanswered question and what each of its
-answers would do. The tests check it against brute-force enumeration and against pgmpy's
-VariableElimination to 1e-9.
+answers would do.
+
+A :class:`Case` carries what one evidence set has computed (components, kept-risk tensors,
+marginals), so the posterior, previews, explanations and what-ifs of a case share it. The
+superset sums of the joint turn small marginals into Moebius inversions on sub-cubes, and the
+previews of all small findings into sparse products (:class:`FindingMaps`); large noisy-MAX
+findings use their product form (:class:`NoisyForm`). The tests check the engine against
+brute-force enumeration and pgmpy's VariableElimination to 1e-9, and each short cut against
+the plain computation (``tests/test_engine_paths.py``).
 
 Evidence is a likelihood vector per node (hard evidence a one-hot vector, soft evidence any
 non-negative vector), so hard and soft answers take the same path.
@@ -21,7 +28,7 @@ import string
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -129,7 +136,14 @@ class Posterior:
     prior: np.ndarray  # unnormalised P(causes, risk evidence), shape (2,) * n
     likelihood: np.ndarray  # P(heavy legs, finding evidence | causes), shape (2,) * n
     factors: Mapping[str, np.ndarray]  # each answered finding's factor (broadcastable)
-    upper: np.ndarray  # superset sums of the joint: upper[x] = P(all causes set in x present)
+
+    @cached_property
+    def upper(self) -> np.ndarray:
+        """Superset sums of the joint: upper[x] = P(all causes set in x present). Made on
+        first use (the previews need it, the batch's posteriors do not)."""
+        u = superset_sums(self.joint.reshape(-1), self.joint.ndim).reshape(self.joint.shape)
+        u.setflags(write=False)
+        return u
 
 
 @dataclass(frozen=True)
@@ -611,12 +625,10 @@ class Engine:
         if not z > 0.0:
             raise ValueError("the answers have probability zero under the model")
         joint /= z
-        flat = joint.reshape(-1)
-        marg = all_marginals(flat, self.n)
-        upper = superset_sums(flat, self.n).reshape(joint.shape)
-        for a in (joint, marg, prior, likelihood, upper):
+        marg = all_marginals(joint.reshape(-1), self.n)
+        for a in (joint, marg, prior, likelihood):
             a.setflags(write=False)
-        return Posterior(joint, marg, float(np.log(z)), prior, likelihood, dict(factors), upper)
+        return Posterior(joint, marg, float(np.log(z)), prior, likelihood, dict(factors))
 
     def marginal(self, post: Posterior, axes: Sequence[int]) -> np.ndarray:
         """P(causes on ``axes`` | evidence), axes ascending, as a (2,) * len(axes) array.
@@ -826,7 +838,6 @@ class Engine:
         evidence: Evidence | Case,
         node: str,
         tracked: Sequence[int],
-        parts: Any = None,
     ) -> Preview:
         """:meth:`previews` for one node."""
         return self.previews(post, evidence, [node], tracked)[0]
