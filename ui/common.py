@@ -119,6 +119,12 @@ def sources_text(model: Model, keys: Sequence[str]) -> str:
             out.append(k)
             continue
         who = ref.authors.split(",")[0].strip()
+        if not who or who.lower() == "unknown":  # authors not known: a short title instead
+            title = ref.title.split(" (")[0].split(": ")[0].strip()
+            if len(title) > 60:
+                title = title[:57].rsplit(" ", 1)[0] + "…"
+            out.append(f"“{title}” {ref.year}" if ref.year else f"“{title}”")
+            continue
         out.append(f"{who} {ref.year}" if ref.year else who)
     return "; ".join(out)
 
