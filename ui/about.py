@@ -44,5 +44,6 @@ def render() -> None:
     with st.expander(f"Sources ({len(kb.references)})"):
         for key, ref in kb.references.items():
             year = ref.year if ref.year else "n.d."
-            st.markdown(f"- **{key}**: {ref.authors} ({year}). *{ref.title}*."
+            who = "Authors not known" if ref.authors.strip().lower() == "unknown" else ref.authors
+            st.markdown(f"- **{key}**: {who} ({year}). *{ref.title}*."
                         + (f" {ref.published}." if ref.published else ""))
