@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -448,17 +448,31 @@ def _check_sources(
         used.add(k)
 
 
+def _unknown_states(
+    name: str,
+    key: str,
+    given: Iterable[str],
+    states: Sequence[str],
+    problems: list[str],
+    owner: str | None = None,
+) -> bool:
+    """One problem per state in ``given`` that is not in ``states`` (of node ``owner``, if it
+    is another node than the one ``key`` names); True if there were any."""
+    bad = [s for s in given if s not in states]
+    of = f" of {owner}" if owner else ""
+    for s in bad:
+        problems.append(
+            f"{name}: {key}: unknown state {s!r}{of}{_suggest(s, states)}; "
+            f"states are {list(states)}"
+        )
+    return bool(bad)
+
+
 def _dist(
     name: str, key: str, probs: Mapping[str, float], states: tuple[str, ...], problems: list[str]
 ) -> np.ndarray | None:
-    unknown = [s for s in probs if s not in states]
     missing = [s for s in states if s not in probs]
-    ok = True
-    for s in unknown:
-        problems.append(
-            f"{name}: {key}: unknown state {s!r}{_suggest(s, states)}; states are {list(states)}"
-        )
-        ok = False
+    ok = not _unknown_states(name, key, probs, states, problems)
     if missing:
         problems.append(
             f"{name}: {key}: no probability for state(s) {missing}; give one for every state"
@@ -643,13 +657,8 @@ def load_knowledge_base(
                 continue
             pstates = risk[par][0]
             vals = {s: v.p for s, v in cs.table.p_present.items()}
-            bad = [s for s in vals if s not in pstates]
+            bad = _unknown_states(name, f"{cid}.table.p_present", vals, pstates, problems, par)
             miss = [s for s in pstates if s not in vals]
-            for s in bad:
-                problems.append(
-                    f"{name}: {cid}.table.p_present.{s}: unknown state of {par}"
-                    f"{_suggest(s, pstates)}; states are {list(pstates)}"
-                )
             if miss:
                 problems.append(
                     f"{name}: {cid}.table.p_present: missing state(s) {miss}; "
@@ -700,11 +709,7 @@ def load_knowledge_base(
             lo = np.zeros(len(pstates))
             for s, o in ors.items():
                 k = f"{cid}.odds_ratios.{par}.{s}"
-                if s not in pstates:
-                    problems.append(
-                        f"{name}: {k}: unknown state of {par}{_suggest(s, pstates)};"
-                        f" states are {list(pstates)}"
-                    )
+                if _unknown_states(name, k, [s], pstates, problems, par):
                     continue
                 _check_sources(name, k, o, refs, problems, used_refs)
                 lo[pstates.index(s)] = math.log(o.value)
@@ -772,10 +777,11 @@ def load_knowledge_base(
         for cid, link in fs.links.items():
             key = f"{fid}.links.{cid}"
             if cid not in cause_ids:
-                problems.append(
-                    f"{name}: {key}: {cid!r} is not a cause"
-                    f"{_suggest(cid, CONTRACT_CAUSES)}; use a cause id"
-                )
+                if cid not in ca_f.causes:  # a cause that failed is reported once, above
+                    problems.append(
+                        f"{name}: {key}: {cid!r} is not a cause"
+                        f"{_suggest(cid, CONTRACT_CAUSES)}; use a cause id"
+                    )
                 continue
             _check_sources(name, key, link, refs, problems, used_refs)
             dist = as_dist(link, key)
@@ -835,6 +841,8 @@ def load_knowledge_base(
                 "child)"
             )
     used_risk = {p for c in causes for p in c.parents}
+    for cs in ca_f.causes.values():  # causes that failed still name their parents
+        used_risk |= set(cs.odds_ratios or {}) | ({cs.table.parent} if cs.table else set())
     for r in risk:
         if r not in used_risk:
             problems.append(

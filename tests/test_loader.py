@@ -233,7 +233,21 @@ def test_unknown_state_in_odds_ratio(broken: Path) -> None:
     edit_yaml(broken, "causes.yaml", change)
     assert_problem(problems_of(broken), r"^causes\.yaml:",
                    r"muscle_fatigue\.odds_ratios\.sleep_hours\.under_five",
-                   r"unknown state of sleep_hours", r"states are")
+                   r"unknown state 'under_five' of sleep_hours", r"states are")
+
+
+def test_a_broken_cause_is_reported_once_not_by_every_finding(broken: Path) -> None:
+    """The medication table names an unknown state: its own lines only, not "'medication_side_
+    effect' is not a cause" from every finding that links it, nor an unused risk factor."""
+    def change(d: Any) -> None:
+        t = d["causes"]["medication_side_effect"]["table"]["p_present"]
+        t["statins"] = t.pop("statin")
+
+    edit_yaml(broken, "causes.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"^causes\.yaml:", r"medication_side_effect\.table\.p_present",
+                   r"unknown state 'statins' of medication", r"did you mean 'statin'")
+    assert all(p.startswith("causes.yaml: medication_side_effect.") for p in problems), problems
 
 
 def test_unknown_state_in_finding_link(broken: Path) -> None:
