@@ -650,10 +650,11 @@ def load_knowledge_base(
                 continue
             par = cs.table.parent
             if par not in risk:
-                problems.append(
-                    f"{name}: {cid}.table.parent: {par!r} is not a risk factor"
-                    f"{_suggest(par, risk)}; use a node of risk_factors.yaml"
-                )
+                if par not in rf_f.risk_factors:  # one that failed is reported once, above
+                    problems.append(
+                        f"{name}: {cid}.table.parent: {par!r} is not a risk factor"
+                        f"{_suggest(par, risk)}; use a node of risk_factors.yaml"
+                    )
                 continue
             pstates = risk[par][0]
             vals = {s: v.p for s, v in cs.table.p_present.items()}
@@ -700,10 +701,11 @@ def load_knowledge_base(
         tables: list[np.ndarray] = []
         for par, ors in (cs.odds_ratios or {}).items():
             if par not in risk:
-                problems.append(
-                    f"{name}: {cid}.odds_ratios.{par}: not a risk factor"
-                    f"{_suggest(par, risk)}; use a node of risk_factors.yaml"
-                )
+                if par not in rf_f.risk_factors:  # one that failed is reported once, above
+                    problems.append(
+                        f"{name}: {cid}.odds_ratios.{par}: not a risk factor"
+                        f"{_suggest(par, risk)}; use a node of risk_factors.yaml"
+                    )
                 continue
             pstates = risk[par][0]
             lo = np.zeros(len(pstates))
@@ -832,7 +834,7 @@ def load_knowledge_base(
             )
 
     # --- every question is a node; every cause is used
-    nodes = set(risk) | {f.id for f in findings}
+    nodes = set(rf_f.risk_factors) | set(fi_f.findings)  # failed ones are reported above
     for q in questions:
         if q.id not in nodes:
             problems.append(

@@ -250,6 +250,16 @@ def test_a_broken_cause_is_reported_once_not_by_every_finding(broken: Path) -> N
     assert all(p.startswith("causes.yaml: medication_side_effect.") for p in problems), problems
 
 
+def test_a_broken_risk_factor_is_reported_once(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["sex"]["prior"]["probs"]["femal"] = (
+            d["risk_factors"]["sex"]["prior"]["probs"].pop("female"))
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    problems = problems_of(broken)
+    assert all(p.startswith("risk_factors.yaml: sex.prior") for p in problems), problems
+
+
 def test_unknown_state_in_finding_link(broken: Path) -> None:
     def change(d: Any) -> None:
         probs = d["findings"]["relief_time"]["links"]["pad"]["probs"]
