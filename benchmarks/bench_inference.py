@@ -6,7 +6,10 @@ Over a fixed set of cases (the literature vignettes in tests/vignettes/, in file
 measures, side by side on the real network:
 
   (a) the full ``Model.diagnose`` with its cache cleared: posteriors, every unanswered
-      question ranked with per-answer previews, explanations, what-if list, triage;
+      question ranked with per-answer previews, explanations, what-if list, triage (what
+      the model prepares once from its tables - the previews' sparse maps, each answer's
+      factor, contraction plans - is kept, as in the app; nothing computed from a case's
+      answers survives between calls);
   (b) pgmpy VariableElimination on the exported network (XMLBIF), posteriors only, one query
       per cause;
   (c) pyAgrum LazyPropagation on the exported network (BIF), posteriors only;
