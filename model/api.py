@@ -300,7 +300,7 @@ class Model:
             else {}
         )
         conf_res = conflict(log_joint, singles, local)
-        helpful = self._helpful_changes(clean, conf, case)
+        helpful = self._helpful_changes(clean, case)
         return Diagnosis(
             causes=causes,
             triage=tri,
@@ -381,15 +381,12 @@ class Model:
         )
         return WhatIf(tuple(sorted(changes.items())), p1, p0, causes)
 
-    def _helpful_changes(
-        self, clean: Mapping[str, Any], conf: Mapping[str, float], case: Case | None = None
-    ) -> tuple[HelpfulChange, ...]:
-        # the components depend on the risk-factor answers only, so a case built from the
-        # full evidence serves the interventions too
-        base: Case = case if case is not None else self.engine.case(self._background(clean, conf))
-        p0, _ = self.engine.intervene(base)
+    def _helpful_changes(self, clean: Mapping[str, Any], case: Case) -> tuple[HelpfulChange, ...]:
+        # interventions need the risk-factor answers only; the case's components are built
+        # from those alone, so the diagnosis's case serves them too
+        p0, _ = self.engine.intervene(case)
         out = []
-        every = self.engine.intervene_each(base, self.modifiable)
+        every = self.engine.intervene_each(case, self.modifiable)
         for qid in self.modifiable:
             q = self.question_map[qid]
             current = state_of(q, clean[qid]) if qid in clean else None

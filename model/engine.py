@@ -28,7 +28,7 @@ import string
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -49,22 +49,9 @@ def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
     return -(np.where(p > 0, p * np.log2(safe), 0.0)).sum(axis=axis)
 
 
-def all_marginals(joint: np.ndarray, n: int) -> np.ndarray:
-    """Unnormalised P(c_i = 1) for every axis i of a (..., 2**n) array, in about two passes.
-
-    Halving: the mass of axis 0 = 1 is the sum of the upper half; adding the halves sums out
-    axis 0, and the same step gives axis 1, and so on.
-    """
-    lead = joint.shape[:-1]
-    if not lead and n >= 10:
-        return mass_and_marginals(joint, n)[1]
-    t = joint.reshape(*lead, 2, -1)
-    out = np.empty((*lead, n))
-    for i in range(n):
-        out[..., i] = t[..., 1, :].sum(axis=-1)
-        if i < n - 1:
-            t = (t[..., 0, :] + t[..., 1, :]).reshape(*lead, 2, -1)
-    return out
+def all_marginals(flat: np.ndarray, n: int) -> np.ndarray:
+    """Unnormalised P(c_i = 1) for every cause i of a 2**n vector (see mass_and_marginals)."""
+    return mass_and_marginals(flat, n)[1]
 
 
 def mass_and_marginals(flat: np.ndarray, n: int) -> tuple[float, np.ndarray]:
@@ -101,11 +88,13 @@ def superset_sums(flat: np.ndarray, n: int) -> np.ndarray:
     return (u.reshape(-1, 2**tail) @ _zeta(tail)).reshape(flat.shape)
 
 
+@lru_cache(maxsize=8)
 def _zeta(k: int) -> np.ndarray:
     """Z[y, x] = 1 if the bits of y contain those of x (k bits)."""
     z = np.ones((1, 1))
     for _ in range(k):
         z = np.kron(z, np.array([[1.0, 0.0], [1.0, 1.0]]))
+    z.setflags(write=False)
     return z
 
 
@@ -115,15 +104,22 @@ class Case:
     tensor built from it, computed once and shared by the posterior, the question previews,
     the explanations and the what-ifs of that evidence. Made per call, never shared."""
 
+    engine: Engine
     evidence: Evidence
     comps: list[tuple[list[str], list[str]]]
     weights: dict[str, np.ndarray]
     sliced: dict[str, np.ndarray]
     tensors: dict[int, np.ndarray] = field(default_factory=dict)
     keeps: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
-    cols: dict[tuple[str, tuple[int, ...], tuple[int, ...]], np.ndarray] = field(
-        default_factory=dict
-    )
+    cols: dict[tuple[tuple[int, ...], tuple[int, ...]], np.ndarray] = field(default_factory=dict)
+    post: Posterior | None = None  # the posterior of this evidence, once made
+
+    def bind(self, post: Posterior) -> None:
+        """Tie the case to the posterior its marginals come from (the first one given)."""
+        if self.post is None:
+            self.post = post
+        elif self.post is not post:
+            raise ValueError("this case belongs to another posterior; make a new case")
 
 
 @dataclass(frozen=True)
@@ -136,14 +132,18 @@ class Posterior:
     prior: np.ndarray  # unnormalised P(causes, risk evidence), shape (2,) * n
     likelihood: np.ndarray  # P(heavy legs, finding evidence | causes), shape (2,) * n
     factors: Mapping[str, np.ndarray]  # each answered finding's factor (broadcastable)
+    _upper: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
 
-    @cached_property
+    @property
     def upper(self) -> np.ndarray:
         """Superset sums of the joint: upper[x] = P(all causes set in x present). Made on
-        first use (the previews need it, the batch's posteriors do not)."""
-        u = superset_sums(self.joint.reshape(-1), self.joint.ndim).reshape(self.joint.shape)
-        u.setflags(write=False)
-        return u
+        first use (the previews need it, the batch's posteriors do not); two threads may
+        both make it, with the same result."""
+        if not self._upper:
+            u = superset_sums(self.joint.reshape(-1), self.joint.ndim).reshape(self.joint.shape)
+            u.setflags(write=False)
+            self._upper.append(u)
+        return self._upper[0]
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,7 @@ class FindingMaps:
     previews of all of them at once.
     """
 
-    nodes: tuple[str, ...]  # findings covered, in row order
-    k: dict[str, int]
+    k: dict[str, int]  # states of each finding covered
     base: Any  # csr: rows [states..., entropy] per finding
     with_cause: tuple[Any, ...]  # per cause axis t: csr, rows [states...] per finding
     state_rows: dict[str, np.ndarray]  # a finding's rows in ``base``, padded with -1
@@ -255,7 +254,6 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
         return np.array([first + y if y < states else -1 for y in range(wide)])
 
     return FindingMaps(
-        nodes,
         k,
         csr_matrix((base[0], (base[1], base[2])), shape=(r0, size)),
         tuple(csr_matrix((d, (r, c)), shape=(r1, size)) for d, r, c in per_t),
@@ -267,7 +265,8 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
 
 
 def _kron(w: np.ndarray) -> np.ndarray:
-    """v[y, x] = prod over the rows a of w of w[a, y] ** x_a, x over (2,) * len(w) in C order."""
+    """v[y, x] = prod over the rows a of w of w[a, y] ** x_a, x over (2,) * len(w) in C order
+    (one column y per set of weights)."""
     y = w.shape[1]
     v = np.ones((y, 1))
     for row in w:
@@ -468,13 +467,9 @@ class Engine:
         weights: Mapping[str, np.ndarray],
         sliced: Mapping[str, np.ndarray],
         keep: str | None = None,
-        cause_weights: np.ndarray | None = None,
     ) -> np.ndarray:
         """Joint prior of a component's causes (axes in cause order), optionally keeping a
-        free risk factor ``keep`` as the first axis (not summed, not weighted).
-
-        With ``cause_weights`` (one weight per cause for "present", indexed by cause axis)
-        the causes are summed out instead, each weighted (1, weight)."""
+        free risk factor ``keep`` as the first axis (not summed, not weighted)."""
         operands: list[np.ndarray] = []
         subs: list[str] = []
         for r in risks:
@@ -485,10 +480,7 @@ class Engine:
             free = "".join(self._risk_letter[p] for p in self.cause_parents[c] if p in weights)
             operands.append(sliced[c])
             subs.append(free + self._cause_letter[c])
-            if cause_weights is not None:
-                operands.append(np.array([1.0, cause_weights[self.axis[c]]]))
-                subs.append(self._cause_letter[c])
-        out = "" if cause_weights is not None else "".join(self._cause_letter[c] for c in causes)
+        out = "".join(self._cause_letter[c] for c in causes)
         if keep is not None and keep in risks:
             out = self._risk_letter[keep] + out
         expr = ",".join(subs) + "->" + out
@@ -502,9 +494,11 @@ class Engine:
     def case(self, evidence: Evidence | Case) -> Case:
         """The per-call scratch for ``evidence`` (a :class:`Case` is passed through)."""
         if isinstance(evidence, Case):
-            return evidence
+            if evidence.engine is self:
+                return evidence
+            evidence = evidence.evidence  # another engine's tensors: start again
         comps, weights, sliced = self.split(evidence)
-        return Case(evidence, comps, weights, sliced)
+        return Case(self, evidence, comps, weights, sliced)
 
     def _comp(self, case: Case, i: int) -> np.ndarray:
         """Tensor of component ``i`` of the case (cached in the case)."""
@@ -607,15 +601,21 @@ class Engine:
         """P(causes | evidence, heavy_legs = yes), exactly."""
         case = self.case(evidence)
         prior = self.prior_joint(case)
+        factors = {
+            f: self.finding_factor(f, lik)
+            for f in self.finding_ids
+            if f != HEAVY_LEGS and (lik := case.evidence.get(f)) is not None
+        }
+        post = self._finish(prior, self._likelihood(factors.values()), factors)
+        case.bind(post)
+        return post
+
+    def _likelihood(self, factors: Iterable[np.ndarray]) -> np.ndarray:
+        """P(heavy legs, answered findings | causes): the product of their factors."""
         likelihood = self._heavy.copy()
-        factors: dict[str, np.ndarray] = {}
-        for f in self.finding_ids:
-            lik = case.evidence.get(f)
-            if lik is None or f == HEAVY_LEGS:
-                continue
-            factors[f] = self.finding_factor(f, lik)
-            likelihood *= factors[f]
-        return self._finish(prior, likelihood, factors)
+        for f in factors:
+            likelihood *= f
+        return likelihood
 
     def _finish(
         self, prior: np.ndarray, likelihood: np.ndarray, factors: Mapping[str, np.ndarray]
@@ -658,30 +658,32 @@ class Engine:
         summed in one pass per row.
         """
         case = self.case(evidence)
+        case.bind(post)
         out = np.empty((len(nodes), self.n))
         log_z = np.empty(len(nodes))
         row = np.empty(post.joint.shape)
         for k, node in enumerate(nodes):
+            # a short cut gives the posterior times a ratio (scale: P(e)); a rebuilt row is
+            # the unnormalised joint itself (scale: 1)
             if node in post.factors and np.all(post.factors[node] > 1e-300):
                 np.divide(post.joint, post.factors[node], out=row)
+                scale = post.log_evidence
             elif node in post.factors:
-                lik = self._heavy.copy()
-                for g, fg in post.factors.items():
-                    if g != node:
-                        lik *= fg
-                np.multiply(post.prior, lik, out=row)
-                row /= np.exp(post.log_evidence)
+                others = (f for g, f in post.factors.items() if g != node)
+                np.multiply(post.prior, self._likelihood(others), out=row)
+                scale = 0.0
             else:
                 ratio, axes = self._risk_ratio(case, node)
                 if ratio is not None:
                     np.multiply(post.joint, self._expand(ratio, axes), out=row)
+                    scale = post.log_evidence
                 else:
                     rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
                     np.multiply(self.prior_joint(rest), post.likelihood, out=row)
-                    row /= np.exp(post.log_evidence)
+                    scale = 0.0
             z, masses = mass_and_marginals(row.reshape(-1), self.n)
             out[k] = masses / z
-            log_z[k] = post.log_evidence + np.log(z)
+            log_z[k] = scale + np.log(z)
         return out, log_z
 
     def _risk_ratio(self, case: Case, node: str) -> tuple[np.ndarray | None, list[int]]:
@@ -700,12 +702,10 @@ class Engine:
                 old = old * self._comp(case, i).reshape(shape)
         if np.any(old <= 0):
             return None, axes
-        rest = {k: v for k, v in case.evidence.items() if k != node}
-        weights = dict(case.weights)
-        weights.pop(node, None)
-        weights[node] = self.risk_prior[node]
-        mass = self._hard_mass(rest, weights) / self._hard_mass(case.evidence, case.weights)
-        return new / old * mass, axes
+        lik = case.evidence.get(node)
+        if lik is not None and node not in case.weights:  # hard answer: its mass P(r = s) goes
+            new = new / float(self.risk_prior[node] @ np.asarray(lik, dtype=float))
+        return new / old, axes
 
     def previews(
         self,
@@ -729,6 +729,7 @@ class Engine:
         general route for every node; the tests compare the two).
         """
         case = self.case(evidence)
+        case.bind(post)
         tr = tuple(tracked)
         maps = self.maps
         done: dict[str, Preview] = {}
@@ -797,7 +798,8 @@ class Engine:
         y = len(form.leak) - 1
         joint = post.joint.reshape(form.hi.shape[1], -1)
         lo_tr = [t for t in tr if t >= n_hi]
-        cols = [form.lo] + [form.lo * self._bit_mask(t, n_hi) for t in lo_tr]
+        lo_bits = _bits(self.n - n_hi)
+        cols = [form.lo] + [form.lo * lo_bits[:, t - n_hi] for t in lo_tr]
         r = joint @ np.concatenate(cols, axis=0).T  # (first configs, y * (1 + lo_tr))
         r = r.reshape(r.shape[0], 1 + len(lo_tr), y) * form.hi.T[:, None, :]
         plain = r[:, 0, :]
@@ -807,18 +809,11 @@ class Engine:
             if t >= n_hi:
                 e_t = r[:, 1 + lo_tr.index(t), :].sum(axis=0)
             else:
-                e_t = plain[self._bit_mask(t, 0, n_hi).astype(bool)].sum(axis=0)
+                e_t = plain[_bits(n_hi)[:, t] > 0].sum(axis=0)
             cdf_t = np.append(e_t * form.leak[:y], post.marginals[t])
             joint_t[:, i] = np.diff(cdf_t, prepend=0.0)
         h_cond = float(form.h @ post.joint.reshape(-1))
         return self._make_preview(node, np.diff(cdf, prepend=0.0), joint_t, h_cond)
-
-    def _bit_mask(self, t: int, first: int, stop: int | None = None) -> np.ndarray:
-        """1.0 where cause ``t`` is present, over the configurations of causes
-        ``first``..``stop`` - 1 (``t`` among them)."""
-        stop = self.n if stop is None else stop
-        bits = np.arange(2 ** (stop - first))
-        return ((bits >> (stop - 1 - t)) & 1).astype(float)
 
     @staticmethod
     def _make_preview(
@@ -847,7 +842,7 @@ class Engine:
     ) -> np.ndarray:
         """Rows: P(B = b | e) and P(B = b, cause_t present | e) for each tracked t, over the
         configurations b of the causes on ``axes`` (ascending), flattened."""
-        key = ("marginal", tracked, axes)
+        key = (tracked, axes)
         hit = case.cols.get(key)
         if hit is not None:
             return hit
@@ -886,10 +881,7 @@ class Engine:
 
     def _kron(self, a: np.ndarray, causes: Sequence[str]) -> np.ndarray:
         """prod_c a_c^{c} over the causes' configurations, flattened (cause order)."""
-        vec = np.ones(())
-        for c in causes:
-            vec = np.multiply.outer(vec, np.array([1.0, a[self.axis[c]]]))
-        return vec.reshape(-1)
+        return _kron(a[[self.axis[c] for c in causes]][:, None])[0]
 
     def _heavy_terms(self) -> tuple[float, np.ndarray]:
         leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
@@ -944,8 +936,8 @@ class Engine:
             for n in self.net.nodes
         )
         new = copy(self)
-        new._by_state = {}
-        new._hard_factors = {}
+        new._by_state = {k: v for k, v in self._by_state.items() if k not in tables}
+        new._hard_factors = {k: v for k, v in self._hard_factors.items() if k[0] not in tables}
         new._lock = threading.Lock()
         if any(self.kind[t] == "finding" for t in tables):
             new._maps = None

@@ -127,3 +127,21 @@ def test_mass_and_marginals_equal_brute_force(n):
         z, masses = mass_and_marginals(x, n)
         assert z == pytest.approx(x.sum(), rel=1e-14)
         assert np.allclose(masses, want, rtol=1e-13, atol=0)
+
+
+def test_a_case_serves_only_its_own_posterior_and_engine(m):
+    """A case caches marginals of one posterior: given another posterior it refuses rather
+    than answer from the wrong one; given to another engine, that engine starts again."""
+    eng = m.engine
+    ev = _evidence(m, CASE)
+    case = eng.case(ev)
+    post = eng.posterior(case)
+    other = eng.posterior({k: v for k, v in ev.items() if k != "cramps"})
+    with pytest.raises(ValueError, match="another posterior"):
+        eng.previews(other, case, ["diabetes"], [0])
+    with pytest.raises(ValueError, match="another posterior"):
+        eng.withdrawn(other, case, ["cramps"])
+    variant = eng.with_tables({"cramps": np.array(eng.finding_table["cramps"])})
+    assert variant.case(case) is not case and variant.case(case).engine is variant
+    assert eng.case(case) is case
+    assert eng.previews(post, case, ["diabetes"], [0])[0].p_state.sum() == pytest.approx(1.0)
