@@ -220,7 +220,7 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
         g = np.concatenate(
             [
                 engine.finding_table[f].reshape(-1, k[f]),
-                engine.finding_cond_entropy[f].reshape(-1, 1),
+                engine.cond_entropy(f).reshape(-1, 1),
             ],
             axis=1,
         )
@@ -302,7 +302,7 @@ def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
         for j, a in enumerate(axes):
             w[a] = link[j, : k - 1]
 
-        h = engine.finding_cond_entropy[f].reshape([2 if a in axes else 1 for a in range(n)])
+        h = engine.cond_entropy(f).reshape([2 if a in axes else 1 for a in range(n)])
         h_full = np.ascontiguousarray(np.broadcast_to(h, (2,) * n)).reshape(-1)
         form = NoisyForm(np.asarray(leak, dtype=float), _kron(w[:n_hi]), _kron(w[n_hi:]), h_full)
         for arr in (form.leak, form.hi, form.lo, form.h):
@@ -336,7 +336,7 @@ class Engine:
         }
         self.finding_axes: dict[str, tuple[int, ...]] = {}
         self.finding_table: dict[str, np.ndarray] = {}
-        self.finding_cond_entropy: dict[str, np.ndarray] = {}
+        self._cond_h: dict[str, np.ndarray] = {}  # H(finding | parents), made on first use
         for f in self.finding_ids:
             node = nodes[f]
             axes = tuple(self.axis[p] for p in node.parents)
@@ -344,7 +344,6 @@ class Engine:
                 raise ValueError(f"{f}: parents must follow the cause order")
             self.finding_axes[f] = axes
             self.finding_table[f] = node.table
-            self.finding_cond_entropy[f] = _entropy(node.table)
         self._by_state: dict[str, np.ndarray] = {}  # tables with the state axis first
         self._hard_factors: dict[tuple[str, int], np.ndarray] = {}  # answered findings
         heavy = nodes[HEAVY_LEGS]
@@ -389,6 +388,15 @@ class Engine:
                 np.broadcast_to(out, (*shape[: self.n - tail], *(2,) * tail))
             )
         return out
+
+    def cond_entropy(self, finding: str) -> np.ndarray:
+        """H(finding | its parents) in bits for every parent configuration (cached)."""
+        h = self._cond_h.get(finding)
+        if h is None:
+            h = _entropy(self.finding_table[finding])
+            h.setflags(write=False)
+            self._cond_h[finding] = h
+        return h
 
     def one_hot(self, node: str, state: str) -> np.ndarray:
         v = np.zeros(len(self.states[node]))
@@ -762,7 +770,7 @@ class Engine:
             if self.kind[node] == "finding":
                 axes = self.finding_axes[node]
                 table = self._state_major(node).reshape(k, -1)
-                h = self.finding_cond_entropy[node].reshape(-1)
+                h = self.cond_entropy(node).reshape(-1)
             elif self.kind[node] == "risk":
                 if node not in case.weights:
                     raise ValueError(f"{node} is already answered")
@@ -945,7 +953,7 @@ class Engine:
         node_map = new.net.node_map
         new.cause_table = dict(self.cause_table)
         new.finding_table = dict(self.finding_table)
-        new.finding_cond_entropy = dict(self.finding_cond_entropy)
+        new._cond_h = {k: v for k, v in self._cond_h.items() if k not in tables}
         new.risk_prior = dict(self.risk_prior)
         for nid in tables:
             kind = self.kind[nid]
@@ -955,7 +963,6 @@ class Engine:
                 new.risk_prior[nid] = node_map[nid].table
             elif kind == "finding":
                 new.finding_table[nid] = node_map[nid].table
-                new.finding_cond_entropy[nid] = _entropy(node_map[nid].table)
                 if nid == HEAVY_LEGS:
                     new._heavy_node = node_map[nid]
                     yes = self.states[HEAVY_LEGS].index("yes")

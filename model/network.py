@@ -113,14 +113,18 @@ def link_cdfs(finding: FindingDef) -> tuple[np.ndarray, np.ndarray]:
 def _table_from_cdfs(base_cdf: np.ndarray, link: np.ndarray) -> np.ndarray:
     """Table with axes (*parents, states) from P(Y <= s | parents) = base(s) prod_present link."""
     m, k = link.shape
-    cdf = np.broadcast_to(base_cdf, (2,) * m + (k,)).copy()
+    # prod over present parents of link(y), grown one parent at a time as a (k, 2**j) array
+    # (the first parent slowest); the table is made state-major, where every step runs
+    # along long rows, and turned to states-last at the end
+    prod = np.ones((k, 1))
     for j in range(m):
-        shape = [1] * m + [k]
-        shape[j] = 2
-        cdf = cdf * np.stack([np.ones(k), link[j]]).reshape(shape)
-    cdf[..., -1] = 1.0
-    table = np.clip(np.diff(cdf, axis=-1, prepend=0.0), 0.0, 1.0)
-    return _freeze(table / table.sum(axis=-1, keepdims=True))
+        pair = np.stack([np.ones(k), link[j]], axis=1)  # (k, 2): parent absent, present
+        prod = (prod[:, :, None] * pair[:, None, :]).reshape(k, -1)
+    cdf = prod * np.asarray(base_cdf, dtype=float)[:, None]
+    cdf[-1] = 1.0
+    table = np.clip(np.diff(cdf, axis=0, prepend=0.0), 0.0, 1.0)
+    table /= table.sum(axis=0)
+    return _freeze(table.T.reshape((2,) * m + (k,)))
 
 
 def divorced(net: Network, max_parents: int = MAX_PARENTS) -> tuple[Node, ...]:
