@@ -1,14 +1,14 @@
 """Exact inference on the compiled network with numpy.
 
 Every query of a case is answered from one exact pass: the joint distribution of the cause
-nodes given the evidence (2**17 = 131,072 numbers for the 17 causes). The joint is kept as
-two parts, ``prior`` (the causes' joint given the risk-factor evidence, risk factors summed out
-per connected component) and ``likelihood`` (heavy legs and the answered findings, each a
-factor over its cause parents), so that withdrawing one answer, adding one, or intervening on
-a risk factor costs one or two passes over the array instead of a new inference. Unobserved
-findings drop out (they sum to one). From the joint come the posteriors, the probability of
-the evidence, the exact information gain of every unanswered question and what each of its
-answers would do.
+nodes given the evidence (2**17 = 131,072 numbers for the 17 causes), the prior over the
+causes (their joint given the risk-factor evidence, risk factors summed out per connected
+component) times heavy legs and each answered finding's factor (a factor over its cause
+parents). Withdrawing one answer divides by its factor or multiplies by a ratio of
+components, and intervening on a risk factor changes one component, so each costs a pass
+over the array instead of a new inference. Unobserved findings drop out (they sum to one).
+From the joint come the posteriors, the probability of the evidence, the exact information
+gain of every unanswered question and what each of its answers would do.
 
 A :class:`Case` carries what one evidence set has computed (components, kept-risk tensors,
 marginals), so the posterior, previews, explanations and what-ifs of a case share it. The
@@ -129,8 +129,6 @@ class Posterior:
     joint: np.ndarray  # P(causes | evidence), shape (2,) * n_causes
     marginals: np.ndarray  # P(cause_i = present | evidence)
     log_evidence: float  # natural log of P(evidence) (heavy legs included)
-    prior: np.ndarray  # unnormalised P(causes, risk evidence), shape (2,) * n
-    likelihood: np.ndarray  # P(heavy legs, finding evidence | causes), shape (2,) * n
     factors: Mapping[str, np.ndarray]  # each answered finding's factor (broadcastable)
     _upper: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
 
@@ -606,15 +604,26 @@ class Engine:
 
     # ------------------------------------------------------------------ queries
     def posterior(self, evidence: Evidence | Case) -> Posterior:
-        """P(causes | evidence, heavy_legs = yes), exactly."""
+        """P(causes | evidence, heavy_legs = yes), exactly: the prior over the causes times
+        heavy legs and each answered finding's factor, normalised (in place, one array)."""
         case = self.case(evidence)
-        prior = self.prior_joint(case)
         factors = {
             f: self.finding_factor(f, lik)
             for f in self.finding_ids
             if f != HEAVY_LEGS and (lik := case.evidence.get(f)) is not None
         }
-        post = self._finish(prior, self._likelihood(factors.values()), factors)
+        joint = self.prior_joint(case)
+        joint *= self._heavy
+        for factor in factors.values():
+            joint *= factor
+        z = float(joint.sum())
+        if not z > 0.0:
+            raise ValueError("the answers have probability zero under the model")
+        joint /= z
+        marg = all_marginals(joint.reshape(-1), self.n)
+        joint.setflags(write=False)
+        marg.setflags(write=False)
+        post = Posterior(joint, marg, float(np.log(z)), dict(factors))
         case.bind(post)
         return post
 
@@ -624,19 +633,6 @@ class Engine:
         for f in factors:
             likelihood *= f
         return likelihood
-
-    def _finish(
-        self, prior: np.ndarray, likelihood: np.ndarray, factors: Mapping[str, np.ndarray]
-    ) -> Posterior:
-        joint = prior * likelihood
-        z = float(joint.sum())
-        if not z > 0.0:
-            raise ValueError("the answers have probability zero under the model")
-        joint /= z
-        marg = all_marginals(joint.reshape(-1), self.n)
-        for a in (joint, marg, prior, likelihood):
-            a.setflags(write=False)
-        return Posterior(joint, marg, float(np.log(z)), prior, likelihood, dict(factors))
 
     def marginal(self, post: Posterior, axes: Sequence[int]) -> np.ndarray:
         """P(causes on ``axes`` | evidence), axes ascending, as a (2,) * len(axes) array.
@@ -678,7 +674,7 @@ class Engine:
                 scale = post.log_evidence
             elif node in post.factors:
                 others = (f for g, f in post.factors.items() if g != node)
-                np.multiply(post.prior, self._likelihood(others), out=row)
+                np.multiply(self.prior_joint(case), self._likelihood(others), out=row)
                 scale = 0.0
             else:
                 ratio, axes = self._risk_ratio(case, node)
@@ -687,7 +683,8 @@ class Engine:
                     scale = post.log_evidence
                 else:
                     rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
-                    np.multiply(self.prior_joint(rest), post.likelihood, out=row)
+                    lik = self._likelihood(post.factors.values())
+                    np.multiply(self.prior_joint(rest), lik, out=row)
                     scale = 0.0
             z, masses = mass_and_marginals(row.reshape(-1), self.n)
             out[k] = masses / z
