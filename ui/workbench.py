@@ -243,7 +243,7 @@ def render() -> None:
                            key="wb_dl_json", on_click="ignore", width="stretch")
 
     st.subheader("Sensitivity of the top cause (tornado)")
-    if st.toggle("Compute (a few seconds)", key="wb_tornado"):
+    if st.toggle("Compute (about a second)", key="wb_tornado"):
         cause, tdf = tornado_data(model, answers, conf)
         st.caption(f"{labels.get(cause, cause)}: probability when each parameter is scaled "
                    "by ×0.5 (low) and ×1.5 (high).")
