@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import opt_einsum as oe
 
-from .network import Network, Node
+from .network import Network, Node, link_products
 from .priors import HEAVY_LEGS
 
 Evidence = Mapping[str, np.ndarray]
@@ -262,17 +262,6 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
     )
 
 
-def _kron(w: np.ndarray) -> np.ndarray:
-    """v[y, x] = prod over the rows a of w of w[a, y] ** x_a, x over (2,) * len(w) in C order
-    (one column y per set of weights)."""
-    y = w.shape[1]
-    v = np.ones((y, 1))
-    for row in w:
-        pair = np.stack([np.ones(y), row], axis=1)  # (y, 2)
-        v = (v[:, :, None] * pair[:, None, :]).reshape(y, -1)
-    return v
-
-
 def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
     """The large findings whose table is exactly P(Y <= y | causes) = leak(y) * prod over
     present parents of link(y) (checked to 1e-14; a table that is not is left out)."""
@@ -287,14 +276,10 @@ def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
             continue
         leak, link = node.noisy
         k = len(leak)
-        cdf = np.broadcast_to(np.asarray(leak, dtype=float), (2,) * len(axes) + (k,)).copy()
-        for j in range(len(axes)):
-            shape = [1] * len(axes) + [k]
-            shape[j] = 2
-            cdf = cdf * np.stack([np.ones(k), link[j]]).reshape(shape)
-        cdf[..., -1] = 1.0
-        table = np.diff(cdf, axis=-1, prepend=0.0)
-        if not np.allclose(table, engine.finding_table[f], rtol=0.0, atol=1e-14):
+        cdf = link_products(link) * np.asarray(leak, dtype=float)[:, None]  # unclipped
+        cdf[-1] = 1.0
+        table = np.diff(cdf, axis=0, prepend=0.0)  # (states, parent configurations)
+        if not np.allclose(table.T, engine.finding_table[f].reshape(-1, k), rtol=0.0, atol=1e-14):
             continue
         w = np.ones((n, k - 1))
         for j, a in enumerate(axes):
@@ -302,7 +287,9 @@ def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
 
         h = engine.cond_entropy(f).reshape([2 if a in axes else 1 for a in range(n)])
         h_full = np.ascontiguousarray(np.broadcast_to(h, (2,) * n)).reshape(-1)
-        form = NoisyForm(np.asarray(leak, dtype=float), _kron(w[:n_hi]), _kron(w[n_hi:]), h_full)
+        form = NoisyForm(
+            np.asarray(leak, dtype=float), link_products(w[:n_hi]), link_products(w[n_hi:]), h_full
+        )
         for arr in (form.leak, form.hi, form.lo, form.h):
             arr.setflags(write=False)
         out[f] = form
@@ -881,12 +868,12 @@ class Engine:
             t = self._comp(case, i)
             flat = t.reshape(-1) / t.sum()
             marg[[self.axis[c] for c in causes]] = all_marginals(flat, len(causes))
-            p_no *= float(flat @ self._kron(a, causes))
+            p_no *= float(flat @ self._present_weights(a, causes))
         return 1.0 - p_no, marg
 
-    def _kron(self, a: np.ndarray, causes: Sequence[str]) -> np.ndarray:
+    def _present_weights(self, a: np.ndarray, causes: Sequence[str]) -> np.ndarray:
         """prod_c a_c^{c} over the causes' configurations, flattened (cause order)."""
-        return _kron(a[[self.axis[c] for c in causes]][:, None])[0]
+        return link_products(a[[self.axis[c] for c in causes]][:, None])[0]
 
     def _heavy_terms(self) -> tuple[float, np.ndarray]:
         leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
@@ -906,7 +893,7 @@ class Engine:
         comp_val = []
         for i, (causes, _) in enumerate(case.comps):
             t = self._comp(case, i).reshape(-1)
-            comp_val.append(float(t @ self._kron(a, causes)) / float(t.sum()))
+            comp_val.append(float(t @ self._present_weights(a, causes)) / float(t.sum()))
         out: dict[str, np.ndarray] = {}
         for node in nodes:
             kids = set(self.risk_children[node])
@@ -917,7 +904,7 @@ class Engine:
             )
             causes, kept = self.keep(case, node)
             flat = kept.reshape(len(kept), -1)
-            vals = (flat @ self._kron(a, causes)) / flat.sum(axis=1)
+            vals = (flat @ self._present_weights(a, causes)) / flat.sum(axis=1)
             out[node] = 1.0 - leak0 * others * vals
         return out
 

@@ -110,17 +110,23 @@ def link_cdfs(finding: FindingDef) -> tuple[np.ndarray, np.ndarray]:
     return _freeze(leak_cdf), _freeze(link)
 
 
+def link_products(w: np.ndarray) -> np.ndarray:
+    """v[y, x] = prod over rows a of w of w[a, y] ** x_a: for each column y, the product of the
+    weights of the parents present in configuration x (x over (2,) * len(w) in C order, the
+    first parent slowest), grown one parent at a time."""
+    y = w.shape[1]
+    v = np.ones((y, 1))
+    for row in w:
+        pair = np.stack([np.ones(y), row], axis=1)  # (y, 2): parent absent, present
+        v = (v[:, :, None] * pair[:, None, :]).reshape(y, -1)
+    return v
+
+
 def _table_from_cdfs(base_cdf: np.ndarray, link: np.ndarray) -> np.ndarray:
     """Table with axes (*parents, states) from P(Y <= s | parents) = base(s) prod_present link."""
     m, k = link.shape
-    # prod over present parents of link(y), grown one parent at a time as a (k, 2**j) array
-    # (the first parent slowest); the table is made state-major, where every step runs
-    # along long rows, and turned to states-last at the end
-    prod = np.ones((k, 1))
-    for j in range(m):
-        pair = np.stack([np.ones(k), link[j]], axis=1)  # (k, 2): parent absent, present
-        prod = (prod[:, :, None] * pair[:, None, :]).reshape(k, -1)
-    cdf = prod * np.asarray(base_cdf, dtype=float)[:, None]
+    # made state-major, where every step runs along long rows, and turned to states-last
+    cdf = link_products(link) * np.asarray(base_cdf, dtype=float)[:, None]
     cdf[-1] = 1.0
     table = np.clip(np.diff(cdf, axis=0, prepend=0.0), 0.0, 1.0)
     table /= table.sum(axis=0)
