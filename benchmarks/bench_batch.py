@@ -33,8 +33,8 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
     from model import load_model
-    from model.batch import score_csv
-    from model.learn import sample_cases
+    from model.workflows.batch import score_csv
+    from model.workflows.learn import sample_cases
 
     model = load_model()
     n_unique = max(1, int(args.rows * (1 - args.dup)))

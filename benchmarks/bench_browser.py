@@ -14,12 +14,22 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from model import load_model
-from ui.serve import PHONE, answer_buttons, bar_texts, launch_chromium, running_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness
+
+from browser_harness import (  # noqa: E402
+    PHONE,
+    answer_buttons,
+    bar_texts,
+    launch_chromium,
+    running_app,
+)
 
 CHANGED = ("(b) => { const t = [...document.querySelectorAll(\"[data-testid='stProgress']\")]"
            ".map(e => e.innerText.trim()).filter(s => s.includes('before your answers'));"

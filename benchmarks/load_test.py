@@ -23,9 +23,9 @@ from pathlib import Path
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness
 
-from ui.serve import CHROMIUM, CHROMIUM_ARGS, PHONE, running_app  # noqa: E402
+from browser_harness import CHROMIUM, CHROMIUM_ARGS, PHONE, running_app  # noqa: E402
 
 MAX_ANSWERS = 500
 SETTLED = ("!document.querySelector(\"[data-testid='stStatusWidget']\") && "

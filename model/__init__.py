@@ -1,28 +1,62 @@
 """heavylegs: a transparent, cited Bayesian-network model of heavy legs when running.
 
-Decision support, not a diagnosis.
+Decision support, not a diagnosis. This is the public facade (the contract's Python API and
+what the app uses); the layers behind it, lowest first: ``errors``, ``kb`` (the knowledge
+base), ``inference``, ``reasoning``, ``api``, ``workflows``, ``cli``.
 """
 
 from .api import Model, load_model
-from .diagnosis import DISCLAIMER, CauseResult, Diagnosis, QuestionGain
 from .errors import HeavylegsError, InputError, PriorsError
-from .priors import CONTRACT_CAUSES, CONTRACT_QUESTIONS, KnowledgeBase, Question
-from .triage import LEVELS, Triage
+from .kb import (
+    CONTRACT_CAUSES,
+    CONTRACT_QUESTIONS,
+    Advice,
+    AdviceItem,
+    CauseAdvice,
+    KnowledgeBase,
+    Question,
+)
+from .reasoning import (
+    DISCLAIMER,
+    LEVELS,
+    STOP_MIN_GAIN,
+    STOP_TOP_PROBABILITY,
+    CauseResult,
+    Diagnosis,
+    QuestionGain,
+    Triage,
+)
+from .workflows.cases import Case, LoadedCase, decode_share, load_case, new_case
+from .workflows.report import Report, build_report, report_markdown, report_pdf
 
 __all__ = [
     "CONTRACT_CAUSES",
     "CONTRACT_QUESTIONS",
     "DISCLAIMER",
     "LEVELS",
+    "STOP_MIN_GAIN",
+    "STOP_TOP_PROBABILITY",
+    "Advice",
+    "AdviceItem",
+    "Case",
+    "CauseAdvice",
     "CauseResult",
     "Diagnosis",
     "HeavylegsError",
     "InputError",
     "KnowledgeBase",
+    "LoadedCase",
     "Model",
     "PriorsError",
     "Question",
     "QuestionGain",
+    "Report",
     "Triage",
+    "build_report",
+    "decode_share",
+    "load_case",
     "load_model",
+    "new_case",
+    "report_markdown",
+    "report_pdf",
 ]

@@ -1,4 +1,5 @@
-"""The one module that talks to pgmpy: the network as a pgmpy model, export and re-reading.
+"""The one module that talks to pgmpy: the network as a pgmpy model, export and re-reading,
+sampling, reference queries and the learner's Dirichlet estimator.
 
 The tests check that every exported file reads back to the same probabilities (1e-9 for
 pgmpy, 1e-6 for pyAgrum), i.e. that the writers keep full double precision.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .network import Network, Node, divorced
+from .inference.network import Network, Node, divorced
 
 FORMATS = ("bif", "xmlbif", "xdsl", "net")
 
@@ -136,3 +138,42 @@ def sample(net: Network, n: int, seed: int, evidence: dict[str, str] | None = No
         return df[keep].reset_index(drop=True)
     finally:
         ctx.__exit__(None, None, None)
+
+
+def estimate_dirichlet(
+    node: str,
+    parents: list[str],
+    states: Mapping[str, list[str]],
+    data: Any,
+    pseudo: np.ndarray,
+    weighted: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior-mean table and real counts with pgmpy's BayesianEstimator.
+
+    ``pseudo`` has axes (*parents in the given order, node states); the returned table and
+    counts have the same axes.
+    """
+    import logging
+
+    from pgmpy.estimators import BayesianEstimator
+    from pgmpy.models import DiscreteBayesianNetwork
+
+    logging.getLogger("pgmpy").setLevel(logging.ERROR)
+    dag = DiscreteBayesianNetwork()
+    dag.add_node(node)
+    dag.add_edges_from([(p, node) for p in parents])
+    order = sorted(parents)  # pgmpy orders a node's parents by name
+    perm = [parents.index(p) for p in order]
+    ps = np.transpose(pseudo, [*perm, len(parents)])
+    ps = np.moveaxis(ps, -1, 0).reshape(len(states[node]), -1)
+    est = BayesianEstimator(dag, data, state_names={k: list(v) for k, v in states.items()})
+    cpd = est.estimate_cpd(node, prior_type="dirichlet", pseudo_counts=ps, weighted=weighted)
+    counts = np.asarray(est.state_counts(node, weighted=weighted).values, dtype=float)
+    shape = [len(states[node])] + [len(states[p]) for p in order]
+    inv = np.argsort(perm)
+
+    def back(a: np.ndarray) -> np.ndarray:
+        a = np.moveaxis(np.asarray(a, dtype=float).reshape(shape), 0, -1)
+        return np.transpose(a, [*inv, len(parents)])
+
+    return back(cpd.get_values()), back(counts)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from model import Model, load_model
-from model.priors import default_priors_dir
+from model.kb import default_priors_dir
 
 TESTS_DIR = Path(__file__).parent
 REPO_DIR = TESTS_DIR.parent

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from model import PriorsError, load_model
-from model.advice import load_advice
-from model.priors import default_priors_dir, load_knowledge_base
+from model.kb import default_priors_dir, load_knowledge_base
+from model.kb.advice import load_advice
 
 PRIORS = default_priors_dir()
 

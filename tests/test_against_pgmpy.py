@@ -18,9 +18,9 @@ import pyagrum as gum
 import pytest
 
 from model import Model
-from model.network import divorced
+from model.inference.network import divorced
+from model.kb import Question
 from model.pgmpy_io import query_posteriors, read
-from model.priors import Question
 
 N_RANDOM = 33
 PGMPY_TOL = 1e-9

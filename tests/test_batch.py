@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import model.batch as batch
-from model.batch import score_csv, score_frame
+import model.workflows.batch as batch
 from model.cli import main
 from model.errors import InputError
+from model.workflows.batch import score_csv, score_frame
 
 HEADER = ["case_id", "age", "sex", "rest_days_per_week", "heaviness_onset", "cramps", "note"]
 ROWS = [

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from model.batch import score_csv
 from model.cli import main
-from model.dask_batch import local_cluster, score_csv_dask
 from model.errors import InputError
+from model.workflows.batch import score_csv
+from model.workflows.dask_batch import local_cluster, score_csv_dask
 
 
 def _random_rows(model, n: int, seed: int) -> tuple[list[str], list[list[str]]]:

@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from browser_harness import DESKTOP, PHONE, bar_texts, launch_chromium, running_app
 from playwright.sync_api import expect, sync_playwright
 
 from model import load_model
-from ui.serve import DESKTOP, PHONE, bar_texts, launch_chromium, running_app
 
 TIMEOUT_MS = 20_000
 FIRST_LOAD_MS = 60_000

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from model import Model
-from model.calibration import (
+from model.reasoning.evidence import state_of
+from model.workflows.calibration import (
     Calibration,
     calibrate,
     default_questions,
     synthetic_runners,
     value_for_state,
 )
-from model.questions import state_of
 
 N_RUNNERS = 15_000  # the notebook uses 50,000; this is enough for a 4-sigma check per bin
 SEED = 11

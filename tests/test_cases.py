@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from model.cases import (
+from model.cli import main
+from model.errors import InputError
+from model.workflows.cases import (
     CLINICIAN,
     SELF_REPORT,
     Case,
@@ -19,8 +21,6 @@ from model.cases import (
     parse_case_text,
     save_case,
 )
-from model.cli import main
-from model.errors import InputError
 
 ANSWERS = {"age": 34, "sex": "female", "rest_days_per_week": 0, "heaviness_onset": "from_start",
            "resting_hr_elevated": "yes", "temperature_c": -3.5}

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from model.api import Model
-from model.network import Network, Node, build_network, divorced, noisy_max_table
-from model.priors import KnowledgeBase, load_knowledge_base
+from model.inference.network import Network, Node, build_network, divorced, noisy_max_table
+from model.kb import KnowledgeBase, load_knowledge_base
 
 TOL = 1e-12
 N_CASES = 150

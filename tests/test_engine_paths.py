@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from model import load_model
-from model.engine import Engine, superset_sums
-from model.priors import HEAVY_LEGS
+from model.inference.engine import Engine
+from model.inference.kernels import superset_sums
+from model.kb import HEAVY_LEGS
 
 CASE = {
     "age": 47, "sex": "male", "medication": "statin", "cramps": "yes",
@@ -118,7 +119,7 @@ def test_the_shared_engine_is_not_changed_by_a_variant(m):
 
 @pytest.mark.parametrize("n", [3, 10, 13])
 def test_mass_and_marginals_equal_brute_force(n):
-    from model.engine import all_marginals, mass_and_marginals
+    from model.inference.kernels import all_marginals, mass_and_marginals
 
     x = np.random.default_rng(n).random(2**n)
     want = [sum(x[y] for y in range(2**n) if y >> (n - 1 - i) & 1) for i in range(n)]

@@ -10,7 +10,7 @@ import yaml
 
 from model import InputError, Model
 from model.cli import main
-from model.evaluate import GOALS, Evaluation, evaluate, load_vignettes
+from model.workflows.evaluate import GOALS, Evaluation, evaluate, load_vignettes
 
 VIGNETTES = Path(__file__).parent / "vignettes"
 

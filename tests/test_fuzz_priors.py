@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from model.errors import PriorsError
-from model.priors import load_knowledge_base
+from model.kb import load_knowledge_base
 
 PRIORS = Path(__file__).resolve().parents[1] / "priors"
 FILES = ("questions.yaml", "risk_factors.yaml", "causes.yaml", "findings.yaml", "triage.yaml")

@@ -82,7 +82,7 @@ def test_xdsl_tables_follow_genie_order(model, tmp_path: Path) -> None:
     several parents differs from GeNIe's and ours."""
     import xml.etree.ElementTree as ET
 
-    from model.network import divorced
+    from model.inference.network import divorced
 
     path = model.export("xdsl", tmp_path / "net.xdsl")
     cpts = {c.get("id"): c for c in ET.parse(path).getroot().iter("cpt")}

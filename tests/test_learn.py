@@ -12,8 +12,8 @@ import yaml
 from model import load_model
 from model.cli import main
 from model.errors import InputError
-from model.learn import learn_csv, sample_cases
-from model.priors import load_knowledge_base
+from model.kb import load_knowledge_base
+from model.workflows.learn import learn_csv, sample_cases
 
 N_CASES = 5000
 

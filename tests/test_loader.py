@@ -18,7 +18,7 @@ import yaml
 
 from model import PriorsError, load_model
 from model.api import Model
-from model.priors import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_knowledge_base
+from model.kb import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_knowledge_base
 
 
 def edit_yaml(directory: Path, name: str, change: Callable[[Any], None]) -> None:

@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from model import load_model
-from model.cases import load_case
+from model.workflows.cases import load_case
 from ui import runner
 
 ROOT = Path(__file__).resolve().parent.parent

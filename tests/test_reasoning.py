@@ -19,8 +19,8 @@ import yaml
 
 from model import InputError, load_model
 from model.api import Model
+from model.kb import load_knowledge_base
 from model.pgmpy_io import to_pgmpy
-from model.priors import load_knowledge_base
 from model.reasoning import CONFLICT_THRESHOLD, STOP_TOP_PROBABILITY
 
 ROOT = Path(__file__).resolve().parents[1]

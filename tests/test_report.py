@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from model import DISCLAIMER
-from model.cases import CLINICIAN, new_case
 from model.cli import main
 from model.errors import InputError
-from model.report import build_report, report_markdown, report_pdf, write_report
+from model.workflows.cases import CLINICIAN, new_case
+from model.workflows.report import build_report, report_markdown, report_pdf, write_report
 
 
 def _pdf_text(data: bytes) -> str:
@@ -38,7 +38,7 @@ def case(model):
 
 def test_report_content(model, case) -> None:
     r = build_report(case, model, today="2025-03-02")
-    d = model.diagnose(dict(case.answers))
+    d = model.diagnose(dict(case.answers), dict(case.confidence))  # the case's confidences
     assert [c.id for c in r.causes] == [c.id for c in d.causes]
     assert r.causes[0].probability == d.causes[0].probability
     assert r.triage_level == d.triage.level
@@ -50,7 +50,8 @@ def test_report_content(model, case) -> None:
     for reason in dehyd.reasons_for:  # each reason really raises the probability >= 10 %
         qid = texts[reason.rsplit(":", 1)[0]]
         rest = {k: v for k, v in case.answers.items() if k != qid}
-        assert model.diagnose(rest).probability("dehydration") * 1.1 <= dehyd.probability
+        conf = {k: v for k, v in case.confidence.items() if k != qid}
+        assert model.diagnose(rest, conf).probability("dehydration") * 1.1 <= dehyd.probability
     assert r.model_version == model.version and r.population == model.population
     assert {a.id: a.answered_by for a in r.answers}["cramps"] == CLINICIAN
 

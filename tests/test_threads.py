@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from model.api import Model, load_model
-from model.evaluate import load_vignettes
+from model.workflows.evaluate import load_vignettes
 
 VIGNETTES = Path(__file__).parent / "vignettes"
 THREADS = 8

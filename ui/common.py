@@ -1,4 +1,5 @@
-"""Shared UI pieces: the cached model, bands, labels and small renderers.
+"""Shared UI pieces: the cached model, bands, titles and small renderers (answer labels,
+what-if factors and groups come from the model, i.e. from priors/).
 
 The model is built once per population with ``st.cache_resource``; it is immutable and its
 queries are pure functions of the answers, so sharing it between sessions leaks nothing.
@@ -7,13 +8,12 @@ queries are pure functions of the answers, so sharing it between sessions leaks 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
-from model import DISCLAIMER, LEVELS, Diagnosis, Model, PriorsError, load_model
-from model.advice import Advice, load_advice
+from model import DISCLAIMER, Advice, Diagnosis, Model, PriorsError, load_model
 
 # Bands for a cause's probability (documented in the README, "The app").
 LIKELY = 0.50
@@ -33,27 +33,12 @@ LEVEL_ICONS = {
     "urgent": ":material/warning:",
     "emergency": ":material/emergency:",
 }
+# titles of the question groups of priors/questions.yaml (a new group shows its id)
 GROUP_TITLES = {
-    "red_flags": "Warning signs",
     "about_you": "About you",
     "training": "Training",
     "symptoms": "Symptoms",
-}
-OPTION_LABELS = {
-    "yes": "Yes", "no": "No",
-    "from_start": "From the start of the run",
-    "reproducible_point": "At about the same point every run",
-    "late_in_run": "Late in the run",
-    "all_day": "All day, not only when running",
-    "minutes": "Within minutes",
-    "15_to_30_min": "In 15-30 minutes",
-    "hours": "After hours",
-    "not_relieved": "It does not go",
-    "one": "One leg", "both": "Both legs",
-    "one_leg": "One leg", "both_legs": "Both legs", "none": "None",
-    "beta_blocker": "Beta blocker", "statin": "Statin", "diuretic": "Diuretic",
-    "trail_grass": "Trail or grass",
-    "brief": "Brief", "dynamic": "Easy jog and dynamic moves",
+    "red_flags": "Warning signs",
 }
 
 
@@ -78,15 +63,15 @@ def require_model() -> None:
         st.stop()
 
 
-@st.cache_resource(show_spinner=False)
 def get_adjusted_model(population: str, rates: tuple[tuple[str, float], ...]) -> Model:
-    """A model with some base rates changed; cached by the (hashable) rates."""
+    """A model with some base rates changed (``Model.with_base_rates`` keeps a bounded cache
+    of its variants, so nothing here grows with the slider positions)."""
     return get_model(population).with_base_rates(dict(rates))
 
 
-@st.cache_resource(show_spinner=False)
-def get_advice() -> Advice:
-    return load_advice(get_model().kb)
+def get_advice() -> Advice | None:
+    """The knowledge base's advice (part of it: checked when the priors load)."""
+    return get_model().kb.advice
 
 
 def band(p: float) -> str:
@@ -98,16 +83,16 @@ def band(p: float) -> str:
     return "unlikely"
 
 
-def option_label(value: str) -> str:
-    return OPTION_LABELS.get(value, value.replace("_", " ").capitalize())
+def question_groups(model: Model) -> tuple[str, ...]:
+    """The question groups in the order the workbench shows them (known ones first)."""
+    present = {q.group for q in model.questions}
+    known = [g for g in GROUP_TITLES if g in present]
+    return (*known, *sorted(present - set(known)))
 
 
 def answer_label(model: Model, qid: str, value: Any) -> str:
-    q = model.question_map[qid]
-    if q.type == "number":
-        unit = f" {q.unit}" if q.unit else ""
-        return f"{value:g}{unit}" if isinstance(value, int | float) else str(value)
-    return option_label(str(value))
+    """How an answer is shown (labels from priors/questions.yaml)."""
+    return model.question_map[qid].answer_label(value)
 
 
 def sources_text(model: Model, keys: Sequence[str]) -> str:
@@ -153,13 +138,3 @@ def render_cause_bars(d: Diagnosis, n: int = TOP_N, *, key: str = "bars") -> Non
 
 def render_disclaimer() -> None:
     st.caption(DISCLAIMER + " Nothing you enter is stored on the server.")
-
-
-def level_index(level: str) -> int:
-    return LEVELS.index(level)
-
-
-def clean_answers(model: Model, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep only the valid answers (the widgets only produce valid ones)."""
-    clean, _ = model.validate(dict(answers))
-    return clean

@@ -9,8 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from model import Diagnosis, Model
-from model.advice import Advice
+from model import Advice, Diagnosis, Model
 
 from . import common
 
@@ -31,10 +30,11 @@ def outcome_lines(model: Model, d: Diagnosis, qid: str) -> list[str]:
     if gain is None:
         return []
     labels = {c.id: c.label for c in model.causes}
+    q = model.question_map[qid]
     lines = []
     for o in gain.outcomes:
         moves = ", ".join(f"{labels[c]} {p:.0%}" for c, p in o.causes)
-        lines.append(f"If “{common.option_label(o.answer)}” ({o.probability:.0%} likely): "
+        lines.append(f"If “{q.answer_label(o.answer)}” ({o.probability:.0%} likely): "
                      f"{moves}")
     return lines
 
@@ -59,10 +59,11 @@ def reasons(d: Diagnosis, cause: str) -> tuple[list[str], list[str]]:
     return pro, con
 
 
-def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice, *, key: str) -> None:
+def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None, *,
+                  key: str) -> None:
     """Why (answers for and against), what to do, when to see someone, and sources."""
     c = next(x for x in d.causes if x.id == cause)
-    ca = advice.for_cause(cause)
+    ca = advice.for_cause(cause) if advice is not None else None
     if ca:
         st.markdown(f"*{ca.summary}*")
     st.markdown(f"**Chance:** {c.probability:.0%} now, {c.prior:.0%} before your answers "

@@ -14,13 +14,12 @@ from typing import Any
 
 import streamlit as st
 
-from model import Diagnosis, Model
+from model import STOP_MIN_GAIN, Diagnosis, Model
 
 from . import common, explain, whatif
 from .downloads import case_json, pdf_report
 
 RED_FLAG_GROUP = "red_flags"
-MIN_USEFUL_GAIN = 0.01  # bits: below this a question would barely change the ranking
 TYPICAL_MORE = 10  # the progress bar assumes at most this many more useful questions
 STAGES = ("red_flags", "triage", "questions", "result")
 
@@ -126,7 +125,7 @@ def _red_flag_screen(model: Model) -> None:
         if key not in st.session_state and qid in answers:
             st.session_state[key] = answers[qid]
         st.radio(q.text, options, index=None, key=key, horizontal=True,
-                 format_func=lambda v: v if v == common.NOT_SURE else common.option_label(v))
+                 format_func=lambda v, q=q: v if v == common.NOT_SURE else q.answer_label(v))
     st.button("Continue", key="rn_rf_continue", type="primary", on_click=_submit_red_flags,
               args=(ids,), width="stretch")
     st.caption("None of these? Answer “No” or just continue: unanswered signs count as "
@@ -157,7 +156,7 @@ def next_question(model: Model, d: Diagnosis) -> str | None:
         return str(forced)
     skip = set(ss["rn_unsure"])
     for g in d.next_questions:
-        if g.id not in skip and g.expected_information_gain >= MIN_USEFUL_GAIN:
+        if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN:
             return g.id
     return None
 
@@ -165,7 +164,7 @@ def next_question(model: Model, d: Diagnosis) -> str | None:
 def _useful_remaining(d: Diagnosis) -> int:
     skip = set(st.session_state["rn_unsure"])
     return sum(1 for g in d.next_questions
-               if g.id not in skip and g.expected_information_gain >= MIN_USEFUL_GAIN)
+               if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN)
 
 
 def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
@@ -195,7 +194,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
         cols = st.columns(len(options) + 1) if len(options) <= 2 else None
         for i, opt in enumerate(options):
             target = cols[i] if cols else st
-            target.button(common.option_label(opt), key=f"rn_opt_{qid}_{opt}", on_click=_answer,
+            target.button(q.answer_label(opt), key=f"rn_opt_{qid}_{opt}", on_click=_answer,
                           args=(qid, opt), width="stretch")
         target = cols[-1] if cols else st
         target.button(common.NOT_SURE, key=f"rn_opt_{qid}__unsure", on_click=_answer,
@@ -242,7 +241,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
     explain.helpful_changes(d)
     whatif.render(model, st.session_state["rn_answers"], key_prefix="rn_wi")
     with st.expander("Good habits against heavy legs"):
-        for item in advice.general:
+        for item in advice.general if advice is not None else ():
             st.markdown(f"- {item.text}")
             st.caption(f"Sources: {common.sources_text(model, item.sources)}")
     _downloads(model, d)

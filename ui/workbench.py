@@ -12,15 +12,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from model import Diagnosis, InputError, Model
-from model.cases import decode_share, load_case
+from model import Diagnosis, InputError, Model, decode_share, load_case
 
 from . import common, explain
 from .downloads import case_json, markdown_report, pdf_report
 from .network_graph import network_dot
 
-GROUPS = ("about_you", "training", "symptoms", "red_flags")
-POPULATIONS = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
+POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
 N_NEXT = 10
 
 
@@ -88,7 +86,7 @@ def _question_widget(model: Model, qid: str) -> None:
                         max_value=hi, value=None, step=1.0, key=key, placeholder="unknown")
     else:
         st.selectbox(q.text, list(q.states), index=None, key=key, placeholder="unknown",
-                     format_func=common.option_label)
+                     format_func=q.answer_label)
     if st.session_state.get(key) is not None:
         st.slider("Confidence", 0.5, 1.0, 1.0, 0.05, key=f"wb_c_{qid}",
                   help="1.0 = sure (hard evidence); 0.5 = a guess")
@@ -189,8 +187,9 @@ def render() -> None:
     """Render the physio workbench."""
     st.set_page_config(layout="wide")
     st.title("Physio workbench")
-    pop = st.radio("Population", list(POPULATIONS), format_func=POPULATIONS.get,
-                   key="wb_population", horizontal=True)
+    populations = list(common.get_model().kb.populations)  # from priors/causes.yaml
+    pop = st.radio("Population", populations, key="wb_population", horizontal=True,
+                   format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
     base = common.get_model(pop)
     _load_share_link(base)
     _load_upload(base)
@@ -199,8 +198,9 @@ def render() -> None:
     left, right = st.columns([5, 6], gap="large")
     with left:
         st.subheader("Answers")
-        tabs = st.tabs([common.GROUP_TITLES[g] for g in GROUPS])
-        for g, tab in zip(GROUPS, tabs, strict=True):
+        groups = common.question_groups(model)
+        tabs = st.tabs([common.GROUP_TITLES.get(g, g) for g in groups])
+        for g, tab in zip(groups, tabs, strict=True):
             with tab:
                 for q in model.questions:
                     if q.group == g:

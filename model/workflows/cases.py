@@ -42,8 +42,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import InputError
-from .questions import validate_answers
+from ..api import Model
+from ..errors import InputError
+from ..reasoning import Diagnosis
+from ..reasoning.evidence import validate_answers
 
 CASE_FORMAT: Final = "heavylegs.case"
 CASE_VERSION = 1
@@ -114,7 +116,7 @@ class Case:
         changes: Mapping[str, Any],
         *,
         by: str = CLINICIAN,
-        model: Any = None,
+        model: Model | None = None,
         today: str | None = None,
     ) -> Case:
         """A new case with ``changes`` applied (``None`` or ``""`` removes an answer).
@@ -206,9 +208,9 @@ _TYPE_FIX = {
 }
 
 
-def _model(model: Any) -> Any:
+def _model(model: Model | None) -> Model:
     if model is None:
-        from .api import load_model
+        from ..api import load_model
 
         return load_model()
     return model
@@ -225,16 +227,8 @@ def _check_date(value: str | None, key: str, where: str) -> str | None:
         ) from None
 
 
-def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedCase:
-    """Validate parsed JSON as a case.
-
-    Raises
-    ------
-    InputError
-        If the shape is wrong (each line names the key and the fix). Bad answers do not
-        raise: they are listed in ``LoadedCase.problems``.
-    """
-    model = _model(model)
+def _check_shape(data: Any, where: str) -> None:
+    """A JSON object with known keys and an ``answers`` object; else InputError."""
     if not isinstance(data, dict):
         raise InputError(
             [
@@ -248,6 +242,17 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
             close = get_close_matches(str(key), _FIELDS, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"keys are {', '.join(_FIELDS)}"
             problems.append(f"{where}: unknown key {str(key)[:60]!r}; {hint}")
+    if "answers" not in data:
+        problems.append(
+            f'{where}: answers: Field required; add it (no "answers" key): a case file is '
+            'at least {"answers": {...}}'
+        )
+    elif not isinstance(data["answers"], dict):
+        problems.append(
+            f"{where}: answers: Input should be a valid dictionary; "
+            f'"answers" must be an object of question id to answer, '
+            f"not {type(data['answers']).__name__}"
+        )
     if problems:
         raise InputError(problems)
     version = data.get("version", CASE_VERSION)
@@ -258,6 +263,9 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
                 f"reads (version {CASE_VERSION}); update heavylegs"
             ]
         )
+
+
+def _schema(data: Any, where: str) -> CaseSchema:
     try:
         raw = CaseSchema.model_validate(data)
     except ValidationError as exc:
@@ -277,9 +285,13 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
         )
     if raw.case_id is not None and len(raw.case_id) > MAX_ID:
         raise InputError([f"{where}: case_id is longer than {MAX_ID} characters; shorten it"])
+    return raw
+
+
+def _population(raw: CaseSchema, where: str, model: Model) -> str:
     population = raw.population or "self_assessment"
-    pops = getattr(getattr(model, "kb", None), "populations", None)
-    if pops is not None and population not in pops:
+    pops = model.kb.populations
+    if population not in pops:
         close = get_close_matches(population, list(pops), n=1)
         raise InputError(
             [
@@ -287,16 +299,12 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
                 f"{', '.join(sorted(pops))}" + (f" (did you mean {close[0]!r}?)" if close else "")
             ]
         )
-    created = _check_date(raw.created, "created", where)
-    updated = _check_date(raw.updated, "updated", where)
+    return population
 
-    clean, bad = validate_answers(model.question_map, raw.answers)
-    problems = [f"{where}: {p}" for p in bad]
-    rejected = {
-        k: v
-        for k, v in raw.answers.items()
-        if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))
-    }
+
+def _answered_by(
+    raw: CaseSchema, clean: Mapping[str, Any], where: str, problems: list[str]
+) -> dict[str, str]:
     by: dict[str, str] = {}
     for qid, src in raw.answered_by.items():
         if qid not in raw.answers:
@@ -311,6 +319,12 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
             )
         elif qid in clean:
             by[qid] = src
+    return by
+
+
+def _confidence(
+    raw: CaseSchema, clean: Mapping[str, Any], where: str, problems: list[str]
+) -> dict[str, float]:
     conf: dict[str, float] = {}
     lo, hi = CONFIDENCE_RANGE
     for qid, c in raw.confidence.items():
@@ -328,6 +342,34 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
             )
         else:
             conf[qid] = float(c)
+    return conf
+
+
+def case_from_data(data: Any, where: str = "case", model: Model | None = None) -> LoadedCase:
+    """Validate parsed JSON as a case: the one parser of case files (the CLI, the app and
+    the reports all read cases through it).
+
+    Raises
+    ------
+    InputError
+        If the shape is wrong (each line names the key and the fix). Bad answers do not
+        raise: they are listed in ``LoadedCase.problems``.
+    """
+    model = _model(model)
+    _check_shape(data, where)
+    raw = _schema(data, where)
+    population = _population(raw, where, model)
+    created = _check_date(raw.created, "created", where)
+    updated = _check_date(raw.updated, "updated", where)
+    clean, bad = validate_answers(model.question_map, raw.answers)
+    problems = [f"{where}: {p}" for p in bad]
+    rejected = {
+        k: v
+        for k, v in raw.answers.items()
+        if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))
+    }
+    by = _answered_by(raw, clean, where, problems)
+    conf = _confidence(raw, clean, where, problems)
     case = Case(
         answers=clean,
         answered_by=by,
@@ -341,7 +383,13 @@ def case_from_data(data: Any, where: str = "case", model: Any = None) -> LoadedC
     return LoadedCase(case, tuple(problems), _frozen(rejected))
 
 
-def parse_case_text(text: str, where: str = "case", model: Any = None) -> LoadedCase:
+def diagnose_case(case: Case, model: Model) -> Diagnosis:
+    """The diagnosis of a case: its answers with their confidences (reports, ``diagnose``
+    and ``case compare`` all go through here)."""
+    return model.diagnose(dict(case.answers), dict(case.confidence) or None)
+
+
+def parse_case_text(text: str, where: str = "case", model: Model | None = None) -> LoadedCase:
     """Parse the JSON text of a case file (see :func:`case_from_data`)."""
     if len(text.encode("utf-8", errors="replace")) > MAX_CASE_BYTES:
         raise InputError(
@@ -377,7 +425,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON; give a finite number")
 
 
-def load_case(source: str | Path | bytes, model: Any = None) -> LoadedCase:
+def load_case(source: str | Path | bytes, model: Model | None = None) -> LoadedCase:
     """Read a case file from a path (or the raw bytes of an upload).
 
     Raises
@@ -435,7 +483,7 @@ def new_case(
     notes: str = "",
     population: str = "self_assessment",
     case_id: str | None = None,
-    model: Any = None,
+    model: Model | None = None,
     today: str | None = None,
 ) -> Case:
     """A case from answers (all marked ``by``), validated; dated today unless ``today``.
@@ -466,7 +514,7 @@ def encode_share(
     *,
     base_url: str | None = None,
     population: str | None = None,
-    model: Any = None,
+    model: Model | None = None,
 ) -> str:
     """Encode answers as a share token or link; nothing is stored anywhere.
 
@@ -524,7 +572,7 @@ def _token_of(link: str) -> str:
     return values[0].strip()
 
 
-def decode_share(link: str, model: Any = None) -> LoadedCase:
+def decode_share(link: str, model: Model | None = None) -> LoadedCase:
     """Decode a share link (full URL, ``case=...`` query, or the token alone) into a case.
 
     Every answer is marked ``self_report`` (the runner gave it); the physio page then applies
@@ -688,7 +736,7 @@ def _show(value: Any, by: str | None) -> str:
     return f"{value}" + (" (clinician)" if by == CLINICIAN else "")
 
 
-def _as_case(x: Case | Mapping[str, Any], model: Any) -> Case:
+def _as_case(x: Case | Mapping[str, Any], model: Model) -> Case:
     if isinstance(x, Case):
         return x
     clean, problems = validate_answers(model.question_map, x)
@@ -698,7 +746,7 @@ def _as_case(x: Case | Mapping[str, Any], model: Any) -> Case:
 
 
 def compare_cases(
-    before: Case | Mapping[str, Any], after: Case | Mapping[str, Any], model: Any = None
+    before: Case | Mapping[str, Any], after: Case | Mapping[str, Any], model: Model | None = None
 ) -> Comparison:
     """Diagnose both cases with one model and put every cause side by side.
 
@@ -709,7 +757,7 @@ def compare_cases(
     """
     model = _model(model)
     b, a = _as_case(before, model), _as_case(after, model)
-    db, da = model.diagnose(dict(b.answers)), model.diagnose(dict(a.answers))
+    db, da = diagnose_case(b, model), diagnose_case(a, model)
     pb = {c.id: c.probability for c in db.causes}
     causes = tuple(CauseChange(c.id, c.label, c.group, pb[c.id], c.probability) for c in da.causes)
     changed = []
@@ -737,6 +785,7 @@ __all__ = [
     "case_from_data",
     "compare_cases",
     "decode_share",
+    "diagnose_case",
     "encode_share",
     "load_case",
     "new_case",

@@ -17,11 +17,13 @@ import csv
 import sys
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..api import Model
+from ..errors import InputError
 from .batch import MAX_ROWS, _rows, output_columns, score_rows, warn_unknown_columns
-from .errors import InputError
 
 PARTITION_ROWS = 5_000
 MAX_IN_FLIGHT = 8  # partitions submitted ahead of the one being written (bounds memory)
@@ -32,7 +34,7 @@ def score_partition(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Score one partition on a worker (the model is loaded once per worker process);
     returns (the worker's model version, the output rows)."""
-    from .api import load_model
+    from ..api import load_model
 
     model = load_model(population=population, priors_dir=priors_dir)
     return model.version, list(score_rows(model, header, rows))
@@ -63,7 +65,7 @@ def local_cluster(n_workers: int = 1, threads_per_worker: int = 2) -> Any:
 
 
 def score_csv_dask(
-    model: Any,
+    model: Model,
     src: Path,
     dst: Path,
     *,
@@ -92,8 +94,6 @@ def score_csv_dask(
     InputError
         As :func:`score_csv`, and when the scheduler cannot be reached.
     """
-    from distributed import Client
-
     src, dst = Path(src), Path(dst)
     if partition_rows < 1:
         raise InputError([f"partition size {partition_rows} must be at least 1"])
@@ -102,74 +102,13 @@ def score_csv_dask(
     header, rows = _rows(src)
     for warning in warn_unknown_columns(model, header):
         print(warning, file=sys.stderr)
-    pdir = None if priors_dir is None else str(Path(priors_dir).resolve())
-    if pdir is None and getattr(model, "kb", None) is not None:
-        from .priors import default_priors_dir
-
-        here = Path(model.kb.directory).resolve()
-        pdir = None if here == default_priors_dir().resolve() else str(here)
-    own_cluster = None
+    job = _Job(model, src, header, _worker_priors(model, priors_dir), partition_rows, max_rows)
     own_client = client is None
+    own_cluster = None
     if client is None:
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout=connect_timeout)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(
-                    [
-                        f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
-                        "check the address (tcp://host:8786) and that it runs"
-                    ]
-                ) from None
-        else:
-            own_cluster = local_cluster()
-            client = Client(own_cluster)
-    n = errors = parts = 0
+        client, own_cluster = _connect(scheduler, connect_timeout)
     try:
-        pending: deque[Any] = deque()
-        chunks = _chunks(rows, partition_rows)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(unit=" rows", file=sys.stderr, disable=None)
-        with dst.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=output_columns(model, header), extrasaction="ignore")
-            w.writeheader()
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < MAX_IN_FLIGHT:
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        exhausted = True
-                        break
-                    n += len(chunk)
-                    if n > max_rows:
-                        raise InputError([f"{src}: more than {max_rows} rows; split the file"])
-                    pending.append(
-                        client.submit(
-                            score_partition, model.population, pdir, header, chunk, pure=False
-                        )
-                    )
-                if not pending:
-                    break
-                version, recs = pending.popleft().result()
-                if version != model.version:
-                    raise InputError(
-                        [
-                            f"the Dask workers run model version {version}, this "
-                            f"machine {model.version}; install the same heavylegs "
-                            "and priors on the workers"
-                        ]
-                    )
-                parts += 1
-                for rec in recs:
-                    errors += bool(rec.get("error"))
-                    w.writerow(rec)
-                if bar is not None:
-                    bar.update(len(recs))
-        if bar is not None:
-            bar.close()
+        n, errors, parts = _stream(client, job, rows, dst, progress)
     except InputError:
         dst.unlink(missing_ok=True)
         raise
@@ -179,6 +118,110 @@ def score_csv_dask(
         if own_cluster is not None:
             own_cluster.close()
     return {"rows": n, "errors": errors, "partitions": parts}
+
+
+def _worker_priors(model: Model, priors_dir: str | Path | None) -> str | None:
+    """The priors directory the workers load (None: their packaged default)."""
+    if priors_dir is not None:
+        return str(Path(priors_dir).resolve())
+    from ..kb import default_priors_dir
+
+    here = Path(model.kb.directory).resolve()
+    return None if here == default_priors_dir().resolve() else str(here)
+
+
+def _connect(scheduler: str | None, timeout: str) -> tuple[Any, Any]:
+    """(client, the local cluster started for this run or None)."""
+    from distributed import Client
+
+    if not scheduler:
+        cluster = local_cluster()
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout=timeout), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(
+            [
+                f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                "check the address (tcp://host:8786) and that it runs"
+            ]
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Job:
+    model: Model
+    src: Path
+    header: list[str]
+    priors_dir: str | None
+    partition_rows: int
+    max_rows: int
+
+
+def _submit_next(
+    client: Any, job: _Job, chunks: Iterator[list[list[str]]], n: int, pending: deque[Any]
+) -> tuple[int, bool]:
+    """Keep up to ``MAX_IN_FLIGHT`` partitions submitted: (rows read, input exhausted)."""
+    while len(pending) < MAX_IN_FLIGHT:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return n, True
+        n += len(chunk)
+        if n > job.max_rows:
+            raise InputError([f"{job.src}: more than {job.max_rows} rows; split the file"])
+        pending.append(
+            client.submit(
+                score_partition,
+                job.model.population,
+                job.priors_dir,
+                job.header,
+                chunk,
+                pure=False,
+            )
+        )
+    return n, False
+
+
+def _stream(
+    client: Any, job: _Job, rows: Iterator[list[str]], dst: Path, progress: bool
+) -> tuple[int, int, int]:
+    """Score the partitions in order into ``dst``: (rows, rows with errors, partitions)."""
+    model = job.model
+    n = errors = parts = 0
+    pending: deque[Any] = deque()
+    chunks = _chunks(rows, job.partition_rows)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" rows", file=sys.stderr, disable=None)
+    with dst.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=output_columns(model, job.header), extrasaction="ignore")
+        w.writeheader()
+        exhausted = False
+        while True:
+            if not exhausted:
+                n, exhausted = _submit_next(client, job, chunks, n, pending)
+            if not pending:
+                break
+            version, recs = pending.popleft().result()
+            if version != model.version:
+                raise InputError(
+                    [
+                        f"the Dask workers run model version {version}, this "
+                        f"machine {model.version}; install the same heavylegs "
+                        "and priors on the workers"
+                    ]
+                )
+            parts += 1
+            for rec in recs:
+                errors += bool(rec.get("error"))
+                w.writerow(rec)
+            if bar is not None:
+                bar.update(len(recs))
+    if bar is not None:
+        bar.close()
+    return n, errors, parts
 
 
 __all__ = ["PARTITION_ROWS", "local_cluster", "score_csv_dask", "score_partition"]

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .priors import KnowledgeBase, Rule
+from ..kb import KnowledgeBase, Rule
+from . import texts
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
 
@@ -99,9 +100,6 @@ def triage(
         reasons.append(kb.medical_reason.format(label=labels[c], probability=probabilities[c]))
         level = max(level, LEVELS.index("see_doctor"))
     if level == 0:
-        reasons.append(
-            "No red flags in your answers, and no medical cause is likely "
-            f"(each below {kb.medical_threshold:.0%})."
-        )
+        reasons.append(texts.no_flags_reason(kb.medical_threshold))
     name = LEVELS[level]
     return Triage(name, tuple(reasons), tuple(fired), tuple(ruled_out), kb.level_texts[name])

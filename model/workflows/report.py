@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cases import CLINICIAN, Case
-from .diagnosis import DISCLAIMER
-from .errors import InputError, PriorsError
+from ..api import Model
+from ..errors import InputError
+from ..reasoning import DISCLAIMER, Diagnosis
+from .cases import CLINICIAN, Case, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
 REASONS_PER_SIDE = 3
@@ -66,6 +67,7 @@ class Report:
     ruled_out: tuple[str, ...]  # plain descriptions of red flags the answers exclude
     general_advice: tuple[str, ...]
     notes: str
+    base_rates: tuple[tuple[str, float], ...] = ()  # (cause label, rate) changed for this case
     disclaimer: str = DISCLAIMER
 
 
@@ -73,7 +75,7 @@ def _show_value(v: Any) -> str:
     return str(v).replace("_", " ")
 
 
-def _answer_phrase(model: Any, qid: str, value: Any) -> str:
+def _answer_phrase(model: Model, qid: str, value: Any) -> str:
     q = model.question_map[qid]
     if q.type == "yes_no":
         return f"{q.text.rstrip('?')}: {value}"
@@ -81,83 +83,54 @@ def _answer_phrase(model: Any, qid: str, value: Any) -> str:
     return f"{q.text.rstrip('?')}: {_show_value(value)}{unit}"
 
 
-def _reasons(
-    model: Any, answers: Mapping[str, Any], probs: Mapping[str, float], causes: list[str]
-) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """For each cause, the answers whose removal changes its probability most (log ratio)."""
-    effects: dict[str, list[tuple[float, str]]] = {c: [] for c in causes}
-    idx = {c: i for i, c in enumerate(model.engine.cause_ids)}
-    for qid in answers:
-        rest = {k: v for k, v in answers.items() if k != qid}
-        without = model.posterior(rest).marginals
-        for c in causes:
-            p0, p1 = float(without[idx[c]]), probs[c]
-            if p0 <= 0 or p1 <= 0:
-                continue
-            effects[c].append((math.log(p1 / p0), qid))
-    out = {}
-    for c in causes:
-        ups = sorted((e for e in effects[c] if e[0] >= MIN_LOG_RATIO), reverse=True)
-        downs = sorted(e for e in effects[c] if e[0] <= -MIN_LOG_RATIO)
-        out[c] = (
-            tuple(_answer_phrase(model, q, answers[q]) for _, q in ups[:REASONS_PER_SIDE]),
-            tuple(_answer_phrase(model, q, answers[q]) for _, q in downs[:REASONS_PER_SIDE]),
-        )
-    return out
+def _reasons(model: Model, d: Diagnosis, cause: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The answers that speak most for and against a cause, from the diagnosis's own
+    explanation: withdrawing the answer would change the cause's probability by a factor of
+    at least 1.1 (``MIN_LOG_RATIO``); P(cause | all but the answer) follows from the
+    answer's change in log-odds."""
+    answers = dict(d.answers)
+    p = d.probability(cause)
+    effects = []
+    for c in d.explanation(cause).contributions:
+        p_without = 1.0 / (1.0 + math.exp(-(_logit(p) - c.delta_log_odds)))
+        if p > 0 and p_without > 0:
+            effects.append((math.log(p / p_without), c.question))
+    ups = sorted((e for e in effects if e[0] >= MIN_LOG_RATIO), reverse=True)
+    downs = sorted(e for e in effects if e[0] <= -MIN_LOG_RATIO)
+    return (
+        tuple(_answer_phrase(model, q, answers[q]) for _, q in ups[:REASONS_PER_SIDE]),
+        tuple(_answer_phrase(model, q, answers[q]) for _, q in downs[:REASONS_PER_SIDE]),
+    )
 
 
-def _advice(model: Any) -> Any:
-    """The knowledge base's advice, or None when it has no (valid) advice.yaml."""
-    try:
-        from .advice import ADVICE_FILE, load_advice
-    except ImportError:  # pragma: no cover - advice.py ships with the package
-        return None
-    if not (Path(model.kb.directory) / ADVICE_FILE).is_file():
-        return None
-    try:
-        return load_advice(model.kb)
-    except PriorsError:
-        return None
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-15), 1 - 1e-15)
+    return math.log(p / (1 - p))
 
 
-def build_report(
-    case: Case | Mapping[str, Any], model: Any = None, *, today: str | None = None
-) -> Report:
-    """Diagnose a case and collect everything its report shows.
-
-    Raises
-    ------
-    InputError
-        If an answer is invalid.
-    """
-    if model is None:
-        from .api import load_model
-
-        model = load_model(case.population if isinstance(case, Case) else "self_assessment")
-    if not isinstance(case, Case):
-        clean, problems = model.validate(case)
-        if problems:
-            raise InputError(problems)
-        case = Case(answers=clean, population=model.population)
-    answers = dict(case.answers)
-    d = model.diagnose(answers)
-    probs = {c.id: c.probability for c in d.causes}
-    top = [c.id for c in d.causes[:TOP_CAUSES]]
-    reasons = _reasons(model, answers, probs, top)
-    advice = _advice(model)
+def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
+    advice = model.kb.advice
+    top = {c.id for c in d.causes[:TOP_CAUSES]}
     causes = []
     for c in d.causes:
-        fr, ag = reasons.get(c.id, ((), ()))
+        fr, ag = _reasons(model, d, c.id) if c.id in top else ((), ())
         tips: tuple[str, ...] = ()
         see: str | None = None
-        if advice is not None and c.id in top:
-            ca = advice.for_cause(c.id)
-            if ca is not None:
-                tips = (ca.summary, *(t.text for t in ca.tips))
-                see = ca.see_someone.text
+        ca = advice.for_cause(c.id) if advice is not None and c.id in top else None
+        if ca is not None:
+            tips = (ca.summary, *(t.text for t in ca.tips))
+            see = ca.see_someone.text
         causes.append(
             ReportCause(c.id, c.label, c.group, c.probability, c.prior, fr, ag, tips, see)
         )
+    return tuple(causes)
+
+
+def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = None) -> Report:
+    """The report of a diagnosis (made by ``model`` for ``case``): every number in it is the
+    diagnosis's, so the report equals the screen that shows the same diagnosis."""
+    answers = dict(d.answers)
+    confidence = dict(d.confidence)
     rules = {r.id: r for r in model.kb.red_flags}
     ruled_out = tuple(f"{r.replace('_', ' ')}: {rules[r].reason}" for r in d.triage.ruled_out)
     fired = tuple(rules[r].reason for r in d.triage.red_flags)
@@ -167,18 +140,19 @@ def build_report(
             q.text,
             answers[q.id],
             case.answered_by.get(q.id, "self_report"),
-            case.confidence.get(q.id),
+            confidence.get(q.id),
         )
         for q in model.questions
         if q.id in answers
     )
+    advice = model.kb.advice
     return Report(
         date=today or _dt.date.today().isoformat(),
         case_id=case.case_id,
-        population=model.population,
-        model_version=model.version,
+        population=d.population,
+        model_version=d.model_version,
         answers=report_answers,
-        causes=tuple(causes),
+        causes=_report_causes(model, d),
         triage_level=d.triage.level,
         triage_reasons=tuple(d.triage.reasons),
         triage_advice=d.triage.advice,
@@ -186,7 +160,32 @@ def build_report(
         ruled_out=ruled_out,
         general_advice=tuple(g.text for g in advice.general) if advice is not None else (),
         notes=case.notes,
+        base_rates=tuple((model.cause_map[c].label, r) for c, r in d.base_rates),
     )
+
+
+def build_report(
+    case: Case | Mapping[str, Any], model: Model | None = None, *, today: str | None = None
+) -> Report:
+    """Diagnose a case (its answers and confidences, with ``model``: its population and any
+    changed base rates) and collect everything its report shows.
+
+    Raises
+    ------
+    InputError
+        If an answer or a confidence is invalid.
+    """
+    if model is None:
+        from ..api import load_model
+
+        model = load_model(case.population if isinstance(case, Case) else "self_assessment")
+    if not isinstance(case, Case):
+        clean, problems = model.validate(case)
+        if problems:
+            raise InputError(problems)
+        case = Case(answers=clean, population=model.population)
+    d = diagnose_case(case, model)
+    return report_of(d, case, model, today=today)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -194,6 +193,16 @@ def _by(a: ReportAnswer) -> str:
     who = "clinician-verified" if a.answered_by == CLINICIAN else "self-reported"
     conf = f", confidence {a.confidence:.0%}" if a.confidence is not None else ""
     return who + conf
+
+
+def _base_rates_text(r: Report) -> str:
+    return "Base rates changed for this case: " + ", ".join(
+        f"{label} {rate:.3g}" for label, rate in r.base_rates
+    )
+
+
+def _base_rate_lines(r: Report) -> list[str]:
+    return ["", _base_rates_text(r)] if r.base_rates else []
 
 
 def report_markdown(report: Report) -> str:
@@ -206,6 +215,7 @@ def report_markdown(report: Report) -> str:
     out += [
         f"Population: {r.population}  ",
         f"Model version: {r.model_version}",
+        *_base_rate_lines(r),
         "",
         f"> {r.disclaimer}",
         "",
@@ -301,6 +311,8 @@ def report_pdf(report: Report) -> bytes:
     if r.case_id:
         meta = f"Case: {r.case_id}   " + meta
     para(meta, size=9)
+    if r.base_rates:
+        para(_base_rates_text(r), size=9)
     para(r.disclaimer, size=9, style="I")
     heading(f"Triage: {r.triage_level.replace('_', ' ')}")
     para(r.triage_advice, style="B")

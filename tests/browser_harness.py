@@ -1,6 +1,7 @@
 """Start the app on a free localhost port and drive it with Debian's Chromium.
 
-Used by the browser test and the browser benchmark (not by the app itself).
+Used by the browser test and the browser benchmarks (not by the app itself, so it lives with
+the tests and is not installed).
 """
 
 from __future__ import annotations

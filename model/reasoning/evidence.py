@@ -1,4 +1,6 @@
-"""Parse and validate answers against the question vocabulary; map them to node states."""
+"""Answers to evidence: validate answers and confidences against the question vocabulary, map
+them to node states (numbers binned) and to likelihood vectors (soft answers as virtual
+evidence)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import Any
 
-from .errors import InputError
-from .priors import YES_NO, Question
+import numpy as np
+
+from ..inference import Engine
+from ..kb import HEAVY_LEGS, YES_NO, Question
 
 MAX_TEXT = 200
 
@@ -118,8 +122,66 @@ def validate_answers(
     return clean, problems
 
 
-def require_valid(questions: Mapping[str, Question], answers: Any) -> dict[str, Any]:
-    clean, problems = validate_answers(questions, answers)
-    if problems:
-        raise InputError(problems)
-    return clean
+MIN_CONFIDENCE = 0.5
+
+
+def _confidence_problem(
+    qid: str, c: Any, questions: Mapping[str, Question], answers: Any
+) -> str | None:
+    if qid not in questions:
+        return f"confidence: {str(qid)[:60]!r} is not a question"
+    if qid not in answers:
+        return f"confidence: {qid} has no answer; answer it or drop its confidence"
+    if (
+        isinstance(c, bool)
+        or not isinstance(c, int | float)
+        or not math.isfinite(c)
+        or not MIN_CONFIDENCE <= c <= 1
+    ):
+        return f"confidence: {qid}: {c!r} must be a number from 0.5 (a guess) to 1 (sure)"
+    return None
+
+
+def validate_confidence(
+    questions: Mapping[str, Question], confidence: Any, answers: Mapping[str, Any]
+) -> tuple[dict[str, float], list[str]]:
+    """Confidences 0.5-1 for answered questions: (the ones below 1, problems)."""
+    if confidence is None:
+        return {}, []
+    if not isinstance(confidence, Mapping):
+        return {}, ["confidence must map question ids to numbers from 0.5 to 1"]
+    ok: dict[str, float] = {}
+    problems: list[str] = []
+    for qid, c in confidence.items():
+        problem = _confidence_problem(qid, c, questions, answers)
+        if problem:
+            problems.append(problem)
+        elif c < 1:
+            ok[qid] = float(c)
+    return ok, problems
+
+
+def evidence_for(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> dict[str, str]:
+    """Hard evidence on network nodes for clean answers, with ``heavy_legs = yes``."""
+    ev = {qid: state_of(questions[qid], v) for qid, v in answers.items()}
+    ev[HEAVY_LEGS] = "yes"
+    return dict(sorted(ev.items()))
+
+
+def likelihoods(
+    engine: Engine,
+    questions: Mapping[str, Question],
+    answers: Mapping[str, Any],
+    confidence: Mapping[str, float],
+) -> dict[str, np.ndarray]:
+    """Evidence as likelihood vectors: one-hot for sure answers, virtual evidence
+    (confidence on the answer, the rest spread evenly) for soft ones."""
+    out: dict[str, np.ndarray] = {}
+    for node, state in evidence_for(questions, answers).items():
+        v = engine.one_hot(node, state)
+        c = confidence.get(node)
+        if c is not None:
+            k = len(v)
+            v = np.where(v > 0, c, (1.0 - c) / (k - 1))
+        out[node] = v
+    return out

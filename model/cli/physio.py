@@ -1,48 +1,32 @@
 """Command-line commands of the physio workflow: ``case``, ``report`` and ``learn``.
 
-Registered by :func:`add_commands` from :mod:`model.cli`; errors are the project's
+Registered by :func:`add_commands` from :mod:`model.cli` (shared pieces in :mod:`.common`);
+errors are the project's
 :class:`~model.errors.InputError` (exit 2, one line per problem).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _model_for(args: argparse.Namespace, population: str | None = None) -> Any:
-    from .api import load_model
-
-    pop = args.population or population or "self_assessment"
-    return load_model(population=pop, priors_dir=args.priors)
-
-
-def _read_case(path: str, model: Any) -> Any:
-    from .cases import parse_case_text
-    from .cli import read_text_arg
-
-    text, where = read_text_arg(path)
-    return parse_case_text(text, where, model)
-
-
-def _warn(problems: Any) -> None:
-    for p in problems:
-        print(f"warning: {p} (left out)", file=sys.stderr)
+from ..errors import InputError
+from ..workflows.cases import (
+    ANSWER_SOURCES,
+    compare_cases,
+    decode_share,
+    encode_share,
+    new_case,
+    save_case,
+)
+from ..workflows.learn import learn_csv
+from ..workflows.report import build_report, write_report
+from .common import add_model_options, dump, model_for, read_case, warn
 
 
 def _write_case(case: Any, output: str | None) -> None:
-    from .cases import save_case
-
     if output in (None, "-"):
         sys.stdout.write(case.to_json())
     else:
@@ -51,13 +35,11 @@ def _write_case(case: Any, output: str | None) -> None:
 
 
 def cmd_case(args: argparse.Namespace) -> int:
-    from .cases import compare_cases, decode_share, encode_share, new_case
-
-    model = _model_for(args)
+    model = model_for(args)
     action = args.action
     if action == "new":
-        loaded = _read_case(args.files[0], model)
-        _warn(loaded.problems)
+        loaded = read_case(args.files[0], model)
+        warn(loaded.problems)
         case = new_case(
             loaded.case.answers,
             by=args.by,
@@ -69,14 +51,14 @@ def cmd_case(args: argparse.Namespace) -> int:
         _write_case(case, args.output)
         return 2 if loaded.problems else 0
     if action == "check":
-        loaded = _read_case(args.files[0], model)
+        loaded = read_case(args.files[0], model)
         _write_case(loaded.case, args.output)
         for p in loaded.problems:
             print(f"error: {p}", file=sys.stderr)
         return 2 if loaded.problems else 0
     if action == "edit":
-        loaded = _read_case(args.files[0], model)
-        _warn(loaded.problems)
+        loaded = read_case(args.files[0], model)
+        warn(loaded.problems)
         changes: dict[str, Any] = {}
         for item in args.set or []:
             if "=" not in item:
@@ -93,46 +75,42 @@ def cmd_case(args: argparse.Namespace) -> int:
     if action == "compare":
         if len(args.files) != 2:
             raise InputError(["case compare takes two case files: BEFORE.json AFTER.json"])
-        before = _read_case(args.files[0], model)
-        after = _read_case(args.files[1], model)
-        _warn(before.problems + after.problems)
+        before = read_case(args.files[0], model)
+        after = read_case(args.files[1], model)
+        warn(before.problems + after.problems)
         cmp = compare_cases(before.case, after.case, model)
         print(
-            _dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json else ""
+            dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json else ""
         )
         return 0
     if action == "share":
-        loaded = _read_case(args.files[0], model)
-        _warn(loaded.problems)
+        loaded = read_case(args.files[0], model)
+        warn(loaded.problems)
         print(encode_share(loaded.case, base_url=args.base_url, model=model))
         return 0
     if action == "open-link":
         loaded = decode_share(args.files[0], model)
-        _warn(loaded.problems)
+        warn(loaded.problems)
         _write_case(loaded.case, args.output)
         return 0
     raise InputError([f"unknown case action {action!r}"])  # pragma: no cover - argparse checks
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report, write_report
-
     out = Path(args.output)
     if out.suffix.lower() not in (".pdf", ".md", ".markdown"):
         raise InputError([f"{args.output}: end the name with .pdf or .md"])
-    model = _model_for(args)
-    loaded = _read_case(args.case, model)
+    model = model_for(args)
+    loaded = read_case(args.case, model)
     if args.population is None and loaded.case.population != model.population:
-        model = _model_for(args, loaded.case.population)
-    _warn(loaded.problems)
+        model = model_for(args, loaded.case.population)
+    warn(loaded.problems)
     write_report(build_report(loaded.case, model), out)
     print(f"wrote {out} (population {model.population}, model {model.version})", file=sys.stderr)
     return 0
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from .learn import learn_csv
-
     result = learn_csv(
         Path(args.input),
         Path(args.out),
@@ -147,14 +125,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_commands(sub: Any) -> None:
     """Add ``case``, ``report`` and ``learn`` to the CLI's subparsers."""
-    from .cases import ANSWER_SOURCES
-
-    def pop_priors(sp: argparse.ArgumentParser, pop_help: str) -> None:
-        sp.add_argument("--population", default=None, help=pop_help)
-        sp.add_argument("--priors", default=None, help="a priors directory (default: priors/)")
-
     c = sub.add_parser(
         "case",
         help="case files: new, check, edit, compare, share, open-link",
@@ -183,13 +155,13 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
     c.add_argument("--case-id", default=None)
     c.add_argument("--base-url", default=None, help="share: the physio page's address")
     c.add_argument("--json", action="store_true", help="compare: print JSON")
-    pop_priors(c, "self_assessment (default) or clinic")
+    add_model_options(c, "self_assessment (default) or clinic")
     c.set_defaults(func=_case_defaults)
 
     r = sub.add_parser("report", help="write a PDF or Markdown report for a case file")
     r.add_argument("case")
     r.add_argument("-o", "--output", required=True, help="OUT.pdf or OUT.md")
-    pop_priors(r, "default: the case file's population")
+    add_model_options(r, "default: the case file's population")
     r.set_defaults(func=cmd_report)
 
     learn = sub.add_parser("learn", help="update the priors from confirmed cases (a CSV)")
@@ -202,7 +174,7 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
         help="equivalent sample size N of the current priors (default 100)",
     )
     learn.add_argument("--quiet", action="store_true")
-    pop_priors(learn, "population the cases come from (default clinic)")
+    add_model_options(learn, "population the cases come from (default clinic)")
     learn.set_defaults(func=cmd_learn)
 
 

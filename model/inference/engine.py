@@ -28,74 +28,27 @@ import string
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import opt_einsum as oe
 
-from .network import Network, Node, link_products
-from .priors import HEAVY_LEGS
+from ..kb import HEAVY_LEGS
+from .kernels import (
+    all_marginals,
+    bits,
+    entropy,
+    link_products,
+    mass_and_marginals,
+    moebius,
+    superset_sums,
+)
+from .network import Network, Node
 
 Evidence = Mapping[str, np.ndarray]
 WIDE = 10  # factors over any of the last WIDE causes are spread over all of them
 SMALL = 14  # marginals over at most this many causes come from the superset sums
 MAP_PARENTS = 12  # findings with at most this many parents are previewed through sparse maps
-
-
-def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Shannon entropy in bits along ``axis`` (0 log 0 = 0)."""
-    safe = np.where(p > 0, p, 1.0)
-    return -(np.where(p > 0, p * np.log2(safe), 0.0)).sum(axis=axis)
-
-
-def all_marginals(flat: np.ndarray, n: int) -> np.ndarray:
-    """Unnormalised P(c_i = 1) for every cause i of a 2**n vector (see mass_and_marginals)."""
-    return mass_and_marginals(flat, n)[1]
-
-
-def mass_and_marginals(flat: np.ndarray, n: int) -> tuple[float, np.ndarray]:
-    """(total, unnormalised P(c_i = 1) for every cause) of a 2**n vector: as a (first causes
-    x last causes) matrix, its row and column sums (two matrix-vector products), then each
-    cause's mass from the bits of its row or column."""
-    hi = n // 2
-    x = flat.reshape(2**hi, 2 ** (n - hi))
-    rows = x @ np.ones(x.shape[1])
-    cols = np.ones(x.shape[0]) @ x
-    return float(rows.sum()), np.concatenate([rows @ _bits(hi), cols @ _bits(n - hi)])
-
-
-@lru_cache(maxsize=64)
-def _bits(k: int) -> np.ndarray:
-    """B[x, i] = 1.0 if bit i of x (the first of k bits the most significant) is set."""
-    x = np.arange(2**k)[:, None]
-    b = ((x >> (k - 1 - np.arange(k))[None, :]) & 1).astype(float)
-    b.setflags(write=False)
-    return b
-
-
-def superset_sums(flat: np.ndarray, n: int) -> np.ndarray:
-    """upper[x] = sum of ``flat`` over every y that contains x (bits = present causes).
-
-    One in-place half-add per axis; the last four axes, where the halves would be runs of
-    one to eight numbers, in one product with the 16 x 16 zeta matrix instead.
-    """
-    tail = min(4, n)
-    u = flat.copy()
-    for i in range(n - tail):
-        v = u.reshape(2**i, 2, -1)
-        v[:, 0, :] += v[:, 1, :]
-    return (u.reshape(-1, 2**tail) @ _zeta(tail)).reshape(flat.shape)
-
-
-@lru_cache(maxsize=8)
-def _zeta(k: int) -> np.ndarray:
-    """Z[y, x] = 1 if the bits of y contain those of x (k bits)."""
-    z = np.ones((1, 1))
-    for _ in range(k):
-        z = np.kron(z, np.array([[1.0, 0.0], [1.0, 1.0]]))
-    z.setflags(write=False)
-    return z
 
 
 @dataclass
@@ -184,15 +137,6 @@ class NoisyForm:
     h: np.ndarray  # H(finding | causes) over every configuration of all causes
 
 
-def _moebius(g: np.ndarray, a: int) -> np.ndarray:
-    """g^(S) = sum over x in S of (-1)^|S - x| g(x), over the first ``a`` axes of g."""
-    g = np.array(g, dtype=float)
-    for j in range(a):
-        v = g.reshape(2**j, 2, -1)
-        v[:, 1, :] -= v[:, 0, :]
-    return g
-
-
 def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
     from scipy.sparse import csr_matrix
 
@@ -218,11 +162,11 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
         g = np.concatenate(
             [
                 engine.finding_table[f].reshape(-1, k[f]),
-                engine.cond_entropy(f).reshape(-1, 1),
+                engine._cond_entropy(f).reshape(-1, 1),
             ],
             axis=1,
         )
-        gh = _moebius(g, a)
+        gh = moebius(g, a)
         row0[f], row1[f] = r0, r1
         for col in range(k[f] + 1):
             base[0].extend(gh[:, col])
@@ -233,7 +177,7 @@ def finding_maps(engine: Engine, max_parents: int) -> FindingMaps:
                 gt = g[:, : k[f]].reshape((2,) * a + (k[f],)).copy()
                 absent: tuple[Any, ...] = (*([slice(None)] * axes.index(t)), 0)
                 gt[absent] = 0.0
-                ght = _moebius(gt.reshape(-1, k[f]), a)
+                ght = moebius(gt.reshape(-1, k[f]), a)
                 cols = subsets
             else:
                 ght = gh[:, : k[f]]
@@ -285,7 +229,7 @@ def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
         for j, a in enumerate(axes):
             w[a] = link[j, : k - 1]
 
-        h = engine.cond_entropy(f).reshape([2 if a in axes else 1 for a in range(n)])
+        h = engine._cond_entropy(f).reshape([2 if a in axes else 1 for a in range(n)])
         h_full = np.ascontiguousarray(np.broadcast_to(h, (2,) * n)).reshape(-1)
         form = NoisyForm(
             np.asarray(leak, dtype=float), link_products(w[:n_hi]), link_products(w[n_hi:]), h_full
@@ -374,11 +318,11 @@ class Engine:
             )
         return out
 
-    def cond_entropy(self, finding: str) -> np.ndarray:
+    def _cond_entropy(self, finding: str) -> np.ndarray:
         """H(finding | its parents) in bits for every parent configuration (cached)."""
         h = self._cond_h.get(finding)
         if h is None:
-            h = _entropy(self.finding_table[finding])
+            h = entropy(self.finding_table[finding])
             h.setflags(write=False)
             self._cond_h[finding] = h
         return h
@@ -413,7 +357,7 @@ class Engine:
         return np.einsum(f"{letters}->{keep}", joint)
 
     # ------------------------------------------------------------------ prior over causes
-    def split(
+    def _split(
         self, evidence: Evidence
     ) -> tuple[list[tuple[list[str], list[str]]], dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Components of causes that share free (not hard-observed) risk factors.
@@ -453,7 +397,7 @@ class Engine:
                 groups[find(self.risk_children[r][0])][1].append(r)
         return list(groups.values()), weights, sliced
 
-    def component_tensor(
+    def _component_tensor(
         self,
         causes: list[str],
         risks: list[str],
@@ -490,7 +434,7 @@ class Engine:
             if evidence.engine is self:
                 return evidence
             evidence = evidence.evidence  # another engine's tensors: start again
-        comps, weights, sliced = self.split(evidence)
+        comps, weights, sliced = self._split(evidence)
         return Case(self, evidence, comps, weights, sliced)
 
     def _comp(self, case: Case, i: int) -> np.ndarray:
@@ -498,11 +442,11 @@ class Engine:
         t = case.tensors.get(i)
         if t is None:
             causes, risks = case.comps[i]
-            t = np.asarray(self.component_tensor(causes, risks, case.weights, case.sliced))
+            t = np.asarray(self._component_tensor(causes, risks, case.weights, case.sliced))
             case.tensors[i] = t
         return t
 
-    def keep(self, case: Case, node: str) -> tuple[list[str], np.ndarray]:
+    def _keep(self, case: Case, node: str) -> tuple[list[str], np.ndarray]:
         """The component of risk factor ``node`` once its own answer is set aside, with
         ``node`` kept as the first axis and carrying no weight: (causes, tensor of shape
         (states, 2, ..., 2)). Sums to P(causes | node = s, other risk evidence) times the
@@ -514,14 +458,14 @@ class Engine:
                 comps, weights, sliced = case.comps, case.weights, case.sliced
             else:
                 rest = {k: v for k, v in case.evidence.items() if k != node}
-                comps, weights, sliced = self.split(rest)
+                comps, weights, sliced = self._split(rest)
             causes, risks = next((c, r) for c, r in comps if node in r)
-            t = np.asarray(self.component_tensor(causes, risks, weights, sliced, keep=node))
+            t = np.asarray(self._component_tensor(causes, risks, weights, sliced, keep=node))
             hit = (causes, t)
             case.keeps[node] = hit
         return hit
 
-    def prior_joint(self, evidence: Evidence | Case) -> np.ndarray:
+    def _prior_joint(self, evidence: Evidence | Case) -> np.ndarray:
         """Unnormalised P(causes, risk evidence), a full (2,) * n array: the outer product
         of the component tensors placed on their axes (one pass)."""
         case = self.case(evidence)
@@ -576,7 +520,7 @@ class Engine:
             self._by_state[node] = by_state
         return by_state
 
-    def finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
+    def _finding_factor(self, node: str, lik: np.ndarray) -> np.ndarray:
         """The factor of an answered finding over its cause parents, broadcastable."""
         lik = np.asarray(lik, dtype=float)
         if np.count_nonzero(lik) == 1 and lik.max() == 1.0:  # hard answer: a slice
@@ -595,11 +539,11 @@ class Engine:
         heavy legs and each answered finding's factor, normalised (in place, one array)."""
         case = self.case(evidence)
         factors = {
-            f: self.finding_factor(f, lik)
+            f: self._finding_factor(f, lik)
             for f in self.finding_ids
             if f != HEAVY_LEGS and (lik := case.evidence.get(f)) is not None
         }
-        joint = self.prior_joint(case)
+        joint = self._prior_joint(case)
         joint *= self._heavy
         for factor in factors.values():
             joint *= factor
@@ -661,7 +605,7 @@ class Engine:
                 scale = post.log_evidence
             elif node in post.factors:
                 others = (f for g, f in post.factors.items() if g != node)
-                np.multiply(self.prior_joint(case), self._likelihood(others), out=row)
+                np.multiply(self._prior_joint(case), self._likelihood(others), out=row)
                 scale = 0.0
             else:
                 ratio, axes = self._risk_ratio(case, node)
@@ -671,7 +615,7 @@ class Engine:
                 else:
                     rest = {k2: v for k2, v in case.evidence.items() if k2 != node}
                     lik = self._likelihood(post.factors.values())
-                    np.multiply(self.prior_joint(rest), lik, out=row)
+                    np.multiply(self._prior_joint(rest), lik, out=row)
                     scale = 0.0
             z, masses = mass_and_marginals(row.reshape(-1), self.n)
             out[k] = masses / z
@@ -681,7 +625,7 @@ class Engine:
     def _risk_ratio(self, case: Case, node: str) -> tuple[np.ndarray | None, list[int]]:
         """prior without the node's answer / prior, over the node's component (or None
         where the old prior has zeros)."""
-        causes, kept = self.keep(case, node)
+        causes, kept = self._keep(case, node)
         new = np.tensordot(self.risk_prior[node], kept, axes=1)
         axes = [self.axis[c] for c in causes]
         kids = set(self.risk_children[node])
@@ -754,16 +698,16 @@ class Engine:
             if self.kind[node] == "finding":
                 axes = self.finding_axes[node]
                 table = self._state_major(node).reshape(k, -1)
-                h = self.cond_entropy(node).reshape(-1)
+                h = self._cond_entropy(node).reshape(-1)
             elif self.kind[node] == "risk":
                 if node not in case.weights:
                     raise ValueError(f"{node} is already answered")
-                causes, kept = self.keep(case, node)
+                causes, kept = self._keep(case, node)
                 axes = tuple(self.axis[c] for c in causes)
                 q = kept.reshape(k, -1) * case.weights[node][:, None]
                 qc = q.sum(axis=0)
                 table = q / np.where(qc > 0, qc, 1.0)  # P(r | B)
-                h = _entropy(table, axis=0)
+                h = entropy(table, axis=0)
             else:
                 raise ValueError(f"{node} is not a question node")
             cols = self._cols(post, case, tr, axes)
@@ -790,7 +734,7 @@ class Engine:
         y = len(form.leak) - 1
         joint = post.joint.reshape(form.hi.shape[1], -1)
         lo_tr = [t for t in tr if t >= n_hi]
-        lo_bits = _bits(self.n - n_hi)
+        lo_bits = bits(self.n - n_hi)
         cols = [form.lo] + [form.lo * lo_bits[:, t - n_hi] for t in lo_tr]
         r = joint @ np.concatenate(cols, axis=0).T  # (first configs, y * (1 + lo_tr))
         r = r.reshape(r.shape[0], 1 + len(lo_tr), y) * form.hi.T[:, None, :]
@@ -801,7 +745,7 @@ class Engine:
             if t >= n_hi:
                 e_t = r[:, 1 + lo_tr.index(t), :].sum(axis=0)
             else:
-                e_t = plain[_bits(n_hi)[:, t] > 0].sum(axis=0)
+                e_t = plain[bits(n_hi)[:, t] > 0].sum(axis=0)
             cdf_t = np.append(e_t * form.leak[:y], post.marginals[t])
             joint_t[:, i] = np.diff(cdf_t, prepend=0.0)
         h_cond = float(form.h @ post.joint.reshape(-1))
@@ -813,21 +757,11 @@ class Engine:
     ) -> Preview:
         """Preview from P(state), P(state, tracked cause present) and H(node | causes)."""
         p_state = np.clip(p_state, 0.0, None)
-        gain = max(0.0, float(_entropy(p_state)) - h_cond)
+        gain = max(0.0, float(entropy(p_state)) - h_cond)
         seen = p_state > 0
         tracked_p = np.clip(joint_t, 0.0, None) / np.where(seen, p_state, 1.0)[:, None]
         tracked_p[~seen] = np.nan
         return Preview(node, p_state, tracked_p, gain)
-
-    def preview(
-        self,
-        post: Posterior,
-        evidence: Evidence | Case,
-        node: str,
-        tracked: Sequence[int],
-    ) -> Preview:
-        """:meth:`previews` for one node."""
-        return self.previews(post, evidence, [node], tracked)[0]
 
     def _cols(
         self, post: Posterior, case: Case, tracked: tuple[int, ...], axes: tuple[int, ...]
@@ -854,7 +788,7 @@ class Engine:
 
     def node_distribution(self, post: Posterior, evidence: Evidence, node: str) -> np.ndarray:
         """P(node | evidence) for an unanswered question node."""
-        return self.preview(post, evidence, node, ()).p_state
+        return self.previews(post, evidence, [node], ())[0].p_state
 
     # ------------------------------------------------------------------ interventions
     def intervene(self, evidence: Evidence | Case) -> tuple[float, np.ndarray]:
@@ -876,7 +810,11 @@ class Engine:
         return link_products(a[[self.axis[c] for c in causes]][:, None])[0]
 
     def _heavy_terms(self) -> tuple[float, np.ndarray]:
-        leak_cdf, link = self._heavy_node.noisy  # type: ignore[misc]
+        if self._heavy_node.noisy is None:
+            raise ValueError(
+                f"what-ifs need {HEAVY_LEGS} as a noisy-MAX finding; vary its noisy parameters"
+            )
+        leak_cdf, link = self._heavy_node.noisy
         a = np.ones(self.n)
         for j, ax in enumerate(self.finding_axes[HEAVY_LEGS]):
             a[ax] = link[j, 0]
@@ -887,7 +825,7 @@ class Engine:
     ) -> dict[str, np.ndarray]:
         """P(heavy_legs = yes | do(node = s), other risk evidence) for every state s of each
         risk factor in ``nodes``. Components that do not hold the node are shared; the one
-        that does is the node's kept component (:meth:`keep`)."""
+        that does is the node's kept component (:meth:`_keep`)."""
         case = self.case(evidence)
         leak0, a = self._heavy_terms()
         comp_val = []
@@ -902,7 +840,7 @@ class Engine:
                     [v for (c, _), v in zip(case.comps, comp_val, strict=True) if not kids & set(c)]
                 )
             )
-            causes, kept = self.keep(case, node)
+            causes, kept = self._keep(case, node)
             flat = kept.reshape(len(kept), -1)
             vals = (flat @ self._present_weights(a, causes)) / flat.sum(axis=1)
             out[node] = 1.0 - leak0 * others * vals
@@ -914,32 +852,42 @@ class Engine:
         tables: Mapping[str, np.ndarray],
         noisy: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> Engine:
-        """A new engine with some nodes' tables replaced (for sensitivity analysis).
+        """A new engine with some nodes' distributions replaced (for sensitivity analysis):
+        ``tables`` gives whole tables, ``noisy`` a noisy-MAX finding's (leak CDF, link CDFs),
+        from which its table is derived. A node comes in one of the two, never both, so the
+        posteriors and the what-ifs of the variant read the same numbers.
 
         Only what depends on the replaced tables is recomputed; this engine is unchanged.
         """
         from copy import copy
         from dataclasses import replace
 
+        noisy = dict(noisy or {})
+        both = sorted(set(tables) & set(noisy))
+        if both:
+            raise ValueError(f"{both}: give a table or noisy parameters, not both")
+        changed: dict[str, tuple[np.ndarray | None, Any]] = {
+            k: (v, None) for k, v in tables.items()
+        }
+        changed.update({k: (None, v) for k, v in noisy.items()})
         nodes = tuple(
-            replace(n, table=tables[n.id], noisy=(noisy or {}).get(n.id, n.noisy))
-            if n.id in tables
-            else n
+            replace(n, cpt=changed[n.id][0], noisy=changed[n.id][1]) if n.id in changed else n
             for n in self.net.nodes
         )
+        ids = set(changed)
         new = copy(self)
-        new._by_state = {k: v for k, v in self._by_state.items() if k not in tables}
-        new._hard_factors = {k: v for k, v in self._hard_factors.items() if k[0] not in tables}
+        new._by_state = {k: v for k, v in self._by_state.items() if k not in ids}
+        new._hard_factors = {k: v for k, v in self._hard_factors.items() if k[0] not in ids}
         new._lock = threading.Lock()
-        if any(self.kind[t] == "finding" for t in tables):
+        if any(self.kind[t] == "finding" for t in ids):
             new._maps = None
         new.net = replace(self.net, nodes=nodes)
         node_map = new.net.node_map
         new.cause_table = dict(self.cause_table)
         new.finding_table = dict(self.finding_table)
-        new._cond_h = {k: v for k, v in self._cond_h.items() if k not in tables}
+        new._cond_h = {k: v for k, v in self._cond_h.items() if k not in ids}
         new.risk_prior = dict(self.risk_prior)
-        for nid in tables:
+        for nid in ids:
             kind = self.kind[nid]
             if kind == "cause":
                 new.cause_table[nid] = node_map[nid].table

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .priors import HEAVY_LEGS, Question
-from .questions import state_of
+from ..api import Model
+from ..kb import HEAVY_LEGS, Question
+from ..reasoning.evidence import state_of
 
 N_BINS = 10
 
@@ -79,19 +80,21 @@ class Calibration:
         )
 
 
-def default_questions(model: Any, k: int) -> tuple[str, ...]:
+def default_questions(model: Model, k: int) -> tuple[str, ...]:
     """The ``k`` questions with the highest expected information gain before any answer."""
     return tuple(q.id for q in model.diagnose({}).next_questions[:k])
 
 
-def synthetic_runners(model: Any, n: int, seed: int) -> pd.DataFrame:
+def synthetic_runners(model: Model, n: int, seed: int) -> pd.DataFrame:
     """``n`` runners with heavy legs sampled from the model's network (pgmpy)."""
-    from .pgmpy_io import sample
+    from ..pgmpy_io import sample
 
     return sample(model.network, n, seed, {HEAVY_LEGS: "yes"})
 
 
-def predict(model: Any, runners: pd.DataFrame, questions: Sequence[str]) -> tuple[np.ndarray, int]:
+def predict(
+    model: Model, runners: pd.DataFrame, questions: Sequence[str]
+) -> tuple[np.ndarray, int]:
     """P(cause | the runners' answers to ``questions``), shape (n, causes in model order)."""
     qmap: Mapping[str, Question] = model.question_map
     causes = [c.id for c in model.causes]
@@ -108,7 +111,7 @@ def predict(model: Any, runners: pd.DataFrame, questions: Sequence[str]) -> tupl
 
 
 def calibrate(
-    model: Any, runners: pd.DataFrame, questions: Sequence[str], n_bins: int = N_BINS
+    model: Model, runners: pd.DataFrame, questions: Sequence[str], n_bins: int = N_BINS
 ) -> Calibration:
     """Reliability curves (``n_bins`` equal-width bins) and Brier scores per cause."""
     pred, unique = predict(model, runners, questions)
@@ -145,7 +148,7 @@ def calibrate(
     return Calibration(len(runners), tuple(questions), unique, tuple(results))
 
 
-def run(model: Any, n: int = 50_000, seed: int = 2026, k: int = 8) -> Calibration:
+def run(model: Model, n: int = 50_000, seed: int = 2026, k: int = 8) -> Calibration:
     """Sample ``n`` runners and calibrate on the ``k`` most informative questions."""
     return calibrate(model, synthetic_runners(model, n, seed), default_questions(model, k))
 

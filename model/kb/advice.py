@@ -7,18 +7,18 @@ of ``references.yaml``. A bad file is refused whole with one line per problem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import PriorsError
-from .priors import KnowledgeBase, _suggest
-
-ADVICE_FILE = "advice.yaml"
+from ..errors import PriorsError
+from .loader import ADVICE_FILE, _suggest
+from .types import KnowledgeBase
 
 
 class _Strict(BaseModel):
@@ -90,15 +90,20 @@ def _item(spec: _ItemSpec) -> AdviceItem:
 
 
 def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
-    """Read and validate ``advice.yaml`` (default: next to the knowledge base's files).
+    """The knowledge base's advice; or ``path`` read and validated against ``kb``.
 
     Raises
     ------
     PriorsError
-        One line per problem: unreadable YAML, unknown or missing keys, an unknown cause id,
-        a missing source, a source key not in ``references.yaml``, a cause without advice.
+        One line per problem (see :func:`read_advice`), or when there is no advice file.
     """
+    if path is None and kb.advice is not None:
+        return kb.advice
     path = Path(path) if path is not None else kb.directory / ADVICE_FILE
+    return read_advice(path, [c.id for c in kb.causes], kb.references)
+
+
+def _parse(path: Path) -> _AdviceFile:
     name = path.name
     if not path.is_file():
         raise PriorsError([f"{name}: file is missing; restore it from the repository's priors/"])
@@ -109,7 +114,7 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise PriorsError([f"{name}: not valid YAML{where}; fix the syntax there"]) from None
     try:
-        spec = _AdviceFile.model_validate(raw)
+        return _AdviceFile.model_validate(raw)
     except ValidationError as exc:
         problems: list[str] = []
         for e in exc.errors():
@@ -122,9 +127,26 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
             problems.append(f"{name}: {loc}: {msg}{fix}")
         raise PriorsError(problems) from None
 
-    problems = []
-    cause_ids = [c.id for c in kb.causes]
-    refs = kb.references
+
+def read_advice(
+    path: Path,
+    cause_ids: Sequence[str],
+    refs: Mapping[str, Any],
+    unused: Sequence[str] = (),
+) -> Advice:
+    """Read and validate an advice file against the causes and references of a knowledge base.
+    Entries for the causes in ``unused`` (contract causes a small network leaves out, with
+    ``require_contract=False``) are skipped.
+
+    Raises
+    ------
+    PriorsError
+        One line per problem: unreadable YAML, unknown or missing keys, an unknown cause id,
+        a missing source, a source key not in ``references.yaml``, a cause without advice.
+    """
+    name = path.name
+    spec = _parse(path)
+    problems: list[str] = []
 
     def check(where: str, item: _ItemSpec) -> None:
         for k in _item(item).sources:
@@ -137,6 +159,8 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
     for i, item in enumerate(spec.general):
         check(f"general.{i}", item)
     for cid, cspec in spec.advice.items():
+        if cid in unused and cid not in cause_ids:
+            continue
         if cid not in cause_ids:
             problems.append(
                 f"{name}: advice.{cid}: unknown cause id{_suggest(cid, cause_ids)}; "
@@ -159,8 +183,9 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
             cid, c.summary.strip(), tuple(_item(t) for t in c.tips), _item(c.see_someone)
         )
         for cid, c in spec.advice.items()
+        if cid in cause_ids
     }
     return Advice(tuple(_item(g) for g in spec.general), MappingProxyType(causes))
 
 
-__all__ = ["ADVICE_FILE", "Advice", "AdviceItem", "CauseAdvice", "load_advice"]
+__all__ = ["ADVICE_FILE", "Advice", "AdviceItem", "CauseAdvice", "load_advice", "read_advice"]

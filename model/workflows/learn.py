@@ -31,7 +31,7 @@ What is learnable in this parameterisation, and how:
   rules and question bins.
 
 Every changed number keeps its ``source``/``estimate`` and gets a ``note`` "learned from K
-confirmed cases (strength N; was X)". pgmpy is imported only here and in ``pgmpy_io``.
+confirmed cases (strength N; was X)". pgmpy stays in ``model/pgmpy_io.py`` (the estimator too).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ import math
 import shutil
 import sys
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +47,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .errors import InputError, PriorsError
-from .priors import HEAVY_LEGS
+from ..api import Model
+from ..errors import InputError, PriorsError
+from ..kb import HEAVY_LEGS
+from ..pgmpy_io import estimate_dirichlet
 
 CAUSE_PREFIX = "cause_"
 PRESENT = {"present", "yes", "1", "true"}
@@ -88,12 +89,12 @@ class LearnResult:
 
 
 # ----------------------------------------------------------------------------- reading
-def _read_cases(model: Any, src: Path) -> tuple[list[dict[str, Any]], np.ndarray, int, list[str]]:
+def _read_cases(model: Model, src: Path) -> tuple[list[dict[str, Any]], np.ndarray, int, list[str]]:
     """(clean answers per used row, cause matrix (rows, causes) of 0/1, rows read, problems)."""
     from difflib import get_close_matches
 
+    from ..reasoning.evidence import validate_answers
     from .batch import _rows, row_answers
-    from .questions import validate_answers
 
     header, rows = _rows(src)
     cause_ids = [c.id for c in model.causes]
@@ -159,45 +160,6 @@ def _quiet() -> Any:
     ctx.__enter__()
     warnings.simplefilter("ignore")
     return ctx
-
-
-def _estimate(
-    node: str,
-    parents: list[str],
-    states: Mapping[str, list[str]],
-    data: Any,
-    pseudo: np.ndarray,
-    weighted: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior-mean table and real counts with pgmpy's BayesianEstimator.
-
-    ``pseudo`` has axes (*parents in the given order, node states); the returned table and
-    counts have the same axes.
-    """
-    import logging
-
-    from pgmpy.estimators import BayesianEstimator
-    from pgmpy.models import DiscreteBayesianNetwork
-
-    logging.getLogger("pgmpy").setLevel(logging.ERROR)
-    dag = DiscreteBayesianNetwork()
-    dag.add_node(node)
-    dag.add_edges_from([(p, node) for p in parents])
-    order = sorted(parents)  # pgmpy orders a node's parents by name
-    perm = [parents.index(p) for p in order]
-    ps = np.transpose(pseudo, [*perm, len(parents)])
-    ps = np.moveaxis(ps, -1, 0).reshape(len(states[node]), -1)
-    est = BayesianEstimator(dag, data, state_names={k: list(v) for k, v in states.items()})
-    cpd = est.estimate_cpd(node, prior_type="dirichlet", pseudo_counts=ps, weighted=weighted)
-    counts = np.asarray(est.state_counts(node, weighted=weighted).values, dtype=float)
-    shape = [len(states[node])] + [len(states[p]) for p in order]
-    inv = np.argsort(perm)
-
-    def back(a: np.ndarray) -> np.ndarray:
-        a = np.moveaxis(np.asarray(a, dtype=float).reshape(shape), 0, -1)
-        return np.transpose(a, [*inv, len(parents)])
-
-    return back(cpd.get_values()), back(counts)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -281,28 +243,7 @@ def _note(old_note: str | None, k: int, strength: float, was: str) -> str:
 
 
 # ----------------------------------------------------------------------------- main
-def learn(
-    model: Any,
-    answers: list[dict[str, Any]],
-    causes: np.ndarray,
-    out_dir: Path,
-    *,
-    strength: float,
-    priors_dir: Path,
-    problems: list[str] | None = None,
-    rows: int | None = None,
-) -> LearnResult:
-    """Write a learned priors directory (see the module docstring) and validate it."""
-    import pandas as pd
-
-    from .priors import load_knowledge_base
-    from .questions import state_of
-
-    kb = model.kb
-    net = model.network.node_map
-    pop = model.population
-    cause_ids = [c.id for c in model.causes]
-    k_cases = len(answers)
+def _check_inputs(strength: float, k_cases: int) -> None:
     if not strength > 0 or not math.isfinite(strength):
         raise InputError(
             [
@@ -314,159 +255,197 @@ def learn(
         raise InputError(
             ["no usable confirmed cases; each row needs every cause_<id> as present or absent"]
         )
+
+
+def _frame(model: Model, answers: list[dict[str, Any]], causes: np.ndarray) -> Any:
+    """The cases as node states (a DataFrame), with inverse-probability weights
+    (``_weight``) for the selection on heavy legs."""
+    import pandas as pd
+
+    from ..reasoning.evidence import state_of
+
+    kb = model.kb
     qmap = model.question_map
-    states = {n.id: list(n.states) for n in model.network.nodes}
     frame: dict[str, list[Any]] = {}
     for node in [*(r for r in kb.risk_factors), *(f.id for f in kb.findings)]:
         if node == HEAVY_LEGS:
             continue
         frame[node] = [state_of(qmap[node], a[node]) if node in a else None for a in answers]
-    for j, c in enumerate(cause_ids):
+    for j, c in enumerate([x.id for x in model.causes]):
         frame[c] = ["present" if v else "absent" for v in causes[:, j]]
     data = pd.DataFrame(frame)
-
-    # inverse-probability weights for the selection on heavy legs
-    hl = net[HEAVY_LEGS]
+    hl = model.network.node_map[HEAVY_LEGS]
     p_heavy = np.array([hl.table[tuple(int(v) for v in row)][1] for row in causes])
     w = 1.0 / p_heavy
     data["_weight"] = w / w.mean()
+    return data
 
-    changes: list[Change] = []
-    ctx = _quiet()
-    try:
-        causes_yaml = yaml.safe_load((priors_dir / "causes.yaml").read_text(encoding="utf-8"))
-        findings_yaml = yaml.safe_load((priors_dir / "findings.yaml").read_text(encoding="utf-8"))
-        for cdef in kb.causes:
-            cid = cdef.id
-            parents = list(cdef.parents)
-            cols = [*parents, cid]
-            sub = data[[*cols, "_weight"]].dropna()
-            if sub.empty:
-                continue
-            n_used = len(sub)
-            pri = [kb.risk_factors[p][1] for p in parents]
-            p_u = np.ones(())
-            for arr in pri:
-                p_u = np.multiply.outer(p_u, arr)
-            table = net[cid].table
-            pseudo = strength * p_u[..., None] * table
-            st = {p: states[p] for p in parents} | {cid: ["absent", "present"]}
-            post, counts = _estimate(cid, parents, st, sub[cols + ["_weight"]], pseudo, True)
-            spec = causes_yaml["causes"][cid]
-            if cdef.table is not None:
-                par = parents[0]
-                for s_i, s in enumerate(states[par]):
-                    entry = spec["table"]["p_present"][s]
-                    old, new = float(entry["p"]), _round(float(post[s_i, 1]))
-                    if new != _round(old):
-                        entry["p"] = new
-                        entry["note"] = _note(entry.get("note"), n_used, strength, f"{old:g}")
-                        changes.append(
-                            Change("causes.yaml", f"{cid}.table.p_present.{s}", old, new)
-                        )
-                continue
-            weight = pseudo.sum(axis=-1) + counts.sum(axis=-1)
-            target = post[..., 1]
-            ors = spec.get("odds_ratios") or {}
-            fixed = []
-            for p in parents:
-                listed = ors.get(p, {})
-                ref = {s_i: 0.0 for s_i, s in enumerate(states[p]) if s not in listed}
-                if not ref:  # every state listed: pin the first at its current value
-                    ref = {0: math.log(float(listed[states[p][0]]["value"]))}
-                fixed.append(ref)
-            alpha, betas = _fit_odds(target, weight, [len(states[p]) for p in parents], fixed)
-            eta = np.full([len(states[p]) for p in parents], alpha) if parents else np.array(alpha)
-            for j, b in enumerate(betas):
-                eta = eta + b.reshape([-1 if i == j else 1 for i in range(len(parents))])
-            rate = float(np.sum(p_u * _sigmoid(eta)))
-            entry = spec["base_rate"][pop]
-            old, new = float(entry["p"]), _round(min(max(rate, 1e-6), 1 - 1e-6))
-            if new != _round(old):
-                entry["p"] = new
-                entry["note"] = _note(entry.get("note"), n_used, strength, f"{old:g}")
-                changes.append(Change("causes.yaml", f"{cid}.base_rate.{pop}", old, new))
-            for j, p in enumerate(parents):
-                for s, e in ors.get(p, {}).items():
-                    s_i = states[p].index(s)
-                    if s_i in fixed[j]:
-                        continue
-                    old, new = float(e["value"]), _round(math.exp(betas[j][s_i]))
-                    if new != _round(old):
-                        e["value"] = new
-                        e["note"] = _note(e.get("note"), n_used, strength, f"{old:g}")
-                        changes.append(
-                            Change("causes.yaml", f"{cid}.odds_ratios.{p}.{s}", old, new)
-                        )
 
-        # findings: the leak and each "only this cause" column
-        prior_joint = model.engine.posterior(
-            {HEAVY_LEGS: model.engine.one_hot(HEAVY_LEGS, "yes")}
-        ).joint
-        axis = {c: i for i, c in enumerate(model.engine.cause_ids)}
-        for f in kb.findings:
-            if f.id == HEAVY_LEGS or f.id not in data:
-                continue
-            rows_f = data[f.id].notna().to_numpy()
-            if not rows_f.any():
-                continue
-            pidx = [cause_ids.index(c) for c in f.parents]
-            present = causes[:, pidx]
-            n_present = present.sum(axis=1)
-            labels = ["none", *(f"only_{c}" for c in f.parents), "mixed"]
-            config = np.where(n_present == 0, "none", "mixed").astype(object)
-            for j, c in enumerate(f.parents):
-                config[(n_present == 1) & (present[:, j] == 1)] = f"only_{c}"
-            axes = tuple(axis[c] for c in f.parents)
-            marg = prior_joint.sum(axis=tuple(a for a in range(prior_joint.ndim) if a not in axes))
-            marg = np.transpose(marg, np.argsort(np.argsort(axes)))
-            p_cfg = [float(marg[(0,) * len(axes)])]
-            for j in range(len(axes)):
-                one = [0] * len(axes)
-                one[j] = 1
-                p_cfg.append(float(marg[tuple(one)]))
-            p_cfg.append(max(0.0, 1.0 - sum(p_cfg)))
-            k = len(f.states)
-            current = np.vstack([f.leak, f.given, np.full(k, 1.0 / k)])
-            pseudo = strength * np.array(p_cfg)[:, None] * current
-            sub = pd.DataFrame({"config": config[rows_f], f.id: data[f.id][rows_f]})
-            post, counts = _estimate(
-                f.id, ["config"], {"config": labels, f.id: list(f.states)}, sub, pseudo, False
-            )
-            n_cfg = counts.sum(axis=-1)
-            spec = findings_yaml["findings"][f.id]
-            leak = f.leak
-            if n_cfg[0] > 0:
-                leak = _dist(post[0])
-                _set_link(
-                    spec["leak"],
-                    f.states,
-                    f.leak,
-                    leak,
-                    int(n_cfg[0]),
-                    strength,
-                    f"{f.id}.leak",
-                    changes,
-                )
-            for j, c in enumerate(f.parents):
-                if n_cfg[j + 1] == 0 and n_cfg[0] == 0:
-                    continue
-                base = post[j + 1] if n_cfg[j + 1] > 0 else f.given[j]
-                new_dist = _project_noisy(leak, _dist(base))
-                if np.any(np.cumsum(new_dist)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
-                    new_dist = np.array(leak)  # rounding pushed below the leak: no effect
-                _set_link(
-                    spec["links"][c],
-                    f.states,
-                    f.given[j],
-                    new_dist,
-                    int(n_cfg[j + 1]),
-                    strength,
-                    f"{f.id}.links.{c}",
-                    changes,
-                )
-    finally:
-        ctx.__exit__(None, None, None)
+@dataclass
+class _Run:
+    """What every step of one learning run shares."""
+
+    model: Model
+    data: Any
+    strength: float
+    states: dict[str, list[str]]
+    changes: list[Change]
+
+    def note(
+        self,
+        entry: dict[str, Any],
+        n: int,
+        old: float,
+        new: float,
+        file: str,
+        key: str,
+        field: str = "p",
+    ) -> None:
+        """Set a changed number (rounded) with its note, and record the change."""
+        if _round(new) != _round(old):
+            entry[field] = _round(new)
+            entry["note"] = _note(entry.get("note"), n, self.strength, f"{old:g}")
+            self.changes.append(Change(file, key, old, _round(new)))
+
+
+def _learn_odds(
+    run: _Run,
+    cdef: Any,
+    spec: dict[str, Any],
+    post: np.ndarray,
+    weight: np.ndarray,
+    p_u: np.ndarray,
+    n_used: int,
+) -> None:
+    """Refit a cause's odds model (base rate and odds ratios) to the learned table."""
+    cid, parents, states = cdef.id, list(cdef.parents), run.states
+    ors = spec.get("odds_ratios") or {}
+    fixed = []
+    for p in parents:
+        listed = ors.get(p, {})
+        ref = {s_i: 0.0 for s_i, s in enumerate(states[p]) if s not in listed}
+        if not ref:  # every state listed: pin the first at its current value
+            ref = {0: math.log(float(listed[states[p][0]]["value"]))}
+        fixed.append(ref)
+    alpha, betas = _fit_odds(post[..., 1], weight, [len(states[p]) for p in parents], fixed)
+    eta = np.full([len(states[p]) for p in parents], alpha) if parents else np.array(alpha)
+    for j, b in enumerate(betas):
+        eta = eta + b.reshape([-1 if i == j else 1 for i in range(len(parents))])
+    rate = float(np.sum(p_u * _sigmoid(eta)))
+    pop = run.model.population
+    entry = spec["base_rate"][pop]
+    new = min(max(rate, 1e-6), 1 - 1e-6)
+    run.note(entry, n_used, float(entry["p"]), new, "causes.yaml", f"{cid}.base_rate.{pop}")
+    for j, p in enumerate(parents):
+        for s, e in ors.get(p, {}).items():
+            s_i = states[p].index(s)
+            if s_i not in fixed[j]:
+                key = f"{cid}.odds_ratios.{p}.{s}"
+                new = math.exp(betas[j][s_i])
+                run.note(e, n_used, float(e["value"]), new, "causes.yaml", key, "value")
+
+
+def _learn_cause(run: _Run, cdef: Any, spec: dict[str, Any]) -> None:
+    """One cause's table from the cases (Dirichlet pseudo-counts from the current one)."""
+    kb, cid = run.model.kb, cdef.id
+    parents = list(cdef.parents)
+    cols = [*parents, cid]
+    sub = run.data[[*cols, "_weight"]].dropna()
+    if sub.empty:
+        return
+    p_u = np.ones(())
+    for arr in [kb.risk_factors[p][1] for p in parents]:
+        p_u = np.multiply.outer(p_u, arr)
+    pseudo = run.strength * p_u[..., None] * run.model.network.node_map[cid].table
+    st = {p: run.states[p] for p in parents} | {cid: ["absent", "present"]}
+    post, counts = estimate_dirichlet(cid, parents, st, sub[cols + ["_weight"]], pseudo, True)
+    if cdef.table is None:
+        weight = pseudo.sum(axis=-1) + counts.sum(axis=-1)
+        _learn_odds(run, cdef, spec, post, weight, p_u, len(sub))
+        return
+    for s_i, s in enumerate(run.states[parents[0]]):
+        entry = spec["table"]["p_present"][s]
+        key = f"{cid}.table.p_present.{s}"
+        run.note(entry, len(sub), float(entry["p"]), float(post[s_i, 1]), "causes.yaml", key)
+
+
+def _configurations(
+    run: _Run, f: Any, causes: np.ndarray, prior_joint: np.ndarray
+) -> tuple[np.ndarray, list[str], list[float]]:
+    """Each case's configuration of the finding's causes (none, only one of them, mixed),
+    the labels, and the prior probability of each configuration."""
+    eng = run.model.engine
+    cause_ids = list(eng.cause_ids)
+    present = causes[:, [cause_ids.index(c) for c in f.parents]]
+    n_present = present.sum(axis=1)
+    labels = ["none", *(f"only_{c}" for c in f.parents), "mixed"]
+    config = np.where(n_present == 0, "none", "mixed").astype(object)
+    for j, c in enumerate(f.parents):
+        config[(n_present == 1) & (present[:, j] == 1)] = f"only_{c}"
+    axes = tuple(eng.axis[c] for c in f.parents)
+    marg = prior_joint.sum(axis=tuple(a for a in range(prior_joint.ndim) if a not in axes))
+    marg = np.transpose(marg, np.argsort(np.argsort(axes)))
+    p_cfg = [float(marg[(0,) * len(axes)])]
+    for j in range(len(axes)):
+        one = [0] * len(axes)
+        one[j] = 1
+        p_cfg.append(float(marg[tuple(one)]))
+    p_cfg.append(max(0.0, 1.0 - sum(p_cfg)))
+    return config, labels, p_cfg
+
+
+def _learn_finding(
+    run: _Run, f: Any, spec: dict[str, Any], causes: np.ndarray, prior_joint: np.ndarray
+) -> None:
+    """A finding's leak and each "only this cause" column from the cases."""
+    import pandas as pd
+
+    rows_f = run.data[f.id].notna().to_numpy()
+    if not rows_f.any():
+        return
+    config, labels, p_cfg = _configurations(run, f, causes, prior_joint)
+    k = len(f.states)
+    current = np.vstack([f.leak, f.given, np.full(k, 1.0 / k)])
+    pseudo = run.strength * np.array(p_cfg)[:, None] * current
+    sub = pd.DataFrame({"config": config[rows_f], f.id: run.data[f.id][rows_f]})
+    st = {"config": labels, f.id: list(f.states)}
+    post, counts = estimate_dirichlet(f.id, ["config"], st, sub, pseudo, False)
+    n_cfg = counts.sum(axis=-1)
+    leak = f.leak
+    if n_cfg[0] > 0:
+        leak = _dist(post[0])
+        _set_link(
+            spec["leak"],
+            f.states,
+            f.leak,
+            leak,
+            int(n_cfg[0]),
+            run.strength,
+            f"{f.id}.leak",
+            run.changes,
+        )
+    for j, c in enumerate(f.parents):
+        if n_cfg[j + 1] == 0 and n_cfg[0] == 0:
+            continue
+        base = post[j + 1] if n_cfg[j + 1] > 0 else f.given[j]
+        new_dist = _project_noisy(leak, _dist(base))
+        if np.any(np.cumsum(new_dist)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
+            new_dist = np.array(leak)  # rounding pushed below the leak: no effect
+        _set_link(
+            spec["links"][c],
+            f.states,
+            f.given[j],
+            new_dist,
+            int(n_cfg[j + 1]),
+            run.strength,
+            f"{f.id}.links.{c}",
+            run.changes,
+        )
+
+
+def _write_priors(out_dir: Path, priors_dir: Path, files: dict[str, Any], header: str) -> None:
+    """Copy the priors to a new folder with the learned files, and check it loads."""
+    from ..kb import load_knowledge_base
 
     if out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(
@@ -478,19 +457,11 @@ def learn(
     if out_dir.exists():
         out_dir.rmdir()
     shutil.copytree(priors_dir, out_dir)
-    header = (
-        f"# Learned by `python -m model learn` from {k_cases} confirmed cases "
-        f"(population {pop}, strength {strength:g}), starting from {priors_dir} "
-        f"(version {kb.version}). Changed numbers carry a note.\n"
-    )
-    for name, obj in (("causes.yaml", causes_yaml), ("findings.yaml", findings_yaml)):
-        (out_dir / name).write_text(
-            header
-            + yaml.safe_dump(
-                obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
-            ),
-            encoding="utf-8",
+    for name, obj in files.items():
+        text = yaml.safe_dump(
+            obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
         )
+        (out_dir / name).write_text(header + text, encoding="utf-8")
     try:
         load_knowledge_base(out_dir)
     except PriorsError as exc:
@@ -500,13 +471,52 @@ def learn(
                 for p in exc.problems
             ]
         ) from None
+
+
+def learn(
+    model: Model,
+    answers: list[dict[str, Any]],
+    causes: np.ndarray,
+    out_dir: Path,
+    *,
+    strength: float,
+    priors_dir: Path,
+    problems: list[str] | None = None,
+    rows: int | None = None,
+) -> LearnResult:
+    """Write a learned priors directory (see the module docstring) and validate it."""
+    kb = model.kb
+    k_cases = len(answers)
+    _check_inputs(strength, k_cases)
+    states = {n.id: list(n.states) for n in model.network.nodes}
+    run = _Run(model, _frame(model, answers, causes), strength, states, [])
+    ctx = _quiet()
+    try:
+        causes_yaml = yaml.safe_load((priors_dir / "causes.yaml").read_text(encoding="utf-8"))
+        findings_yaml = yaml.safe_load((priors_dir / "findings.yaml").read_text(encoding="utf-8"))
+        for cdef in kb.causes:
+            _learn_cause(run, cdef, causes_yaml["causes"][cdef.id])
+        eng = model.engine
+        prior_joint = eng.posterior({HEAVY_LEGS: eng.one_hot(HEAVY_LEGS, "yes")}).joint
+        for f in kb.findings:
+            if f.id != HEAVY_LEGS and f.id in run.data:
+                _learn_finding(run, f, findings_yaml["findings"][f.id], causes, prior_joint)
+    finally:
+        ctx.__exit__(None, None, None)
+    header = (
+        f"# Learned by `python -m model learn` from {k_cases} confirmed cases "
+        f"(population {model.population}, strength {strength:g}), starting from {priors_dir} "
+        f"(version {kb.version}). Changed numbers carry a note.\n"
+    )
+    files = {"causes.yaml": causes_yaml, "findings.yaml": findings_yaml}
+    _write_priors(out_dir, priors_dir, files, header)
     return LearnResult(
         out_dir,
         k_cases,
         rows if rows is not None else k_cases,
         strength,
-        pop,
-        tuple(changes),
+        model.population,
+        tuple(run.changes),
         tuple(problems or ()),
     )
 
@@ -559,8 +569,8 @@ def learn_csv(
         Missing cause columns, no usable rows, a bad strength, or an existing non-empty
         ``out_dir``.
     """
-    from .api import load_model
-    from .priors import default_priors_dir
+    from ..api import load_model
+    from ..kb import default_priors_dir
 
     src, out_dir = Path(src), Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
@@ -590,7 +600,7 @@ def learn_csv(
 
 
 # ----------------------------------------------------------------------------- sampling
-def sample_cases(model: Any, n: int, seed: int = 0, answer_rate: float = 1.0) -> Any:
+def sample_cases(model: Model, n: int, seed: int = 0, answer_rate: float = 1.0) -> Any:
     """Cases drawn from the model's network, kept only with heavy legs (rejection sampling).
 
     Returns a DataFrame with one column per question (numbers as a value inside the bin;

@@ -36,8 +36,9 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
-from .triage import LEVELS
+from ..api import Model
+from ..errors import InputError
+from ..reasoning.triage import LEVELS
 
 REQUIRED_KEYS = ("id", "title", "citation", "rationale", "answers", "expect")
 EXPECT_KEYS = ("top1", "top3", "triage")
@@ -177,7 +178,7 @@ def _str_list(
 
 
 def parse_vignette(
-    path: Path, cause_ids: Sequence[str], model: Any
+    path: Path, cause_ids: Sequence[str], model: Model
 ) -> tuple[Vignette | None, list[str]]:
     """(vignette, []) or (None, one problem per line naming the file, the key and the fix)."""
     where = str(path)
@@ -250,7 +251,7 @@ def parse_vignette(
     ), []
 
 
-def load_vignettes(directory: str | Path, model: Any) -> tuple[Vignette, ...]:
+def load_vignettes(directory: str | Path, model: Model) -> tuple[Vignette, ...]:
     """Every ``*.yaml`` vignette in ``directory``, validated.
 
     Raises
@@ -281,7 +282,7 @@ def load_vignettes(directory: str | Path, model: Any) -> tuple[Vignette, ...]:
     return tuple(out)
 
 
-def score(model: Any, vignette: Vignette) -> CaseResult:
+def score(model: Model, vignette: Vignette) -> CaseResult:
     """The model's diagnosis of one vignette, checked against its expectations."""
     d = model.diagnose(vignette.answers)
     ranking = tuple((c.id, c.probability) for c in d.causes)
@@ -302,7 +303,7 @@ def score(model: Any, vignette: Vignette) -> CaseResult:
     )
 
 
-def evaluate(model: Any, vignettes: Sequence[Vignette]) -> Evaluation:
+def evaluate(model: Model, vignettes: Sequence[Vignette]) -> Evaluation:
     """Top-1, top-3, triage errors, per-cause recall and the confusion table."""
     cases = tuple(score(model, v) for v in vignettes)
     n = len(cases)

@@ -22,7 +22,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError
+from ..api import Model
+from ..errors import InputError
 
 MAX_FIELD = 10_000  # characters in one cell
 MAX_COLUMNS = 1_000
@@ -126,13 +127,13 @@ def row_answers(
     return answers, problems
 
 
-def score_answers(model: Any, clean: Mapping[str, Any]) -> dict[str, Any]:
+def score_answers(model: Model, clean: Mapping[str, Any]) -> dict[str, Any]:
     """Output cells (``p_<cause>``, ``top_cause``, ``triage``, ``error``) for clean answers.
 
     The probabilities are the exact posteriors of ``model.diagnose`` (without the question
     ranking, which the batch output does not need).
     """
-    from .triage import triage
+    from ..reasoning.triage import triage
 
     post = model.posterior(clean)
     probs = {c: float(p) for c, p in zip(model.engine.cause_ids, post.marginals, strict=True)}
@@ -145,7 +146,7 @@ def score_answers(model: Any, clean: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def score_rows(
-    model: Any,
+    model: Model,
     header: list[str],
     rows: Iterable[list[str]],
     cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] | None = None,
@@ -155,7 +156,7 @@ def score_rows(
     ``cache`` (a dict, created if not given) remembers the result of each distinct answer
     set, so identical answer sets are computed once.
     """
-    from .questions import validate_answers
+    from ..reasoning.evidence import validate_answers
 
     cause_ids = [c.id for c in model.causes]
     blank = {f"p_{c}": "" for c in cause_ids}
@@ -188,12 +189,12 @@ def score_rows(
         yield out
 
 
-def output_columns(model: Any, header: list[str]) -> list[str]:
+def output_columns(model: Model, header: list[str]) -> list[str]:
     cause_cols = [f"p_{c.id}" for c in model.causes]
     return header + [c for c in [*cause_cols, *OUT_COLUMNS] if c not in header]
 
 
-def warn_unknown_columns(model: Any, header: list[str]) -> list[str]:
+def warn_unknown_columns(model: Model, header: list[str]) -> list[str]:
     """Warnings for columns that look like misspelt question ids (they are carried through)."""
     out = []
     for h in header:
@@ -218,7 +219,7 @@ def _progress(
 
 
 def score_csv(
-    model: Any, src: Path, dst: Path, progress: bool = True, max_rows: int = MAX_ROWS
+    model: Model, src: Path, dst: Path, progress: bool = True, max_rows: int = MAX_ROWS
 ) -> dict[str, int]:
     """Score the CSV ``src`` into ``dst`` (contract section 5); {"rows", "errors", "distinct"}.
 
@@ -259,7 +260,7 @@ def score_csv(
 
 
 def score_frame(
-    model: Any, data: Any, *, progress: bool = False, max_rows: int = MAX_FRAME_ROWS
+    model: Model, data: Any, *, progress: bool = False, max_rows: int = MAX_FRAME_ROWS
 ) -> Any:
     """Score a table of cases and return a pandas DataFrame (for the physio page).
 

@@ -10,31 +10,42 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq
 
-from .errors import PriorsError
-from .priors import CAUSE_STATES, CauseDef, FindingDef, KnowledgeBase
+from ..errors import PriorsError
+from ..kb import CAUSE_STATES, CauseDef, FindingDef, KnowledgeBase
+from .kernels import link_products
+
+NoisyMax = tuple[np.ndarray, np.ndarray]  # (leak CDF over states, link CDFs per parent)
 
 
 @dataclass(frozen=True)
 class Node:
-    """A node of the network with its table.
+    """A node of the network and its distribution, given ONE way: a table (``cpt``) or, for a
+    noisy-OR/MAX finding, its parameters (``noisy``), from which ``table`` is derived. So
+    every reader (posteriors, previews, what-ifs, export) sees the same numbers; a variant
+    replaces one or the other (``dataclasses.replace(node, cpt=..., noisy=None)``).
 
     ``table`` has axes ``(*parents, self)``: the last axis is the node's own states, so
     ``table[parent states...]`` is a distribution.
     """
 
     id: str
-    kind: str  # "risk", "cause" or "finding"
+    kind: str  # "risk", "cause", "finding" or "helper" (export only)
     states: tuple[str, ...]
     parents: tuple[str, ...]
-    table: np.ndarray
-    # for noisy-OR/MAX findings: (leak CDF over states, link CDFs per parent); used to write
-    # large findings in "divorced" form (groups of at most MAX_PARENTS parents) for export
-    noisy: tuple[np.ndarray, np.ndarray] | None = None
+    cpt: np.ndarray | None = field(default=None, repr=False)
+    noisy: NoisyMax | None = field(default=None, repr=False)
+    table: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.cpt is None) == (self.noisy is None):
+            raise ValueError(f"{self.id}: give a table or noisy-MAX parameters (one of them)")
+        table = self.cpt if self.noisy is None else _table_from_cdfs(*self.noisy)
+        object.__setattr__(self, "table", table)
 
 
 MAX_PARENTS = 6
@@ -108,18 +119,6 @@ def link_cdfs(finding: FindingDef) -> tuple[np.ndarray, np.ndarray]:
         for s in range(k - 1):
             link[j, s] = given[s] / leak_cdf[s] if leak_cdf[s] > 0 else 1.0
     return _freeze(leak_cdf), _freeze(link)
-
-
-def link_products(w: np.ndarray) -> np.ndarray:
-    """v[y, x] = prod over rows a of w of w[a, y] ** x_a: for each column y, the product of the
-    weights of the parents present in configuration x (x over (2,) * len(w) in C order, the
-    first parent slowest), grown one parent at a time."""
-    y = w.shape[1]
-    v = np.ones((y, 1))
-    for row in w:
-        pair = np.stack([np.ones(y), row], axis=1)  # (y, 2): parent absent, present
-        v = (v[:, :, None] * pair[:, None, :]).reshape(y, -1)
-    return v
 
 
 def _table_from_cdfs(base_cdf: np.ndarray, link: np.ndarray) -> np.ndarray:
@@ -208,15 +207,5 @@ def build_network(
         intercepts[c.id] = alpha
         nodes.append(Node(c.id, "cause", CAUSE_STATES, c.parents, table))
     for f in kb.findings:
-        nodes.append(
-            Node(f.id, "finding", f.states, f.parents, noisy_max_table(f), noisy=link_cdfs(f))
-        )
+        nodes.append(Node(f.id, "finding", f.states, f.parents, noisy=link_cdfs(f)))
     return Network(population, tuple(nodes), intercepts)
-
-
-def check_tables(net: Network) -> None:
-    """Every table is a distribution over its node's states (used by the tests)."""
-    for n in net.nodes:
-        sums = n.table.sum(axis=-1)
-        if not np.allclose(sums, 1.0, atol=1e-12) or np.any(n.table < 0):
-            raise AssertionError(f"{n.id}: table does not sum to 1")

@@ -1,0 +1,55 @@
+"""Command line (contract section 5): ``python -m model <command>``.
+
+Exit status 0 on success, 2 on bad input (one line per problem on stderr, never a traceback),
+1 on an internal error. The commands live in :mod:`.core` (the contract's commands, batch,
+evaluate) and :mod:`.physio` (case files, reports, learning); :mod:`.common` holds what they
+share. Imports go one way: this module -> core/physio -> common.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import HeavylegsError, PriorsError
+from . import core, physio
+from .common import Parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(
+        prog="python -m model",
+        description="heavylegs: why do my legs feel heavy when I run? "
+        "Decision support, not a diagnosis.",
+    )
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    core.add_commands(sub)
+    physio.add_commands(sub)
+    core.add_evaluate(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return int(args.func(args))
+    except HeavylegsError as exc:
+        kind = "priors" if isinstance(exc, PriorsError) else "error"
+        for line in exc.problems:
+            print(f"{kind}: {line}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the contract: exit 1, no traceback
+        print(f"internal error: {type(exc).__name__}: {exc}. Please report it.", file=sys.stderr)
+        return 1
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,92 @@
+"""What every command shares: the argument parser that exits 2, reading a file argument (or
+stdin), JSON output, loading the model and reading a case file (through the one case
+parser, :func:`model.workflows.cases.parse_case_text`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..api import Model, load_model
+from ..errors import InputError
+from ..workflows.cases import LoadedCase, parse_case_text
+
+MAX_CASE_BYTES = 1_000_000
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # exit 2 with a hint, as for other bad input
+        self.print_usage(sys.stderr)
+        raise InputError(
+            [
+                f"{message}; see `python -m model {self.prog.split()[-1]} --help`"
+                if " " in self.prog
+                else f"{message}; see --help"
+            ]
+        )
+
+
+def read_text_arg(path: str) -> tuple[str, str]:
+    """Text of a file argument, or of stdin for ``-``; (text, name for messages)."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
+        where = "stdin"
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise InputError([f"{path}: no such file; check the path"])
+        if p.is_dir():
+            raise InputError([f"{path}: is a folder, not a file; give a case file"])
+        if p.stat().st_size > MAX_CASE_BYTES:
+            raise InputError(
+                [
+                    f"{path}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
+                    "holds one runner's answers"
+                ]
+            )
+        data = p.read_bytes()
+        where = path
+    if len(data) > MAX_CASE_BYTES:
+        raise InputError(
+            [
+                f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
+                "one runner's answers"
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig"), where
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            [f"{where}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 JSON"]
+        ) from None
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def model_for(args: argparse.Namespace, population: str | None = None) -> Model:
+    """The model of ``--priors`` for ``--population`` (else ``population``, else the
+    default)."""
+    pop = getattr(args, "population", None) or population or "self_assessment"
+    return load_model(population=pop, priors_dir=args.priors)
+
+
+def read_case(path: str, model: Model) -> LoadedCase:
+    """A case file argument (or stdin) through the one case parser."""
+    text, where = read_text_arg(path)
+    return parse_case_text(text, where, model)
+
+
+def warn(problems: Iterable[str]) -> None:
+    for p in problems:
+        print(f"warning: {p} (left out)", file=sys.stderr)
+
+
+def add_model_options(sp: argparse.ArgumentParser, population_help: str) -> None:
+    sp.add_argument("--population", default=None, help=population_help)
+    sp.add_argument("--priors", default=None, help="a priors directory (default: priors/)")

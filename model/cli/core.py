@@ -1,0 +1,176 @@
+"""The contract's commands and the batch tools: ``diagnose``, ``questions``, ``export``,
+``validate-priors``, ``batch`` and ``evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..workflows.cases import diagnose_case
+from .common import add_model_options, dump, model_for, read_case
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    """The case file's answers with their confidences, for ``--population`` or else the
+    case file's population; any bad answer is an input error (exit 2)."""
+    model = model_for(args)
+    loaded = read_case(args.case, model)
+    if loaded.problems:
+        raise InputError(list(loaded.problems))
+    if args.population is None and loaded.case.population != model.population:
+        model = model_for(args, loaded.case.population)
+    print(dump(diagnose_case(loaded.case, model).to_dict()))
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    model = model_for(args)
+    print(dump([q.to_dict() for q in model.questions]))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..pgmpy_io import FORMATS
+
+    if args.format not in FORMATS:
+        raise InputError(
+            [f"--format {args.format!r} is not supported; use one of {', '.join(FORMATS)}"]
+        )
+    out = Path(args.output)
+    if out.parent and not out.parent.exists():
+        raise InputError([f"{args.output}: folder {out.parent} does not exist; create it first"])
+    model = model_for(args)
+    model.export(args.format, out)
+    print(
+        f"wrote {out} ({args.format}, {len(model.network.nodes)} nodes, population "
+        f"{model.population}, model {model.version})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ..kb import load_knowledge_base
+
+    kb = load_knowledge_base(args.directory)
+    n_numbers = sum(len(c.sources) for c in kb.causes) + sum(len(f.sources) for f in kb.findings)
+    print(
+        f"{kb.directory}: valid (version {kb.version}): {len(kb.questions)} questions, "
+        f"{len(kb.risk_factors)} risk factors, {len(kb.causes)} causes, {len(kb.findings)} "
+        f"findings, {n_numbers} cited parameters, {len(kb.references)} references"
+    )
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from ..workflows.batch import score_csv
+
+    model = model_for(args)
+    if getattr(args, "engine", "local") == "dask":
+        from ..workflows.dask_batch import score_csv_dask
+
+        stats = score_csv_dask(
+            model,
+            Path(args.input),
+            Path(args.output),
+            scheduler=args.scheduler,
+            partition_rows=args.partition_rows,
+            progress=not args.quiet,
+            priors_dir=args.priors,
+        )
+    elif args.scheduler:
+        raise InputError(["--scheduler needs --engine dask"])
+    else:
+        stats = score_csv(model, Path(args.input), Path(args.output), progress=not args.quiet)
+    print(
+        f"scored {stats['rows']} rows ({stats['errors']} with errors) -> {args.output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ..workflows.evaluate import evaluate, format_report, load_vignettes
+
+    model = model_for(args)
+    ev = evaluate(model, load_vignettes(args.directory, model))
+    failures = ev.failures(
+        args.min_top1, args.min_top3, args.max_under_triage, args.max_over_triage
+    )
+    if args.json:
+        print(dump({**ev.to_dict(), "failures": failures}))
+    else:
+        print(format_report(ev))
+    for line in failures:
+        print(f"below target: {line}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _population_options(sp: argparse.ArgumentParser) -> None:
+    add_model_options(sp, "self_assessment (default) or clinic")
+
+
+def _add_batch(sub: Any) -> None:
+    b = sub.add_parser("batch", help="score a CSV of cases (one row per case)")
+    b.add_argument("input")
+    b.add_argument("-o", "--output", required=True)
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local (default) or dask: score in partitions on a Dask cluster",
+    )
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        help="with --engine dask: address of a running scheduler (tcp://host:8786); "
+        "default: a local cluster for this run",
+    )
+    b.add_argument(
+        "--partition-rows",
+        type=int,
+        default=5000,
+        help="with --engine dask: rows per partition (default 5000)",
+    )
+    _population_options(b)
+    b.set_defaults(func=cmd_batch)
+
+
+def add_evaluate(sub: Any) -> None:
+    """Add ``evaluate`` (listed after the physio commands in ``--help``)."""
+    ev = sub.add_parser(
+        "evaluate",
+        help="score the model on clinical vignettes (exit 1 below a --min/--max threshold)",
+    )
+    ev.add_argument("directory", nargs="?", default="tests/vignettes")
+    ev.add_argument("--min-top1", type=float, default=None)
+    ev.add_argument("--min-top3", type=float, default=None)
+    ev.add_argument("--max-under-triage", type=int, default=None)
+    ev.add_argument("--max-over-triage", type=float, default=None)
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    _population_options(ev)
+    ev.set_defaults(func=cmd_evaluate)
+
+
+def add_commands(sub: Any) -> None:
+    """Add the contract's commands and ``batch``."""
+    d = sub.add_parser("diagnose", help="rank the causes for a case file (or - for stdin)")
+    d.add_argument("case")
+    add_model_options(d, "self_assessment (default: the case file's population) or clinic")
+    d.set_defaults(func=cmd_diagnose)
+    q = sub.add_parser("questions", help="list every question as JSON")
+    _population_options(q)
+    q.set_defaults(func=cmd_questions)
+    e = sub.add_parser("export", help="write the network as bif, xmlbif, xdsl or net")
+    e.add_argument("--format", required=True)
+    e.add_argument("-o", "--output", required=True)
+    _population_options(e)
+    e.set_defaults(func=cmd_export)
+    v = sub.add_parser("validate-priors", help="check a priors directory")
+    v.add_argument("directory", nargs="?", default=None)
+    v.set_defaults(func=cmd_validate)
+    _add_batch(sub)

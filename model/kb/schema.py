@@ -1,0 +1,196 @@
+"""The shape of each priors/ file as pydantic schemas (one class per file, strict: an unknown
+key is an error). Cross-file checks live in :mod:`model.kb.loader`."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cited(_Strict):
+    """A number's provenance: reference key(s), or an explicit estimate with its reason."""
+
+    source: str | list[str] | None = None
+    estimate: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_source(self) -> Cited:
+        if not self.source and not (self.estimate and self.estimate.strip()):
+            raise ValueError(
+                "no source: add `source: <key of references.yaml>` or `estimate: <one-line reason>`"
+            )
+        return self
+
+    @property
+    def source_keys(self) -> tuple[str, ...]:
+        if self.source is None:
+            return ()
+        return (self.source,) if isinstance(self.source, str) else tuple(self.source)
+
+
+def _check_probability(v: float) -> float:
+    if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+        raise ValueError(f"{v!r} is not a number; write a probability between 0 and 1")
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"probability {v} is not in [0, 1]")
+    return float(v)
+
+
+class Prob(Cited):
+    p: float
+
+    _p = field_validator("p")(classmethod(lambda cls, v: _check_probability(v)))
+
+
+class Dist(Cited):
+    probs: dict[str, float]
+
+    @field_validator("probs")
+    @classmethod
+    def _probs(cls, v: dict[str, float]) -> dict[str, float]:
+        return {k: _check_probability(x) for k, x in v.items()}
+
+
+class Link(Cited):
+    p: float | None = None
+    probs: dict[str, float] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Link:
+        if (self.p is None) == (self.probs is None):
+            raise ValueError("give exactly one of `p` (yes/no finding) or `probs` (ordered states)")
+        if self.p is not None:
+            _check_probability(self.p)
+        if self.probs is not None:
+            for x in self.probs.values():
+                _check_probability(x)
+        return self
+
+
+class OddsRatio(Cited):
+    value: float
+
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            raise ValueError(f"odds ratio {v!r} must be a finite number > 0")
+        return float(v)
+
+
+class Reference(_Strict):
+    authors: str
+    year: int | None
+    title: str
+    published: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class ReferencesFile(_Strict):
+    references: dict[str, Reference]
+
+
+class Bin(_Strict):
+    state: str
+    below: float | None = None
+
+
+class QuestionSpec(_Strict):
+    id: str
+    type: Literal["yes_no", "choice", "number"]
+    text: str
+    group: Literal["about_you", "training", "symptoms", "red_flags"]
+    options: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    bins: list[Bin] | None = None
+    help: str | None = None
+    modifiable: bool = False
+    label: str | None = None
+
+
+class WhatIfSpec(_Strict):
+    """A what-if control: the value it starts at when unanswered, and a slider's range."""
+
+    typical: float | str
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+
+
+class QuestionsFile(_Strict):
+    answer_labels: dict[str, dict[str, str]] = {}
+    what_if: dict[str, WhatIfSpec] = {}
+    questions: list[QuestionSpec]
+
+
+class RiskFactorSpec(_Strict):
+    prior: Dist
+
+
+class RiskFactorsFile(_Strict):
+    risk_factors: dict[str, RiskFactorSpec]
+
+
+class TableSpec(_Strict):
+    parent: str
+    p_present: dict[str, Prob]
+
+
+class CauseSpec(_Strict):
+    group: str
+    label: str
+    base_rate: dict[str, Prob] | None = None
+    odds_ratios: dict[str, dict[str, OddsRatio]] | None = None
+    table: TableSpec | None = None
+
+
+class CausesFile(_Strict):
+    populations: dict[str, str]
+    causes: dict[str, CauseSpec]
+
+
+class FindingSpec(_Strict):
+    states: list[str]
+    leak: Link
+    links: dict[str, Link]
+
+
+class FindingsFile(_Strict):
+    findings: dict[str, FindingSpec]
+
+
+Condition = str | list[str] | dict[str, float]
+
+
+class RuleSpec(_Strict):
+    id: str
+    level: str
+    all: dict[str, Condition]
+    any: list[dict[str, Condition]] | None = None
+    reason: str
+    source: str | list[str]
+
+
+class MedicalRuleSpec(Cited):
+    threshold: float
+    reason: str
+
+    _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
+
+
+class TriageFile(_Strict):
+    levels: list[str]
+    level_texts: dict[str, str]
+    red_flags: list[RuleSpec]
+    amber_flags: list[RuleSpec]
+    medical_rule: MedicalRuleSpec

@@ -1,0 +1,201 @@
+"""The knowledge base as immutable typed objects, and the vocabulary of the public contract."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .schema import Cited, Condition, Reference
+
+if TYPE_CHECKING:
+    from .advice import Advice
+
+CONTRACT_CAUSES = (
+    "muscle_fatigue",
+    "dehydration",
+    "poor_circulation",
+    "overtraining",
+    "muscle_imbalance",
+    "inadequate_warmup",
+    "hard_surface",
+    "improper_shoes",
+    "low_energy_availability",
+    "iron_deficiency",
+    "cecs",
+    "pad",
+    "nerve_compression",
+    "hypothyroidism",
+    "medication_side_effect",
+    "dvt",
+    "neurological_condition",
+)
+CONTRACT_GROUPS = {
+    "muscle_fatigue": "training",
+    "dehydration": "lifestyle",
+    "poor_circulation": "circulation",
+    "overtraining": "training",
+    "muscle_imbalance": "biomechanics",
+    "inadequate_warmup": "training",
+    "hard_surface": "environment",
+    "improper_shoes": "equipment",
+    "low_energy_availability": "nutrition",
+}
+CONTRACT_QUESTIONS = (
+    "age sex smoker diabetes medication long_sitting_or_standing recent_travel_or_surgery "
+    "menstrual_irregular diet_restrictive weekly_distance_change_pct longest_run_increase_pct "
+    "rest_days_per_week hard_sessions_per_week run_duration_min sleep_hours warmup surface "
+    "shoe_distance_km shoes_fit_well temperature_c drinks_on_long_runs urine_color "
+    "previous_leg_injury heaviness_onset eases_as_run_continues relief_time legs_affected cramps "
+    "numbness_tingling lower_leg_tightness_burning calf_pain_walking swelling varicose_veins "
+    "better_with_elevation worse_in_heat back_pain_radiating relief_sitting_or_bending_forward "
+    "asymmetry_noticed muscle_soreness_lasting shin_or_joint_pain resting_hr_elevated "
+    "sleep_or_mood_disturbed performance_declining frequent_illness dizziness fatigue_daily_life "
+    "breathless_easily cold_intolerance_weight_gain pain_at_rest_or_night foot_cold_or_pale "
+    "calf_warm_red_tender leg_weakness_or_foot_drop dark_cola_urine chest_pain_or_fainting "
+    "bladder_bowel_or_saddle_numbness"
+).split()
+CAUSE_STATES = ("absent", "present")
+YES_NO = ("no", "yes")
+HEAVY_LEGS = "heavy_legs"
+DEFAULT_POPULATION = "self_assessment"
+REQUIRED_POPULATIONS = ("self_assessment", "clinic")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the vocabulary (contract section 2)."""
+
+    id: str
+    type: str
+    text: str
+    group: str
+    options: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    bins: tuple[tuple[str, float | None], ...] = ()
+    help: str | None = None
+    modifiable: bool = False
+    label: str | None = None
+    # how the app shows an answer (priors/questions.yaml `answer_labels`; default: the
+    # answer's words capitalised)
+    answer_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # a modifiable factor's what-if control: its start when unanswered and, for a number, the
+    # slider's (min, max, step) (priors/questions.yaml `what_if`)
+    typical: float | str | None = None
+    slider: tuple[float, float, float] | None = None
+
+    def answer_label(self, value: Any) -> str:
+        """The words the app shows for an answer (a number with its unit)."""
+        if self.type == "number":
+            unit = f" {self.unit}" if self.unit else ""
+            return f"{value:g}{unit}" if isinstance(value, int | float) else str(value)
+        text = str(value)
+        return self.answer_labels.get(text, text.replace("_", " ").capitalize())
+
+    def state_label(self, state: str) -> str:
+        """Plain words for a node state: the answer, or the range of a number bin."""
+        if self.type != "number":
+            return state.replace("_", " ")
+        unit = f" {self.unit}" if self.unit and self.unit != "%" else (self.unit or "")
+        i = [s for s, _ in self.bins].index(state)
+        lo = self.bins[i - 1][1] if i > 0 else None
+        hi = self.bins[i][1]
+        if lo is None:
+            return f"under {hi:g}{unit}"
+        if hi is None:
+            return f"{lo:g}{unit} or more"
+        return f"{lo:g} to under {hi:g}{unit}"
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """States of the network node this question sets."""
+        if self.type == "yes_no":
+            return YES_NO
+        if self.type == "choice":
+            return self.options
+        return tuple(s for s, _ in self.bins)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "type": self.type,
+            "group": self.group,
+        }
+        if self.type == "yes_no":
+            d["options"] = list(YES_NO)
+        elif self.type == "choice":
+            d["options"] = list(self.options)
+        else:
+            d["range"] = [self.min, self.max]
+            d["unit"] = self.unit
+            d["bins"] = [{"state": s, "below": b} for s, b in self.bins]
+        if self.modifiable:
+            d["modifiable"] = True
+            d["label"] = self.label
+        return d
+
+
+@dataclass(frozen=True)
+class CauseDef:
+    id: str
+    group: str
+    label: str
+    parents: tuple[str, ...]
+    # odds model: base rate per population and log odds ratio table over parents
+    base_rates: Mapping[str, float]
+    log_odds: np.ndarray | None  # shape = parent cardinalities
+    table: np.ndarray | None  # P(present | parent state), shape = (card(parent),)
+    sources: Mapping[str, Cited] = field(repr=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FindingDef:
+    id: str
+    states: tuple[str, ...]
+    parents: tuple[str, ...]
+    leak: np.ndarray  # P(state | no linked cause)
+    given: np.ndarray  # shape (n_parents, n_states): P(state | only that cause present)
+    sources: Mapping[str, Cited] = field(repr=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: str
+    all: Mapping[str, Condition]
+    any: tuple[Mapping[str, Condition], ...]
+    reason: str
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything in priors/, validated. Arrays are read-only."""
+
+    directory: Path
+    version: str
+    references: Mapping[str, Reference]
+    questions: tuple[Question, ...]
+    risk_factors: Mapping[str, tuple[tuple[str, ...], np.ndarray]]
+    risk_sources: Mapping[str, Cited]
+    populations: Mapping[str, str]
+    causes: tuple[CauseDef, ...]
+    findings: tuple[FindingDef, ...]
+    levels: tuple[str, ...]
+    level_texts: Mapping[str, str]
+    red_flags: tuple[Rule, ...]
+    amber_flags: tuple[Rule, ...]
+    medical_threshold: float
+    medical_reason: str
+    advice: Advice | None = None  # priors/advice.yaml, None when the directory has none
+
+    @property
+    def question_map(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}

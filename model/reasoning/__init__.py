@@ -1,0 +1,44 @@
+"""Reasoning over the engine's numbers: answers to evidence (:mod:`.evidence`), the diagnosis
+composed of small pure functions (:mod:`.diagnose`), triage (:mod:`.triage`), what-if
+(:mod:`.whatif`), sensitivity (:mod:`.sensitivity`), every user-facing sentence
+(:mod:`.texts`) and the result types (:mod:`.results`)."""
+
+from .diagnose import CONFLICT_THRESHOLD, STOP_MIN_GAIN, STOP_TOP_PROBABILITY, TRACKED
+from .results import (
+    CauseResult,
+    ConclusionChange,
+    Conflict,
+    Contribution,
+    Diagnosis,
+    Explanation,
+    HelpfulChange,
+    Outcome,
+    QuestionGain,
+    SensitivityRow,
+    StopAdvice,
+    WhatIf,
+)
+from .texts import DISCLAIMER
+from .triage import LEVELS, Triage
+
+__all__ = [
+    "CONFLICT_THRESHOLD",
+    "DISCLAIMER",
+    "LEVELS",
+    "STOP_MIN_GAIN",
+    "STOP_TOP_PROBABILITY",
+    "TRACKED",
+    "CauseResult",
+    "ConclusionChange",
+    "Conflict",
+    "Contribution",
+    "Diagnosis",
+    "Explanation",
+    "HelpfulChange",
+    "Outcome",
+    "QuestionGain",
+    "SensitivityRow",
+    "StopAdvice",
+    "Triage",
+    "WhatIf",
+]

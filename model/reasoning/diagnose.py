@@ -1,0 +1,253 @@
+"""Reasoning a physio can follow: why, what would change it, why we ask, what-if, sensitivity,
+and the unusual-combination warning. Pure functions of (engine, answers); results are frozen.
+
+Definitions (documented in the README):
+
+- **Why** - for cause c and answer a: the change in log-odds of c when that one answer is
+  withdrawn, ``logit P(c | all answers) - logit P(c | all answers but a)`` (natural log; the
+  likelihood-ratio weight of the answer in context). Positive raised c, negative lowered it.
+- **What would change the conclusion** - over every unanswered question and each of its
+  answers, the one that lowers the top cause most such that it is no longer first or falls
+  below 50%; reported with how likely that answer is.
+- **Why we ask** - each unanswered question's exact information gain (mutual information
+  with the causes, bits) and, for each possible answer, its probability and the top causes'
+  probabilities after it.
+- **Stop rule** - stop when a red flag has set triage to urgent or emergency, when the top
+  cause reaches ``STOP_TOP_PROBABILITY``, or when no question gains ``STOP_MIN_GAIN`` bits.
+- **What-if** - an intervention do(factor = value) on a modifiable risk factor (a root node,
+  so the intervention is graph surgery that sets it) given the runner's other background
+  and training answers; reported symptoms describe the present and are not held fixed.
+- **Unusual combination** - Hugin's conflict measure ``conf = log(prod_i P(a_i) / P(a))``
+  over the answers (each given heavy legs); above ``CONFLICT_THRESHOLD`` the answers fit
+  the model poorly together and a professional should look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..inference import Case, Posterior
+from ..kb import HEAVY_LEGS, Question
+from . import texts
+from .context import ModelContext
+from .evidence import evidence_for, likelihoods
+from .results import (
+    CauseResult,
+    ConclusionChange,
+    Conflict,
+    Contribution,
+    Diagnosis,
+    Explanation,
+    Outcome,
+    QuestionGain,
+    StopAdvice,
+)
+from .triage import triage
+from .whatif import helpful_changes
+
+STOP_TOP_PROBABILITY = 0.80
+STOP_MIN_GAIN = 0.02  # bits
+# nats (about 2x less likely together than apart): above the 99th percentile of the conflict
+# of typical cases sampled from the model itself (0.59 over all answers, 0.61 for one answer
+# against the rest, 300 cases with 5-19 answers); tests/test_reasoning.py re-checks the rate
+CONFLICT_THRESHOLD = 0.7
+TRACKED = 3  # causes tracked in the per-answer previews
+
+
+def logit(p: float | np.ndarray) -> Any:
+    p = np.clip(p, 1e-15, 1 - 1e-15)
+    return np.log(p / (1 - p))
+
+
+def stop_advice(top_p: float, best_gain: float, triage_level: str, unanswered: int) -> StopAdvice:
+    if triage_level in ("urgent", "emergency"):
+        return StopAdvice(True, texts.STOP_RED_FLAG)
+    if unanswered == 0:
+        return StopAdvice(True, texts.STOP_ALL_ANSWERED)
+    if top_p >= STOP_TOP_PROBABILITY:
+        return StopAdvice(True, texts.stop_clear(top_p, STOP_TOP_PROBABILITY))
+    if best_gain < STOP_MIN_GAIN:
+        return StopAdvice(True, texts.stop_little_left(best_gain, STOP_MIN_GAIN))
+    return StopAdvice(False, texts.stop_go_on(best_gain))
+
+
+def conflict(
+    log_joint: float, singles: Mapping[str, float], local: Mapping[str, float] | None = None
+) -> Conflict:
+    """Hugin-style conflict over all answers, and each answer against the rest.
+
+    ``conf = log prod_i P(a_i) - log P(a)``; ``local[i] = log P(a_i) P(rest) / P(a)``. The
+    answers are flagged as unusual when either exceeds ``CONFLICT_THRESHOLD``.
+    """
+    if len(singles) < 2:
+        return Conflict(0.0, False, "", ())
+    score = float(sum(singles.values()) - log_joint)
+    local = dict(local or {})
+    worst = sorted(((v, k) for k, v in local.items() if v > CONFLICT_THRESHOLD), reverse=True)
+    unusual = score > CONFLICT_THRESHOLD or bool(worst)
+    culprits = tuple(k for _, k in worst)
+    if not unusual:
+        return Conflict(score, False, "", ())
+    msg = texts.conflict_message(score, worst[0][0] if worst else None, culprits)
+    return Conflict(score, True, msg, culprits)
+
+
+# ------------------------------------------------------------------ the diagnosis, composed
+def rank_causes(ctx: ModelContext, post: Posterior) -> tuple[CauseResult, ...]:
+    """Every cause with its probability and prior, highest probability first."""
+    probs = dict(zip(ctx.engine.cause_ids, post.marginals.tolist(), strict=True))
+    rows = (
+        CauseResult(c.id, c.group, c.label, float(probs[c.id]), ctx.priors[c.id])
+        for c in ctx.kb.causes
+    )
+    return tuple(sorted(rows, key=lambda r: (-r.probability, r.id)))
+
+
+def _flip(
+    ctx: ModelContext,
+    q: Question,
+    state: str,
+    p_state: float,
+    after: Mapping[str, float],
+    top: CauseResult,
+    top_ids: Sequence[str],
+) -> tuple[float, ConclusionChange] | None:
+    """The conclusion change of one answer, with how far the top cause drops (None if the
+    answer does not change the conclusion)."""
+    if p_state <= 1e-9 or len(top_ids) < 2:
+        return None
+    p_old = after[top.id]
+    rival = max((c for c in top_ids if c != top.id), key=lambda c: after[c])
+    if not (after[rival] > p_old or top.probability >= 0.5 > p_old):
+        return None
+    new_top = rival if after[rival] > p_old else top.id
+    lead = (ctx.cause_map[new_top].label, after[new_top]) if new_top != top.id else None
+    label = q.state_label(state)
+    text = texts.conclusion_text(label, q.text, p_state, top.label, top.probability, p_old, lead)
+    change = ConclusionChange(
+        q.id, state, label, p_state, top.id, top.probability, new_top, p_old, text
+    )
+    return top.probability - p_old, change
+
+
+def question_gains(
+    ctx: ModelContext,
+    post: Posterior,
+    case: Case,
+    clean: Mapping[str, Any],
+    causes: Sequence[CauseResult],
+) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None]:
+    """Why we ask: every unanswered question's exact gain and what each answer would do,
+    most informative first; and the answer that would change the conclusion most."""
+    eng = ctx.engine
+    top_ids = [c.id for c in causes[:TRACKED]]
+    tracked_axes = sorted(eng.axis[c] for c in top_ids)
+    tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
+    open_qs = [q for q in ctx.kb.questions if q.id not in clean]
+    previews = eng.previews(post, case, [q.id for q in open_qs], tracked_axes)
+    gains: list[QuestionGain] = []
+    best: tuple[float, ConclusionChange] | None = None
+    for q, pv in zip(open_qs, previews, strict=True):
+        outcomes = []
+        for s, state in enumerate(eng.states[q.id]):
+            after = dict(zip(tracked_ids, pv.tracked[s].tolist(), strict=True))
+            p_state = float(pv.p_state[s])
+            causes_after = tuple((c, after[c]) for c in top_ids)
+            outcomes.append(Outcome(state, q.state_label(state), p_state, causes_after))
+            flip = _flip(ctx, q, state, p_state, after, causes[0], top_ids)
+            if flip and (best is None or flip[0] > best[0]):
+                best = flip
+        gains.append(QuestionGain(q.id, pv.gain, q.text, q.group, tuple(outcomes)))
+    gains.sort(key=lambda g: (-g.expected_information_gain, g.id))
+    return tuple(gains), best[1] if best else None
+
+
+def explanations(
+    ctx: ModelContext,
+    post: Posterior,
+    case: Case,
+    clean: Mapping[str, Any],
+    ev_states: Mapping[str, str],
+) -> tuple[tuple[Explanation, ...], np.ndarray]:
+    """Why: for each cause, each answer's change of log-odds when it alone is withdrawn; and
+    log P(evidence without that answer) per answer (for the conflict)."""
+    eng = ctx.engine
+    answered = list(clean)
+    if not answered:
+        return tuple(Explanation(c.id, ()) for c in ctx.kb.causes), np.empty(0)
+    without, log_z_without = eng.withdrawn(post, case, answered)
+    lo_all = logit(post.marginals)
+    lo_without = logit(without)
+    out = []
+    for c in ctx.kb.causes:
+        i = eng.axis[c.id]
+        contribs = []
+        for k, qid in enumerate(answered):
+            d = float(lo_all[i] - lo_without[k, i])
+            q = ctx.question_map[qid]
+            lab = q.state_label(ev_states[qid]) if q.type != "number" else str(clean[qid])
+            text = texts.contribution_text(c.label, q.text, lab, d)
+            contribs.append(Contribution(qid, clean[qid], d, text))
+        contribs.sort(key=lambda x: (-abs(x.delta_log_odds), x.question))
+        out.append(Explanation(c.id, tuple(contribs)))
+    return tuple(out), log_z_without
+
+
+def answer_conflict(
+    ctx: ModelContext,
+    ev: Mapping[str, np.ndarray],
+    post: Posterior,
+    answered: Sequence[str],
+    log_z_without: np.ndarray,
+) -> Conflict:
+    """The unusual-combination check of the answers (given heavy legs)."""
+    singles = {}
+    for node, lik in ev.items():
+        if node != HEAVY_LEGS:
+            singles[node] = float(np.log(np.exp(ctx.single_answer_logp[node]) @ lik))
+    log_joint = post.log_evidence - ctx.prior.log_evidence
+    # conflict of each answer with the rest: log P(a_i) P(rest) / P(all), given heavy legs
+    local = {
+        qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
+        for k, qid in enumerate(answered)
+    }
+    return conflict(log_joint, singles, local)
+
+
+def diagnose(
+    ctx: ModelContext,
+    answers: tuple[tuple[str, Any], ...],
+    confidence: tuple[tuple[str, float], ...] = (),
+) -> Diagnosis:
+    """The whole diagnosis of clean answers and confidences (sorted item tuples)."""
+    clean, conf = dict(answers), dict(confidence)
+    ev_states = evidence_for(ctx.question_map, clean)
+    ev = likelihoods(ctx.engine, ctx.question_map, clean, conf)
+    case = ctx.engine.case(ev)
+    post = ctx.engine.posterior(case)
+    causes = rank_causes(ctx, post)
+    gains, change = question_gains(ctx, post, case, clean, causes)
+    why, log_z_without = explanations(ctx, post, case, clean, ev_states)
+    tri = triage(ctx.kb, clean, {c.id: c.probability for c in causes})
+    best_gain = gains[0].expected_information_gain if gains else 0.0
+    return Diagnosis(
+        causes=causes,
+        triage=tri,
+        next_questions=gains,
+        evidence=tuple((k, s) for k, s in ev_states.items() if k not in conf),
+        answers=answers,
+        population=ctx.population,
+        model_version=ctx.version,
+        log_evidence=post.log_evidence,
+        virtual_evidence=tuple((k, tuple(float(x) for x in ev[k])) for k in sorted(conf)),
+        confidence=confidence,
+        explanations=why,
+        what_would_change=change,
+        stop=stop_advice(causes[0].probability, best_gain, tri.level, len(gains)),
+        conflict=answer_conflict(ctx, ev, post, list(clean), log_z_without),
+        helpful_changes=helpful_changes(ctx, clean, case),
+        base_rates=tuple(sorted(ctx.base_rates.items())),
+    )

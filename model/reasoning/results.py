@@ -1,0 +1,260 @@
+"""Result types of the reasoning: frozen dataclasses; ``to_dict`` gives the contract's JSON
+(section 5) and the reasoning's own keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .texts import DISCLAIMER
+from .triage import Triage
+
+
+@dataclass(frozen=True)
+class Contribution:
+    question: str
+    answer: Any
+    delta_log_odds: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "delta_log_odds": self.delta_log_odds,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    cause: str
+    contributions: tuple[Contribution, ...]  # strongest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cause": self.cause, "contributions": [c.to_dict() for c in self.contributions]}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answer: str  # node state
+    label: str
+    probability: float  # P(this answer | answers so far)
+    causes: tuple[tuple[str, float], ...]  # tracked causes' probabilities after this answer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "label": self.label,
+            "probability": self.probability,
+            "causes": [{"id": c, "probability": p} for c, p in self.causes],
+        }
+
+
+@dataclass(frozen=True)
+class ConclusionChange:
+    question: str
+    answer: str
+    label: str
+    probability_of_answer: float
+    top_before: str
+    p_before: float
+    top_after: str
+    p_top_before_after: float  # the old top cause's probability after the answer
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k)
+            for k in (
+                "question",
+                "answer",
+                "label",
+                "probability_of_answer",
+                "top_before",
+                "p_before",
+                "top_after",
+                "p_top_before_after",
+                "text",
+            )
+        }
+
+
+@dataclass(frozen=True)
+class StopAdvice:
+    stop: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stop": self.stop, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    score: float  # nats; > 0 means the answers are less likely together than apart
+    unusual: bool
+    message: str
+    culprits: tuple[str, ...] = ()  # answers that conflict with the rest, worst first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "unusual": self.unusual,
+            "message": self.message,
+            "culprits": list(self.culprits),
+        }
+
+
+@dataclass(frozen=True)
+class HelpfulChange:
+    question: str
+    state: str
+    label: str
+    p_heavy_legs_now: float
+    p_heavy_legs_after: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k)
+            for k in (
+                "question",
+                "state",
+                "label",
+                "p_heavy_legs_now",
+                "p_heavy_legs_after",
+                "text",
+            )
+        }
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    changes: tuple[tuple[str, Any], ...]
+    p_heavy_legs: float
+    baseline_p_heavy_legs: float
+    causes: tuple[tuple[str, float, float], ...]  # (cause, probability after, before)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": dict(self.changes),
+            "p_heavy_legs": self.p_heavy_legs,
+            "baseline_p_heavy_legs": self.baseline_p_heavy_legs,
+            "causes": [{"id": c, "probability": p, "baseline": b} for c, p, b in self.causes],
+        }
+
+
+@dataclass(frozen=True)
+class SensitivityRow:
+    parameter: str  # e.g. "base_rate:overtraining" or "link:overtraining->performance_declining"
+    text: str
+    low: float  # parameter value at the low end
+    high: float
+    effects: tuple[tuple[str, float, float, float], ...]  # (cause, p_low, p_now, p_high)
+    swing: float  # |p_high - p_low| of the first tracked cause
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parameter": self.parameter,
+            "text": self.text,
+            "low": self.low,
+            "high": self.high,
+            "swing": self.swing,
+            "effects": [
+                {"cause": c, "p_low": lo, "p_now": now, "p_high": hi}
+                for c, lo, now, hi in self.effects
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CauseResult:
+    id: str
+    group: str
+    label: str
+    probability: float
+    prior: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "group": self.group,
+            "label": self.label,
+            "probability": self.probability,
+            "prior": self.prior,
+        }
+
+
+@dataclass(frozen=True)
+class QuestionGain:
+    id: str
+    expected_information_gain: float
+    text: str
+    group: str
+    outcomes: tuple[Outcome, ...] = ()  # what each answer would do ("why we ask")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "expected_information_gain": self.expected_information_gain,
+            "text": self.text,
+            "group": self.group,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The result for one set of answers."""
+
+    causes: tuple[CauseResult, ...]  # every cause, highest probability first
+    triage: Triage
+    next_questions: tuple[QuestionGain, ...]  # every unanswered question, most informative first
+    evidence: tuple[tuple[str, str], ...]  # hard evidence on network nodes
+    answers: tuple[tuple[str, Any], ...]  # the clean answers
+    population: str
+    model_version: str
+    log_evidence: float  # natural log of P(answers, heavy legs) under the model
+    virtual_evidence: tuple[tuple[str, tuple[float, ...]], ...] = ()  # soft answers
+    confidence: tuple[tuple[str, float], ...] = ()
+    explanations: tuple[Explanation, ...] = ()  # per cause, in cause-id order of the model
+    what_would_change: ConclusionChange | None = None
+    stop: StopAdvice | None = None
+    conflict: Conflict | None = None
+    helpful_changes: tuple[HelpfulChange, ...] = ()
+    base_rates: tuple[tuple[str, float], ...] = ()  # base rates changed from the priors'
+
+    def explanation(self, cause: str) -> Explanation:
+        return next(e for e in self.explanations if e.cause == cause)
+
+    @property
+    def top(self) -> CauseResult:
+        return self.causes[0]
+
+    def probability(self, cause: str) -> float:
+        return next(c.probability for c in self.causes if c.id == cause)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "causes": [c.to_dict() for c in self.causes],
+            "triage": self.triage.to_dict(),
+            "next_questions": [q.to_dict() for q in self.next_questions],
+            "evidence": dict(self.evidence),
+            "answers": dict(self.answers),
+            "population": self.population,
+            "model_version": self.model_version,
+            "log_evidence": self.log_evidence,
+            "virtual_evidence": {k: list(v) for k, v in self.virtual_evidence},
+            "confidence": dict(self.confidence),
+            "explanations": {
+                e.cause: [c.to_dict() for c in e.contributions] for e in self.explanations
+            },
+            "what_would_change": (
+                self.what_would_change.to_dict() if self.what_would_change else None
+            ),
+            "stop": self.stop.to_dict() if self.stop else None,
+            "conflict": self.conflict.to_dict() if self.conflict else None,
+            "helpful_changes": [h.to_dict() for h in self.helpful_changes],
+            "base_rates": dict(self.base_rates),
+            "disclaimer": DISCLAIMER,
+        }

@@ -1,0 +1,107 @@
+"""Sensitivity (a tornado): how the top causes move when each base rate, and each link
+strength of the answered findings (heavy legs included), is scaled by (1 - spread) and
+(1 + spread). Each row is a variant engine (``Engine.with_tables``); equal to re-running
+with edited priors files (tested)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..inference import cause_table
+from ..kb import HEAVY_LEGS, CauseDef
+from . import texts
+from .context import ModelContext
+from .results import SensitivityRow
+
+Variant = tuple[dict[str, np.ndarray], dict[str, Any]]  # (tables, noisy parameters)
+
+
+def _row(
+    param: str,
+    text: str,
+    lo: float,
+    hi: float,
+    tracked: Sequence[str],
+    p_lo: np.ndarray,
+    now: Mapping[str, float],
+    p_hi: np.ndarray,
+) -> SensitivityRow:
+    effects = tuple((c, float(p_lo[k]), now[c], float(p_hi[k])) for k, c in enumerate(tracked))
+    return SensitivityRow(
+        param, text, float(lo), float(hi), effects, abs(effects[0][3] - effects[0][1])
+    )
+
+
+def _cause_variants(
+    ctx: ModelContext, c: CauseDef, spread: float
+) -> tuple[str, float, float, Variant, Variant]:
+    """(text, low value, high value, low variant, high variant) of one cause's base rate (or
+    its table, for a cause given as one)."""
+    if c.table is not None:
+        base = np.asarray(c.table)
+        lo_t = np.clip(base * (1 - spread), 0, 1)
+        hi_t = np.clip(base * (1 + spread), 0, 1)
+        t_lo = np.stack([1 - lo_t, lo_t], axis=-1)
+        t_hi = np.stack([1 - hi_t, hi_t], axis=-1)
+        text = texts.table_row(c.label, spread)
+        lo_v, hi_v = float(1 - spread), float(1 + spread)
+    else:
+        rate = ctx.base_rates.get(c.id, c.base_rates[ctx.population])
+        lo_v, hi_v = rate * (1 - spread), min(rate * (1 + spread), 0.99)
+        t_lo = cause_table(ctx.kb, c, ctx.population, lo_v)[0]
+        t_hi = cause_table(ctx.kb, c, ctx.population, hi_v)[0]
+        text = texts.base_rate_row(c.label, lo_v, hi_v, rate)
+    return text, lo_v, hi_v, ({c.id: t_lo}, {}), ({c.id: t_hi}, {})
+
+
+def _link_variants(
+    ctx: ModelContext, finding: str, spread: float
+) -> list[tuple[str, str, Variant, Variant]]:
+    """(cause, text, low variant, high variant) for each link of a noisy finding."""
+    node = ctx.engine.net.node_map[finding]
+    assert node.noisy is not None
+    leak_cdf, link = node.noisy
+    out = []
+    for j, cid in enumerate(node.parents):
+        variants: list[Variant] = []
+        for factor in (1 - spread, 1 + spread):
+            new = np.array(link)
+            new[j] = 1 - np.clip((1 - link[j]) * factor, 0, 1)
+            new[j, -1] = 1.0
+            variants.append(({}, {finding: (leak_cdf, new)}))
+        text = texts.link_row(ctx.cause_map[cid].label, finding, spread)
+        out.append((cid, text, variants[0], variants[1]))
+    return out
+
+
+def sensitivity(
+    ctx: ModelContext,
+    ev: Mapping[str, np.ndarray],
+    clean: Mapping[str, Any],
+    now: Mapping[str, float],
+    tracked: Sequence[str],
+    spread: float,
+) -> tuple[SensitivityRow, ...]:
+    """Tornado rows for evidence ``ev`` (of the clean answers), sorted by the swing of the
+    first tracked cause; ``now`` holds every cause's probability."""
+    idx = [ctx.engine.axis[c] for c in tracked]
+
+    def run(v: Variant) -> np.ndarray:
+        return ctx.engine.with_tables(*v).posterior(ev).marginals[idx]
+
+    rows: list[SensitivityRow] = []
+    for c in ctx.kb.causes:
+        text, lo_v, hi_v, v_lo, v_hi = _cause_variants(ctx, c, spread)
+        rows.append(_row(f"base_rate:{c.id}", text, lo_v, hi_v, tracked, run(v_lo), now, run(v_hi)))
+    findings = [HEAVY_LEGS, *[n for n in clean if ctx.engine.kind[n] == "finding"]]
+    for f in findings:
+        for cid, text, v_lo, v_hi in _link_variants(ctx, f, spread):
+            param = f"link:{cid}->{f}"
+            rows.append(
+                _row(param, text, 1 - spread, 1 + spread, tracked, run(v_lo), now, run(v_hi))
+            )
+    rows.sort(key=lambda r: (-r.swing, r.parameter))
+    return tuple(rows)

@@ -1,0 +1,106 @@
+"""Every sentence the reasoning shows a user, in one place (numbers are filled in here; what
+they mean is decided in the other modules). Input errors stay next to the checks that find
+them (each names its fix)."""
+
+from __future__ import annotations
+
+import math
+
+DISCLAIMER = (
+    "Decision support, not a diagnosis. heavylegs ranks possible causes from your answers; "
+    "it cannot examine you. Red flags override the probabilities: if one applies, seek care as "
+    "advised."
+)
+
+
+def contribution_text(label: str, question_text: str, answer_label: str, delta: float) -> str:
+    """Plain words for a runner; the number (odds ratio) for a physio."""
+    ratio = math.exp(delta)
+    if abs(delta) < 0.05:
+        effect = "made little difference to"
+    elif delta > 0:
+        effect = "made it more likely" if ratio < 3 else "made it much more likely"
+    else:
+        effect = "made it less likely" if ratio > 1 / 3 else "made it much less likely"
+    if effect.startswith("made little"):
+        return (
+            f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} "
+            f"{label.lower()} (odds \u00d7{ratio:.2f})."
+        )
+    return (
+        f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} that "
+        f"this is {label.lower()} (odds \u00d7{ratio:.2f})."
+    )
+
+
+def conclusion_text(
+    answer_label: str,
+    question_text: str,
+    p_answer: float,
+    top_label: str,
+    p_before: float,
+    p_after: float,
+    new_top: tuple[str, float] | None,
+) -> str:
+    """What single answer would change the conclusion (``new_top``: (label, probability) of
+    the cause that would lead, if another)."""
+    lead = f" and {new_top[0].lower()} would lead ({new_top[1]:.0%})." if new_top else "."
+    return (
+        f"If you answered \u201c{answer_label}\u201d to \u201c{question_text}\u201d "
+        f"({p_answer:.0%} likely), {top_label.lower()} would fall from {p_before:.0%} to "
+        f"{p_after:.0%}" + lead
+    )
+
+
+def helpful_change_text(factor: str, answer_label: str, p_now: float, p_after: float) -> str:
+    return f"{factor}: {answer_label} \u2014 chance of heavy legs {p_now:.0%} \u2192 {p_after:.0%}"
+
+
+STOP_RED_FLAG = "A red flag has decided the triage: act on it now."
+STOP_ALL_ANSWERED = "Every question is answered."
+
+
+def stop_clear(top_p: float, threshold: float) -> str:
+    return f"The top cause is clear ({top_p:.0%} \u2265 {threshold:.0%})."
+
+
+def stop_little_left(best_gain: float, min_gain: float) -> str:
+    return (
+        f"No remaining question would tell much more (best gain {best_gain:.3f} < {min_gain} bits)."
+    )
+
+
+def stop_go_on(best_gain: float) -> str:
+    return f"More answers would help (best question gains {best_gain:.2f} bits)."
+
+
+def conflict_message(score: float, worst: float | None, culprits: tuple[str, ...]) -> str:
+    factor = math.exp(min(max(score, worst if worst is not None else score), 50))
+    which = (" The answer(s) that fit least: " + ", ".join(culprits) + ".") if culprits else ""
+    return (
+        "These answers are an unusual combination: they fit the model poorly together "
+        f"(about {factor:.0f}\u00d7 less likely together than apart). The ranking may be "
+        "unreliable; a professional should look at this case." + which
+    )
+
+
+def no_flags_reason(medical_threshold: float) -> str:
+    return (
+        "No red flags in your answers, and no medical cause is likely "
+        f"(each below {medical_threshold:.0%})."
+    )
+
+
+def base_rate_row(label: str, lo: float, hi: float, now: float) -> str:
+    return f"Base rate of {label.lower()}: {lo:.3g} to {hi:.3g} (now {now:.3g})"
+
+
+def table_row(label: str, spread: float) -> str:
+    return f"P({label.lower()} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+
+
+def link_row(label: str, finding: str, spread: float) -> str:
+    return (
+        f"Link {label.lower()} \u2192 {finding.replace('_', ' ')}"
+        f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+    )
