@@ -92,18 +92,44 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _real_dir(args: argparse.Namespace) -> Path | None:
+    """The real-case folder: ``--real``, else ``cases_real`` beside the vignettes if present."""
+    if args.no_real:
+        return None
+    if args.real is not None:
+        return Path(args.real)
+    beside = Path(args.directory).parent / "cases_real"
+    return beside if beside.is_dir() else None
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..workflows.evaluate import evaluate, format_report, load_vignettes
+    from ..workflows.realcases import (
+        evaluate_real,
+        format_real_report,
+        format_side_by_side,
+        load_real_cases,
+        set_hash,
+    )
 
     model = model_for(args)
-    ev = evaluate(model, load_vignettes(args.directory, model))
+    real_dir = _real_dir(args)
+    vignettes = load_vignettes(args.directory, model)
+    real_cases = load_real_cases(real_dir, model) if real_dir is not None else None
+    ev = evaluate(model, vignettes)
+    real = evaluate_real(model, real_cases) if real_cases is not None else None
     failures = ev.failures(
         args.min_top1, args.min_top3, args.max_under_triage, args.max_over_triage
     )
     if args.json:
-        print(dump({**ev.to_dict(), "failures": failures}))
+        out = {**ev.to_dict(), "failures": failures}
+        if real is not None and real_dir is not None:
+            out["real"] = {**real.to_dict(), "sha256": set_hash(real_dir)}
+        print(dump(out))
     else:
         print(format_report(ev))
+        if real is not None:
+            print("\n" + format_real_report(real) + "\n\n" + format_side_by_side(ev, real))
     for line in failures:
         print(f"below target: {line}", file=sys.stderr)
     return 1 if failures else 0
@@ -144,9 +170,16 @@ def add_evaluate(sub: Any) -> None:
     """Add ``evaluate`` (listed after the physio commands in ``--help``)."""
     ev = sub.add_parser(
         "evaluate",
-        help="score the model on clinical vignettes (exit 1 below a --min/--max threshold)",
+        help="score the model on the literature vignettes and the real published cases, side "
+        "by side (exit 1 below a --min/--max threshold of the vignettes)",
     )
     ev.add_argument("directory", nargs="?", default="tests/vignettes")
+    ev.add_argument(
+        "--real",
+        default=None,
+        help="folder of real published cases (default: cases_real beside the vignettes)",
+    )
+    ev.add_argument("--no-real", action="store_true", help="score the vignettes only")
     ev.add_argument("--min-top1", type=float, default=None)
     ev.add_argument("--min-top3", type=float, default=None)
     ev.add_argument("--max-under-triage", type=int, default=None)
