@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import HeavylegsError, PriorsError
+from ..workflows.safeio import cap_problems
 from . import core, physio
 from .common import Parser
 
@@ -40,13 +41,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except HeavylegsError as exc:
         kind = "priors" if isinstance(exc, PriorsError) else "error"
-        for line in exc.problems:
+        for line in cap_problems(list(exc.problems)):
             print(f"{kind}: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
+        print("interrupted; no output was written (an existing one is unchanged)", file=sys.stderr)
         return 130
+    except RecursionError:
+        print(
+            "error: the input is nested too deeply; give a flat file (a case file or "
+            "priors YAML nests a few levels only)",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as exc:  # noqa: BLE001 - the contract: exit 1, no traceback
         print(f"internal error: {type(exc).__name__}: {exc}. Please report it.", file=sys.stderr)
         return 1

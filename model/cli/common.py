@@ -8,12 +8,12 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, NoReturn
 
 from ..api import Model, load_model
 from ..errors import InputError
 from ..workflows.cases import LoadedCase, parse_case_text
+from ..workflows.safeio import cap_problems, read_limited
 
 MAX_CASE_BYTES = 1_000_000
 
@@ -31,32 +31,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def read_text_arg(path: str) -> tuple[str, str]:
-    """Text of a file argument, or of stdin for ``-``; (text, name for messages)."""
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
-        where = "stdin"
-    else:
-        p = Path(path)
-        if not p.exists():
-            raise InputError([f"{path}: no such file; check the path"])
-        if p.is_dir():
-            raise InputError([f"{path}: is a folder, not a file; give a case file"])
-        if p.stat().st_size > MAX_CASE_BYTES:
-            raise InputError(
-                [
-                    f"{path}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
-                    "holds one runner's answers"
-                ]
-            )
-        data = p.read_bytes()
-        where = path
-    if len(data) > MAX_CASE_BYTES:
-        raise InputError(
-            [
-                f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file holds "
-                "one runner's answers"
-            ]
-        )
+    """Text of a file argument, or of stdin for ``-``; (text, name for messages). At most
+    ``MAX_CASE_BYTES`` are read, whatever the file is (a stream, ``/dev/zero``...)."""
+    data, where = read_limited(path, MAX_CASE_BYTES, "case file")
     try:
         return data.decode("utf-8-sig"), where
     except UnicodeDecodeError as exc:
@@ -83,8 +60,9 @@ def read_case(path: str, model: Model) -> LoadedCase:
 
 
 def warn(problems: Iterable[str]) -> None:
-    for p in problems:
-        print(f"warning: {p} (left out)", file=sys.stderr)
+    """One warning line per problem (at most ``MAX_PROBLEMS``, then how many more)."""
+    for p in cap_problems(list(problems)):
+        print(f"warning: {p}" + ("" if p.startswith("... and") else " (left out)"), file=sys.stderr)
 
 
 def add_model_options(sp: argparse.ArgumentParser, population_help: str) -> None:

@@ -39,11 +39,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InputError(
             [f"--format {args.format!r} is not supported; use one of {', '.join(FORMATS)}"]
         )
+    from ..workflows.safeio import atomic_path
+
     out = Path(args.output)
-    if out.parent and not out.parent.exists():
-        raise InputError([f"{args.output}: folder {out.parent} does not exist; create it first"])
     model = model_for(args)
-    model.export(args.format, out)
+    with atomic_path(out) as tmp:
+        model.export(args.format, tmp)
     print(
         f"wrote {out} ({args.format}, {len(model.network.nodes)} nodes, population "
         f"{model.population}, model {model.version})",
@@ -85,11 +86,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InputError(["--scheduler needs --engine dask"])
     else:
         stats = score_csv(model, Path(args.input), Path(args.output), progress=not args.quiet)
-    print(
-        f"scored {stats['rows']} rows ({stats['errors']} with errors) -> {args.output}",
-        file=sys.stderr,
-    )
+    print(batch_summary(stats, args.output), file=sys.stderr)
     return 0
+
+
+def batch_summary(stats: dict[str, int], output: str) -> str:
+    """One line: rows scored, rows with errors, and among them blank and unreadable lines."""
+    kinds = [
+        f"{stats.get(k, 0)} {label}"
+        for k, label in (("blank", "blank lines"), ("unreadable", "unreadable rows"))
+        if stats.get(k, 0)
+    ]
+    extra = f": {', '.join(kinds)}" if kinds else ""
+    return (
+        f"scored {stats['rows']} rows ({stats['errors']} with errors{extra}; see the error "
+        f"column) -> {output}"
+        if stats["errors"]
+        else f"scored {stats['rows']} rows (0 with errors) -> {output}"
+    )
 
 
 def _real_dir(args: argparse.Namespace) -> Path | None:

@@ -15,10 +15,12 @@ from typing import Any
 from ..errors import InputError
 from ..workflows.cases import (
     ANSWER_SOURCES,
+    MAX_NOTES,
     compare_cases,
     decode_share,
     encode_share,
     new_case,
+    not_unicode,
     save_case,
 )
 from ..workflows.learn import learn_csv
@@ -32,6 +34,21 @@ def _write_case(case: Any, output: str | None) -> None:
     else:
         save_case(case, output)
         print(f"wrote {output} ({len(case.answers)} answers)", file=sys.stderr)
+
+
+def _text_arg(option: str, value: str) -> str:
+    """A free-text option, refused if it holds bytes that were not UTF-8 (they cannot be
+    written to a case file)."""
+    if not_unicode(value):
+        raise InputError(
+            [
+                f"{option}: the text holds a byte that is not UTF-8 (e.g. Latin-1 from the "
+                "terminal); retype it or set a UTF-8 locale"
+            ]
+        )
+    if len(value) > MAX_NOTES:
+        raise InputError([f"{option}: {len(value)} characters; keep it under {MAX_NOTES}"])
+    return value
 
 
 def cmd_case(args: argparse.Namespace) -> int:
@@ -69,7 +86,7 @@ def cmd_case(args: argparse.Namespace) -> int:
         if args.notes is not None:
             from dataclasses import replace
 
-            case = replace(case, notes=args.notes)
+            case = replace(case, notes=_text_arg("--notes", args.notes))
         _write_case(case, args.output)
         return 0
     if action == "compare":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from difflib import get_close_matches
@@ -26,16 +27,39 @@ from ..api import Model
 from ..errors import InputError
 
 MAX_FIELD = 10_000  # characters in one cell
+MAX_LINE = 1_000_000  # characters in one line of the file
 MAX_COLUMNS = 1_000
 MAX_ROWS = 5_000_000  # rows of one file (split larger files)
 MAX_FRAME_ROWS = 100_000  # rows of an upload scored in memory (the physio page)
 CACHE_ROWS = 100_000  # distinct answer sets remembered within one run
 OUT_COLUMNS = ("top_cause", "triage", "error")
+ERROR_MARK = "\0error"  # first cell of a row the reader could not read
+BLANK_LINE = "blank line (no cells); remove it, an empty line is not a case"
+UNREADABLE = "unreadable row: "
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _lines(fh: IO[str], where: str) -> Iterator[str]:
+    """The lines of ``fh``, refusing one longer than ``MAX_LINE`` (so a device such as
+    ``/dev/zero`` or a file without line breaks cannot exhaust memory)."""
+    while True:
+        line = fh.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE:
+            raise InputError(
+                [
+                    f"{where}: a line is longer than {MAX_LINE:,} characters; give a CSV "
+                    "file with one case per line"
+                ]
+            )
+        yield line
 
 
 def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]]]:
-    csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(fh)
+    csv.field_size_limit(MAX_LINE)
+    reader = csv.reader(_lines(fh, where))
     try:
         header = next(reader)
     except StopIteration:
@@ -48,10 +72,22 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
         raise InputError(
             [f"{where}: cannot read the header ({_csv_problem(exc)}); save it as UTF-8 CSV"]
         ) from None
+    except BaseException:
+        fh.close()
+        raise
     if _undecodable(header):
         fh.close()
         raise InputError([f"{where}: the header is not UTF-8 text; save the file as UTF-8 CSV"])
-    check_header(header, where)
+    if not any(h.strip() for h in header):
+        fh.close()
+        raise InputError(
+            [f"{where}: the first row is blank; it must name the columns (question ids)"]
+        )
+    try:
+        check_header(header, where)
+    except InputError:
+        fh.close()
+        raise
 
     def gen() -> Iterator[list[str]]:
         with fh:
@@ -61,13 +97,13 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
                 except StopIteration:
                     return
                 except (UnicodeDecodeError, csv.Error) as exc:
-                    yield ["\0error", _csv_problem(exc)]
+                    yield [ERROR_MARK, _csv_problem(exc)]
                     continue
                 if _undecodable(row):
                     cells = [
                         c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in row
                     ]
-                    yield ["\0error", "not UTF-8 text; save the file as UTF-8 CSV", *cells]
+                    yield [ERROR_MARK, "not UTF-8 text; save the file as UTF-8 CSV", *cells]
                     continue
                 yield row
 
@@ -82,7 +118,7 @@ def _undecodable(cells: list[str]) -> bool:
 def _csv_problem(exc: Exception) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
-        return f"a cell is longer than {MAX_FIELD} characters; shorten it"
+        return f"a cell is longer than {MAX_LINE:,} characters; shorten it"
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
     return text
@@ -122,7 +158,12 @@ def row_answers(
             f"row has {len(row)} cells but the header has {len(header)}; remove the extra cells"
         )
     for col, cell in zip(header, row, strict=False):
-        if col in questions and cell.strip():
+        if len(cell) > MAX_FIELD:
+            problems.append(
+                f"column {col[:60]!r}: a cell is longer than {MAX_FIELD} characters "
+                f"({len(cell):,}); shorten it"
+            )
+        elif col in questions and cell.strip():
             answers[col] = cell.strip()
     return answers, problems
 
@@ -162,13 +203,17 @@ def score_rows(
     blank = {f"p_{c}": "" for c in cause_ids}
     cache = {} if cache is None else cache
     for row in rows:
-        out: dict[str, Any] = dict(zip(header, row, strict=False))
+        out: dict[str, Any] = {h: _keep(c) for h, c in zip(header, row, strict=False)}
         for col in header[len(row) :]:
             out[col] = ""
-        if row and row[0] == "\0error":  # ["\0error", message, *cells that could be kept]
+        if row and row[0] == ERROR_MARK:  # [ERROR_MARK, message, *cells that could be kept]
             out = dict.fromkeys(header, "")
-            out.update(zip(header, row[2:], strict=False))
-            out.update(blank, top_cause="", triage="", error=f"unreadable row: {row[1]}")
+            out.update((h, _keep(c)) for h, c in zip(header, row[2:], strict=False))
+            out.update(blank, top_cause="", triage="", error=UNREADABLE + row[1])
+            yield out
+            continue
+        if not row or (len(row) == 1 and len(header) > 1 and not row[0].strip()):
+            out.update(blank, top_cause="", triage="", error=BLANK_LINE)
             yield out
             continue
         answers, problems = row_answers(header, row, model.question_map)
@@ -189,23 +234,134 @@ def score_rows(
         yield out
 
 
+def _keep(cell: str) -> str:
+    """A carried-through cell: one over ``MAX_FIELD`` characters is left out (its row's
+    ``error`` says so)."""
+    return "" if len(cell) > MAX_FIELD else cell
+
+
 def output_columns(model: Model, header: list[str]) -> list[str]:
     cause_cols = [f"p_{c.id}" for c in model.causes]
     return header + [c for c in [*cause_cols, *OUT_COLUMNS] if c not in header]
 
 
-def warn_unknown_columns(model: Model, header: list[str]) -> list[str]:
-    """Warnings for columns that look like misspelt question ids (they are carried through)."""
-    out = []
-    for h in header:
-        if h not in model.question_map:
-            close = get_close_matches(h, list(model.question_map), n=1, cutoff=0.8)
-            if close:
-                out.append(
-                    f"warning: column {h!r} is not a question id and is carried through "
-                    f"unchanged; did you mean {close[0]!r}?"
-                )
+def neutralize(cell: Any) -> Any:
+    """A cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, and is not a plain number) gets a leading ``'``, as
+    OWASP's CSV-injection advice recommends; anything else is returned unchanged."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def check_questions(model: Model, header: list[str], where: str) -> None:
+    """Refuse a header in which no column is a question id (every row would be scored as a
+    runner with no answers), naming the likely cause."""
+    if any(h in model.question_map for h in header):
+        return
+    lower = {q.lower(): q for q in model.question_map}
+    hints = []
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        hints.append(
+            "the cells seem to be separated by ';', a tab or '|': save the file as "
+            "comma-separated CSV"
+        )
+    cased = [f"{h!r} -> {lower[h.strip().lower()]!r}" for h in header if h.strip().lower() in lower]
+    if cased:
+        hints.append("question ids are lower case: rename " + ", ".join(cased[:5]))
+    shown = ", ".join(repr(h[:40]) for h in header[:8]) + (" ..." if len(header) > 8 else "")
+    raise InputError(
+        [
+            f"{where}: no column is a question id (columns: {shown}); "
+            + (
+                "; ".join(hints)
+                if hints
+                else "name the columns by question id (see `python -m model questions`)"
+            )
+        ]
+    )
+
+
+def column_notes(model: Model, header: list[str]) -> list[str]:
+    """One line naming the columns that are not question ids (carried through unchanged),
+    with a hint for each that looks like a misspelt question id."""
+    known = set(model.question_map) | set(output_columns(model, []))
+    unknown = [h for h in header if h not in known]
+    if not unknown:
+        return []
+    shown = ", ".join(repr(h[:40]) for h in unknown[:10])
+    more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+    out = [
+        f"note: {len(unknown)} column(s) are not question ids and are carried through "
+        f"unchanged: {shown}{more}"
+    ]
+    lower = {q.lower(): q for q in model.question_map}
+    for h in unknown[:10]:
+        close = get_close_matches(h, list(model.question_map), n=1, cutoff=0.8)
+        guess = lower.get(h.strip().lower()) or (close[0] if close else None)
+        if guess:
+            out.append(f"warning: column {h[:40]!r} is not a question id; did you mean {guess!r}?")
     return out
+
+
+def warn_unknown_columns(model: Model, header: list[str]) -> list[str]:
+    """Kept for callers of the old name: see :func:`column_notes`."""
+    return column_notes(model, header)
+
+
+class RowCounts:
+    """What a batch run did: rows, rows with errors, blank lines and unreadable rows."""
+
+    def __init__(self) -> None:
+        self.rows = self.errors = self.blank = self.unreadable = 0
+
+    def add(self, rec: Mapping[str, Any]) -> None:
+        self.rows += 1
+        err = rec.get("error") or ""
+        self.errors += bool(err)
+        self.blank += err == BLANK_LINE
+        self.unreadable += err.startswith(UNREADABLE)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "errors": self.errors,
+            "blank": self.blank,
+            "unreadable": self.unreadable,
+        }
+
+
+def open_batch(model: Model, src: Path, dst: Path) -> tuple[list[str], Iterator[list[str]]]:
+    """Check the paths and the header of a batch run (the output is not the input, no
+    column-less file), print the column notes, and return (header, rows)."""
+    from .safeio import refuse_same_file
+
+    if dst.is_dir():
+        raise InputError([f"{dst}: is a folder; give a file name for the output"])
+    if not dst.absolute().parent.is_dir():
+        raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
+    if src.exists():
+        refuse_same_file(dst, src)
+    header, rows = _rows(src)
+    try:
+        check_questions(model, header, str(src))
+    except InputError:
+        rows.close()  # type: ignore[attr-defined]
+        raise
+    for line in column_notes(model, header):
+        print(line, file=sys.stderr)
+    return header, rows
+
+
+def write_rows(fh: IO[str], columns: list[str]) -> Any:
+    """A CSV writer of output rows whose cells are neutralised (:func:`neutralize`)."""
+    w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+    w.writeheader()
+
+    def write(rec: Mapping[str, Any]) -> None:
+        w.writerow({k: neutralize(v) for k, v in rec.items()})
+
+    return write
 
 
 def _progress(
@@ -221,42 +377,41 @@ def _progress(
 def score_csv(
     model: Model, src: Path, dst: Path, progress: bool = True, max_rows: int = MAX_ROWS
 ) -> dict[str, int]:
-    """Score the CSV ``src`` into ``dst`` (contract section 5); {"rows", "errors", "distinct"}.
+    """Score the CSV ``src`` into ``dst`` (contract section 5); {"rows", "errors", "blank",
+    "unreadable", "distinct"}.
+
+    ``dst`` is written to a temporary file beside it and renamed into place when complete
+    (:mod:`.safeio`): an interrupted or failed run leaves the previous ``dst`` (or none).
 
     Raises
     ------
     InputError
-        Missing or unreadable file, bad header, missing output folder, or more than
-        ``max_rows`` rows (the partial output is removed).
+        Missing or unreadable file, bad header, no question column, ``dst`` the input (or a
+        link to it), an unwritable ``dst``, or more than ``max_rows`` rows.
     """
+    from .safeio import atomic_open
+
     src, dst = Path(src), Path(dst)
-    if dst.parent and not dst.parent.exists():
-        raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
-    header, rows = _rows(src)
-    for warning in warn_unknown_columns(model, header):
-        print(warning, file=sys.stderr)
-    n = errors = 0
+    header, rows = open_batch(model, src, dst)
+    counts = RowCounts()
     cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
     it = _progress(score_rows(model, header, rows, cache), progress)
     try:
-        with dst.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=output_columns(model, header), extrasaction="ignore")
-            w.writeheader()
+        with atomic_open(dst, "w", newline="") as fh:
+            write = write_rows(fh, output_columns(model, header))
             for rec in it:
-                n += 1
-                if n > max_rows:
+                if counts.rows >= max_rows:
                     raise InputError(
                         [
                             f"{src}: more than {max_rows} rows; split the file (or "
                             "use --engine dask for large files)"
                         ]
                     )
-                errors += bool(rec.get("error"))
-                w.writerow(rec)
-    except InputError:
-        dst.unlink(missing_ok=True)
-        raise
-    return {"rows": n, "errors": errors, "distinct": len(cache)}
+                counts.add(rec)
+                write(rec)
+    finally:
+        rows.close()  # type: ignore[attr-defined]
+    return {**counts.as_dict(), "distinct": len(cache)}
 
 
 def score_frame(
@@ -307,6 +462,7 @@ def score_frame(
             if isinstance(raw, bytes | bytearray):
                 raw = bytes(raw).decode("utf-8-sig", errors="surrogateescape")
             header, rows = _reader_rows(io.StringIO(raw, newline=""), "upload")
+    check_questions(model, header, "table" if isinstance(data, pd.DataFrame) else "upload")
     out = []
     for rec in _progress(score_rows(model, header, rows), progress):
         out.append(rec)
@@ -330,7 +486,13 @@ def _cell(v: Any) -> str:
 __all__ = [
     "MAX_FIELD",
     "MAX_ROWS",
+    "RowCounts",
     "check_header",
+    "check_questions",
+    "column_notes",
+    "neutralize",
+    "open_batch",
+    "write_rows",
     "output_columns",
     "row_answers",
     "score_answers",

@@ -46,6 +46,7 @@ from ..api import Model
 from ..errors import InputError
 from ..reasoning import Diagnosis
 from ..reasoning.evidence import validate_answers
+from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
 CASE_VERSION = 1
@@ -237,11 +238,16 @@ def _check_shape(data: Any, where: str) -> None:
             ]
         )
     problems: list[str] = []
-    for key in data:
-        if key not in _FIELDS:
-            close = get_close_matches(str(key), _FIELDS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"keys are {', '.join(_FIELDS)}"
-            problems.append(f"{where}: unknown key {str(key)[:60]!r}; {hint}")
+    unknown = [key for key in data if key not in _FIELDS]
+    for key in unknown[:MAX_PROBLEMS]:
+        close = get_close_matches(str(key), _FIELDS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"keys are {', '.join(_FIELDS)}"
+        problems.append(f"{where}: unknown key {str(key)[:60]!r}; {hint}")
+    if len(unknown) > MAX_PROBLEMS:
+        problems.append(
+            f"{where}: ... and {len(unknown) - MAX_PROBLEMS:,} more unknown keys; a case file "
+            f"has only the keys {', '.join(_FIELDS)}"
+        )
     if "answers" not in data:
         problems.append(
             f'{where}: answers: Field required; add it (no "answers" key): a case file is '
@@ -285,7 +291,21 @@ def _schema(data: Any, where: str) -> CaseSchema:
         )
     if raw.case_id is not None and len(raw.case_id) > MAX_ID:
         raise InputError([f"{where}: case_id is longer than {MAX_ID} characters; shorten it"])
+    bad = [k for k in ("notes", "case_id") if not_unicode(getattr(raw, k))]
+    if bad:
+        raise InputError(
+            [
+                f"{where}: {k} holds characters that are not valid Unicode (a lone "
+                "surrogate, often a byte that was not UTF-8); remove them"
+                for k in bad
+            ]
+        )
     return raw
+
+
+def not_unicode(text: str | None) -> bool:
+    """Whether ``text`` holds a lone surrogate (it cannot be written as UTF-8)."""
+    return text is not None and any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _population(raw: CaseSchema, where: str, model: Model) -> str:
@@ -362,7 +382,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     created = _check_date(raw.created, "created", where)
     updated = _check_date(raw.updated, "updated", where)
     clean, bad = validate_answers(model.question_map, raw.answers)
-    problems = [f"{where}: {p}" for p in bad]
+    problems = [f"{where}: {p}" for p in cap_problems(bad)]
     rejected = {
         k: v
         for k, v in raw.answers.items()
@@ -405,7 +425,9 @@ def parse_case_text(text: str, where: str = "case", model: Model | None = None) 
 def load_json_text(text: str, where: str) -> Any:
     """Parse JSON text; every failure becomes an InputError naming line, column and fix."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_refuse_duplicates
+        )
     except json.JSONDecodeError as exc:
         raise InputError(
             [
@@ -419,6 +441,18 @@ def load_json_text(text: str, where: str) -> Any:
         raise InputError(
             [f'{where}: JSON nested too deeply; a case is {{"answers": {{...}}}}']
         ) from None
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (JSON keeps the last one silently)."""
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(
+                f"key {k[:60]!r} appears twice in one object; keep one (which answer is meant?)"
+            )
+        out[k] = v
+    return out
 
 
 def _reject_constant(name: str) -> Any:
@@ -436,20 +470,7 @@ def load_case(source: str | Path | bytes, model: Model | None = None) -> LoadedC
     if isinstance(source, bytes | bytearray):
         data, where = bytes(source), "uploaded case"
     else:
-        p = Path(source)
-        where = str(source)
-        if not p.exists():
-            raise InputError([f"{where}: no such file; check the path"])
-        if p.is_dir():
-            raise InputError([f"{where}: is a folder, not a file; give a case file"])
-        if p.stat().st_size > MAX_CASE_BYTES:
-            raise InputError(
-                [
-                    f"{where}: larger than {MAX_CASE_BYTES // 1000} kB; a case file "
-                    "holds one runner's answers"
-                ]
-            )
-        data = p.read_bytes()
+        data, where = read_limited(source, MAX_CASE_BYTES, "case file")
     if len(data) > MAX_CASE_BYTES:
         raise InputError(
             [
@@ -467,12 +488,9 @@ def load_case(source: str | Path | bytes, model: Model | None = None) -> LoadedC
 
 
 def save_case(case: Case, path: str | Path) -> Path:
-    """Write a case file (UTF-8 JSON, schema version 1)."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise InputError([f"{path}: folder {path.parent} does not exist; create it first"])
-    path.write_text(case.to_json(), encoding="utf-8")
-    return path
+    """Write a case file (UTF-8 JSON, schema version 1), atomically (:mod:`.safeio`): a
+    failed write leaves the old file."""
+    return write_text(path, case.to_json())
 
 
 def new_case(
@@ -617,7 +635,11 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
         raw = dec.decompress(packed, MAX_SHARE_JSON)
         if dec.unconsumed_tail or not dec.eof:
             raise ValueError("truncated or oversized")
-        payload = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        payload = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            object_pairs_hook=_refuse_duplicates,
+        )
     except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError, RecursionError):
         raise InputError(
             [

@@ -7,13 +7,13 @@ partitions of ``partition_rows`` rows to the workers; each worker loads the mode
 output file is identical to the single-machine run, row for row.
 
 Without ``scheduler`` a ``LocalCluster`` is started in this process (threads in this process:
-gentle on a small machine); with ``scheduler="tcp://host:8786"`` an existing cluster is used.
+gentle on a small machine), listening on 127.0.0.1 only and contacting no outside address;
+with ``scheduler="tcp://host:8786"`` an existing cluster is used.
 Workers of a remote cluster need heavylegs installed (the same version and priors directory).
 """
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -23,7 +23,8 @@ from typing import Any
 
 from ..api import Model
 from ..errors import InputError
-from .batch import MAX_ROWS, _rows, output_columns, score_rows, warn_unknown_columns
+from .batch import MAX_ROWS, RowCounts, open_batch, output_columns, score_rows, write_rows
+from .safeio import atomic_open
 
 PARTITION_ROWS = 5_000
 MAX_IN_FLIGHT = 8  # partitions submitted ahead of the one being written (bounds memory)
@@ -51,16 +52,24 @@ def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
         yield chunk
 
 
+LOOPBACK = "127.0.0.1"
+
+
 def local_cluster(n_workers: int = 1, threads_per_worker: int = 2) -> Any:
-    """A small in-process LocalCluster, reachable from this machine only (its status page
-    takes a free port on 127.0.0.1)."""
+    """A small in-process LocalCluster reachable from this machine only: the scheduler, the
+    workers and both status pages listen on 127.0.0.1 (free ports), over TCP rather than
+    Dask's in-process transport, whose address lookup sends a UDP packet towards a public
+    address (8.8.8.8) to find this machine's IP."""
     from distributed import LocalCluster
 
     return LocalCluster(
         n_workers=n_workers,
         threads_per_worker=threads_per_worker,
         processes=False,
-        dashboard_address="127.0.0.1:0",
+        protocol="tcp://",
+        host=LOOPBACK,
+        dashboard_address=f"{LOOPBACK}:0",
+        worker_dashboard_address=f"{LOOPBACK}:0",
     )
 
 
@@ -96,28 +105,23 @@ def score_csv_dask(
     """
     src, dst = Path(src), Path(dst)
     if partition_rows < 1:
-        raise InputError([f"partition size {partition_rows} must be at least 1"])
-    if dst.parent and not dst.parent.exists():
-        raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
-    header, rows = _rows(src)
-    for warning in warn_unknown_columns(model, header):
-        print(warning, file=sys.stderr)
+        raise InputError([f"--partition-rows {partition_rows} must be at least 1"])
+    header, rows = open_batch(model, src, dst)
     job = _Job(model, src, header, _worker_priors(model, priors_dir), partition_rows, max_rows)
     own_client = client is None
     own_cluster = None
     if client is None:
         client, own_cluster = _connect(scheduler, connect_timeout)
     try:
-        n, errors, parts = _stream(client, job, rows, dst, progress)
-    except InputError:
-        dst.unlink(missing_ok=True)
-        raise
+        with atomic_open(dst, "w", newline="") as fh:
+            counts, parts = _stream(client, job, rows, fh, progress)
     finally:
+        rows.close()  # type: ignore[attr-defined]
         if own_client:
             client.close()
         if own_cluster is not None:
             own_cluster.close()
-    return {"rows": n, "errors": errors, "partitions": parts}
+    return {**counts.as_dict(), "partitions": parts}
 
 
 def _worker_priors(model: Model, priors_dir: str | Path | None) -> str | None:
@@ -183,11 +187,12 @@ def _submit_next(
 
 
 def _stream(
-    client: Any, job: _Job, rows: Iterator[list[str]], dst: Path, progress: bool
-) -> tuple[int, int, int]:
-    """Score the partitions in order into ``dst``: (rows, rows with errors, partitions)."""
+    client: Any, job: _Job, rows: Iterator[list[str]], fh: Any, progress: bool
+) -> tuple[RowCounts, int]:
+    """Score the partitions in order into the open file ``fh``: (counts, partitions)."""
     model = job.model
-    n = errors = parts = 0
+    n = parts = 0
+    counts = RowCounts()
     pending: deque[Any] = deque()
     chunks = _chunks(rows, job.partition_rows)
     bar = None
@@ -195,33 +200,31 @@ def _stream(
         from tqdm import tqdm
 
         bar = tqdm(unit=" rows", file=sys.stderr, disable=None)
-    with dst.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=output_columns(model, job.header), extrasaction="ignore")
-        w.writeheader()
-        exhausted = False
-        while True:
-            if not exhausted:
-                n, exhausted = _submit_next(client, job, chunks, n, pending)
-            if not pending:
-                break
-            version, recs = pending.popleft().result()
-            if version != model.version:
-                raise InputError(
-                    [
-                        f"the Dask workers run model version {version}, this "
-                        f"machine {model.version}; install the same heavylegs "
-                        "and priors on the workers"
-                    ]
-                )
-            parts += 1
-            for rec in recs:
-                errors += bool(rec.get("error"))
-                w.writerow(rec)
-            if bar is not None:
-                bar.update(len(recs))
+    write = write_rows(fh, output_columns(model, job.header))
+    exhausted = False
+    while True:
+        if not exhausted:
+            n, exhausted = _submit_next(client, job, chunks, n, pending)
+        if not pending:
+            break
+        version, recs = pending.popleft().result()
+        if version != model.version:
+            raise InputError(
+                [
+                    f"the Dask workers run model version {version}, this "
+                    f"machine {model.version}; install the same heavylegs "
+                    "and priors on the workers"
+                ]
+            )
+        parts += 1
+        for rec in recs:
+            counts.add(rec)
+            write(rec)
+        if bar is not None:
+            bar.update(len(recs))
     if bar is not None:
         bar.close()
-    return n, errors, parts
+    return counts, parts
 
 
 __all__ = ["PARTITION_ROWS", "local_cluster", "score_csv_dask", "score_partition"]

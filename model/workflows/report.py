@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,40 @@ class Report:
 
 def _show_value(v: Any) -> str:
     return str(v).replace("_", " ")
+
+
+_MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|!~$:@])")  # links, images, HTML, emphasis, LaTeX...
+_MD_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+(?=[.)]))")  # lists, headings, quotes
+_MD_WWW = re.compile(r"(?i)\b(www)\.")  # GFM's bare-link form
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _escape_line(line: str) -> str:
+    line = _MD_WWW.sub(r"\1\\.", _MD_ALWAYS.sub(r"\\\1", line))
+    m = _MD_LINE_START.match(line)
+    if m:
+        lead, mark = m.group(1), m.group(2)
+        rest = line[m.end() :]
+        if mark[0].isdigit():  # "1." -> "1\."
+            return f"{lead}{mark}\\{rest}"
+        return f"{lead}\\{mark}{rest}"
+    return line
+
+
+def escape_markdown(text: Any, *, one_line: bool = True) -> str:
+    """User text made literal in Markdown (Streamlit's included).
+
+    The characters that form links, images, HTML, emphasis, code, tables, LaTeX and
+    Streamlit's ``:directives:`` are backslash-escaped (CommonMark's escape) everywhere,
+    list, heading and quote marks at the start of a line, and the dot of ``www.``, so a
+    bare address is not linked either; control characters are dropped. Other text (``R-42``,
+    ``3.5``) is left as written. ``one_line`` turns line breaks into spaces (messages);
+    otherwise they become Markdown line breaks."""
+    text = _CONTROL.sub("", str(text))
+    lines = [_escape_line(x) for x in text.replace("\r\n", "\n").split("\n")]
+    if one_line:
+        return " ".join(lines)
+    return "  \n".join(lines)
 
 
 def _answer_phrase(model: Model, qid: str, value: Any) -> str:
@@ -211,7 +246,7 @@ def report_markdown(report: Report) -> str:
     out = ["# heavylegs report: why do my legs feel heavy when I run?", ""]
     out.append(f"Date: {r.date}  ")
     if r.case_id:
-        out.append(f"Case: {r.case_id}  ")
+        out.append(f"Case: {escape_markdown(r.case_id)}  ")
     out += [
         f"Population: {r.population}  ",
         f"Model version: {r.model_version}",
@@ -252,46 +287,35 @@ def report_markdown(report: Report) -> str:
     if r.general_advice:
         out += ["", "## General advice", ""] + [f"- {t}" for t in r.general_advice]
     out += ["", "## Answers", "", "| question | answer | given by |", "| --- | --- | --- |"]
-    out += [f"| {a.text} | {_show_value(a.value)} | {_by(a)} |" for a in r.answers]
+    out += [f"| {a.text} | {escape_markdown(_show_value(a.value))} | {_by(a)} |" for a in r.answers]
     if not r.answers:
         out.append("| (no answers) | | |")
     if r.notes.strip():
-        out += ["", "## Notes", "", r.notes.strip()]
+        out += ["", "## Notes", "", escape_markdown(r.notes.strip(), one_line=False)]
     out += ["", "---", "", r.disclaimer, ""]
     return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------- PDF
-_PDF_REPLACE = {
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2212": "-",
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u2026": "...",
-    "\u2264": "<=",
-    "\u2265": ">=",
-    "\u2192": "->",
-    "\u2022": "-",
-    "\u00a0": " ",
-}
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT = "DejaVuSans"  # shipped in model/fonts (DejaVu licence there): Latin, Greek, Cyrillic...
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 
 
-def _latin1(text: str) -> str:
-    """Text the PDF core fonts can show (they are Latin-1)."""
-    for a, b in _PDF_REPLACE.items():
-        text = text.replace(a, b)
-    return text.encode("latin-1", errors="replace").decode("latin-1")
+def _pdf_text(text: str) -> str:
+    """Text the PDF can hold: control characters dropped (the font shows the rest)."""
+    return _CONTROL.sub("", text)
 
 
 def report_pdf(report: Report) -> bytes:
-    """The report as a PDF (A4, core fonts; the text can be selected and read back)."""
+    """The report as a PDF (A4, the DejaVu Sans font shipped in ``model/fonts``, so text in
+    any language it covers is shown as written; the text can be selected and read back)."""
     from fpdf import FPDF
 
     r = report
     pdf = FPDF(format="A4")
+    for style, name in _FONT_FILES.items():
+        pdf.add_font(FONT, style=style, fname=str(FONT_DIR / name))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title("heavylegs report")
     pdf.set_creator("heavylegs")
@@ -299,8 +323,8 @@ def report_pdf(report: Report) -> bytes:
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def para(text: str, size: float = 10, style: str = "", h: float = 5) -> None:
-        pdf.set_font("Helvetica", style=style, size=size)
-        pdf.multi_cell(width, h, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, style=style, size=size)
+        pdf.multi_cell(width, h, _pdf_text(text), new_x="LMARGIN", new_y="NEXT")
 
     def heading(text: str) -> None:
         pdf.ln(2)
@@ -355,24 +379,24 @@ def report_pdf(report: Report) -> bytes:
 
 
 def write_report(report: Report, path: str | Path) -> Path:
-    """Write ``.pdf`` or ``.md`` by the file's suffix."""
+    """Write ``.pdf`` or ``.md`` by the file's suffix, atomically (:mod:`.safeio`): a failed
+    or interrupted write leaves the old file."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".pdf", ".md", ".markdown"):
         raise InputError(
             [f"{path}: unknown report type {suffix or '(none)'!r}; end the name with .pdf or .md"]
         )
-    if path.parent and not path.parent.exists():
-        raise InputError([f"{path}: folder {path.parent} does not exist; create it first"])
+    from .safeio import write_bytes, write_text
+
     if suffix == ".pdf":
-        path.write_bytes(report_pdf(report))
-    else:
-        path.write_text(report_markdown(report), encoding="utf-8")
-    return path
+        return write_bytes(path, report_pdf(report))
+    return write_text(path, report_markdown(report))
 
 
 __all__ = [
     "Report",
+    "escape_markdown",
     "ReportAnswer",
     "ReportCause",
     "build_report",
