@@ -26,7 +26,7 @@ from .reasoning import (
     QuestionGain,
     Triage,
 )
-from .workflows.cases import Case, LoadedCase, decode_share, load_case, new_case
+from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
 from .workflows.report import Report, build_report, report_markdown, report_pdf
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "Triage",
     "build_report",
     "decode_share",
+    "encode_share",
     "load_case",
     "load_model",
     "new_case",

@@ -125,6 +125,7 @@ def test_a_new_modifiable_factor_appears_in_the_what_if_panel(priors_copy, monke
     try:
         at = _past_red_flags(_page("runner").run(), m)
         at.button(key="rn_stop").click().run()
+        at.toggle(key="rn_wi__more").set_value(True).run()  # factors not answered yet
         assert not at.exception, [e.value for e in at.exception]
         keys = [w.key or "" for w in at.select_slider]
         assert any(k.startswith("rn_wi_long_sitting_or_standing_") for k in keys), keys

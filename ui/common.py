@@ -69,9 +69,50 @@ def get_adjusted_model(population: str, rates: tuple[tuple[str, float], ...]) ->
     return get_model(population).with_base_rates(dict(rates))
 
 
+def page_url(url_path: str) -> str:
+    """The address of one of the app's pages as the browser sees it (for share links)."""
+    from urllib.parse import urlsplit
+
+    here = urlsplit(st.context.url or "http://localhost:8501/")
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = "/".join(p for p in (base, url_path) if p)
+    return f"{here.scheme or 'http'}://{here.netloc or 'localhost:8501'}/{path}"
+
+
 def get_advice() -> Advice | None:
     """The knowledge base's advice (part of it: checked when the priors load)."""
     return get_model().kb.advice
+
+
+# Presentation defaults (data, not scattered through the code): large targets (at least 44 px,
+# WCAG 2.5.5), no "Press Enter to apply" under the runner's number box (its button saves),
+# and a visible keyboard focus ring.
+CSS = """
+<style>
+.stButton button, .stDownloadButton button, .stFormSubmitButton button { min-height: 48px; }
+[data-testid="stRadio"] label[data-baseweb="radio"] { min-height: 44px; padding: 4px 12px 4px 0;
+  align-items: center; }
+[data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
+[class*="st-key-rn_num_"] [data-testid="InputInstructions"] { display: none; }
+button:focus-visible, a:focus-visible, input:focus-visible, [role="tab"]:focus-visible {
+  outline: 3px solid #1f4e79 !important; outline-offset: 2px; }
+[class*="st-key-rn_prev_"] button { border-width: 3px; }
+</style>
+"""
+
+
+def style() -> None:
+    """The app's few style rules (see ``CSS``)."""
+    st.html(CSS)
+
+
+def pct(p: float) -> str:
+    """One way to say a chance everywhere: a whole percentage ("under 1%" for tiny ones)."""
+    if p < 0.005:
+        return "under 1%"
+    if p > 0.995:
+        return "over 99%"
+    return f"{p:.0%}"
 
 
 def band(p: float) -> str:

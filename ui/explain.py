@@ -1,74 +1,120 @@
-"""Explanations in the UI: "why we ask" (with what each answer would do), and per cause: why
+"""Explanations in the UI: "why we ask" (what each answer would do), and per cause: why
 (answers for and against), what to do, when to see someone; what would change the conclusion,
 conflicting answers and helpful changes. The model computes all of it (``Diagnosis``); this
-module only renders it.
+module only puts it in words (runner) or a chart (physio).
+
+Runners read plain English: a chance is a whole percentage, answers are shown with the words
+of ``priors/questions.yaml``, never as codes, odds or bits.
 """
 
 from __future__ import annotations
 
+import math
+
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from model import Advice, Diagnosis, Model
 
-from . import common
+from . import common, units
 
 MAX_REASONS = 4
+MIN_REASON = 0.1  # |change in log-odds| an answer needs to be given as a reason (odds ×1.1)
+STRONG = 1.0  # ... to be called strong (odds ×2.7)
+CHART_MIN = 0.01  # answers that move a cause less than this are left out of the why chart
+COLOURS = {"raises": "#b2182b", "lowers": "#2166ac"}  # red / blue, both 4.5:1 on white
 
 
-def _gain_words(bits: float) -> str:
-    if bits >= 0.3:
-        return "should narrow things down a lot"
-    if bits >= 0.1:
-        return "should help tell the causes apart"
-    return "may help a little"
+def linked(model: Model, qid: str, cause: str) -> bool:
+    """Whether the question's node is a parent or a child of the cause in the network."""
+    nodes = {n.id: n for n in model.network.nodes}
+    q, c = nodes.get(qid), nodes.get(cause)
+    return bool((q is not None and cause in q.parents) or (c is not None and qid in c.parents))
 
 
-def outcome_lines(model: Model, d: Diagnosis, qid: str) -> list[str]:
-    """One line per possible answer: how likely it is and where the top causes would go."""
+def answer_words(model: Model, qid: str, answer: object, system: str = "metric") -> str:
+    q = model.question_map[qid]
+    return units.label(q, answer, system)
+
+
+def outcome_lines(model: Model, d: Diagnosis, qid: str, *, physio: bool = False) -> list[str]:
+    """One line per possible answer: where the top causes would go (with the answer's own
+    chance for a physio)."""
     gain = next((g for g in d.next_questions if g.id == qid), None)
     if gain is None:
         return []
     labels = {c.id: c.label for c in model.causes}
-    q = model.question_map[qid]
+    now = {c.id: c.probability for c in d.causes}
     lines = []
     for o in gain.outcomes:
-        moves = ", ".join(f"{labels[c]} {p:.0%}" for c, p in o.causes)
-        lines.append(f"If “{q.answer_label(o.answer)}” ({o.probability:.0%} likely): "
-                     f"{moves}")
+        moves = ", ".join(f"{labels[c]} {common.pct(p)}" for c, p in o.causes
+                          if physio or abs(p - now[c]) >= 0.005)
+        if physio:
+            lines.append(f"{o.label} ({common.pct(o.probability)}): {moves}")
+        else:
+            lines.append(f"If you answer “{o.label.capitalize()}”: "
+                         + (moves if moves else "the top causes stay about the same"))
     return lines
 
 
 def why_we_ask(model: Model, d: Diagnosis, qid: str) -> None:
-    """An expander: why this question now, and what each answer would do."""
-    gain = next((g.expected_information_gain for g in d.next_questions if g.id == qid), 0.0)
+    """An expander: what this question helps tell apart, and what each answer would do."""
+    gain = next((g for g in d.next_questions if g.id == qid), None)
     with st.expander("Why we ask this"):
-        st.write(f"Of the questions left, this one {_gain_words(gain)} "
-                 f"(expected information gain {gain:.2f} bits). What each answer would do:")
+        if gain is None or not gain.outcomes:
+            st.write("Your answer helps us narrow down the possible causes.")
+            return
+        labels = {c.id: c.label for c in model.causes}
+        spread = {c: max(p for o in gain.outcomes for cc, p in o.causes if cc == c)
+                  - min(p for o in gain.outcomes for cc, p in o.causes if cc == c)
+                  for c, _ in gain.outcomes[0].causes}
+        pair = sorted(spread, key=lambda c: -spread[c])[:2]
+        names = " and ".join(f"**{labels[c].lower() if i else labels[c]}**"
+                             for i, c in enumerate(pair))
+        st.write(f"Of the questions left, this one helps most to tell whether {names} "
+                 "could be behind your heavy legs. What each answer would do:")
         for line in outcome_lines(model, d, qid):
             st.markdown(f"- {line}")
 
 
-def reasons(d: Diagnosis, cause: str) -> tuple[list[str], list[str]]:
+def reasons(model: Model, d: Diagnosis, cause: str,
+            system: str = "metric") -> tuple[list[str], list[str]]:
     """Plain sentences for the answers that raised (for) and lowered (against) a cause."""
     if not d.explanations:
         return [], []
-    ex = d.explanation(cause)
-    pro = [c.text for c in ex.contributions if c.delta_log_odds > 0.05][:MAX_REASONS]
-    con = [c.text for c in ex.contributions if c.delta_log_odds < -0.05][:MAX_REASONS]
-    return pro, con
+    pro: list[str] = []
+    con: list[str] = []
+    for c in d.explanation(cause).contributions:
+        if abs(c.delta_log_odds) < MIN_REASON:
+            continue
+        q = model.question_map[c.question]
+        said = f"You answered “{answer_words(model, c.question, c.answer, system)}” to " \
+               f"“{q.text}”"
+        much = "much " if abs(c.delta_log_odds) >= STRONG else ""
+        if linked(model, c.question, cause):
+            line = f"{said}: this makes it {much}{'more' if c.delta_log_odds > 0 else 'less'} " \
+                   "likely."
+        elif c.delta_log_odds > 0:
+            line = f"{said}: this makes other causes less likely, so this one becomes " \
+                   f"{much}more likely by comparison."
+        else:
+            line = f"{said}: this points to another cause that would explain your heavy " \
+                   f"legs, so this one becomes {much}less likely."
+        (pro if c.delta_log_odds > 0 else con).append(line)
+    return pro[:MAX_REASONS], con[:MAX_REASONS]
 
 
 def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None, *,
-                  key: str) -> None:
+                  key: str, system: str = "metric") -> None:
     """Why (answers for and against), what to do, when to see someone, and sources."""
     c = next(x for x in d.causes if x.id == cause)
     ca = advice.for_cause(cause) if advice is not None else None
     if ca:
         st.markdown(f"*{ca.summary}*")
-    st.markdown(f"**Chance:** {c.probability:.0%} now, {c.prior:.0%} before your answers "
-                f"({common.band(c.probability)}).")
-    pro, con = reasons(d, cause)
+    st.markdown(f"**Chance:** {common.pct(c.probability)} (before your answers: "
+                f"{common.pct(c.prior)}).")
+    pro, con = reasons(model, d, cause, system)
     if pro or con:
         st.markdown("**Why**")
         for line in pro:
@@ -89,13 +135,36 @@ def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None,
         st.caption("Numbers for this cause from: " + common.sources_text(model, keys))
 
 
-def why_chart_data(d: Diagnosis, cause: str) -> pd.DataFrame:
-    """Change in log-odds of a cause from each answer (for the workbench's chart)."""
-    if not d.explanations:
-        return pd.DataFrame({"log-odds change": []})
-    ex = d.explanation(cause)
-    return pd.DataFrame({"log-odds change": [c.delta_log_odds for c in ex.contributions]},
-                        index=[c.question for c in ex.contributions])
+def why_chart_data(model: Model, d: Diagnosis, cause: str) -> pd.DataFrame:
+    """Each answer's odds ratio on a cause (``exp`` of its change in log-odds), strongest
+    first; answers that hardly move it are left out."""
+    rows = []
+    if d.explanations:
+        for c in d.explanation(cause).contributions:
+            if abs(c.delta_log_odds) < CHART_MIN:
+                continue
+            q = model.question_map[c.question]
+            rows.append({"answer": f"{q.label or q.text} → {q.answer_label(c.answer)}",
+                         "odds ratio": math.exp(c.delta_log_odds),
+                         "effect": "raises" if c.delta_log_odds > 0 else "lowers",
+                         "strength": abs(c.delta_log_odds)})
+    df = pd.DataFrame(rows, columns=["answer", "odds ratio", "effect", "strength"])
+    return df.sort_values("strength", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def why_chart(df: pd.DataFrame, cause_label: str) -> alt.Chart:
+    """A sorted, labelled bar chart of odds ratios on a log scale (1 = no effect)."""
+    return alt.Chart(df).mark_bar().encode(
+        y=alt.Y("answer:N", sort=list(df["answer"]), title=None,
+                axis=alt.Axis(labelLimit=420)),
+        x=alt.X("odds ratio:Q", scale=alt.Scale(type="log"),
+                title=f"Odds ratio on {cause_label.lower()} (log scale; 1 = no effect)"),
+        x2=alt.datum(1.0),
+        color=alt.Color("effect:N", scale=alt.Scale(domain=list(COLOURS),
+                                                    range=list(COLOURS.values())),
+                        legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=["answer", alt.Tooltip("odds ratio:Q", format=".2f"), "effect"],
+    ).properties(height=30 + 24 * max(len(df), 1))
 
 
 def cause_sources(model: Model, cause: str) -> list[str]:
@@ -118,10 +187,17 @@ def notes(d: Diagnosis) -> None:
                 icon=":material/swap_vert:")
 
 
-def helpful_changes(d: Diagnosis) -> None:
-    """The modifiable factors whose change would lower the chance of heavy legs most."""
-    if not d.helpful_changes:
+def helpful_changes(model: Model, d: Diagnosis, system: str = "metric") -> None:
+    """Changes to the runner's own answers that would lower the chance of heavy legs by at
+    least two points (factors never asked are not the runner's to change)."""
+    answered = dict(d.answers)
+    rows = [h for h in d.helpful_changes if h.question in answered
+            and h.p_heavy_legs_now - h.p_heavy_legs_after >= 0.02][:4]
+    if not rows:
         return
     st.markdown("**Changes that could help most**")
-    for h in d.helpful_changes[:4]:
-        st.markdown(f"- {h.text}")
+    for h in rows:
+        q = model.question_map[h.question]
+        was = answer_words(model, q.id, answered[q.id], system)
+        st.markdown(f"- {q.label or q.text}: from “{was}” to “{h.label}”: chance of heavy "
+                    f"legs {common.pct(h.p_heavy_legs_now)} → {common.pct(h.p_heavy_legs_after)}")

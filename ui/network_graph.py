@@ -1,28 +1,34 @@
-"""The Bayesian network as Graphviz DOT: causes coloured by posterior, answered nodes marked.
+"""The Bayesian network as an interactive Altair chart (Streamlit's own chart element with a
+click selection; no hand-written JavaScript): risk factors on the left, causes in the middle
+coloured by their probability, findings on the right; answered nodes ringed and showing the
+answer. ``node_table`` gives a node's numbers and sources.
 
-Pure functions (no Streamlit); the workbench passes the DOT text to ``st.graphviz_chart``.
+Pure functions (no Streamlit); the workbench draws the chart and reads the click.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+import pandas as pd
 
 from model import Model
 
 # Presentation defaults (kept here as data, not scattered through the code).
 STYLE = {
-    "risk": {"shape": "box", "fillcolor": "#eef3f8"},
-    "cause": {"shape": "ellipse"},
-    "finding": {"shape": "note", "fillcolor": "#f6f6f6"},
-    "answered_pen": "2.5",
-    "answered_color": "#1f4e79",
+    "risk": "#e3ecf5",
+    "finding": "#eeeeee",
+    "answered_stroke": "#1f4e79",
+    "stroke": "#6b7785",
+    "edge": "#b8c2cc",
     "low": (255, 255, 255),
     "high": (214, 39, 40),
+    "row": 22,  # pixels per node in the tallest column
 }
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+COLUMN = {"risk": 0.0, "cause": 1.0, "finding": 2.0}
+NAME_CHARS = 44
 
 
 def heat(p: float) -> str:
@@ -33,47 +39,99 @@ def heat(p: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def network_dot(model: Model, posteriors: Mapping[str, float], answered: Sequence[str],
-                *, only_relevant: bool = False) -> str:
-    """DOT text of the network.
+def node_name(model: Model, node: str) -> str:
+    """A short readable name: the cause's label, the question's label or its text."""
+    if node in model.cause_map:
+        return str(model.cause_map[node].label)
+    q = model.question_map.get(node)
+    if q is None:
+        return node.replace("_", " ")
+    name = q.label or q.text.rstrip("?")
+    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
-    Parameters
-    ----------
-    posteriors
-        P(cause present) per cause id (the fill colour of cause nodes).
-    answered
-        Question ids with an answer (drawn with a thick dark border).
-    only_relevant
-        Draw only causes, answered questions and the heavy-legs node.
-    """
-    answered_set = set(answered)
+
+def network_frames(model: Model, posteriors: Mapping[str, float], answers: Mapping[str, Any],
+                   *, only_relevant: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(nodes, edges) with positions: x = column (risk, cause, finding), y = row."""
     nodes = model.network.nodes
-    keep = {n.id for n in nodes if not only_relevant or n.kind == "cause"
-            or n.id in answered_set or n.id == "heavy_legs"}
-    lines = ["digraph heavylegs {", "  rankdir=LR; splines=true; nodesep=0.15; ranksep=1.2;",
-             '  node [style=filled, fontname="Helvetica", fontsize=10];',
-             '  edge [color="#9aa5b1", arrowsize=0.5];']
-    labels = {c.id: c.label for c in model.causes}
-    for n in nodes:
-        if n.id not in keep:
-            continue
-        attrs = dict(STYLE.get(n.kind, {}))  # type: ignore[arg-type]
-        label = labels.get(n.id, n.id.replace("_", " "))
-        if n.kind == "cause":
-            p = posteriors.get(n.id, 0.0)
-            attrs["fillcolor"] = heat(p)
-            label = f"{label}\n{p:.0%}"
-        if n.id in answered_set:
-            attrs["penwidth"] = STYLE["answered_pen"]  # type: ignore[assignment]
-            attrs["color"] = STYLE["answered_color"]  # type: ignore[assignment]
-            label = f"{label}\n(answered)"
-        body = ", ".join(f"{k}={_quote(str(v))}" for k, v in attrs.items())
-        lines.append(f"  {_quote(n.id)} [label={_quote(label)}, {body}];")
-    for n in nodes:
-        if n.id not in keep:
-            continue
-        for parent in n.parents:
-            if parent in keep:
-                lines.append(f"  {_quote(parent)} -> {_quote(n.id)};")
-    lines.append("}")
-    return "\n".join(lines)
+    keep = [n for n in nodes if not only_relevant or n.kind == "cause" or n.id in answers
+            or n.id == "heavy_legs"]
+    by_kind: dict[str, list[Any]] = {}
+    for n in keep:
+        by_kind.setdefault(n.kind, []).append(n)
+    tallest = max(len(v) for v in by_kind.values())
+    rows = []
+    for kind, members in by_kind.items():
+        for i, n in enumerate(members):
+            y = (i + 0.5) * tallest / len(members)
+            name = node_name(model, n.id)
+            q = model.question_map.get(n.id)
+            if n.kind == "cause":
+                p = posteriors.get(n.id, 0.0)
+                label, fill = f"{name} {p:.0%}", heat(p)
+            else:
+                label, fill = name, STYLE[n.kind] if n.kind in STYLE else STYLE["finding"]
+            answered = n.id in answers and q is not None
+            if answered and q is not None:
+                label = f"{name}: {q.answer_label(answers[n.id])}"
+            rows.append({"id": n.id, "kind": kind, "x": COLUMN.get(kind, 2.0), "y": y,
+                         "label": label, "fill": fill, "answered": answered,
+                         "stroke": STYLE["answered_stroke"] if answered else STYLE["stroke"],
+                         "width": 3.0 if answered else 1.0})
+    nf = pd.DataFrame(rows)
+    pos = {r["id"]: (r["x"], r["y"]) for r in rows}
+    edges = [{"x": pos[p][0], "y": pos[p][1], "x2": pos[n.id][0], "y2": pos[n.id][1]}
+             for n in keep for p in n.parents if p in pos]
+    return nf, pd.DataFrame(edges, columns=["x", "y", "x2", "y2"])
+
+
+def network_chart(model: Model, posteriors: Mapping[str, float], answers: Mapping[str, Any],
+                  *, only_relevant: bool = False) -> alt.LayerChart:
+    """The network with a click selection named ``node`` (field ``id``)."""
+    nf, ef = network_frames(model, posteriors, answers, only_relevant=only_relevant)
+    tallest = float(nf["y"].max() + 0.5) if len(nf) else 1.0
+    xs = alt.Scale(domain=[-0.05, 2.95], nice=False)
+    ys = alt.Scale(domain=[0, tallest], reverse=True, nice=False)
+    axis_x = alt.X("x:Q", scale=xs, axis=None)
+    axis_y = alt.Y("y:Q", scale=ys, axis=None)
+    edges = alt.Chart(ef).mark_rule(color=STYLE["edge"], strokeWidth=0.8, opacity=0.6).encode(
+        x=axis_x, y=axis_y, x2="x2:Q", y2="y2:Q")
+    pick = alt.selection_point(name="node", fields=["id"], on="click", clear="dblclick")
+    points = alt.Chart(nf).mark_circle(size=260, opacity=1).encode(
+        x=axis_x, y=axis_y,
+        color=alt.Color("fill:N", scale=None),
+        stroke=alt.Stroke("stroke:N", scale=None),
+        strokeWidth=alt.StrokeWidth("width:Q", scale=None),
+        tooltip=[alt.Tooltip("label:N", title="node"), alt.Tooltip("kind:N")],
+    ).add_params(pick)
+    labels = alt.Chart(nf).mark_text(align="left", dx=11, fontSize=11, color="#1b1b1b").encode(
+        x=axis_x, y=axis_y, text="label:N")
+    height = int(STYLE["row"] * tallest) + 20  # type: ignore[operator]
+    return (edges + points + labels).properties(height=height).configure_view(stroke=None)
+
+
+def node_table(model: Model, node: str) -> pd.DataFrame:
+    """A node's numbers with their sources (reference keys in short form) and reasons."""
+    from .common import sources_text
+
+    kb = model.kb
+    entries: dict[str, Any] = {}
+    for x in (*kb.causes, *kb.findings):
+        if x.id == node:
+            entries = dict(x.sources)
+    if node in kb.risk_sources:
+        entries = {"distribution": kb.risk_sources[node]}
+    rows = []
+    for where, cited in entries.items():
+        value = getattr(cited, "p", None)
+        if value is None:
+            value = getattr(cited, "value", None)
+        if value is None and getattr(cited, "probs", None):
+            value = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in cited.probs.items())
+        rows.append({"entry": where.replace("_", " "),
+                     "value": "" if value is None else (f"{value:.3g}"
+                                                        if isinstance(value, float) else
+                                                        str(value)),
+                     "source": sources_text(model, cited.source_keys) or "estimate",
+                     "reason": cited.estimate or cited.note or ""})
+    return pd.DataFrame(rows, columns=["entry", "value", "source", "reason"])

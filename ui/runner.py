@@ -1,11 +1,15 @@
-"""The runner's self-assessment (default page), phone first.
+"""The runner's self-assessment (default page), phone first, in the manner of Ada and NHS 111
+online: one thing per screen with large targets, the answer acted on at once, and the
+result's headline at the top of every screen.
 
 Flow: warning signs first (any "yes" -> a triage screen before anything else), then one
-question at a time, the most informative next, with "not sure", back and progress; the result
-updates live below the question and the runner can stop at any time.
+question at a time, the most informative next, with "not sure", back (the earlier choice
+shown) and progress; the headline (triage and most likely cause) sits above the question and
+the page returns to the top after each answer; the runner can stop at any time.
 
 State lives in ``st.session_state`` under ``rn_*`` keys (this browser session only; nothing is
-stored on the server).
+stored on the server). The units (km/°C or miles/°F) are chosen once (``hl_units``) and carried
+in share links.
 """
 
 from __future__ import annotations
@@ -14,14 +18,22 @@ from typing import Any
 
 import streamlit as st
 
-from model import STOP_MIN_GAIN, Diagnosis, Model
+from model import STOP_MIN_GAIN, Diagnosis, InputError, Model
 
-from . import common, explain, whatif
+from . import common, explain, share, units, whatif
 from .downloads import case_json, pdf_report
 
 RED_FLAG_GROUP = "red_flags"
 TYPICAL_MORE = 10  # the progress bar assumes at most this many more useful questions
 STAGES = ("red_flags", "triage", "questions", "result")
+UNSURE = "__unsure"  # an earlier "not sure" (Back and Change show it)
+# Scroll the page back to its top (the headline and the question) after each answer:
+# Streamlit keeps the scroll position across reruns. The step number makes each one new.
+SCROLL_TOP = """<script>/* step {step} */
+(() => {{ const d = window.parent ? window.parent.document : document;
+  for (const s of ['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]'])
+    {{ const e = d.querySelector(s); if (e) e.scrollTop = 0; }}
+  window.scrollTo(0, 0); }})();</script>"""
 
 
 # ----------------------------------------------------------------------------- state
@@ -31,7 +43,9 @@ def _init() -> None:
     ss.setdefault("rn_answers", {})
     ss.setdefault("rn_history", [])  # question ids in the order they were answered or skipped
     ss.setdefault("rn_unsure", [])  # ids answered "not sure" (left unknown)
-    ss.setdefault("rn_force", None)  # a question to ask next (after "back")
+    ss.setdefault("rn_force", None)  # a question to ask next (after "back" or "change")
+    ss.setdefault("rn_prev", {})  # question id -> the earlier answer (shown when asked again)
+    ss.setdefault("hl_units", "metric")
 
 
 def red_flag_questions(model: Model) -> list[str]:
@@ -57,35 +71,32 @@ def _answer(qid: str, value: Any) -> None:
     ss["rn_unsure"] = unsure
     ss["rn_history"] = [*[h for h in ss["rn_history"] if h != qid], qid]
     ss["rn_force"] = None
+    ss["rn_prev"] = {k: v for k, v in ss["rn_prev"].items() if k != qid}
 
 
 def _answer_number(qid: str) -> None:
     value = st.session_state.get(f"rn_num_{qid}")
     if value is not None:
-        _answer(qid, float(value) if not float(value).is_integer() else int(value))
+        q = common.get_model().question_map[qid]
+        _answer(qid, units.stored(q, float(value), st.session_state["hl_units"]))
 
 
-def _back() -> None:
+def _ask_again(qid: str) -> None:
+    """Take an answer back and ask its question again, the earlier answer shown."""
     ss = st.session_state
-    if not ss["rn_history"]:
-        return
-    qid = ss["rn_history"][-1]
-    ss["rn_history"] = ss["rn_history"][:-1]
     answers = dict(ss["rn_answers"])
-    answers.pop(qid, None)
+    ss["rn_prev"] = {**ss["rn_prev"], qid: answers.pop(qid, UNSURE)}
     ss["rn_answers"] = answers
     ss["rn_unsure"] = [u for u in ss["rn_unsure"] if u != qid]
+    ss["rn_history"] = [h for h in ss["rn_history"] if h != qid]
     ss["rn_force"] = qid
     ss["rn_stage"] = "questions"
 
 
-def _remove(qid: str) -> None:
+def _back() -> None:
     ss = st.session_state
-    answers = dict(ss["rn_answers"])
-    answers.pop(qid, None)
-    ss["rn_answers"] = answers
-    ss["rn_unsure"] = [u for u in ss["rn_unsure"] if u != qid]
-    ss["rn_history"] = [h for h in ss["rn_history"] if h != qid]
+    if ss["rn_history"]:
+        _ask_again(ss["rn_history"][-1])
 
 
 def _set_stage(stage: str) -> None:
@@ -95,6 +106,18 @@ def _set_stage(stage: str) -> None:
 def _restart() -> None:
     for k in [k for k in st.session_state if str(k).startswith("rn_")]:
         del st.session_state[k]
+
+
+def _set_units() -> None:
+    st.session_state["hl_units"] = st.session_state.get("rn_units_pick") or "metric"
+
+
+def _units_control() -> None:
+    """Km/°C or miles/°F, chosen once for the session."""
+    st.session_state["rn_units_pick"] = st.session_state["hl_units"]
+    st.segmented_control("Units", list(units.UNIT_SYSTEMS), key="rn_units_pick",
+                         format_func=units.UNIT_SYSTEMS.get, on_change=_set_units,
+                         required=True)
 
 
 def _submit_red_flags(ids: list[str]) -> None:
@@ -167,106 +190,157 @@ def _useful_remaining(d: Diagnosis) -> int:
                if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN)
 
 
+def _headline(d: Diagnosis) -> None:
+    """The result's headline: what to do and the most likely cause, at the top of the page."""
+    top = d.causes[0]
+    with st.container(border=True, key="rn_headline"):
+        if d.triage.level != "self_care":
+            common.render_triage(d, compact=True)
+        st.markdown(f"Most likely so far: **{top.label}** · **{common.pct(top.probability)}**")
+
+
 def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
+    ss = st.session_state
     q = model.question_map[qid]
-    n_done = len(st.session_state["rn_history"])
+    system = ss["hl_units"]
+    n_done = len(ss["rn_history"])
     remaining = min(_useful_remaining(d), TYPICAL_MORE)
     st.progress(n_done / max(n_done + remaining, 1),
                 text=f"Question {n_done + 1} · stop whenever you like")
-    stop = getattr(d, "stop", None)
-    if stop is not None and getattr(stop, "stop", False):
-        st.info(f"You can stop now: {stop.reason}", icon=":material/flag:")
-    st.markdown(f"#### {q.text}")
-    if q.help:
-        st.caption(q.help)
+    st.markdown(f"### {q.text}", help=q.help)
+    prev = ss["rn_prev"].get(qid)
+    if prev is not None:
+        said = common.NOT_SURE if prev == UNSURE else units.label(q, prev, system)
+        st.caption(f"Your earlier answer: **{said}** (marked below). Choose again.")
     if q.type == "number":
+        if q.unit in units.CONVERSIONS:
+            _units_control()
+        unit = units.unit(q, system)
         lo, hi = q.min if q.min is not None else 0.0, q.max if q.max is not None else 1e6
-        st.number_input(f"Your answer ({q.unit})" if q.unit else "Your answer",
-                        min_value=float(lo), max_value=float(hi), value=None, step=1.0,
+        lo, hi = sorted((units.shown(q, lo, system), units.shown(q, hi, system)))
+        start = units.shown(q, prev, system) if isinstance(prev, int | float) else None
+        st.number_input(f"Your answer ({unit})" if unit else "Your answer",
+                        min_value=float(lo), max_value=float(hi), value=start, step=1.0,
                         key=f"rn_num_{qid}")
-        c1, c2 = st.columns(2)
-        c1.button("Save answer", key=f"rn_save_{qid}", type="primary", on_click=_answer_number,
+        st.button("Save answer", key=f"rn_save_{qid}", type="primary", on_click=_answer_number,
                   args=(qid,), width="stretch")
-        c2.button(common.NOT_SURE, key=f"rn_opt_{qid}__unsure", on_click=_answer,
-                  args=(qid, None), width="stretch")
     else:
-        options = list(q.states)
-        cols = st.columns(len(options) + 1) if len(options) <= 2 else None
-        for i, opt in enumerate(options):
-            target = cols[i] if cols else st
-            target.button(q.answer_label(opt), key=f"rn_opt_{qid}_{opt}", on_click=_answer,
-                          args=(qid, opt), width="stretch")
-        target = cols[-1] if cols else st
-        target.button(common.NOT_SURE, key=f"rn_opt_{qid}__unsure", on_click=_answer,
-                      args=(qid, None), width="stretch")
+        for opt in q.states:
+            label = q.answer_label(opt)
+            earlier = prev == opt
+            with st.container(key=f"rn_prev_{qid}_{opt}" if earlier else None):
+                st.button(f"{label} ✓" if earlier else label, key=f"rn_opt_{qid}_{opt}",
+                          on_click=_answer, args=(qid, opt), width="stretch",
+                          type="primary" if earlier else "secondary",
+                          help="Your earlier answer" if earlier else None)
+    st.button(common.NOT_SURE + (" ✓" if prev == UNSURE else ""), key=f"rn_opt_{qid}__unsure",
+              on_click=_answer, args=(qid, None), width="stretch")
     explain.why_we_ask(model, d, qid)
     c1, c2 = st.columns(2)
-    c1.button("← Back", key="rn_back", on_click=_back,
-              disabled=not st.session_state["rn_history"], width="stretch")
-    c2.button("Stop and see my result", key="rn_stop", on_click=_set_stage, args=("result",),
+    c1.button("← Back", key="rn_back", on_click=_back, disabled=not ss["rn_history"],
               width="stretch")
+    c2.button("See my result", key="rn_stop", on_click=_set_stage, args=("result",),
+              width="stretch")
+    # back to the top of the page (headline and question) after each answer
+    st.html(SCROLL_TOP.format(step=f"{n_done}-{qid}"), unsafe_allow_javascript=True)
 
 
 def _answers_list(model: Model) -> None:
     ss = st.session_state
     answers: dict[str, Any] = ss["rn_answers"]
-    label = f"Your answers ({len(answers)})"
-    with st.expander(label, expanded=False):
-        if not answers and not ss["rn_unsure"]:
+    system = ss["hl_units"]
+    rf = set(red_flag_questions(model))
+    mine = {q: v for q, v in answers.items() if q not in rf}
+    with st.expander(f"Your answers ({len(mine)})", expanded=False):
+        if not mine and not ss["rn_unsure"]:
             st.write("No answers yet.")
-        for qid, v in answers.items():
-            c1, c2 = st.columns([4, 1])
-            c1.markdown(f"{model.question_map[qid].text} **{common.answer_label(model, qid, v)}**")
-            c2.button("Change", key=f"rn_rm_{qid}", on_click=_remove, args=(qid,),
-                      help="Remove this answer; the question comes back")
-        if ss["rn_unsure"]:
-            st.caption("Not sure: " + "; ".join(model.question_map[u].text
-                                                for u in ss["rn_unsure"]))
+        for qid, v in mine.items():
+            q = model.question_map[qid]
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.markdown(f"{q.text} **{units.label(q, v, system)}**")
+            c2.button("Change", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid,),
+                      help="Ask this question again")
+        for qid in ss["rn_unsure"]:
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.markdown(f"{model.question_map[qid].text} **{common.NOT_SURE}**")
+            c2.button("Answer", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid,),
+                      help="Ask this question again")
+        flags = {q: v for q, v in answers.items() if q in rf}
+        if flags:
+            st.caption("Warning signs: " + "; ".join(
+                f"{model.question_map[q].text} {model.question_map[q].answer_label(v)}"
+                for q, v in flags.items()))
+            st.button("Change warning signs", key="rn_rf_change", on_click=_set_stage,
+                      args=("red_flags",))
+
+
+def _bars(d: Diagnosis) -> None:
+    with st.container(key="rn_bars"):
+        for c in d.causes[:common.TOP_N]:
+            st.progress(min(max(c.probability, 0.0), 1.0),
+                        text=f"**{c.label}** · {common.pct(c.probability)}")
 
 
 def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
-    st.subheader("Your result so far" if not full else "Your result")
-    common.render_triage(d)
+    system = st.session_state["hl_units"]
+    st.subheader("Your result" if full else "Your result so far")
+    if full:
+        common.render_triage(d)
     st.markdown("**Most probable causes**")
-    common.render_cause_bars(d)
-    explain.notes(d)
-    st.caption(f"Bands: likely ≥ {common.LIKELY:.0%}, possible {common.POSSIBLE:.0%}-"
-               f"{common.LIKELY:.0%}, unlikely < {common.POSSIBLE:.0%}. Several causes can be "
+    _bars(d)
+    st.caption("The chance that each cause is behind your heavy legs. Several causes can be "
                "present at once, so the chances do not add up to 100%.")
+    if not full:
+        return
+    explain.notes(d)
     advice = common.get_advice()
     for i, c in enumerate(d.causes[:3]):
-        with st.expander(f"{c.label}: why, what to do, when to see someone",
-                         expanded=full and i == 0):
-            explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}")
-    explain.helpful_changes(d)
-    whatif.render(model, st.session_state["rn_answers"], key_prefix="rn_wi")
+        with st.expander(f"{c.label}: why, what to do, when to see someone", expanded=i == 0):
+            explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}", system=system)
+    explain.helpful_changes(model, d, system)
+    _units_control()
+    whatif.render(model, d, st.session_state["rn_answers"], key_prefix="rn_wi", system=system,
+                  expanded=True)
     with st.expander("Good habits against heavy legs"):
         for item in advice.general if advice is not None else ():
             st.markdown(f"- {item.text}")
             st.caption(f"Sources: {common.sources_text(model, item.sources)}")
-    _downloads(model, d)
+    _downloads(model)
 
 
-def _downloads(model: Model, d: Diagnosis) -> None:
-    answers = dict(st.session_state["rn_answers"])
+def _downloads(model: Model) -> None:
+    ss = st.session_state
+    answers = dict(ss["rn_answers"])
+    st.markdown("**Take it with you**")
     c1, c2 = st.columns(2)
-    c1.download_button("Report (PDF)", data=lambda: pdf_report(model, answers),
+    c1.download_button("Report for your doctor (PDF)", data=lambda: pdf_report(model, answers),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="rn_dl_pdf", width="stretch", on_click="ignore")
     c2.download_button("Case for a physio (JSON)", data=lambda: case_json(model, answers),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="rn_dl_json", width="stretch", on_click="ignore")
+    screen = share.Screen(answers, {}, model.population, {}, tuple(ss["rn_unsure"]),
+                          ss["hl_units"])
+    try:
+        link = share.share_link(model, screen, common.page_url("physio"))
+    except InputError as exc:
+        st.caption("No share link: " + "; ".join(exc.problems))
+        return
+    st.markdown("**Copy share link** for a physio (it opens your answers on their workbench; "
+                "nothing is stored on a server):")
+    st.code(link, language=None, wrap_lines=True)
 
 
 def render() -> None:
     """Render the runner page."""
     _init()
     model = common.get_model()
-    st.header("Why do my legs feel heavy?")
     ss = st.session_state
     answers: dict[str, Any] = ss["rn_answers"]
     d = model.diagnose(answers)
     stage = ss["rn_stage"]
+    if stage in ("red_flags", "triage"):
+        st.header("Why do my legs feel heavy?")
     if stage == "red_flags":
         _red_flag_screen(model)
     elif stage == "triage":
@@ -278,15 +352,18 @@ def render() -> None:
             _set_stage("result")
             stage = "result"
         else:
+            _headline(d)
             _question_card(model, d, qid)
             st.divider()
             _result(model, d, full=False)
     if stage == "result":
+        _headline(d)
         _result(model, d, full=True)
         c1, c2 = st.columns(2)
         c1.button("Answer more questions", key="rn_more", on_click=_set_stage,
                   args=("questions",), width="stretch")
         c2.button("Start again", key="rn_restart", on_click=_restart, width="stretch")
+        st.html(SCROLL_TOP.format(step="result"), unsafe_allow_javascript=True)
     if stage in ("questions", "result"):
         _answers_list(model)
     common.render_disclaimer()

@@ -1,11 +1,13 @@
-"""What-if sliders for the modifiable factors (``Model.what_if``: an intervention on the
-factor, the runner's other answers kept).
+"""What-if controls for the modifiable factors.
 
-The factors, where each control starts when unanswered, and the sliders' ranges come from
-``priors/questions.yaml`` (``modifiable``, ``what_if``), so a new modifiable factor appears here
-with no change to the UI. Each control starts at the runner's answer (or the typical value;
-widget key ``<prefix>_<question>_<start>``); the chance of heavy legs and the top causes under
-the change are shown below, next to the current values.
+The factors and the sliders' ranges come from ``priors/questions.yaml`` (``modifiable``,
+``what_if``), so a new modifiable factor appears here with no change to the UI. Each control
+starts at the runner's own answer; factors the runner did not answer are offered apart, from a
+typical value, and say so. Below: the chance of heavy legs under the change
+(``Model.what_if``, an intervention on the factor) and the ranking's top causes, now (the very
+numbers of the ranking above) and with the changed factor (``Model.diagnose`` with the factor
+set: risk factors are root nodes, so setting one is the intervention do(factor = value), the
+runner's other answers kept).
 """
 
 from __future__ import annotations
@@ -15,40 +17,84 @@ from typing import Any
 
 import streamlit as st
 
-from model import Model
+from model import Diagnosis, Model, Question
+
+from . import common, units
 
 
-def _widget(model: Model, qid: str, start: Any, key: str) -> Any:
+def slider_format(unit: str | None) -> str:
+    """printf-style format of a number slider; a literal ``%`` is written ``%%`` (a bare one
+    made the slider fail with "[sprintf] unexpected placeholder")."""
+    return f"%d {unit.replace('%', '%%')}" if unit else "%d"
+
+
+def _range(q: Question, system: str) -> tuple[int, int, int]:
+    lo, hi, step = q.slider or (q.min or 0, q.max or 100, 1)
+    if not units.converts(q, system):
+        return int(lo), int(hi), int(step)
+    a, b = int(units.shown(q, lo, system)), int(units.shown(q, hi, system))
+    s = max(1, round(units.shown(q, lo + step, system) - units.shown(q, lo, system)))
+    return a, b, int(s)
+
+
+def _widget(model: Model, qid: str, start: Any, key: str, system: str) -> Any:
+    """One control; returns its value in the model's units."""
     q = model.question_map[qid]
     label = q.label or q.text
     if q.type == "number":
-        lo, hi, step = (int(x) for x in q.slider or (q.min or 0, q.max or 100, 1))
-        v = int(min(max(float(start), lo), hi))
-        return st.slider(label, lo, hi, v, step, key=key,
-                         format=f"%d {q.unit}" if q.unit else "%d")
+        lo, hi, step = _range(q, system)
+        v = int(min(max(units.shown(q, start, system), lo), hi))
+        moved = st.slider(label, lo, hi, v, step, key=key,
+                          format=slider_format(units.unit(q, system)))
+        return start if moved == v else units.stored(q, moved, system)
     options = list(q.states)
     return st.select_slider(label, options, value=start if start in options else options[0],
                             key=key, format_func=q.answer_label)
 
 
-def render(model: Model, answers: Mapping[str, Any], *, key_prefix: str) -> None:
-    """An expander with one control per modifiable factor and the result of the change."""
-    factors = model.modifiable  # every modifiable factor of priors/questions.yaml
-    with st.expander("What if you changed your training?", expanded=False):
-        st.caption("Move a factor to see what would happen if you changed it; your other "
-                   "answers stay as they are.")
-        changes: dict[str, Any] = {}
-        for qid in factors:
-            start = answers.get(qid, model.question_map[qid].typical)
-            # the key carries the start so that a control follows a changed answer
-            value = _widget(model, qid, start, f"{key_prefix}_{qid}_{start}")
-            if value != start:  # only factors the runner moved count as a change
+def _controls(model: Model, answers: Mapping[str, Any], key_prefix: str,
+              system: str) -> dict[str, Any]:
+    answered = [q for q in model.modifiable if q in answers]
+    others = [q for q in model.modifiable if q not in answers]
+    changes: dict[str, Any] = {}
+    for qid in answered:
+        start = answers[qid]
+        # the key carries the start so that a control follows a changed answer
+        value = _widget(model, qid, start, f"{key_prefix}_{qid}_{start}", system)
+        if value != start:
+            changes[qid] = value
+    if not answered:
+        st.caption("You have not answered any training questions yet, so there is nothing of "
+                   "yours to move.")
+    if others and st.toggle(f"Also try the {len(others)} factors you did not answer "
+                            "(they start at a typical value)", key=f"{key_prefix}__more"):
+        for qid in others:
+            q = model.question_map[qid]
+            start = q.typical if q.typical is not None else q.states[0]
+            value = _widget(model, qid, start, f"{key_prefix}_{qid}_{start}", system)
+            if value != start:
                 changes[qid] = value
+    return changes
+
+
+def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix: str,
+           system: str = "metric", expanded: bool = False) -> None:
+    """An expander with one control per modifiable factor and the result of the change."""
+    with st.expander("What if you changed your training?", expanded=expanded):
+        st.caption("Move one of your answers to see what would happen if you changed it; your "
+                   "other answers stay as they are.")
+        changes = _controls(model, answers, key_prefix, system)
         w = model.what_if(dict(answers), changes)
-        delta = w.p_heavy_legs - w.baseline_p_heavy_legs
-        st.metric("Chance of heavy legs", f"{w.p_heavy_legs:.0%}",
-                  delta=f"{delta * 100:+.0f} points" if abs(delta) >= 0.005 else None,
-                  delta_color="inverse")
-        labels = {c.id: c.label for c in model.causes}
-        for cid, after, before in w.causes[:3]:
-            st.markdown(f"- {labels[cid]}: {after:.0%} (now {before:.0%})")
+        after = model.diagnose({**answers, **changes}) if changes else d
+        st.markdown(f"**Chance of heavy legs on your runs:** {common.pct(w.baseline_p_heavy_legs)}"
+                    + (f" → **{common.pct(w.p_heavy_legs)}**" if changes else ""),
+                    help="The chance that a runner with your answers gets heavy legs, now and "
+                         "with the change.")
+        lines = []
+        for c in d.causes[:3]:
+            now = c.probability
+            new = after.probability(c.id)
+            lines.append(f"- {c.label}: {common.pct(now)}"
+                         + (f" → **{common.pct(new)}**" if changes else ""))
+        st.markdown("**Your top causes**" + (" with the change" if changes else "") + "\n"
+                    + "\n".join(lines))

@@ -1,95 +1,103 @@
-"""The physio's workbench: every question at once, case upload, posterior table, next best
-questions, population and base-rate sensitivity, and the network.
+"""The physio's workbench, in the manner of GeNIe: a stable wide layout (answers on the left,
+the key numbers on the right), compact confidence entry, evidence impact as a sorted chart of
+odds ratios, the next best questions, base rates as percentages with the prior they give, a
+tornado chart, and an interactive network (click a node: its numbers and sources; set or
+clear its answer).
 
 State lives in ``st.session_state`` under ``wb_*`` keys (one widget key per question:
-``wb_q_<id>``, confidence ``wb_c_<id>``); nothing is stored on the server.
+``wb_q_<id>``, confidence ``wb_c_<id>``; changed base rates ``wb_rates``); nothing is stored on
+the server. A share link (``/physio?case=...&view=...``, ``ui/share.py``) reproduces the
+screen: answers, confidences, population, base rates, "not sure" items and units.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Diagnosis, InputError, Model, decode_share, load_case
+from model import Diagnosis, InputError, Model, load_case
 
-from . import common, explain
+from . import common, explain, share
 from .downloads import case_json, markdown_report, pdf_report
-from .network_graph import network_dot
+from .network_graph import network_chart, node_table
 
+URL_PATH = "physio"
 POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
-N_NEXT = 10
+N_NEXT = 8
+N_TORNADO = 12
+CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 
-def _fill_from_case(model: Model, answers: dict[str, Any], confidence: dict[str, float]) -> None:
-    """Set every question widget from a case (unanswered ones cleared)."""
+def _confidence_words(c: float) -> str:
+    return "sure" if c >= 1.0 else f"{c:.0%}"
+
+
+# ----------------------------------------------------------------------------- state
+def _fill(model: Model, screen: share.Screen) -> None:
+    """Set every widget from a case or link (unanswered questions cleared)."""
     ss = st.session_state
     for q in model.questions:
-        v = answers.get(q.id)
+        v = screen.answers.get(q.id)
         if q.type == "number" and v is not None:
             v = float(v)
         ss[f"wb_q_{q.id}"] = v
-        ss[f"wb_c_{q.id}"] = float(confidence.get(q.id, 1.0))
+        ss[f"wb_c_{q.id}"] = float(screen.confidence.get(q.id, 1.0))
+    ss["wb_population"] = screen.population
+    ss["wb_rates"] = {screen.population: dict(screen.base_rates)}
+    ss["wb_unsure"] = list(screen.unsure)
+    ss["hl_units"] = screen.units
+    ss.pop("wb_why", None)  # the why chart follows the new top cause
 
 
-def _load_upload(model: Model) -> None:
-    up = st.file_uploader("Load a case file (JSON)", type=["json"], key="wb_upload",
-                          help="A case the runner downloaded, or one from the CLI.")
+def _apply_share_link(model: Model) -> list[str]:
+    """A share link fills the page once per session (before any widget is drawn)."""
+    params = st.query_params.to_dict()
+    token = params.get("case")
     ss = st.session_state
+    if not token or ss.get("wb_share_done") == (token, params.get(share.VIEW_PARAM)):
+        return []
+    ss["wb_share_done"] = (token, params.get(share.VIEW_PARAM))
+    try:
+        screen, problems = share.read_link(params, model)
+    except InputError as exc:
+        return [f"Share link: {p}" for p in exc.problems]
+    _fill(model, screen)
+    return [f"Share link: {p}" for p in problems]
+
+
+def _on_upload() -> None:
+    """Read an uploaded case (a callback: it runs before any widget is drawn, so it can set
+    them all, population included)."""
+    ss = st.session_state
+    up = ss.get("wb_upload")
+    ss["wb_load_problems"], ss["wb_load_note"] = [], ""
     if up is None:
-        ss.pop("wb_loaded", None)
         return
-    if ss.get("wb_loaded") == up.file_id:
-        for line in ss.get("wb_load_problems", []):
-            st.warning(line)
-        return
-    ss["wb_loaded"] = up.file_id
-    ss["wb_load_problems"] = []
+    model = common.get_model()
     try:
         loaded = load_case(up.getvalue(), model)
     except InputError as exc:
         ss["wb_load_problems"] = [f"Could not load {up.name}: {p}" for p in exc.problems]
-    else:
-        _fill_from_case(model, dict(loaded.case.answers), dict(loaded.case.confidence))
-        ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
-        st.success(f"Loaded {len(loaded.case.answers)} answers from {up.name}.")
-    for line in ss["wb_load_problems"]:
-        st.warning(line)
+        return
+    c = loaded.case
+    _fill(common.get_model(c.population),
+          share.Screen(dict(c.answers), dict(c.confidence), c.population))
+    ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
+    ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
 
 
-def _load_share_link(model: Model) -> None:
-    """A share link (``?case=...``) fills the form once per session."""
-    token = st.query_params.get("case")
+def _load_upload() -> None:
+    st.file_uploader("Load a case file (JSON)", type=["json"], key="wb_upload",
+                     on_change=_on_upload,
+                     help="A case the runner downloaded, or one from the CLI.")
     ss = st.session_state
-    if not token or ss.get("wb_share_done") == token:
-        return
-    ss["wb_share_done"] = token
-    try:
-        loaded = decode_share(str(token), model)
-    except InputError as exc:
-        for p in exc.problems:
-            st.warning(f"Share link: {p}")
-        return
-    _fill_from_case(model, dict(loaded.case.answers), dict(loaded.case.confidence))
-    for p in loaded.problems:
-        st.warning(f"Share link: {p}")
-
-
-def _question_widget(model: Model, qid: str) -> None:
-    q = model.question_map[qid]
-    key = f"wb_q_{qid}"
-    if q.type == "number":
-        lo = float(q.min) if q.min is not None else None
-        hi = float(q.max) if q.max is not None else None
-        st.number_input(f"{q.text}" + (f" ({q.unit})" if q.unit else ""), min_value=lo,
-                        max_value=hi, value=None, step=1.0, key=key, placeholder="unknown")
-    else:
-        st.selectbox(q.text, list(q.states), index=None, key=key, placeholder="unknown",
-                     format_func=q.answer_label)
-    if st.session_state.get(key) is not None:
-        st.slider("Confidence", 0.5, 1.0, 1.0, 0.05, key=f"wb_c_{qid}",
-                  help="1.0 = sure (hard evidence); 0.5 = a guess")
+    if ss.get("wb_load_note"):
+        st.success(ss["wb_load_note"])
+    for line in ss.get("wb_load_problems", []):
+        st.warning(line)
 
 
 def _answers(model: Model) -> tuple[dict[str, Any], dict[str, float]]:
@@ -109,33 +117,35 @@ def _answers(model: Model) -> tuple[dict[str, Any], dict[str, float]]:
     return answers, conf
 
 
-def _base_rate_model(population: str) -> Model:
-    base = common.get_model(population)
-    with st.expander("Base rates (sensitivity)"):
-        st.caption("P(cause present) for a runner with reference risk factors in this "
-                   "population. Move one to see how much the ranking depends on it.")
-        changed: dict[str, float] = {}
-        for c in base.kb.causes:
-            if population not in c.base_rates:  # a cause set by a table (e.g. medication)
-                continue
-            start = float(c.base_rates[population])
-            v = st.slider(c.label, 0.0, 1.0, start, 0.01, key=f"wb_br_{population}_{c.id}")
-            if abs(v - start) > 1e-9:
-                changed[c.id] = float(v)
-    if not changed:
-        return base
-    return common.get_adjusted_model(population, tuple(sorted(changed.items())))
+def _rates(population: str) -> dict[str, float]:
+    return dict(st.session_state.setdefault("wb_rates", {}).get(population, {}))
 
 
+def _set_rate(population: str, cause: str, default: float) -> None:
+    ss = st.session_state
+    v = ss.get(f"wb_br_{population}_{cause}")
+    rates = _rates(population)
+    if v is None or abs(float(v) / 100 - default) < 1e-12:
+        rates.pop(cause, None)
+    else:
+        rates[cause] = float(v) / 100
+    ss["wb_rates"] = {**ss["wb_rates"], population: rates}
+
+
+def _reset_rates(population: str) -> None:
+    ss = st.session_state
+    ss["wb_rates"] = {**ss.get("wb_rates", {}), population: {}}
+
+
+# ----------------------------------------------------------------------------- tables
 def posterior_table(d: Diagnosis) -> pd.DataFrame:
-    """Prior, posterior and change per cause (highest posterior first)."""
+    """Prior, posterior and change per cause in percent (highest posterior first; index =
+    cause id, hidden on screen)."""
     return pd.DataFrame({
         "cause": [c.label for c in d.causes],
-        "group": [c.group for c in d.causes],
-        "prior": [c.prior for c in d.causes],
-        "posterior": [c.probability for c in d.causes],
-        "change": [c.probability - c.prior for c in d.causes],
-        "band": [common.band(c.probability) for c in d.causes],
+        "prior": [100 * c.prior for c in d.causes],
+        "posterior": [100 * c.probability for c in d.causes],
+        "change": [100 * (c.probability - c.prior) for c in d.causes],
     }, index=[c.id for c in d.causes])
 
 
@@ -144,119 +154,299 @@ def next_table(model: Model, d: Diagnosis, n: int = N_NEXT) -> pd.DataFrame:
     rows = d.next_questions[:n]
     return pd.DataFrame({
         "question": [g.text for g in rows],
-        "gain (bits)": [g.expected_information_gain for g in rows],
-        "what each answer would do": [" | ".join(explain.outcome_lines(model, d, g.id))
-                                      for g in rows],
+        "gain (bits)": [f"{g.expected_information_gain:.3f}" for g in rows],
+        "what each answer would do (its chance: top causes after)": [
+            " · ".join(explain.outcome_lines(model, d, g.id, physio=True)) for g in rows],
     }, index=[g.id for g in rows])
 
 
-def tornado_data(model: Model, answers: dict[str, Any], conf: dict[str, float],
-                 n: int = 12) -> tuple[str, pd.DataFrame]:
-    """Top cause and, per parameter, its probability at the low and high end (largest swing
-    first), from ``Model.sensitivity``."""
-    rows = model.sensitivity(answers, confidence=conf or None)[:n]
-    cause = rows[0].effects[0][0] if rows else ""
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sensitivity(population: str, rates: tuple[tuple[str, float], ...],
+                 answers: tuple[tuple[str, Any], ...],
+                 conf: tuple[tuple[str, float], ...]) -> list[tuple[str, float, float, float,
+                                                                    float, str]]:
+    model = common.get_adjusted_model(population, rates) if rates else common.get_model(
+        population)
+    rows = model.sensitivity(dict(answers), confidence=dict(conf) or None)
+    return [(r.text, r.effects[0][1], r.effects[0][2], r.effects[0][3], r.swing,
+             r.effects[0][0]) for r in rows]
+
+
+def tornado_data(population: str, rates: dict[str, float], answers: dict[str, Any],
+                 conf: dict[str, float], n: int = N_TORNADO) -> tuple[str, pd.DataFrame]:
+    """Top cause and, per parameter, its probability (%) at the low and high end (largest
+    swing first), from ``Model.sensitivity``."""
+    rows = _sensitivity(population, tuple(sorted(rates.items())), tuple(sorted(answers.items())),
+                        tuple(sorted(conf.items())))[:n]
+    cause = rows[0][5] if rows else ""
     return cause, pd.DataFrame({
-        "parameter": [r.text for r in rows],
-        "low": [r.effects[0][1] for r in rows],
-        "now": [r.effects[0][2] for r in rows],
-        "high": [r.effects[0][3] for r in rows],
+        "parameter": [r[0] for r in rows],
+        "low": [100 * r[1] for r in rows],
+        "now": [100 * r[2] for r in rows],
+        "high": [100 * r[3] for r in rows],
     })
 
 
-def _node_sources(model: Model) -> None:
-    ids = [c.id for c in model.kb.causes] + [f.id for f in model.kb.findings]
-    labels = {c.id: c.label for c in model.kb.causes}
-    pick = st.selectbox("Numbers and sources for a node", ids, index=0, key="wb_node",
-                        format_func=lambda i: labels.get(i, i.replace("_", " ")))
-    node = next((x for x in (*model.kb.causes, *model.kb.findings) if x.id == pick), None)
-    if node is None:
+def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
+    order = list(df["parameter"])
+    base = alt.Chart(df).encode(y=alt.Y("parameter:N", sort=order, title=None,
+                                        axis=alt.Axis(labelLimit=460)))
+    bars = base.mark_bar(color="#5b7fa3").encode(
+        x=alt.X("low:Q", title=f"P({cause_label.lower()}) in % with the parameter ×0.5 "
+                               "and ×1.5"),
+        x2="high:Q",
+        tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=".1f"),
+                 alt.Tooltip("now:Q", format=".1f"), alt.Tooltip("high:Q", format=".1f")])
+    now = alt.Chart(df.head(1)).mark_rule(color="#111", strokeDash=[4, 3]).encode(x="now:Q")
+    return (bars + now).properties(height=30 + 26 * max(len(df), 1))
+
+
+# ----------------------------------------------------------------------------- sections
+def _question_row(model: Model, qid: str) -> None:
+    q = model.question_map[qid]
+    key = f"wb_q_{qid}"
+    a, b = st.columns([4, 1], vertical_alignment="bottom")
+    with a:
+        if q.type == "number":
+            lo = float(q.min) if q.min is not None else None
+            hi = float(q.max) if q.max is not None else None
+            st.number_input(f"{q.text}" + (f" ({q.unit})" if q.unit else ""), min_value=lo,
+                            max_value=hi, value=None, step=1.0, key=key,
+                            placeholder="unknown")
+        else:
+            st.selectbox(q.text, list(q.states), index=None, key=key, placeholder="unknown",
+                         format_func=q.answer_label)
+    with b:
+        st.session_state.setdefault(f"wb_c_{qid}", 1.0)
+        st.selectbox(f"Confidence in the answer to: {q.text}", CONFIDENCES,
+                     key=f"wb_c_{qid}", format_func=_confidence_words,
+                     disabled=st.session_state.get(key) is None, label_visibility="collapsed",
+                     help="How sure the answer is: sure = hard evidence; 50% = a guess")
+
+
+def _answers_panel(model: Model) -> None:
+    st.subheader("Answers")
+    st.caption("Leave a question on “unknown” when it was not asked; the small box beside an "
+               "answer is how sure it is.")
+    if st.session_state.get("wb_unsure"):
+        st.info("The runner was not sure about: " + "; ".join(
+            model.question_map[q].text for q in st.session_state["wb_unsure"]))
+    groups = common.question_groups(model)
+    tabs = st.tabs([common.GROUP_TITLES.get(g, g) for g in groups], key="wb_tabs")
+    for g, tab in zip(groups, tabs, strict=True):
+        with tab:
+            for q in model.questions:
+                if q.group == g:
+                    _question_row(model, q.id)
+
+
+def _result_panel(model: Model, d: Diagnosis) -> None:
+    st.subheader("Result")
+    common.render_triage(d, compact=True)
+    st.dataframe(
+        posterior_table(d), key="wb_table", width="stretch", hide_index=True,
+        height=36 + 35 * len(d.causes),
+        column_config={
+            "cause": st.column_config.TextColumn("cause", width="large"),
+            "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width="small"),
+            "posterior": st.column_config.ProgressColumn("now", format="%.1f%%", min_value=0.0,
+                                                         max_value=100.0, width="medium"),
+            "change": st.column_config.NumberColumn("change", format="%+.1f pts",
+                                                    width="small"),
+        })
+    explain.notes(d)
+
+
+def _why_panel(model: Model, d: Diagnosis) -> None:
+    labels = {c.id: c.label for c in d.causes}
+    why = st.selectbox("Why: what each answer does to", [c.id for c in d.causes],
+                       key="wb_why", format_func=labels.get)
+    chart = explain.why_chart_data(model, d, why)
+    if len(chart):
+        st.altair_chart(explain.why_chart(chart, labels[why]), width="stretch")
+    else:
+        st.caption("No answer moves this cause yet.")
+    with st.expander(f"{labels[why]}: details, advice and sources"):
+        explain.cause_details(model, d, why, common.get_advice(), key="wb_cd")
+
+
+def _next_panel(model: Model, d: Diagnosis) -> None:
+    st.markdown("**Next best questions**")
+    st.table(next_table(model, d))
+
+
+def _base_rate_panel(population: str) -> Model:
+    base = common.get_model(population)
+    rates = _rates(population)
+    with st.expander(f"Base rates ({len(rates)} changed)", expanded=bool(rates)):
+        st.caption("A base rate is P(cause present) for a runner with reference risk factors "
+                   "in this population; the prior beside it is P(cause | heavy legs) with no "
+                   "answers, what the result starts from.")
+        causes = [c for c in base.kb.causes if population in c.base_rates]
+        labels = {c.id: c.label for c in causes}
+        a, b, c = st.columns([3, 2, 2], vertical_alignment="bottom")
+        pick = a.selectbox("Cause", [x.id for x in causes], key="wb_br_cause",
+                           format_func=labels.get)
+        default = float(next(x for x in causes if x.id == pick).base_rates[population])
+        key = f"wb_br_{population}_{pick}"
+        st.session_state[key] = 100 * rates.get(pick, default)
+        b.number_input("Base rate (%)", min_value=0.01, max_value=99.0, step=0.1,
+                       format="%.2f", key=key, on_change=_set_rate,
+                       args=(population, pick, default))
+        adjusted = (common.get_adjusted_model(population, tuple(sorted(rates.items())))
+                    if rates else base)
+        c.metric("Prior it gives", f"{100 * adjusted.priors[pick]:.1f}%",
+                 help=f"Default base rate {100 * default:.2f}%")
+        if rates:
+            st.dataframe(pd.DataFrame({
+                "cause": [labels[k] for k in rates],
+                "default base rate": [100 * float(base.cause_map[k].base_rates[population])
+                                      for k in rates],
+                "base rate now": [100 * v for v in rates.values()],
+                "prior now": [100 * adjusted.priors[k] for k in rates],
+            }), hide_index=True, width="stretch", key="wb_br_table",
+                column_config={k: st.column_config.NumberColumn(format="%.2f%%")
+                               for k in ("default base rate", "base rate now", "prior now")})
+            st.button("Reset base rates", key="wb_br_reset", on_click=_reset_rates,
+                      args=(population,))
+    return adjusted
+
+
+@st.fragment
+def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, Any],
+                   conf: dict[str, float], labels: dict[str, str]) -> None:
+    st.subheader("Sensitivity of the top cause (tornado)")
+    if not st.toggle("Show the tornado", key="wb_tornado"):
+        st.caption("Moves every base rate and every link of the answered questions by ±50% "
+                   "and shows how the top cause's probability moves.")
         return
-    rows = []
-    for where, cited in node.sources.items():
-        value = getattr(cited, "p", None)
-        if value is None:
-            value = getattr(cited, "value", None)
-        rows.append({"entry": where, "value": value,
-                     "source": common.sources_text(model, cited.source_keys) or "estimate",
-                     "rationale": cited.estimate or cited.note or ""})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    cause, tdf = tornado_data(population, rates, answers, conf)
+    if not len(tdf):
+        st.caption("Nothing to vary.")
+        return
+    st.altair_chart(tornado_chart(tdf, labels.get(cause, cause)), width="stretch",
+                    key="wb_tornado_chart")
+    with st.expander("The numbers"):
+        st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
+                     column_config={k: st.column_config.NumberColumn(format="%.1f%%")
+                                    for k in ("low", "now", "high")})
+
+
+def _set_node_answer(qid: str, value: Any) -> None:
+    st.session_state[f"wb_q_{qid}"] = value
+
+
+def _network_panel(model: Model, d: Diagnosis, answers: dict[str, Any]) -> None:
+    st.subheader("The network")
+    only = st.toggle("Only causes and answered questions", value=False, key="wb_net_only")
+    chart = network_chart(model, {c.id: c.probability for c in d.causes}, answers,
+                          only_relevant=only)
+    event = st.altair_chart(chart, on_select="rerun", selection_mode="node", key="wb_net",
+                            width="stretch")
+    st.caption("Click a node: its numbers and sources appear below and, for a question, you "
+               "can set or clear its answer. Causes are coloured by their probability now "
+               "(white 0% to red 100%); answered questions have a dark ring and show the "
+               "answer.")
+    picked = [p.get("id") for p in (event.selection.get("node") or []) if p.get("id")] \
+        if event is not None and hasattr(event, "selection") else []
+    ids = [n.id for n in model.network.nodes]
+    if picked and picked[0] in ids:
+        st.session_state["wb_node"] = picked[0]
+    names = {n.id: n.id.replace("_", " ") for n in model.network.nodes}
+    names.update({c.id: c.label for c in model.causes})
+    node = st.selectbox("Node", ids, key="wb_node", format_func=names.get)
+    _node_panel(model, d, node, answers)
+
+
+def _node_panel(model: Model, d: Diagnosis, node: str, answers: dict[str, Any]) -> None:
+    with st.container(border=True, key="wb_node_panel"):
+        if node in model.cause_map:
+            c = next(x for x in d.causes if x.id == node)
+            st.markdown(f"**{c.label}**: {100 * c.probability:.1f}% now, prior "
+                        f"{100 * c.prior:.1f}%")
+        q = model.question_map.get(node)
+        if q is not None:
+            now = answers.get(node)
+            st.markdown(f"**{q.text}** — answer: "
+                        + (f"**{q.answer_label(now)}**" if now is not None else "unknown"))
+            if q.type != "number":
+                cols = st.columns(len(q.states) + 1)
+                for col, s in zip(cols, q.states, strict=False):
+                    col.button(f"Set “{q.answer_label(s)}”", key=f"wb_node_set_{node}_{s}",
+                               on_click=_set_node_answer, args=(node, s), width="stretch",
+                               type="primary" if now == s else "secondary")
+                cols[-1].button("Clear", key=f"wb_node_clear_{node}", width="stretch",
+                                on_click=_set_node_answer, args=(node, None),
+                                disabled=now is None)
+            else:
+                st.caption("A number: enter it in the Answers panel.")
+        table = node_table(model, node)
+        if len(table):
+            st.dataframe(table, hide_index=True, width="stretch", key="wb_node_table")
+
+
+def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
+                 rates: dict[str, float]) -> None:
+    ss = st.session_state
+    screen = share.Screen(answers, conf, model.population, rates,
+                          tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"))
+    with st.popover("Copy share link", icon=":material/link:", width="stretch"):
+        try:
+            link = share.share_link(model, screen, common.page_url(URL_PATH))
+        except InputError as exc:
+            st.warning("No share link: " + "; ".join(exc.problems))
+            return
+        st.caption("Copy with the button at the right of the link. It opens this screen: "
+                   "answers, confidences, population and base rates (no notes, nothing "
+                   "stored on a server).")
+        st.code(link, language=None, wrap_lines=True)
+
+
+def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Report (PDF)", data=lambda: pdf_report(model, answers, confidence=conf),
+                       file_name="heavylegs-report.pdf", mime="application/pdf",
+                       key="wb_dl_pdf", on_click="ignore", width="stretch")
+    c2.download_button("Report (Markdown)",
+                       data=lambda: markdown_report(model, answers, confidence=conf),
+                       file_name="heavylegs-report.md", mime="text/markdown",
+                       key="wb_dl_md", on_click="ignore", width="stretch")
+    c3.download_button("Case (JSON)", data=lambda: case_json(model, answers, confidence=conf),
+                       file_name="heavylegs-case.json", mime="application/json",
+                       key="wb_dl_json", on_click="ignore", width="stretch")
 
 
 def render() -> None:
     """Render the physio workbench."""
-    st.set_page_config(layout="wide")
+    notes = _apply_share_link(common.get_model())
     st.title("Physio workbench")
+    for line in notes:
+        st.warning(line)
     populations = list(common.get_model().kb.populations)  # from priors/causes.yaml
-    pop = st.radio("Population", populations, key="wb_population", horizontal=True,
-                   format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
-    base = common.get_model(pop)
-    _load_share_link(base)
-    _load_upload(base)
-    model = _base_rate_model(pop)
-
+    top = st.columns([3, 3, 2], vertical_alignment="center")
+    with top[0]:
+        pop = st.radio("Population", populations, key="wb_population", horizontal=True,
+                       format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
+    with top[1]:
+        _load_upload()
     left, right = st.columns([5, 6], gap="large")
-    with left:
-        st.subheader("Answers")
-        groups = common.question_groups(model)
-        tabs = st.tabs([common.GROUP_TITLES.get(g, g) for g in groups])
-        for g, tab in zip(groups, tabs, strict=True):
-            with tab:
-                for q in model.questions:
-                    if q.group == g:
-                        _question_widget(model, q.id)
+    with right:
+        result_box, why_box, rates_box = st.container(), st.container(), st.container()
+    with rates_box:  # drawn under the result, computed first: the result depends on it
+        model = _base_rate_panel(pop)
     answers, conf = _answers(model)
     d = model.diagnose(answers, confidence=conf or None)
-    with right:
-        st.subheader("Result")
-        common.render_triage(d)
-        st.dataframe(
-            posterior_table(d), key="wb_table", width="stretch",
-            column_config={
-                "prior": st.column_config.NumberColumn(format="percent"),
-                "posterior": st.column_config.ProgressColumn(format="percent", min_value=0.0,
-                                                             max_value=1.0),
-                "change": st.column_config.NumberColumn(format="percent"),
-            })
-        explain.notes(d)
-        labels = {c.id: c.label for c in d.causes}
-        why = st.selectbox("Why: answers for and against", [c.id for c in d.causes],
-                           key="wb_why", format_func=labels.get)
-        chart = explain.why_chart_data(d, why)
-        if len(chart):
-            st.bar_chart(chart, horizontal=True, height=40 + 28 * len(chart))
-        with st.expander(f"{labels[why]}: details, advice and sources"):
-            explain.cause_details(model, d, why, common.get_advice(), key="wb_cd")
-        st.markdown("**Next best questions**")
-        st.dataframe(next_table(model, d), width="stretch",
-                     column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f")})
-        c1, c2, c3 = st.columns(3)
-        c1.download_button("Report (PDF)", data=lambda: pdf_report(model, answers, confidence=conf),
-                           file_name="heavylegs-report.pdf", mime="application/pdf",
-                           key="wb_dl_pdf", on_click="ignore", width="stretch")
-        c2.download_button("Report (Markdown)",
-                           data=lambda: markdown_report(model, answers, confidence=conf),
-                           file_name="heavylegs-report.md", mime="text/markdown",
-                           key="wb_dl_md", on_click="ignore", width="stretch")
-        c3.download_button("Case (JSON)", data=lambda: case_json(model, answers, confidence=conf),
-                           file_name="heavylegs-case.json", mime="application/json",
-                           key="wb_dl_json", on_click="ignore", width="stretch")
-
-    st.subheader("Sensitivity of the top cause (tornado)")
-    if st.toggle("Compute (about a second)", key="wb_tornado"):
-        cause, tdf = tornado_data(model, answers, conf)
-        st.caption(f"{labels.get(cause, cause)}: probability when each parameter is scaled "
-                   "by ×0.5 (low) and ×1.5 (high).")
-        st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
-                     column_config={
-                         k: st.column_config.NumberColumn(format="percent")
-                         for k in ("low", "now", "high")})
-
-    st.subheader("The network")
-    only = st.toggle("Only causes and answered questions", value=True, key="wb_net_only")
-    st.graphviz_chart(network_dot(model, {c.id: c.probability for c in d.causes},
-                                  list(answers), only_relevant=only), width="stretch")
-    st.caption("Causes are coloured by their probability now (white 0% to red 100%); "
-               "answered questions are marked (answered) with a dark border.")
-    _node_sources(model)
+    with top[2]:
+        _share_panel(model, answers, conf, _rates(pop))
+    with left:
+        _answers_panel(model)
+    with result_box:
+        _result_panel(model, d)
+    with why_box:
+        _why_panel(model, d)
+        _next_panel(model, d)
+        _downloads(model, answers, conf)
+    labels = {c.id: c.label for c in d.causes}
+    _tornado_panel(pop, _rates(pop), answers, conf, labels)
+    _network_panel(model, d, answers)
     common.render_disclaimer()

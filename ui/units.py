@@ -1,0 +1,53 @@
+"""Units a runner uses: the model keeps its own units (km, °C); the page shows and takes the
+runner's choice (chosen once per session, carried in share links).
+
+Pure functions: ``shown(q, value, system)`` converts a model value for display,
+``stored(q, value, system)`` converts what the runner typed back to the model's unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from model import Question
+
+UNIT_SYSTEMS = {"metric": "km, °C", "imperial": "miles, °F"}
+KM_PER_MILE = 1.609344
+
+# model unit -> (imperial unit, to imperial, back to the model's unit)
+CONVERSIONS: dict[str, tuple[str, Callable[[float], float], Callable[[float], float]]] = {
+    "km": ("miles", lambda km: km / KM_PER_MILE, lambda mi: mi * KM_PER_MILE),
+    "°C": ("°F", lambda c: c * 9 / 5 + 32, lambda f: (f - 32) * 5 / 9),
+}
+
+
+def converts(q: Question, system: str) -> bool:
+    return system == "imperial" and q.unit in CONVERSIONS
+
+
+def unit(q: Question, system: str) -> str | None:
+    """The unit the page shows for a number question."""
+    return CONVERSIONS[q.unit][0] if converts(q, system) and q.unit else q.unit
+
+
+def shown(q: Question, value: float, system: str) -> float:
+    """A model value in the runner's units (rounded to a whole number)."""
+    if converts(q, system) and q.unit:
+        return float(round(CONVERSIONS[q.unit][1](float(value))))
+    return float(value)
+
+
+def stored(q: Question, value: float, system: str) -> int | float:
+    """What the runner entered, in the model's unit (whole numbers stay whole)."""
+    v = float(value)
+    if converts(q, system) and q.unit:
+        v = round(CONVERSIONS[q.unit][2](v), 1)
+    return int(v) if v.is_integer() else v
+
+
+def label(q: Question, value: Any, system: str) -> str:
+    """An answer in words, in the runner's units."""
+    if q.type == "number" and isinstance(value, int | float) and converts(q, system):
+        return f"{shown(q, value, system):g} {unit(q, system)}"
+    return q.answer_label(value)
