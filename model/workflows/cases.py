@@ -381,8 +381,16 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     population = _population(raw, where, model)
     created = _check_date(raw.created, "created", where)
     updated = _check_date(raw.updated, "updated", where)
-    clean, bad = validate_answers(model.question_map, raw.answers)
+    unknown = [k for k in raw.answers if k not in model.question_map]
+    extra = set(unknown[MAX_PROBLEMS:])  # not checked one by one (each is a spelling search)
+    checked = {k: v for k, v in raw.answers.items() if k not in extra}
+    clean, bad = validate_answers(model.question_map, checked)
     problems = [f"{where}: {p}" for p in cap_problems(bad)]
+    if extra:
+        problems.append(
+            f"{where}: ... and {len(extra):,} more answers to questions that do not exist; "
+            "see `python -m model questions`"
+        )
     rejected = {
         k: v
         for k, v in raw.answers.items()

@@ -1,0 +1,212 @@
+"""Nothing silent, nothing leaked (issue 18): batch says what it did, user text is escaped
+wherever it is shown or written, the Dask run stays on loopback, and hostile inputs (devices,
+60,000 keys, duplicate keys, deep nesting, stray bytes) end in one clear message."""
+
+from __future__ import annotations
+
+import csv
+import ipaddress
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from model.cli import main
+from model.errors import InputError
+from model.workflows.batch import neutralize, score_csv
+from model.workflows.cases import load_case, parse_case_text
+from model.workflows.report import build_report, escape_markdown, report_markdown, report_pdf
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+# ----------------------------------------------------------------------------- loud batch
+def test_blank_lines_are_reported_not_scored(model, tmp_path: Path, capsys) -> None:
+    src = _write(tmp_path / "in.csv", "case_id,age,sex\na,34,female\n\nb,40,male\n\n")
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--quiet"]) == 0
+    out = _read(tmp_path / "out.csv")
+    assert [r["case_id"] for r in out] == ["a", "", "b", ""]
+    assert out[1]["error"].startswith("blank line") and out[1]["top_cause"] == ""
+    assert out[0]["error"] == "" and out[2]["error"] == ""
+    err = capsys.readouterr().err
+    assert "4 rows (2 with errors: 2 blank lines" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("case_id;age;sex\na;34;female\n", "separated by ';'"),
+        ("Age,SEX\n34,female\n", "'Age' -> 'age'"),
+        ("foo,bar\n1,2\n", "name the columns by question id"),
+    ],
+)
+def test_no_question_column_is_an_error(tmp_path: Path, capsys, text: str, hint: str) -> None:
+    src = _write(tmp_path / "in.csv", text)
+    code = main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no column is a question id" in err and hint in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_unknown_columns_and_unreadable_rows_are_counted(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"case_id,age,Sex,notes\na,34,female,x\nb,3\xff4,male,y\n")
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "3 column(s) are not question ids" in err and "'Sex'" in err
+    assert "did you mean 'sex'?" in err and "1 unreadable rows" in err
+    out = _read(tmp_path / "out.csv")
+    assert out[1]["case_id"] == "b" and out[1]["error"].startswith("unreadable row")
+
+
+def test_formula_cells_are_neutralised(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "weekly_distance_change_pct", "note"])
+        w.writerow(["=HYPERLINK(\"http://x\")", "-20", "+cmd|' /C calc'!A0"])
+        w.writerow(["@SUM(A1)", "-5.5", "-"])
+    score_csv(__import__("model").load_model(), src, tmp_path / "out.csv", progress=False)
+    out = _read(tmp_path / "out.csv")
+    assert out[0]["case_id"] == "'=HYPERLINK(\"http://x\")"
+    assert out[0]["note"] == "'+cmd|' /C calc'!A0" and out[1]["case_id"] == "'@SUM(A1)"
+    assert out[0]["weekly_distance_change_pct"] == "-20"  # numbers stay numbers
+    assert out[1]["weekly_distance_change_pct"] == "-5.5" and out[1]["note"] == "'-"
+    assert out[0]["error"] == "" and out[0]["top_cause"]
+    assert neutralize("\tx") == "'\tx" and neutralize("1e5") == "1e5" and neutralize(3) == 3
+
+
+def test_overlong_cell_keeps_the_case_id(tmp_path: Path) -> None:
+    src = _write(tmp_path / "in.csv", "case_id,age\nk1," + "9" * 20_000 + "\nk2,30\n")
+    score_csv(__import__("model").load_model(), src, tmp_path / "out.csv", progress=False)
+    out = _read(tmp_path / "out.csv")
+    assert [r["case_id"] for r in out] == ["k1", "k2"]
+    assert "longer than 10000 characters" in out[0]["error"] and out[0]["age"] == ""
+
+
+# ----------------------------------------------------------------------------- Dask on loopback
+def test_dask_run_opens_no_outside_socket(model, tmp_path: Path, monkeypatch) -> None:
+    """Every socket the Dask run binds or connects is on loopback: no listener on all
+    interfaces, no UDP 'connect' towards a public address."""
+    from model.workflows.dask_batch import score_csv_dask
+
+    seen: list[tuple[str, object]] = []
+    real_bind, real_connect = socket.socket.bind, socket.socket.connect
+
+    def bind(self, addr):
+        seen.append(("bind", addr))
+        return real_bind(self, addr)
+
+    def connect(self, addr):
+        seen.append(("connect", addr))
+        return real_connect(self, addr)
+
+    monkeypatch.setattr(socket.socket, "bind", bind)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    src = _write(tmp_path / "in.csv", "case_id,age\na,34\nb,50\n")
+    stats = score_csv_dask(model, src, tmp_path / "out.csv", progress=False)
+    assert stats["rows"] == 2
+    assert any(kind == "bind" for kind, _ in seen), "the cluster listens somewhere"
+    for kind, addr in seen:
+        host = addr[0] if isinstance(addr, tuple) else None
+        if host is None:
+            continue  # a Unix socket
+        assert ipaddress.ip_address(host).is_loopback, (kind, addr)
+
+
+# ----------------------------------------------------------------------------- escaping
+CRAFTED = "[click here](http://evil.example) ![b](http://127.0.0.1:9/beacon.png) <img src=x>"
+
+
+def test_markdown_escape_leaves_only_literal_text() -> None:
+    e = escape_markdown(CRAFTED)
+    assert "](" not in e.replace("\\](", "") and "<img" not in e.replace("\\<img", "")
+    assert escape_markdown("R-42 3.5 km") == "R-42 3.5 km"
+    assert escape_markdown("# title\n- item", one_line=False) == "\\# title  \n\\- item"
+    assert escape_markdown("see www.evil.example or a@b.c") == "see www\\.evil.example or a\\@b.c"
+
+
+def test_markdown_report_escapes_notes_and_case_id(model) -> None:
+    from model import new_case
+
+    case = new_case({"age": 34}, notes=CRAFTED + "\n# not a heading", case_id="<b>x</b>",
+                    model=model)
+    md = report_markdown(build_report(case, model))
+    for unescaped in (r"(?<!\\)\[click", r"(?<!\\)!\[b", r"(?<!\\)<img", r"(?<!\\)<b>",
+                      r"\n# not a heading"):
+        assert not re.search(unescaped, md), unescaped
+    assert "\\[click here\\]" in md and "\\<b\\>x" in md
+
+
+def test_pdf_shows_text_beyond_latin1(model) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from model import new_case
+
+    notes = "Ωμέγα, Привет, Łódź, naïve – “quoted” ≤ 5 km"
+    case = new_case({"age": 34}, notes=notes, model=model)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(
+        build_report(case, model)))).pages)
+    for word in ("Ωμέγα", "Привет", "Łódź", "naïve", "“quoted”", "≤"):
+        assert word in text, word
+
+
+# ----------------------------------------------------------------------------- hostile readers
+def test_sixty_thousand_unknown_keys_give_one_capped_message(model) -> None:
+    data = {"answers": {"age": 34}, **{f"k{i}": 1 for i in range(60_000)}}
+    with pytest.raises(InputError) as exc:
+        parse_case_text(json.dumps(data), "big.json", model)
+    problems = exc.value.problems
+    assert len(problems) <= 21 and "59,980 more unknown keys" in problems[-1]
+
+
+def test_sixty_thousand_unknown_answers_are_capped(model) -> None:
+    data = {"answers": {f"q{i}": 1 for i in range(60_000)}}
+    loaded = parse_case_text(json.dumps(data), "c.json", model)
+    assert len(loaded.problems) <= 21 and "more" in loaded.problems[-1]
+
+
+def test_duplicate_keys_in_a_case_file_are_refused(model) -> None:
+    text = '{"answers": {"age": 34, "age": 70}}'
+    with pytest.raises(InputError, match="'age' appears twice"):
+        parse_case_text(text, "dup.json", model)
+
+
+@pytest.mark.parametrize("cmd", [["diagnose"], ["report", "-o", "r.md"], ["case", "check"]])
+def test_a_device_as_input_is_refused(tmp_path: Path, capsys, monkeypatch, cmd) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = [cmd[0], *cmd[1:2], "/dev/zero", *cmd[2:]] if cmd[0] == "case" else \
+        [cmd[0], "/dev/zero", *cmd[1:]]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and "larger than 1000 kB" in err
+
+
+def test_a_device_as_batch_input_is_refused(tmp_path: Path, capsys) -> None:
+    code = main(["batch", "/dev/zero", "-o", str(tmp_path / "out.csv"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "a line is longer than" in err
+
+
+def test_load_case_reads_at_most_the_limit(model) -> None:
+    with pytest.raises(InputError, match="larger than 1000 kB"):
+        load_case("/dev/zero", model)
+
+
+def test_lone_surrogate_in_notes_is_exit_2(tmp_path: Path, capsys) -> None:
+    case = _write(tmp_path / "c.json", '{"answers": {"age": 34}, "notes": "bad \\udc80 byte"}')
+    code = main(["report", str(case), "-o", str(tmp_path / "r.md")])
+    err = capsys.readouterr().err
+    assert code == 2 and "not valid Unicode" in err and not (tmp_path / "r.md").exists()
