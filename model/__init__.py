@@ -27,7 +27,13 @@ from .reasoning import (
     Triage,
 )
 from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
-from .workflows.report import Report, build_report, report_markdown, report_pdf
+from .workflows.report import (
+    Report,
+    build_report,
+    escape_markdown,
+    report_markdown,
+    report_pdf,
+)
 
 __all__ = [
     "CONTRACT_CAUSES",
@@ -55,6 +61,7 @@ __all__ = [
     "build_report",
     "decode_share",
     "encode_share",
+    "escape_markdown",
     "load_case",
     "load_model",
     "new_case",

@@ -415,3 +415,69 @@ def test_share_link_with_a_damaged_view_keeps_the_answers(model):
     screen, problems = share.read_link(params, model)
     assert dict(screen.answers) == {"cramps": "yes"} and not screen.confidence
     assert problems and "damaged" in problems[0]
+
+
+def _unescaped_markup(text: str) -> list[str]:
+    """Markdown that would make a link, an image or HTML (not preceded by a backslash)."""
+    import re
+
+    return re.findall(r"(?<!\\)(?:!?\[[^\]]*(?<!\\)\]\(|<(?:img|a|script)\b)", text)
+
+
+def test_crafted_share_link_shows_literal_text(model):
+    """Issue 18: a link whose answers are Markdown (a phishing link, a remote image) shows
+    them as literal text in the warnings; no link or image is formed."""
+    import base64
+    import zlib
+
+    bad = {"[click here](http://evil.example)": "yes",
+           "![b](http://127.0.0.1:9/beacon.png)": "yes", "<img src=x>": "yes", "cramps": "yes"}
+    raw = json.dumps({"a": bad}).encode()
+    token = "h1." + base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+    at = _page("workbench")
+    at.query_params["case"] = token
+    at.run()
+    _no_exception(at)
+    texts = [w.value for w in at.warning]
+    assert any("click here" in t for t in texts) and any("beacon" in t for t in texts), texts
+    for t in texts:
+        assert not _unescaped_markup(t), t
+    assert at.selectbox(key="wb_q_cramps").value == "yes"  # the good answer survives
+
+
+def test_sixty_thousand_key_upload_gives_a_capped_list_and_the_page_works(model):
+    """Issue 18: a 0.77 MB case file with 60,000 unknown keys gives a short capped list of
+    problems (not 60,000 warnings), and the page still answers."""
+    case = {"answers": {"age": 34}, **{f"k{i}": 1 for i in range(60_000)}}
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(
+        ("big.json", json.dumps(case).encode(), "application/json")).run()
+    _no_exception(at)
+    texts = [w.value for w in at.warning]
+    assert 1 <= len(texts) <= 21 and "59,980 more" in texts[-1], texts[-3:]
+    at.selectbox(key="wb_q_cramps").set_value("yes").run()
+    _no_exception(at)
+    want = model.diagnose({"cramps": "yes"}).probability("muscle_fatigue")
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["muscle_fatigue"] == pytest.approx(100 * want)
+
+
+def test_uploaded_case_keeps_notes_id_and_sources_in_the_downloads(model):
+    """Issue 18: notes, case id, who answered what and confidences survive an upload into
+    the case file the workbench downloads."""
+    from ui.downloads import case_json
+
+    case = {"case_id": "R-7", "population": "self_assessment", "notes": "seen twice",
+            "answers": {"age": 41, "cramps": "yes", "smoker": "no"},
+            "answered_by": {"cramps": "clinician_verified"}, "confidence": {"smoker": 0.7}}
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps(case).encode(), "application/json")).run()
+    _no_exception(at)
+    base = at.session_state["wb_case"]
+    answers = {"age": 41, "cramps": "yes", "smoker": "no", "swelling": "none"}
+    out = json.loads(case_json(model, answers, confidence={"smoker": 0.7}, base=base))
+    assert out["case_id"] == "R-7" and out["notes"] == "seen twice"
+    assert out["answered_by"] == {"age": "self_report", "cramps": "clinician_verified",
+                                  "smoker": "self_report", "swelling": "clinician_verified"}
+    assert out["confidence"] == {"smoker": 0.7}

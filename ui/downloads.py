@@ -3,36 +3,50 @@
 The case JSON is a case file (``model.workflows.cases``; it has the contract's ``"answers"``),
 so the workbench and ``python -m model diagnose`` read it back; reports come from
 ``model.workflows.report`` and show the same diagnosis as the screen (answers, confidences,
-population and base rates of ``model``).
+population and base rates of ``model``; an uploaded case keeps its notes, case id and who
+answered what).
 Everything is built in memory when the button is clicked; nothing is written to disk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from model import Case, Model, build_report, new_case, report_markdown, report_pdf
 
 
-def _case(model: Model, answers: Mapping[str, Any],
-          confidence: Mapping[str, float] | None) -> Case:
-    return new_case(answers, confidence=confidence, population=model.population, model=model)
+def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, float] | None,
+          base: Case | None = None) -> Case:
+    """The case on screen. With ``base`` (an uploaded case) its notes, case id, dates and
+    who answered what are kept; answers changed on screen are marked clinician-verified."""
+    if base is None:
+        return new_case(answers, confidence=confidence, population=model.population,
+                        model=model)
+    changes = {q: answers.get(q) for q in set(base.answers) | set(answers)
+               if base.answers.get(q) != answers.get(q)}
+    case = base.with_answers(changes, model=model) if changes else base
+    return replace(case, confidence=dict(confidence or {}), population=model.population)
 
 
 def case_json(model: Model, answers: Mapping[str, Any], *,
-              confidence: Mapping[str, float] | None = None) -> bytes:
+              confidence: Mapping[str, float] | None = None,
+              base: Case | None = None) -> bytes:
     """The case file (schema of ``model.workflows.cases``) as UTF-8 JSON."""
-    return _case(model, answers, confidence).to_json().encode("utf-8")
+    return _case(model, answers, confidence, base).to_json().encode("utf-8")
 
 
 def pdf_report(model: Model, answers: Mapping[str, Any], *,
-               confidence: Mapping[str, float] | None = None) -> bytes:
+               confidence: Mapping[str, float] | None = None,
+               base: Case | None = None) -> bytes:
     """The PDF report of ``model.workflows.report`` for these answers."""
-    return report_pdf(build_report(_case(model, answers, confidence), model))
+    return report_pdf(build_report(_case(model, answers, confidence, base), model))
 
 
 def markdown_report(model: Model, answers: Mapping[str, Any], *,
-                    confidence: Mapping[str, float] | None = None) -> bytes:
+                    confidence: Mapping[str, float] | None = None,
+                    base: Case | None = None) -> bytes:
     """The Markdown report of ``model.workflows.report`` for these answers."""
-    return report_markdown(build_report(_case(model, answers, confidence), model)).encode("utf-8")
+    report = build_report(_case(model, answers, confidence, base), model)
+    return report_markdown(report).encode("utf-8")

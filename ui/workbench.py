@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Diagnosis, InputError, Model, load_case
+from model import Diagnosis, InputError, Model, escape_markdown, load_case
 
 from . import common, explain, share
 from .downloads import case_json, markdown_report, pdf_report
@@ -74,6 +74,7 @@ def _on_upload() -> None:
     ss = st.session_state
     up = ss.get("wb_upload")
     ss["wb_load_problems"], ss["wb_load_note"] = [], ""
+    ss.pop("wb_case", None)
     if up is None:
         return
     model = common.get_model()
@@ -85,6 +86,7 @@ def _on_upload() -> None:
     c = loaded.case
     _fill(common.get_model(c.population),
           share.Screen(dict(c.answers), dict(c.confidence), c.population))
+    ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
     ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
 
@@ -95,9 +97,9 @@ def _load_upload() -> None:
                      help="A case the runner downloaded, or one from the CLI.")
     ss = st.session_state
     if ss.get("wb_load_note"):
-        st.success(ss["wb_load_note"])
+        st.success(escape_markdown(ss["wb_load_note"]))  # user text is shown literally
     for line in ss.get("wb_load_problems", []):
-        st.warning(line)
+        st.warning(escape_markdown(line))
 
 
 def _answers(model: Model) -> tuple[dict[str, Any], dict[str, float]]:
@@ -394,7 +396,7 @@ def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
         try:
             link = share.share_link(model, screen, common.page_url(URL_PATH))
         except InputError as exc:
-            st.warning("No share link: " + "; ".join(exc.problems))
+            st.warning(escape_markdown("No share link: " + "; ".join(exc.problems)))
             return
         st.caption("Copy with the button at the right of the link. It opens this screen: "
                    "answers, confidences, population and base rates (no notes, nothing "
@@ -403,15 +405,18 @@ def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
 
 
 def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
+    base = st.session_state.get("wb_case")  # an uploaded case: notes, case id, sources
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Report (PDF)", data=lambda: pdf_report(model, answers, confidence=conf),
+    c1.download_button("Report (PDF)",
+                       data=lambda: pdf_report(model, answers, confidence=conf, base=base),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="wb_dl_pdf", on_click="ignore", width="stretch")
     c2.download_button("Report (Markdown)",
-                       data=lambda: markdown_report(model, answers, confidence=conf),
+                       data=lambda: markdown_report(model, answers, confidence=conf, base=base),
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
-    c3.download_button("Case (JSON)", data=lambda: case_json(model, answers, confidence=conf),
+    c3.download_button("Case (JSON)",
+                       data=lambda: case_json(model, answers, confidence=conf, base=base),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="wb_dl_json", on_click="ignore", width="stretch")
 
@@ -421,7 +426,7 @@ def render() -> None:
     notes = _apply_share_link(common.get_model())
     st.title("Physio workbench")
     for line in notes:
-        st.warning(line)
+        st.warning(escape_markdown(line))
     populations = list(common.get_model().kb.populations)  # from priors/causes.yaml
     top = st.columns([3, 3, 2], vertical_alignment="center")
     with top[0]:
