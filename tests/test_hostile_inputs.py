@@ -210,3 +210,74 @@ def test_lone_surrogate_in_notes_is_exit_2(tmp_path: Path, capsys) -> None:
     code = main(["report", str(case), "-o", str(tmp_path / "r.md")])
     err = capsys.readouterr().err
     assert code == 2 and "not valid Unicode" in err and not (tmp_path / "r.md").exists()
+
+
+# ----------------------------------------------------------------------------- priors, learn
+def test_duplicate_key_in_priors_yaml_is_refused(priors_copy, capsys) -> None:
+    d = priors_copy()
+    text = (d / "causes.yaml").read_text(encoding="utf-8")
+    (d / "causes.yaml").write_text(text + "\ncauses: {}\n", encoding="utf-8")
+    code = main(["validate-priors", str(d)])
+    err = capsys.readouterr().err
+    assert code == 2 and "causes.yaml" in err and "'causes' appears twice" in err
+
+
+def test_duplicate_key_in_advice_yaml_is_refused(priors_copy, capsys) -> None:
+    d = priors_copy()
+    text = (d / "advice.yaml").read_text(encoding="utf-8")
+    (d / "advice.yaml").write_text(text + "\ngeneral: []\n", encoding="utf-8")
+    code = main(["validate-priors", str(d)])
+    err = capsys.readouterr().err
+    assert code == 2 and "advice.yaml" in err and "appears twice" in err
+
+
+def test_broken_advice_fails_validate_priors_and_changes_the_version(priors_copy, capsys):
+    from model.kb import load_knowledge_base
+
+    d = priors_copy()
+    before = load_knowledge_base(d).version
+    text = (d / "advice.yaml").read_text(encoding="utf-8")
+    (d / "advice.yaml").write_text(text + "\n# a comment changes the file\n", encoding="utf-8")
+    assert load_knowledge_base(d).version != before
+    (d / "advice.yaml").write_text("general: [unclosed\n", encoding="utf-8")
+    code = main(["validate-priors", str(d)])
+    assert code == 2 and "advice.yaml" in capsys.readouterr().err
+
+
+def test_deeply_nested_yaml_is_exit_2(priors_copy, capsys) -> None:
+    d = priors_copy()
+    (d / "risk_factors.yaml").write_text("a: " + "[" * 50_000 + "]" * 50_000 + "\n",
+                                         encoding="utf-8")
+    code = main(["validate-priors", str(d)])
+    err = capsys.readouterr().err
+    assert code == 2 and "risk_factors.yaml" in err and "Please report" not in err
+
+
+@pytest.mark.parametrize("strength", ["0", "1e-9", "0.5", "1e300", "nan", "inf", "-5"])
+def test_learn_strength_extremes_write_nothing(tmp_path: Path, capsys, strength: str) -> None:
+    src = _write(tmp_path / "cases.csv", "age,cause_dvt\n34,absent\n")
+    out = tmp_path / "learned"
+    code = main(["learn", str(src), "--out", str(out), "--strength", strength, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--strength" in err and "from 1 to 1,000,000" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+
+
+def test_failed_learn_leaves_no_folder(tmp_path: Path, monkeypatch) -> None:
+    """A learned base that does not validate is never renamed into place."""
+    from model.errors import PriorsError
+    from model.workflows import learn as learn_mod
+    from model.workflows.learn import sample_cases
+
+    df = sample_cases(__import__("model").load_model(population="clinic"), 60, seed=1)
+    src = tmp_path / "cases.csv"
+    df.to_csv(src, index=False)
+
+    def broken(directory):
+        raise PriorsError(["causes.yaml: broken on purpose"])
+
+    monkeypatch.setattr("model.kb.load_knowledge_base", broken)
+    with pytest.raises(PriorsError, match="nothing was written"):
+        learn_mod.learn_csv(src, tmp_path / "out", strength=50)
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv"]

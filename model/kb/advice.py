@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from ..errors import PriorsError
 from .loader import ADVICE_FILE, _suggest
 from .types import KnowledgeBase
+from .yamlread import load_yaml
 
 
 class _Strict(BaseModel):
@@ -108,11 +109,19 @@ def _parse(path: Path) -> _AdviceFile:
     if not path.is_file():
         raise PriorsError([f"{name}: file is missing; restore it from the repository's priors/"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PriorsError([f"{name}: not valid YAML{where}; fix the syntax there"]) from None
+        what = getattr(exc, "problem", None)
+        raise PriorsError(
+            [f"{name}: not valid YAML{where}" + (f": {what}" if what else "") + "; fix it there"]
+        ) from None
+    except ValueError as exc:  # too large, not UTF-8, nested too deeply
+        raise PriorsError([f"{name}: {exc}"]) from None
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise PriorsError([f"{name}: cannot be read ({reason}); check the file"]) from None
     try:
         return _AdviceFile.model_validate(raw)
     except ValidationError as exc:

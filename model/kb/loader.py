@@ -49,6 +49,7 @@ from .types import (
     Question,
     Rule,
 )
+from .yamlread import load_yaml
 
 FILES = (
     "references.yaml",
@@ -92,7 +93,7 @@ def _read(directory: Path, name: str, schema: type[BaseModel], problems: list[st
         problems.append(f"{name}: file is missing; restore it from the repository's priors/")
         return None
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -100,8 +101,11 @@ def _read(directory: Path, name: str, schema: type[BaseModel], problems: list[st
             f"{name}: not valid YAML{where}: {getattr(exc, 'problem', exc)}; fix the syntax there"
         )
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{name}: cannot be read ({exc}); save it as UTF-8 text")
+    except ValueError as exc:  # too large, not UTF-8, nested too deeply
+        problems.append(f"{name}: {exc}")
+        return None
+    except OSError as exc:
+        problems.append(f"{name}: cannot be read ({exc.strerror or exc}); check the file")
         return None
     try:
         return schema.model_validate(raw)

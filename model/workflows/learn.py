@@ -50,6 +50,7 @@ import yaml
 from ..api import Model
 from ..errors import InputError, PriorsError
 from ..kb import HEAVY_LEGS
+from ..kb.yamlread import load_yaml
 from ..pgmpy_io import estimate_dirichlet
 
 CAUSE_PREFIX = "cause_"
@@ -243,14 +244,31 @@ def _note(old_note: str | None, k: int, strength: float, was: str) -> str:
 
 
 # ----------------------------------------------------------------------------- main
-def _check_inputs(strength: float, k_cases: int) -> None:
-    if not strength > 0 or not math.isfinite(strength):
+STRENGTH_RANGE = (1.0, 1_000_000.0)  # equivalent sample size of the current priors
+
+
+def check_strength(strength: Any) -> float:
+    """The strength as a float in ``STRENGTH_RANGE``; else InputError (checked before
+    anything is read or written)."""
+    lo, hi = STRENGTH_RANGE
+    if (
+        isinstance(strength, bool)
+        or not isinstance(strength, int | float)
+        or not math.isfinite(strength)
+        or not lo <= strength <= hi
+    ):
         raise InputError(
             [
-                f"--strength {strength} must be a positive number (the equivalent "
-                "sample size of the current priors, e.g. 100)"
+                f"--strength {strength} must be a positive number from {lo:g} to {hi:,.0f} (the "
+                "equivalent sample size of the current priors, e.g. 100): below 1 a handful "
+                "of cases would override the literature, above a million no case would count"
             ]
         )
+    return float(strength)
+
+
+def _check_inputs(strength: float, k_cases: int) -> None:
+    check_strength(strength)
     if k_cases == 0:
         raise InputError(
             ["no usable confirmed cases; each row needs every cause_<id> as present or absent"]
@@ -444,33 +462,29 @@ def _learn_finding(
 
 
 def _write_priors(out_dir: Path, priors_dir: Path, files: dict[str, Any], header: str) -> None:
-    """Copy the priors to a new folder with the learned files, and check it loads."""
+    """Write the priors with the learned files into a temporary folder beside ``out_dir``,
+    check that it loads, and only then rename it to ``out_dir`` (:mod:`.safeio`): a failure
+    or an interruption leaves no folder behind."""
     from ..kb import load_knowledge_base
+    from .safeio import atomic_directory
 
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise InputError(
-            [
-                f"{out_dir}: folder exists and is not empty; choose a new --out "
-                "folder (the current priors are never overwritten)"
-            ]
-        )
-    if out_dir.exists():
-        out_dir.rmdir()
-    shutil.copytree(priors_dir, out_dir)
-    for name, obj in files.items():
-        text = yaml.safe_dump(
-            obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
-        )
-        (out_dir / name).write_text(header + text, encoding="utf-8")
-    try:
-        load_knowledge_base(out_dir)
-    except PriorsError as exc:
-        raise PriorsError(
-            [
-                f"learned priors in {out_dir} do not validate (please report): {p}"
-                for p in exc.problems
-            ]
-        ) from None
+    with atomic_directory(out_dir) as tmp:
+        shutil.copytree(priors_dir, tmp, dirs_exist_ok=True)
+        for name, obj in files.items():
+            text = yaml.safe_dump(
+                obj, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+            )
+            (tmp / name).write_text(header + text, encoding="utf-8")
+        try:
+            load_knowledge_base(tmp)
+        except PriorsError as exc:
+            raise PriorsError(
+                [
+                    f"learned priors for {out_dir} do not validate (nothing was written; "
+                    f"please report): {p}"
+                    for p in exc.problems
+                ]
+            ) from None
 
 
 def learn(
@@ -492,8 +506,8 @@ def learn(
     run = _Run(model, _frame(model, answers, causes), strength, states, [])
     ctx = _quiet()
     try:
-        causes_yaml = yaml.safe_load((priors_dir / "causes.yaml").read_text(encoding="utf-8"))
-        findings_yaml = yaml.safe_load((priors_dir / "findings.yaml").read_text(encoding="utf-8"))
+        causes_yaml = load_yaml(priors_dir / "causes.yaml")
+        findings_yaml = load_yaml(priors_dir / "findings.yaml")
         for cdef in kb.causes:
             _learn_cause(run, cdef, causes_yaml["causes"][cdef.id])
         eng = model.engine
@@ -573,6 +587,7 @@ def learn_csv(
     from ..kb import default_priors_dir
 
     src, out_dir = Path(src), Path(out_dir)
+    strength = check_strength(strength)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise InputError(
             [

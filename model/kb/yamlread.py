@@ -1,0 +1,69 @@
+"""Reading a priors YAML file safely: a size limit, no key given twice in one mapping (YAML
+would keep the last silently), and deep nesting refused instead of exhausting the stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+MAX_YAML_BYTES = 5_000_000  # a priors file is tens of kB
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a mapping key given twice (line of both named)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: the base class names the problem
+                    continue
+                if first is not None:
+                    raise ConstructorError(
+                        None,
+                        None,
+                        f"the key {str(key)[:60]!r} appears twice (first at line {first}); "
+                        "keep one",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """The YAML document of ``path``.
+
+    Raises
+    ------
+    yaml.YAMLError
+        Bad syntax or a duplicate key (with ``problem_mark``: line and column).
+    ValueError
+        Too large, not UTF-8, or nested too deeply (the message names the fix).
+    OSError
+        The file cannot be read.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        data = fh.read(MAX_YAML_BYTES + 1)
+    if len(data) > MAX_YAML_BYTES:
+        raise ValueError(
+            f"larger than {MAX_YAML_BYTES // 1_000_000} MB; a priors file is tens of kB"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+    except RecursionError:
+        raise ValueError("nested too deeply; a priors file nests a few levels only") from None
+
+
+__all__ = ["MAX_YAML_BYTES", "UniqueKeyLoader", "load_yaml"]
