@@ -4,17 +4,30 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-test browser lint bench clean
+.PHONY: run test install install-test browser lint lock bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from the lock files (exact versions, made by `make lock`); pyproject.toml keeps
+# the ranges. pip and setuptools are brought up to date first.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --upgrade pip setuptools
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install -q -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install -q -r requirements-test.lock
 	touch $@
+
+# Refresh the lock files: the newest versions within pyproject.toml's ranges (for Python
+# 3.11 on this platform); the app's lock is the test lock's subset. Review, test, commit.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --upgrade \
+	  -o requirements-test.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -c requirements-test.lock \
+	  -o requirements.lock
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
