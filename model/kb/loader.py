@@ -44,8 +44,10 @@ from .types import (
     REQUIRED_POPULATIONS,
     YES_NO,
     CauseDef,
+    Escalation,
     FindingDef,
     KnowledgeBase,
+    OutsideModel,
     Question,
     Rule,
 )
@@ -185,6 +187,7 @@ class _Check:
     refs: Mapping[str, Any]
     problems: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
+    cause_ids: Mapping[str, Any] = field(default_factory=dict)  # set once causes are read
 
     def sources(self, name: str, key: str, cited: Cited) -> None:
         _check_sources(name, key, cited, self.refs, self.problems, self.used)
@@ -731,14 +734,70 @@ def _rules(
                     f"references.yaml{_suggest(k, check.refs)}"
                 )
             check.used.add(k)
-        out.append(Rule(r.id, r.level, dict(r.all), tuple(r.any or ()), r.reason, keys))
+        about = tuple(r.about or ())
+        for c in about:
+            if c not in check.cause_ids:
+                check.problems.append(
+                    f"triage.yaml: {key}.about: {c!r} is not a cause"
+                    f"{_suggest(c, check.cause_ids)}; list cause ids of causes.yaml"
+                )
+        out.append(Rule(r.id, r.level, dict(r.all), tuple(r.any or ()), r.reason, keys, about))
     return tuple(out)
+
+
+def _escalations(f: TriageFile, levels: tuple[str, ...], check: _Check) -> tuple[Escalation, ...]:
+    """triage.yaml ``escalation``: one row per serious cause, each at a known level."""
+    out: list[Escalation] = []
+    seen: set[str] = set()
+    for i, e in enumerate(f.escalation or []):
+        key = f"escalation[{i}] ({e.cause})"
+        if e.cause not in check.cause_ids and e.cause in CONTRACT_CAUSES:
+            continue  # a missing contract cause is reported once (or allowed in a small network)
+        if e.cause not in check.cause_ids:
+            check.problems.append(
+                f"triage.yaml: {key}.cause: {e.cause!r} is not a cause"
+                f"{_suggest(e.cause, check.cause_ids)}; use a cause id of causes.yaml"
+            )
+        if e.cause in seen:
+            check.problems.append(f"triage.yaml: {key}: a second row for {e.cause!r}; keep one")
+        seen.add(e.cause)
+        if e.level not in levels or e.level == "self_care":
+            check.problems.append(
+                f"triage.yaml: {key}.level: {e.level!r}; use see_doctor, urgent or emergency"
+            )
+        check.sources("triage.yaml", key, e)
+        out.append(
+            Escalation(
+                e.cause,
+                e.threshold,
+                e.level,
+                e.costs.miss,
+                e.costs.false_alarm,
+                e.reason,
+                e.source_keys,
+            )
+        )
+    return tuple(out)
+
+
+def _outside_model(f: TriageFile, levels: tuple[str, ...], check: _Check) -> OutsideModel | None:
+    spec = f.outside_model
+    if spec is None:
+        return None
+    if spec.level not in levels:
+        check.problems.append(
+            f"triage.yaml: outside_model.level: {spec.level!r} is not a level; use one of "
+            f"{list(levels)}"
+        )
+    check.sources("triage.yaml", "outside_model", spec)
+    return OutsideModel(spec.level, spec.reason)
 
 
 def _load_triage(
     f: TriageFile, qmap: Mapping[str, Question], check: _Check
 ) -> tuple[tuple[str, ...], tuple[Rule, ...], tuple[Rule, ...]]:
-    """(levels, red-flag rules, amber rules)."""
+    """(levels, red-flag rules, amber rules); the escalation rows and the outside-the-model
+    rule are read by :func:`_escalations` and :func:`_outside_model`."""
     levels = tuple(f.levels)
     if levels != ("self_care", "see_doctor", "urgent", "emergency"):
         check.problems.append(
@@ -797,7 +856,10 @@ def load_knowledge_base(
         fi_f, _FindingContext(qmap, risk, cause_ids, ca_f.causes, order), check
     )
     _check_every_node_used(questions, (rf_f, ca_f, fi_f), causes, risk, check.problems)
+    check.cause_ids = dict(ca_f.causes)  # declared ones: a broken cause is reported once
     levels, red, amber = _load_triage(tr_f, qmap, check)
+    escalations = _escalations(tr_f, levels, check)
+    outside = _outside_model(tr_f, levels, check)
     # cycles: the layering risk factor -> cause -> finding admits none, but a node listed as
     # both a parent and a child would create one; those are caught above (a finding that is
     # also a risk factor). Unused references are allowed (a bibliography), unknown ones not.
@@ -831,4 +893,6 @@ def load_knowledge_base(
         medical_threshold=tr_f.medical_rule.threshold,
         medical_reason=tr_f.medical_rule.reason,
         advice=advice,
+        escalations=escalations,
+        outside_model=outside,
     )

@@ -177,8 +177,42 @@ class RuleSpec(_Strict):
     level: str
     all: dict[str, Condition]
     any: list[dict[str, Condition]] | None = None
+    about: list[str] | None = None  # the causes the rule is about (never "ruled out" when first)
     reason: str
     source: str | list[str]
+
+
+class CostsSpec(_Strict):
+    miss: float
+    false_alarm: float
+
+    @field_validator("miss", "false_alarm")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError("a cost must be a positive number (relative units)")
+        return v
+
+
+class EscalationSpec(Cited):
+    """The model's own suspicion: P(cause) >= threshold raises the level to at least ``level``."""
+
+    cause: str
+    threshold: float
+    level: str
+    costs: CostsSpec
+    miss: str  # what a miss costs, in words
+    false_alarm: str  # what a false alarm costs, in words
+    reason: str  # shown to the user; {label} and {probability} are filled in
+
+    _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
+
+
+class OutsideModelSpec(Cited):
+    """Answers that fit the network poorly: at least ``level``, and a plain warning."""
+
+    level: str
+    reason: str
 
 
 class MedicalRuleSpec(Cited):
@@ -194,3 +228,5 @@ class TriageFile(_Strict):
     red_flags: list[RuleSpec]
     amber_flags: list[RuleSpec]
     medical_rule: MedicalRuleSpec
+    escalation: list[EscalationSpec] | None = None
+    outside_model: OutsideModelSpec | None = None

@@ -173,6 +173,34 @@ class Rule:
     any: tuple[Mapping[str, Condition], ...]
     reason: str
     source: tuple[str, ...]
+    about: tuple[str, ...] = ()  # the causes the rule is about
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """P(cause | answers) >= ``threshold`` raises the triage to at least ``level``; the
+    threshold is chosen from the relative costs of a miss and a false alarm (decision
+    threshold false_alarm / (false_alarm + miss)) and the operating characteristics
+    measured on runners sampled from the model (README)."""
+
+    cause: str
+    threshold: float
+    level: str
+    miss_cost: float
+    false_alarm_cost: float
+    reason: str
+    source: tuple[str, ...]
+
+    @property
+    def decision_threshold(self) -> float:
+        """The threshold that minimises expected cost: treat when p * miss > (1 - p) * alarm."""
+        return self.false_alarm_cost / (self.false_alarm_cost + self.miss_cost)
+
+
+@dataclass(frozen=True)
+class OutsideModel:
+    level: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -195,6 +223,8 @@ class KnowledgeBase:
     medical_threshold: float
     medical_reason: str
     advice: Advice | None = None  # priors/advice.yaml, None when the directory has none
+    escalations: tuple[Escalation, ...] = ()  # per serious cause (triage.yaml: escalation)
+    outside_model: OutsideModel | None = None  # triage.yaml: outside_model
 
     @property
     def question_map(self) -> dict[str, Question]:

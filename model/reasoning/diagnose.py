@@ -13,7 +13,10 @@ Definitions (documented in the README):
   with the causes, bits) and, for each possible answer, its probability and the top causes'
   probabilities after it.
 - **Stop rule** - stop when a red flag has set triage to urgent or emergency, when the top
-  cause reaches ``STOP_TOP_PROBABILITY``, or when no question gains ``STOP_MIN_GAIN`` bits.
+  cause reaches ``STOP_TOP_PROBABILITY``, or when no question gains ``STOP_MIN_GAIN`` bits;
+  but never while one of the ``TRIAGE_LOOKAHEAD`` most informative questions has more than
+  ``STOP_TRIAGE_CHANGE`` chance of changing the triage level (its answers weighted by their
+  probability); the triage is then shown as "so far".
 - **What-if** - an intervention do(factor = value) on a modifiable risk factor (a root node,
   so the intervention is graph surgery that sets it) given the runner's other background
   and training answers; reported symptoms describe the present and are not held fixed.
@@ -25,6 +28,7 @@ Definitions (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -45,7 +49,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import triage
+from .triage import Triage, escalations, level_index, state_value, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -55,6 +59,8 @@ STOP_MIN_GAIN = 0.02  # bits
 # against the rest, 300 cases with 5-19 answers); tests/test_reasoning.py re-checks the rate
 CONFLICT_THRESHOLD = 0.7
 TRACKED = 3  # causes tracked in the per-answer previews
+STOP_TRIAGE_CHANGE = 0.05  # largest chance that the next answer changes the triage level
+TRIAGE_LOOKAHEAD = 6  # questions (most informative first) whose answers are checked
 
 
 def logit(p: float | np.ndarray) -> Any:
@@ -62,11 +68,19 @@ def logit(p: float | np.ndarray) -> Any:
     return np.log(p / (1 - p))
 
 
-def stop_advice(top_p: float, best_gain: float, triage_level: str, unanswered: int) -> StopAdvice:
+def stop_advice(
+    top_p: float,
+    best_gain: float,
+    triage_level: str,
+    unanswered: int,
+    triage_change: float = 0.0,
+) -> StopAdvice:
     if triage_level in ("urgent", "emergency"):
         return StopAdvice(True, texts.STOP_RED_FLAG)
     if unanswered == 0:
         return StopAdvice(True, texts.STOP_ALL_ANSWERED)
+    if triage_change > STOP_TRIAGE_CHANGE:
+        return StopAdvice(False, texts.stop_triage_open(triage_change, STOP_TRIAGE_CHANGE))
     if top_p >= STOP_TOP_PROBABILITY:
         return StopAdvice(True, texts.stop_clear(top_p, STOP_TOP_PROBABILITY))
     if best_gain < STOP_MIN_GAIN:
@@ -133,36 +147,46 @@ def _flip(
     return top.probability - p_old, change
 
 
+Previews = Mapping[str, tuple[Mapping[str, float], ...]]
+
+
 def question_gains(
     ctx: ModelContext,
     post: Posterior,
     case: Case,
     clean: Mapping[str, Any],
     causes: Sequence[CauseResult],
-) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None]:
+    extra: Sequence[str] = (),
+) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None, Previews]:
     """Why we ask: every unanswered question's exact gain and what each answer would do,
-    most informative first; and the answer that would change the conclusion most."""
+    most informative first; the answer that would change the conclusion most; and, per
+    question and answer, the probabilities after it of the top causes and of ``extra``."""
     eng = ctx.engine
     top_ids = [c.id for c in causes[:TRACKED]]
-    tracked_axes = sorted(eng.axis[c] for c in top_ids)
+    want = list(dict.fromkeys([*top_ids, *extra]))
+    tracked_axes = sorted(eng.axis[c] for c in want)
     tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
     open_qs = [q for q in ctx.kb.questions if q.id not in clean]
     previews = eng.previews(post, case, [q.id for q in open_qs], tracked_axes)
     gains: list[QuestionGain] = []
     best: tuple[float, ConclusionChange] | None = None
+    after_all: dict[str, tuple[Mapping[str, float], ...]] = {}
     for q, pv in zip(open_qs, previews, strict=True):
         outcomes = []
+        afters = []
         for s, state in enumerate(eng.states[q.id]):
             after = dict(zip(tracked_ids, pv.tracked[s].tolist(), strict=True))
+            afters.append(after)
             p_state = float(pv.p_state[s])
             causes_after = tuple((c, after[c]) for c in top_ids)
             outcomes.append(Outcome(state, q.state_label(state), p_state, causes_after))
             flip = _flip(ctx, q, state, p_state, after, causes[0], top_ids)
             if flip and (best is None or flip[0] > best[0]):
                 best = flip
+        after_all[q.id] = tuple(afters)
         gains.append(QuestionGain(q.id, pv.gain, q.text, q.group, tuple(outcomes)))
     gains.sort(key=lambda g: (-g.expected_information_gain, g.id))
-    return tuple(gains), best[1] if best else None
+    return tuple(gains), best[1] if best else None, after_all
 
 
 def explanations(
@@ -217,6 +241,42 @@ def answer_conflict(
     return conflict(log_joint, singles, local)
 
 
+def triage_change_chance(
+    ctx: ModelContext,
+    post: Posterior,
+    case: Case,
+    clean: Mapping[str, Any],
+    probs: Mapping[str, float],
+    tri: Triage,
+    gains: Sequence[QuestionGain],
+    unusual: bool,
+) -> float:
+    """The largest chance, over the ``TRIAGE_LOOKAHEAD`` most informative unanswered
+    questions, that answering it changes the triage level: the sum over its answers of
+    P(answer) [level after != level now]. Exact: the previews of those questions track every
+    cause that can raise the level."""
+    eng = ctx.engine
+    serious = sorted({eng.axis[e.cause] for e in escalations(ctx.kb)})
+    ids = [eng.cause_ids[a] for a in serious]
+    look = [g.id for g in gains[:TRIAGE_LOOKAHEAD]]
+    now = level_index(tri.level)
+    worst = 0.0
+    for qid, pv in zip(look, eng.previews(post, case, look, serious), strict=True):
+        q = ctx.question_map[qid]
+        chance = 0.0
+        for s, state in enumerate(eng.states[qid]):
+            p_state = float(pv.p_state[s])
+            if p_state <= 1e-9:
+                continue
+            p_after = {**probs, **dict(zip(ids, pv.tracked[s].tolist(), strict=True))}
+            answers = {**clean, qid: state_value(q, state)}
+            top = max(p_after, key=lambda c: p_after[c])
+            level = triage(ctx.kb, answers, p_after, unusual=unusual, top_cause=top).level
+            chance += p_state * (level_index(level) != now)
+        worst = max(worst, chance)
+    return worst
+
+
 def diagnose(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
@@ -229,10 +289,19 @@ def diagnose(
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)
     causes = rank_causes(ctx, post)
-    gains, change = question_gains(ctx, post, case, clean, causes)
+    gains, change, _ = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
-    tri = triage(ctx.kb, clean, {c.id: c.probability for c in causes})
+    conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
+    probs = {c.id: c.probability for c in causes}
+    tri = triage(ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id)
     best_gain = gains[0].expected_information_gain if gains else 0.0
+    tri_change = 0.0
+    if tri.level in ("self_care", "see_doctor") and gains:
+        tri_change = triage_change_chance(
+            ctx, post, case, clean, probs, tri, gains, conf_res.unusual
+        )
+    stop = stop_advice(causes[0].probability, best_gain, tri.level, len(gains), tri_change)
+    tri = replace(tri, change_chance=tri_change, so_far=not stop.stop)
     return Diagnosis(
         causes=causes,
         triage=tri,
@@ -246,8 +315,8 @@ def diagnose(
         confidence=confidence,
         explanations=why,
         what_would_change=change,
-        stop=stop_advice(causes[0].probability, best_gain, tri.level, len(gains)),
-        conflict=answer_conflict(ctx, ev, post, list(clean), log_z_without),
+        stop=stop,
+        conflict=conf_res,
         helpful_changes=helpful_changes(ctx, clean, case),
         base_rates=tuple(sorted(ctx.base_rates.items())),
     )

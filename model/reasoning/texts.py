@@ -84,10 +84,41 @@ def conflict_message(score: float, worst: float | None, culprits: tuple[str, ...
     )
 
 
-def no_flags_reason(medical_threshold: float) -> str:
+def no_flags_reason(medical_threshold: float, unknown_signs: tuple[str, ...] = ()) -> str:
+    """The self-care reason: never "no red flags" while warning signs are unanswered."""
+    likely = f"no medical cause is likely (each below {medical_threshold:.0%} or its own threshold)"
+    if unknown_signs:
+        return (
+            f"{len(unknown_signs)} warning sign question(s) are not answered, so red flags are "
+            f"unknown, not ruled out; among your answers {likely}."
+        )
+    return f"None of the warning signs applies to you, and {likely}."
+
+
+RUNNING = {
+    "self_care": "Running on is fine: ease the load for a week or two and re-check; if it "
+    "gets worse or a warning sign appears, see a doctor.",
+    "see_doctor": "Until you are seen, easy running is fine if it does not make things worse; "
+    "stop if pain builds, and seek help sooner if a warning sign appears.",
+    "urgent": "Stop running until you have been seen today.",
+    "emergency": "Stop now and get help: do not run, drive yourself or wait to see if it passes.",
+}
+
+
+def running_advice(level: str, red_flag: bool) -> str:
+    """Whether running on is fine until seen, for every result."""
+    if red_flag and level == "see_doctor":
+        return "Stop running until a doctor has checked this."
+    return RUNNING[level]
+
+
+SO_FAR = "so far"
+
+
+def stop_triage_open(chance: float, limit: float) -> str:
     return (
-        "No red flags in your answers, and no medical cause is likely "
-        f"(each below {medical_threshold:.0%})."
+        f"Please answer a few more questions: the next answers have a {chance:.0%} chance "
+        f"(more than {limit:.0%}) of changing what we advise."
     )
 
 

@@ -1,13 +1,29 @@
 """Triage: red-flag rules first (they decide whatever the probabilities say), then the amber
-rules and the medical-cause rule for ``see_doctor``. Rules are data in priors/triage.yaml."""
+rules, the model's own suspicion of a serious cause, and the answers that fit the model poorly.
+Rules are data in priors/triage.yaml.
+
+The order, each raising the level and never lowering it:
+
+1. **Red flags** (contract section 3; the clinical brief's rows 1-26): rules on the answers.
+2. **Amber rules**: answers that need a doctor's check (``see_doctor``).
+3. **Escalation**: ``P(cause | answers) >= threshold`` raises the level to the cause's level
+   (``dvt``, ``rhabdomyolysis``, ``heart_condition``: ``urgent``; the other medical causes:
+   ``see_doctor``). Thresholds come from the relative costs of a miss and a false alarm and
+   the operating characteristics measured on runners sampled from the model (README).
+   Medical causes without their own row use ``medical_rule``. The point probability is used,
+   never a display rounding.
+4. **Outside the model**: when the answers are an unusual combination for the network (the
+   conflict measure), the level is at least ``outside_model.level`` and the result says that
+   something the model does not cover may be going on.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..kb import KnowledgeBase, Rule
+from ..kb import Escalation, KnowledgeBase, Question, Rule
 from . import texts
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
@@ -20,6 +36,12 @@ class Triage:
     red_flags: tuple[str, ...]  # ids of the red-flag rules that fired
     ruled_out: tuple[str, ...]  # ids of red-flag rules the answers already exclude
     advice: str
+    escalated: tuple[str, ...] = ()  # causes whose probability raised the level
+    outside_model: bool = False  # the answers fit the network poorly
+    unknown_warning_signs: tuple[str, ...] = ()  # red-flag questions not answered
+    running: str = ""  # whether running on is fine until seen
+    so_far: bool = False  # the next answers could still change the level (see the stop rule)
+    change_chance: float = 0.0  # chance that the best next question changes the level
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -28,6 +50,12 @@ class Triage:
             "red_flags": list(self.red_flags),
             "ruled_out": list(self.ruled_out),
             "advice": self.advice,
+            "escalated": list(self.escalated),
+            "outside_model": self.outside_model,
+            "unknown_warning_signs": list(self.unknown_warning_signs),
+            "running": self.running,
+            "so_far": self.so_far,
+            "change_chance": self.change_chance,
         }
 
 
@@ -70,36 +98,129 @@ def rule_status(rule: Rule, answers: Mapping[str, Any]) -> bool | None:
     return None
 
 
-def triage(
-    kb: KnowledgeBase, answers: Mapping[str, Any], probabilities: Mapping[str, float]
-) -> Triage:
-    """The triage level for clean answers and the causes' posterior probabilities."""
-    level = 0
-    reasons: list[str] = []
+def warning_sign_questions(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The signs a runner is asked first: questions that fire a red-flag rule on their own
+    (a risk factor that matters only with a sign, such as the pill, is asked after it)."""
+    out: list[str] = []
+    for rule in kb.red_flags:
+        if len(rule.all) == 1 and not rule.any:
+            qid = next(iter(rule.all))
+            if qid not in out:
+                out.append(qid)
+    return tuple(out)
+
+
+def escalations(kb: KnowledgeBase) -> tuple[Escalation, ...]:
+    """Every medical cause's escalation: its own row of triage.yaml, else ``medical_rule``."""
+    own = {e.cause: e for e in kb.escalations}
+    out = list(kb.escalations)
+    for c in kb.causes:
+        if c.group == "medical" and c.id not in own:
+            threshold, reason = kb.medical_threshold, kb.medical_reason
+            out.append(Escalation(c.id, threshold, "see_doctor", 1.0, 1.0, reason, ()))
+    return tuple(out)
+
+
+@dataclass
+class _Tally:
+    level: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def raise_to(self, level: str, reason: str) -> None:
+        self.level = max(self.level, LEVELS.index(level))
+        self.reasons.append(reason)
+
+
+def _red_flags(
+    kb: KnowledgeBase, answers: Mapping[str, Any], top_cause: str | None, tally: _Tally
+) -> tuple[list[str], list[str]]:
     fired: list[str] = []
     ruled_out: list[str] = []
     for rule in kb.red_flags:
         status = rule_status(rule, answers)
         if status:
             fired.append(rule.id)
-            reasons.append(rule.reason)
-            level = max(level, LEVELS.index(rule.level))
-        elif status is False:
+            tally.raise_to(rule.level, rule.reason)
+        elif status is False and top_cause not in rule.about:
             ruled_out.append(rule.id)
+    return fired, ruled_out
+
+
+def _escalate(kb: KnowledgeBase, probabilities: Mapping[str, float], tally: _Tally) -> list[str]:
+    labels = {c.id: c.label for c in kb.causes}
+    hits = sorted(
+        (e for e in escalations(kb) if probabilities.get(e.cause, 0.0) >= e.threshold),
+        key=lambda e: (-LEVELS.index(e.level), -probabilities[e.cause], e.cause),
+    )
+    for e in hits:
+        p = probabilities[e.cause]
+        tally.raise_to(e.level, e.reason.format(label=labels[e.cause], probability=p))
+    return [e.cause for e in hits]
+
+
+def triage(
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    probabilities: Mapping[str, float],
+    *,
+    unusual: bool = False,
+    top_cause: str | None = None,
+) -> Triage:
+    """The triage level for clean answers and the causes' posterior probabilities.
+
+    ``unusual``: the answers fit the network poorly (the conflict measure); ``top_cause``:
+    the cause ranked first (a rule about it is never listed as ruled out).
+    """
+    tally = _Tally()
+    fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
-            reasons.append(rule.reason)
-            level = max(level, LEVELS.index(rule.level))
-    labels = {c.id: c.label for c in kb.causes}
-    medical = [c.id for c in kb.causes if c.group == "medical"]
-    likely = sorted(
-        (c for c in medical if probabilities[c] >= kb.medical_threshold),
-        key=lambda c: -probabilities[c],
+            tally.raise_to(rule.level, rule.reason)
+    escalated = _escalate(kb, probabilities, tally)
+    outside = unusual and kb.outside_model is not None
+    if outside and kb.outside_model is not None:
+        tally.raise_to(kb.outside_model.level, kb.outside_model.reason)
+    unknown = tuple(q for q in warning_sign_questions(kb) if q not in answers)
+    if tally.level == 0:
+        tally.reasons.append(texts.no_flags_reason(kb.medical_threshold, unknown))
+    name = LEVELS[tally.level]
+    return Triage(
+        name,
+        tuple(tally.reasons),
+        tuple(fired),
+        tuple(ruled_out),
+        kb.level_texts[name],
+        escalated=tuple(escalated),
+        outside_model=outside,
+        unknown_warning_signs=unknown,
+        running=texts.running_advice(name, bool(fired)),
     )
-    for c in likely:
-        reasons.append(kb.medical_reason.format(label=labels[c], probability=probabilities[c]))
-        level = max(level, LEVELS.index("see_doctor"))
-    if level == 0:
-        reasons.append(texts.no_flags_reason(kb.medical_threshold))
-    name = LEVELS[level]
-    return Triage(name, tuple(reasons), tuple(fired), tuple(ruled_out), kb.level_texts[name])
+
+
+def state_value(q: Question, state: str) -> Any:
+    """An answer that maps onto ``state`` (a number bin's middle), for previewing rules."""
+    if q.type != "number":
+        return state
+    names = [s for s, _ in q.bins]
+    i = names.index(state)
+    lo = q.bins[i - 1][1] if i > 0 else q.min
+    hi = q.bins[i][1] if q.bins[i][1] is not None else q.max
+    lo = lo if lo is not None else (hi if hi is not None else 0.0)
+    hi = hi if hi is not None else lo
+    return (float(lo) + float(hi)) / 2 if i < len(names) - 1 else float(lo)
+
+
+def level_index(level: str) -> int:
+    return LEVELS.index(level)
+
+
+__all__ = [
+    "LEVELS",
+    "Triage",
+    "escalations",
+    "level_index",
+    "rule_status",
+    "state_value",
+    "triage",
+    "warning_sign_questions",
+]

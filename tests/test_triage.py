@@ -1,0 +1,207 @@
+"""Triage that listens to the model (issue 14): red flags at their level whatever else is
+answered, the model's own suspicion, the outside-the-model rule, honest wording, the stop rule
+that watches the triage."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import LEVELS, PriorsError, load_model
+from model.kb import load_knowledge_base
+from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
+from model.reasoning.triage import escalations, rule_status, triage, warning_sign_questions
+
+
+def _answer_strategy(model):
+    """Any subset of valid answers (numbers within their range)."""
+    items = {}
+    for q in model.questions:
+        if q.type == "number":
+            items[q.id] = st.integers(int(q.min), int(q.max))
+        else:
+            items[q.id] = st.sampled_from(list(q.states))
+    return st.fixed_dictionaries({}, optional=items)
+
+
+MODEL = load_model()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=_answer_strategy(MODEL))
+def test_a_cause_past_its_threshold_sets_at_least_its_level(answers):
+    """Property: whenever P(cause) passes its threshold, the level is at least its level; every
+    red-flag rule that holds sets at least its level, whatever else is answered."""
+    d = MODEL.diagnose(answers)
+    level = LEVELS.index(d.triage.level)
+    probs = {c.id: c.probability for c in d.causes}
+    for e in escalations(MODEL.kb):
+        if probs[e.cause] >= e.threshold:
+            assert level >= LEVELS.index(e.level), (e.cause, probs[e.cause], d.triage.level)
+            assert e.cause in d.triage.escalated
+    for rule in MODEL.kb.red_flags:
+        if rule_status(rule, dict(d.answers)):
+            assert level >= LEVELS.index(rule.level), rule.id
+            assert rule.id in d.triage.red_flags
+    top = d.causes[0].id
+    about_top = {r.id for r in MODEL.kb.red_flags if top in r.about}
+    assert not about_top & set(d.triage.ruled_out)
+
+
+@pytest.mark.parametrize("rule", MODEL.kb.red_flags, ids=lambda r: r.id)
+def test_every_red_flag_fires_at_its_level_over_random_other_answers(rule):
+    """Each rule's own answers plus 15 random other answers: at least the rule's level."""
+    rng = random.Random(rule.id)
+    qs = [q for q in MODEL.questions if q.id not in rule.all]
+    for _ in range(5):
+        answers = {}
+        for q in rng.sample(qs, 15):
+            answers[q.id] = (
+                rng.randint(int(q.min), int(q.max)) if q.type == "number" else rng.choice(q.states)
+            )
+        for qid, cond in rule.all.items():
+            answers[qid] = cond if isinstance(cond, str) else cond[0]
+        if rule.any:
+            for qid, cond in rule.any[0].items():
+                answers[qid] = cond if isinstance(cond, str) else cond[0]
+        d = MODEL.diagnose(answers)
+        assert LEVELS.index(d.triage.level) >= LEVELS.index(rule.level)
+
+
+def test_triage_uses_the_point_probability_not_a_rounding(model):
+    kb = model.kb
+    e = next(x for x in escalations(kb) if x.cause == "dvt")
+    just_below = {c.id: 0.0 for c in kb.causes} | {"dvt": e.threshold - 1e-12}
+    at = just_below | {"dvt": e.threshold}
+    assert triage(kb, {}, just_below).level == "self_care"
+    assert triage(kb, {}, at).level == e.level
+
+
+def test_contract_levels_of_serious_causes(model):
+    """Contract v2: dvt to urgent; every other medical cause (own row or medical_rule) to
+    see_doctor at least; every escalation row states its costs and a decision threshold."""
+    rows = {e.cause: e for e in escalations(model.kb)}
+    assert rows["dvt"].level == "urgent"
+    for c in model.causes:
+        if c.group == "medical":
+            assert c.id in rows
+            assert LEVELS.index(rows[c.id].level) >= 1
+    for e in model.kb.escalations:
+        assert 0 < e.decision_threshold < 1
+        assert e.threshold <= 2 * e.decision_threshold + 0.05, e.cause
+
+
+def test_unknown_warning_signs_are_never_called_absent(model):
+    d = model.diagnose({"age": 30, "sex": "male", "warmup": "none"})
+    assert d.triage.level == "self_care"
+    text = " ".join(d.triage.reasons)
+    assert "not answered" in text and "unknown" in text
+    assert "no red flag" not in text.lower()
+    signs = warning_sign_questions(model.kb)
+    all_no = {q: "no" for q in signs if model.question_map[q].type == "yes_no"}
+    d2 = model.diagnose({"age": 30, "sex": "male", "warmup": "none", **all_no})
+    assert not d2.triage.unknown_warning_signs
+    assert "None of the warning signs" in " ".join(d2.triage.reasons)
+
+
+def test_warning_signs_exclude_risk_factors_that_need_a_sign(model):
+    """The first screen asks signs that fire alone; travel matters only with a swollen leg."""
+    signs = warning_sign_questions(model.kb)
+    assert "recent_travel_or_surgery" not in signs
+    assert "calf_warm_red_tender" in signs and "chest_pain_or_fainting" in signs
+
+
+def test_ruled_out_never_names_a_rule_about_the_top_cause(model):
+    d = model.diagnose({"swelling": "one_leg", "recent_travel_or_surgery": "no",
+                        "calf_warm_red_tender": "no", "legs_affected": "one"})
+    top = d.causes[0].id
+    for rid in d.triage.ruled_out:
+        rule = next(r for r in model.kb.red_flags if r.id == rid)
+        assert top not in rule.about
+
+
+def test_every_result_says_whether_to_keep_running(model):
+    for answers in ({"age": 30}, {"swelling": "one_leg"}, {"calf_warm_red_tender": "yes"},
+                    {"chest_pain_or_fainting": "yes"}):
+        tri = model.diagnose(answers).triage
+        assert tri.running
+        if tri.level in ("urgent", "emergency"):
+            assert "stop" in tri.running.lower()
+
+
+def test_stop_is_not_offered_while_the_triage_could_change(model):
+    """The stop banner never appears while the next best questions have more than the stated
+    chance of changing the level; then the triage is labelled 'so far'."""
+    seen_open = False
+    for answers in ({"age": 28, "sex": "female", "lower_leg_tightness_burning": "yes"},
+                    {"age": 55, "smoker": "yes"}, {"swelling": "one_leg"},
+                    {"age": 25, "rest_days_per_week": 0, "sleep_hours": 6}):
+        d = model.diagnose(answers)
+        if d.triage.change_chance > STOP_TRIAGE_CHANGE:
+            seen_open = True
+            assert not d.stop.stop and d.triage.so_far
+        if d.stop.stop:
+            assert d.triage.change_chance <= STOP_TRIAGE_CHANGE or d.triage.level in (
+                "urgent", "emergency") or not d.next_questions
+    assert seen_open
+
+
+def test_triage_change_chance_is_exact(model):
+    """The chance equals a direct computation over the best questions: every answer's own
+    posterior (a full diagnosis), the rules on the new answers, weighted by P(answer)."""
+    from model.reasoning.diagnose import TRIAGE_LOOKAHEAD
+    from model.reasoning.triage import state_value
+
+    answers = {"age": 28, "sex": "female", "lower_leg_tightness_burning": "yes"}
+    d = model.diagnose(answers)
+    assert d.triage.level in ("self_care", "see_doctor")
+    worst = 0.0
+    for g in d.next_questions[:TRIAGE_LOOKAHEAD]:
+        q = model.question_map[g.id]
+        chance = 0.0
+        for out in g.outcomes:
+            if out.probability <= 1e-9:
+                continue
+            value = state_value(q, out.answer)
+            after = model.diagnose({**answers, q.id: value})
+            probs = {c.id: c.probability for c in after.causes}
+            lvl = triage(model.kb, dict(after.answers), probs,
+                         unusual=d.conflict.unusual, top_cause=after.causes[0].id).level
+            chance += out.probability * (lvl != d.triage.level)
+        worst = max(worst, chance)
+    assert d.triage.change_chance == pytest.approx(worst, abs=1e-9)
+    assert worst > STOP_TRIAGE_CHANGE
+
+
+def test_outside_model_raises_to_see_doctor(model):
+    kb = model.kb
+    probs = {c.id: 0.0 for c in kb.causes}
+    tri = triage(kb, {}, probs, unusual=True)
+    assert tri.level == kb.outside_model.level == "see_doctor"
+    assert tri.outside_model and any("does not cover" in r for r in tri.reasons)
+
+
+def test_bad_escalation_rows_are_refused_with_the_fix(priors_copy):
+    copy = priors_copy()
+    path = copy / "triage.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["escalation"][0]["cause"] = "dvtt"
+    data["escalation"][1]["level"] = "self_care"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PriorsError) as exc:
+        load_knowledge_base(copy)
+    text = "\n".join(exc.value.problems)
+    assert "'dvtt' is not a cause" in text and "did you mean 'dvt'" in text
+    assert "use see_doctor, urgent or emergency" in text
+    data["escalation"][0]["cause"] = "dvt"
+    data["escalation"][1]["level"] = "see_doctor"
+    data["escalation"][2]["costs"] = {"miss": 0, "false_alarm": 1}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PriorsError) as exc:
+        load_knowledge_base(copy)
+    assert any("escalation.2.costs.miss: a cost must be a positive number" in p
+               for p in exc.value.problems)
