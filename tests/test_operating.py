@@ -1,0 +1,46 @@
+"""The triage's operating characteristics on runners sampled from the model (issue 14)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.workflows.calibration import synthetic_runners
+from model.workflows.operating import levels_for, run, sample_answers
+
+
+def test_counts_are_consistent(model):
+    oc = run(model, n=300, seed=5)
+    assert oc.n == 300 == int(oc.levels.sum())
+    assert 0 < oc.no_medical < 300
+    assert 0 <= oc.no_medical_referred <= oc.no_medical
+    for row in oc.serious:
+        assert 0 <= row.at_level <= row.present
+    assert "sent to a professional" in oc.table()
+
+
+def test_levels_equal_the_public_diagnosis(model):
+    """The fast path (posterior + rules) gives the diagnosis's level whenever the answers are
+    not an unusual combination (the one rule the sampling study leaves out)."""
+    runners = synthetic_runners(model, 40, 11)
+    answers = sample_answers(model, runners, 12, 11)
+    fast = levels_for(model, answers)
+    checked = 0
+    for a, lv in zip(answers, fast, strict=True):
+        d = model.diagnose(a)
+        if not d.conflict.unusual:
+            assert d.triage.level == lv
+            checked += 1
+    assert checked >= 20
+
+
+def test_every_runner_answers_the_warning_signs(model):
+    from model.reasoning.triage import warning_sign_questions
+
+    runners = synthetic_runners(model, 20, 3)
+    answers = sample_answers(model, runners, 12, 3)
+    signs = set(warning_sign_questions(model.kb))
+    for a in answers:
+        assert signs <= set(a)
+        assert len(a) == len(signs) + 12
+    assert len({tuple(sorted(a)) for a in answers}) > 1  # the random questions vary
+    assert np.all([model.validate(a)[1] == [] for a in answers])
