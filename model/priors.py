@@ -38,6 +38,15 @@ CONTRACT_CAUSES = (
     "medication_side_effect",
     "dvt",
     "neurological_condition",
+    # contract version 2
+    "iliac_flow_limitation",
+    "popliteal_entrapment",
+    "metabolic_myopathy",
+    "bone_stress_injury",
+    "post_viral_fatigue",
+    "low_blood_sugar",
+    "heart_condition",
+    "rhabdomyolysis",
 )
 CONTRACT_GROUPS = {
     "muscle_fatigue": "training",
@@ -62,7 +71,13 @@ CONTRACT_QUESTIONS = (
     "sleep_or_mood_disturbed performance_declining frequent_illness dizziness fatigue_daily_life "
     "breathless_easily cold_intolerance_weight_gain pain_at_rest_or_night foot_cold_or_pale "
     "calf_warm_red_tender leg_weakness_or_foot_drop dark_cola_urine chest_pain_or_fainting "
-    "bladder_bowel_or_saddle_numbness"
+    "bladder_bowel_or_saddle_numbness "
+    # contract version 2
+    "symptom_weeks symptom_location only_at_high_intensity cycles_a_lot "
+    "lifelong_exercise_intolerance second_wind recent_viral_illness palpitations heavy_periods "
+    "vegetarian_or_vegan hormonal_contraception pregnant_or_recently_pregnant previous_blood_clot "
+    "sickle_cell_trait bone_tender_spot hypo_symptoms glucose_lowering_medicine "
+    "confusion_vomiting_or_severe_headache sudden_severe_leg_pain both_legs_weak"
 ).split()
 CAUSE_STATES = ("absent", "present")
 YES_NO = ("no", "yes")
@@ -190,6 +205,9 @@ class QuestionSpec(_Strict):
     help: str | None = None
     modifiable: bool = False
     label: str | None = None
+    # Only for runners whose answer to another question is one of these (e.g. {sex: female});
+    # for the others the question does not apply (no evidence).
+    applies_to: dict[str, str | list[str]] | None = None
 
 
 class QuestionsFile(_Strict):
@@ -276,6 +294,9 @@ class Question:
     help: str | None = None
     modifiable: bool = False
     label: str | None = None
+    # ((question id, (answers...)), ...): the question applies only to runners who gave one of
+    # these answers (e.g. (("sex", ("female",)),)); an empty tuple: it applies to everyone
+    applies_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def state_label(self, state: str) -> str:
         """Plain words for a node state: the answer, or the range of a number bin."""
@@ -318,6 +339,8 @@ class Question:
         if self.modifiable:
             d["modifiable"] = True
             d["label"] = self.label
+        if self.applies_to:
+            d["applies_to"] = {q: list(v) for q, v in self.applies_to}
         return d
 
 
@@ -585,9 +608,26 @@ def load_knowledge_base(
                 help=q.help,
                 modifiable=q.modifiable,
                 label=q.label,
+                applies_to=tuple(
+                    (k, (v,) if isinstance(v, str) else tuple(v))
+                    for k, v in (q.applies_to or {}).items()
+                ),
             )
         )
     qmap = {q.id: q for q in questions}
+    for i, q in enumerate(questions):
+        key = f"questions[{i}] ({q.id}).applies_to"
+        for other, vals in q.applies_to:
+            if other not in qmap or other == q.id or qmap[other].type == "number":
+                problems.append(
+                    f"questions.yaml: {key}: {other!r} is not another yes/no or choice "
+                    f"question{_suggest(other, qmap)}; name one (e.g. sex)"
+                )
+            elif not vals or any(v not in qmap[other].states for v in vals):
+                problems.append(
+                    f"questions.yaml: {key}: {list(vals)} are not all answers of {other!r}; "
+                    f"use some of {list(qmap[other].states)}"
+                )
     for cq in CONTRACT_QUESTIONS if require_contract else ():
         if cq not in qmap:
             problems.append(
