@@ -617,15 +617,15 @@ def load_knowledge_base(
     qmap = {q.id: q for q in questions}
     for i, q in enumerate(questions):
         key = f"questions[{i}] ({q.id}).applies_to"
-        for other, vals in q.applies_to:
+        for other, wanted in q.applies_to:
             if other not in qmap or other == q.id or qmap[other].type == "number":
                 problems.append(
                     f"questions.yaml: {key}: {other!r} is not another yes/no or choice "
                     f"question{_suggest(other, qmap)}; name one (e.g. sex)"
                 )
-            elif not vals or any(v not in qmap[other].states for v in vals):
+            elif not wanted or any(v not in qmap[other].states for v in wanted):
                 problems.append(
-                    f"questions.yaml: {key}: {list(vals)} are not all answers of {other!r}; "
+                    f"questions.yaml: {key}: {list(wanted)} are not all answers of {other!r}; "
                     f"use some of {list(qmap[other].states)}"
                 )
     for cq in CONTRACT_QUESTIONS if require_contract else ():

@@ -1,73 +1,102 @@
 """Solve each odds-model base rate so that P(cause | heavy legs = yes, no answers) = target.
-Usage (from the repository root): PYTHONPATH=. python tools/solve_base_rates.py [PRIORS_DIR]
-Reads each target from the "Solved so that ... = x" text of causes.yaml and rewrites `p`.
-It needs no inference engine, so it also works while the engine cannot build the network.
 
-Only risk factors, causes and heavy_legs matter with no answers (other findings sum to 1), so
-P(heavy legs = no | risk factors) = (1 - leak) prod_i (1 - P(c_i | r) w_i) is contracted
-over the risk factors with einsum. Odds scaling, iterated (CHANGELOG 2).
+Usage (from the repository root): ``PYTHONPATH=. python tools/solve_base_rates.py [PRIORS_DIR]``.
+Reads each target from the "Solved so that ... = x" text of causes.yaml and rewrites `p`
+(CHANGELOG 2 and 4). It needs no inference engine.
+
+With no answers only the risk factors, the causes and heavy_legs matter (the other findings
+sum to 1), so P(heavy legs = no | risk factors) = (1 - leak) prod_i (1 - P(c_i | r) w_i), with
+w_i the link strength of cause i, is contracted over the risk factors with einsum. The base
+rates are then moved by odds scaling until every share meets its target.
 """
-import re, sys, math
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
 import numpy as np
-from model.priors import load_knowledge_base, HEAVY_LEGS
+
 from model.network import cause_table
+from model.priors import HEAVY_LEGS, KnowledgeBase, load_knowledge_base
 
-def shares(kb, pop, rates):
-    rf = list(kb.risk_factors)
-    letters = {r: chr(ord('a') + i) if i < 26 else chr(ord('A') + i - 26) for i, r in enumerate(rf)}
-    hl = next(f for f in kb.findings if f.id == HEAVY_LEGS)
-    leak_no = hl.leak[0]
-    w = {c: 1 - hl.given[i][0] / leak_no for i, c in enumerate(hl.parents)}  # link strength
-    ops, subs = [], []
-    for r in rf:
-        ops.append(kb.risk_factors[r][1]); subs.append(letters[r])
-    pc, fac = {}, {}
+TARGET = r"Solved so that P\(present \| heavy legs, no answers\) = ([0-9.]+)"
+
+
+def shares(
+    kb: KnowledgeBase, population: str, rates: dict[str, float]
+) -> tuple[dict[str, float], float]:
+    """P(cause present | heavy legs = yes) for every cause, and P(heavy legs = yes)."""
+    letters = {r: chr(ord("a") + i) if i < 26 else chr(ord("A") + i - 26)
+               for i, r in enumerate(kb.risk_factors)}
+    heavy = next(f for f in kb.findings if f.id == HEAVY_LEGS)
+    leak_no = heavy.leak[0]
+    strength = {c: 1 - heavy.given[i][0] / leak_no for i, c in enumerate(heavy.parents)}
+    ops: list[Any] = [kb.risk_factors[r][1] for r in kb.risk_factors]
+    subs = [letters[r] for r in kb.risk_factors]
+    present: dict[str, tuple[np.ndarray, str]] = {}
+    factor: dict[str, np.ndarray] = {}
     for c in kb.causes:
-        t, _ = cause_table(kb, c, pop, rates.get(c.id))
-        p1 = t[..., 1]
-        pc[c.id] = (p1, ''.join(letters[p] for p in c.parents))
-        fac[c.id] = 1 - p1 * w[c.id]
-    def contract(extra_ops, extra_subs):
-        return float(np.einsum(','.join(subs + extra_subs) + '->', *(ops + extra_ops), optimize='greedy'))
-    allf = [fac[c] for c in pc]; alls = [pc[c][1] for c in pc]
-    p_h = 1 - leak_no * contract(allf, alls)
+        table, _ = cause_table(kb, c, population, rates.get(c.id))
+        p1 = table[..., 1]
+        present[c.id] = (p1, "".join(letters[p] for p in c.parents))
+        factor[c.id] = 1 - p1 * strength[c.id]
+
+    def total(extra: list[np.ndarray], extra_subs: list[str]) -> float:
+        spec = ",".join(subs + extra_subs) + "->"
+        return float(np.einsum(spec, *(ops + extra), optimize="greedy"))
+
+    all_subs = [s for _, s in present.values()]
+    p_heavy = 1 - leak_no * total(list(factor.values()), all_subs)
     out = {}
-    for c in pc:
-        p1, s = pc[c]
-        marg = contract([p1], [s])
-        fs = [fac[d] if d != c else p1 * (1 - w[c]) for d in pc]
-        joint_no = leak_no * contract(fs, alls)
-        out[c] = (marg - joint_no) / p_h
-    return out, p_h
+    for cid, (p1, s) in present.items():
+        marginal = total([p1], [s])
+        fs = [factor[d] if d != cid else p1 * (1 - strength[cid]) for d in present]
+        out[cid] = (marginal - leak_no * total(fs, all_subs)) / p_heavy
+    return out, p_heavy
 
-if __name__ == '__main__':
-    kb = load_knowledge_base(sys.argv[1] if len(sys.argv) > 1 else None)
-    text = open(kb.directory / 'causes.yaml').read()
-    targets = {}
+
+def targets_of(kb: KnowledgeBase, text: str) -> dict[tuple[str, str], float]:
+    out = {}
     for c in kb.causes:
-        if c.table is not None: continue
+        if c.table is not None:
+            continue
         for pop in kb.populations:
-            m = re.search(rf'^  {c.id}:\n(?:    .*\n)*?      {pop}: {{p: [0-9.e-]+, .*?Solved so that P\(present \| heavy legs, no answers\) = ([0-9.]+)', text, re.M)
-            targets[(c.id, pop)] = float(m.group(1))
-    new = {}
+            m = re.search(
+                rf"^  {c.id}:\n(?:    .*\n)*?      {pop}: {{p: [0-9.e-]+, .*?{TARGET}", text, re.M
+            )
+            if m is None:
+                raise SystemExit(f"causes.yaml: {c.id}.base_rate.{pop}: no 'Solved so that' text")
+            out[(c.id, pop)] = float(m.group(1))
+    return out
+
+
+def main(directory: str | None = None) -> None:
+    kb = load_knowledge_base(directory)
+    path = kb.directory / "causes.yaml"
+    text = path.read_text(encoding="utf-8")
+    targets = targets_of(kb, text)
+    solved: dict[tuple[str, str], float] = {}
     for pop in kb.populations:
         rates = {c.id: c.base_rates[pop] for c in kb.causes if c.table is None}
-        for it in range(200):
-            sh, p_h = shares(kb, pop, rates)
-            worst = 0
+        for _ in range(500):
+            share, p_heavy = shares(kb, pop, rates)
+            worst = max(abs(share[c] - targets[(c, pop)]) / targets[(c, pop)] for c in rates)
+            if worst < 1e-9:
+                break
             for cid in rates:
-                t = targets[(cid, pop)]; s = sh[cid]
-                worst = max(worst, abs(s - t) / t)
-                o = rates[cid] / (1 - rates[cid]) * (t / (1 - t)) / (s / (1 - s))
-                rates[cid] = o / (1 + o)
-            if worst < 1e-9: break
-        sh, p_h = shares(kb, pop, rates)
-        print(pop, 'iterations', it, 'P(heavy legs)', round(p_h, 4), 'max rel err', max(abs(sh[c] - targets[(c, pop)]) / targets[(c, pop)] for c in rates))
-        for cid, r in rates.items(): new[(cid, pop)] = r
-    # write back: 5 significant digits as before
-    for (cid, pop), r in new.items():
-        pat = re.compile(rf'(^  {cid}:\n(?:    .*\n)*?      {pop}: {{p: )([0-9.e-]+)', re.M)
-        text, n = pat.subn(lambda m: m.group(1) + f'{r:.5g}', text, count=1)
+                t, s = targets[(cid, pop)], share[cid]
+                odds = rates[cid] / (1 - rates[cid]) * (t / (1 - t)) / (s / (1 - s))
+                rates[cid] = odds / (1 + odds)
+        print(f"{pop}: P(heavy legs) {p_heavy:.4f}, largest relative error {worst:.1e}")
+        solved.update({(cid, pop): r for cid, r in rates.items()})
+    for (cid, pop), r in solved.items():
+        pattern = re.compile(rf"(^  {cid}:\n(?:    .*\n)*?      {pop}: {{p: )([0-9.e-]+)", re.M)
+        text, n = pattern.subn(lambda m, r=r: m.group(1) + f"{r:.5g}", text, count=1)
         assert n == 1, (cid, pop)
-    open(kb.directory / 'causes.yaml', 'w').write(text)
-    for (cid, pop), r in sorted(new.items()): print(f'{cid:26s} {pop:16s} {r:.5g}  target {targets[(cid, pop)]}')
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
