@@ -196,7 +196,7 @@ class QuestionSpec(_Strict):
     id: str
     type: Literal["yes_no", "choice", "number"]
     text: str
-    group: Literal["about_you", "training", "symptoms", "red_flags"]
+    group: Literal["about_you", "training", "symptoms", "red_flags", "exam", "test"]
     options: list[str] | None = None
     min: float | None = None
     max: float | None = None
@@ -208,6 +208,10 @@ class QuestionSpec(_Strict):
     # Only for runners whose answer to another question is one of these (e.g. {sex: female});
     # for the others the question does not apply (no evidence).
     applies_to: dict[str, str | list[str]] | None = None
+    # Clinician findings (groups exam/test): never asked of a runner; each has a cost.
+    asked_by: Literal["runner", "clinician"] = "runner"
+    cost: dict[str, Any] | None = None
+    cost_units: Any = None
 
 
 class QuestionsFile(_Strict):
@@ -297,6 +301,10 @@ class Question:
     # ((question id, (answers...)), ...): the question applies only to runners who gave one of
     # these answers (e.g. (("sex", ("female",)),)); an empty tuple: it applies to everyone
     applies_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # "clinician" for the exam/test findings (physio workbench, CLI and case files only)
+    asked_by: str = "runner"
+    cost: tuple[tuple[str, float | bool], ...] = ()  # ((minutes|money|invasive|referral, v),)
+    cost_units: float | None = None  # the one number the "which test next" ranking uses
 
     def state_label(self, state: str) -> str:
         """Plain words for a node state: the answer, or the range of a number bin."""
@@ -341,6 +349,10 @@ class Question:
             d["label"] = self.label
         if self.applies_to:
             d["applies_to"] = {q: list(v) for q, v in self.applies_to}
+        if self.asked_by != "runner":
+            d["asked_by"] = self.asked_by
+            d["cost"] = dict(self.cost)
+            d["cost_units"] = self.cost_units
         return d
 
 
@@ -513,6 +525,54 @@ def _dist(
     return arr
 
 
+COST_FIELDS = {
+    "minutes": "a number >= 0",
+    "money": "a number >= 0",
+    "invasive": "true or false",
+    "referral": "true or false",
+}
+
+
+def _non_negative(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+
+def _check_cost(key: str, q: QuestionSpec, problems: list[str]) -> None:
+    """Exam/test questions are the clinician's and carry a cost; runner questions carry none."""
+    where = f"questions.yaml: {key}"
+    clinical = q.group in ("exam", "test")
+    if clinical != (q.asked_by == "clinician"):
+        problems.append(
+            f"{where}: group {q.group!r} with asked_by {q.asked_by!r}; exam/test questions "
+            "take `asked_by: clinician` and only they do"
+        )
+    if not clinical:
+        if q.cost is not None or q.cost_units is not None:
+            problems.append(
+                f"{where}: only exam/test questions have a cost; remove cost/cost_units"
+            )
+        return
+    if q.cost is None:
+        problems.append(
+            f"{where}: no cost; add `cost: {{minutes: 2, money: 0, invasive: false, "
+            "referral: false}` (see the header of questions.yaml)"
+        )
+    else:
+        for k in q.cost:
+            if k not in COST_FIELDS:
+                problems.append(f"{where}.cost.{k}: unknown field; use {list(COST_FIELDS)}")
+        for k, want in COST_FIELDS.items():
+            v = q.cost.get(k)
+            if not (isinstance(v, bool) if want.startswith("true") else _non_negative(v)):
+                problems.append(f"{where}.cost.{k}: {v!r} is not valid; write {want}")
+    u = q.cost_units
+    if not _non_negative(u) or u == 0:
+        problems.append(
+            f"{where}.cost_units: {u!r} is not valid; write a number > 0 "
+            "(1 = a 2-minute bedside exam, 10 = a blood test, 30 = a duplex scan)"
+        )
+
+
 def load_knowledge_base(
     directory: str | Path | None = None, *, require_contract: bool = True
 ) -> KnowledgeBase:
@@ -594,6 +654,7 @@ def load_knowledge_base(
                     problems.append(f"questions.yaml: {key}: bin states must be distinct")
             if q.options:
                 problems.append(f"questions.yaml: {key}: a number takes no options; remove them")
+        _check_cost(key, q, problems)
         questions.append(
             Question(
                 id=q.id,
@@ -612,6 +673,9 @@ def load_knowledge_base(
                     (k, (v,) if isinstance(v, str) else tuple(v))
                     for k, v in (q.applies_to or {}).items()
                 ),
+                asked_by=q.asked_by,
+                cost=tuple((q.cost or {}).items()),
+                cost_units=float(q.cost_units) if _non_negative(q.cost_units) else None,
             )
         )
     qmap = {q.id: q for q in questions}
