@@ -308,7 +308,78 @@ def _question(q: QuestionSpec, f: QuestionsFile, problems: list[str]) -> Questio
         answer_labels=dict(f.answer_labels.get(q.id, {})),
         typical=typical,
         slider=slider,
+        applies_to=tuple(
+            (k, (v,) if isinstance(v, str) else tuple(v)) for k, v in (q.applies_to or {}).items()
+        ),
+        asked_by=q.asked_by,
+        cost=tuple((q.cost or {}).items()),
+        cost_units=float(q.cost_units) if _non_negative(q.cost_units) else None,
     )
+
+
+COST_FIELDS = {
+    "minutes": "a number >= 0",
+    "money": "a number >= 0",
+    "invasive": "true or false",
+    "referral": "true or false",
+}
+
+
+def _non_negative(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+
+def _check_cost(key: str, q: QuestionSpec, problems: list[str]) -> None:
+    """Exam/test questions are the clinician's and carry a cost; runner questions carry none."""
+    where = f"questions.yaml: {key}"
+    clinical = q.group in ("exam", "test")
+    if clinical != (q.asked_by == "clinician"):
+        problems.append(
+            f"{where}: group {q.group!r} with asked_by {q.asked_by!r}; exam/test questions "
+            "take `asked_by: clinician` and only they do"
+        )
+    if not clinical:
+        if q.cost is not None or q.cost_units is not None:
+            problems.append(
+                f"{where}: only exam/test questions have a cost; remove cost/cost_units"
+            )
+        return
+    if q.cost is None:
+        problems.append(
+            f"{where}: no cost; add `cost: {{minutes: 2, money: 0, invasive: false, "
+            "referral: false}` (see the header of questions.yaml)"
+        )
+    else:
+        for k in q.cost:
+            if k not in COST_FIELDS:
+                problems.append(f"{where}.cost.{k}: unknown field; use {list(COST_FIELDS)}")
+        for k, want in COST_FIELDS.items():
+            v = q.cost.get(k)
+            if not (isinstance(v, bool) if want.startswith("true") else _non_negative(v)):
+                problems.append(f"{where}.cost.{k}: {v!r} is not valid; write {want}")
+    u = q.cost_units
+    if not _non_negative(u) or u == 0:
+        problems.append(
+            f"{where}.cost_units: {u!r} is not valid; write a number > 0 "
+            "(1 = a 2-minute bedside exam, 10 = a blood test, 30 = a duplex scan)"
+        )
+
+
+def _check_applies_to(questions: list[Question], problems: list[str]) -> None:
+    qmap = {q.id: q for q in questions}
+    for i, q in enumerate(questions):
+        key = f"questions[{i}] ({q.id}).applies_to"
+        for other, wanted in q.applies_to:
+            if other not in qmap or other == q.id or qmap[other].type == "number":
+                problems.append(
+                    f"questions.yaml: {key}: {other!r} is not another yes/no or choice "
+                    f"question{_suggest(other, qmap)}; name one (e.g. sex)"
+                )
+            elif not wanted or any(v not in qmap[other].states for v in wanted):
+                problems.append(
+                    f"questions.yaml: {key}: {list(wanted)} are not all answers of {other!r}; "
+                    f"use some of {list(qmap[other].states)}"
+                )
 
 
 def _load_questions(
@@ -322,7 +393,9 @@ def _load_questions(
             problems.append(f"questions.yaml: {key}: duplicate id; keep one")
         seen.add(q.id)
         _question_shape(q, key, problems)
+        _check_cost(key, q, problems)
         questions.append(_question(q, f, problems))
+    _check_applies_to(questions, problems)
     qmap = {q.id: q for q in questions}
     for qid, labels in f.answer_labels.items():
         if qid not in qmap:

@@ -4,7 +4,7 @@ key is an error). Cross-file checks live in :mod:`model.kb.loader`."""
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -107,7 +107,7 @@ class QuestionSpec(_Strict):
     id: str
     type: Literal["yes_no", "choice", "number"]
     text: str
-    group: Literal["about_you", "training", "symptoms", "red_flags"]
+    group: Literal["about_you", "training", "symptoms", "red_flags", "exam", "test"]
     options: list[str] | None = None
     min: float | None = None
     max: float | None = None
@@ -116,6 +116,13 @@ class QuestionSpec(_Strict):
     help: str | None = None
     modifiable: bool = False
     label: str | None = None
+    # Only for runners whose answer to another question is one of these (e.g. {sex: female});
+    # for the others the question does not apply (no evidence).
+    applies_to: dict[str, str | list[str]] | None = None
+    # Clinician findings (groups exam/test): never asked of a runner; each has a cost.
+    asked_by: Literal["runner", "clinician"] = "runner"
+    cost: dict[str, Any] | None = None
+    cost_units: Any = None
 
 
 class WhatIfSpec(_Strict):

@@ -33,6 +33,15 @@ CONTRACT_CAUSES = (
     "medication_side_effect",
     "dvt",
     "neurological_condition",
+    # contract version 2
+    "iliac_flow_limitation",
+    "popliteal_entrapment",
+    "metabolic_myopathy",
+    "bone_stress_injury",
+    "post_viral_fatigue",
+    "low_blood_sugar",
+    "heart_condition",
+    "rhabdomyolysis",
 )
 CONTRACT_GROUPS = {
     "muscle_fatigue": "training",
@@ -57,7 +66,13 @@ CONTRACT_QUESTIONS = (
     "sleep_or_mood_disturbed performance_declining frequent_illness dizziness fatigue_daily_life "
     "breathless_easily cold_intolerance_weight_gain pain_at_rest_or_night foot_cold_or_pale "
     "calf_warm_red_tender leg_weakness_or_foot_drop dark_cola_urine chest_pain_or_fainting "
-    "bladder_bowel_or_saddle_numbness"
+    "bladder_bowel_or_saddle_numbness "
+    # contract version 2
+    "symptom_weeks symptom_location only_at_high_intensity cycles_a_lot "
+    "lifelong_exercise_intolerance second_wind recent_viral_illness palpitations heavy_periods "
+    "vegetarian_or_vegan hormonal_contraception pregnant_or_recently_pregnant previous_blood_clot "
+    "sickle_cell_trait bone_tender_spot hypo_symptoms glucose_lowering_medicine "
+    "confusion_vomiting_or_severe_headache sudden_severe_leg_pain both_legs_weak"
 ).split()
 CAUSE_STATES = ("absent", "present")
 YES_NO = ("no", "yes")
@@ -89,6 +104,13 @@ class Question:
     # slider's (min, max, step) (priors/questions.yaml `what_if`)
     typical: float | str | None = None
     slider: tuple[float, float, float] | None = None
+    # ((question id, (answers...)), ...): the question applies only to runners who gave one of
+    # these answers (e.g. (("sex", ("female",)),)); an empty tuple: it applies to everyone
+    applies_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # "clinician" for the exam/test findings (physio workbench, CLI and case files only)
+    asked_by: str = "runner"
+    cost: tuple[tuple[str, float | bool], ...] = ()  # ((minutes|money|invasive|referral, v),)
+    cost_units: float | None = None  # the one number the "which test next" ranking uses
 
     def answer_label(self, value: Any) -> str:
         """The words the app shows for an answer (a number with its unit)."""
@@ -139,6 +161,12 @@ class Question:
         if self.modifiable:
             d["modifiable"] = True
             d["label"] = self.label
+        if self.applies_to:
+            d["applies_to"] = {q: list(v) for q, v in self.applies_to}
+        if self.asked_by != "runner":
+            d["asked_by"] = self.asked_by
+            d["cost"] = dict(self.cost)
+            d["cost_units"] = self.cost_units
         return d
 
 
