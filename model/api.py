@@ -43,7 +43,7 @@ class Model:
         self.population = population
         self.base_rates = MappingProxyType(dict(base_rates or {}))
         self.network: Network = build_network(kb, population, self.base_rates)
-        self.engine = Engine(self.network)
+        self.engine = Engine(self.network)  # the quickscore engine (model.inference)
         self.version = kb.version + ("" if not base_rates else "+adjusted")
         self._ctx = ModelContext(kb, self.engine, population, self.version, self.base_rates)
         self.questions: tuple[Question, ...] = kb.questions

@@ -39,13 +39,21 @@ class Node:
     parents: tuple[str, ...]
     cpt: np.ndarray | None = field(default=None, repr=False)
     noisy: NoisyMax | None = field(default=None, repr=False)
-    table: np.ndarray = field(init=False, repr=False, compare=False)
+    _table: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if (self.cpt is None) == (self.noisy is None):
             raise ValueError(f"{self.id}: give a table or noisy-MAX parameters (one of them)")
-        table = self.cpt if self.noisy is None else _table_from_cdfs(*self.noisy)
-        object.__setattr__(self, "table", table)
+
+    @property
+    def table(self) -> np.ndarray:
+        """The full table, derived from the noisy parameters on first use (a finding with
+        many parents is never tabulated by the quickscore engine: 2**parents rows)."""
+        if self._table is None:
+            t = self.cpt if self.noisy is None else _table_from_cdfs(*self.noisy)
+            object.__setattr__(self, "_table", t)
+        assert self._table is not None
+        return self._table
 
 
 MAX_PARENTS = 6

@@ -37,7 +37,7 @@ from ..inference import Case, Posterior
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
-from .evidence import evidence_for, likelihoods
+from .evidence import applies, evidence_for, likelihoods
 from .results import (
     CauseResult,
     ConclusionChange,
@@ -166,7 +166,13 @@ def question_gains(
     want = list(dict.fromkeys([*top_ids, *extra]))
     tracked_axes = sorted(eng.axis[c] for c in want)
     tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
-    open_qs = [q for q in ctx.kb.questions if q.id not in clean]
+    # the runner's questions that apply; the clinician's exam and test findings are ranked by
+    # the physio's "which test next", never offered here
+    open_qs = [
+        q
+        for q in ctx.kb.questions
+        if q.id not in clean and q.asked_by == "runner" and applies(q, clean)
+    ]
     previews = eng.previews(post, case, [q.id for q in open_qs], tracked_axes)
     gains: list[QuestionGain] = []
     best: tuple[float, ConclusionChange] | None = None
@@ -283,8 +289,10 @@ def diagnose(
     confidence: tuple[tuple[str, float], ...] = (),
 ) -> Diagnosis:
     """The whole diagnosis of clean answers and confidences (sorted item tuples)."""
-    clean, conf = dict(answers), dict(confidence)
-    ev_states = evidence_for(ctx.question_map, clean)
+    given, conf = dict(answers), dict(confidence)
+    ev_states = evidence_for(ctx.question_map, given)
+    # answers to questions that do not apply (e.g. periods for a man) carry no evidence
+    clean = {k: v for k, v in given.items() if k in ev_states}
     ev = likelihoods(ctx.engine, ctx.question_map, clean, conf)
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)

@@ -161,9 +161,20 @@ def validate_confidence(
     return ok, problems
 
 
+def applies(q: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether ``q`` applies given the answers so far: a question for one sex (periods, the
+    pill, pregnancy) does not apply once another sex is answered; until then it may."""
+    return all(other not in answers or answers[other] in wanted for other, wanted in q.applies_to)
+
+
 def evidence_for(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> dict[str, str]:
-    """Hard evidence on network nodes for clean answers, with ``heavy_legs = yes``."""
-    ev = {qid: state_of(questions[qid], v) for qid, v in answers.items()}
+    """Hard evidence on network nodes for clean answers, with ``heavy_legs = yes``. An answer
+    to a question that does not apply (see :func:`applies`) carries no evidence."""
+    ev = {
+        qid: state_of(questions[qid], v)
+        for qid, v in answers.items()
+        if applies(questions[qid], answers)
+    }
     ev[HEAVY_LEGS] = "yes"
     return dict(sorted(ev.items()))
 

@@ -1,0 +1,318 @@
+"""Growth benchmark (issue 12): the full diagnosis from 17 to 60 causes, in one run.
+
+    python benchmarks/bench_growth.py [--sizes 17,25,33,41,50,60] [--cases 30] [--repeat 3]
+                                      [--pgmpy-cases 5] [--json out.json] [--plot out.png]
+
+Networks: the shipped priors (17 causes) and copies with medical causes cloned
+(``model.synthetic.clone_priors``: same tables, same links, so heavy legs and the shared
+findings gain parents). Answer sets: the literature vignettes (tests/vignettes/), the same
+answers on every network. Each size runs in its own process (its memory peak is its own).
+
+Per size: median and p99 over cases of the full ``Model.diagnose`` (cache cleared; best of
+``--repeat``), the route mix, the memory peak (max RSS), the worst case (every finding
+answered at its highest state), and pgmpy VariableElimination and pyAgrum LazyPropagation
+posteriors-only times on the exported network for the first ``--pgmpy-cases`` cases (where
+they finish within ``--budget`` seconds per case). At 17 causes the original hypercube
+engine runs too (the baseline of the goals); at 25 the slider what-if and the physio
+tornado are timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def vignettes(n: int) -> list[dict[str, Any]]:
+    out = []
+    for p in sorted((ROOT / "tests" / "vignettes").glob("*.yaml"))[:n]:
+        out.append(yaml.safe_load(p.read_text())["answers"])
+    return out
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def worst_answers(m: Any) -> dict[str, Any]:
+    """Every finding answered at its highest state (and no risk factor)."""
+    out: dict[str, Any] = {}
+    for q in m.questions:
+        if m.engine.kind.get(q.id) != "finding":
+            continue
+        if q.type == "yes_no":
+            out[q.id] = "yes"
+        elif q.type == "choice":
+            out[q.id] = q.options[-1]
+        else:
+            out[q.id] = q.max
+    return out
+
+
+def time_diagnose(m: Any, answers: dict[str, Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        m._cached.cache_clear()
+        t0 = time.perf_counter()
+        m.diagnose(answers)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def old_engine_model(m: Any) -> Any:
+    """The same model on the original hypercube engine (the baseline)."""
+    from model.api import Model
+    from model.inference.engine import Engine
+    from model.kb import HEAVY_LEGS
+
+    old = Model(m.kb, m.population)
+    old.engine = Engine(old.network)
+    old._prior = old.engine.posterior({HEAVY_LEGS: old.engine.one_hot(HEAVY_LEGS, "yes")})
+    return old
+
+
+def run_size(size: int, args: argparse.Namespace, q: Any) -> None:
+    warnings.simplefilter("ignore")
+    from model import load_model
+    from model.workflows.synthetic import clone_priors
+
+    res: dict[str, Any] = {"causes": size}
+    t0 = time.perf_counter()
+    if size == 17:
+        m = load_model()
+    else:
+        d = clone_priors(size, Path(tempfile.mkdtemp()) / f"p{size}")
+        m = load_model(priors_dir=d)
+    res["build_s"] = time.perf_counter() - t0
+    cs = vignettes(args.cases)
+    for a in cs[:2]:  # warm the model's caches (plans, reduced tables), as in the app
+        m.diagnose(a)
+    times = []
+    routes: dict[str, int] = {}
+    for a in cs:
+        times.append(time_diagnose(m, a, args.repeat))
+        clean, _ = m.validate(a)
+        r = m.engine.posterior(m.likelihoods(clean, {})).route
+        routes[r] = routes.get(r, 0) + 1
+    res["diagnose_median_ms"] = statistics.median(times) * 1000
+    res["diagnose_p99_ms"] = pct(times, 0.99) * 1000
+    res["routes"] = routes
+    res["gain_measure"] = m.engine.gain_measure
+    if size == 17:
+        old = old_engine_model(m)
+        for a in cs[:2]:
+            old.diagnose(a)
+        ot = [time_diagnose(old, a, args.repeat) for a in cs]
+        res["old_engine_median_ms"] = statistics.median(ot) * 1000
+        res["old_engine_p99_ms"] = pct(ot, 0.99) * 1000
+    # worst case
+    w = worst_answers(m)
+    clean, _ = m.validate(w)
+    t0 = time.perf_counter()
+    post = m.engine.posterior(m.likelihoods(clean, {}))
+    res["worst_posterior_s"] = time.perf_counter() - t0
+    res["worst_route"] = post.route
+    res["worst_exact"] = post.exact
+    t0 = time.perf_counter()
+    if size <= args.worst_diagnose_max:
+        try:
+            m._cached.cache_clear()
+            m.diagnose(w)
+            res["worst_diagnose_s"] = time.perf_counter() - t0
+        except Exception as e:  # noqa: BLE001 - reported, not hidden
+            res["worst_diagnose_error"] = f"{type(e).__name__}: {e}"
+    if size == 25:
+        wi = []
+        for k, a in enumerate(cs):
+            factor = m.modifiable[k % len(m.modifiable)]
+            qq = m.question_map[factor]
+            value = (
+                qq.options[-1]
+                if qq.type == "choice"
+                else ("yes" if qq.type == "yes_no" else qq.max)
+            )
+            t0 = time.perf_counter()
+            m.what_if(a, {factor: value})
+            wi.append(time.perf_counter() - t0)
+        res["what_if_median_ms"] = statistics.median(wi) * 1000
+        res["what_if_p95_ms"] = pct(wi, 0.95) * 1000
+        t0 = time.perf_counter()
+        rows = m.sensitivity(cs[0])
+        res["tornado_s"] = time.perf_counter() - t0
+        res["tornado_rows"] = len(rows)
+    # pgmpy / pyAgrum, posteriors only, first cases
+    if args.pgmpy_cases:
+        res.update(reference_times(m, cs[: args.pgmpy_cases], args.budget))
+    res["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    q.put(res)
+
+
+def reference_times(m: Any, cs: list[dict[str, Any]], budget: float) -> dict[str, Any]:
+    import pyagrum as gum
+    from pgmpy.inference import VariableElimination
+
+    from model.pgmpy_io import read
+
+    tmp = Path(tempfile.mkdtemp())
+    m.export("xmlbif", tmp / "net.xmlbif")
+    m.export("bif", tmp / "net.bif")
+    causes = [c.id for c in m.causes]
+    out: dict[str, Any] = {}
+    tb, tc, ta = [], [], []
+    diff = 0.0
+    pm = read(tmp / "net.xmlbif", "xmlbif")
+    ve = VariableElimination(pm)
+    bn = gum.loadBN(str(tmp / "net.bif"))
+    for a in cs:
+        d = m.diagnose(a)
+        clean, _ = m.validate(a)
+        t0 = time.perf_counter()
+        m.engine.posterior(m.likelihoods(clean, {}))
+        ta.append(time.perf_counter() - t0)
+        ev = dict(d.evidence)
+        t0 = time.perf_counter()
+        post = {}
+        for c in causes:
+            f = ve.query([c], evidence=ev, show_progress=False)
+            post[c] = float(f.get_value(**{c: "present"}))
+            if time.perf_counter() - t0 > budget:
+                break
+        el = time.perf_counter() - t0
+        if len(post) == len(causes):
+            tb.append(el)
+            diff = max(diff, max(abs(x.probability - post[x.id]) for x in d.causes))
+        else:
+            out["pgmpy_note"] = f"stopped after {budget:.0f} s on a case"
+            break
+        t0 = time.perf_counter()
+        ie = gum.LazyPropagation(bn)
+        ie.setEvidence(ev)
+        ie.makeInference()
+        _ = {c: float(ie.posterior(c)[1]) for c in causes}
+        tc.append(time.perf_counter() - t0)
+    out["posteriors_only_ms"] = statistics.median(ta) * 1000
+    if tb:
+        out["pgmpy_ve_ms"] = statistics.median(tb) * 1000
+        out["max_abs_diff_vs_pgmpy"] = diff
+    if tc:
+        out["pyagrum_lazy_ms"] = statistics.median(tc) * 1000
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="17,25,33,41,50,60")
+    ap.add_argument("--cases", type=int, default=30)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pgmpy-cases", type=int, default=5)
+    ap.add_argument("--budget", type=float, default=60.0)
+    ap.add_argument(
+        "--worst-diagnose-max",
+        type=int,
+        default=25,
+        help="time the worst case's full diagnosis up to this many causes (beyond it the "
+        "fallback reruns the sampler per preview: minutes)",
+    )
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--plot", type=Path, default=None)
+    args = ap.parse_args()
+    ctx = mp.get_context("spawn")
+    results = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        q = ctx.Queue()
+        p = ctx.Process(target=run_size, args=(size, args, q))
+        p.start()
+        res = q.get()
+        p.join()
+        results.append(res)
+        print(json.dumps(res), flush=True)
+    print()
+    print(
+        "| causes | full diagnose median | p99 | routes | memory peak | worst case (every "
+        "finding at its top state) | pgmpy VE posteriors | pyAgrum posteriors | "
+        "ratio to pgmpy |"
+    )
+    print("| ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |")
+    for r in results:
+        ve = r.get("pgmpy_ve_ms")
+        ga = r.get("pyagrum_lazy_ms")
+        ratio = f"{r['diagnose_median_ms'] / ve:.3f}" if ve else "-"
+        worst = (
+            f"{r['worst_diagnose_s']:.2f} s ({r['worst_route']})"
+            if "worst_diagnose_s" in r
+            else f"posterior {r['worst_posterior_s']:.2f} s ({r['worst_route']})"
+            + (
+                f"; diagnose: {r['worst_diagnose_error'][:60]}"
+                if "worst_diagnose_error" in r
+                else ""
+            )
+        )
+        print(
+            f"| {r['causes']} | {r['diagnose_median_ms']:.1f} ms | {r['diagnose_p99_ms']:.1f} ms | "
+            f"{', '.join(f'{k} {v}' for k, v in r['routes'].items())} | "
+            f"{r['max_rss_mb']:.0f} MB | {worst} | "
+            f"{f'{ve:.0f} ms' if ve else r.get('pgmpy_note', '-')} | "
+            f"{f'{ga:.1f} ms' if ga else '-'} | "
+            f"{ratio} |"
+        )
+    base = next((r for r in results if r["causes"] == 17), None)
+    if base and "old_engine_median_ms" in base:
+        print(
+            f"\nbaseline: the original hypercube engine on 17 causes, same cases, same run: "
+            f"median {base['old_engine_median_ms']:.1f} ms, p99 {base['old_engine_p99_ms']:.1f} ms"
+        )
+    for r in results:
+        if r["causes"] == 25 and "what_if_median_ms" in r:
+            print(
+                f"25 causes: slider what-if median {r['what_if_median_ms']:.1f} ms "
+                f"(p95 {r['what_if_p95_ms']:.1f} ms); physio tornado {r['tornado_s']:.2f} s "
+                f"({r['tornado_rows']} rows)"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        xs = [r["causes"] for r in results]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(xs, [r["diagnose_median_ms"] for r in results], "o-", label="full diagnose, median")
+        ax.plot(xs, [r["diagnose_p99_ms"] for r in results], "o--", label="full diagnose, p99")
+        pg = [(r["causes"], r["pgmpy_ve_ms"]) for r in results if "pgmpy_ve_ms" in r]
+        if pg:
+            ax.plot(*zip(*pg, strict=True), "s:", label="pgmpy VE, posteriors only")
+        if base and "old_engine_median_ms" in base:
+            ax.axhline(
+                base["old_engine_median_ms"],
+                color="grey",
+                lw=0.8,
+                label="hypercube engine, 17 causes",
+            )
+        ax.set_yscale("log")
+        ax.set_xlabel("causes")
+        ax.set_ylabel("ms per case")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

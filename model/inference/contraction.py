@@ -1,0 +1,150 @@
+"""A sum-product over named indices with a reverse pass (used by :mod:`model.quickscore`).
+
+:class:`Contraction` plans a tensor contraction once with opt_einsum, runs it as pairwise
+``numpy.einsum`` steps (each step relabelled to ASCII letters, so there is no limit of 52
+indices overall) and, on request, runs the reverse pass: the derivative of the result with
+respect to chosen operands. For a sum of products that is multilinear in an operand X (each
+operand appears once), ``sum(dZ/dX * X')`` is the same contraction with X replaced by X'; the
+engine uses it to get every cause's marginal from one forward and one backward pass instead
+of one contraction per cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import opt_einsum as oe
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _local(*subs: str) -> list[str]:
+    """The same index strings with their symbols renamed to ASCII letters (numpy's einsum)."""
+    names: dict[str, str] = {}
+    out = []
+    for s in subs:
+        out.append("".join(names.setdefault(ch, _LETTERS[len(names)]) for ch in s))
+    return out
+
+
+class Contraction:
+    """sum over every index not in ``out`` of the product of the operands.
+
+    ``subs`` names each operand's axes (any hashable names), ``sizes`` gives each name's
+    length (the plan depends on them only through the path, so a batch index may be planned
+    at one size and run at another). ``grads`` lists the operands whose derivatives
+    :meth:`run` returns.
+    """
+
+    def __init__(
+        self,
+        subs: Sequence[Sequence[Hashable]],
+        out: Sequence[Hashable],
+        sizes: Mapping[Any, int],
+        grads: Sequence[int] = (),
+    ) -> None:
+        sym: dict[Hashable, str] = {}
+        for s in [*subs, out]:
+            for x in s:
+                if x not in sym:
+                    sym[x] = oe.get_symbol(len(sym))
+        self.n_ops = len(subs)
+        in_subs = ["".join(sym[x] for x in s) for s in subs]
+        out_sub = "".join(sym[x] for x in out)
+        shapes = [tuple(sizes[x] for x in s) for s in subs]
+        expr = ",".join(in_subs) + "->" + out_sub
+        optimize = "greedy" if len(subs) > 10 else "auto"
+        _, info = oe.contract_path(expr, *shapes, shapes=True, optimize=optimize)
+        self.largest = int(info.largest_intermediate)
+        self.flops = float(info.opt_cost)
+        # steps: (positions popped, input ids, input subs, output id, output sub, local expr)
+        ids = list(range(self.n_ops))
+        subs_of: dict[int, str] = dict(enumerate(in_subs))
+        nxt = self.n_ops
+        self.steps: list[tuple[tuple[int, ...], tuple[str, ...], str]] = []
+        parents: dict[int, tuple[int, ...]] = {}
+        for c in info.contraction_list:
+            where = tuple(c[0])  # sorted high to low, as opt_einsum pops them
+            ins = tuple(ids.pop(i) for i in where)
+            lhs, rhs = c[2].split("->")
+            parts = lhs.split(",")
+            for i, p in zip(ins, parts, strict=True):
+                assert sorted(subs_of[i]) == sorted(p), (subs_of[i], p)
+            loc = _local(*parts, rhs)
+            subs_of[nxt] = rhs
+            # inputs may be permuted relative to their stored order; keep einsum's strings
+            self.steps.append((ins, (*parts, rhs), ",".join(loc[:-1]) + "->" + loc[-1]))
+            parents[nxt] = ins
+            ids.append(nxt)
+            nxt += 1
+        assert len(ids) == 1
+        self.root = ids[0]
+        self.root_sub = subs_of[self.root]
+        self.out_sub = out_sub
+        self.subs_of = subs_of
+        self.wanted = tuple(grads)
+        # which ids need a derivative: the wanted leaves and every intermediate above them
+        need = set(self.wanted)
+        for k, (ins, _, _) in enumerate(self.steps):
+            if need & set(ins):
+                need.add(self.n_ops + k)
+        self.need = need
+        # reverse expressions per (step, input)
+        self.back: list[list[tuple[int, int, str, tuple[int, ...], tuple[int, ...]] | None]] = []
+        for ins, strs, _ in self.steps:
+            *in_strs, out_s = strs
+            row: list[tuple[int, int, str, tuple[int, ...], tuple[int, ...]] | None] = []
+            for j, i in enumerate(ins):
+                if i not in need:
+                    row.append(None)
+                    continue
+                others = [in_strs[m] for m in range(len(ins)) if m != j]
+                seen = set(out_s).union(*others) if others else set(out_s)
+                red = "".join(ch for ch in in_strs[j] if ch in seen)
+                loc = _local(out_s, *others, red, in_strs[j])
+                e = ",".join(loc[: 1 + len(others)]) + "->" + loc[1 + len(others)]
+                # how to put the reduced result back on the input's axes (in its own order)
+                full = in_strs[j]
+                expand = tuple(k for k, ch in enumerate(full) if ch not in seen)
+                order = tuple(red.index(ch) for ch in full if ch in seen)
+                row.append((j, i, e, expand, order))
+            self.back.append(row)
+
+    def run(
+        self, operands: Sequence[np.ndarray], grads: bool = True
+    ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """(result with axes ``out``, {operand: derivative of the result summed... over
+        the output axes, same shape as the operand}). The derivative is taken of the sum of
+        the result over its axes; where the output axis is a batch axis carried by the
+        operand, the operand's slice b only reaches result b, so the derivative per batch
+        element is exact."""
+        vals: dict[int, np.ndarray] = dict(enumerate(operands))
+        for k, (ins, _, expr) in enumerate(self.steps):
+            vals[self.n_ops + k] = np.einsum(expr, *(vals[i] for i in ins))
+        res = vals[self.root]
+        if self.root_sub != self.out_sub:
+            res = np.einsum(self.root_sub + "->" + self.out_sub, res)
+        if not grads or not self.wanted:
+            return res, {}
+        g: dict[int, np.ndarray] = {
+            self.root: np.ones(vals[self.root].shape, dtype=vals[self.root].dtype)
+        }
+        for k in range(len(self.steps) - 1, -1, -1):
+            ins, _, _ = self.steps[k]
+            out_id = self.n_ops + k
+            g_out = g.pop(out_id, None)
+            if g_out is None:
+                continue
+            for item in self.back[k]:
+                if item is None:
+                    continue
+                j, i, e, expand, order = item
+                others = [vals[ins[m]] for m in range(len(ins)) if m != j]
+                d = np.einsum(e, g_out, *others)
+                if expand:
+                    d = np.expand_dims(d, expand)
+                    d = np.broadcast_to(d, vals[i].shape)
+                g[i] = d
+        return res, {i: g[i] for i in self.wanted if i in g}

@@ -1,0 +1,1251 @@
+"""Exact inference whose cost grows with the evidence, not with 2**causes (issue 12).
+
+The network is BN2O-shaped: risk factors -> independent-given-risk causes -> noisy-OR /
+noisy-MAX findings with a leak (``heavy_legs`` linked to every cause). For a finding Y with
+states 0..m-1, Henrion's product form is
+
+    F_y(c) = P(Y <= y | causes c) = leak(y) * prod over present causes i of q_i(y),
+
+with F_{m-1} = 1. Evidence with likelihood vector lam on Y (a hard answer is a one-hot lam)
+enters as the factor sum_y lam_y (F_y - F_{y-1}) = sum_y (lam_y - lam_{y+1}) F_y: a signed
+sum of at most m product forms (two for a hard answer above the lowest state, one at the
+lowest state). Multiplying the factors of heavy legs and every answered finding gives a
+signed sum of T product "terms" (Heckerman's Quickscore, 1989, in its noisy-MAX form; T is
+2**k for k hard answers above their lowest state), each a vector a_t of per-cause
+multipliers. For one term the sum over the causes is a product over the components of
+causes that share unanswered risk factors:
+
+    Z_t = prod over components K of sum over K's shared risk factors r of
+          w(r) prod over causes i in K of (P(i absent | r) + P(i present | r) a_ti),
+
+a small variable elimination over the shared risk factors with the terms as a batch axis
+(:class:`~model.contraction.Contraction`); risk factors with one child are summed into that
+child first. Every cause's marginal comes from the same contraction's reverse pass
+(E[c_i prod a^c] = a_i dZ/da_i). So the cost is about T x (causes + shared risk
+configurations), linear in the causes and exponential only in the positive answers.
+
+Routes, chosen per query (``Posterior.route`` names the one used):
+
+- ``quickscore``: the sum above, in chunks of at most ``CHUNK`` terms (bounded memory).
+  The signed sum can cancel badly: several rare symptoms at once give condition numbers
+  (sum |terms| / |sum|) of 1e10 to 1e14 on this network. Its error is about condition x
+  1e-16 in double precision and condition x 1e-17 in numpy's extended precision (measured
+  against the hypercube engine), so beyond ``COND_MAX`` the sum is redone in extended
+  precision (``quickscore-longdouble``) and beyond ``COND_MAX_LD`` the posterior takes the
+  hypercube or variable elimination instead. ``Posterior.condition`` reports it; previews
+  and withdrawals on the term route redo their sums the same way (their largest condition
+  is kept in ``case.extra["condition"]``).
+- ``hypercube``: the original engine (:mod:`model.engine`, the 2**n joint) while the
+  network has at most ``HYPERCUBE_MAX_CAUSES`` causes and its cost is not far above the
+  term sum; it also gives the exact joint information gain (see :attr:`gain_measure`).
+- ``variable-elimination``: beyond ``MAX_TERMS`` terms, an exact contraction of the whole
+  network in Diez and Galan's factorisation of noisy-MAX (each answered finding an
+  auxiliary variable over its product forms), planned by opt_einsum, when its largest
+  intermediate stays under ``VE_MAX_ENTRIES``.
+- ``importance-sampling``: beyond both bounds only, adaptive importance sampling
+  (approximate; ``Posterior.exact`` is False and ``Posterior.std_error`` bounds it),
+  checked against the exact answer where that is computable (tests/test_quickscore.py).
+
+Information gain. With the hypercube (``gain_measure == "joint"``) a question's gain is the
+mutual information between its answer and the joint of all causes, as before. Beyond
+``HYPERCUBE_MAX_CAUSES`` causes that is no longer affordable for findings with many
+parents, and the gain is the sum over causes of the mutual information between the answer
+and each cause, sum_i I(C_i; Y | answers) (``gain_measure == "sum_of_cause_mi"``), which
+the term sums give exactly; benchmarks/bench_gain_agreement.py measures how often it picks
+the same next question as the joint measure on the 17-cause network.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from copy import copy
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..kb import HEAVY_LEGS
+from .contraction import Contraction
+from .network import Network
+
+Evidence = Mapping[str, np.ndarray]
+
+HYPERCUBE_MAX_CAUSES = 20  # the 2**n route (and the exact joint gain) up to this many causes
+CHUNK = 1 << 13  # term rows per evaluation batch (times causes: the memory of one batch)
+MAX_TERMS = 1 << 21  # the term sum is exact route up to this many terms per query
+VE_MAX_ENTRIES = 1 << 24  # largest intermediate of the variable-elimination route
+DENSE_MAX = 40  # components with (risk configurations x causes) up to this are enumerated
+COND_MAX = 1e5  # beyond: the term sum is redone in extended precision (64-bit mantissa)
+COND_MAX_LD = 1e8  # beyond even that: another exact route where one is affordable
+SAMPLES = 20_000  # importance-sampling fallback: samples per round
+ROUNDS = 3
+
+
+def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
+    safe = np.where(p > 0, p, 1.0)
+    return -(np.where(p > 0, p * np.log2(safe), 0.0)).sum(axis=axis)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What observing one node would do: P(state) and the tracked causes after each state."""
+
+    node: str
+    p_state: np.ndarray  # P(node = s | evidence)
+    tracked: np.ndarray  # P(cause_t = present | evidence, node = s), shape (states, tracked)
+    gain: float  # information gain in bits (see QuickscoreEngine.gain_measure)
+
+
+@dataclass
+class Comp:
+    """A component: causes sharing free risk factors, each cause's table over its shared
+    free parents (the private ones summed in, the answered ones sliced)."""
+
+    axes: tuple[int, ...]
+    risks: tuple[str, ...]
+    weights: tuple[np.ndarray, ...]
+    parents: tuple[tuple[str, ...], ...]  # per cause: its shared free parents
+    p0: tuple[np.ndarray, ...]
+    p1: tuple[np.ndarray, ...]
+    plan: Contraction | None = None
+    dense: tuple[np.ndarray, list[np.ndarray]] | None = None  # (configurations, per-cause index)
+
+
+@dataclass
+class QCase:
+    """Scratch for the queries of one evidence set (never shared between calls)."""
+
+    engine: QuickscoreEngine
+    evidence: Evidence
+    comps: list[Comp]
+    mass: float  # P(hard risk evidence) x masses of childless free risk factors
+    single: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # comp idx, axes, p0, p1
+    multi: list[int]  # components with a contraction
+    comp_of: np.ndarray  # component index of each cause
+    hard: dict[str, int] = field(default_factory=dict)  # hard-answered risk factors
+    weights: dict[str, np.ndarray] = field(default_factory=dict)  # free risk factors' weights
+    shared: set[str] = field(default_factory=set)  # free risk factors with several children
+    sig: dict[str, Any] = field(default_factory=dict)  # evidence signature per risk factor
+    inner: Any = None  # the hypercube engine's case, made on demand
+    post: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """P(causes | evidence) as marginals, the log evidence and how they were computed."""
+
+    marginals: np.ndarray
+    log_evidence: float
+    route: str
+    exact: bool = True
+    condition: float = 1.0  # sum |terms| / |sum| of the signed term sum (1: no cancellation)
+    std_error: float = 0.0  # importance sampling only
+    inner: Any = None  # the hypercube engine's posterior on that route
+    factors: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def joint(self) -> np.ndarray:
+        """The 2**n joint, on the hypercube route only (elsewhere use
+        :meth:`QuickscoreEngine.marginal` for a few causes)."""
+        if self.inner is None:
+            raise AttributeError(
+                f"no joint on the {self.route} route; use engine.marginal(post, evidence, axes)"
+            )
+        return self.inner.joint
+
+
+Term = tuple[np.ndarray, np.ndarray]  # (coefficients (s,), multipliers (s, n))
+
+
+@dataclass
+class Job:
+    """Rows to evaluate: coefficients w (T,), term rows a (T, n), per-row replacements of
+    the case's parameters (same structure) and a scale (a ratio of evidence masses)."""
+
+    w: np.ndarray
+    a: np.ndarray
+    over: dict[Any, Any] = field(default_factory=dict)
+    scale: float = 1.0
+
+
+class QuickscoreEngine:
+    """Exact inference on a BN2O network with the same methods as :class:`model.engine.Engine`.
+
+    Immutable after construction (caches fill under a lock); safe to share.
+    ``route`` forces one route for every query ("quickscore", "hypercube",
+    "variable-elimination" or "importance-sampling"); None chooses per query.
+    """
+
+    def __init__(
+        self, net: Network, route: str | None = None, gain_measure: str | None = None
+    ) -> None:
+        self.net = net
+        self.route = route
+        nodes = net.node_map
+        self.cause_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("cause"))
+        self.n = len(self.cause_ids)
+        self.axis = {c: i for i, c in enumerate(self.cause_ids)}
+        self.risk_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("risk"))
+        self.finding_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("finding"))
+        self.states = {n.id: n.states for n in net.nodes}
+        self.kind = {n.id: n.kind for n in net.nodes}
+        self.risk_prior = {r: nodes[r].table for r in self.risk_ids}
+        self.cause_parents = {c: nodes[c].parents for c in self.cause_ids}
+        self.cause_table = {c: nodes[c].table for c in self.cause_ids}
+        self.risk_children = {
+            r: tuple(c for c in self.cause_ids if r in self.cause_parents[c]) for r in self.risk_ids
+        }
+        self.finding_axes = {
+            f: tuple(self.axis[p] for p in nodes[f].parents) for f in self.finding_ids
+        }
+        self.noisy: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for f in self.finding_ids:
+            if nodes[f].noisy is None:
+                raise ValueError(f"{f}: the quickscore engine needs noisy-OR/MAX findings")
+            self.noisy[f] = nodes[f].noisy  # type: ignore[assignment]
+        self._rows: dict[str, np.ndarray] = {}  # per finding: q over all causes, (states, n)
+        self._plans: dict[Any, Contraction] = {}
+        self._reduced_cache: dict[Any, tuple[tuple[str, ...], np.ndarray, np.ndarray]] = {}
+        self._hyper: Any = None
+        self._lock = threading.Lock()
+        self.gain_measure = gain_measure or (
+            "joint" if self.n <= HYPERCUBE_MAX_CAUSES else "sum_of_cause_mi"
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def one_hot(self, node: str, state: str) -> np.ndarray:
+        v = np.zeros(len(self.states[node]))
+        v[self.states[node].index(state)] = 1.0
+        return v
+
+    def rows(self, f: str) -> np.ndarray:
+        """q_i(y) for every cause i (1 for non-parents) and state y of finding f: (states, n)."""
+        r = self._rows.get(f)
+        if r is None:
+            leak, link = self.noisy[f]
+            r = np.ones((len(leak), self.n))
+            for j, a in enumerate(self.finding_axes[f]):
+                r[:, a] = link[j]
+            r[-1] = 1.0
+            r.setflags(write=False)
+            self._rows[f] = r
+        return r
+
+    def finding_term(self, f: str, lik: np.ndarray) -> Term:
+        """The factor sum_y lik_y P(Y = y | causes) of an answered finding as a signed sum
+        of product forms: (coefficients, multipliers), zero coefficients dropped."""
+        leak = np.asarray(self.noisy[f][0], dtype=float).copy()
+        leak[-1] = 1.0
+        lik = np.asarray(lik, dtype=float)
+        d = (lik - np.append(lik[1:], 0.0)) * leak
+        keep = np.flatnonzero(d != 0.0)
+        return d[keep], self.rows(f)[keep]
+
+    @property
+    def hyper(self) -> Any:
+        """The hypercube engine (the original :class:`model.engine.Engine`), made on demand."""
+        if self._hyper is None:
+            if self.n > HYPERCUBE_MAX_CAUSES:
+                raise ValueError(f"no hypercube route beyond {HYPERCUBE_MAX_CAUSES} causes")
+            with self._lock:
+                if self._hyper is None:
+                    from .engine import Engine
+
+                    self._hyper = Engine(self.net)
+        return self._hyper
+
+    # ------------------------------------------------------------------ cases
+    def case(self, evidence: Evidence | QCase) -> QCase:
+        if isinstance(evidence, QCase):
+            if evidence.engine is self:
+                return evidence
+            evidence = evidence.evidence
+        return self._split(evidence)
+
+    def _split(self, evidence: Evidence, within: Sequence[int] | None = None) -> QCase:
+        """Components of causes sharing free risk factors, each cause's table reduced to its
+        shared free parents. ``within`` restricts the split to those causes (a closed set of
+        components: used for the variants of a case, which change one risk factor)."""
+        hard: dict[str, int] = {}
+        weights: dict[str, np.ndarray] = {}
+        mass = 1.0
+        sig: dict[str, Any] = {}
+        for r in self.risk_ids:
+            lik = evidence.get(r)
+            if lik is not None and np.count_nonzero(lik) == 1:
+                s = int(np.flatnonzero(lik)[0])
+                hard[r] = s
+                sig[r] = s
+                mass *= float(self.risk_prior[r][s] * lik[s])
+            else:
+                w = self.risk_prior[r] if lik is None else self.risk_prior[r] * np.asarray(lik)
+                sig[r] = None if lik is None else np.asarray(lik, dtype=float).tobytes()
+                if not self.risk_children[r]:
+                    mass *= float(w.sum())
+                else:
+                    weights[r] = w
+        shared = {r for r in weights if len(self.risk_children[r]) > 1}
+        axes_all = range(self.n) if within is None else sorted(within)
+        parent = {a: a for a in axes_all}
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for r in shared:
+            kids = [self.axis[c] for c in self.risk_children[r] if self.axis[c] in parent]
+            for k in kids[1:]:
+                parent[find(k)] = find(kids[0])
+        groups: dict[int, list[int]] = {}
+        for a in axes_all:
+            groups.setdefault(find(a), []).append(a)
+        comps: list[Comp] = []
+        for axes in groups.values():
+            risks = tuple(
+                r
+                for r in self.risk_ids
+                if r in shared and self.axis[self.risk_children[r][0]] in axes
+            )
+            pars, p0s, p1s = [], [], []
+            for a in axes:
+                free, p0, p1 = self._reduced(a, hard, weights, shared, sig)
+                pars.append(free)
+                p0s.append(p0)
+                p1s.append(p1)
+            comps.append(
+                Comp(
+                    tuple(axes),
+                    risks,
+                    tuple(weights[r] for r in risks),
+                    tuple(pars),
+                    tuple(p0s),
+                    tuple(p1s),
+                )
+            )
+        single = [i for i, c in enumerate(comps) if not c.risks]
+        multi = [i for i, c in enumerate(comps) if c.risks]
+        for i in multi:
+            comp = comps[i]
+            sizes = [len(w) for w in comp.weights]
+            n_cfg = int(np.prod(sizes))
+            if n_cfg * len(comp.axes) <= DENSE_MAX:
+                cfg = np.array(list(itertools.product(*[range(k) for k in sizes])), dtype=np.int64)
+                idx = []
+                for ps in comp.parents:  # flat index into the cause's table over ps
+                    flat = np.zeros(n_cfg, dtype=np.int64)
+                    for p in ps:
+                        flat = flat * sizes[comp.risks.index(p)] + cfg[:, comp.risks.index(p)]
+                    idx.append(flat)
+                comp.dense = (cfg, idx)
+            else:
+                comp.plan = self._plan(comp)
+        comp_of = np.full(self.n, -1, dtype=np.int64)
+        for i, c in enumerate(comps):
+            comp_of[list(c.axes)] = i
+        s_idx = np.array(single, dtype=np.int64)
+        s_axes = np.array([comps[i].axes[0] for i in single], dtype=np.int64)
+        s_p0 = np.array([float(comps[i].p0[0]) for i in single])
+        s_p1 = np.array([float(comps[i].p1[0]) for i in single])
+        return QCase(
+            self,
+            evidence,
+            comps,
+            mass,
+            (s_idx, s_axes, s_p0, s_p1),
+            multi,
+            comp_of,
+            hard,
+            weights,
+            shared,
+            sig,
+        )
+
+    def _reduced(
+        self,
+        a: int,
+        hard: Mapping[str, int],
+        weights: Mapping[str, np.ndarray],
+        shared: set[str],
+        sig: Mapping[str, Any],
+    ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+        """Cause a's table sliced at its hard parents, its private free parents summed in
+        with their weights: (shared free parents, P(absent | them), P(present | them)).
+        Cached per evidence on its parents."""
+        c = self.cause_ids[a]
+        ps = self.cause_parents[c]
+        key = (a, tuple((p, sig[p], p in shared) for p in ps))
+        hit = self._reduced_cache.get(key)
+        if hit is not None:
+            return hit
+        t = self.cause_table[c]
+        t = t[tuple(hard[p] if p in hard else slice(None) for p in ps)]
+        free = [p for p in ps if p not in hard]
+        for p in [p for p in free if p not in shared]:  # the states axis stays last
+            t = np.tensordot(t, weights[p], axes=([free.index(p)], [0]))
+            free.remove(p)
+        p0, p1 = np.array(t[..., 0]), np.array(t[..., 1])
+        p0.setflags(write=False)
+        p1.setflags(write=False)
+        hit = (tuple(free), p0, p1)
+        if len(self._reduced_cache) < 100_000:
+            self._reduced_cache[key] = hit
+        return hit
+
+    def _plan(self, comp: Comp) -> Contraction:
+        key = (comp.risks, tuple(w.shape for w in comp.weights), comp.parents)
+        plan = self._plans.get(key)
+        if plan is None:
+            subs: list[tuple[str, ...]] = [("#b", r) for r in comp.risks]
+            subs += [("#b", *ps) for ps in comp.parents]
+            sizes = {r: len(w) for r, w in zip(comp.risks, comp.weights, strict=True)}
+            sizes["#b"] = 256
+            grads = list(range(len(comp.risks), len(subs)))
+            plan = Contraction(subs, ("#b",), sizes, grads)
+            with self._lock:
+                self._plans[key] = plan
+        return plan
+
+    # ------------------------------------------------------------------ the product forms
+    def _eval(
+        self, case: QCase, a: np.ndarray, params: Mapping[Any, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For term rows ``a`` (B, n): Zc (B, components) = each component's sum, and
+        M (B, n) = each cause's E_component[c_i prod a^c]. ``params`` holds per-row
+        replacements in the same structure: ("w", r) -> (B, states) weights of a shared free
+        risk factor, ("c", axis) -> (p0, p1) per row of a cause's reduced table."""
+        b = a.shape[0]
+        params = params or {}
+        zc = np.ones((b, len(case.comps)), dtype=a.dtype)
+        m = np.empty((b, self.n), dtype=a.dtype)
+        s_idx, s_axes, s_p0, s_p1 = case.single
+        if len(s_idx):
+            p0: np.ndarray = s_p0
+            p1: np.ndarray = s_p1
+            rows = [k for k, ax in enumerate(s_axes.tolist()) if ("c", ax) in params]
+            if rows:
+                p0 = np.repeat(s_p0[None, :], b, axis=0)
+                p1 = np.repeat(s_p1[None, :], b, axis=0)
+                for k in rows:
+                    p0[:, k], p1[:, k] = params[("c", int(s_axes[k]))]
+            h = a[:, s_axes] * p1
+            zc[:, s_idx] = h + p0
+            m[:, s_axes] = h
+        for i in case.multi:
+            comp = case.comps[i]
+            if comp.dense is not None:
+                self._eval_dense(comp, a, params, zc[:, i], m)
+                continue
+            ops: list[np.ndarray] = [
+                params[("w", r)] if ("w", r) in params else np.broadcast_to(w, (b, len(w)))
+                for r, w in zip(comp.risks, comp.weights, strict=True)
+            ]
+            hs = []
+            for a_i, p0_i, p1_i in zip(comp.axes, comp.p0, comp.p1, strict=True):
+                nd = p1_i.ndim
+                pp = params.get(("c", a_i))
+                if pp is not None:
+                    p0_i, p1_i = pp
+                col = a[:, a_i].reshape((b,) + (1,) * nd)
+                h = col * p1_i
+                hs.append(h)
+                ops.append(h + p0_i)
+            assert comp.plan is not None
+            z, grads = comp.plan.run(ops)
+            zc[:, i] = z
+            base = len(comp.weights)
+            for j, a_i in enumerate(comp.axes):
+                m[:, a_i] = (grads[base + j] * hs[j]).reshape(b, -1).sum(axis=1)
+        return zc, m
+
+    def _eval_dense(
+        self, comp: Comp, a: np.ndarray, params: Mapping[Any, Any], zc: np.ndarray, m: np.ndarray
+    ) -> None:
+        """A small component by enumerating its shared risk configurations (R of them):
+        G (B, R, causes) = p0 + p1 a, Z = sum_r w_r prod_i G_ri, and each cause's
+        numerator from the product of the others (prefix and suffix products): a few
+        vectorised steps instead of a contraction and its reverse pass."""
+        cfg, idx = comp.dense  # type: ignore[misc]
+        b = a.shape[0]
+        w = np.ones((b, cfg.shape[0]), dtype=a.dtype)
+        for k, (r, wr) in enumerate(zip(comp.risks, comp.weights, strict=True)):
+            wk = params.get(("w", r))
+            w = w * (wk[:, cfg[:, k]] if wk is not None else wr[cfg[:, k]])
+        mc = len(comp.axes)
+        p0 = np.empty((b, cfg.shape[0], mc), dtype=a.dtype)
+        p1 = np.empty((b, cfg.shape[0], mc), dtype=a.dtype)
+        for j, a_i in enumerate(comp.axes):
+            pp = params.get(("c", a_i))
+            if pp is None:
+                p0[:, :, j] = comp.p0[j].reshape(-1)[idx[j]]
+                p1[:, :, j] = comp.p1[j].reshape(-1)[idx[j]]
+            else:
+                p0[:, :, j] = pp[0].reshape(b, -1)[:, idx[j]]
+                p1[:, :, j] = pp[1].reshape(b, -1)[:, idx[j]]
+        h = p1 * a[:, None, list(comp.axes)]
+        g = h + p0
+        pre = np.ones((b, cfg.shape[0], mc + 1), dtype=a.dtype)
+        np.cumprod(g, axis=2, out=pre[:, :, 1:])
+        suf = np.ones((b, cfg.shape[0], mc + 1), dtype=a.dtype)
+        suf[:, :, :-1] = np.cumprod(g[:, :, ::-1], axis=2)[:, :, ::-1]
+        zc[:] = np.einsum("br,br->b", w, pre[:, :, -1])
+        m[:, list(comp.axes)] = np.einsum("br,brj->bj", w, h * pre[:, :, :-1] * suf[:, :, 1:])
+
+    def _batch(
+        self, case: QCase, jobs: Sequence[Job], dtype: Any = float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Evaluate jobs (rows with their coefficients and per-row replacements) packed into
+        batches of about CHUNK rows: (sum of W Z per job, sum of W N per job (n,), sum of
+        |W Z| per job, the size of the terms that cancel)."""
+        pe = np.zeros(len(jobs), dtype=dtype)
+        num = np.zeros((len(jobs), self.n), dtype=dtype)
+        absm = np.zeros(len(jobs), dtype=dtype)
+        k = 0
+        while k < len(jobs):
+            size, end = 0, k
+            while end < len(jobs) and (end == k or size + len(jobs[end].w) <= CHUNK):
+                size += len(jobs[end].w)
+                end += 1
+            batch = jobs[k:end]
+            a = np.concatenate([j.a for j in batch]) if len(batch) > 1 else batch[0].a
+            a = np.asarray(a, dtype=dtype)
+            params: dict[Any, Any] = {}
+            keys = {key for j in batch for key in j.over}
+            if keys:
+                bounds = np.cumsum([0] + [len(j.w) for j in batch])
+                for key in keys:
+                    params[key] = self._rows_param(case, key, batch, bounds)
+            zc, m = self._eval(case, a, params)
+            z, nn = self._combine(zc, m, case.comp_of)
+            lo = 0
+            for jj, job in enumerate(batch):
+                hi = lo + len(job.w)
+                w = np.asarray(job.w, dtype=dtype)
+                pe[k + jj] = (w @ z[lo:hi]) * job.scale
+                num[k + jj] = (w @ nn[lo:hi]) * job.scale
+                absm[k + jj] = (np.abs(w) @ np.abs(z[lo:hi])) * job.scale
+                lo = hi
+            k = end
+        return pe, num, absm
+
+    def _batch_checked(
+        self, case: QCase, jobs: Sequence[Job], ref: np.ndarray | float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_batch` in double precision, redone in extended precision where the signed
+        sums cancel (sum |W Z| above COND_MAX times ``ref``, by default each job's own sum)."""
+        pe, num, absm = self._batch(case, jobs)
+        scale = np.abs(pe) if ref is None else ref
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cond = np.max(absm / scale) if len(jobs) else 0.0
+        if not cond <= COND_MAX:
+            pe, num, absm = self._batch(case, jobs, np.longdouble)
+        # the largest condition met, for the error estimate (condition x 1e-17 beyond 1e5)
+        case.extra["condition"] = max(case.extra.get("condition", 1.0), float(cond))
+        return np.asarray(pe, dtype=float), np.asarray(num, dtype=float)
+
+    def _rows_param(self, case: QCase, key: Any, batch: Sequence[Job], bounds: np.ndarray) -> Any:
+        """A per-row parameter array for ``key`` over the rows of ``batch``."""
+        b = int(bounds[-1])
+        who = [j for j, job in enumerate(batch) if key in job.over]
+        if key[0] == "w":
+            ci = int(case.comp_of[self.axis[self.risk_children[key[1]][0]]])
+            comp = case.comps[ci]
+            base = comp.weights[comp.risks.index(key[1])]
+            out = np.empty((b, len(base)))
+            out[:] = base
+            for j in who:
+                out[bounds[j] : bounds[j + 1]] = batch[j].over[key]
+            return out
+        ci = int(case.comp_of[key[1]])
+        comp = case.comps[ci]
+        k = comp.axes.index(key[1])
+        base0, base1 = comp.p0[k], comp.p1[k]
+        o0 = np.empty((b, *base0.shape))
+        o1 = np.empty((b, *base1.shape))
+        o0[:] = base0
+        o1[:] = base1
+        for j in who:
+            v0, v1 = batch[j].over[key]
+            o0[bounds[j] : bounds[j + 1]] = v0
+            o1[bounds[j] : bounds[j + 1]] = v1
+        if not comp.risks:  # a singleton: per-row scalars
+            return o0.reshape(b), o1.reshape(b)
+        return o0, o1
+
+    @staticmethod
+    def _combine(
+        zc: np.ndarray, m: np.ndarray, comp_of: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(Z (B,), N (B, n)): the product over components and each cause's numerator
+        M_i times the other components (prefix/suffix products: no division)."""
+        b, nc = zc.shape
+        pre = np.ones((b, nc + 1), dtype=zc.dtype)
+        np.cumprod(zc, axis=1, out=pre[:, 1:])
+        suf = np.ones((b, nc + 1), dtype=zc.dtype)
+        suf[:, :-1] = np.cumprod(zc[:, ::-1], axis=1)[:, ::-1]
+        excl = pre[:, :-1] * suf[:, 1:]
+        return pre[:, -1], m * excl[:, comp_of]
+
+    def _terms(self, case: QCase, without: str | None = None) -> list[Term]:
+        out = []
+        ev = case.evidence
+        heavy = ev.get(HEAVY_LEGS)
+        out.append(
+            self.finding_term(
+                HEAVY_LEGS, self.one_hot(HEAVY_LEGS, "yes") if heavy is None else heavy
+            )
+        )
+        for f in self.finding_ids:
+            if f == HEAVY_LEGS or f == without:
+                continue
+            lik = ev.get(f)
+            if lik is not None:
+                out.append(self.finding_term(f, lik))
+        return out
+
+    @staticmethod
+    def n_terms(terms: Sequence[Term]) -> int:
+        return int(np.prod([len(d) for d, _ in terms], dtype=float))
+
+    def _chunks(
+        self, terms: Sequence[Term], dtype: Any = float
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The terms as (W (T_c,), A (T_c, n)) chunks of at most CHUNK rows (when one
+        factor alone is not larger), in a fixed order."""
+        sizes = [len(d) for d, _ in terms]
+        j, size = len(terms), 1
+        while j > 0 and size * sizes[j - 1] <= CHUNK:
+            j -= 1
+            size *= sizes[j]
+        w2 = np.ones(1, dtype=dtype)
+        a2 = np.ones((1, self.n), dtype=dtype)
+        for d, q in terms[j:]:
+            w2 = (w2[:, None] * d[None, :]).reshape(-1)
+            a2 = (a2[:, None, :] * q[None, :, :]).reshape(-1, self.n)
+        head = terms[:j]
+        for combo in itertools.product(*[range(s) for s in sizes[:j]]):
+            w = 1.0
+            a = np.ones(self.n, dtype=dtype)
+            for (d, q), c in zip(head, combo, strict=True):
+                w = w * d[c]
+                a = a * q[c]
+            yield w2 * w, a2 * a
+
+    # ------------------------------------------------------------------ routes
+    def _route(self, case: QCase, terms: Sequence[Term]) -> str:
+        if self.route is not None:
+            return self.route
+        t = self.n_terms(terms)
+        per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
+        qs_cost = t * per_term
+        if self.n <= HYPERCUBE_MAX_CAUSES:
+            hyper_cost = float(2**self.n) * (len(terms) + 4)
+            if hyper_cost < 4 * qs_cost:
+                return "hypercube"
+        if t <= MAX_TERMS:
+            return "quickscore"
+        if self._ve_plan(case, terms) is not None:
+            return "variable-elimination"
+        return "importance-sampling"
+
+    @staticmethod
+    def _comp_cost(comp: Comp) -> float:
+        if comp.dense is not None:
+            return float(comp.dense[0].shape[0] * len(comp.axes))
+        assert comp.plan is not None
+        return comp.plan.flops / 256
+
+    def _inner_case(self, case: QCase) -> Any:
+        if case.inner is None:
+            case.inner = self.hyper.case(case.evidence)
+        return case.inner
+
+    # ------------------------------------------------------------------ queries
+    def posterior(self, evidence: Evidence | QCase) -> Posterior:
+        """P(causes | evidence, heavy_legs = yes) by the cheaper exact route."""
+        case = self.case(evidence)
+        terms = self._terms(case)
+        route = self._route(case, terms)
+        if route == "hypercube":
+            post = self._hyper_posterior(case)
+        elif route == "quickscore":
+            post = self._qs_posterior(case, terms)
+        elif route == "variable-elimination":
+            post = self._ve_posterior(case, terms)
+        elif route == "importance-sampling":
+            post = self._is_posterior(case, terms)
+        else:
+            raise ValueError(f"unknown route {route!r}")
+        if case.post is None:
+            case.post = post
+        return post
+
+    def _hyper_posterior(self, case: QCase) -> Posterior:
+        inner = self.hyper.posterior(self._inner_case(case))
+        return Posterior(inner.marginals, inner.log_evidence, "hypercube", inner=inner)
+
+    def _sum(
+        self, case: QCase, terms: Sequence[Term], dtype: Any = float
+    ) -> tuple[float, np.ndarray, float]:
+        """(P(e) without case.mass, numerators P(c_i present, e), sum of |terms|)."""
+        pe = np.zeros((), dtype=dtype)
+        num = np.zeros(self.n, dtype=dtype)
+        absm = np.zeros((), dtype=dtype)
+        for w, a in self._chunks(terms, dtype):
+            zc, m = self._eval(case, a)
+            z, nn = self._combine(zc, m, case.comp_of)
+            pe += w @ z
+            num += w @ nn
+            absm += np.abs(w) @ np.abs(z)
+        return pe, num, absm  # type: ignore[return-value]
+
+    def _qs_posterior(self, case: QCase, terms: Sequence[Term]) -> Posterior:
+        pe, num, absm = self._sum(case, terms)
+        route = "quickscore"
+        cond = float(absm / abs(pe)) if pe != 0 else math.inf
+        if cond > COND_MAX:
+            pe, num, absm = self._sum(case, terms, np.longdouble)
+            cond = float(absm / abs(pe)) if pe != 0 else math.inf
+            route = "quickscore-longdouble"
+            if cond > COND_MAX_LD and self.route is None:
+                # even extended precision may lose 1e-10: an exact route without the signed sum
+                if self.n <= HYPERCUBE_MAX_CAUSES:
+                    return self._hyper_posterior(case)
+                if self._ve_plan(case, terms) is not None:
+                    return self._ve_posterior(case, terms)
+        if not pe > 0:
+            raise ValueError("the answers have probability zero under the model")
+        marg = np.clip(np.asarray(num / pe, dtype=float), 0.0, 1.0)
+        marg.setflags(write=False)
+        log_e = float(np.log(pe)) + math.log(case.mass)
+        return Posterior(marg, log_e, route, condition=cond)
+
+    # ------------------------------------------------------------------ variable elimination
+    def _ve_parts(
+        self, case: QCase, terms: Sequence[Term]
+    ) -> tuple[list[tuple[str, ...]], list[np.ndarray], dict[str, int], list[int]]:
+        """The whole network as one contraction: risk weights, each cause's table over
+        (its free parents, cause), and per answered finding j an auxiliary index s_j over
+        its product forms with the coefficient vector and, per parent i, the pair factor
+        [1, q_i(s)] over (s_j, c_i) (Diez and Galan's factorisation)."""
+        subs: list[tuple[str, ...]] = []
+        ops: list[np.ndarray] = []
+        sizes: dict[str, int] = {}
+        cause_ops: list[int] = []
+        for comp in case.comps:
+            for r, w in zip(comp.risks, comp.weights, strict=True):
+                subs.append((r,))
+                ops.append(np.asarray(w, dtype=float))
+                sizes[r] = len(w)
+            for a, ps, p0, p1 in zip(comp.axes, comp.parents, comp.p0, comp.p1, strict=True):
+                c = "#c" + str(a)
+                sizes[c] = 2
+                cause_ops.append(len(ops))
+                subs.append((*ps, c))
+                ops.append(np.stack([p0, p1], axis=-1))
+        for j, (d, q) in enumerate(terms):
+            s = "#s" + str(j)
+            sizes[s] = len(d)
+            subs.append((s,))
+            ops.append(np.asarray(d, dtype=float))
+            for a in range(self.n):
+                if np.all(q[:, a] == 1.0):
+                    continue
+                subs.append((s, "#c" + str(a)))
+                ops.append(np.stack([np.ones(len(d)), q[:, a]], axis=-1))
+        return subs, ops, sizes, cause_ops
+
+    def _ve_plan(self, case: QCase, terms: Sequence[Term]) -> Contraction | None:
+        hit = case.extra.get("ve")
+        if hit is None:
+            subs, ops, sizes, cause_ops = self._ve_parts(case, terms)
+            try:
+                plan: Contraction | None = Contraction(subs, (), sizes, cause_ops)
+            except IndexError:  # a step with more than 52 indices: far beyond the bound
+                plan = None
+            case.extra["ve"] = hit = (plan, ops, cause_ops)
+        plan = hit[0]
+        return plan if plan is not None and plan.largest <= VE_MAX_ENTRIES else None
+
+    def _ve_posterior(self, case: QCase, terms: Sequence[Term]) -> Posterior:
+        plan = self._ve_plan(case, terms)
+        if plan is None:
+            raise ValueError("variable elimination is beyond its bound for these answers")
+        _, ops, cause_ops = case.extra["ve"]
+        z, grads = plan.run(ops)
+        pe = float(z)
+        if not pe > 0:
+            raise ValueError("the answers have probability zero under the model")
+        marg = np.empty(self.n)
+        k = 0
+        for comp in case.comps:
+            for a in comp.axes:
+                i = cause_ops[k]
+                marg[a] = float((grads[i][..., 1] * ops[i][..., 1]).sum()) / pe
+                k += 1
+        marg = np.clip(marg, 0.0, 1.0)
+        marg.setflags(write=False)
+        return Posterior(marg, math.log(pe) + math.log(case.mass), "variable-elimination")
+
+    # ------------------------------------------------------------------ sampling fallback
+    def _is_posterior(self, case: QCase, terms: Sequence[Term], seed: int = 12) -> Posterior:
+        """Adaptive importance sampling (approximate): causes drawn independently from a
+        proposal (first the prior marginals, then each round's estimate, kept within
+        [0.02, 0.98]); weights = P(causes, evidence) / proposal. Named in the result, with
+        the standard error of the marginals."""
+        rng = np.random.default_rng(seed)
+        prior = self.intervene(case)[1]
+        prop = np.clip(prior, 0.02, 0.98)
+        est = prop
+        se = 1.0
+        log_pe = -math.inf
+        for _ in range(ROUNDS):
+            x = rng.random((SAMPLES, self.n)) < prop
+            logw = self._log_joint(case, terms, x, rng) - (
+                np.where(x, np.log(prop), np.log1p(-prop)).sum(axis=1)
+            )
+            mx = logw.max()
+            w = np.exp(logw - mx)
+            sw = w.sum()
+            est = (w @ x) / sw
+            ess = sw**2 / float(w @ w)
+            se = float(np.sqrt(np.max(est * (1 - est)) / max(ess, 1.0)))
+            log_pe = mx + math.log(sw / SAMPLES) + math.log(case.mass)
+            prop = np.clip(est, 0.02, 0.98)
+        marg = np.clip(est, 0.0, 1.0)
+        marg.setflags(write=False)
+        return Posterior(marg, log_pe, "importance-sampling", exact=False, std_error=se)
+
+    def _log_joint(
+        self, case: QCase, terms: Sequence[Term], x: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """log of an unbiased weight for P(causes = x, evidence) / case.mass per sample row:
+        the findings' factors exactly; a component's prior given its shared risk factors
+        drawn from their weights (times the weights' mass), a singleton's exactly."""
+        s = x.shape[0]
+        out = np.zeros(s)
+        for d, q in terms:  # factor = sum_k d_k prod_i q_i(k)^x_i, all rows at once
+            with np.errstate(divide="ignore"):
+                lq = np.where(q > 0, np.log(np.where(q > 0, q, 1.0)), -1e300)
+            f = np.exp(x.astype(float) @ lq.T) @ d
+            with np.errstate(divide="ignore"):
+                out += np.log(np.clip(f, 0.0, None))
+        for comp in case.comps:
+            if not comp.risks:
+                a = comp.axes[0]
+                with np.errstate(divide="ignore"):
+                    out += np.log(np.where(x[:, a], comp.p1[0], comp.p0[0]))
+                continue
+            draws = {}
+            for r, w in zip(comp.risks, comp.weights, strict=True):
+                tot = float(w.sum())
+                out += math.log(tot)
+                draws[r] = rng.choice(len(w), size=s, p=w / tot)
+            for a, ps, p0, p1 in zip(comp.axes, comp.parents, comp.p0, comp.p1, strict=True):
+                idx = tuple(draws[p] for p in ps)
+                with np.errstate(divide="ignore"):
+                    out += np.log(np.where(x[:, a], p1[idx], p0[idx]))
+        return out
+
+    # ------------------------------------------------------------------ previews
+    def previews(
+        self,
+        post: Posterior,
+        evidence: Evidence | QCase,
+        nodes: Sequence[str],
+        tracked: Sequence[int],
+        use_maps: bool = True,
+    ) -> list[Preview]:
+        """What observing each unanswered node would do: P(state), the tracked causes after
+        each state and the information gain (:attr:`gain_measure`)."""
+        case = self.case(evidence)
+        tr = list(tracked)
+        if self.gain_measure == "joint":
+            inner_case = self._inner_case(case)
+            ipost = post.inner if post.inner is not None else self.hyper.posterior(inner_case)
+            res = self.hyper.previews(ipost, inner_case, nodes, tr, use_maps)
+            return [Preview(p.node, p.p_state, p.tracked, p.gain) for p in res]
+        return self._qs_previews(case, nodes, tr)
+
+    def _qs_previews(self, case: QCase, nodes: Sequence[str], tr: list[int]) -> list[Preview]:
+        terms = self._terms(case)
+        if self.n_terms(terms) > MAX_TERMS:
+            return self._previews_by_posteriors(case, nodes, tr)
+        f_jobs: list[tuple[str, np.ndarray, float]] = []  # (node, multiplier row, leak(y))
+        r_jobs: list[tuple[str, dict[Any, Any], float]] = []  # (node, replacements, scale)
+        for node in nodes:
+            if node in case.evidence:
+                raise ValueError(f"{node} is already answered")
+            if self.kind[node] == "finding":
+                rows = self.rows(node)
+                leak = self.noisy[node][0]
+                for y in range(len(leak) - 1):
+                    f_jobs.append((node, rows[y], float(leak[y])))
+            elif self.kind[node] == "risk":
+                for st in range(len(self.states[node])):
+                    over, scale = self._set_risk(case, node, st)
+                    r_jobs.append((node, over, scale))
+            else:
+                raise ValueError(f"{node} is not a question node")
+        nj = 1 + len(f_jobs) + len(r_jobs)
+        pe = np.zeros(nj)
+        num = np.zeros((nj, self.n))
+        post = case.post
+        if post is not None and post.exact:
+            ref = math.exp(post.log_evidence) / case.mass  # P(e): errors matter relative to it
+        else:
+            ref = float(self._sum(case, terms, np.longdouble)[0])
+        for w, a in self._chunks(terms):
+            jobs = [Job(w, a)]
+            jobs += [Job(w * lk, a * row) for _, row, lk in f_jobs]
+            jobs += [Job(w, a, over, scale) for _, over, scale in r_jobs]
+            p_, n_ = self._batch_checked(case, jobs, ref)
+            pe += p_
+            num += n_
+        p_e, marg = pe[0], num[0] / pe[0]
+        # P(state) = ext[hi] - ext[lo]: a finding's cdf differences (its last state's cdf is
+        # P(e)), a risk factor's own masses (lo points at a zero)
+        ext = np.concatenate([[0.0], pe[1:], [p_e]]) / p_e
+        ext_n = np.concatenate([np.zeros((1, self.n)), num[1:], num[:1]]) / p_e
+        last = len(ext) - 1
+        spans: dict[str, tuple[list[int], list[int]]] = {}
+        k = 1
+        for node in dict.fromkeys(x for x, _, _ in f_jobs):
+            m_states = len(self.states[node])
+            hi = [*range(k, k + m_states - 1), last]
+            spans[node] = (hi, [0, *hi[:-1]])
+            k += m_states - 1
+        for node in dict.fromkeys(x for x, _, _ in r_jobs):
+            m_states = len(self.states[node])
+            spans[node] = (list(range(k, k + m_states)), [0] * m_states)
+            k += m_states
+        out: dict[str, Preview] = {}
+        by_size: dict[int, list[str]] = {}
+        for node in spans:
+            by_size.setdefault(len(spans[node][0]), []).append(node)
+        for group in by_size.values():
+            hi_a = np.array([spans[x][0] for x in group])
+            lo_a = np.array([spans[x][1] for x in group])
+            p = ext[hi_a] - ext[lo_a]
+            joint = ext_n[hi_a] - ext_n[lo_a]
+            for pv in self._make_many(group, p, joint, marg, tr):
+                out[pv.node] = pv
+        return [out[node] for node in nodes]
+
+    def _previews_by_posteriors(
+        self, case: QCase, nodes: Sequence[str], tr: list[int]
+    ) -> list[Preview]:
+        """Beyond the term bound: each state's P(state, e) and posterior from a posterior
+        with that answer added (by whatever route it takes; the fallback names itself)."""
+        base = case.post if case.post is not None else self.posterior(case)
+        out = []
+        for node in nodes:
+            k = len(self.states[node])
+            logz = np.empty(k)
+            joint = np.empty((k, self.n))
+            for st in range(k):
+                sub = self.posterior(
+                    {**case.evidence, node: self.one_hot(node, self.states[node][st])}
+                )
+                logz[st] = sub.log_evidence
+                joint[st] = sub.marginals
+            p = np.exp(logz - base.log_evidence)
+            p = p / p.sum()
+            out += self._make_many(
+                [node], p[None, :], (joint * p[:, None])[None], base.marginals, tr
+            )
+        return out
+
+    @staticmethod
+    def _make_many(
+        nodes: Sequence[str], p: np.ndarray, joint: np.ndarray, marg: np.ndarray, tr: list[int]
+    ) -> list[Preview]:
+        """Previews from P(state) (G, states) and P(state, cause i present) (G, states, n):
+        the tracked causes after each state, and the gain sum_i I(C_i; Y) = sum_i [H(Y) +
+        H(C_i) - H(Y, C_i)]."""
+        p = np.clip(p, 0.0, None)
+        joint = np.minimum(np.clip(joint, 0.0, None), p[:, :, None])
+        seen = p > 0
+        tracked = joint[:, :, tr] / np.where(seen, p, 1.0)[:, :, None]
+        tracked[~seen] = np.nan
+        q1 = np.clip(marg, 0.0, 1.0)
+        h_c = _entropy(np.stack([1 - q1, q1], axis=-1))  # (n,)
+        h_y = _entropy(p)  # (G,)
+        pair = np.concatenate([p[:, :, None] - joint, joint], axis=1)  # (G, 2 states, n)
+        h_pair = _entropy(np.clip(pair, 0.0, None), axis=1)  # (G, n)
+        gain = np.maximum(0.0, (h_y[:, None] + h_c[None, :] - h_pair).sum(axis=1))
+        return [Preview(x, p[g], tracked[g], float(gain[g])) for g, x in enumerate(nodes)]
+
+    def preview(
+        self, post: Posterior, evidence: Evidence | QCase, node: str, tracked: Sequence[int]
+    ) -> Preview:
+        return self.previews(post, evidence, [node], tracked)[0]
+
+    def node_distribution(self, post: Posterior, evidence: Evidence, node: str) -> np.ndarray:
+        """P(node | evidence) for an unanswered question node."""
+        case = self.case(evidence)
+        if self.gain_measure == "joint":
+            return self.preview(post, case, node, ()).p_state
+        return self._qs_previews(case, [node], []).pop().p_state
+
+    # ------------------------------------------------------------------ variants of a case
+    def _set_risk(self, case: QCase, node: str, state: int | None) -> tuple[dict[Any, Any], float]:
+        """Per-row replacements, in the case's own structure, for risk factor ``node`` set to
+        ``state`` (None: its answer withdrawn, only for a free node), and the ratio of the
+        evidence masses. A hard-answered node set to another state changes its children's
+        sliced tables; a free shared node its weights; a free private node its child's
+        summed table (P(node = state) is then the scale)."""
+        prior = self.risk_prior[node]
+        kids = [self.axis[c] for c in self.risk_children[node]]
+        if node in case.hard:
+            if state is None:
+                raise ValueError("withdraw a hard answer as the sum over its states")
+            s0 = case.hard[node]
+            lik0 = float(np.asarray(case.evidence[node])[s0])
+            hard = {**case.hard, node: state}
+            sig = {**case.sig, node: state}
+            over = {
+                ("c", a): self._reduced(a, hard, case.weights, case.shared, sig)[1:] for a in kids
+            }
+            return over, float(prior[state]) / (float(prior[s0]) * lik0)
+        if node in case.shared:
+            w = (
+                prior.copy()
+                if state is None
+                else np.where(np.arange(len(prior)) == state, prior, 0.0)
+            )
+            return {("w", node): w}, 1.0
+        if state is None:
+            weights = {**case.weights, node: prior}
+            sig = {**case.sig, node: None}
+            over = {
+                ("c", a): self._reduced(a, case.hard, weights, case.shared, sig)[1:] for a in kids
+            }
+            return over, 1.0
+        hard = {**case.hard, node: state}
+        sig = {**case.sig, node: state}
+        over = {("c", a): self._reduced(a, hard, case.weights, case.shared, sig)[1:] for a in kids}
+        return over, float(prior[state])
+
+    # ------------------------------------------------------------------ explanations
+    def withdrawn(
+        self, post: Posterior, evidence: Evidence | QCase, nodes: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """P(cause_i = present | evidence without node) for each node (rows) and cause, and
+        log P(evidence without node) for each node."""
+        case = self.case(evidence)
+        if post.route == "hypercube":
+            return self.hyper.withdrawn(post.inner, self._inner_case(case), nodes)
+        if self.gain_measure == "joint" and self.route is None and case.inner is not None:
+            # the diagnosis has made the hypercube posterior for the previews: its
+            # withdrawals are ratios on the same array (cheaper than new term sums)
+            inner = case.inner
+            ipost = inner.post if inner.post is not None else self.hyper.posterior(inner)
+            return self.hyper.withdrawn(ipost, inner, nodes)
+        out = np.empty((len(nodes), self.n))
+        log_z = np.empty(len(nodes))
+        terms = self._terms(case)
+        if not post.route.startswith("quickscore") or self.n_terms(terms) > MAX_TERMS:
+            for k, node in enumerate(nodes):  # beyond the bound: each from scratch
+                sub = self.posterior({x: v for x, v in case.evidence.items() if x != node})
+                out[k], log_z[k] = sub.marginals, sub.log_evidence
+            return out, log_z
+        jobs: list[Job] = []
+        owner: list[int] = []
+        r_specs: list[tuple[int, dict[Any, Any], float]] = []
+        for k, node in enumerate(nodes):
+            if self.kind[node] == "finding" and node != HEAVY_LEGS:
+                for w, a in self._chunks(self._terms(case, without=node)):
+                    jobs.append(Job(w, a))
+                    owner.append(k)
+            elif self.kind[node] == "risk":
+                states = range(len(self.states[node])) if node in case.hard else [None]
+                for st in states:
+                    over, scale = self._set_risk(case, node, st)
+                    r_specs.append((k, over, scale))
+            else:
+                raise ValueError(f"{node} is not an answered question node")
+        for w, a in self._chunks(terms):
+            for k, over, scale in r_specs:
+                jobs.append(Job(w, a, over, scale))
+                owner.append(k)
+        pe, num = self._batch_checked(case, jobs)
+        tot = np.zeros(len(nodes))
+        tot_n = np.zeros((len(nodes), self.n))
+        np.add.at(tot, owner, pe)
+        np.add.at(tot_n, owner, num)
+        out[:] = np.clip(tot_n / tot[:, None], 0.0, 1.0)
+        log_z[:] = np.log(tot) + math.log(case.mass)
+        return out, log_z
+
+    # ------------------------------------------------------------------ interventions
+    def _heavy_rows(self) -> np.ndarray:
+        return np.vstack([np.ones(self.n), self.rows(HEAVY_LEGS)[0]])
+
+    def intervene(self, evidence: Evidence | QCase) -> tuple[float, np.ndarray]:
+        """P(heavy_legs = yes) and P(cause present) for each cause given the risk-factor
+        evidence only (do(): risk factors are root nodes). Findings are ignored."""
+        case = self.case(evidence)
+        leak0 = float(self.noisy[HEAVY_LEGS][0][0])
+        zc, m = self._eval(case, self._heavy_rows())
+        z, nn = self._combine(zc, m, case.comp_of)
+        return 1.0 - leak0 * float(z[1] / z[0]), nn[0] / z[0]
+
+    def intervene_each(
+        self, evidence: Evidence | QCase, nodes: Sequence[str]
+    ) -> dict[str, np.ndarray]:
+        """P(heavy_legs = yes | do(node = s), other risk evidence) for every state s of each
+        node: each a replacement of the node's weights or its children's tables, all
+        evaluated in one batch."""
+        case = self.case(evidence)
+        leak0 = float(self.noisy[HEAVY_LEGS][0][0])
+        rows = self._heavy_rows()
+        one, heavy = np.array([1.0]), rows[1:]
+        jobs = []
+        for node in nodes:
+            for st in range(len(self.states[node])):
+                if node in case.hard or node in case.shared or node not in case.evidence:
+                    over, _ = self._set_risk(case, node, st)
+                else:  # a soft answer on a private factor: do() replaces it
+                    hard = {**case.hard, node: st}
+                    sig = {**case.sig, node: st}
+                    over = {
+                        ("c", self.axis[c]): self._reduced(
+                            self.axis[c], hard, case.weights, case.shared, sig
+                        )[1:]
+                        for c in self.risk_children[node]
+                    }
+                jobs += [Job(one, rows[:1], over), Job(one, heavy, over)]
+        pe, _ = self._batch_checked(case, jobs)
+        out: dict[str, np.ndarray] = {}
+        k = 0
+        for node in nodes:
+            m_states = len(self.states[node])
+            z = pe[k : k + 2 * m_states].reshape(m_states, 2)
+            out[node] = 1.0 - leak0 * z[:, 1] / z[:, 0]
+            k += 2 * m_states
+        return out
+
+    # ------------------------------------------------------------------ marginals of a few causes
+    def marginal(
+        self, post: Posterior, evidence: Evidence | QCase, axes: Sequence[int]
+    ) -> np.ndarray:
+        """P(causes on ``axes`` | evidence), axes ascending, as a (2,) * len(axes) array.
+
+        On the term route each configuration's indicator is a signed sum of product forms
+        ([c = 1] = 1 - 0**c, [c = 0] = 0**c), so the marginal over k causes costs 3**k
+        term sums (meant for a few causes)."""
+        case = self.case(evidence)
+        axes = tuple(axes)
+        if post.route == "hypercube":
+            return self.hyper.marginal(post.inner, axes)
+        if self.n <= HYPERCUBE_MAX_CAUSES and len(axes) > 4:
+            inner_case = self._inner_case(case)
+            return self.hyper.marginal(self.hyper.posterior(inner_case), axes)
+        terms = self._terms(case)
+        out = np.empty((2,) * len(axes))
+        for cfg in itertools.product((0, 1), repeat=len(axes)):
+            extra = []
+            for a, v in zip(axes, cfg, strict=True):
+                zero = np.ones((1, self.n))
+                zero[0, a] = 0.0
+                if v:
+                    extra.append((np.array([1.0, -1.0]), np.vstack([np.ones(self.n), zero[0]])))
+                else:
+                    extra.append((np.array([1.0]), zero))
+            pe, _, _ = self._sum(case, [*terms, *extra])
+            out[cfg] = float(pe)
+        return np.clip(out / out.sum(), 0.0, None)
+
+    # ------------------------------------------------------------------ variants of the model
+    def with_tables(
+        self,
+        tables: Mapping[str, np.ndarray],
+        noisy: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> QuickscoreEngine:
+        """A new engine with some nodes' distributions replaced (sensitivity analysis):
+        ``tables`` gives risk factors' and causes' tables, ``noisy`` a finding's (leak CDF,
+        link CDFs); a node comes in one of the two, never both. This engine is unchanged."""
+        noisy = dict(noisy or {})
+        both = sorted(set(tables) & set(noisy))
+        if both:
+            raise ValueError(f"{both}: give a table or noisy parameters, not both")
+        for nid in tables:
+            if self.kind[nid] == "finding":
+                raise ValueError(f"{nid}: give the finding's noisy parameters (leak, links)")
+        nodes = tuple(
+            replace(nd, cpt=tables[nd.id], noisy=None)
+            if nd.id in tables
+            else replace(nd, cpt=None, noisy=noisy[nd.id])
+            if nd.id in noisy
+            else nd
+            for nd in self.net.nodes
+        )
+        changed = set(tables) | set(noisy)
+        new = copy(self)
+        new.net = replace(self.net, nodes=nodes)
+        node_map = new.net.node_map
+        new._lock = threading.Lock()
+        new.cause_table = dict(self.cause_table)
+        new.risk_prior = dict(self.risk_prior)
+        new.noisy = dict(self.noisy)
+        new._rows = {k: v for k, v in self._rows.items() if k not in changed}
+        new._reduced_cache = {}
+        new._plans = dict(self._plans)
+        for nid in changed:
+            kind = self.kind[nid]
+            if kind == "cause":
+                new.cause_table[nid] = node_map[nid].table
+            elif kind == "risk":
+                new.risk_prior[nid] = node_map[nid].table
+            elif kind == "finding":
+                new.noisy[nid] = noisy[nid]
+        new._hyper = self._hyper.with_tables(tables, noisy) if self._hyper is not None else None
+        return new
+
+
+def brute_force(net: Network, evidence: Evidence) -> tuple[np.ndarray, float]:
+    """(P(cause present | evidence, heavy legs), log P(evidence, heavy legs)) by enumerating
+    every configuration of risk factors and causes (tiny networks only; the test oracle)."""
+    risks = [n for n in net.nodes if n.kind == "risk"]
+    causes = [n for n in net.nodes if n.kind == "cause"]
+    finds = [n for n in net.nodes if n.kind == "finding"]
+    ev = dict(evidence)
+    ev[HEAVY_LEGS] = np.array([0.0, 1.0])
+    cidx = {c.id: i for i, c in enumerate(causes)}
+    marg = np.zeros(len(causes))
+    z = 0.0
+    for rcfg in itertools.product(*[range(len(r.states)) for r in risks]):
+        rv = dict(zip([r.id for r in risks], rcfg, strict=True))
+        pr = 1.0
+        for r in risks:
+            pr *= float(r.table[rv[r.id]])
+            if r.id in ev:
+                pr *= float(ev[r.id][rv[r.id]])
+        if pr == 0.0:
+            continue
+        for ccfg in itertools.product((0, 1), repeat=len(causes)):
+            p = pr
+            for c, v in zip(causes, ccfg, strict=True):
+                p *= float(c.table[tuple(rv[q] for q in c.parents) + (v,)])
+            if p == 0.0:
+                continue
+            for f in finds:
+                if f.id not in ev:
+                    continue
+                leak, link = f.noisy  # type: ignore[misc]
+                cdf = np.array(leak, dtype=float)
+                for j, par in enumerate(f.parents):
+                    if ccfg[cidx[par]]:
+                        cdf = cdf * link[j]
+                cdf[-1] = 1.0
+                probs = np.diff(cdf, prepend=0.0)
+                p *= float(probs @ ev[f.id])
+            z += p
+            marg += p * np.array(ccfg, dtype=float)
+    return marg / z, math.log(z)
