@@ -15,11 +15,11 @@ that is cheaper, and a named fallback beyond a stated bound.
 from .engine import Case as HypercubeCase
 from .engine import Engine as HypercubeEngine
 from .engine import Evidence
+from .network import Network, Node, NoisyMax, build_network, cause_table, divorced, link_cdfs
 from .quickscore import Posterior, Preview, QuickscoreEngine
 from .quickscore import QCase as Case
 
 Engine = QuickscoreEngine
-from .network import Network, Node, NoisyMax, build_network, cause_table, divorced, link_cdfs
 
 __all__ = [
     "Case",
