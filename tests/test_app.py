@@ -324,8 +324,8 @@ def test_workbench_next_questions_and_tornado(model):
     at.selectbox(key="wb_q_heaviness_onset").set_value("late_in_run").run()
     nxt = at.table[0].value
     d = model.diagnose({"heaviness_onset": "late_in_run"})
-    assert list(nxt.index[:3]) == [g.id for g in d.next_questions[:3]]
-    assert "%):" in nxt.iloc[0, 2]
+    assert list(nxt.index[:3]) == [g.text for g in d.next_questions[:3]]
+    assert "%):" in nxt.iloc[0, 1]
     at.toggle(key="wb_tornado").set_value(True).run()
     _no_exception(at)
     tornado = at.dataframe[1].value
