@@ -175,7 +175,7 @@ def _whatif_text(page) -> str:
 
 
 def _move_slider(page, key: str, presses: int) -> None:
-    thumb = page.locator(f"[class*='st-key-{key}'] [role='slider']").first
+    thumb = page.locator(f"[class*='st-key-{key}'] input[type='range']").first
     thumb.focus()
     for _ in range(abs(presses)):
         page.keyboard.press("ArrowRight" if presses > 0 else "ArrowLeft")
@@ -240,7 +240,7 @@ def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any
             label = m.question_map[last].answer_label(earlier)
             expect(page.get_by_text("Your earlier answer:")).to_contain_text(label)
             if m.question_map[last].type != "number":
-                expect(page.locator(f".st-key-rn_opt_{last}_{earlier} button")).to_contain_text(
+                expect(page.locator(f".st-key-rn_opt_{last}_{earlier} button").first).to_contain_text(
                     "✓")
             _save(page, f"{tag}-runner-3-back.png")
             history.pop()
@@ -264,12 +264,12 @@ def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any
 
 
 def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
-    if not any(q in answers for q in m.modifiable):
+    if "weekly_distance_change_pct" not in answers:  # shown with the factors not answered
         page.locator(".st-key-rn_wi__more label").click()
         _settled(page)
     # the weekly-distance slider (unit "%") is drawn as a slider, not an error
     expect(page.locator("[class*='st-key-rn_wi_weekly_distance_change_pct'] "
-                        "[role='slider']")).to_be_visible()
+                        "input[type='range']")).to_be_visible()
     _no_exception(page)
     d = m.diagnose(answers)
     text = _whatif_text(page)
@@ -280,8 +280,7 @@ def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
     for qid, presses in (("weekly_distance_change_pct", -4), ("rest_days_per_week", 2)):
         q = m.question_map[qid]
         start = answers.get(qid, q.typical)
-        key = f"rn_wi_{qid}_{start}"
-        _move_slider(page, key, presses)
+        _move_slider(page, f"rn_wi_{qid}_", presses)
         step = (q.slider or (0, 0, 1))[2]
         changes[qid] = int(start + presses * step)
         w = m.what_if(answers, changes)
@@ -379,21 +378,15 @@ def _pick(page, key: str, option: str) -> None:
 
 
 def _network_click(page, m, node: str) -> None:
-    """Click a node of the network chart at its drawn position."""
-    from ui.network_graph import network_frames
+    """Click a node of the network chart (its circle, found by the accessible label Vega
+    gives each mark)."""
+    from ui.network_graph import node_name
 
-    d = m.diagnose({})
-    nf, _ = network_frames(m, {c.id: c.probability for c in d.causes}, {})
-    row = nf.set_index("id").loc[node]
-    tallest = float(nf["y"].max() + 0.5)
-    canvas = page.locator(".st-key-wb_net [role='graphics-document'], .st-key-wb_net canvas").first
-    box = canvas.bounding_box()
-    pad = 5
-    x = box["x"] + pad + (row["x"] + 0.05) / 3.0 * (box["width"] - 2 * pad)
-    y = box["y"] + pad + row["y"] / tallest * (box["height"] - 2 * pad)
-    canvas.scroll_into_view_if_needed()
-    box2 = canvas.bounding_box()
-    page.mouse.click(x + box2["x"] - box["x"], y + box2["y"] - box["y"])
+    name = node_name(m, node).rstrip("…")[:24]
+    circle = page.locator(".st-key-wb_net [aria-roledescription='circle']"
+                          f"[aria-label*='{name}']").first
+    circle.scroll_into_view_if_needed()
+    circle.click(force=True)
     _settled(page)
 
 

@@ -231,8 +231,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
             with st.container(key=f"rn_prev_{qid}_{opt}" if earlier else None):
                 st.button(f"{label} ✓" if earlier else label, key=f"rn_opt_{qid}_{opt}",
                           on_click=_answer, args=(qid, opt), width="stretch",
-                          type="primary" if earlier else "secondary",
-                          help="Your earlier answer" if earlier else None)
+                          type="primary" if earlier else "secondary")
     st.button(common.NOT_SURE + (" ✓" if prev == UNSURE else ""), key=f"rn_opt_{qid}__unsure",
               on_click=_answer, args=(qid, None), width="stretch")
     explain.why_we_ask(model, d, qid)
