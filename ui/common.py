@@ -97,6 +97,7 @@ CSS = """
 button:focus-visible, a:focus-visible, input:focus-visible, [role="tab"]:focus-visible {
   outline: 3px solid #1f4e79 !important; outline-offset: 2px; }
 [class*="st-key-rn_prev_"] button { border-width: 3px; }
+.st-key-hl_nav a { min-height: 44px; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p { color: #4b5058 !important; opacity: 1 !important; }
 </style>
@@ -106,6 +107,13 @@ button:focus-visible, a:focus-visible, input:focus-visible, [role="tab"]:focus-v
 def style() -> None:
     """The app's few style rules (see ``CSS``)."""
     st.html(CSS)
+
+
+def nav_bar(pages: Sequence[Any]) -> None:
+    """The app's pages as one row of links at the top of every page."""
+    with st.container(horizontal=True, key="hl_nav", gap="small"):
+        for page in pages:
+            st.page_link(page, label=page.title, icon=page.icon)
 
 
 def pct(p: float) -> str:
