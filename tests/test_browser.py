@@ -244,8 +244,8 @@ def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any
             label = m.question_map[last].answer_label(earlier)
             expect(page.get_by_text("Your earlier answer:")).to_contain_text(label)
             if m.question_map[last].type != "number":
-                expect(page.locator(f".st-key-rn_opt_{last}_{earlier} button").first).to_contain_text(
-                    "✓")
+                marked = page.locator(f".st-key-rn_opt_{last}_{earlier} button").first
+                expect(marked).to_contain_text("✓")
             _save(page, f"{tag}-runner-3-back.png")
             history.pop()
             _click_answer(page, m, last, earlier)
@@ -418,6 +418,9 @@ def _physio_answers_and_confidence(page, m, tag: str) -> tuple[dict, dict]:
     for qid, c in (("performance_declining", 0.8), ("resting_hr_elevated", 0.6)):
         _pick(page, f"wb_c_{qid}", f"{c:.0%}")
         conf[qid] = c
+        # the keyboard focus stays on the box just used
+        assert page.evaluate("(k) => !!document.activeElement.closest('.st-key-' + k)",
+                             f"wb_c_{qid}"), "the focus left the confidence box"
         expect(page.get_by_role("tab", name="Symptoms")).to_have_attribute("aria-selected",
                                                                             "true")
     _check_table(page, m.diagnose(answers, confidence=conf))
@@ -461,6 +464,8 @@ def test_physio_journey(app_url, browser, size):
     page.locator(".st-key-wb_tornado label").click()
     page.wait_for_selector(".st-key-wb_tornado_box [role='graphics-document']")
     TIMINGS[f"tornado-{size}"] = time.monotonic() - t0
+    for d in _shot_dirs():  # a figure for the README, not a timed test
+        (d / f"{size}-tornado-seconds.txt").write_text(f"{TIMINGS[f'tornado-{size}']:.2f}\n")
     _no_exception(page)
     _save(page, f"{size}-physio-5-tornado.png")
     # the network: click a question node, see its sources, set its answer
