@@ -26,7 +26,7 @@ from .network_graph import network_chart, node_name, node_table
 
 URL_PATH = "physio"
 POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
-N_NEXT = 8
+N_NEXT = 5
 N_TORNADO = 12
 CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
