@@ -11,11 +11,14 @@ pages = [
             url_path=workbench.URL_PATH),
     st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
 ]
-page = st.navigation(pages, position="top")
+# The pages' links are drawn as one row on every page (common.nav_bar): Streamlit's own menu
+# becomes a drawer on a phone that stayed open over the page after choosing one.
+page = st.navigation(pages, position="hidden")
 # One page config per run, decided before anything is drawn: the workbench is wide, the rest
 # centred (a second call from inside a page made the width flip between reruns).
 st.set_page_config(page_title="heavylegs", page_icon=":material/directions_run:",
                    layout="wide" if page.url_path == workbench.URL_PATH else "centered")
 common.require_model()
 common.style()
+common.nav_bar(pages)
 page.run()

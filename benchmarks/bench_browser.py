@@ -31,8 +31,8 @@ from browser_harness import (  # noqa: E402
     running_app,
 )
 
-CHANGED = ("(b) => { const t = [...document.querySelectorAll(\"[data-testid='stProgress']\")]"
-           ".map(e => e.innerText.trim()).filter(s => s.includes('before your answers'));"
+CHANGED = ("(b) => { const t = [...document.querySelectorAll("
+           "\".st-key-rn_bars [data-testid='stProgress']\")].map(e => e.innerText.trim());"
            " return t.length >= 5 && t.join('|') !== b; }")
 
 
@@ -66,7 +66,7 @@ def main(rounds: int = 20) -> None:
         page.locator(".st-key-rn_rf_continue button").click()
         answer_buttons(page).first.wait_for()
         page.wait_for_function(
-            "document.querySelectorAll(\"[data-testid='stProgress']\").length >= 6")
+            "document.querySelectorAll(\".st-key-rn_bars [data-testid='stProgress']\").length >= 5")
         missed = 0
         while len(lat) < rounds:
             buttons = answer_buttons(page)
@@ -96,7 +96,8 @@ def main(rounds: int = 20) -> None:
     med, p95 = statistics.median(lat), _p95(lat)
     bmed = statistics.median(base)
     print(f"answer click -> updated ranking, {rounds} rounds (Chromium, 390x844):")
-    print(f"  median {med:.0f} ms, p95 {p95:.0f} ms (goal: median <= 300 ms)")
+    print(f"  median {med:.0f} ms, p95 {p95:.0f} ms, worst {max(lat):.0f} ms "
+          "(goal: median <= 300 ms)")
     print(f"  answers that left the shown ranking unchanged (not timed): {missed}")
     print(f"  baseline in-process diagnose: median {bmed:.0f} ms; "
           f"browser/baseline ratio {med / bmed:.1f}x")

@@ -23,7 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}
 
 
 def free_port() -> int:
@@ -89,8 +89,8 @@ def launch_chromium(playwright: Any) -> Any:
 
 def bar_texts(page: Any) -> list[str]:
     """Texts of the cause probability bars on the runner page, top first."""
-    texts = page.locator("[data-testid='stProgress']").all_inner_texts()
-    return [t.strip() for t in texts if "before your answers" in t]
+    texts = page.locator(".st-key-rn_bars [data-testid='stProgress']").all_inner_texts()
+    return [t.strip() for t in texts]
 
 
 def answer_buttons(page: Any) -> Any:

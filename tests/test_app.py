@@ -324,8 +324,8 @@ def test_workbench_next_questions_and_tornado(model):
     at.selectbox(key="wb_q_heaviness_onset").set_value("late_in_run").run()
     nxt = at.table[0].value
     d = model.diagnose({"heaviness_onset": "late_in_run"})
-    assert list(nxt.index[:3]) == [g.id for g in d.next_questions[:3]]
-    assert "%):" in nxt.iloc[0, 2]
+    assert list(nxt.index[:3]) == [g.text for g in d.next_questions[:3]]
+    assert "%):" in nxt.iloc[0, 1]
     at.toggle(key="wb_tornado").set_value(True).run()
     _no_exception(at)
     tornado = at.dataframe[1].value
@@ -481,3 +481,23 @@ def test_uploaded_case_keeps_notes_id_and_sources_in_the_downloads(model):
     assert out["answered_by"] == {"age": "self_report", "cramps": "clinician_verified",
                                   "smoker": "self_report", "swelling": "clinician_verified"}
     assert out["confidence"] == {"smoker": 0.7}
+
+
+def test_runner_units_are_chosen_once_and_converted(model):
+    """Miles and °F on screen; the model gets km and °C."""
+    at = _past_red_flags(_page("runner").run(), model)
+    at.session_state["rn_force"] = "shoe_distance_km"
+    at.run()
+    at.segmented_control(key="rn_units_pick").set_value("imperial").run()
+    assert at.session_state["hl_units"] == "imperial"
+    assert "miles" in at.number_input(key="rn_num_shoe_distance_km").label
+    at.number_input(key="rn_num_shoe_distance_km").set_value(100).run()
+    at.button(key="rn_save_shoe_distance_km").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_answers"]["shoe_distance_km"] == pytest.approx(160.9)
+    at.session_state["rn_force"] = "temperature_c"
+    at.run()
+    assert "°F" in at.number_input(key="rn_num_temperature_c").label
+    at.number_input(key="rn_num_temperature_c").set_value(68).run()
+    at.button(key="rn_save_temperature_c").click().run()
+    assert at.session_state["rn_answers"]["temperature_c"] == 20

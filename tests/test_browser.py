@@ -1,27 +1,45 @@
-"""A real browser: Debian's Chromium (Playwright) against ``streamlit run app.py``.
+"""A real browser: Debian's Chromium (Playwright) against ``streamlit run app.py``, at a phone
+(390x844) and a desktop (1366x900) width.
 
-Answers three questions on a phone-sized screen, checks the ranking changes to what the model
-says and that no exception is shown, and saves screenshots at phone and desktop width (into
-a folder under the temp dir, and into ``$HEAVYLEGS_SCREENSHOTS`` when that is set).
+- The runner's journey: warning signs, at least 8 adaptive answers (one "not sure", one Back),
+  the result, two what-if moves and both downloads. After every answer: the question asked is
+  the model's next, the headline and every bar show the model's numbers, and the page is
+  back at the top (headline and question in view).
+- The physio's journey: a case upload, two confidences, the population switch, a base-rate
+  change, the tornado, a network click that sets an answer, and a share link opened in a fresh
+  browser context showing the same numbers. The layout width never changes between reruns.
+- Every page: no exception, and no serious or critical violation in an axe-core scan
+  (``tests/vendor/axe.min.js``, vendored: no network at test time).
+
+Screenshots of each step go to a folder under the temp dir (and ``$HEAVYLEGS_SCREENSHOTS``).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from browser_harness import DESKTOP, PHONE, bar_texts, launch_chromium, running_app
+from browser_harness import DESKTOP, PHONE, launch_chromium, running_app
 from playwright.sync_api import expect, sync_playwright
 
-from model import load_model
+from model import STOP_MIN_GAIN, load_model
+from ui.common import pct
 
 TIMEOUT_MS = 20_000
-FIRST_LOAD_MS = 60_000
+FIRST_LOAD_MS = 90_000
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
 expect.set_options(timeout=TIMEOUT_MS)
+TIMINGS: dict[str, float] = {}
 
 
+# ----------------------------------------------------------------------------- helpers
 def _shot_dirs() -> list[Path]:
     dirs = [Path(tempfile.gettempdir()) / "heavylegs-screenshots"]
     if os.environ.get("HEAVYLEGS_SCREENSHOTS"):
@@ -31,45 +49,140 @@ def _shot_dirs() -> list[Path]:
     return dirs
 
 
-def _save(page, name: str) -> list[Path]:
-    """Screenshot of the whole page: Streamlit scrolls inside its main container, so the
-    viewport is made as tall as that content for the shot, then restored."""
+def _save(page, name: str, *, full: bool = False) -> list[Path]:
+    """A screenshot of what the user sees (``full``: the whole page; Streamlit scrolls inside
+    its main container, so the viewport is made as tall as that content for the shot)."""
+    page.wait_for_timeout(250)
     size = page.viewport_size
-    page.wait_for_timeout(300)  # let the last rerun's elements settle
-    height = page.evaluate("Math.max(...[...document.querySelectorAll("
-                           "\"[data-testid='stMain'], [data-testid='stAppViewContainer']\")]"
-                           ".map(e => e.scrollHeight), window.innerHeight)")
-    page.set_viewport_size({"width": size["width"], "height": min(int(height), 8000)})
-    page.wait_for_timeout(200)
+    if full:
+        height = page.evaluate("Math.max(...[...document.querySelectorAll("
+                               "\"[data-testid='stMain'], [data-testid='stAppViewContainer']\")]"
+                               ".map(e => e.scrollHeight), window.innerHeight)")
+        page.set_viewport_size({"width": size["width"], "height": min(int(height), 8000)})
+        page.wait_for_timeout(300)
     out = []
     for d in _shot_dirs():
         path = d / name
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path))
         out.append(path)
-    page.set_viewport_size(size)
+    if full:
+        page.set_viewport_size(size)
+        page.wait_for_timeout(200)
     return out
 
 
 def _no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
+    body = page.locator("body").inner_text()
+    assert "SyntaxError" not in body and "[sprintf]" not in body and "Traceback" not in body
 
 
-def _plan(n: int = 3) -> list[tuple[str, str]]:
-    """The questions the app should ask (most informative first) and answers that move the
-    current top cause down the most."""
-    m = load_model()
-    answers: dict[str, str] = {}
-    plan = []
-    for _ in range(n):
-        d = m.diagnose(answers)
-        q = m.question_map[d.next_questions[0].id]
-        top = d.causes[0].id
-        pick = min(q.states, key=lambda s: m.diagnose({**answers, q.id: s}).probability(top))
-        answers[q.id] = pick
-        plan.append((q.id, pick))
-    return plan
+def _settled(page) -> None:
+    """Wait until Streamlit has finished the rerun (no stale elements, not running)."""
+    page.wait_for_timeout(150)
+    page.wait_for_function("!document.querySelector(\"[data-testid='stStatusWidget'] "
+                           "[data-testid='stStatusWidgetRunningIcon']\") && "
+                           "!document.querySelector('[data-stale=\"true\"]')",
+                           timeout=TIMEOUT_MS)
+    page.wait_for_timeout(100)
 
 
+def _axe(page, where: str) -> None:
+    """No serious or critical accessibility violation (WCAG 2 A and AA rules of axe-core)."""
+    _settled(page)
+    page.wait_for_function("![...document.querySelectorAll(\"[data-testid='stElementContainer']\")]"
+                           ".some(e => getComputedStyle(e).opacity !== '1')")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => [n.target.join(' ').slice(-120),
+            n.html.slice(0, 160), (n.any[0] || {}).message])}));
+    }""")
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    for v in bad:
+        print(where, v)
+    assert not bad, (where, [(v["id"], v["nodes"]) for v in bad])
+
+
+def _in_view(page, selector: str) -> bool:
+    box = page.locator(selector).first.bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 40) <= \
+        page.viewport_size["height"]
+
+
+def _scroll_down(page) -> None:
+    page.evaluate("for (const s of ['[data-testid=\"stMain\"]', "
+                  "'[data-testid=\"stAppViewContainer\"]']) { const e = "
+                  "document.querySelector(s); if (e) e.scrollTop = e.scrollHeight; }")
+
+
+def _bars(page) -> list[str]:
+    return [t.strip() for t in page.locator(".st-key-rn_bars [data-testid='stProgress']")
+            .all_inner_texts()]
+
+
+def _current_question(page) -> str:
+    page.wait_for_selector("[class*='st-key-rn_opt_'][class*='__unsure']")
+    return page.evaluate("""() => { const e = document.querySelector(
+        "[class*='st-key-rn_opt_'][class*='__unsure']");
+        return [...e.classList].find(c => c.startsWith('st-key-rn_opt_'))
+            .slice('st-key-rn_opt_'.length, -'__unsure'.length); }""")
+
+
+def _expected_next(m, answers: dict[str, Any], unsure: list[str]) -> str:
+    d = m.diagnose(answers)
+    return next(g.id for g in d.next_questions
+                if g.id not in unsure and g.expected_information_gain >= STOP_MIN_GAIN)
+
+
+def _check_numbers(page, m, answers: dict[str, Any]) -> None:
+    """The headline and every bar show the model's numbers for these answers."""
+    d = m.diagnose(answers)
+    top = d.causes[0]
+    expect(page.locator(".st-key-rn_headline")).to_contain_text(
+        f"Most likely so far: {top.label} · {pct(top.probability)}")
+    want = [f"{c.label} · {pct(c.probability)}" for c in d.causes[:5]]
+    page.wait_for_function("(w) => [...document.querySelectorAll(\".st-key-rn_bars "
+                           "[data-testid='stProgress']\")].map(e => e.innerText.trim())"
+                           ".join('|') === w", arg="|".join(want))
+    assert _bars(page) == want
+
+
+def _answer_value(m, qid: str, step: int) -> Any:
+    q = m.question_map[qid]
+    if q.type == "number":
+        return int(q.typical) if q.typical is not None else int(((q.min or 0) + (q.max or 10)) / 2)
+    states = list(q.states)
+    return states[-1] if step % 2 else states[0]
+
+
+def _click_answer(page, m, qid: str, value: Any) -> None:
+    q = m.question_map[qid]
+    if value is None:
+        page.locator(f".st-key-rn_opt_{qid}__unsure button").click()
+    elif q.type == "number":
+        page.locator(f".st-key-rn_num_{qid} input").fill(str(value))
+        page.locator(f".st-key-rn_save_{qid} button").click()
+    else:
+        page.locator(f".st-key-rn_opt_{qid}_{value} button").click()
+
+
+def _whatif_text(page) -> str:
+    return page.locator("[data-testid='stExpander']").filter(
+        has_text="What if you changed your training?").inner_text()
+
+
+def _move_slider(page, key: str, presses: int) -> None:
+    thumb = page.locator(f"[class*='st-key-{key}'] input[type='range']").first
+    thumb.focus()
+    for _ in range(abs(presses)):
+        page.keyboard.press("ArrowRight" if presses > 0 else "ArrowLeft")
+    _settled(page)
+
+
+# ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def app_url():
     with running_app() as url:
@@ -84,64 +197,321 @@ def browser():
         b.close()
 
 
-def test_runner_answer_three_questions_on_a_phone(app_url, browser):
+# ----------------------------------------------------------------------------- the runner
+def _red_flags(page, m, tag: str) -> dict[str, Any]:
+    from ui.runner import red_flag_questions
+
+    expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
+    _no_exception(page)
+    _axe(page, "warning signs")
+    _save(page, f"{tag}-runner-1-warning-signs.png")
+    answers = {}
+    for qid in red_flag_questions(m):
+        if "no" in m.question_map[qid].states:
+            page.locator(f".st-key-rn_rf_{qid} label").filter(
+                has_text=re.compile(r"^\s*No\s*$")).click()
+            answers[qid] = "no"
+            _settled(page)
+    page.locator(".st-key-rn_rf_continue button").click()
+    return answers
+
+
+def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any], list[str]]:
+    """At least 8 answers, one "not sure" (step 2) and one Back (after step 4)."""
+    unsure: list[str] = []
+    history: list[str] = []
+    step = 0
+    backed = False
+    while step < 9:
+        qid = _current_question(page)
+        want = _expected_next(m, answers, unsure)
+        if qid != want:  # which it was, with the gains, to tell a tie from a wrong question
+            gains = {g.id: g.expected_information_gain for g in m.diagnose(answers).next_questions}
+            raise AssertionError((step, qid, want, gains.get(qid), gains.get(want), answers,
+                                  unsure))
+        _check_numbers(page, m, answers)
+        assert _in_view(page, ".st-key-rn_headline"), f"headline scrolled away at step {step}"
+        assert _in_view(page, "h3"), f"question scrolled away at step {step}"
+        if step == 0:
+            _axe(page, "question")
+        _save(page, f"{tag}-runner-2-question-{step + 1}.png")
+        if step == 4 and not backed:  # Back: the last question again, its answer shown
+            backed = True
+            page.locator(".st-key-rn_back button").click()
+            last = history[-1]
+            expect(page.locator(f".st-key-rn_opt_{last}__unsure button")).to_be_visible()
+            earlier = answers.pop(last)
+            label = m.question_map[last].answer_label(earlier)
+            expect(page.get_by_text("Your earlier answer:")).to_contain_text(label)
+            if m.question_map[last].type != "number":
+                marked = page.locator(f".st-key-rn_opt_{last}_{earlier} button").first
+                expect(marked).to_contain_text("✓")
+            _save(page, f"{tag}-runner-3-back.png")
+            history.pop()
+            _click_answer(page, m, last, earlier)
+            answers[last] = earlier
+            history.append(last)
+            _settled(page)
+            continue
+        value = None if step == 2 else _answer_value(m, qid, step)
+        _scroll_down(page)  # the runner was reading the ranking below
+        _click_answer(page, m, qid, value)
+        if value is None:
+            unsure.append(qid)
+        else:
+            answers[qid] = value
+        history.append(qid)
+        step += 1
+        page.wait_for_function("(q) => !document.querySelector(`.st-key-rn_opt_${q}__unsure`)",
+                               arg=qid)  # the next question is drawn
+        _settled(page)
+        _no_exception(page)
+    return answers, unsure
+
+
+def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
+    if "weekly_distance_change_pct" not in answers:  # shown with the factors not answered
+        page.locator(".st-key-rn_wi__more label").click()
+        _settled(page)
+    # the weekly-distance slider (unit "%") is drawn as a slider, not an error
+    expect(page.locator("[class*='st-key-rn_wi_weekly_distance_change_pct'] "
+                        "input[type='range']")).to_be_visible()
+    _no_exception(page)
+    d = m.diagnose(answers)
+    text = _whatif_text(page)
+    assert f"Chance of heavy legs on your runs: {pct(m.what_if(answers, {}).p_heavy_legs)}" in text
+    for c in d.causes[:3]:
+        assert f"{c.label}: {pct(c.probability)}" in text  # the ranking's own numbers
+    changes: dict[str, Any] = {}
+    for qid, presses in (("weekly_distance_change_pct", -4), ("rest_days_per_week", 2)):
+        q = m.question_map[qid]
+        start = answers.get(qid, q.typical)
+        _move_slider(page, f"rn_wi_{qid}_", presses)
+        step = (q.slider or (0, 0, 1))[2]
+        changes[qid] = int(start + presses * step)
+        w = m.what_if(answers, changes)
+        after = m.diagnose({**answers, **changes})
+        box = page.locator(".st-key-rn_wi__result")
+        expect(box).to_contain_text(f"Chance of heavy legs on your runs: "
+                                    f"{pct(w.baseline_p_heavy_legs)} → {pct(w.p_heavy_legs)}")
+        for c in d.causes[:3]:
+            expect(box).to_contain_text(
+                f"{c.label}: {pct(c.probability)} → {pct(after.probability(c.id))}")
+        _save(page, f"{tag}-runner-5-what-if-{qid}.png")
+
+
+def _downloads(page, m, answers: dict[str, Any]) -> None:
+    with page.expect_download() as dl:
+        page.locator(".st-key-rn_dl_pdf button").click()
+    pdf = Path(dl.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    with page.expect_download() as dl:
+        page.locator(".st-key-rn_dl_json button").click()
+    doc = json.loads(Path(dl.value.path()).read_text())
+    assert doc["answers"] == {k: v for k, v in answers.items()}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_runner_journey(app_url, browser, size):
     m = load_model()
-    plan = _plan(3)
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(viewport=SIZES[size])
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
-    # the first session builds the model (seconds on a busy 2-core machine)
-    expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
-    expect(page.locator(".st-key-rn_rf_continue button")).to_be_visible()
-    _save(page, "phone-1-red-flags.png")
-    page.locator(".st-key-rn_rf_continue button").click()
-    first = plan[0][0]
-    expect(page.locator(f".st-key-rn_opt_{first}__unsure button")).to_be_visible()
-    page.wait_for_function("document.querySelectorAll(\"[data-testid='stProgress']\").length >= 6")
-    before = bar_texts(page)
-    assert len(before) == 5 and before[0].startswith(m.diagnose({}).causes[0].label)
-    answers: dict[str, str] = {}
-    for i, (qid, state) in enumerate(plan):
-        page.locator(f".st-key-rn_opt_{qid}_{state} button").click()
-        answers[qid] = state
-        if i + 1 < len(plan):  # the next most informative question appears
-            expect(page.locator(f".st-key-rn_opt_{plan[i + 1][0]}__unsure button")).to_be_visible()
-    d = m.diagnose(answers)
-    want = f"{d.causes[0].label} · {d.causes[0].probability:.0%}"
-    page.wait_for_function(
-        "(w) => [...document.querySelectorAll(\"[data-testid='stProgress']\")]"
-        ".some(e => e.innerText.includes(w))", arg=want)
-    after = bar_texts(page)
-    assert after != before
-    assert after[0].startswith(want), (after, want)
-    assert d.causes[0].id != m.diagnose({}).causes[0].id  # the ranking itself changed
-    _no_exception(page)
-    shots = _save(page, "phone-2-questions.png")
-    assert shots[0].stat().st_size > 10_000
+    answers = _red_flags(page, m, size)
+    answers, unsure = _adaptive(page, m, answers, size)
+    assert len([a for a in answers if m.question_map[a].group != "red_flags"]) >= 7
+    # the result
     page.locator(".st-key-rn_stop button").click()
     expect(page.get_by_text("Your result", exact=True)).to_be_visible()
+    _settled(page)
+    _check_numbers(page, m, answers)
+    assert _in_view(page, ".st-key-rn_headline")
     _no_exception(page)
-    _save(page, "phone-3-result.png")
+    _axe(page, "result")
+    _save(page, f"{size}-runner-4-result.png", full=True)
+    _what_if(page, m, answers, size)
+    _downloads(page, m, answers)
+    _no_exception(page)
     page.close()
 
 
-def test_desktop_pages_render_without_exception(app_url, browser):
-    page = browser.new_page(viewport=DESKTOP)
+# ----------------------------------------------------------------------------- the physio
+WIDTHS = """() => { window.__widths = []; const rec = () => {
+    const e = document.querySelector('[data-testid="stMainBlockContainer"]');
+    if (e) window.__widths.push(Math.round(e.getBoundingClientRect().width));
+    requestAnimationFrame(rec); }; rec(); }"""
+CASE = {"answers": {"age": 28, "sex": "female", "performance_declining": "yes",
+                    "resting_hr_elevated": "yes", "sleep_or_mood_disturbed": "yes",
+                    "heaviness_onset": "from_start", "weekly_distance_change_pct": 40},
+        "population": "self_assessment"}
+
+
+def _table(page) -> dict[str, tuple[float, float]]:
+    """The posterior table as the grid exposes it: cause label -> (prior %, posterior %)."""
+    cells = page.locator(".st-key-wb_result [data-testid='stDataFrame'] [role='gridcell']")
+    texts = [t.strip() for t in cells.all_inner_texts()]
+    out = {}
+    for i, t in enumerate(texts):
+        if i + 2 < len(texts) and not re.fullmatch(r"[-+0-9.e]+", t):
+            try:
+                out[t] = (float(texts[i + 1]), float(texts[i + 2]))
+            except ValueError:
+                continue
+    return out
+
+
+def _check_table(page, d) -> None:
+    want = {c.label: (round(100 * c.prior, 1), round(100 * c.probability, 1))
+            for c in d.causes}
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        got = {k: (round(a, 1), round(b, 1)) for k, (a, b) in _table(page).items()}
+        if got and all(want[k] == v for k, v in got.items() if k in want) \
+                and d.causes[0].label in got:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError((got, want))
+        page.wait_for_timeout(200)
+
+
+def _pick(page, key: str, option: str) -> None:
+    """Choose a selectbox option with the keyboard (type it, Enter)."""
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.press_sequentially(option)
+    page.wait_for_timeout(200)
+    box.press("Enter")
+    _settled(page)
+
+
+def _network_click(page, m, node: str) -> None:
+    """Click a node of the network chart (its circle, found by the accessible label Vega
+    gives each mark)."""
+    from ui.network_graph import node_name
+
+    name = node_name(m, node).rstrip("…")[:24]
+    circle = page.locator(".st-key-wb_net [aria-roledescription='circle']"
+                          f"[aria-label*='{name}']").first
+    circle.scroll_into_view_if_needed()
+    circle.click(force=True)
+    _settled(page)
+
+
+def _physio_answers_and_confidence(page, m, tag: str) -> tuple[dict, dict]:
+    answers = dict(CASE["answers"])
+    page.locator(".st-key-wb_upload input[type='file']").set_input_files(files=[{
+        "name": "case.json", "mimeType": "application/json",
+        "buffer": json.dumps(CASE).encode()}])
+    expect(page.get_by_text("Loaded 7 answers from case.json.")).to_be_visible()
+    _settled(page)
+    _check_table(page, m.diagnose(answers))
+    top = m.diagnose(answers).causes[0]
+    expect(page.locator(".st-key-wb_why [role='combobox']")).to_have_accessible_name(
+        re.compile("Why"))
+    expect(page.locator(".st-key-wb_why")).to_have_attribute("class", re.compile("wb_why"))
+    assert top.label in page.locator(".st-key-wb_why").evaluate(
+        "e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
+    _save(page, f"{tag}-physio-2-uploaded.png")
+    # two confidences, in the Symptoms tab: the tab stays open and the focus stays put
+    page.get_by_role("tab", name="Symptoms").click()
+    conf = {}
+    for qid, c in (("performance_declining", 0.8), ("resting_hr_elevated", 0.6)):
+        _pick(page, f"wb_c_{qid}", f"{c:.0%}")
+        conf[qid] = c
+        # the keyboard focus stays on the box just used
+        assert page.evaluate("(k) => !!document.activeElement.closest('.st-key-' + k)",
+                             f"wb_c_{qid}"), "the focus left the confidence box"
+        expect(page.get_by_role("tab", name="Symptoms")).to_have_attribute("aria-selected",
+                                                                            "true")
+    _check_table(page, m.diagnose(answers, confidence=conf))
+    _save(page, f"{tag}-physio-3-confidences.png")
+    return answers, conf
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_physio_journey(app_url, browser, size):
+    m = load_model()
+    page = browser.new_page(viewport=SIZES[size])
     page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{app_url}/physio")  # the documented address
+    expect(page.get_by_text("Physio workbench").first).to_be_visible(timeout=FIRST_LOAD_MS)
+    page.wait_for_selector(".st-key-wb_result [data-testid='stDataFrame']")
+    _settled(page)
+    page.evaluate(WIDTHS)
+    _no_exception(page)
+    _axe(page, "workbench")
+    _save(page, f"{size}-physio-1-start.png")
+    answers, conf = _physio_answers_and_confidence(page, m, size)
+    # population switch
+    page.locator(".st-key-wb_population label").filter(has_text="Physio clinic").click()
+    _settled(page)
+    clinic = load_model(population="clinic")
+    _check_table(page, clinic.diagnose(answers, confidence=conf))
+    # a base rate: 0.2 % can be entered and the prior it gives is shown
+    page.get_by_text(re.compile(r"^Base rates \(")).click()
+    _pick(page, "wb_br_cause", "Overreaching or overtraining")
+    box = page.locator(".st-key-wb_br_clinic_overtraining input")
+    box.fill("0.2")
+    box.press("Enter")
+    _settled(page)
+    adjusted = clinic.with_base_rates({"overtraining": 0.002})
+    expect(page.locator("[data-testid='stMetric']").filter(has_text="Prior it gives")) \
+        .to_contain_text(f"{100 * adjusted.priors['overtraining']:.1f}%")
+    _check_table(page, adjusted.diagnose(answers, confidence=conf))
+    _save(page, f"{size}-physio-4-base-rate.png")
+    # the tornado, timed from the click to the drawn chart
+    t0 = time.monotonic()
+    page.locator(".st-key-wb_tornado label").click()
+    page.wait_for_selector(".st-key-wb_tornado_box [role='graphics-document']")
+    TIMINGS[f"tornado-{size}"] = time.monotonic() - t0
+    for d in _shot_dirs():  # a figure for the README, not a timed test
+        (d / f"{size}-tornado-seconds.txt").write_text(f"{TIMINGS[f'tornado-{size}']:.2f}\n")
+    _no_exception(page)
+    _save(page, f"{size}-physio-5-tornado.png")
+    # the network: click a question node, see its sources, set its answer
+    _network_click(page, m, "cramps")
+    expect(page.locator(".st-key-wb_node_panel")).to_contain_text("cramps")
+    page.locator(".st-key-wb_node_set_cramps_yes button").click()
+    _settled(page)
+    answers["cramps"] = "yes"
+    _check_table(page, adjusted.diagnose(answers, confidence=conf))
+    _save(page, f"{size}-physio-6-network.png")
+    # the share link, opened in a fresh browser context: the same screen
+    page.locator(".st-key-wb_share button, [data-testid='stPopover'] button").first.click()
+    link = page.locator("[data-testid='stPopoverBody'] code").first.inner_text().strip()
+    assert link.startswith(f"{app_url}/physio?case=h1.") and "&view=v1." in link
+    page.keyboard.press("Escape")
+    widths = set(page.evaluate("window.__widths"))
+    assert len(widths) == 1, f"the layout width changed between reruns: {sorted(widths)}"
+    _no_exception(page)
+    _save(page, f"{size}-physio-7-full.png", full=True)
+    fresh = browser.new_context(viewport=SIZES[size])
+    other = fresh.new_page()
+    other.goto(link)
+    expect(other.get_by_text("Physio workbench").first).to_be_visible(timeout=FIRST_LOAD_MS)
+    other.wait_for_selector(".st-key-wb_result [data-testid='stDataFrame']")
+    _settled(other)
+    _check_table(other, adjusted.diagnose(answers, confidence=conf))
+    expect(other.locator(".st-key-wb_population input[type='radio']").nth(1)).to_be_checked()
+    expect(other.get_by_text(re.compile(r"^Base rates \(1 changed\)"))).to_be_visible()
+    _no_exception(other)
+    _save(other, f"{size}-physio-8-shared.png")
+    fresh.close()
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_about_page_by_the_menu(app_url, browser, size):
+    """The pages' links are one row at every width; choosing one leaves no menu over it."""
+    page = browser.new_page(viewport=SIZES[size])
     page.goto(app_url)
-    page.locator(".st-key-rn_rf_continue button").click()
-    expect(answer_first := page.locator("[class*='st-key-rn_opt_'] button").first).to_be_visible()
-    answer_first.click()
-    page.wait_for_timeout(500)
-    _no_exception(page)
-    _save(page, "desktop-1-runner.png")
-    page.goto(f"{app_url}/workbench")
-    expect(page.get_by_text("Physio workbench").first).to_be_visible()
-    expect(page.locator("[data-testid='stGraphVizChart'] svg")).to_be_visible()
-    _no_exception(page)
-    _save(page, "desktop-2-workbench.png")
-    page.goto(f"{app_url}/about")
+    expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
+    page.locator(".st-key-hl_nav").get_by_role("link", name="About").click()
     expect(page.get_by_text("About heavylegs")).to_be_visible()
+    _settled(page)
+    assert _in_view(page, "h1")
+    assert page.locator("[data-testid='stSidebar']").count() == 0
     _no_exception(page)
-    _save(page, "desktop-3-about.png")
+    _axe(page, "about")
+    _save(page, f"{size}-about.png")
     page.close()

@@ -281,3 +281,19 @@ def test_failed_learn_leaves_no_folder(tmp_path: Path, monkeypatch) -> None:
         learn_mod.learn_csv(src, tmp_path / "out", strength=50)
     assert not (tmp_path / "out").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv"]
+
+
+def test_an_endless_upload_is_read_only_to_its_limit(model) -> None:
+    from model.workflows.batch import MAX_UPLOAD_BYTES, score_frame
+
+    class Endless:
+        asked: list[int] = []
+
+        def read(self, n: int = -1) -> bytes:
+            self.asked.append(n)
+            assert n > 0, "an unbounded read"
+            return b"age\n" + b"3" * n
+
+    with pytest.raises(InputError, match="larger than 50 MB"):
+        score_frame(model, Endless())
+    assert Endless.asked == [MAX_UPLOAD_BYTES + 1]

@@ -190,11 +190,11 @@ def _useful_remaining(d: Diagnosis) -> int:
                if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN)
 
 
-def _headline(d: Diagnosis) -> None:
+def _headline(d: Diagnosis, *, triage: bool = True) -> None:
     """The result's headline: what to do and the most likely cause, at the top of the page."""
     top = d.causes[0]
     with st.container(border=True, key="rn_headline"):
-        if d.triage.level != "self_care":
+        if triage and d.triage.level != "self_care":
             common.render_triage(d, compact=True)
         st.markdown(f"Most likely so far: **{top.label}** · **{common.pct(top.probability)}**")
 
@@ -231,8 +231,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
             with st.container(key=f"rn_prev_{qid}_{opt}" if earlier else None):
                 st.button(f"{label} ✓" if earlier else label, key=f"rn_opt_{qid}_{opt}",
                           on_click=_answer, args=(qid, opt), width="stretch",
-                          type="primary" if earlier else "secondary",
-                          help="Your earlier answer" if earlier else None)
+                          type="primary" if earlier else "secondary")
     st.button(common.NOT_SURE + (" ✓" if prev == UNSURE else ""), key=f"rn_opt_{qid}__unsure",
               on_click=_answer, args=(qid, None), width="stretch")
     explain.why_we_ask(model, d, qid)
@@ -357,7 +356,7 @@ def render() -> None:
             st.divider()
             _result(model, d, full=False)
     if stage == "result":
-        _headline(d)
+        _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
         c1, c2 = st.columns(2)
         c1.button("Answer more questions", key="rn_more", on_click=_set_stage,

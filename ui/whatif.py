@@ -83,10 +83,11 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
     with st.expander("What if you changed your training?", expanded=expanded):
         st.caption("Move one of your answers to see what would happen if you changed it; your "
                    "other answers stay as they are.")
+        box = st.container(key=f"{key_prefix}__result")  # the result above the controls
         changes = _controls(model, answers, key_prefix, system)
         w = model.what_if(dict(answers), changes)
         after = model.diagnose({**answers, **changes}) if changes else d
-        st.markdown(f"**Chance of heavy legs on your runs:** {common.pct(w.baseline_p_heavy_legs)}"
+        box.markdown(f"**Chance of heavy legs on your runs:** {common.pct(w.baseline_p_heavy_legs)}"
                     + (f" → **{common.pct(w.p_heavy_legs)}**" if changes else ""),
                     help="The chance that a runner with your answers gets heavy legs, now and "
                          "with the change.")
@@ -96,5 +97,5 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
             new = after.probability(c.id)
             lines.append(f"- {c.label}: {common.pct(now)}"
                          + (f" → **{common.pct(new)}**" if changes else ""))
-        st.markdown("**Your top causes**" + (" with the change" if changes else "") + "\n"
+        box.markdown("**Your top causes**" + (" with the change" if changes else "") + "\n"
                     + "\n".join(lines))

@@ -22,11 +22,11 @@ from model import Diagnosis, InputError, Model, escape_markdown, load_case
 
 from . import common, explain, share
 from .downloads import case_json, markdown_report, pdf_report
-from .network_graph import network_chart, node_table
+from .network_graph import network_chart, node_name, node_table
 
 URL_PATH = "physio"
 POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
-N_NEXT = 8
+N_NEXT = 5
 N_TORNADO = 12
 CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
@@ -49,7 +49,7 @@ def _fill(model: Model, screen: share.Screen) -> None:
     ss["wb_rates"] = {screen.population: dict(screen.base_rates)}
     ss["wb_unsure"] = list(screen.unsure)
     ss["hl_units"] = screen.units
-    ss.pop("wb_why", None)  # the why chart follows the new top cause
+    ss["wb_why_reset"] = True  # the why chart follows the new top cause
 
 
 def _apply_share_link(model: Model) -> list[str]:
@@ -155,11 +155,10 @@ def next_table(model: Model, d: Diagnosis, n: int = N_NEXT) -> pd.DataFrame:
     """The next best questions: information gain and what each answer would do."""
     rows = d.next_questions[:n]
     return pd.DataFrame({
-        "question": [g.text for g in rows],
         "gain (bits)": [f"{g.expected_information_gain:.3f}" for g in rows],
         "what each answer would do (its chance: top causes after)": [
             " · ".join(explain.outcome_lines(model, d, g.id, physio=True)) for g in rows],
-    }, index=[g.id for g in rows])
+    }, index=pd.Index([g.text for g in rows], name="question"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -213,7 +212,7 @@ def _question_row(model: Model, qid: str) -> None:
             lo = float(q.min) if q.min is not None else None
             hi = float(q.max) if q.max is not None else None
             st.number_input(f"{q.text}" + (f" ({q.unit})" if q.unit else ""), min_value=lo,
-                            max_value=hi, value=None, step=1.0, key=key,
+                            max_value=hi, value=None, step=1.0, key=key, format="%g",
                             placeholder="unknown")
         else:
             st.selectbox(q.text, list(q.states), index=None, key=key, placeholder="unknown",
@@ -249,18 +248,19 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),
         column_config={
-            "cause": st.column_config.TextColumn("cause", width="large"),
-            "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width="small"),
+            "cause": st.column_config.TextColumn("cause", width=270),
+            "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width=70),
             "posterior": st.column_config.ProgressColumn("now", format="%.1f%%", min_value=0.0,
-                                                         max_value=100.0, width="medium"),
-            "change": st.column_config.NumberColumn("change", format="%+.1f pts",
-                                                    width="small"),
+                                                         max_value=100.0, width=150),
+            "change": st.column_config.NumberColumn("change", format="%+.1f pts", width=90),
         })
     explain.notes(d)
 
 
 def _why_panel(model: Model, d: Diagnosis) -> None:
     labels = {c.id: c.label for c in d.causes}
+    if st.session_state.pop("wb_why_reset", False) or st.session_state.get("wb_why") not in labels:
+        st.session_state["wb_why"] = d.causes[0].id
     why = st.selectbox("Why: what each answer does to", [c.id for c in d.causes],
                        key="wb_why", format_func=labels.get)
     chart = explain.why_chart_data(model, d, why)
@@ -326,8 +326,9 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
     if not len(tdf):
         st.caption("Nothing to vary.")
         return
-    st.altair_chart(tornado_chart(tdf, labels.get(cause, cause)), width="stretch",
-                    key="wb_tornado_chart")
+    with st.container(key="wb_tornado_box"):
+        st.altair_chart(tornado_chart(tdf, labels.get(cause, cause)), width="stretch",
+                        key="wb_tornado_chart")
     with st.expander("The numbers"):
         st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
                      column_config={k: st.column_config.NumberColumn(format="%.1f%%")
@@ -354,9 +355,8 @@ def _network_panel(model: Model, d: Diagnosis, answers: dict[str, Any]) -> None:
     ids = [n.id for n in model.network.nodes]
     if picked and picked[0] in ids:
         st.session_state["wb_node"] = picked[0]
-    names = {n.id: n.id.replace("_", " ") for n in model.network.nodes}
-    names.update({c.id: c.label for c in model.causes})
-    node = st.selectbox("Node", ids, key="wb_node", format_func=names.get)
+    node = st.selectbox("Node", ids, key="wb_node",
+                        format_func=lambda i: node_name(model, i))
     _node_panel(model, d, node, answers)
 
 
@@ -384,7 +384,11 @@ def _node_panel(model: Model, d: Diagnosis, node: str, answers: dict[str, Any]) 
                 st.caption("A number: enter it in the Answers panel.")
         table = node_table(model, node)
         if len(table):
-            st.dataframe(table, hide_index=True, width="stretch", key="wb_node_table")
+            st.dataframe(table, hide_index=True, width="stretch", key="wb_node_table",
+                         column_config={"entry": st.column_config.TextColumn(width=220),
+                                        "value": st.column_config.TextColumn(width=160),
+                                        "source": st.column_config.TextColumn(width=200),
+                                        "reason": st.column_config.TextColumn(width="large")})
 
 
 def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
@@ -392,7 +396,7 @@ def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
     ss = st.session_state
     screen = share.Screen(answers, conf, model.population, rates,
                           tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"))
-    with st.popover("Copy share link", icon=":material/link:", width="stretch"):
+    with st.popover("Copy share link", icon=":material/link:", width="stretch", key="wb_share"):
         try:
             link = share.share_link(model, screen, common.page_url(URL_PATH))
         except InputError as exc:
@@ -434,9 +438,10 @@ def render() -> None:
                        format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
     with top[1]:
         _load_upload()
-    left, right = st.columns([5, 6], gap="large")
+    left, right = st.columns([4, 6], gap="medium")
     with right:
-        result_box, why_box, rates_box = st.container(), st.container(), st.container()
+        result_box, why_box = st.container(key="wb_result"), st.container()
+        rates_box = st.container(key="wb_rates_box")
     with rates_box:  # drawn under the result, computed first: the result depends on it
         model = _base_rate_panel(pop)
     answers, conf = _answers(model)

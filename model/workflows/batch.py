@@ -31,6 +31,7 @@ MAX_LINE = 1_000_000  # characters in one line of the file
 MAX_COLUMNS = 1_000
 MAX_ROWS = 5_000_000  # rows of one file (split larger files)
 MAX_FRAME_ROWS = 100_000  # rows of an upload scored in memory (the physio page)
+MAX_UPLOAD_BYTES = 50_000_000  # bytes of such an upload read into memory
 CACHE_ROWS = 100_000  # distinct answer sets remembered within one run
 OUT_COLUMNS = ("top_cause", "triage", "error")
 ERROR_MARK = "\0error"  # first cell of a row the reader could not read
@@ -458,7 +459,14 @@ def score_frame(
         if isinstance(data, str | Path):
             header, rows = _rows(Path(data))
         else:
-            raw = data.read()
+            raw = data.read(MAX_UPLOAD_BYTES + 1)
+            if len(raw) > MAX_UPLOAD_BYTES:
+                raise InputError(
+                    [
+                        f"upload: larger than {MAX_UPLOAD_BYTES // 1_000_000} MB; split it or "
+                        "use `python -m model batch`"
+                    ]
+                )
             if isinstance(raw, bytes | bytearray):
                 raw = bytes(raw).decode("utf-8-sig", errors="surrogateescape")
             header, rows = _reader_rows(io.StringIO(raw, newline=""), "upload")

@@ -78,7 +78,7 @@ def _show_value(v: Any) -> str:
 
 _MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|!~$:@])")  # links, images, HTML, emphasis, LaTeX...
 _MD_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+(?=[.)]))")  # lists, headings, quotes
-_MD_WWW = re.compile(r"(?i)\b(www)\.")  # GFM's bare-link form
+_MD_WWW = re.compile(r"(?i)(www)\.")  # GFM's bare-link form
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
