@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from model.advice import load_advice
+from model.kb import load_advice
 
 from model.errors import PriorsError
 from model.kb import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_knowledge_base

@@ -304,11 +304,11 @@ def test_25_causes_equal_pgmpy_variable_elimination(model25: Any, tmp_path: Path
     ve = VariableElimination(read(tmp_path / "net.xmlbif", "xmlbif"))
     rng = np.random.default_rng(25)
     causes = [c.id for c in model25.causes]
-    for _ in range(3):
+    for _ in range(2):  # pgmpy takes seconds per query on this network
         answers = random_answers(rng, model25)
         d = model25.diagnose(answers)
         ev = dict(d.evidence)
-        for c in causes[::4]:
+        for c in [causes[0], causes[10], causes[17], causes[24]]:  # two clones
             f = ve.query([c], evidence=ev, show_progress=False)
             want = float(f.get_value(**{c: "present"}))
             got = next(x.probability for x in d.causes if x.id == c)
