@@ -575,15 +575,18 @@ def _load_causes(
                 "(../shared/spec/interface.md section 1)"
             )
     causes: list[CauseDef] = []
+    missing = [c for c in CONTRACT_CAUSES if c not in f.causes]
     for cid, cs in f.causes.items():
-        if require_contract and cid not in CONTRACT_CAUSES:
+        if require_contract and cid not in CONTRACT_CAUSES and _suggest(cid, missing):
+            # the contract's list is a minimum: an extra cause is welcome, unless it looks
+            # like a misspelt contract cause that is missing
             check.problems.append(
-                f"{name}: {cid}: not a contract cause{_suggest(cid, CONTRACT_CAUSES)};"
+                f"{name}: {cid}: not a contract cause{_suggest(cid, missing)};"
                 " use one of the ids of interface.md section 1"
             )
             continue
         want_group = CONTRACT_GROUPS.get(cid, "medical")
-        if require_contract and cs.group != want_group:
+        if require_contract and cid in CONTRACT_CAUSES and cs.group != want_group:
             check.problems.append(
                 f"{name}: {cid}.group: {cs.group!r} differs from the contract; use {want_group!r}"
             )

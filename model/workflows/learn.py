@@ -388,7 +388,7 @@ def _learn_cause(run: _Run, cdef: Any, spec: dict[str, Any]) -> None:
 
 
 def _configurations(
-    run: _Run, f: Any, causes: np.ndarray, prior_joint: np.ndarray
+    run: _Run, f: Any, causes: np.ndarray, prior: tuple[Any, Any]
 ) -> tuple[np.ndarray, list[str], list[float]]:
     """Each case's configuration of the finding's causes (none, only one of them, mixed),
     the labels, and the prior probability of each configuration."""
@@ -401,7 +401,8 @@ def _configurations(
     for j, c in enumerate(f.parents):
         config[(n_present == 1) & (present[:, j] == 1)] = f"only_{c}"
     axes = tuple(eng.axis[c] for c in f.parents)
-    marg = prior_joint.sum(axis=tuple(a for a in range(prior_joint.ndim) if a not in axes))
+    post, ev = prior
+    marg = eng.marginal(post, ev, sorted(axes))  # over the sorted axes, no 2**n joint
     marg = np.transpose(marg, np.argsort(np.argsort(axes)))
     p_cfg = [float(marg[(0,) * len(axes)])]
     for j in range(len(axes)):
@@ -413,7 +414,7 @@ def _configurations(
 
 
 def _learn_finding(
-    run: _Run, f: Any, spec: dict[str, Any], causes: np.ndarray, prior_joint: np.ndarray
+    run: _Run, f: Any, spec: dict[str, Any], causes: np.ndarray, prior: tuple[Any, Any]
 ) -> None:
     """A finding's leak and each "only this cause" column from the cases."""
     import pandas as pd
@@ -421,7 +422,7 @@ def _learn_finding(
     rows_f = run.data[f.id].notna().to_numpy()
     if not rows_f.any():
         return
-    config, labels, p_cfg = _configurations(run, f, causes, prior_joint)
+    config, labels, p_cfg = _configurations(run, f, causes, prior)
     k = len(f.states)
     current = np.vstack([f.leak, f.given, np.full(k, 1.0 / k)])
     pseudo = run.strength * np.array(p_cfg)[:, None] * current
@@ -511,10 +512,11 @@ def learn(
         for cdef in kb.causes:
             _learn_cause(run, cdef, causes_yaml["causes"][cdef.id])
         eng = model.engine
-        prior_joint = eng.posterior({HEAVY_LEGS: eng.one_hot(HEAVY_LEGS, "yes")}).joint
+        prior_ev = {HEAVY_LEGS: eng.one_hot(HEAVY_LEGS, "yes")}
+        prior = (eng.posterior(prior_ev), prior_ev)
         for f in kb.findings:
             if f.id != HEAVY_LEGS and f.id in run.data:
-                _learn_finding(run, f, findings_yaml["findings"][f.id], causes, prior_joint)
+                _learn_finding(run, f, findings_yaml["findings"][f.id], causes, prior)
     finally:
         ctx.__exit__(None, None, None)
     header = (
