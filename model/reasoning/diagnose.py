@@ -37,7 +37,7 @@ from ..inference import Case, Posterior
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
-from .evidence import evidence_for, likelihoods
+from .evidence import evidence_for, likelihoods, value_for_state
 from .results import (
     CauseResult,
     ConclusionChange,
@@ -49,7 +49,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import Triage, escalations, level_index, state_value, triage
+from .triage import Triage, escalations, level_index, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -269,7 +269,7 @@ def triage_change_chance(
             if p_state <= 1e-9:
                 continue
             p_after = {**probs, **dict(zip(ids, pv.tracked[s].tolist(), strict=True))}
-            answers = {**clean, qid: state_value(q, state)}
+            answers = {**clean, qid: value_for_state(q, state)}
             top = max(p_after, key=lambda c: p_after[c])
             level = triage(ctx.kb, answers, p_after, unusual=unusual, top_cause=top).level
             chance += p_state * (level_index(level) != now)
