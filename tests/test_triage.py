@@ -154,7 +154,7 @@ def test_triage_change_chance_is_exact(model):
     """The chance equals a direct computation over the best questions: every answer's own
     posterior (a full diagnosis), the rules on the new answers, weighted by P(answer)."""
     from model.reasoning.diagnose import TRIAGE_LOOKAHEAD
-    from model.reasoning.triage import state_value
+    from model.reasoning.evidence import value_for_state
 
     answers = {"age": 28, "sex": "female", "lower_leg_tightness_burning": "yes"}
     d = model.diagnose(answers)
@@ -166,7 +166,7 @@ def test_triage_change_chance_is_exact(model):
         for out in g.outcomes:
             if out.probability <= 1e-9:
                 continue
-            value = state_value(q, out.answer)
+            value = value_for_state(q, out.answer)
             after = model.diagnose({**answers, q.id: value})
             probs = {c.id: c.probability for c in after.causes}
             lvl = triage(model.kb, dict(after.answers), probs,

@@ -37,7 +37,7 @@ from ..inference import Case, Posterior
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
-from .evidence import applies, evidence_for, likelihoods
+from .evidence import applies, evidence_for, likelihoods, value_for_state
 from .results import (
     CauseResult,
     ConclusionChange,
@@ -49,7 +49,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import Triage, escalations, level_index, state_value, triage
+from .triage import Triage, escalations, level_index, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -147,24 +147,18 @@ def _flip(
     return top.probability - p_old, change
 
 
-Previews = Mapping[str, tuple[Mapping[str, float], ...]]
-
-
 def question_gains(
     ctx: ModelContext,
     post: Posterior,
     case: Case,
     clean: Mapping[str, Any],
     causes: Sequence[CauseResult],
-    extra: Sequence[str] = (),
-) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None, Previews]:
+) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None]:
     """Why we ask: every unanswered question's exact gain and what each answer would do,
-    most informative first; the answer that would change the conclusion most; and, per
-    question and answer, the probabilities after it of the top causes and of ``extra``."""
+    most informative first; and the answer that would change the conclusion most."""
     eng = ctx.engine
     top_ids = [c.id for c in causes[:TRACKED]]
-    want = list(dict.fromkeys([*top_ids, *extra]))
-    tracked_axes = sorted(eng.axis[c] for c in want)
+    tracked_axes = sorted(eng.axis[c] for c in top_ids)
     tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
     # the runner's questions that apply; the clinician's exam and test findings are ranked by
     # the physio's "which test next", never offered here
@@ -176,23 +170,19 @@ def question_gains(
     previews = eng.previews(post, case, [q.id for q in open_qs], tracked_axes)
     gains: list[QuestionGain] = []
     best: tuple[float, ConclusionChange] | None = None
-    after_all: dict[str, tuple[Mapping[str, float], ...]] = {}
     for q, pv in zip(open_qs, previews, strict=True):
         outcomes = []
-        afters = []
         for s, state in enumerate(eng.states[q.id]):
             after = dict(zip(tracked_ids, pv.tracked[s].tolist(), strict=True))
-            afters.append(after)
             p_state = float(pv.p_state[s])
             causes_after = tuple((c, after[c]) for c in top_ids)
             outcomes.append(Outcome(state, q.state_label(state), p_state, causes_after))
             flip = _flip(ctx, q, state, p_state, after, causes[0], top_ids)
             if flip and (best is None or flip[0] > best[0]):
                 best = flip
-        after_all[q.id] = tuple(afters)
         gains.append(QuestionGain(q.id, pv.gain, q.text, q.group, tuple(outcomes)))
     gains.sort(key=lambda g: (-g.expected_information_gain, g.id))
-    return tuple(gains), best[1] if best else None, after_all
+    return tuple(gains), best[1] if best else None
 
 
 def explanations(
@@ -275,7 +265,7 @@ def triage_change_chance(
             if p_state <= 1e-9:
                 continue
             p_after = {**probs, **dict(zip(ids, pv.tracked[s].tolist(), strict=True))}
-            answers = {**clean, qid: state_value(q, state)}
+            answers = {**clean, qid: value_for_state(q, state)}
             top = max(p_after, key=lambda c: p_after[c])
             level = triage(ctx.kb, answers, p_after, unusual=unusual, top_cause=top).level
             chance += p_state * (level_index(level) != now)
@@ -297,7 +287,7 @@ def diagnose(
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)
     causes = rank_causes(ctx, post)
-    gains, change, _ = question_gains(ctx, post, case, clean, causes)
+    gains, change = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
     probs = {c.id: c.probability for c in causes}

@@ -196,3 +196,20 @@ def likelihoods(
             v = np.where(v > 0, c, (1.0 - c) / (k - 1))
         out[node] = v
     return out
+
+
+def value_for_state(q: Question, state: str) -> Any:
+    """An answer that maps to ``state``: the midpoint of a number bin, else the state."""
+    if q.type != "number":
+        return state
+    names = [s for s, _ in q.bins]
+    i = names.index(state)
+    lo = q.bins[i - 1][1] if i > 0 else q.min
+    hi = q.bins[i][1] if q.bins[i][1] is not None else q.max
+    assert lo is not None and hi is not None
+    value = (
+        max(lo, q.min if q.min is not None else lo) + min(hi, q.max if q.max is not None else hi)
+    ) / 2
+    if state_of(q, value) != state:  # a bin narrower than the range rounding: use its lower end
+        value = lo
+    return value

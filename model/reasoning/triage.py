@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..kb import Escalation, KnowledgeBase, Question, Rule
+from ..kb import Escalation, KnowledgeBase, Rule
 from . import texts
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
@@ -197,19 +197,6 @@ def triage(
     )
 
 
-def state_value(q: Question, state: str) -> Any:
-    """An answer that maps onto ``state`` (a number bin's middle), for previewing rules."""
-    if q.type != "number":
-        return state
-    names = [s for s, _ in q.bins]
-    i = names.index(state)
-    lo = q.bins[i - 1][1] if i > 0 else q.min
-    hi = q.bins[i][1] if q.bins[i][1] is not None else q.max
-    lo = lo if lo is not None else (hi if hi is not None else 0.0)
-    hi = hi if hi is not None else lo
-    return (float(lo) + float(hi)) / 2 if i < len(names) - 1 else float(lo)
-
-
 def level_index(level: str) -> int:
     return LEVELS.index(level)
 
@@ -220,7 +207,6 @@ __all__ = [
     "escalations",
     "level_index",
     "rule_status",
-    "state_value",
     "triage",
     "warning_sign_questions",
 ]

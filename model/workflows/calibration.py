@@ -17,33 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..api import Model
 from ..kb import HEAVY_LEGS, Question
-from ..reasoning.evidence import state_of
+from ..reasoning.evidence import value_for_state
 
 N_BINS = 10
-
-
-def value_for_state(q: Question, state: str) -> Any:
-    """An answer that maps to ``state``: the midpoint of a number bin, else the state."""
-    if q.type != "number":
-        return state
-    names = [s for s, _ in q.bins]
-    i = names.index(state)
-    lo = q.bins[i - 1][1] if i > 0 else q.min
-    hi = q.bins[i][1] if q.bins[i][1] is not None else q.max
-    assert lo is not None and hi is not None
-    value = (
-        max(lo, q.min if q.min is not None else lo) + min(hi, q.max if q.max is not None else hi)
-    ) / 2
-    if state_of(q, value) != state:  # a bin narrower than the range rounding: use its lower end
-        value = lo
-    return value
 
 
 @dataclass(frozen=True)
