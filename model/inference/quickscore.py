@@ -80,6 +80,10 @@ VE_MAX_ENTRIES = 1 << 24  # largest intermediate of the variable-elimination rou
 DENSE_MAX = 40  # components with (risk configurations x causes) up to this are enumerated
 COND_MAX = 1e5  # beyond: the term sum is redone in extended precision (64-bit mantissa)
 COND_MAX_LD = 1e8  # beyond even that: another exact route where one is affordable
+# previews (what each answer would do, the gains that rank questions) stay in double
+# precision up to this condition: their error is at most about condition x 1e-16 of P(e),
+# 1e-6 here, far below what ranking or display can see; posteriors keep COND_MAX
+PREVIEW_COND_MAX = 1e10
 SAMPLES = 20_000  # importance-sampling fallback: samples per round
 ROUNDS = 3
 
@@ -534,15 +538,19 @@ class QuickscoreEngine:
         return pe, num, absm
 
     def _batch_checked(
-        self, case: QCase, jobs: Sequence[Job], ref: np.ndarray | float | None = None
+        self,
+        case: QCase,
+        jobs: Sequence[Job],
+        ref: np.ndarray | float | None = None,
+        limit: float = COND_MAX,
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_batch` in double precision, redone in extended precision where the signed
-        sums cancel (sum |W Z| above COND_MAX times ``ref``, by default each job's own sum)."""
+        sums cancel (sum |W Z| above ``limit`` times ``ref``, by default each job's own sum)."""
         pe, num, absm = self._batch(case, jobs)
         scale = np.abs(pe) if ref is None else ref
         with np.errstate(divide="ignore", invalid="ignore"):
             cond = np.max(absm / scale) if len(jobs) else 0.0
-        if not cond <= COND_MAX:
+        if not cond <= limit:
             pe, num, absm = self._batch(case, jobs, np.longdouble)
         # the largest condition met, for the error estimate (condition x 1e-17 beyond 1e5)
         case.extra["condition"] = max(case.extra.get("condition", 1.0), float(cond))
@@ -904,7 +912,7 @@ class QuickscoreEngine:
             jobs = [Job(w, a)]
             jobs += [Job(w * lk, a * row) for _, row, lk in f_jobs]
             jobs += [Job(w, a, over, scale) for _, over, scale in r_jobs]
-            p_, n_ = self._batch_checked(case, jobs, ref)
+            p_, n_ = self._batch_checked(case, jobs, ref, PREVIEW_COND_MAX)
             pe += p_
             num += n_
         p_e, marg = pe[0], num[0] / pe[0]
@@ -1050,7 +1058,7 @@ class QuickscoreEngine:
         out = np.empty((len(nodes), self.n))
         log_z = np.empty(len(nodes))
         terms = self._terms(case)
-        if not post.route.startswith("quickscore") or self.n_terms(terms) > MAX_TERMS:
+        if self.n_terms(terms) > MAX_TERMS:
             for k, node in enumerate(nodes):  # beyond the bound: each from scratch
                 sub = self.posterior({x: v for x, v in case.evidence.items() if x != node})
                 out[k], log_z[k] = sub.marginals, sub.log_evidence
