@@ -1,4 +1,5 @@
-"""The contract's three example cases (../shared/spec/examples/) via the API and the CLI."""
+"""The contract's example cases (../shared/spec/examples/, versions 1 and 2) via the API and
+the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 
 from model import CONTRACT_CAUSES, LEVELS, Model
 
-EXAMPLES = ("physio-young-exertional", "red-flag", "runner-hot-long-run")
+EXAMPLES = ("physio-young-exertional", "red-flag", "runner-hot-long-run", "v2-iliac",
+            "v2-red-flag-hyponatraemia")
 GROUPS = {"muscle_fatigue": "training", "dehydration": "lifestyle",
           "poor_circulation": "circulation", "overtraining": "training",
           "muscle_imbalance": "biomechanics", "inadequate_warmup": "training",
@@ -58,7 +60,7 @@ def check_contract_json(d: dict[str, Any], answers: dict[str, Any]) -> None:
             assert d["evidence"][qid] == v
 
 
-def test_all_three_examples_exist(examples_dir: Path) -> None:
+def test_every_example_is_covered(examples_dir: Path) -> None:
     assert sorted(p.stem for p in examples_dir.glob("*.json")) == sorted(EXAMPLES)
 
 
@@ -114,3 +116,21 @@ def test_young_exertional_example(model: Model, examples_dir: Path) -> None:
     assert "cecs" in [c.id for c in d.causes[:3]]
     assert not d.triage.red_flags
     assert d.triage.level in LEVELS[:2]
+
+
+def test_v2_iliac_example(model: Model, examples_dir: Path) -> None:
+    """31-year-old male cyclist, one thigh, only at hard efforts, relief in minutes, 20 weeks:
+    iliac flow limitation first, and a doctor (vascular work-up), not self-care."""
+    d = model.diagnose(load_case(examples_dir, "v2-iliac"))
+    assert d.causes[0].id == "iliac_flow_limitation"
+    assert d.probability("iliac_flow_limitation") > 10 * d.causes[0].prior
+    assert LEVELS.index(d.triage.level) >= LEVELS.index("see_doctor")
+    assert "iliac_flow_limitation" in d.triage.escalated
+
+
+def test_v2_hyponatraemia_example(model: Model, examples_dir: Path) -> None:
+    """Confusion, vomiting or a severe headache after a 300-minute run: an emergency whatever
+    the probabilities say."""
+    d = model.diagnose(load_case(examples_dir, "v2-red-flag-hyponatraemia"))
+    assert d.triage.level == "emergency"
+    assert d.triage.red_flags

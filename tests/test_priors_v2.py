@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from model.kb import load_advice
 
 from model.errors import PriorsError
-from model.kb import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_knowledge_base
+from model.kb import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_advice, load_knowledge_base
 
 V2_CAUSES = (
     "iliac_flow_limitation popliteal_entrapment metabolic_myopathy bone_stress_injury "
