@@ -27,8 +27,29 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_questions(args: argparse.Namespace) -> int:
+    """The runner's questions (the default), one group's (``--group exam``), or every one
+    (``--all``); clinician findings carry their states and the sources of their numbers."""
     model = model_for(args)
-    print(dump([q.to_dict() for q in model.questions]))
+    groups = sorted({q.group for q in model.questions})
+    if args.group is not None and args.group not in groups:
+        raise InputError(
+            [f"--group: {args.group!r} is not a question group; use one of {', '.join(groups)}"]
+        )
+    findings = {f.id: f for f in model.kb.findings}
+    out = []
+    for q in model.questions:
+        if args.group is not None and q.group != args.group:
+            continue
+        if args.group is None and not args.all and q.asked_by != "runner":
+            continue
+        d = q.to_dict()
+        if q.asked_by != "runner" and q.id in findings:
+            d["states"] = list(findings[q.id].states)
+            d["sources"] = {
+                k: v.model_dump(exclude_none=True) for k, v in findings[q.id].sources.items()
+            }
+        out.append(d)
+    print(dump(out))
     return 0
 
 
@@ -209,7 +230,13 @@ def add_commands(sub: Any) -> None:
     d.add_argument("case")
     add_model_options(d, "self_assessment (default: the case file's population) or clinic")
     d.set_defaults(func=cmd_diagnose)
-    q = sub.add_parser("questions", help="list every question as JSON")
+    q = sub.add_parser(
+        "questions",
+        help="list the runner's questions as JSON (--group exam or test: the clinician's "
+        "findings with their states and sources; --all: every question)",
+    )
+    q.add_argument("--group", default=None, help="only this group (e.g. exam, test, about_you)")
+    q.add_argument("--all", action="store_true", help="also the clinician's findings")
     _population_options(q)
     q.set_defaults(func=cmd_questions)
     e = sub.add_parser("export", help="write the network as bif, xmlbif, xdsl or net")

@@ -226,7 +226,7 @@ class QuickscoreEngine:
         v[self.states[node].index(state)] = 1.0
         return v
 
-    def rows(self, f: str) -> np.ndarray:
+    def _finding_rows(self, f: str) -> np.ndarray:
         """q_i(y) for every cause i (1 for non-parents) and state y of finding f: (states, n)."""
         r = self._rows.get(f)
         if r is None:
@@ -239,7 +239,7 @@ class QuickscoreEngine:
             self._rows[f] = r
         return r
 
-    def finding_term(self, f: str, lik: np.ndarray) -> Term:
+    def _finding_term(self, f: str, lik: np.ndarray) -> Term:
         """The factor sum_y lik_y P(Y = y | causes) of an answered finding as a signed sum
         of product forms: (coefficients, multipliers), zero coefficients dropped."""
         leak = np.asarray(self.noisy[f][0], dtype=float).copy()
@@ -247,7 +247,7 @@ class QuickscoreEngine:
         lik = np.asarray(lik, dtype=float)
         d = (lik - np.append(lik[1:], 0.0)) * leak
         keep = np.flatnonzero(d != 0.0)
-        return d[keep], self.rows(f)[keep]
+        return d[keep], self._finding_rows(f)[keep]
 
     @property
     def hyper(self) -> Any:
@@ -274,24 +274,7 @@ class QuickscoreEngine:
         """Components of causes sharing free risk factors, each cause's table reduced to its
         shared free parents. ``within`` restricts the split to those causes (a closed set of
         components: used for the variants of a case, which change one risk factor)."""
-        hard: dict[str, int] = {}
-        weights: dict[str, np.ndarray] = {}
-        mass = 1.0
-        sig: dict[str, Any] = {}
-        for r in self.risk_ids:
-            lik = evidence.get(r)
-            if lik is not None and np.count_nonzero(lik) == 1:
-                s = int(np.flatnonzero(lik)[0])
-                hard[r] = s
-                sig[r] = s
-                mass *= float(self.risk_prior[r][s] * lik[s])
-            else:
-                w = self.risk_prior[r] if lik is None else self.risk_prior[r] * np.asarray(lik)
-                sig[r] = None if lik is None else np.asarray(lik, dtype=float).tobytes()
-                if not self.risk_children[r]:
-                    mass *= float(w.sum())
-                else:
-                    weights[r] = w
+        hard, weights, mass, sig = self._risk_weights(evidence)
         shared = {r for r in weights if len(self.risk_children[r]) > 1}
         axes_all = range(self.n) if within is None else sorted(within)
         parent = {a: a for a in axes_all}
@@ -335,20 +318,7 @@ class QuickscoreEngine:
         single = [i for i, c in enumerate(comps) if not c.risks]
         multi = [i for i, c in enumerate(comps) if c.risks]
         for i in multi:
-            comp = comps[i]
-            sizes = [len(w) for w in comp.weights]
-            n_cfg = int(np.prod(sizes))
-            if n_cfg * len(comp.axes) <= DENSE_MAX:
-                cfg = np.array(list(itertools.product(*[range(k) for k in sizes])), dtype=np.int64)
-                idx = []
-                for ps in comp.parents:  # flat index into the cause's table over ps
-                    flat = np.zeros(n_cfg, dtype=np.int64)
-                    for p in ps:
-                        flat = flat * sizes[comp.risks.index(p)] + cfg[:, comp.risks.index(p)]
-                    idx.append(flat)
-                comp.dense = (cfg, idx)
-            else:
-                comp.plan = self._plan(comp)
+            self._prepare(comps[i])
         comp_of = np.full(self.n, -1, dtype=np.int64)
         for i, c in enumerate(comps):
             comp_of[list(c.axes)] = i
@@ -369,6 +339,48 @@ class QuickscoreEngine:
             shared,
             sig,
         )
+
+    def _risk_weights(
+        self, evidence: Evidence
+    ) -> tuple[dict[str, int], dict[str, np.ndarray], float, dict[str, Any]]:
+        """Risk factors answered outright (their state), the weights of the others that
+        have children, the mass of the rest, and each one's signature for the caches."""
+        hard: dict[str, int] = {}
+        weights: dict[str, np.ndarray] = {}
+        mass = 1.0
+        sig: dict[str, Any] = {}
+        for r in self.risk_ids:
+            lik = evidence.get(r)
+            if lik is not None and np.count_nonzero(lik) == 1:
+                s = int(np.flatnonzero(lik)[0])
+                hard[r] = s
+                sig[r] = s
+                mass *= float(self.risk_prior[r][s] * lik[s])
+            else:
+                w = self.risk_prior[r] if lik is None else self.risk_prior[r] * np.asarray(lik)
+                sig[r] = None if lik is None else np.asarray(lik, dtype=float).tobytes()
+                if not self.risk_children[r]:
+                    mass *= float(w.sum())
+                else:
+                    weights[r] = w
+        return hard, weights, mass, sig
+
+    def _prepare(self, comp: Comp) -> None:
+        """A component's evaluation: its risk configurations enumerated when small
+        (``DENSE_MAX``), else a contraction plan."""
+        sizes = [len(w) for w in comp.weights]
+        n_cfg = int(np.prod(sizes))
+        if n_cfg * len(comp.axes) <= DENSE_MAX:
+            cfg = np.array(list(itertools.product(*[range(k) for k in sizes])), dtype=np.int64)
+            idx = []
+            for ps in comp.parents:  # flat index into the cause's table over ps
+                flat = np.zeros(n_cfg, dtype=np.int64)
+                for p in ps:
+                    flat = flat * sizes[comp.risks.index(p)] + cfg[:, comp.risks.index(p)]
+                idx.append(flat)
+            comp.dense = (cfg, idx)
+        else:
+            comp.plan = self._plan(comp)
 
     def _reduced(
         self,
@@ -604,7 +616,7 @@ class QuickscoreEngine:
         ev = case.evidence
         heavy = ev.get(HEAVY_LEGS)
         out.append(
-            self.finding_term(
+            self._finding_term(
                 HEAVY_LEGS, self.one_hot(HEAVY_LEGS, "yes") if heavy is None else heavy
             )
         )
@@ -613,11 +625,11 @@ class QuickscoreEngine:
                 continue
             lik = ev.get(f)
             if lik is not None:
-                out.append(self.finding_term(f, lik))
+                out.append(self._finding_term(f, lik))
         return out
 
     @staticmethod
-    def n_terms(terms: Sequence[Term]) -> int:
+    def _n_terms(terms: Sequence[Term]) -> int:
         return int(np.prod([len(d) for d, _ in terms], dtype=float))
 
     def _chunks(
@@ -648,7 +660,7 @@ class QuickscoreEngine:
     def _route(self, case: QCase, terms: Sequence[Term]) -> str:
         if self.route is not None:
             return self.route
-        t = self.n_terms(terms)
+        t = self._n_terms(terms)
         per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
         qs_cost = t * per_term
         if self.n <= HYPERCUBE_MAX_CAUSES:
@@ -875,14 +887,16 @@ class QuickscoreEngine:
         tr = list(tracked)
         if self.gain_measure == "joint":
             inner_case = self._inner_case(case)
-            ipost = post.inner if post.inner is not None else self.hyper.posterior(inner_case)
+            ipost = post.inner if post.inner is not None else inner_case.post
+            if ipost is None:
+                ipost = self.hyper.posterior(inner_case)
             res = self.hyper.previews(ipost, inner_case, nodes, tr, use_maps)
             return [Preview(p.node, p.p_state, p.tracked, p.gain) for p in res]
         return self._qs_previews(case, nodes, tr)
 
     def _qs_previews(self, case: QCase, nodes: Sequence[str], tr: list[int]) -> list[Preview]:
         terms = self._terms(case)
-        if self.n_terms(terms) > MAX_TERMS:
+        if self._n_terms(terms) > MAX_TERMS:
             return self._previews_by_posteriors(case, nodes, tr)
         f_jobs: list[tuple[str, np.ndarray, float]] = []  # (node, multiplier row, leak(y))
         r_jobs: list[tuple[str, dict[Any, Any], float]] = []  # (node, replacements, scale)
@@ -890,7 +904,7 @@ class QuickscoreEngine:
             if node in case.evidence:
                 raise ValueError(f"{node} is already answered")
             if self.kind[node] == "finding":
-                rows = self.rows(node)
+                rows = self._finding_rows(node)
                 leak = self.noisy[node][0]
                 for y in range(len(leak) - 1):
                     f_jobs.append((node, rows[y], float(leak[y])))
@@ -989,7 +1003,7 @@ class QuickscoreEngine:
         gain = np.maximum(0.0, (h_y[:, None] + h_c[None, :] - h_pair).sum(axis=1))
         return [Preview(x, p[g], tracked[g], float(gain[g])) for g, x in enumerate(nodes)]
 
-    def preview(
+    def _preview(
         self, post: Posterior, evidence: Evidence | QCase, node: str, tracked: Sequence[int]
     ) -> Preview:
         return self.previews(post, evidence, [node], tracked)[0]
@@ -998,7 +1012,7 @@ class QuickscoreEngine:
         """P(node | evidence) for an unanswered question node."""
         case = self.case(evidence)
         if self.gain_measure == "joint":
-            return self.preview(post, case, node, ()).p_state
+            return self._preview(post, case, node, ()).p_state
         return self._qs_previews(case, [node], []).pop().p_state
 
     # ------------------------------------------------------------------ variants of a case
@@ -1058,7 +1072,7 @@ class QuickscoreEngine:
         out = np.empty((len(nodes), self.n))
         log_z = np.empty(len(nodes))
         terms = self._terms(case)
-        if self.n_terms(terms) > MAX_TERMS:
+        if self._n_terms(terms) > MAX_TERMS:
             for k, node in enumerate(nodes):  # beyond the bound: each from scratch
                 sub = self.posterior({x: v for x, v in case.evidence.items() if x != node})
                 out[k], log_z[k] = sub.marginals, sub.log_evidence
@@ -1093,7 +1107,7 @@ class QuickscoreEngine:
 
     # ------------------------------------------------------------------ interventions
     def _heavy_rows(self) -> np.ndarray:
-        return np.vstack([np.ones(self.n), self.rows(HEAVY_LEGS)[0]])
+        return np.vstack([np.ones(self.n), self._finding_rows(HEAVY_LEGS)[0]])
 
     def intervene(self, evidence: Evidence | QCase) -> tuple[float, np.ndarray]:
         """P(heavy_legs = yes) and P(cause present) for each cause given the risk-factor

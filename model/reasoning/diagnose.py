@@ -300,10 +300,17 @@ def diagnose(
         )
     stop = stop_advice(causes[0].probability, best_gain, tri.level, len(gains), tri_change)
     tri = replace(tri, change_chance=tri_change, so_far=not stop.stop)
+    # the contract lists every unanswered question: those that do not apply (periods for a
+    # man) come last, with no gain, and are never asked
+    idle = tuple(
+        QuestionGain(q.id, 0.0, q.text, q.group)
+        for q in ctx.kb.questions
+        if q.asked_by == "runner" and q.id not in given and not applies(q, clean)
+    )
     return Diagnosis(
         causes=causes,
         triage=tri,
-        next_questions=gains,
+        next_questions=gains + idle,
         evidence=tuple((k, s) for k, s in ev_states.items() if k not in conf),
         answers=answers,
         population=ctx.population,

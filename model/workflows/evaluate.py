@@ -42,7 +42,8 @@ from ..reasoning.triage import LEVELS
 
 REQUIRED_KEYS = ("id", "title", "citation", "rationale", "answers", "expect")
 EXPECT_KEYS = ("top1", "top3", "triage")
-GOALS = {"min_top1": 0.80, "min_top3": 0.95, "max_under_triage": 0, "max_over_triage": 0.10}
+# issue 13's goals for the 25-cause network (version 2); README's model card says which hold
+GOALS = {"min_top1": 0.85, "min_top3": 0.95, "max_under_triage": 0, "max_over_triage": 0.10}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import yaml
 
 from ..kb import HEAVY_LEGS
 
-PRIORS = Path(__file__).resolve().parents[1] / "priors"
+PRIORS = Path(__file__).resolve().parents[2] / "priors"
 
 
 def clone_priors(
@@ -57,6 +57,76 @@ def clone_priors(
     return out
 
 
+def subset_priors(
+    keep: list[str] | tuple[str, ...],
+    out_dir: str | Path | None = None,
+    priors: str | Path = PRIORS,
+) -> Path:
+    """A priors directory with only the causes in ``keep``: the others, their links, their
+    escalation rows, advice and mentions in the triage rules' ``about`` lists are dropped.
+    It loads with ``load_knowledge_base(out_dir, require_contract=False)``; the tests use it
+    to keep a network within the hypercube engine's reach (at most 20 causes)."""
+    src = Path(priors)
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="hl-subset-"))
+    out.mkdir(parents=True, exist_ok=True)
+    for p in [*src.glob("*.yaml"), *src.glob("*.md")]:
+        shutil.copy(p, out / p.name)
+    kept = set(keep)
+
+    def edit(name: str, change: Any) -> None:
+        data = yaml.safe_load((src / name).read_text())
+        change(data)
+        (out / name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+    def causes(d: dict[str, Any]) -> None:
+        d["causes"] = {c: v for c, v in d["causes"].items() if c in kept}
+
+    def findings(d: dict[str, Any]) -> None:
+        for f in d["findings"].values():
+            f["links"] = {c: v for c, v in (f.get("links") or {}).items() if c in kept}
+
+    def triage(d: dict[str, Any]) -> None:
+        d["escalation"] = [r for r in d.get("escalation", []) if r["cause"] in kept]
+        for key in ("red_flags", "amber_flags"):
+            for rule in d.get(key, []):
+                if "about" in rule:
+                    rule["about"] = [c for c in rule["about"] if c in kept]
+
+    def advice(d: dict[str, Any]) -> None:
+        d["advice"] = {c: v for c, v in d["advice"].items() if c in kept}
+
+    edit("causes.yaml", causes)
+    edit("findings.yaml", findings)
+    # risk factors no kept cause uses go, with their questions and the rules that ask them
+    kept_causes = yaml.safe_load((out / "causes.yaml").read_text())["causes"]
+    used = set()
+    for spec in kept_causes.values():
+        table = spec.get("table") or {}
+        used |= set(spec.get("odds_ratios") or {})
+        used |= {table["parent"]} if "parent" in table else set()
+    rf = yaml.safe_load((src / "risk_factors.yaml").read_text())
+    gone = {r for r in rf["risk_factors"] if r not in used}
+    rf["risk_factors"] = {r: v for r, v in rf["risk_factors"].items() if r not in gone}
+    (out / "risk_factors.yaml").write_text(yaml.safe_dump(rf, sort_keys=False, allow_unicode=True))
+
+    def questions(d: dict[str, Any]) -> None:
+        d["questions"] = [q for q in d["questions"] if q["id"] not in gone]
+
+    def asks_gone(rule: dict[str, Any]) -> bool:
+        parts = [rule.get("all") or {}, *(rule.get("any") or [])]
+        return any(set(p) & gone for p in parts)
+
+    def rules(d: dict[str, Any]) -> None:
+        triage(d)
+        for key in ("red_flags", "amber_flags"):
+            d[key] = [r for r in d.get(key, []) if not asks_gone(r)]
+
+    edit("questions.yaml", questions)
+    edit("triage.yaml", rules)
+    edit("advice.yaml", advice)
+    return out
+
+
 def clone_ids(n_causes: int) -> list[str]:  # pragma: no cover - documentation helper
     """The ids of the causes of ``clone_priors(n_causes)`` (read back from a fresh copy)."""
     d = clone_priors(n_causes)
@@ -66,4 +136,4 @@ def clone_ids(n_causes: int) -> list[str]:  # pragma: no cover - documentation h
         shutil.rmtree(d, ignore_errors=True)
 
 
-__all__ = ["HEAVY_LEGS", "clone_priors"]
+__all__ = ["HEAVY_LEGS", "clone_priors", "subset_priors"]
