@@ -54,6 +54,10 @@ def clone_priors(
     (out / "findings.yaml").write_text(
         yaml.safe_dump(findings, sort_keys=False, allow_unicode=True)
     )
+    advice: dict[str, Any] = yaml.safe_load((src / "advice.yaml").read_text())
+    for cid in list(causes["causes"])[len(have) :]:
+        advice["advice"][cid] = advice["advice"][cid.rsplit("_c", 1)[0]]
+    (out / "advice.yaml").write_text(yaml.safe_dump(advice, sort_keys=False, allow_unicode=True))
     return out
 
 
