@@ -155,7 +155,7 @@ def sources_text(model: Model, keys: Sequence[str]) -> str:
             out.append(k)
             continue
         who = ref.authors.split(",")[0].strip()
-        if not who or who.lower() == "unknown":  # authors not known: a short title instead
+        if not who or who.lower().startswith("unknown"):  # authors not known: a short title instead
             title = ref.title.split(" (")[0].split(": ")[0].strip()
             if len(title) > 60:
                 title = title[:57].rsplit(" ", 1)[0] + "…"
