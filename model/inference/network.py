@@ -45,6 +45,21 @@ class Node:
         if (self.cpt is None) == (self.noisy is None):
             raise ValueError(f"{self.id}: give a table or noisy-MAX parameters (one of them)")
 
+    def probs_at(self, parent_states: np.ndarray) -> np.ndarray:
+        """P(state | parents) for rows of parent states (shape (m, parents)), as (m, states),
+        without building the full table (a 25-parent noisy table has 2**25 rows)."""
+        rows = np.asarray(parent_states, dtype=np.int64).reshape(-1, len(self.parents))
+        if self.noisy is None:
+            assert self.cpt is not None
+            return np.asarray(self.cpt[tuple(rows.T)])
+        base_cdf, link = self.noisy
+        # present causes (state 1) multiply their link CDF in; absent ones leave 1
+        factors = np.where(rows[:, :, None] == 1, np.asarray(link)[None, :, :], 1.0)
+        cdf = np.asarray(base_cdf, dtype=float)[None, :] * factors.prod(axis=1)
+        cdf[:, -1] = 1.0
+        out = np.clip(np.diff(cdf, axis=1, prepend=0.0), 0.0, 1.0)
+        return np.asarray(out / out.sum(axis=1, keepdims=True))
+
     @property
     def table(self) -> np.ndarray:
         """The full table, derived from the noisy parameters on first use (a finding with

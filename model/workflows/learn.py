@@ -293,7 +293,7 @@ def _frame(model: Model, answers: list[dict[str, Any]], causes: np.ndarray) -> A
         frame[c] = ["present" if v else "absent" for v in causes[:, j]]
     data = pd.DataFrame(frame)
     hl = model.network.node_map[HEAVY_LEGS]
-    p_heavy = np.array([hl.table[tuple(int(v) for v in row)][1] for row in causes])
+    p_heavy = hl.probs_at(np.asarray(causes, dtype=np.int64))[:, 1]
     w = 1.0 / p_heavy
     data["_weight"] = w / w.mean()
     return data
@@ -488,6 +488,11 @@ def _write_priors(out_dir: Path, priors_dir: Path, files: dict[str, Any], header
             ) from None
 
 
+# a finding's links are learned from the posterior over its causes' configurations (a
+# marginal over its parents, 2**parents configurations per term sum): up to this many
+LEARN_MAX_PARENTS = 8
+
+
 def learn(
     model: Model,
     answers: list[dict[str, Any]],
@@ -514,9 +519,17 @@ def learn(
         eng = model.engine
         prior_ev = {HEAVY_LEGS: eng.one_hot(HEAVY_LEGS, "yes")}
         prior = (eng.posterior(prior_ev), prior_ev)
+        problems = list(problems or ())
         for f in kb.findings:
-            if f.id != HEAVY_LEGS and f.id in run.data:
-                _learn_finding(run, f, findings_yaml["findings"][f.id], causes, prior)
+            if f.id == HEAVY_LEGS or f.id not in run.data:
+                continue
+            if len(f.parents) > LEARN_MAX_PARENTS:
+                problems.append(
+                    f"{f.id}: kept as it was ({len(f.parents)} linked causes; learning its "
+                    f"links needs the joint of its causes, at most {LEARN_MAX_PARENTS} here)"
+                )
+                continue
+            _learn_finding(run, f, findings_yaml["findings"][f.id], causes, prior)
     finally:
         ctx.__exit__(None, None, None)
     header = (
@@ -533,7 +546,7 @@ def learn(
         strength,
         model.population,
         tuple(run.changes),
-        tuple(problems or ()),
+        tuple(problems),
     )
 
 
@@ -549,7 +562,7 @@ def _set_link(
 ) -> None:
     """Write a learned leak/link distribution into its YAML entry if it changed."""
     if "p" in entry:
-        i = states.index("yes")
+        i = 1  # `p` is the second of two states (the loader reads it as [1 - p, p])
         o, v = float(old[i]), float(new[i])
         if abs(v - o) < 5e-5:
             return
@@ -638,7 +651,7 @@ def sample_cases(model: Model, n: int, seed: int = 0, answer_rate: float = 1.0) 
             if node.kind == "helper":
                 continue
             if node.parents:
-                probs = node.table[tuple(val[p] for p in node.parents)]
+                probs = node.probs_at(np.stack([val[p] for p in node.parents], axis=1))
             else:
                 probs = np.broadcast_to(node.table, (m, len(node.states)))
             u = rng.random((m, 1))
