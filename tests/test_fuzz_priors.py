@@ -46,7 +46,7 @@ def _set(node: object, path: tuple, value: object) -> None:
 
 
 @seed(20261125)
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_value_anywhere_is_refused_cleanly(tmp_path_factory, data):
@@ -72,7 +72,7 @@ def test_any_value_anywhere_is_refused_cleanly(tmp_path_factory, data):
 
 
 @seed(20261125)
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=300))
 def test_garbage_bytes_in_a_priors_file_are_refused_with_the_file_named(tmp_path_factory, raw):
