@@ -19,7 +19,7 @@ from .kb import DEFAULT_POPULATION, KnowledgeBase, Question, load_knowledge_base
 from .reasoning import diagnose as reasoning
 from .reasoning.context import ModelContext
 from .reasoning.evidence import evidence_for, likelihoods, validate_answers, validate_confidence
-from .reasoning.results import Diagnosis, SensitivityRow, WhatIf
+from .reasoning.results import Assessment, Diagnosis, SensitivityRow, WhatIf
 from .reasoning.sensitivity import sensitivity
 from .reasoning.whatif import what_if
 
@@ -52,6 +52,7 @@ class Model:
         self.cause_map = self._ctx.cause_map
         self.modifiable: tuple[str, ...] = self._ctx.modifiable
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._diagnose_clean)
+        self._assessed = lru_cache(maxsize=CACHE_SIZE)(self._assess_clean)
         self._variants: OrderedDict[tuple[tuple[str, float], ...], Model] = OrderedDict()
         self._variants_lock = threading.Lock()
 
@@ -106,6 +107,27 @@ class Model:
         """
         clean, conf = self._require({} if answers is None else answers, confidence)
         return self._cached(tuple(sorted(clean.items())), tuple(sorted(conf.items())))
+
+    def assess(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        confidence: Mapping[str, float] | None = None,
+    ) -> Assessment:
+        """The causes, conflict and triage level of :meth:`diagnose` (equal to them), without
+        the question ranking, explanations and what-ifs: for evaluation and batch scoring.
+
+        Raises
+        ------
+        InputError
+            One line per bad answer, each naming the fix.
+        """
+        clean, conf = self._require({} if answers is None else answers, confidence)
+        return self._assessed(tuple(sorted(clean.items())), tuple(sorted(conf.items())))
+
+    def _assess_clean(
+        self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()
+    ) -> Assessment:
+        return reasoning.assess(self._ctx, key, conf_key)
 
     def _diagnose_clean(
         self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()

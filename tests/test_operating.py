@@ -19,18 +19,14 @@ def test_counts_are_consistent(model):
 
 
 def test_levels_equal_the_public_diagnosis(model):
-    """The fast path (posterior + rules) gives the diagnosis's level whenever the answers are
-    not an unusual combination (the one rule the sampling study leaves out)."""
-    runners = synthetic_runners(model, 40, 11)
+    """The sampling study's levels are the diagnosis's, the outside-the-model rule included
+    (they once left it out)."""
+    runners = synthetic_runners(model, 30, 11)
     answers = sample_answers(model, runners, 12, 11)
-    fast = levels_for(model, answers)
-    checked = 0
-    for a, lv in zip(answers, fast, strict=True):
-        d = model.diagnose(a)
-        if not d.conflict.unusual:
-            assert d.triage.level == lv
-            checked += 1
-    assert checked >= 20
+    levels = levels_for(model, answers)
+    for a, lv in zip(answers, levels, strict=True):
+        assert model.diagnose(a).triage.level == lv
+    assert len(set(levels)) >= 2  # not one level for everyone
 
 
 def test_every_runner_answers_the_warning_signs(model):

@@ -582,10 +582,15 @@ class Engine:
         return np.clip(sub, 0.0, None)
 
     def withdrawn(
-        self, post: Posterior, evidence: Evidence | Case, nodes: Sequence[str]
+        self,
+        post: Posterior,
+        evidence: Evidence | Case,
+        nodes: Sequence[str],
+        marginals: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """P(cause_i = present | evidence without node) for each node (rows) and cause, and
-        log P(evidence without node) for each node.
+        log P(evidence without node) for each node (``marginals`` is accepted for the
+        quickscore engine's signature: the ratios give both at once).
 
         Each withdrawal is the posterior times a ratio over a few causes: one over the
         node's factor for a finding, the new component over the old ones for a risk factor

@@ -429,16 +429,22 @@ class QuickscoreEngine:
 
     # ------------------------------------------------------------------ the product forms
     def _eval(
-        self, case: QCase, a: np.ndarray, params: Mapping[Any, Any] | None = None
+        self,
+        case: QCase,
+        a: np.ndarray,
+        params: Mapping[Any, Any] | None = None,
+        grads: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """For term rows ``a`` (B, n): Zc (B, components) = each component's sum, and
         M (B, n) = each cause's E_component[c_i prod a^c]. ``params`` holds per-row
         replacements in the same structure: ("w", r) -> (B, states) weights of a shared free
-        risk factor, ("c", axis) -> (p0, p1) per row of a cause's reduced table."""
+        risk factor, ("c", axis) -> (p0, p1) per row of a cause's reduced table. Without
+        ``grads`` the contractions skip their reverse pass and M is not filled (the sums
+        alone: log-evidence queries)."""
         b = a.shape[0]
         params = params or {}
         zc = np.ones((b, len(case.comps)), dtype=a.dtype)
-        m = np.empty((b, self.n), dtype=a.dtype)
+        m = (np.empty if grads else np.zeros)((b, self.n), dtype=a.dtype)
         s_idx, s_axes, s_p0, s_p1 = case.single
         if len(s_idx):
             p0: np.ndarray = s_p0
@@ -472,11 +478,13 @@ class QuickscoreEngine:
                 hs.append(h)
                 ops.append(h + p0_i)
             assert comp.plan is not None
-            z, grads = comp.plan.run(ops)
+            z, d = comp.plan.run(ops, grads=grads)
             zc[:, i] = z
+            if not grads:
+                continue
             base = len(comp.weights)
             for j, a_i in enumerate(comp.axes):
-                m[:, a_i] = (grads[base + j] * hs[j]).reshape(b, -1).sum(axis=1)
+                m[:, a_i] = (d[base + j] * hs[j]).reshape(b, -1).sum(axis=1)
         return zc, m
 
     def _eval_dense(
@@ -513,7 +521,7 @@ class QuickscoreEngine:
         m[:, list(comp.axes)] = np.einsum("br,brj->bj", w, h * pre[:, :, :-1] * suf[:, :, 1:])
 
     def _batch(
-        self, case: QCase, jobs: Sequence[Job], dtype: Any = float
+        self, case: QCase, jobs: Sequence[Job], dtype: Any = float, grads: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Evaluate jobs (rows with their coefficients and per-row replacements) packed into
         batches of about CHUNK rows: (sum of W Z per job, sum of W N per job (n,), sum of
@@ -536,7 +544,7 @@ class QuickscoreEngine:
                 bounds = np.cumsum([0] + [len(j.w) for j in batch])
                 for key in keys:
                     params[key] = self._rows_param(case, key, batch, bounds)
-            zc, m = self._eval(case, a, params)
+            zc, m = self._eval(case, a, params, grads)
             z, nn = self._combine(zc, m, case.comp_of)
             lo = 0
             for jj, job in enumerate(batch):
@@ -555,17 +563,23 @@ class QuickscoreEngine:
         jobs: Sequence[Job],
         ref: np.ndarray | float | None = None,
         limit: float = COND_MAX,
+        grads: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_batch` in double precision, redone in extended precision where the signed
-        sums cancel (sum |W Z| above ``limit`` times ``ref``, by default each job's own sum)."""
-        pe, num, absm = self._batch(case, jobs)
-        scale = np.abs(pe) if ref is None else ref
+        """:meth:`_batch` in double precision, the jobs whose signed sums cancel (sum |W Z|
+        above ``limit`` times ``ref``, by default each job's own sum) redone in extended
+        precision. Jobs are independent sums, so only those jobs are redone."""
+        pe, num, absm = self._batch(case, jobs, grads=grads)
+        scale = np.abs(pe) if ref is None else np.broadcast_to(ref, pe.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            cond = np.max(absm / scale) if len(jobs) else 0.0
-        if not cond <= limit:
-            pe, num, absm = self._batch(case, jobs, np.longdouble)
+            conds = absm / scale
+        bad = np.flatnonzero(~(conds <= limit))
+        if len(bad):
+            pe_x, num_x, _ = self._batch(case, [jobs[int(k)] for k in bad], np.longdouble, grads)
+            pe, num = np.asarray(pe, dtype=np.longdouble), np.asarray(num, dtype=np.longdouble)
+            pe[bad], num[bad] = pe_x, num_x
+        cond = float(np.max(conds)) if len(jobs) else 0.0
         # the largest condition met, for the error estimate (condition x 1e-17 beyond 1e5)
-        case.extra["condition"] = max(case.extra.get("condition", 1.0), float(cond))
+        case.extra["condition"] = max(case.extra.get("condition", 1.0), cond)
         return np.asarray(pe, dtype=float), np.asarray(num, dtype=float)
 
     def _rows_param(self, case: QCase, key: Any, batch: Sequence[Job], bounds: np.ndarray) -> Any:
@@ -1056,10 +1070,15 @@ class QuickscoreEngine:
 
     # ------------------------------------------------------------------ explanations
     def withdrawn(
-        self, post: Posterior, evidence: Evidence | QCase, nodes: Sequence[str]
+        self,
+        post: Posterior,
+        evidence: Evidence | QCase,
+        nodes: Sequence[str],
+        marginals: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """P(cause_i = present | evidence without node) for each node (rows) and cause, and
-        log P(evidence without node) for each node."""
+        log P(evidence without node) for each node. Without ``marginals`` only the second is
+        computed (the term sums skip their reverse pass) and the first is NaN."""
         case = self.case(evidence)
         if post.route == "hypercube":
             return self.hyper.withdrawn(post.inner, self._inner_case(case), nodes)
@@ -1096,12 +1115,12 @@ class QuickscoreEngine:
             for k, over, scale in r_specs:
                 jobs.append(Job(w, a, over, scale))
                 owner.append(k)
-        pe, num = self._batch_checked(case, jobs)
+        pe, num = self._batch_checked(case, jobs, grads=marginals)
         tot = np.zeros(len(nodes))
         tot_n = np.zeros((len(nodes), self.n))
         np.add.at(tot, owner, pe)
         np.add.at(tot_n, owner, num)
-        out[:] = np.clip(tot_n / tot[:, None], 0.0, 1.0)
+        out[:] = np.clip(tot_n / tot[:, None], 0.0, 1.0) if marginals else np.nan
         log_z[:] = np.log(tot) + math.log(case.mass)
         return out, log_z
 
@@ -1143,7 +1162,7 @@ class QuickscoreEngine:
                         for c in self.risk_children[node]
                     }
                 jobs += [Job(one, rows[:1], over), Job(one, heavy, over)]
-        pe, _ = self._batch_checked(case, jobs)
+        pe, _ = self._batch_checked(case, jobs, grads=False)
         out: dict[str, np.ndarray] = {}
         k = 0
         for node in nodes:

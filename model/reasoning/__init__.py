@@ -5,6 +5,7 @@ composed of small pure functions (:mod:`.diagnose`), triage (:mod:`.triage`), wh
 
 from .diagnose import CONFLICT_THRESHOLD, STOP_MIN_GAIN, STOP_TOP_PROBABILITY, TRACKED
 from .results import (
+    Assessment,
     CauseResult,
     ConclusionChange,
     Conflict,
@@ -32,6 +33,7 @@ __all__ = [
     "ConclusionChange",
     "Conflict",
     "Contribution",
+    "Assessment",
     "Diagnosis",
     "Explanation",
     "HelpfulChange",

@@ -204,6 +204,25 @@ class QuestionGain:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """The ranking and triage of one set of answers without the question ranking, the
+    explanations or the what-ifs: what evaluation, real cases and batch scoring need. Its
+    causes and triage level equal those of the full :class:`Diagnosis` of the same answers."""
+
+    causes: tuple[CauseResult, ...]  # every cause, highest probability first
+    triage: Triage  # the level of the diagnosis (not its stop-rule "so far" look-ahead)
+    conflict: Conflict
+    log_evidence: float
+
+    @property
+    def top(self) -> CauseResult:
+        return self.causes[0]
+
+    def probability(self, cause: str) -> float:
+        return next(c.probability for c in self.causes if c.id == cause)
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """The result for one set of answers."""
 

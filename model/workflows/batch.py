@@ -172,18 +172,13 @@ def row_answers(
 def score_answers(model: Model, clean: Mapping[str, Any]) -> dict[str, Any]:
     """Output cells (``p_<cause>``, ``top_cause``, ``triage``, ``error``) for clean answers.
 
-    The probabilities are the exact posteriors of ``model.diagnose`` (without the question
-    ranking, which the batch output does not need).
+    The probabilities and the triage level are those of ``model.diagnose`` (by
+    ``model.assess``, without the question ranking, which the batch output does not need).
     """
-    from ..reasoning.triage import triage
-
-    post = model.posterior(clean)
-    probs = {c: float(p) for c, p in zip(model.engine.cause_ids, post.marginals, strict=True)}
-    order = [c.id for c in model.causes]
-    top = min(order, key=lambda c: (-probs[c], c))
-    tri = triage(model.kb, clean, probs)
-    out: dict[str, Any] = {f"p_{c}": f"{probs[c]:.6f}" for c in order}
-    out.update(top_cause=top, triage=tri.level, error="")
+    a = model.assess(clean)
+    probs = {c.id: c.probability for c in a.causes}
+    out: dict[str, Any] = {f"p_{c.id}": f"{probs[c.id]:.6f}" for c in model.causes}
+    out.update(top_cause=a.top.id, triage=a.triage.level, error="")
     return out
 
 

@@ -285,7 +285,7 @@ def load_vignettes(directory: str | Path, model: Model) -> tuple[Vignette, ...]:
 
 def score(model: Model, vignette: Vignette) -> CaseResult:
     """The model's diagnosis of one vignette, checked against its expectations."""
-    d = model.diagnose(vignette.answers)
+    d = model.assess(vignette.answers)  # the ranking and triage of diagnose
     ranking = tuple((c.id, c.probability) for c in d.causes)
     top3 = {c for c, _ in ranking[:3]}
     lv = LEVELS.index(d.triage.level)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..api import Model
-from ..reasoning.triage import LEVELS, escalations, triage, warning_sign_questions
+from ..reasoning.triage import LEVELS, escalations, warning_sign_questions
 from .calibration import synthetic_runners, value_for_state
 
 SERIOUS = (
@@ -98,19 +98,9 @@ def sample_answers(
 
 
 def levels_for(model: Model, answers: Sequence[dict[str, Any]]) -> list[str]:
-    """The triage level of each answer set (the point probabilities of the exact posterior)."""
-    ids = list(model.engine.cause_ids)
-    cache: dict[tuple[tuple[str, Any], ...], str] = {}
-    out = []
-    for a in answers:
-        key = tuple(sorted(a.items()))
-        if key not in cache:
-            marg = np.asarray(model.posterior(a).marginals)
-            probs = dict(zip(ids, marg.tolist(), strict=True))
-            top = ids[int(np.argmax(marg))]
-            cache[key] = triage(model.kb, a, probs, top_cause=top).level
-        out.append(cache[key])
-    return out
+    """The triage level of each answer set, as the diagnosis gives it (the point
+    probabilities of the exact posterior, the red flags and the outside-the-model check)."""
+    return [model.assess(a).triage.level for a in answers]
 
 
 def run(

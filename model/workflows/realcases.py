@@ -281,7 +281,7 @@ def load_real_cases(directory: str | Path, model: Model) -> tuple[RealCase, ...]
 def score_real(model: Model, case: RealCase) -> RealResult:
     """The model's result on one real case."""
     known = {c.id for c in model.causes}
-    d = model.diagnose(case.answers)
+    d = model.assess(case.answers)  # the ranking and triage of diagnose
     ranking = tuple((c.id, c.probability) for c in d.causes)
     right = {case.cause, *case.acceptable} & known if case.cause else set()
     outside = case.cause is None or case.cause not in known
