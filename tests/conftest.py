@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from model import Model, load_model
+from model import CONTRACT_CAUSES, Model, load_model
 from model.kb import default_priors_dir
 
 TESTS_DIR = Path(__file__).parent
@@ -24,6 +24,21 @@ if not EXAMPLES_DIR.is_dir():  # a clone elsewhere: the examples are copied into
 def model() -> Model:
     """The default model built from priors/ (self-assessment population)."""
     return load_model()
+
+
+@pytest.fixture(scope="session")
+def subset_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
+    """The shipped priors cut to 14 causes and their risk factors
+    (:func:`model.workflows.synthetic.subset_priors`): within the hypercube engine's reach (at
+    most 20 causes and 26 risk factors) and the reference libraries' (pgmpy's Hugin reader,
+    pyAgrum's junction tree with many findings), which the 25-cause network is not. The
+    hypercube and the references then check the same code on real tables."""
+    from model.kb import load_knowledge_base
+    from model.workflows.synthetic import subset_priors
+
+    keep = [c for c in CONTRACT_CAUSES[:15] if c != "dvt"]
+    d = subset_priors(keep, tmp_path_factory.mktemp("subset"))
+    return Model(load_knowledge_base(d, require_contract=False), "self_assessment")
 
 
 @pytest.fixture(scope="session")

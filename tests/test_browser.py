@@ -251,6 +251,9 @@ def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any
             _click_answer(page, m, last, earlier)
             answers[last] = earlier
             history.append(last)
+            page.wait_for_function(
+                "(q) => !document.querySelector(`.st-key-rn_opt_${q}__unsure`)", arg=last
+            )  # the next question is drawn (reading before it was drawn raced here)
             _settled(page)
             continue
         value = None if step == 2 else _answer_value(m, qid, step)
@@ -428,7 +431,9 @@ def _physio_answers_and_confidence(page, m, tag: str) -> tuple[dict, dict]:
     return answers, conf
 
 
-@pytest.mark.parametrize("size", list(SIZES))
+# the physio's bench at desktop width (where physios explore cases; its phone layout is
+# walked by hand before each release, README "The app"): CI time
+@pytest.mark.parametrize("size", ["desktop"])
 def test_physio_journey(app_url, browser, size):
     m = load_model()
     page = browser.new_page(viewport=SIZES[size])

@@ -13,11 +13,10 @@ import math
 import numpy as np
 import pytest
 
-from model import CONTRACT_CAUSES, Model
+from model import Model
 from model.inference.engine import Engine
 from model.inference.kernels import superset_sums
-from model.kb import HEAVY_LEGS, load_knowledge_base
-from model.workflows.synthetic import subset_priors
+from model.kb import HEAVY_LEGS
 
 CASE = {
     "age": 47, "sex": "male", "medication": "statin", "cramps": "yes",
@@ -45,10 +44,8 @@ class _Hyper:
 
 
 @pytest.fixture(scope="module")
-def m(tmp_path_factory):
-    keep = [c for c in CONTRACT_CAUSES[:15] if c != "dvt"]
-    d = subset_priors(keep, tmp_path_factory.mktemp("subset"))
-    return _Hyper(Model(load_knowledge_base(d, require_contract=False), "self_assessment"))
+def m(subset_model):
+    return _Hyper(subset_model)
 
 
 def _evidence(m, answers, confidence=None):

@@ -34,17 +34,10 @@ def reference(model):
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """The shipped priors cut to 14 causes: pgmpy's Hugin .net reader takes minutes on the
+def small(subset_model):
+    """The 14-cause subset (conftest): pgmpy's Hugin .net reader takes minutes on the
     25-cause export (about 200 s here), and the writer's code path is the same."""
-    from model import CONTRACT_CAUSES, Model
-    from model.kb import load_knowledge_base
-    from model.workflows.synthetic import subset_priors
-
-    keep = [c for c in CONTRACT_CAUSES[:15] if c != "dvt"]
-    d = subset_priors(keep, tmp_path_factory.mktemp("subset"))
-    m = Model(load_knowledge_base(d, require_contract=False), "self_assessment")
-    return m, to_pgmpy(m.network)
+    return subset_model, to_pgmpy(subset_model.network)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -14,34 +14,22 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from model import CONTRACT_CAUSES, Model, load_model
+from model import Model, load_model
 from model.inference.engine import Engine
 from model.inference.network import Network, Node
 from model.inference.quickscore import PREVIEW_COND_MAX, QuickscoreEngine, brute_force
-from model.kb import HEAVY_LEGS, load_knowledge_base
-from model.workflows.synthetic import clone_priors, subset_priors
+from model.kb import HEAVY_LEGS
+from model.workflows.synthetic import clone_priors
 
 EXACT = ("quickscore", "variable-elimination", "hypercube")
-
-
-@functools.lru_cache(maxsize=1)
-def subset_model() -> Model:
-    """The shipped priors cut to 14 causes and their risk factors: within the hypercube
-    engine's reach (at most 20 causes and 26 risk factors), which the 25-cause network is
-    not, so the hypercube engine can serve as the exact reference on real tables."""
-    keep = [c for c in CONTRACT_CAUSES[:15] if c != "dvt"]
-    d = subset_priors(keep, tempfile.mkdtemp(prefix="hl-subset-"))
-    return Model(load_knowledge_base(d, require_contract=False), "self_assessment")
 
 
 # ----------------------------------------------------------------------------- random networks
@@ -220,13 +208,13 @@ def answer_sets(m: Any) -> list[tuple[dict[str, Any], dict[str, float]]]:
     return out
 
 
-def test_shipped_priors_equal_the_hypercube_engine() -> None:
+def test_shipped_priors_equal_the_hypercube_engine(subset_model: Model) -> None:
     """Forced onto the term sum, every query equals the hypercube engine within the
     signed sum's error, about condition x 1e-17 in extended precision (the engine reports
     the condition; the default routing leaves the term sum beyond 1e8, see
     test_ill_conditioned_answers_stay_exact_by_routing): 1e-9 for all but the most
     ill-conditioned answer sets."""
-    m = subset_model()
+    m = subset_model
     old = Engine(m.network)
     qs = QuickscoreEngine(m.network, route="quickscore", gain_measure="sum_of_cause_mi")
     tr = [0, 5, 11]
@@ -261,10 +249,10 @@ def test_shipped_priors_equal_the_hypercube_engine() -> None:
             np.testing.assert_allclose(eb[k], ea[k], atol=1e-12)
 
 
-def test_ill_conditioned_answers_stay_exact_by_routing() -> None:
+def test_ill_conditioned_answers_stay_exact_by_routing(subset_model: Model) -> None:
     """Many rare symptoms at once make the signed term sum cancel (condition 1e10 and
     more); the engine then redoes it in extended precision or takes another exact route."""
-    m = subset_model()
+    m = subset_model
     old = Engine(m.network)
     qs = QuickscoreEngine(m.network)
     rng = np.random.default_rng(2024)
@@ -275,10 +263,10 @@ def test_ill_conditioned_answers_stay_exact_by_routing() -> None:
         np.testing.assert_allclose(b.marginals, a.marginals, atol=1e-9)
 
 
-def test_model_diagnose_is_unchanged_on_the_shipped_network() -> None:
+def test_model_diagnose_is_unchanged_on_the_shipped_network(subset_model: Model) -> None:
     """Within the hypercube's reach (the 14-cause subset) the default engine keeps the
     joint information gain, and its full diagnosis equals the hypercube engine's."""
-    m = subset_model()
+    m = subset_model
     assert isinstance(m.engine, QuickscoreEngine)
     assert m.engine.gain_measure == "joint"
     d = m.diagnose({"age": 55, "smoker": "yes", "calf_pain_walking": "yes", "cramps": "yes"})
@@ -311,8 +299,8 @@ def test_a_priors_directory_with_more_causes_loads(model_more: Any) -> None:
     assert abs(sum(o.probability for o in d.next_questions[0].outcomes) - 1) < 1e-9
 
 
-def test_fallbacks_are_exact_or_named() -> None:
-    m = subset_model()
+def test_fallbacks_are_exact_or_named(subset_model: Model) -> None:
+    m = subset_model
     # many positive answers: 2**20 terms
     answers = {q.id: "yes" for q in m.questions if q.type == "yes_no"}
     clean, _ = m.validate(answers)
@@ -329,8 +317,8 @@ def test_fallbacks_are_exact_or_named() -> None:
     assert np.max(np.abs(est.marginals - exact.marginals)) < 5 * est.std_error + 0.02
 
 
-def test_routes_are_chosen_by_cost() -> None:
-    m = subset_model()
+def test_routes_are_chosen_by_cost(subset_model: Model) -> None:
+    m = subset_model
     eng = QuickscoreEngine(m.network)
     few = m.likelihoods({"cramps": "yes"}, {})
     assert eng.posterior(few).route == "quickscore"

@@ -204,14 +204,19 @@ def test_what_if_rejects_bad_factors(m):
 
 
 # --------------------------------------------------------------------------- soft answers
-def test_soft_answers_equal_pyagrum_likelihood_evidence(m, tmp_path):
+def test_soft_answers_equal_pyagrum_likelihood_evidence(subset_model, tmp_path):
+    """On the 14-cause subset (conftest): pyAgrum's junction tree over all 25 causes with
+    these findings takes about a minute; the virtual-evidence code is the same."""
     import pyagrum as gum
 
+    m = subset_model
     path = tmp_path / "net.bif"
     m.export("bif", path)
     bn = gum.loadBN(str(path))
     conf = {"urine_color": 0.7, "temperature_c": 0.8, "cramps": 0.6}
-    d = m.diagnose(HOT, confidence=conf)
+    hot = {k: v for k, v in HOT.items() if k in m.question_map}
+    assert set(conf) <= set(hot) and len(hot) >= len(HOT) - 2
+    d = m.diagnose(hot, confidence=conf)
     ie = gum.LazyPropagation(bn)
     ev = dict(d.evidence)
     for node, lik in d.virtual_evidence:
@@ -224,8 +229,15 @@ def test_soft_answers_equal_pyagrum_likelihood_evidence(m, tmp_path):
     assert not set(conf) & set(d.evidence and dict(d.evidence))
 
 
+def _parameters(m) -> dict[str, bytes]:
+    """Each node's distribution as given (its table, or a noisy finding's leak and links:
+    heavy legs' table over 25 causes would be 2**26 numbers)."""
+    return {n.id: n.cpt.tobytes() if n.cpt is not None
+            else b"".join(np.asarray(x).tobytes() for x in n.noisy) for n in m.network.nodes}
+
+
 def test_soft_answers_do_not_leak_between_interleaved_cases(m):
-    before = {n.id: n.table.tobytes() for n in m.network.nodes}
+    before = _parameters(m)
     a1 = m.diagnose(HOT).to_dict()
     b1 = m.diagnose(YOUNG, confidence={"relief_time": 0.6}).to_dict()
     a2 = m.diagnose(HOT).to_dict()
@@ -234,7 +246,7 @@ def test_soft_answers_do_not_leak_between_interleaved_cases(m):
     a3 = m.diagnose(HOT).to_dict()
     assert a1 == a2 == a3 and b1 == b2
     assert a1["causes"] != b1["causes"]
-    assert before == {n.id: n.table.tobytes() for n in m.network.nodes}
+    assert before == _parameters(m)
     # a confidence of 1 is a hard answer
     assert m.diagnose(HOT, confidence={"cramps": 1.0}).to_dict() == a1
 
@@ -324,13 +336,15 @@ def test_typical_cases_rarely_warn_and_a_contradictory_case_does(m):
         while True:
             st: dict[str, int] = {}
             for node in m.network.nodes:
-                t = node.table[tuple(st[p] for p in node.parents)]
-                st[node.id] = int(rng.choice(len(node.states), p=t))
+                t = node.probs_at(np.array([[st[p] for p in node.parents]], dtype=np.int64))[0]
+                st[node.id] = int(rng.choice(len(node.states), p=t / t.sum()))
             if st["heavy_legs"] == 1:
                 break
-        chosen = rng.choice(qids, size=int(rng.integers(5, 20)), replace=False)
+        # 5-14 answers (the threshold was set on 5-19; the longest cost CI minutes); the
+        # diagnosis's conflict, through assess (tests/test_seams.py)
+        chosen = rng.choice(qids, size=int(rng.integers(5, 15)), replace=False)
         answers = {q: value_in(m, q, eng.states[q][st[q]]) for q in chosen}
-        flagged += m.diagnose(answers).conflict.unusual
+        flagged += m.assess(answers).conflict.unusual
     assert flagged / n <= 0.03
     odd = m.diagnose({"legs_affected": "one", "asymmetry_noticed": "no", "swelling": "none",
                       "heaviness_onset": "from_start", "eases_as_run_continues": "yes",
