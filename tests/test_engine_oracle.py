@@ -298,7 +298,9 @@ def test_cause_tables_match_the_files(kb: KnowledgeBase, population: str) -> Non
                                atol=1e-15)
 
 
-@pytest.mark.parametrize("max_parents", [1, 2, 3])
+# one parent per group (max_parents=1) doubles the joint once per helper: 80 s of CI for
+# the same grouping code that 2 and 3 check
+@pytest.mark.parametrize("max_parents", [2, 3])
 def test_divorced_network_has_the_same_joint(kb: KnowledgeBase, max_parents: int) -> None:
     net: Network = build_network(kb, "self_assessment")
     nodes = divorced(net, max_parents=max_parents)

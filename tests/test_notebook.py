@@ -9,7 +9,7 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "model_tour.ipynb"
-N_RUNNERS = "8000"  # the notebook's default is 50,000; fewer keep the suite quick
+N_RUNNERS = "4000"  # the notebook's default is 50,000; fewer keep the suite quick
 
 
 def test_notebook_is_committed_without_outputs() -> None:
@@ -22,7 +22,7 @@ def test_notebook_is_committed_without_outputs() -> None:
 def test_notebook_executes(monkeypatch) -> None:
     monkeypatch.setenv("HEAVYLEGS_CALIBRATION_N", N_RUNNERS)
     monkeypatch.setenv("HEAVYLEGS_CALIBRATION_K", "6")
-    monkeypatch.setenv("HEAVYLEGS_TOUR_VIGNETTES", "25")  # the full 155 run in test_evaluate
+    monkeypatch.setenv("HEAVYLEGS_TOUR_VIGNETTES", "15")  # the full 155 run in test_evaluate
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(nb, timeout=300, kernel_name="python3",

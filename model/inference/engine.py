@@ -43,7 +43,7 @@ from .kernels import (
     moebius,
     superset_sums,
 )
-from .network import Network, Node
+from .network import Network, NetworkIndex, Node
 
 Evidence = Mapping[str, np.ndarray]
 WIDE = 10  # factors over any of the last WIDE causes are spread over all of them
@@ -240,38 +240,23 @@ def _noisy_forms(engine: Engine, max_parents: int) -> dict[str, NoisyForm]:
     return out
 
 
-class Engine:
+class Engine(NetworkIndex):
     """Compiled form of a :class:`~model.network.Network`. Immutable; safe to share."""
 
     def __init__(self, net: Network) -> None:
-        self.net = net
+        super().__init__(net)
         nodes = net.node_map
-        self.cause_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("cause"))
-        self.n = len(self.cause_ids)
-        self.axis = {c: i for i, c in enumerate(self.cause_ids)}
-        self.risk_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("risk"))
-        self.finding_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("finding"))
-        self.states = {n.id: n.states for n in net.nodes}
-        self.kind = {n.id: n.kind for n in net.nodes}
         if self.n > 26 or len(self.risk_ids) > 26:
             raise ValueError("the einsum labelling supports at most 26 causes and 26 risk factors")
         self._cause_letter = {c: string.ascii_lowercase[i] for i, c in enumerate(self.cause_ids)}
         self._risk_letter = {r: string.ascii_uppercase[i] for i, r in enumerate(self.risk_ids)}
-        self.risk_prior = {r: nodes[r].table for r in self.risk_ids}
-        self.cause_parents = {c: nodes[c].parents for c in self.cause_ids}
-        self.cause_table = {c: nodes[c].table for c in self.cause_ids}
-        self.risk_children = {
-            r: tuple(c for c in self.cause_ids if r in self.cause_parents[c]) for r in self.risk_ids
-        }
-        self.finding_axes: dict[str, tuple[int, ...]] = {}
         self.finding_table: dict[str, np.ndarray] = {}
         self._cond_h: dict[str, np.ndarray] = {}  # H(finding | parents), made on first use
         for f in self.finding_ids:
             node = nodes[f]
-            axes = tuple(self.axis[p] for p in node.parents)
+            axes = self.finding_axes[f]
             if list(axes) != sorted(axes):
                 raise ValueError(f"{f}: parents must follow the cause order")
-            self.finding_axes[f] = axes
             self.finding_table[f] = node.table
         self._by_state: dict[str, np.ndarray] = {}  # tables with the state axis first
         self._hard_factors: dict[tuple[str, int], np.ndarray] = {}  # answered findings

@@ -48,7 +48,11 @@ class Node:
     def probs_at(self, parent_states: np.ndarray) -> np.ndarray:
         """P(state | parents) for rows of parent states (shape (m, parents)), as (m, states),
         without building the full table (a 25-parent noisy table has 2**25 rows)."""
-        rows = np.asarray(parent_states, dtype=np.int64).reshape(-1, len(self.parents))
+        given = np.asarray(parent_states, dtype=np.int64)
+        if not self.parents:  # a root node: its distribution on every row
+            m = given.shape[0] if given.ndim == 2 else 1
+            return np.repeat(np.asarray(self.table)[None, :], m, axis=0)
+        rows = given.reshape(-1, len(self.parents))
         if self.noisy is None:
             assert self.cpt is not None
             return np.asarray(self.cpt[tuple(rows.T)])
@@ -88,6 +92,33 @@ class Network:
 
     def nodes_of(self, kind: str) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.kind == kind)
+
+
+class NetworkIndex:
+    """What both engines compile from a network first: the node ids by kind, each cause's
+    axis, the states, kinds, parents and tables, and each risk factor's children. The engines
+    extend it (:class:`~model.inference.engine.Engine`,
+    :class:`~model.inference.quickscore.QuickscoreEngine`)."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        nodes = net.node_map
+        self.cause_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("cause"))
+        self.n = len(self.cause_ids)
+        self.axis = {c: i for i, c in enumerate(self.cause_ids)}
+        self.risk_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("risk"))
+        self.finding_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("finding"))
+        self.states = {n.id: n.states for n in net.nodes}
+        self.kind = {n.id: n.kind for n in net.nodes}
+        self.risk_prior = {r: nodes[r].table for r in self.risk_ids}
+        self.cause_parents = {c: nodes[c].parents for c in self.cause_ids}
+        self.cause_table = {c: nodes[c].table for c in self.cause_ids}
+        self.risk_children = {
+            r: tuple(c for c in self.cause_ids if r in self.cause_parents[c]) for r in self.risk_ids
+        }
+        self.finding_axes: dict[str, tuple[int, ...]] = {
+            f: tuple(self.axis[p] for p in nodes[f].parents) for f in self.finding_ids
+        }
 
 
 def _sigmoid(x: np.ndarray | float) -> np.ndarray:

@@ -69,7 +69,7 @@ import numpy as np
 
 from ..kb import HEAVY_LEGS
 from .contraction import Contraction
-from .network import Network
+from .network import Network, NetworkIndex
 
 Evidence = Mapping[str, np.ndarray]
 
@@ -176,7 +176,7 @@ class Job:
     scale: float = 1.0
 
 
-class QuickscoreEngine:
+class QuickscoreEngine(NetworkIndex):
     """Exact inference on a BN2O network with the same methods as :class:`model.engine.Engine`.
 
     Immutable after construction (caches fill under a lock); safe to share.
@@ -187,25 +187,9 @@ class QuickscoreEngine:
     def __init__(
         self, net: Network, route: str | None = None, gain_measure: str | None = None
     ) -> None:
-        self.net = net
+        super().__init__(net)
         self.route = route
         nodes = net.node_map
-        self.cause_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("cause"))
-        self.n = len(self.cause_ids)
-        self.axis = {c: i for i, c in enumerate(self.cause_ids)}
-        self.risk_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("risk"))
-        self.finding_ids: tuple[str, ...] = tuple(n.id for n in net.nodes_of("finding"))
-        self.states = {n.id: n.states for n in net.nodes}
-        self.kind = {n.id: n.kind for n in net.nodes}
-        self.risk_prior = {r: nodes[r].table for r in self.risk_ids}
-        self.cause_parents = {c: nodes[c].parents for c in self.cause_ids}
-        self.cause_table = {c: nodes[c].table for c in self.cause_ids}
-        self.risk_children = {
-            r: tuple(c for c in self.cause_ids if r in self.cause_parents[c]) for r in self.risk_ids
-        }
-        self.finding_axes = {
-            f: tuple(self.axis[p] for p in nodes[f].parents) for f in self.finding_ids
-        }
         self.noisy: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for f in self.finding_ids:
             if nodes[f].noisy is None:
