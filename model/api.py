@@ -105,8 +105,7 @@ class Model:
         InputError
             One line per bad answer, each naming the fix.
         """
-        clean, conf = self._require({} if answers is None else answers, confidence)
-        return self._cached(tuple(sorted(clean.items())), tuple(sorted(conf.items())))
+        return self._cached(*self._keys(answers, confidence))
 
     def assess(
         self,
@@ -121,8 +120,14 @@ class Model:
         InputError
             One line per bad answer, each naming the fix.
         """
+        return self._assessed(*self._keys(answers, confidence))
+
+    def _keys(
+        self, answers: Mapping[str, Any] | None, confidence: Mapping[str, float] | None
+    ) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, float], ...]]:
+        """The validated answers and confidences as sorted item tuples (the cache keys)."""
         clean, conf = self._require({} if answers is None else answers, confidence)
-        return self._assessed(tuple(sorted(clean.items())), tuple(sorted(conf.items())))
+        return tuple(sorted(clean.items())), tuple(sorted(conf.items()))
 
     def _assess_clean(
         self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()
