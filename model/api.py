@@ -19,8 +19,9 @@ from .kb import DEFAULT_POPULATION, KnowledgeBase, Question, load_knowledge_base
 from .reasoning import diagnose as reasoning
 from .reasoning.context import ModelContext
 from .reasoning.evidence import evidence_for, likelihoods, validate_answers, validate_confidence
-from .reasoning.results import Assessment, Diagnosis, SensitivityRow, WhatIf
+from .reasoning.results import Assessment, Diagnosis, SensitivityRow, TestValue, WhatIf
 from .reasoning.sensitivity import sensitivity
+from .reasoning.tests_next import check_costs, which_test_next
 from .reasoning.whatif import what_if
 
 CACHE_SIZE = 4096  # diagnoses kept per model
@@ -121,6 +122,25 @@ class Model:
             One line per bad answer, each naming the fix.
         """
         return self._assessed(*self._keys(answers, confidence))
+
+    def which_test_next(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        confidence: Mapping[str, float] | None = None,
+        costs: Mapping[str, float] | None = None,
+    ) -> tuple[TestValue, ...]:
+        """The physio's unanswered examination and test findings, highest expected
+        information gain per cost unit first, with what each result would do to the leading
+        causes and the triage. ``costs`` replaces the priors' cost units of chosen findings.
+
+        Raises
+        ------
+        InputError
+            One line per bad answer or cost, each naming the fix.
+        """
+        key, conf_key = self._keys(answers, confidence)
+        own = check_costs(self._ctx, costs)
+        return which_test_next(self._ctx, key, conf_key, own)
 
     def _keys(
         self, answers: Mapping[str, Any] | None, confidence: Mapping[str, float] | None

@@ -17,6 +17,7 @@ from .results import (
     QuestionGain,
     SensitivityRow,
     StopAdvice,
+    TestValue,
     WhatIf,
 )
 from .texts import DISCLAIMER
@@ -41,6 +42,7 @@ __all__ = [
     "QuestionGain",
     "SensitivityRow",
     "StopAdvice",
+    "TestValue",
     "Triage",
     "WhatIf",
 ]

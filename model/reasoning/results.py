@@ -204,6 +204,41 @@ class QuestionGain:
 
 
 @dataclass(frozen=True)
+class TestValue:
+    """One clinician finding (examination or test) ranked by "which test next": its expected
+    information gain, its cost, the gain per cost unit, and what each result would do to the
+    leading causes and to the triage level."""
+
+    id: str
+    text: str
+    group: str  # exam or test
+    expected_information_gain: float  # bits, the engine's gain measure (as for questions)
+    cost_units: float  # the priors' or the physio's own
+    cost: tuple[tuple[str, float | bool], ...]  # minutes, money, invasive, referral
+    outcomes: tuple[Outcome, ...]  # per result: its chance and the leading causes after it
+    levels: tuple[str, ...]  # the triage level after each result (same order as outcomes)
+
+    @property
+    def gain_per_cost(self) -> float:
+        return self.expected_information_gain / self.cost_units
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "group": self.group,
+            "expected_information_gain": self.expected_information_gain,
+            "cost_units": self.cost_units,
+            "gain_per_cost": self.gain_per_cost,
+            "cost": dict(self.cost),
+            "outcomes": [
+                {**o.to_dict(), "triage": lv}
+                for o, lv in zip(self.outcomes, self.levels, strict=True)
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class Assessment:
     """The ranking and triage of one set of answers without the question ranking, the
     explanations or the what-ifs: what evaluation, real cases and batch scoring need. Its

@@ -1,0 +1,108 @@
+"""Which test next (issue 19): the clinician findings ranked by expected information gain per
+cost unit agree with a brute-force expected-value computation, and the physio's costs move
+the ranking as they should."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from model import InputError, Model
+from model.reasoning.evidence import value_for_state
+
+# a young runner whose heaviness comes at the same point of every run in one lower leg: the
+# compartment, arterial-entrapment and bone-stress causes are all open
+HISTORY = {"age": 24, "sex": "male", "heaviness_onset": "reproducible_point",
+           "symptom_location": "lower_leg", "relief_time": "minutes", "legs_affected": "one"}
+
+
+def _entropy(p: float) -> float:
+    return -sum(x * math.log2(x) for x in (p, 1 - p) if x > 0)
+
+
+def _brute_force(model: Model, answers: dict, qid: str,
+                 states: list[str]) -> tuple[float, list[float], list[str]]:
+    """sum over causes of I(C_i; finding | answers) in bits, each result's chance and the
+    triage after it (results in ``states`` order), from one assessment per result (no
+    previews)."""
+    q = model.question_map[qid]
+    now = model.assess(answers)
+    p_now = {c.id: c.probability for c in now.causes}
+    chances, gain, levels = [], 0.0, []
+    after_all = []
+    for s in states:
+        after = model.assess({**answers, qid: value_for_state(q, s)})
+        chances.append(math.exp(after.log_evidence - now.log_evidence))
+        after_all.append({c.id: c.probability for c in after.causes})
+        levels.append(after.triage.level)
+    for c in p_now:
+        gain += _entropy(p_now[c]) - sum(w * _entropy(a[c]) for w, a in zip(chances, after_all,
+                                                                         strict=True))
+    return gain, chances, levels
+
+
+@pytest.fixture(scope="module")
+def ranked(model: Model):
+    return model.which_test_next(HISTORY)
+
+
+def test_only_unanswered_clinician_findings_are_ranked(model: Model, ranked) -> None:
+    clinician = {q.id for q in model.questions if q.asked_by == "clinician"}
+    assert {t.id for t in ranked} == clinician
+    answered = dict(HISTORY, exam_hop_test_pain="no")
+    assert "exam_hop_test_pain" not in {t.id for t in model.which_test_next(answered)}
+    assert not clinician & {g.id for g in model.diagnose(HISTORY).next_questions}
+
+
+def test_gains_chances_and_triage_equal_brute_force(model: Model, ranked) -> None:
+    assert model.engine.gain_measure == "sum_of_cause_mi"  # 25 causes
+    for t in ranked:
+        states = [o.answer for o in t.outcomes]
+        assert sorted(states) == sorted(model.question_map[t.id].states)
+        gain, chances, levels = _brute_force(model, HISTORY, t.id, states)
+        assert t.expected_information_gain == pytest.approx(gain, abs=1e-9), t.id
+        assert [o.probability for o in t.outcomes] == pytest.approx(chances, abs=1e-9), t.id
+        assert list(t.levels) == levels, t.id
+        assert sum(chances) == pytest.approx(1.0, abs=1e-12)
+    # the ranking is the brute-force value per cost, highest first
+    values = [t.expected_information_gain / t.cost_units for t in ranked]
+    assert values == sorted(values, reverse=True)
+    assert ranked[0].gain_per_cost > ranked[-1].gain_per_cost  # not all equal
+
+
+def test_the_physios_costs_change_the_ranking(model: Model, ranked) -> None:
+    first, last = ranked[0], ranked[-1]
+    dearer = model.which_test_next(HISTORY, costs={first.id: first.cost_units * 1000})
+    assert dearer[0].id != first.id
+    moved = next(t for t in dearer if t.id == first.id)
+    assert moved.cost_units == first.cost_units * 1000
+    assert moved.gain_per_cost == pytest.approx(first.gain_per_cost / 1000, rel=1e-12)
+    assert last.expected_information_gain > 0
+    cheaper = model.which_test_next(HISTORY, costs={last.id: 1e-9})
+    assert cheaper[0].id == last.id
+    # the costs given are the priors' own: the same ranking
+    same = model.which_test_next(HISTORY, costs={t.id: t.cost_units for t in ranked})
+    assert [t.id for t in same] == [t.id for t in ranked]
+
+
+@pytest.mark.parametrize("costs, message", [
+    ({"test_ferritin": 0}, "not valid; give a number above 0"),
+    ({"test_ferritin": -3}, "not valid"),
+    ({"test_ferritin": float("nan")}, "not valid"),
+    ({"test_ferritin": "cheap"}, "not valid"),
+    ({"age": 2}, "not an examination or test finding"),
+    ({"no_such_test": 2}, "not an examination or test finding"),
+])
+def test_bad_costs_name_the_problem(model: Model, costs, message) -> None:
+    with pytest.raises(InputError, match=message):
+        model.which_test_next(HISTORY, costs=costs)
+
+
+def test_json_carries_the_triage_after_each_result(ranked) -> None:
+    import json
+
+    d = ranked[0].to_dict()
+    assert d["gain_per_cost"] == pytest.approx(d["expected_information_gain"] / d["cost_units"])
+    assert all("triage" in o and "probability" in o for o in d["outcomes"])
+    json.loads(json.dumps(d))
