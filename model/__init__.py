@@ -25,6 +25,7 @@ from .reasoning import (
     CauseResult,
     Diagnosis,
     QuestionGain,
+    TestValue,
     Triage,
 )
 from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
@@ -59,6 +60,7 @@ __all__ = [
     "Question",
     "QuestionGain",
     "Report",
+    "TestValue",
     "Triage",
     "build_report",
     "decode_share",

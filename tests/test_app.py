@@ -501,3 +501,22 @@ def test_runner_units_are_chosen_once_and_converted(model):
     at.number_input(key="rn_num_temperature_c").set_value(68).run()
     at.button(key="rn_save_temperature_c").click().run()
     assert at.session_state["rn_answers"]["temperature_c"] == 20
+
+
+def test_workbench_which_test_next_follows_the_model_and_the_costs(model):
+    """The physio's "which test next" table is the model's ranking; a cost changed on screen
+    re-ranks it (issue 19)."""
+    at = _page("workbench").run()
+    history = {"heaviness_onset": "reproducible_point", "symptom_location": "lower_leg"}
+    for qid, value in history.items():
+        at.selectbox(key=f"wb_q_{qid}").set_value(value).run()
+    _no_exception(at)
+    table = at.table[1].value
+    want = model.which_test_next(history)
+    assert list(table.index) == [t.text for t in want[:len(table)]]
+    assert table["gain per cost"].iloc[0] == f"{want[0].gain_per_cost:.4f}"
+    first = want[0]
+    at.number_input(key=f"wb_cost_{first.id}").set_value(first.cost_units * 500).run()
+    _no_exception(at)
+    again = model.which_test_next(history, costs={first.id: first.cost_units * 500})
+    assert at.table[1].value.index[0] == again[0].text != first.text

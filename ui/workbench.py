@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Diagnosis, InputError, Model, escape_markdown, load_case
+from model import Diagnosis, InputError, Model, TestValue, escape_markdown, load_case
 
 from . import common, explain, share
 from .downloads import case_json, markdown_report, pdf_report
@@ -27,6 +27,7 @@ from .network_graph import network_chart, node_name, node_table
 URL_PATH = "physio"
 POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
 N_NEXT = 5
+N_TESTS = 6  # rows of "which test next"
 N_TORNADO = 12
 CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
@@ -277,6 +278,51 @@ def _next_panel(model: Model, d: Diagnosis) -> None:
     st.table(next_table(model, d))
 
 
+def tests_table(model: Model, tests: tuple[TestValue, ...], n: int = N_TESTS) -> pd.DataFrame:
+    """Which test next: gain, cost, gain per cost and what each result would do."""
+    rows = tests[:n]
+    labels = {c.id: c.label for c in model.causes}
+
+    def results(t: TestValue) -> str:
+        parts = []
+        for o, level in zip(t.outcomes, t.levels, strict=True):
+            top, p = max(o.causes, key=lambda x: x[1])
+            parts.append(f"{o.label} ({common.pct(o.probability)}): {labels[top]} "
+                         f"{common.pct(p)}, {common.LEVEL_TITLES[level].lower()}")
+        return " · ".join(parts)
+
+    return pd.DataFrame({
+        "gain (bits)": [f"{t.expected_information_gain:.3f}" for t in rows],
+        "cost units": [f"{t.cost_units:g}" for t in rows],
+        "gain per cost": [f"{t.gain_per_cost:.4f}" for t in rows],
+        "each result (its chance): leading cause after, triage": [results(t) for t in rows],
+    }, index=pd.Index([t.text for t in rows], name="examination or test"))
+
+
+def _tests_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
+    st.markdown("**Which test next**")
+    st.caption("Examination and test findings not yet entered, ranked by expected information "
+               "gain per cost unit (1 = a 2-minute bedside test, 10 = a blood test, 60 = "
+               "compartment pressure). Change a cost below to match your clinic.")
+    clinician = [q for q in model.questions if q.asked_by == "clinician"]
+    costs: dict[str, float] = {}
+    with st.expander("Costs (units)"):
+        cols = st.columns(2)
+        for i, q in enumerate(clinician):
+            key = f"wb_cost_{q.id}"
+            if key not in st.session_state:
+                st.session_state[key] = float(q.cost_units or 1.0)
+            v = cols[i % 2].number_input(q.text[:70] + ("…" if len(q.text) > 70 else ""),
+                                         min_value=0.1, max_value=1000.0, step=1.0, key=key)
+            if v != (q.cost_units or 1.0):
+                costs[q.id] = float(v)
+    tests = model.which_test_next(answers, conf or None, costs or None)
+    if tests:
+        st.table(tests_table(model, tests))
+    else:
+        st.caption("Every examination and test finding has been entered.")
+
+
 def _base_rate_panel(population: str) -> Model:
     base = common.get_model(population)
     rates = _rates(population)
@@ -455,6 +501,7 @@ def render() -> None:
     with why_box:
         _why_panel(model, d)
         _next_panel(model, d)
+        _tests_panel(model, answers, conf)
         _downloads(model, answers, conf)
     labels = {c.id: c.label for c in d.causes}
     _tornado_panel(pop, _rates(pop), answers, conf, labels)
