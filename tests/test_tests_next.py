@@ -106,3 +106,26 @@ def test_json_carries_the_triage_after_each_result(ranked) -> None:
     assert d["gain_per_cost"] == pytest.approx(d["expected_information_gain"] / d["cost_units"])
     assert all("triage" in o and "probability" in o for o in d["outcomes"])
     json.loads(json.dumps(d))
+
+
+def test_next_test_command(tmp_path, capsys) -> None:
+    import json
+
+    from model import load_model
+    from model.cli import main
+
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"format": "heavylegs.case", "version": 1, "answers": HISTORY}))
+    assert main(["next-test", str(case)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    want = load_model().which_test_next(HISTORY)
+    assert [t["id"] for t in out] == [t.id for t in want]
+    assert out[0]["gain_per_cost"] == pytest.approx(want[0].gain_per_cost, rel=1e-12)
+    assert main(["next-test", str(case), "--cost", f"{want[0].id}=1000"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["id"] != want[0].id
+    for bad, message in (("test_ferritin", "write ID=UNITS"), ("test_ferritin=x", "ID=UNITS"),
+                         ("age=3", "not an examination or test finding"),
+                         ("test_ferritin=0", "above 0")):
+        assert main(["next-test", str(case), "--cost", bad]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err

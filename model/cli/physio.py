@@ -1,4 +1,5 @@
-"""Command-line commands of the physio workflow: ``case``, ``report`` and ``learn``.
+"""Command-line commands of the physio workflow: ``case``, ``report``, ``next-test`` and
+``learn``.
 
 Registered by :func:`add_commands` from :mod:`model.cli` (shared pieces in :mod:`.common`);
 errors are the project's
@@ -127,6 +128,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _costs(items: list[str]) -> dict[str, float]:
+    """``--cost ID=UNITS`` options as a mapping (the model checks the ids and values)."""
+    out: dict[str, Any] = {}
+    problems = []
+    for item in items:
+        qid, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[qid.strip()] = float(value)
+        except ValueError:
+            problems.append(
+                f"--cost {item!r}: write ID=UNITS with a number, e.g. --cost test_ferritin=5"
+            )
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def cmd_next_test(args: argparse.Namespace) -> int:
+    """Which examination or test next for a case file: gain per cost, highest first."""
+    model = model_for(args)
+    loaded = read_case(args.case, model)
+    if loaded.problems:
+        raise InputError(list(loaded.problems))
+    if args.population is None and loaded.case.population != model.population:
+        model = model_for(args, loaded.case.population)
+    case = loaded.case
+    ranked = model.which_test_next(
+        dict(case.answers), dict(case.confidence) or None, _costs(args.cost)
+    )
+    print(dump([t.to_dict() for t in ranked]))
+    return 0
+
+
 def cmd_learn(args: argparse.Namespace) -> int:
     result = learn_csv(
         Path(args.input),
@@ -181,6 +217,22 @@ def add_commands(sub: Any) -> None:
     add_model_options(r, "default: the case file's population")
     r.set_defaults(func=cmd_report)
 
+    nt = sub.add_parser(
+        "next-test",
+        help="rank the examination and test findings a case lacks by information gain per "
+        "cost unit, with what each result would do (JSON)",
+    )
+    nt.add_argument("case")
+    nt.add_argument(
+        "--cost",
+        action="append",
+        default=[],
+        metavar="ID=UNITS",
+        help="your own cost units for a finding (repeatable), e.g. --cost test_ferritin=5",
+    )
+    add_model_options(nt, "default: the case file's population")
+    nt.set_defaults(func=cmd_next_test)
+
     learn = sub.add_parser("learn", help="update the priors from confirmed cases (a CSV)")
     learn.add_argument("input", help="CSV: question columns plus cause_<id> = present/absent")
     learn.add_argument("--out", required=True, help="new priors directory to write")
@@ -201,4 +253,4 @@ def _case_defaults(args: argparse.Namespace) -> int:
     return cmd_case(args)
 
 
-__all__ = ["add_commands", "cmd_case", "cmd_learn", "cmd_report"]
+__all__ = ["add_commands", "cmd_case", "cmd_learn", "cmd_next_test", "cmd_report"]
