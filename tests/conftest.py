@@ -79,3 +79,14 @@ def priors_copy(tmp_path: Path, priors_dir: Path) -> Callable[..., Path]:
         return dest
 
     return make
+
+
+# The longest files start first, so that the two workers (pytest-xdist, one file per worker
+# at a time) finish together instead of one waiting on the browser test at the end.
+LONGEST_FIRST = ("test_browser.py", "test_notebook.py", "test_calibration.py", "test_learn.py",
+                 "test_interop.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))  # stable
