@@ -113,6 +113,8 @@ class Evaluation:
     per_cause: Mapping[str, Mapping[str, float]]
     confusion: Mapping[str, Mapping[str, int]]
     cases: tuple[CaseResult, ...] = field(repr=False)
+    # issue 19: top-1 on the vignettes with examination or test findings, with and without them
+    clinician: Mapping[str, Any] = field(default_factory=dict)
 
     def failures(
         self,
@@ -150,6 +152,7 @@ class Evaluation:
             "per_cause": {k: dict(v) for k, v in self.per_cause.items()},
             "confusion": {k: dict(v) for k, v in self.confusion.items()},
             "cases": [c.to_dict() for c in self.cases],
+            "clinician_findings": dict(self.clinician),
         }
 
 
@@ -304,6 +307,25 @@ def score(model: Model, vignette: Vignette) -> CaseResult:
     )
 
 
+def clinician_effect(
+    model: Model, vignettes: Sequence[Vignette], cases: Sequence[CaseResult]
+) -> dict[str, Any]:
+    """What the examination and test findings add: on the vignettes that have some, top-1
+    with them (as scored) and with them removed (the runner's answers alone)."""
+    clin = {q.id for q in model.questions if q.asked_by == "clinician"}
+    rows = [(v, c) for v, c in zip(vignettes, cases, strict=True) if clin & set(v.answers)]
+    without = sum(
+        model.assess({k: x for k, x in v.answers.items() if k not in clin}).top.id in v.top1
+        for v, _ in rows
+    )
+    return {
+        "n": len(rows),
+        "top1_with": sum(c.top1_ok for _, c in rows),
+        "top1_without": int(without),
+        "ids": [v.id for v, _ in rows],
+    }
+
+
 def evaluate(model: Model, vignettes: Sequence[Vignette]) -> Evaluation:
     """Top-1, top-3, triage errors, per-cause recall and the confusion table."""
     cases = tuple(score(model, v) for v in vignettes)
@@ -335,6 +357,7 @@ def evaluate(model: Model, vignettes: Sequence[Vignette]) -> Evaluation:
         per_cause=per,
         confusion={k: dict(v) for k, v in sorted(conf.items())},
         cases=cases,
+        clinician=clinician_effect(model, vignettes, cases),
     )
 
 
@@ -345,8 +368,15 @@ def format_report(ev: Evaluation) -> str:
         f"top-1: {ev.top1:.1%}   top-3: {ev.top3:.1%}",
         f"under-triage: {ev.under_triage} (with a red flag: {ev.under_triage_red_flag})",
         f"over-triage of benign cases: {ev.over_triage_rate:.1%} of {ev.benign_n}",
-        "",
     ]
+    cl = ev.clinician
+    if cl.get("n"):
+        lines.append(
+            f"with examination or test findings ({cl['n']} vignettes): top-1 "
+            f"{cl['top1_with']}/{cl['n']} ({cl['top1_with'] / cl['n']:.0%}); the same without "
+            f"them: {cl['top1_without']}/{cl['n']} ({cl['top1_without'] / cl['n']:.0%})"
+        )
+    lines.append("")
     misses = [
         c for c in ev.cases if not (c.top1_ok and c.top3_ok) or c.under_triage or c.over_triage
     ]
@@ -387,6 +417,7 @@ __all__ = [
     "CaseResult",
     "Evaluation",
     "Vignette",
+    "clinician_effect",
     "evaluate",
     "format_report",
     "load_vignettes",
