@@ -115,3 +115,21 @@ def test_write_report_and_cli(model, case, tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["report", str(tmp_path / "none.json"), "-o", str(tmp_path / "x.pdf")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_the_report_says_what_rests_on_examination_and_tests(model, case) -> None:
+    """Issue 19: with examination or test findings, each leading cause shows its probability
+    from the runner's answers alone beside the one with the findings; without, nothing."""
+    assert all(c.without_clinician is None for c in build_report(case, model).causes)
+    history = {"age": 24, "sex": "male", "heaviness_onset": "reproducible_point",
+               "symptom_location": "lower_leg", "relief_time": "minutes", "legs_affected": "one"}
+    found = {"exam_pulse_loss_plantar_flexion": "yes", "exam_foot_pulses": "reduced_after_exercise"}
+    exam_case = new_case({**history, **found}, model=model, today="2025-03-02")
+    r = build_report(exam_case, model, today="2025-03-02")
+    top = r.causes[0]
+    assert top.id == "popliteal_entrapment"
+    alone = model.diagnose(history).probability(top.id)
+    assert top.without_clinician == pytest.approx(alone, abs=1e-12)
+    assert top.without_clinician < 0.5 < top.probability
+    line = f"From the runner's answers alone: {alone:.1%}"
+    assert line in _flat(report_markdown(r)) and line in _pdf_text(report_pdf(r))

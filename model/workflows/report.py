@@ -49,6 +49,9 @@ class ReportCause:
     reasons_against: tuple[str, ...]  # answers that lower it most
     advice: tuple[str, ...]  # summary and tips from advice.yaml (empty without it)
     see_someone: str | None
+    # its probability from the runner's answers alone, when the case has examination or test
+    # findings (which conclusions rest on them: issue 19); None without such findings
+    without_clinician: float | None = None
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,22 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _history_alone(model: Model, d: Diagnosis) -> dict[str, float] | None:
+    """Each cause's probability without the examination and test findings (None when the
+    case has none), from the diagnosis's own answers and confidences."""
+    clin = {q.id for q in model.questions if q.asked_by == "clinician"}
+    answers = dict(d.answers)
+    if not clin & set(answers):
+        return None
+    rest = {k: v for k, v in answers.items() if k not in clin}
+    conf = {k: v for k, v in d.confidence if k in rest}
+    return {c.id: c.probability for c in model.assess(rest, conf or None).causes}
+
+
 def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
     advice = model.kb.advice
     top = {c.id for c in d.causes[:TOP_CAUSES]}
+    alone = _history_alone(model, d)
     causes = []
     for c in d.causes:
         fr, ag = _reasons(model, d, c.id) if c.id in top else ((), ())
@@ -155,8 +171,9 @@ def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
         if ca is not None:
             tips = (ca.summary, *(t.text for t in ca.tips))
             see = ca.see_someone.text
+        without = alone[c.id] if alone is not None and c.id in top else None
         causes.append(
-            ReportCause(c.id, c.label, c.group, c.probability, c.prior, fr, ag, tips, see)
+            ReportCause(c.id, c.label, c.group, c.probability, c.prior, fr, ag, tips, see, without)
         )
     return tuple(causes)
 
@@ -240,6 +257,14 @@ def _base_rate_lines(r: Report) -> list[str]:
     return ["", _base_rates_text(r)] if r.base_rates else []
 
 
+def _exam_text(c: ReportCause) -> str:
+    """How much of a cause's probability rests on the examination and test findings."""
+    return (
+        f"From the runner's answers alone: {c.without_clinician:.1%}; with the examination "
+        f"and test findings: {c.probability:.1%}."
+    )
+
+
 def report_markdown(report: Report) -> str:
     """The report as Markdown."""
     r = report
@@ -280,6 +305,8 @@ def report_markdown(report: Report) -> str:
             out.append("For: " + "; ".join(c.reasons_for) + ".  ")
         if c.reasons_against:
             out.append("Against: " + "; ".join(c.reasons_against) + ".  ")
+        if c.without_clinician is not None:
+            out.append(_exam_text(c) + "  ")
         if c.advice:
             out += ["", "What to do:", ""] + [f"- {t}" for t in c.advice]
         if c.see_someone:
@@ -359,6 +386,8 @@ def report_pdf(report: Report) -> bytes:
             para("For: " + "; ".join(c.reasons_for), size=9)
         if c.reasons_against:
             para("Against: " + "; ".join(c.reasons_against), size=9)
+        if c.without_clinician is not None:
+            para(_exam_text(c), size=9)
         for t in c.advice:
             para(f"- {t}", size=9)
         if c.see_someone:
