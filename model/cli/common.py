@@ -59,6 +59,16 @@ def read_case(path: str, model: Model) -> LoadedCase:
     return parse_case_text(text, where, model)
 
 
+def case_and_model(args: argparse.Namespace) -> tuple[LoadedCase, Model]:
+    """The case file of ``args.case`` and the model for it: ``--population`` if given, else
+    the case file's population."""
+    model = model_for(args)
+    loaded = read_case(args.case, model)
+    if args.population is None and loaded.case.population != model.population:
+        model = model_for(args, loaded.case.population)
+    return loaded, model
+
+
 def warn(problems: Iterable[str]) -> None:
     """One warning line per problem (at most ``MAX_PROBLEMS``, then how many more)."""
     for p in cap_problems(list(problems)):

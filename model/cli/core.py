@@ -10,18 +10,15 @@ from typing import Any
 
 from ..errors import InputError
 from ..workflows.cases import diagnose_case
-from .common import add_model_options, dump, model_for, read_case
+from .common import add_model_options, case_and_model, dump, model_for
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     """The case file's answers with their confidences, for ``--population`` or else the
     case file's population; any bad answer is an input error (exit 2)."""
-    model = model_for(args)
-    loaded = read_case(args.case, model)
+    loaded, model = case_and_model(args)
     if loaded.problems:
         raise InputError(list(loaded.problems))
-    if args.population is None and loaded.case.population != model.population:
-        model = model_for(args, loaded.case.population)
     print(dump(diagnose_case(loaded.case, model).to_dict()))
     return 0
 

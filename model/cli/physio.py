@@ -26,7 +26,7 @@ from ..workflows.cases import (
 )
 from ..workflows.learn import learn_csv
 from ..workflows.report import build_report, write_report
-from .common import add_model_options, dump, model_for, read_case, warn
+from .common import add_model_options, case_and_model, dump, model_for, read_case, warn
 
 
 def _write_case(case: Any, output: str | None) -> None:
@@ -118,10 +118,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".pdf", ".md", ".markdown"):
         raise InputError([f"{args.output}: end the name with .pdf or .md"])
-    model = model_for(args)
-    loaded = read_case(args.case, model)
-    if args.population is None and loaded.case.population != model.population:
-        model = model_for(args, loaded.case.population)
+    loaded, model = case_and_model(args)
     warn(loaded.problems)
     write_report(build_report(loaded.case, model), out)
     print(f"wrote {out} (population {model.population}, model {model.version})", file=sys.stderr)
@@ -149,12 +146,9 @@ def _costs(items: list[str]) -> dict[str, float]:
 
 def cmd_next_test(args: argparse.Namespace) -> int:
     """Which examination or test next for a case file: gain per cost, highest first."""
-    model = model_for(args)
-    loaded = read_case(args.case, model)
+    loaded, model = case_and_model(args)
     if loaded.problems:
         raise InputError(list(loaded.problems))
-    if args.population is None and loaded.case.population != model.population:
-        model = model_for(args, loaded.case.population)
     case = loaded.case
     ranked = model.which_test_next(
         dict(case.answers), dict(case.confidence) or None, _costs(args.cost)

@@ -291,6 +291,16 @@ def assess(
 ) -> Assessment:
     """The ranking, conflict and triage of :func:`diagnose`, computed the same way, without
     the question ranking, explanations and what-ifs (a third of the work or less)."""
+    return assess_parts(ctx, answers, confidence)[0]
+
+
+def assess_parts(
+    ctx: ModelContext,
+    answers: tuple[tuple[str, Any], ...],
+    confidence: tuple[tuple[str, float], ...] = (),
+) -> tuple[Assessment, dict[str, Any], Case, Posterior]:
+    """:func:`assess` with what it was computed from (the answers that apply, the engine's
+    case and posterior), for callers that query the same case further."""
     _, clean, ev = _evidence(ctx, dict(answers), dict(confidence))
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)
@@ -302,7 +312,7 @@ def assess(
     conf_res = answer_conflict(ctx, ev, post, answered, log_z_without)
     probs = {c.id: c.probability for c in causes}
     tri = triage(ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id)
-    return Assessment(causes, tri, conf_res, post.log_evidence)
+    return Assessment(causes, tri, conf_res, post.log_evidence), clean, case, post
 
 
 def diagnose(

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from .context import ModelContext
-from .diagnose import TRACKED, _evidence, assess
+from .diagnose import TRACKED, assess_parts
 from .evidence import applies, value_for_state
 from .results import Outcome, TestValue
 from .triage import escalations, triage
@@ -54,11 +54,9 @@ def which_test_next(
     """Every unanswered clinician finding that applies, highest gain per cost unit first
     (ties: higher gain, then id)."""
     own = dict(costs or {})
-    base = assess(ctx, answers, confidence)  # the current causes, conflict and triage
-    _, clean, ev = _evidence(ctx, dict(answers), dict(confidence))
+    # the current causes, conflict and triage, and the case and posterior they came from
+    base, clean, case, post = assess_parts(ctx, answers, confidence)
     eng = ctx.engine
-    case = eng.case(ev)
-    post = eng.posterior(case)
     tests = [
         q
         for q in ctx.kb.questions
