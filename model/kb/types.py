@@ -257,3 +257,9 @@ class KnowledgeBase:
     @property
     def question_map(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}
+
+    @property
+    def clinician_ids(self) -> frozenset[str]:
+        """The examination and test findings (``asked_by: clinician``): never asked of a
+        runner."""
+        return frozenset(q.id for q in self.questions if q.asked_by == "clinician")

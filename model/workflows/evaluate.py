@@ -312,7 +312,7 @@ def clinician_effect(
 ) -> dict[str, Any]:
     """What the examination and test findings add: on the vignettes that have some, top-1
     with them (as scored) and with them removed (the runner's answers alone)."""
-    clin = {q.id for q in model.questions if q.asked_by == "clinician"}
+    clin = model.kb.clinician_ids
     rows = [(v, c) for v, c in zip(vignettes, cases, strict=True) if clin & set(v.answers)]
     without = sum(
         model.assess({k: x for k, x in v.answers.items() if k not in clin}).top.id in v.top1

@@ -149,7 +149,7 @@ def _logit(p: float) -> float:
 def _history_alone(model: Model, d: Diagnosis) -> dict[str, float] | None:
     """Each cause's probability without the examination and test findings (None when the
     case has none), from the diagnosis's own answers and confidences."""
-    clin = {q.id for q in model.questions if q.asked_by == "clinician"}
+    clin = model.kb.clinician_ids
     answers = dict(d.answers)
     if not clin & set(answers):
         return None
