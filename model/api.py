@@ -17,9 +17,11 @@ from .errors import InputError
 from .inference import Engine, Network, Posterior, build_network
 from .kb import DEFAULT_POPULATION, KnowledgeBase, Question, load_knowledge_base
 from .reasoning import diagnose as reasoning
+from .reasoning.diagnose import interval_drivers
 from .reasoning.context import ModelContext
 from .reasoning.evidence import evidence_for, likelihoods, validate_answers, validate_confidence
 from .reasoning.results import Assessment, Diagnosis, SensitivityRow, TestValue, WhatIf
+from .reasoning.intervals import IntervalDriver
 from .reasoning.sensitivity import sensitivity
 from .reasoning.tests_next import check_costs, which_test_next
 from .reasoning.whatif import what_if
@@ -112,16 +114,18 @@ class Model:
         self,
         answers: Mapping[str, Any] | None = None,
         confidence: Mapping[str, float] | None = None,
+        intervals: bool = False,
     ) -> Assessment:
         """The causes, conflict and triage level of :meth:`diagnose` (equal to them), without
         the question ranking, explanations and what-ifs: for evaluation and batch scoring.
+        ``intervals=True`` adds each cause's interval (as :meth:`diagnose` gives it).
 
         Raises
         ------
         InputError
             One line per bad answer, each naming the fix.
         """
-        return self._assessed(*self._keys(answers, confidence))
+        return self._assessed(*self._keys(answers, confidence), intervals)
 
     def which_test_next(
         self,
@@ -150,9 +154,12 @@ class Model:
         return tuple(sorted(clean.items())), tuple(sorted(conf.items()))
 
     def _assess_clean(
-        self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()
+        self,
+        key: tuple[tuple[str, Any], ...],
+        conf_key: tuple[tuple[str, float], ...] = (),
+        intervals: bool = False,
     ) -> Assessment:
-        return reasoning.assess(self._ctx, key, conf_key)
+        return reasoning.assess(self._ctx, key, conf_key, intervals)
 
     def _diagnose_clean(
         self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()
@@ -205,6 +212,25 @@ class Model:
         now = {c.id: c.probability for c in d.causes}
         ev = self.likelihoods(clean, conf)
         return sensitivity(self._ctx, ev, clean, now, tracked, spread)
+
+    def interval_drivers(
+        self,
+        answers: Mapping[str, Any],
+        confidence: Mapping[str, float] | None = None,
+        causes: tuple[str, ...] | None = None,
+        top: int = 3,
+    ) -> dict[str, tuple[IntervalDriver, ...]]:
+        """Per cause (default: every cause), the ``top`` numbers of priors/ that widen its
+        interval most, each moved by one standard deviation on its own (the first-order
+        account of the interval; see :mod:`model.reasoning.intervals`)."""
+        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+            raise InputError([f"top {top!r} must be a whole number of at least 1"])
+        clean, conf = self._require(answers, confidence)
+        tracked = causes or tuple(c.id for c in self.causes)
+        unknown = [c for c in tracked if c not in self.cause_map]
+        if unknown:
+            raise InputError([f"interval_drivers: unknown cause(s) {unknown}"])
+        return interval_drivers(self._ctx, clean, conf, tracked, top)
 
     # ------------------------------------------------------------------ export
     def export(self, fmt: str, path: str | Path) -> Path:

@@ -22,6 +22,7 @@ from .types import (
     OutsideModel,
     Question,
     Rule,
+    Uncertainty,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "OutsideModel",
     "Question",
     "Rule",
+    "Uncertainty",
     "default_priors_dir",
     "load_advice",
     "load_knowledge_base",

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,11 @@ from .schema import (
     RiskFactorsFile,
     RuleSpec,
     TriageFile,
+    UncertaintyFile,
 )
 from .types import (
     CONTRACT_CAUSES,
+    DEFAULT_UNCERTAINTY,
     CONTRACT_GROUPS,
     CONTRACT_QUESTIONS,
     HEAVY_LEGS,
@@ -50,6 +53,7 @@ from .types import (
     OutsideModel,
     Question,
     Rule,
+    Uncertainty,
 )
 from .yamlread import load_yaml
 
@@ -62,7 +66,10 @@ FILES = (
     "triage.yaml",
 )
 ADVICE_FILE = "advice.yaml"
-OPTIONAL_FILES = (ADVICE_FILE,)  # checked when present (model/kb/advice.py)
+UNCERTAINTY_FILE = "uncertainty.yaml"
+# checked when present (advice: model/kb/advice.py); without uncertainty.yaml the defaults of
+# model/kb/types.py (DEFAULT_UNCERTAINTY) apply
+OPTIONAL_FILES = (ADVICE_FILE, UNCERTAINTY_FILE)
 SUM_TOL = 1e-6
 
 
@@ -939,6 +946,13 @@ def load_knowledge_base(
     # cycles: the layering risk factor -> cause -> finding admits none, but a node listed as
     # both a parent and a child would create one; those are caught above (a finding that is
     # also a risk factor). Unused references are allowed (a bibliography), unknown ones not.
+    uncertainty = DEFAULT_UNCERTAINTY
+    if (directory / UNCERTAINTY_FILE).is_file():
+        unc_f = _read(directory, UNCERTAINTY_FILE, UncertaintyFile, check.problems)
+        if unc_f is not None:
+            uncertainty = Uncertainty(
+                MappingProxyType(dict(unc_f.log_sd)), unc_f.interval, unc_f.draws
+            )
     if check.problems:
         raise PriorsError(check.problems)
     advice_path = directory / ADVICE_FILE
@@ -971,4 +985,5 @@ def load_knowledge_base(
         advice=advice,
         escalations=escalations,
         outside_model=outside,
+        uncertainty=uncertainty,
     )

@@ -9,6 +9,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 
+MAX_LOG_SD = 3.0  # a factor of e**3 = 20 on the odds for one standard deviation
+
+BASES = ("source", "anchored", "estimate")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -19,6 +24,11 @@ class Cited(_Strict):
     source: str | list[str] | None = None
     estimate: str | None = None
     note: str | None = None
+    # How sure the number is (issue 16), when its basis's default (uncertainty.yaml) does not
+    # fit: `n`, the size of the study a proportion comes from, or `log_sd`, the standard
+    # deviation on the log-odds scale (the log scale for an odds ratio).
+    n: float | None = None
+    log_sd: float | None = None
 
     @model_validator(mode="after")
     def _has_source(self) -> Cited:
@@ -26,7 +36,29 @@ class Cited(_Strict):
             raise ValueError(
                 "no source: add `source: <key of references.yaml>` or `estimate: <one-line reason>`"
             )
+        if self.n is not None and self.log_sd is not None:
+            raise ValueError("give `n` or `log_sd`, not both (one states the other)")
+        if self.n is not None and (
+            isinstance(self.n, bool) or not math.isfinite(self.n) or self.n < 1
+        ):
+            raise ValueError(f"n = {self.n!r}: a study's size is a number of at least 1")
+        if self.log_sd is not None and (
+            isinstance(self.log_sd, bool) or not math.isfinite(self.log_sd)
+            or not 0 < self.log_sd <= MAX_LOG_SD
+        ):
+            raise ValueError(
+                f"log_sd = {self.log_sd!r}: write a standard deviation above 0 and at most"
+                f" {MAX_LOG_SD} (log-odds scale)"
+            )
         return self
+
+    @property
+    def basis(self) -> str:
+        """What the number rests on: ``source`` (a cited figure as it stands), ``anchored``
+        (an estimate anchored on a cited figure) or ``estimate`` (no direct source)."""
+        if self.source_keys and self.estimate and self.estimate.strip():
+            return "anchored"
+        return "source" if self.source_keys else "estimate"
 
     @property
     def source_keys(self) -> tuple[str, ...]:
@@ -83,6 +115,37 @@ class OddsRatio(Cited):
         if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
             raise ValueError(f"odds ratio {v!r} must be a finite number > 0")
         return float(v)
+
+    @model_validator(mode="after")
+    def _no_n(self) -> OddsRatio:
+        if self.n is not None:
+            raise ValueError(
+                "`n` is for a proportion; state an odds ratio's uncertainty as `log_sd` (the"
+                " standard error of its log, from the study's confidence interval)"
+            )
+        return self
+
+
+class UncertaintyFile(_Strict):
+    """priors/uncertainty.yaml: how sure each kind of number is (issue 16)."""
+
+    log_sd: dict[Literal["source", "anchored", "estimate"], float]
+    interval: float = 0.8
+    draws: int = 16
+
+    @model_validator(mode="after")
+    def _check(self) -> UncertaintyFile:
+        missing = [b for b in BASES if b not in self.log_sd]
+        if missing:
+            raise ValueError(f"log_sd: no value for {missing}; give one per basis {list(BASES)}")
+        for b, v in self.log_sd.items():
+            if isinstance(v, bool) or not math.isfinite(v) or not 0 < v <= MAX_LOG_SD:
+                raise ValueError(f"log_sd.{b} = {v!r}: write a number above 0 and at most {MAX_LOG_SD}")
+        if not 0.5 <= self.interval <= 0.99:
+            raise ValueError(f"interval = {self.interval}: write a coverage between 0.5 and 0.99")
+        if isinstance(self.draws, bool) or not 4 <= self.draws <= 512 or self.draws % 2:
+            raise ValueError(f"draws = {self.draws}: write an even number from 4 to 512")
+        return self
 
 
 class Reference(_Strict):

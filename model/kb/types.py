@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .schema import Cited, Condition, Reference
+from .schema import MAX_LOG_SD, Cited, Condition, Reference
 
 if TYPE_CHECKING:
     from .advice import Advice
@@ -232,6 +232,32 @@ class OutsideModel:
 
 
 @dataclass(frozen=True)
+class Uncertainty:
+    """How sure the numbers in priors/ are (priors/uncertainty.yaml, issue 16): each number is
+    log-odds normal around its value (log normal for an odds ratio) with a standard deviation
+    set by what it rests on, unless the number states its own (`n` or `log_sd`)."""
+
+    log_sd: Mapping[str, float]  # per basis: source, anchored, estimate
+    interval: float = 0.8  # the coverage of the intervals shown
+    draws: int = 16  # parameter draws per diagnosis (antithetic pairs: even)
+
+    def sd(self, cited: Cited, p: float | None = None) -> float:
+        """The standard deviation of one number on the log-odds scale; ``p`` is the
+        proportion itself, for a number that states its study's size ``n``."""
+        if cited.log_sd is not None:
+            return float(cited.log_sd)
+        if cited.n is not None and p is not None and 0.0 < p < 1.0:
+            # the standard error of a proportion's log odds from n observations
+            return float(min(MAX_LOG_SD, 1.0 / np.sqrt(cited.n * p * (1.0 - p))))
+        return float(self.log_sd[cited.basis])
+
+
+DEFAULT_UNCERTAINTY = Uncertainty(
+    MappingProxyType({"source": 0.3, "anchored": 0.5, "estimate": 0.7})
+)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything in priors/, validated. Arrays are read-only."""
 
@@ -253,6 +279,7 @@ class KnowledgeBase:
     advice: Advice | None = None  # priors/advice.yaml, None when the directory has none
     escalations: tuple[Escalation, ...] = ()  # per serious cause (triage.yaml: escalation)
     outside_model: OutsideModel | None = None  # triage.yaml: outside_model
+    uncertainty: Uncertainty = DEFAULT_UNCERTAINTY  # priors/uncertainty.yaml (issue 16)
 
     @property
     def question_map(self) -> dict[str, Question]:

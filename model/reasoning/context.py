@@ -11,6 +11,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..inference import Engine, Posterior
+from ..inference.draws import ParamDraws
 from ..kb import HEAVY_LEGS, CauseDef, KnowledgeBase, Question
 
 
@@ -35,6 +36,11 @@ class ModelContext:
         """The what-if factors: modifiable questions that are risk-factor nodes."""
         risk = self.engine.risk_ids
         return tuple(q.id for q in self.kb.questions if q.modifiable and q.id in risk)
+
+    @cached_property
+    def param_draws(self) -> ParamDraws:
+        """The uncertain numbers of this model and their draws (issue 16)."""
+        return ParamDraws(self.kb, self.population, self.base_rates)
 
     @cached_property
     def prior(self) -> Posterior:

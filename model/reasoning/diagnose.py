@@ -37,6 +37,7 @@ from ..inference import Case, Posterior
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
+from .intervals import IntervalDriver, cause_intervals, drivers, logit
 from .evidence import applies, evidence_for, likelihoods, value_for_state
 from .results import (
     Assessment,
@@ -62,11 +63,6 @@ CONFLICT_THRESHOLD = 0.7
 TRACKED = 3  # causes tracked in the per-answer previews
 STOP_TRIAGE_CHANGE = 0.05  # largest chance that the next answer changes the triage level
 TRIAGE_LOOKAHEAD = 6  # questions (most informative first) whose answers are checked
-
-
-def logit(p: float | np.ndarray) -> Any:
-    p = np.clip(p, 1e-15, 1 - 1e-15)
-    return np.log(p / (1 - p))
 
 
 def stop_advice(
@@ -111,11 +107,20 @@ def conflict(
 
 
 # ------------------------------------------------------------------ the diagnosis, composed
-def rank_causes(ctx: ModelContext, post: Posterior) -> tuple[CauseResult, ...]:
-    """Every cause with its probability and prior, highest probability first."""
+def rank_causes(
+    ctx: ModelContext, post: Posterior, intervals: np.ndarray | None = None
+) -> tuple[CauseResult, ...]:
+    """Every cause with its probability, prior and (if given: rows in the engine's cause
+    order) interval, highest probability first."""
     probs = dict(zip(ctx.engine.cause_ids, post.marginals.tolist(), strict=True))
+    ival: dict[str, tuple[float, float] | None] = {c: None for c in ctx.engine.cause_ids}
+    if intervals is not None:
+        ival = {
+            c: (float(intervals[i, 0]), float(intervals[i, 1]))
+            for i, c in enumerate(ctx.engine.cause_ids)
+        }
     rows = (
-        CauseResult(c.id, c.group, c.label, float(probs[c.id]), ctx.priors[c.id])
+        CauseResult(c.id, c.group, c.label, float(probs[c.id]), ctx.priors[c.id], ival[c.id])
         for c in ctx.kb.causes
     )
     return tuple(sorted(rows, key=lambda r: (-r.probability, r.id)))
@@ -288,23 +293,26 @@ def assess(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
     confidence: tuple[tuple[str, float], ...] = (),
+    with_intervals: bool = False,
 ) -> Assessment:
     """The ranking, conflict and triage of :func:`diagnose`, computed the same way, without
-    the question ranking, explanations and what-ifs (a third of the work or less)."""
-    return assess_parts(ctx, answers, confidence)[0]
+    the question ranking, explanations and what-ifs (a third of the work or less); the
+    intervals only if asked for (they cost about as much as the rest)."""
+    return assess_parts(ctx, answers, confidence, with_intervals)[0]
 
 
 def assess_parts(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
     confidence: tuple[tuple[str, float], ...] = (),
+    with_intervals: bool = False,
 ) -> tuple[Assessment, dict[str, Any], Case, Posterior]:
     """:func:`assess` with what it was computed from (the answers that apply, the engine's
     case and posterior), for callers that query the same case further."""
     _, clean, ev = _evidence(ctx, dict(answers), dict(confidence))
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)
-    causes = rank_causes(ctx, post)
+    causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post) if with_intervals else None)
     answered = list(clean)
     log_z_without = (
         ctx.engine.withdrawn(post, case, answered, marginals=False)[1] if answered else np.empty(0)
@@ -325,7 +333,7 @@ def diagnose(
     ev_states, clean, ev = _evidence(ctx, given, conf)
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)
-    causes = rank_causes(ctx, post)
+    causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post))
     gains, change = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
@@ -364,3 +372,15 @@ def diagnose(
         helpful_changes=helpful_changes(ctx, clean, case),
         base_rates=tuple(sorted(ctx.base_rates.items())),
     )
+
+
+def interval_drivers(
+    ctx: ModelContext,
+    answers: Mapping[str, Any],
+    confidence: Mapping[str, float],
+    causes: Sequence[str],
+    top: int = 3,
+) -> dict[str, tuple[IntervalDriver, ...]]:
+    """The numbers that widen each cause's interval most, for clean answers (issue 16)."""
+    _, _, ev = _evidence(ctx, dict(answers), dict(confidence))
+    return drivers(ctx, ev, ctx.engine.posterior(ev), causes, top)

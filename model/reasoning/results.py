@@ -174,15 +174,21 @@ class CauseResult:
     label: str
     probability: float
     prior: float
+    # (low, high): the probability's interval over the uncertainty of the numbers in
+    # priors/ (uncertainty.yaml's coverage, 80 %); None where it was not computed
+    interval: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "group": self.group,
             "label": self.label,
             "probability": self.probability,
             "prior": self.prior,
         }
+        if self.interval is not None:
+            d["interval"] = [self.interval[0], self.interval[1]]
+        return d
 
 
 @dataclass(frozen=True)
