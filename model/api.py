@@ -17,11 +17,11 @@ from .errors import InputError
 from .inference import Engine, Network, Posterior, build_network
 from .kb import DEFAULT_POPULATION, KnowledgeBase, Question, load_knowledge_base
 from .reasoning import diagnose as reasoning
-from .reasoning.diagnose import interval_drivers
 from .reasoning.context import ModelContext
+from .reasoning.diagnose import interval_drivers
 from .reasoning.evidence import evidence_for, likelihoods, validate_answers, validate_confidence
-from .reasoning.results import Assessment, Diagnosis, SensitivityRow, TestValue, WhatIf
 from .reasoning.intervals import IntervalDriver
+from .reasoning.results import Assessment, Diagnosis, SensitivityRow, TestValue, WhatIf
 from .reasoning.sensitivity import sensitivity
 from .reasoning.tests_next import check_costs, which_test_next
 from .reasoning.whatif import what_if

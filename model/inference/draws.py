@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..kb import CauseDef, FindingDef, KnowledgeBase
-from ..kb.schema import Cited
+from ..kb.schema import Cited, OddsRatio
 
 Variant = tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]
 _TINY = 1e-12
@@ -100,12 +100,17 @@ class ParamDraws:
             (par,) = c.parents
             states = self.kb.risk_factors[par][0]
             p = np.asarray(c.table, dtype=float)
-            idx = [
-                add(f"causes.yaml: {c.id}.table.p_present.{s}", c.id, float(v),
-                    c.sources[f"table.{s}"], float(v))
+            rows = [
+                add(
+                    f"causes.yaml: {c.id}.table.p_present.{s}",
+                    c.id,
+                    float(v),
+                    c.sources[f"table.{s}"],
+                    float(v),
+                )
                 for s, v in zip(states, p, strict=True)
             ]
-            self._tables[c.id] = (np.array(idx), p)
+            self._tables[c.id] = (np.array(rows), p)
             return
         rate = float(base_rates.get(c.id, c.base_rates[self.population]))
         cited = c.sources[f"base_rate.{self.population}"]
@@ -117,9 +122,9 @@ class ParamDraws:
             lo = np.zeros(len(states))
             for k, s in enumerate(states):
                 o = c.sources.get(f"odds_ratios.{par}.{s}")
-                if o is None:  # an odds ratio of 1 by absence: not a number in the files
+                if not isinstance(o, OddsRatio):  # 1 by absence: not a number in the files
                     continue
-                value = float(getattr(o, "value"))
+                value = float(o.value)
                 idx[k] = add(f"causes.yaml: {c.id}.odds_ratios.{par}.{s}", c.id, value, o, None)
                 lo[k] = math.log(value)
             parents.append((par, idx, lo))
@@ -132,7 +137,10 @@ class ParamDraws:
             if yes_no:
                 return np.array([add(key, f.id, float(p[1]), cited, float(p[1]))])
             return np.array(
-                [add(f"{key}.{s}", f.id, float(v), cited, float(v)) for s, v in zip(f.states, p)]
+                [
+                    add(f"{key}.{s}", f.id, float(v), cited, float(v))
+                    for s, v in zip(f.states, p, strict=True)
+                ]
             )
 
         leak = dist(f"findings.yaml: {f.id}.leak", f.leak, f.sources["leak"])
@@ -151,11 +159,7 @@ class ParamDraws:
         factor's and cause's, and those of the observed findings (the others sum out)."""
         keep = set(findings)
         return np.array(
-            [
-                i
-                for i, p in enumerate(self.params)
-                if p.node not in self._findings or p.node in keep
-            ]
+            [i for i, p in enumerate(self.params) if p.node not in self._findings or p.node in keep]
         )
 
     # ------------------------------------------------------------------ draws -> tables

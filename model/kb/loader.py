@@ -40,9 +40,9 @@ from .schema import (
 )
 from .types import (
     CONTRACT_CAUSES,
-    DEFAULT_UNCERTAINTY,
     CONTRACT_GROUPS,
     CONTRACT_QUESTIONS,
+    DEFAULT_UNCERTAINTY,
     HEAVY_LEGS,
     REQUIRED_POPULATIONS,
     YES_NO,

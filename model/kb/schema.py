@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-
 MAX_LOG_SD = 3.0  # a factor of e**3 = 20 on the odds for one standard deviation
 
 BASES = ("source", "anchored", "estimate")
@@ -43,7 +42,8 @@ class Cited(_Strict):
         ):
             raise ValueError(f"n = {self.n!r}: a study's size is a number of at least 1")
         if self.log_sd is not None and (
-            isinstance(self.log_sd, bool) or not math.isfinite(self.log_sd)
+            isinstance(self.log_sd, bool)
+            or not math.isfinite(self.log_sd)
             or not 0 < self.log_sd <= MAX_LOG_SD
         ):
             raise ValueError(
@@ -140,7 +140,9 @@ class UncertaintyFile(_Strict):
             raise ValueError(f"log_sd: no value for {missing}; give one per basis {list(BASES)}")
         for b, v in self.log_sd.items():
             if isinstance(v, bool) or not math.isfinite(v) or not 0 < v <= MAX_LOG_SD:
-                raise ValueError(f"log_sd.{b} = {v!r}: write a number above 0 and at most {MAX_LOG_SD}")
+                raise ValueError(
+                    f"log_sd.{b} = {v!r}: write a number above 0 and at most {MAX_LOG_SD}"
+                )
         if not 0.5 <= self.interval <= 0.99:
             raise ValueError(f"interval = {self.interval}: write a coverage between 0.5 and 0.99")
         if isinstance(self.draws, bool) or not 4 <= self.draws <= 512 or self.draws % 2:

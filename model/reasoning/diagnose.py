@@ -37,8 +37,8 @@ from ..inference import Case, Posterior
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
-from .intervals import IntervalDriver, cause_intervals, drivers, logit
 from .evidence import applies, evidence_for, likelihoods, value_for_state
+from .intervals import IntervalDriver, cause_intervals, drivers, logit
 from .results import (
     Assessment,
     CauseResult,
