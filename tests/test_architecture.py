@@ -139,5 +139,6 @@ def test_the_model_facade_shows_only_what_its_callers_use() -> None:
     public = {n for n in vars(Model) if not n.startswith("_")}
     assert public == {
         "validate", "evidence_for", "likelihoods", "posterior", "diagnose", "assess",
-        "which_test_next", "priors", "what_if", "sensitivity", "export", "with_base_rates",
+        "which_test_next", "priors", "what_if", "sensitivity", "interval_drivers", "export",
+            "with_base_rates",
     }  # fmt: skip

@@ -125,6 +125,24 @@ def pct(p: float) -> str:
     return f"{p:.0%}"
 
 
+def chance(c: Any) -> str:
+    """A cause's chance with its range, the one way the runner's page says it: "42% (could
+    be 21% to 66%)". The range is the model's 80% interval over the uncertainty of its own
+    numbers (issue 16)."""
+    if c.interval is None:
+        return pct(c.probability)
+    lo, hi = c.interval
+    if pct(lo) == pct(hi):
+        return pct(c.probability)
+    return f"{pct(c.probability)} (could be {pct(lo)} to {pct(hi)})"
+
+
+RANGE_NOTE = (
+    "The range after each chance shows how sure the model is: its numbers come from studies "
+    "and careful estimates, and the true chance is likely (4 times in 5) to lie in the range."
+)
+
+
 def band(p: float) -> str:
     """Plain band for a probability: likely (>= 50%), possible (15-50%), unlikely (< 15%)."""
     if p >= LIKELY:

@@ -196,7 +196,7 @@ def _headline(d: Diagnosis, *, triage: bool = True) -> None:
     with st.container(border=True, key="rn_headline"):
         if triage and d.triage.level != "self_care":
             common.render_triage(d, compact=True)
-        st.markdown(f"Most likely so far: **{top.label}** · **{common.pct(top.probability)}**")
+        st.markdown(f"Most likely so far: **{top.label}** · **{common.chance(top)}**")
 
 
 def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
@@ -277,7 +277,7 @@ def _bars(d: Diagnosis) -> None:
     with st.container(key="rn_bars"):
         for c in d.causes[:common.TOP_N]:
             st.progress(min(max(c.probability, 0.0), 1.0),
-                        text=f"**{c.label}** · {common.pct(c.probability)}")
+                        text=f"**{c.label}** · {common.chance(c)}")
 
 
 def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
@@ -288,7 +288,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
     st.markdown("**Most probable causes**")
     _bars(d)
     st.caption("The chance that each cause is behind your heavy legs. Several causes can be "
-               "present at once, so the chances do not add up to 100%.")
+               "present at once, so the chances do not add up to 100%. " + common.RANGE_NOTE)
     if not full:
         return
     explain.notes(d)

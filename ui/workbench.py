@@ -148,8 +148,13 @@ def posterior_table(d: Diagnosis) -> pd.DataFrame:
         "cause": [c.label for c in d.causes],
         "prior": [100 * c.prior for c in d.causes],
         "posterior": [100 * c.probability for c in d.causes],
+        "interval": [_interval_text(c.interval) for c in d.causes],
         "change": [100 * (c.probability - c.prior) for c in d.causes],
     }, index=[c.id for c in d.causes])
+
+
+def _interval_text(iv: tuple[float, float] | None) -> str:
+    return "" if iv is None else f"{100 * iv[0]:.1f}–{100 * iv[1]:.1f}%"
 
 
 def next_table(model: Model, d: Diagnosis, n: int = N_NEXT) -> pd.DataFrame:
@@ -253,6 +258,10 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
             "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width=70),
             "posterior": st.column_config.ProgressColumn("now", format="%.1f%%", min_value=0.0,
                                                          max_value=100.0, width=150),
+            "interval": st.column_config.TextColumn(
+                "80% interval", width=110,
+                help="How sure the model is: the interval over the uncertainty of the numbers "
+                     "in priors/ (by what each rests on; uncertainty.yaml)"),
             "change": st.column_config.NumberColumn("change", format="%+.1f pts", width=90),
         })
     explain.notes(d)
@@ -381,6 +390,56 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
                                     for k in ("low", "now", "high")})
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _drivers(population: str, rates: tuple[tuple[str, float], ...],
+             answers: tuple[tuple[str, Any], ...], conf: tuple[tuple[str, float], ...],
+             causes: tuple[str, ...]) -> list[tuple[str, str, str, float, str, float, float]]:
+    model = common.get_adjusted_model(population, rates) if rates else common.get_model(
+        population)
+    out = []
+    for cid, rows in model.interval_drivers(dict(answers), dict(conf) or None,
+                                            causes=causes).items():
+        for r in rows:
+            out.append((cid, r.param.key, r.param.basis, r.param.value, f"±{r.param.sd:.2f}",
+                        100 * r.share, 100 * r.probability_up))
+    return out
+
+
+def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, float],
+                 answers: dict[str, Any], conf: dict[str, float]) -> pd.DataFrame:
+    """The three numbers that widen each leading cause's interval most."""
+    labels = {c.id: c.label for c in d.causes}
+    rows = _drivers(population, tuple(sorted(rates.items())), tuple(sorted(answers.items())),
+                    tuple(sorted(conf.items())), tuple(c.id for c in d.causes[:3]))
+    return pd.DataFrame({
+        "cause": [labels[r[0]] for r in rows],
+        "number (file: key)": [r[1] for r in rows],
+        "rests on": [r[2] for r in rows],
+        "value": [r[3] for r in rows],
+        "sd (log odds)": [r[4] for r in rows],
+        "share of the spread": [r[5] for r in rows],
+        "cause if 1 sd up": [r[6] for r in rows],
+    })
+
+
+def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str, float],
+                   answers: dict[str, Any], conf: dict[str, float]) -> None:
+    st.subheader("What widens the intervals")
+    if not st.toggle("Show the numbers behind each interval", key="wb_drivers"):
+        st.caption("For the three leading causes: the three numbers in priors/ whose "
+                   "uncertainty widens each interval most (each moved by one standard "
+                   "deviation on its own).")
+        return
+    df = drivers_data(model, d, population, rates, answers, conf)
+    st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
+                 column_config={
+                     "number (file: key)": st.column_config.TextColumn(width="large"),
+                     "value": st.column_config.NumberColumn(format="%.4g"),
+                     "share of the spread": st.column_config.NumberColumn(format="%.0f%%"),
+                     "cause if 1 sd up": st.column_config.NumberColumn(format="%.1f%%"),
+                 })
+
+
 def _set_node_answer(qid: str, value: Any) -> None:
     st.session_state[f"wb_q_{qid}"] = value
 
@@ -505,5 +564,6 @@ def render() -> None:
         _downloads(model, answers, conf)
     labels = {c.id: c.label for c in d.causes}
     _tornado_panel(pop, _rates(pop), answers, conf, labels)
+    _drivers_panel(model, d, pop, _rates(pop), answers, conf)
     _network_panel(model, d, answers)
     common.render_disclaimer()

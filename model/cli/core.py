@@ -88,6 +88,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ..workflows.batch import score_csv
 
     model = model_for(args)
+    intervals = bool(getattr(args, "intervals", False))
+    if intervals and getattr(args, "engine", "local") == "dask":
+        raise InputError(["--intervals runs on the local engine; leave out --engine dask"])
     if getattr(args, "engine", "local") == "dask":
         from ..workflows.dask_batch import score_csv_dask
 
@@ -103,7 +106,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     elif args.scheduler:
         raise InputError(["--scheduler needs --engine dask"])
     else:
-        stats = score_csv(model, Path(args.input), Path(args.output), progress=not args.quiet)
+        stats = score_csv(
+            model,
+            Path(args.input),
+            Path(args.output),
+            progress=not args.quiet,
+            intervals=intervals,
+        )
     print(batch_summary(stats, args.output), file=sys.stderr)
     return 0
 
@@ -176,6 +185,12 @@ def _add_batch(sub: Any) -> None:
     b.add_argument("input")
     b.add_argument("-o", "--output", required=True)
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument(
+        "--intervals",
+        action="store_true",
+        help="add lo_<cause> and hi_<cause>: each probability's 80%% interval over the"
+        " uncertainty of the priors' numbers (about twice the time)",
+    )
     b.add_argument(
         "--engine",
         choices=["local", "dask"],

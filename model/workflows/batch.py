@@ -169,15 +169,21 @@ def row_answers(
     return answers, problems
 
 
-def score_answers(model: Model, clean: Mapping[str, Any]) -> dict[str, Any]:
-    """Output cells (``p_<cause>``, ``top_cause``, ``triage``, ``error``) for clean answers.
+def score_answers(
+    model: Model, clean: Mapping[str, Any], intervals: bool = False
+) -> dict[str, Any]:
+    """Output cells (``p_<cause>``, ``top_cause``, ``triage``, ``error``; with ``intervals``
+    also ``lo_<cause>`` and ``hi_<cause>``) for clean answers.
 
-    The probabilities and the triage level are those of ``model.diagnose`` (by
+    The probabilities, intervals and triage level are those of ``model.diagnose`` (by
     ``model.assess``, without the question ranking, which the batch output does not need).
     """
-    a = model.assess(clean)
+    a = model.assess(clean, intervals=intervals)
     probs = {c.id: c.probability for c in a.causes}
     out: dict[str, Any] = {f"p_{c.id}": f"{probs[c.id]:.6f}" for c in model.causes}
+    for c in a.causes if intervals else ():
+        assert c.interval is not None
+        out[f"lo_{c.id}"], out[f"hi_{c.id}"] = (f"{x:.6f}" for x in c.interval)
     out.update(top_cause=a.top.id, triage=a.triage.level, error="")
     return out
 
@@ -187,8 +193,10 @@ def score_rows(
     header: list[str],
     rows: Iterable[list[str]],
     cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] | None = None,
+    intervals: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Score rows (lists of cells) one by one; each output row keeps its input cells.
+    """Score rows (lists of cells) one by one; each output row keeps its input cells
+    (``intervals``: with each cause's interval, see :func:`score_answers`).
 
     ``cache`` (a dict, created if not given) remembers the result of each distinct answer
     set, so identical answer sets are computed once.
@@ -197,6 +205,8 @@ def score_rows(
 
     cause_ids = [c.id for c in model.causes]
     blank = {f"p_{c}": "" for c in cause_ids}
+    if intervals:
+        blank.update({f"{side}_{c}": "" for c in cause_ids for side in ("lo", "hi")})
     cache = {} if cache is None else cache
     for row in rows:
         out: dict[str, Any] = {h: _keep(c) for h, c in zip(header, row, strict=False)}
@@ -222,7 +232,7 @@ def score_rows(
         key = tuple(sorted(clean.items()))
         res = cache.get(key)
         if res is None:
-            res = score_answers(model, clean)
+            res = score_answers(model, clean, intervals)
             if len(cache) >= CACHE_ROWS:
                 cache.pop(next(iter(cache)))
             cache[key] = res
@@ -236,8 +246,10 @@ def _keep(cell: str) -> str:
     return "" if len(cell) > MAX_FIELD else cell
 
 
-def output_columns(model: Model, header: list[str]) -> list[str]:
+def output_columns(model: Model, header: list[str], intervals: bool = False) -> list[str]:
     cause_cols = [f"p_{c.id}" for c in model.causes]
+    if intervals:
+        cause_cols += [f"{side}_{c.id}" for side in ("lo", "hi") for c in model.causes]
     return header + [c for c in [*cause_cols, *OUT_COLUMNS] if c not in header]
 
 
@@ -371,7 +383,12 @@ def _progress(
 
 
 def score_csv(
-    model: Model, src: Path, dst: Path, progress: bool = True, max_rows: int = MAX_ROWS
+    model: Model,
+    src: Path,
+    dst: Path,
+    progress: bool = True,
+    max_rows: int = MAX_ROWS,
+    intervals: bool = False,
 ) -> dict[str, int]:
     """Score the CSV ``src`` into ``dst`` (contract section 5); {"rows", "errors", "blank",
     "unreadable", "distinct"}.
@@ -391,10 +408,10 @@ def score_csv(
     header, rows = open_batch(model, src, dst)
     counts = RowCounts()
     cache: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
-    it = _progress(score_rows(model, header, rows, cache), progress)
+    it = _progress(score_rows(model, header, rows, cache, intervals), progress)
     try:
         with atomic_open(dst, "w", newline="") as fh:
-            write = write_rows(fh, output_columns(model, header))
+            write = write_rows(fh, output_columns(model, header, intervals))
             for rec in it:
                 if counts.rows >= max_rows:
                     raise InputError(

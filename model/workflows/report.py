@@ -38,6 +38,13 @@ class ReportAnswer:
     confidence: float | None
 
 
+INTERVAL_NOTE = (
+    "The 80% interval is how sure the model is of each probability: its range over the"
+    " uncertainty of the model's own numbers (each set by what it rests on: a study's figure,"
+    " an anchored estimate or an unsourced one). Triage uses the probability itself."
+)
+
+
 @dataclass(frozen=True)
 class ReportCause:
     id: str
@@ -52,6 +59,14 @@ class ReportCause:
     # its probability from the runner's answers alone, when the case has examination or test
     # findings (which conclusions rest on them: issue 19); None without such findings
     without_clinician: float | None = None
+    interval: tuple[float, float] | None = None  # the 80% interval (issue 16)
+
+    @property
+    def interval_text(self) -> str:
+        """ "21.0-66.4%", or "" without an interval."""
+        if self.interval is None:
+            return ""
+        return f"{self.interval[0]:.1%}-{self.interval[1]:.1%}"
 
 
 @dataclass(frozen=True)
@@ -173,7 +188,19 @@ def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
             see = ca.see_someone.text
         without = alone[c.id] if alone is not None and c.id in top else None
         causes.append(
-            ReportCause(c.id, c.label, c.group, c.probability, c.prior, fr, ag, tips, see, without)
+            ReportCause(
+                c.id,
+                c.label,
+                c.group,
+                c.probability,
+                c.prior,
+                fr,
+                ag,
+                tips,
+                see,
+                without,
+                c.interval,
+            )
         )
     return tuple(causes)
 
@@ -293,10 +320,14 @@ def report_markdown(report: Report) -> str:
         "",
         "## Causes, most likely first",
         "",
-        "| cause | group | probability | before any answer |",
-        "| --- | --- | ---: | ---: |",
+        "| cause | group | probability | 80% interval | before any answer |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
-    out += [f"| {c.label} | {c.group} | {c.probability:.1%} | {c.prior:.1%} |" for c in r.causes]
+    out += [
+        f"| {c.label} | {c.group} | {c.probability:.1%} | {c.interval_text} | {c.prior:.1%} |"
+        for c in r.causes
+    ]
+    out += ["", INTERVAL_NOTE]
     for c in r.causes:
         if not (c.reasons_for or c.reasons_against or c.advice):
             continue
@@ -377,9 +408,12 @@ def report_pdf(report: Report) -> bytes:
     for x in r.ruled_out or ("none yet (answer the red-flag questions)",):
         para(f"- {x}", size=9)
     heading("Causes, most likely first")
+    para(INTERVAL_NOTE, size=9)
     for c in r.causes:
         para(
-            f"{c.label}: {c.probability:.1%} (before any answer {c.prior:.1%})",
+            f"{c.label}: {c.probability:.1%}"
+            + (f" (80% interval {c.interval_text})" if c.interval is not None else "")
+            + f"; before any answer {c.prior:.1%}",
             style="B" if c.reasons_for or c.advice else "",
         )
         if c.reasons_for:
