@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from model import load_model
 from model.workflows.cases import load_case
 from ui import explain, runner
-from ui.common import pct
+from ui.common import chance, pct
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -101,10 +101,13 @@ def test_answering_questions_changes_the_ranking(model):
     after = _bars(at)
     assert after != before
     d = model.diagnose(dict(at.session_state["rn_answers"]))
-    assert after[0] == f"**{d.causes[0].label}** · {pct(d.causes[0].probability)}"
-    for text, c in zip(after, d.causes, strict=False):  # every bar is the model's number
-        assert text == f"**{c.label}** · {pct(c.probability)}"
-    assert any(f"**{d.causes[0].label}** · **{pct(d.causes[0].probability)}**" in m.value
+    top = d.causes[0]
+    lo, hi = top.interval
+    assert after[0] == (f"**{top.label}** · {pct(top.probability)} "
+                        f"(could be {pct(lo)} to {pct(hi)})")
+    for text, c in zip(after, d.causes, strict=False):  # every bar is the model's numbers
+        assert text == f"**{c.label}** · {chance(c)}"
+    assert any(f"**{top.label}** · **{chance(top)}**" in m.value
                for m in at.markdown)  # the headline above the question
     assert len(set(asked)) == 3
 

@@ -71,7 +71,8 @@ def test_every_row_kept_in_order_with_errors(model, tmp_path: Path) -> None:
 def test_identical_answer_sets_are_computed_once(model, tmp_path: Path, monkeypatch) -> None:
     calls = []
     real = batch.score_answers
-    monkeypatch.setattr(batch, "score_answers", lambda m, a: calls.append(1) or real(m, a))
+    monkeypatch.setattr(batch, "score_answers",
+                        lambda m, a, iv=False: calls.append(1) or real(m, a, iv))
     rows = [["x", "34", "female", "0", "from_start", "yes", ""]] * 50
     rows += [["y", "40", "male", "1", "", "", ""]] * 50
     src = _write(tmp_path / "in.csv", HEADER, rows)

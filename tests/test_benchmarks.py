@@ -38,3 +38,16 @@ def test_batch_benchmark_runs(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "file: 150 rows" in run.stdout
     assert "rows/s" in run.stdout and "goal >= 1,000 rows/s" in run.stdout
+
+
+def test_intervals_benchmark_runs(tmp_path):
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/bench_intervals.py", "--cases", "3", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert res["cases"] == 3 and res["draws"] == 16
+    assert res["diagnosis_median_ms"] > 0 and res["intervals_median_ms"] > 0
+    assert "(b)/(a): median" in run.stdout and "goal <= 0.5" in run.stdout

@@ -29,7 +29,7 @@ from browser_harness import DESKTOP, PHONE, launch_chromium, running_app
 from playwright.sync_api import expect, sync_playwright
 
 from model import STOP_MIN_GAIN, load_model
-from ui.common import pct
+from ui.common import chance, pct
 
 TIMEOUT_MS = 20_000
 FIRST_LOAD_MS = 90_000
@@ -143,7 +143,7 @@ def _check_numbers(page, m, answers: dict[str, Any]) -> None:
     top = d.causes[0]
     expect(page.locator(".st-key-rn_headline")).to_contain_text(
         f"Most likely so far: {top.label} · {pct(top.probability)}")
-    want = [f"{c.label} · {pct(c.probability)}" for c in d.causes[:5]]
+    want = [f"{c.label} · {chance(c)}" for c in d.causes[:5]]  # with its interval
     page.wait_for_function("(w) => [...document.querySelectorAll(\".st-key-rn_bars "
                            "[data-testid='stProgress']\")].map(e => e.innerText.trim())"
                            ".join('|') === w", arg="|".join(want))
