@@ -24,9 +24,10 @@ def render() -> None:
     st.markdown(
         f"- **Probability**: the chance the cause is present, for a runner with heavy legs and "
         f"your answers. Several causes can be present at once, so they do not add up to 100%.\n"
-        f"- **Bands**: likely ≥ {common.LIKELY:.0%}; possible {common.POSSIBLE:.0%} to "
-        f"{common.LIKELY:.0%}; unlikely < {common.POSSIBLE:.0%}.\n"
-        "- **Before your answers**: the same chance with no answers (the prior).\n"
+        f"- **Range** (\"could be 33% to 92%\"): how sure the model is of the chance. Each "
+        "number in the model has an uncertainty set by what it rests on (a study's figure, an "
+        "estimate anchored on one, or an estimate without a direct source); the range is the "
+        f"{kb.uncertainty.interval:.0%} interval of the chance over those uncertainties.\n"
         "- **Triage**: warning signs decide what to do whatever the probabilities say; "
         f"otherwise a medical cause at {kb.medical_threshold:.0%} or more suggests a "
         "doctor's check.")

@@ -16,8 +16,6 @@ import streamlit as st
 from model import DISCLAIMER, Advice, Diagnosis, Model, PriorsError, load_model
 
 # Bands for a cause's probability (documented in the README, "The app").
-LIKELY = 0.50
-POSSIBLE = 0.15
 NOT_SURE = "Not sure"
 TOP_N = 5
 
@@ -143,15 +141,6 @@ RANGE_NOTE = (
 )
 
 
-def band(p: float) -> str:
-    """Plain band for a probability: likely (>= 50%), possible (15-50%), unlikely (< 15%)."""
-    if p >= LIKELY:
-        return "likely"
-    if p >= POSSIBLE:
-        return "possible"
-    return "unlikely"
-
-
 def question_groups(model: Model) -> tuple[str, ...]:
     """The question groups in the order the workbench shows them (known ones first)."""
     present = {q.group for q in model.questions}
@@ -193,16 +182,6 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
     if not compact:
         for r in t.reasons:
             st.markdown(f"- {r}")
-
-
-def render_cause_bars(d: Diagnosis, n: int = TOP_N, *, key: str = "bars") -> None:
-    """Top causes as probability bars with band and prior vs now."""
-    for c in d.causes[:n]:
-        moved = c.probability - c.prior
-        arrow = "↑" if moved > 0.005 else "↓" if moved < -0.005 else "→"
-        st.progress(min(max(c.probability, 0.0), 1.0),
-                    text=f"**{c.label}** · {c.probability:.0%} · {band(c.probability)} "
-                         f"(before your answers {c.prior:.0%} {arrow})")
 
 
 def render_disclaimer() -> None:

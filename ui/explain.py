@@ -112,8 +112,7 @@ def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None,
     ca = advice.for_cause(cause) if advice is not None else None
     if ca:
         st.markdown(f"*{ca.summary}*")
-    st.markdown(f"**Chance:** {common.pct(c.probability)} (before your answers: "
-                f"{common.pct(c.prior)}).")
+    st.markdown(f"**Chance:** {common.chance(c)}.")
     pro, con = reasons(model, d, cause, system)
     if pro or con:
         st.markdown("**Why**")

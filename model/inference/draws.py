@@ -255,20 +255,23 @@ class ParamDraws:
 
 
 def _solve_intercepts(lo: np.ndarray, w: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Per row r, the alpha with sum_j w[r, j] sigmoid(alpha + lo[r, j]) = target[r]
-    (Newton's method from a bracket, safeguarded by bisection; the sum rises with alpha)."""
+    """Per row r, the alpha with sum_j w[r, j] sigmoid(alpha + lo[r, j]) = target[r]:
+    Newton's method on the log of the sum (near-linear in alpha for a rare cause as for a
+    common one), safeguarded by bisection; the sum rises with alpha."""
     lo_a = np.full(len(target), -60.0)
     hi_a = np.full(len(target), 60.0)
+    log_t = np.log(target)
     alpha = np.log(target / (1 - target)) - (w * lo).sum(axis=1) / w.sum(axis=1)
-    for _ in range(100):
+    for _ in range(200):
         s = _sigmoid(alpha[:, None] + lo)
-        g = (w * s).sum(axis=1) - target
-        if np.all(np.abs(g) < 1e-15 + 1e-13 * target):
+        total = (w * s).sum(axis=1)
+        g = np.log(np.maximum(total, 1e-300)) - log_t
+        if np.all(np.abs(g) <= 1e-12):
             break
         lo_a = np.where(g < 0, alpha, lo_a)
         hi_a = np.where(g > 0, alpha, hi_a)
-        d = (w * s * (1 - s)).sum(axis=1)
-        step = alpha - g / np.maximum(d, 1e-300)
+        slope = (w * s * (1 - s)).sum(axis=1) / np.maximum(total, 1e-300)
+        step = alpha - g / np.maximum(slope, 1e-300)
         inside = (step > lo_a) & (step < hi_a)
         alpha = np.where(inside, step, 0.5 * (lo_a + hi_a))
     return alpha
