@@ -169,7 +169,8 @@ def test_distinguishing_links_point_the_right_way(kb: Any) -> None:
     assert lr("bone_tender_spot", "low_energy_availability") > 1  # RED-S in men too
     assert lr("hypo_symptoms", "low_blood_sugar") > 5
     assert lr("palpitations", "heart_condition") > 5
-    assert lr("dark_cola_urine", "rhabdomyolysis") > 100
+    # the brief's leak 0.01 (haematuria after marathons is common: CHANGELOG 6): LR 45
+    assert lr("dark_cola_urine", "rhabdomyolysis") > 30
     assert lr("symptom_location", "iliac_flow_limitation", "thigh_or_buttock") > 10
     assert lr("symptom_location", "popliteal_entrapment", "lower_leg") > 10
     # proxies that stood in for rhabdomyolysis are gone (no double counting)
