@@ -142,3 +142,22 @@ def test_evaluate_bad_real_folder_exits_2(tmp_path, capsys):
     rc = main(["evaluate", "--real", str(tmp_path)])
     assert rc == 2
     assert "no *.yaml case files" in capsys.readouterr().err
+
+
+def test_reliability_over_the_real_cases(real, model):
+    """Every cause of every scoreable case falls in exactly one bin; the confirmed causes
+    are counted once each; each bin's interval holds its observed rate."""
+    rel = real.reliability
+    assert [b.lo for b in rel] == [0.0, 0.1, 0.3, 0.5, 0.7, 0.9]
+    assert sum(b.n for b in rel) == real.scoreable * len(model.causes)
+    assert sum(b.observed for b in rel) >= real.scoreable
+    for b in rel:
+        lo, hi = b.wilson95
+        assert lo <= b.observed_rate <= hi
+        if b.n:
+            assert b.lo <= b.mean_predicted <= b.hi
+    # the low bins hold most pairs and few confirmed causes: the model is not wildly
+    # overconfident where it says "unlikely"
+    assert rel[0].n > 10 * rel[-1].n and rel[0].observed_rate < 0.1
+    out = json.loads(json.dumps(real.to_dict()))
+    assert len(out["reliability"]) == 6

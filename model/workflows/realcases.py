@@ -25,6 +25,7 @@ under- / over-triage
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +122,37 @@ class RealResult:
         }
 
 
+RELIABILITY_BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """Predictions in [lo, hi) (the last bin includes 1) over (case, cause) pairs, and how
+    often the cause was the confirmed diagnosis, with a Wilson 95% interval."""
+
+    lo: float
+    hi: float
+    n: int
+    mean_predicted: float
+    observed: int
+    wilson95: tuple[float, float]
+
+    @property
+    def observed_rate(self) -> float:
+        return self.observed / self.n if self.n else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lo": self.lo,
+            "hi": self.hi,
+            "n": self.n,
+            "mean_predicted": self.mean_predicted,
+            "observed": self.observed,
+            "observed_rate": self.observed_rate,
+            "wilson95": list(self.wilson95),
+        }
+
+
 @dataclass(frozen=True)
 class RealEvaluation:
     n: int
@@ -133,6 +165,7 @@ class RealEvaluation:
     thin: tuple[str, ...]
     outside: tuple[RealResult, ...]
     cases: tuple[RealResult, ...] = field(repr=False)
+    reliability: tuple[ReliabilityBin, ...] = ()
 
     @property
     def top1_rate(self) -> float:
@@ -160,6 +193,7 @@ class RealEvaluation:
             "thin": list(self.thin),
             "outside_model": [c.to_dict() for c in self.outside],
             "cases": [c.to_dict() for c in self.cases],
+            "reliability": [b.to_dict() for b in self.reliability],
         }
 
 
@@ -321,7 +355,58 @@ def evaluate_real(model: Model, cases: Sequence[RealCase]) -> RealEvaluation:
         thin=tuple(r.id for r in results if not r.scoreable and not r.outside),
         outside=tuple(r for r in results if r.outside),
         cases=results,
+        reliability=reliability(results, cases),
     )
+
+
+def reliability(
+    results: Sequence[RealResult],
+    cases: Sequence[RealCase],
+    bins: Sequence[float] = RELIABILITY_BINS,
+) -> tuple[ReliabilityBin, ...]:
+    """A reliability diagram over the scoreable real cases: every cause's predicted
+    probability in every case, against whether it was the confirmed diagnosis (or one the
+    case file accepts). What it can show: predictions that are too high where they matter
+    (a wrong cause at 0.9). What it cannot: several causes can be present at once, yet only
+    the confirmed one counts as present; published cases are selected (unusual, confirmed,
+    mostly medical), so benign causes are almost never "observed"; and n is small."""
+    by_id = {c.id: c for c in cases}
+    pairs: list[tuple[float, bool]] = []
+    for r in results:
+        if not r.scoreable:
+            continue
+        case = by_id[r.id]
+        right = {case.cause, *case.acceptable}
+        pairs += [(p, cid in right) for cid, p in r.ranking]
+    out = []
+    for k, (lo, hi) in enumerate(itertools.pairwise(bins)):
+        last = k == len(bins) - 2
+        inside = [(p, y) for p, y in pairs if lo <= p < hi or (last and p == hi)]
+        n = len(inside)
+        hits = sum(y for _, y in inside)
+        mean = sum(p for p, _ in inside) / n if n else 0.0
+        out.append(ReliabilityBin(lo, hi, n, mean, hits, wilson(hits, n) if n else (0.0, 1.0)))
+    return tuple(out)
+
+
+def format_reliability(rel: Sequence[ReliabilityBin]) -> str:
+    lines = [
+        "reliability over the scoreable real cases (every cause in every case; observed ="
+        " the confirmed diagnosis):",
+        f"{'predicted':>12s} {'pairs':>6s} {'mean':>6s} {'observed':>9s}  95% interval",
+    ]
+    for b in rel:
+        lo, hi = b.wilson95
+        lines.append(
+            f"{b.lo:5.1f}-{b.hi:<5.1f} {b.n:6d} {b.mean_predicted:6.2f}"
+            f" {b.observed:4d} {b.observed_rate:4.0%}  {lo:.0%}-{hi:.0%}"
+        )
+    lines.append(
+        "It can show predictions too high where they matter; it cannot show calibration of"
+        " causes that published cases rarely confirm (benign ones), nor of causes present"
+        " beside the confirmed one; the cases are few and selected."
+    )
+    return "\n".join(lines)
 
 
 def _pct(k: int, n: int) -> str:
@@ -353,6 +438,8 @@ def format_real_report(real: RealEvaluation) -> str:
         f"{real.over_triage}",
         "",
     ]
+    if real.reliability:
+        lines += [format_reliability(real.reliability), ""]
     misses = [r for r in real.cases if (r.scoreable and not r.top3_ok) or r.under_triage]
     if misses:
         lines.append("real cases off target:")
