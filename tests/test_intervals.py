@@ -221,3 +221,31 @@ def test_batch_intervals_columns(tmp_path) -> None:
         capture_output=True, text=True, cwd=ROOT, check=False,
     )  # fmt: skip
     assert dask.returncode == 2 and "--intervals" in dask.stderr
+
+
+@pytest.mark.parametrize(
+    "vid",
+    ["muscle_fatigue-typical-02", "redflag-sudden-leg-pain-02", "cecs-exam-01",
+     "iron_deficiency-atypical-01"],
+)  # fmt: skip
+def test_all_draws_at_once_equal_one_engine_per_draw(model, vid) -> None:
+    """The batched term sum (marginals_under) against a variant engine per draw, to 1e-9,
+    with one soft answer (confidence) and an ill-conditioned case among them."""
+    from model.workflows.evaluate import load_vignettes
+
+    v = next(x for x in load_vignettes(ROOT / "tests" / "vignettes", model) if x.id == vid)
+    ctx = model._ctx
+    answers = dict(v.answers)
+    soft = {next(q for q in answers if q in ctx.engine.risk_ids): 0.7}
+    _, _, ev = _evidence(ctx, answers, soft)
+    observed = [k for k in ev if ctx.engine.kind[k] == "finding"]
+    z = ctx.param_draws.normals(8, seed=5)
+    st = ctx.param_draws.stacked(z, observed)
+    batched = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, st.noisy)
+    assert batched is not None and batched.shape == (8, ctx.engine.n)
+    ok = ~np.isnan(batched).any(axis=1)
+    assert ok.sum() >= 4
+    for i, (tables, noisy) in enumerate(ctx.param_draws.variants(z, observed)):
+        if ok[i]:
+            one = ctx.engine.with_tables(tables, noisy).posterior(dict(ev)).marginals
+            np.testing.assert_allclose(batched[i], one, atol=1e-9, rtol=0)

@@ -28,6 +28,15 @@ _Add = Callable[[str, str, float, Cited, float | None], int]  # ParamDraws' `add
 
 
 @dataclass(frozen=True)
+class Stacked:
+    """A block of draws' tables, stacked along a leading draws axis."""
+
+    risk: dict[str, np.ndarray]  # (draws, states)
+    causes: dict[str, np.ndarray]  # (draws, *parent states, 2)
+    noisy: dict[str, tuple[np.ndarray, np.ndarray]]  # (draws, states), (draws, parents, states)
+
+
+@dataclass(frozen=True)
 class Param:
     """One uncertain number: where a physio finds it (``file: key``), its node, its value
     as written and its standard deviation on the log-odds (or log) scale."""
@@ -171,36 +180,40 @@ class ParamDraws:
         half = np.random.default_rng(seed).standard_normal((draws // 2, len(self.params)))
         return np.vstack([half, -half])
 
-    def variants(self, z: np.ndarray, findings: Iterable[str]) -> list[Variant]:
-        """The engine tables for each row of ``z`` (draws x numbers, in standard deviations),
-        for a case that observes ``findings``."""
+    def stacked(self, z: np.ndarray, findings: Iterable[str]) -> Stacked:
+        """The tables for all rows of ``z`` (draws x numbers, in standard deviations) at
+        once, for a case that observes ``findings``: risk factors' priors (draws, states),
+        causes' tables (draws, *parent states, 2) and the observed findings' (leak CDFs
+        (draws, states), link CDFs (draws, parents, states))."""
         z = np.atleast_2d(np.asarray(z, dtype=float))
         shift = z * self.sd[None, :]
-        k = z.shape[0]
         risk = {
             rid: _softmax(logp[None, :] + shift[:, idx]) for rid, (idx, logp) in self._risk.items()
         }
-        tables: list[dict[str, np.ndarray]] = [dict() for _ in range(k)]
-        for rid, t in risk.items():
-            for i in range(k):
-                tables[i][rid] = t[i]
+        causes: dict[str, np.ndarray] = {}
         for cid, (idx, p) in self._tables.items():
             q = _sigmoid(np.log(p / (1 - p))[None, :] + shift[:, idx])
-            t = np.stack([1 - q, q], axis=-1)
-            for i in range(k):
-                tables[i][cid] = t[i]
+            causes[cid] = np.stack([1 - q, q], axis=-1)
         for cid, (i_rate, parents, rate) in self._odds.items():
-            t = self._odds_tables(shift, i_rate, parents, rate, risk)
-            for i in range(k):
-                tables[i][cid] = t[i]
-        noisy: list[dict[str, tuple[np.ndarray, np.ndarray]]] = [dict() for _ in range(k)]
-        for fid in findings:
-            if fid not in self._findings:
-                continue
-            leak_cdf, link = self._noisy(fid, shift)
-            for i in range(k):
-                noisy[i][fid] = (leak_cdf[i], link[i])
-        return list(zip(tables, noisy, strict=True))
+            causes[cid] = self._odds_tables(shift, i_rate, parents, rate, risk)
+        noisy = {fid: self._noisy(fid, shift) for fid in findings if fid in self._findings}
+        return Stacked(risk, causes, noisy)
+
+    def variants(self, z: np.ndarray, findings: Iterable[str]) -> list[Variant]:
+        """The engine tables for each row of ``z`` (draws x numbers, in standard deviations),
+        for a case that observes ``findings``: one (tables, noisy) pair per draw."""
+        st = self.stacked(z, findings)
+        k = np.atleast_2d(z).shape[0]
+        return [
+            (
+                {
+                    **{r: t[i] for r, t in st.risk.items()},
+                    **{c: t[i] for c, t in st.causes.items()},
+                },
+                {f: (leak[i], link[i]) for f, (leak, link) in st.noisy.items()},
+            )
+            for i in range(k)
+        ]
 
     def _odds_tables(
         self,
@@ -277,4 +290,4 @@ def _solve_intercepts(lo: np.ndarray, w: np.ndarray, target: np.ndarray) -> np.n
     return alpha
 
 
-__all__ = ["Param", "ParamDraws", "Variant"]
+__all__ = ["Param", "ParamDraws", "Stacked", "Variant"]

@@ -53,12 +53,22 @@ def _observed(ctx: ModelContext, evidence: Mapping[str, np.ndarray]) -> list[str
 def _draw_logits(
     ctx: ModelContext, evidence: Mapping[str, np.ndarray], z: np.ndarray
 ) -> np.ndarray:
-    """Each cause's log odds (draws x causes) under each row of ``z``."""
+    """Each cause's log odds (draws x causes) under each row of ``z``: all draws in one
+    evaluation of the term sum where the case allows it (``marginals_under``), else one
+    variant engine per draw."""
     pd = ctx.param_draws
-    out = np.empty((z.shape[0], ctx.engine.n))
-    for i, (tables, noisy) in enumerate(pd.variants(z, _observed(ctx, evidence))):
-        out[i] = logit(ctx.engine.with_tables(tables, noisy).posterior(dict(evidence)).marginals)
-    return out
+    observed = _observed(ctx, evidence)
+    st = pd.stacked(z, observed)
+    marg = ctx.engine.marginals_under(dict(evidence), st.risk, st.causes, st.noisy)
+    if marg is None:
+        marg = np.full((z.shape[0], ctx.engine.n), np.nan)
+    redo = np.flatnonzero(np.isnan(marg).any(axis=1))
+    if len(redo):
+        variants = pd.variants(z[redo], observed)
+        for i, (tables, noisy) in zip(redo, variants, strict=True):
+            eng = ctx.engine.with_tables(tables, noisy)
+            marg[i] = eng.posterior(dict(evidence)).marginals
+    return np.asarray(logit(marg))
 
 
 def _quantile(level: float) -> float:
