@@ -337,6 +337,28 @@ def test_workbench_next_questions_and_tornado(model):
     assert tornado["high"].iloc[0] == pytest.approx(100 * rows[0].effects[0][3])
 
 
+def test_workbench_shows_intervals_and_what_widens_them(model):
+    """The posterior table carries each cause's interval; the drivers table lists, for the
+    three leading causes, the numbers that widen each interval most (the model's own)."""
+    answers = {"heaviness_onset": "from_start", "rest_days_per_week": 0}
+    at = _page("workbench").run()
+    at.selectbox(key="wb_q_heaviness_onset").set_value("from_start").run()
+    at.number_input(key="wb_q_rest_days_per_week").set_value(0).run()
+    _no_exception(at)
+    d = model.diagnose(answers)
+    table = at.dataframe[0].value
+    lo, hi = d.top.interval
+    assert table["interval"][d.top.id] == f"{100 * lo:.1f}–{100 * hi:.1f}%"
+    at.toggle(key="wb_drivers").set_value(True).run()
+    _no_exception(at)
+    drivers = next(df.value for df in at.dataframe if "share of the spread" in df.value)
+    want = model.interval_drivers(answers, causes=tuple(c.id for c in d.causes[:3]))
+    assert list(drivers["number (file: key)"][:3]) == [x.param.key for x in want[d.top.id]]
+    assert drivers["cause"].iloc[0] == d.top.label
+    assert drivers["share of the spread"].iloc[0] == pytest.approx(
+        100 * want[d.top.id][0].share)
+
+
 def test_broken_priors_show_the_problems_not_a_half_built_model(tmp_path, monkeypatch):
     import shutil
 

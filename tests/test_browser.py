@@ -473,6 +473,15 @@ def test_physio_journey(app_url, browser, size):
         (d / f"{size}-tornado-seconds.txt").write_text(f"{TIMINGS[f'tornado-{size}']:.2f}\n")
     _no_exception(page)
     _save(page, f"{size}-physio-5-tornado.png")
+    # what widens the intervals: the model's numbers for the leading cause
+    page.locator(".st-key-wb_drivers label").click()
+    drivers = adjusted.interval_drivers(answers, confidence=conf,
+                                        causes=(adjusted.diagnose(answers, confidence=conf)
+                                                .top.id,))
+    first = next(iter(drivers.values()))[0].param.key
+    expect(page.locator(".st-key-wb_drivers_table")).to_contain_text(first.split(": ")[1][:20])
+    _no_exception(page)
+    _save(page, f"{size}-physio-5-intervals.png")
     # the network: click a question node, see its sources, set its answer
     _network_click(page, m, "cramps")
     expect(page.locator(".st-key-wb_node_panel")).to_contain_text("cramps")
