@@ -125,7 +125,7 @@ def test_the_engine_shows_only_what_its_callers_use() -> None:
     public = {n for n in vars(Engine) if not n.startswith("_")}
     assert public == {
         "hyper", "one_hot", "case", "posterior", "marginal", "withdrawn", "previews",
-        "node_distribution", "intervene", "intervene_each", "with_tables",
+        "node_distribution", "intervene", "intervene_each", "with_tables", "marginals_under",
     }  # fmt: skip
 
 
