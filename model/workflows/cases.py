@@ -677,13 +677,16 @@ class CauseChange:
     group: str
     before: float
     after: float
+    # the 80% intervals of the two probabilities (issue 16); None where not computed
+    before_interval: tuple[float, float] | None = None
+    after_interval: tuple[float, float] | None = None
 
     @property
     def change(self) -> float:
         return self.after - self.before
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "label": self.label,
             "group": self.group,
@@ -691,6 +694,10 @@ class CauseChange:
             "after": self.after,
             "change": self.change,
         }
+        if self.before_interval is not None and self.after_interval is not None:
+            d["before_interval"] = list(self.before_interval)
+            d["after_interval"] = list(self.after_interval)
+        return d
 
 
 @dataclass(frozen=True)
@@ -749,8 +756,11 @@ class Comparison:
         ]
         for c in self.causes:
             lines.append(
-                f"| {c.label} | {c.before:.1%} | {c.after:.1%} | {100 * c.change:+.1f} pts |"
+                f"| {c.label} | {c.before:.1%}{_range(c.before_interval)} |"
+                f" {c.after:.1%}{_range(c.after_interval)} | {100 * c.change:+.1f} pts |"
             )
+        if any(c.after_interval is not None for c in self.causes):
+            lines += ["", "(in brackets: the 80% interval over the uncertainty of the numbers)"]
         if self.answers:
             lines += ["", "| answer | before | after |", "| --- | --- | --- |"]
             for a in self.answers:
@@ -758,6 +768,10 @@ class Comparison:
                     f"| {a.id} | {_show(a.before, a.before_by)} | {_show(a.after, a.after_by)} |"
                 )
         return "\n".join(lines) + "\n"
+
+
+def _range(iv: tuple[float, float] | None) -> str:
+    return "" if iv is None else f" ({iv[0]:.0%}-{iv[1]:.0%})"
 
 
 def _show(value: Any, by: str | None) -> str:
@@ -788,8 +802,19 @@ def compare_cases(
     model = _model(model)
     b, a = _as_case(before, model), _as_case(after, model)
     db, da = diagnose_case(b, model), diagnose_case(a, model)
-    pb = {c.id: c.probability for c in db.causes}
-    causes = tuple(CauseChange(c.id, c.label, c.group, pb[c.id], c.probability) for c in da.causes)
+    pb = {c.id: c for c in db.causes}
+    causes = tuple(
+        CauseChange(
+            c.id,
+            c.label,
+            c.group,
+            pb[c.id].probability,
+            c.probability,
+            pb[c.id].interval,
+            c.interval,
+        )
+        for c in da.causes
+    )
     changed = []
     for qid in [q.id for q in model.questions]:
         vb, va = b.answers.get(qid), a.answers.get(qid)
