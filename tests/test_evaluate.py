@@ -33,7 +33,9 @@ def _write(d: Path, vid: str, answers: dict, top1: list, top3: list, triage: lis
 # version-2 network landed (2026-11-26: top-1 82.6%, top-3 91.0%, over-triage 8.7%), so nothing
 # regresses, and names the one under-triaged case: any other fails.
 FLOOR = {"min_top1": 128 / 155, "min_top3": 141 / 155, "max_over_triage": 0.10}
-KNOWN_UNDER_TRIAGE = {"heart_condition-typical-01"}  # AF at 58: heart_condition 0.017 < 0.03
+# none since the brief's palpitations rule (priors/CHANGELOG.md §7); heart_condition-typical-01
+# (AF at 58, heart_condition 0.017 < 0.03) was the one before it
+KNOWN_UNDER_TRIAGE: set[str] = set()
 
 
 def test_floor_held_on_literature_vignettes(evaluation: Evaluation) -> None:

@@ -211,3 +211,15 @@ def test_bad_escalation_rows_are_refused_with_the_fix(priors_copy):
         load_knowledge_base(copy)
     assert any("escalation.2.costs.miss: a cost must be a positive number" in p
                for p in exc.value.problems)
+
+
+def test_palpitations_raise_a_suspected_heart_condition_to_urgent(model):
+    """The brief's disposition (clinical-v2.md §3c): palpitations -> urgent, not emergency
+    (palpitations alone are not a red flag); the veteran marathoner with AF is no longer told
+    self-care."""
+    alone = model.assess({"age": 58, "palpitations": "yes"})
+    assert alone.triage.level == "urgent"
+    assert any("ECG" in r for r in alone.triage.reasons)
+    assert model.assess({"age": 58, "palpitations": "no"}).triage.level != "urgent"
+    with_dizziness = model.assess({"palpitations": "yes", "dizziness": "yes"})
+    assert with_dizziness.triage.level == "emergency"  # the red flag still decides
