@@ -479,7 +479,8 @@ def test_physio_journey(app_url, browser, size):
                                         causes=(adjusted.diagnose(answers, confidence=conf)
                                                 .top.id,))
     first = next(iter(drivers.values()))[0].param.key
-    expect(page.locator(".st-key-wb_drivers_table")).to_contain_text(first.split(": ")[1][:20])
+    expect(page.locator(".st-key-wb_drivers_box [data-testid='stDataFrame']")).to_contain_text(
+        first.split(": ")[1][:20])
     _no_exception(page)
     _save(page, f"{size}-physio-5-intervals.png")
     # the network: click a question node, see its sources, set its answer

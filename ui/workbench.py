@@ -431,13 +431,14 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                    "deviation on its own).")
         return
     df = drivers_data(model, d, population, rates, answers, conf)
-    st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
-                 column_config={
-                     "number (file: key)": st.column_config.TextColumn(width="large"),
-                     "value": st.column_config.NumberColumn(format="%.4g"),
-                     "share of the spread": st.column_config.NumberColumn(format="%.0f%%"),
-                     "cause if 1 sd up": st.column_config.NumberColumn(format="%.1f%%"),
-                 })
+    with st.container(key="wb_drivers_box"):
+        st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
+                     column_config={
+                         "number (file: key)": st.column_config.TextColumn(width="large"),
+                         "value": st.column_config.NumberColumn(format="%.4g"),
+                         "share of the spread": st.column_config.NumberColumn(format="%.0f%%"),
+                         "cause if 1 sd up": st.column_config.NumberColumn(format="%.1f%%"),
+                     })
 
 
 def _set_node_answer(qid: str, value: Any) -> None:
