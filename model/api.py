@@ -125,6 +125,8 @@ class Model:
         InputError
             One line per bad answer, each naming the fix.
         """
+        if not isinstance(intervals, bool):
+            raise InputError([f"intervals {intervals!r}: write True or False"])
         return self._assessed(*self._keys(answers, confidence), intervals)
 
     def which_test_next(
@@ -226,10 +228,19 @@ class Model:
         if isinstance(top, bool) or not isinstance(top, int) or top < 1:
             raise InputError([f"top {top!r} must be a whole number of at least 1"])
         clean, conf = self._require(answers, confidence)
-        tracked = causes or tuple(c.id for c in self.causes)
-        unknown = [c for c in tracked if c not in self.cause_map]
+        if causes is None:
+            tracked = tuple(c.id for c in self.causes)
+        elif isinstance(causes, str) or not isinstance(causes, tuple | list) or not causes:
+            raise InputError(
+                [f"causes {causes!r}: give a non-empty list of cause ids, or leave it out for all"]
+            )
+        else:
+            tracked = tuple(dict.fromkeys(causes))  # each once, in the order given
+        unknown = [c for c in tracked if not isinstance(c, str) or c not in self.cause_map]
         if unknown:
-            raise InputError([f"interval_drivers: unknown cause(s) {unknown}"])
+            raise InputError(
+                [f"interval_drivers: unknown cause(s) {unknown}; use the ids of model.causes"]
+            )
         return interval_drivers(self._ctx, clean, conf, tracked, top)
 
     # ------------------------------------------------------------------ export

@@ -15,7 +15,6 @@ import streamlit as st
 
 from model import DISCLAIMER, Advice, Diagnosis, Model, PriorsError, load_model
 
-# Bands for a cause's probability (documented in the README, "The app").
 NOT_SURE = "Not sure"
 TOP_N = 5
 
@@ -125,8 +124,8 @@ def pct(p: float) -> str:
 
 def chance(c: Any) -> str:
     """A cause's chance with its range, the one way the runner's page says it: "42% (could
-    be 21% to 66%)". The range is the model's 80% interval over the uncertainty of its own
-    numbers (issue 16)."""
+    be 21% to 66%)". The range is the model's interval over the uncertainty of its own
+    numbers (priors/uncertainty.yaml: 80%; issue 16)."""
     if c.interval is None:
         return pct(c.probability)
     lo, hi = c.interval
@@ -135,10 +134,12 @@ def chance(c: Any) -> str:
     return f"{pct(c.probability)} (could be {pct(lo)} to {pct(hi)})"
 
 
-RANGE_NOTE = (
-    "The range after each chance shows how sure the model is: its numbers come from studies "
-    "and careful estimates, and the true chance is likely (4 times in 5) to lie in the range."
-)
+def range_note(model: Model) -> str:
+    """What the range after each chance means, in plain words."""
+    cov = model.kb.uncertainty.interval
+    return ("The range after each chance shows how sure the model is of it: its numbers come "
+            f"from studies and careful estimates, and the range covers {cov:.0%} of what those "
+            "numbers allow. It cannot cover what the model leaves out.")
 
 
 def question_groups(model: Model) -> tuple[str, ...]:

@@ -288,7 +288,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
     st.markdown("**Most probable causes**")
     _bars(d)
     st.caption("The chance that each cause is behind your heavy legs. Several causes can be "
-               "present at once, so the chances do not add up to 100%. " + common.RANGE_NOTE)
+               "present at once, so the chances do not add up to 100%. " + common.range_note(model))
     if not full:
         return
     explain.notes(d)

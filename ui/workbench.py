@@ -259,7 +259,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
             "posterior": st.column_config.ProgressColumn("now", format="%.1f%%", min_value=0.0,
                                                          max_value=100.0, width=150),
             "interval": st.column_config.TextColumn(
-                "80% interval", width=110,
+                f"{model.kb.uncertainty.interval:.0%} interval", width=110,
                 help="How sure the model is: the interval over the uncertainty of the numbers "
                      "in priors/ (by what each rests on; uncertainty.yaml)"),
             "change": st.column_config.NumberColumn("change", format="%+.1f pts", width=90),

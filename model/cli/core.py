@@ -188,8 +188,9 @@ def _add_batch(sub: Any) -> None:
     b.add_argument(
         "--intervals",
         action="store_true",
-        help="add lo_<cause> and hi_<cause>: each probability's 80%% interval over the"
-        " uncertainty of the priors' numbers (about twice the time)",
+        help="add lo_<cause> and hi_<cause>: each probability's interval over the"
+        " uncertainty of the priors' numbers (80%% unless priors/uncertainty.yaml says"
+        " otherwise)",
     )
     b.add_argument(
         "--engine",

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 
 from ..kb import CauseDef, FindingDef, KnowledgeBase
 from ..kb.schema import Cited, OddsRatio
@@ -57,6 +58,17 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _dist(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Distributions (draws, states) around ``p``: a yes/no one through its second state's
+    log odds (``shift`` has one column), a larger one through each state's log-probability
+    (one column per state), renormalised."""
+    p = np.asarray(p, dtype=float)
+    if len(p) == 2 and shift.shape[1] == 1:
+        q = _sigmoid(_logit(float(p[1])) + shift[:, 0])
+        return np.stack([1 - q, q], axis=-1)
+    return _softmax(np.log(np.maximum(p, _TINY))[None, :] + shift)
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(axis=-1, keepdims=True)
     e = np.exp(x)
@@ -84,14 +96,19 @@ class ParamDraws:
             return len(self.params) - 1
 
         # risk factors: one number per state of each prior
-        self._risk: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # id -> (indices, log p)
+        self._risk: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # id -> (indices, prior)
         for rid, (states, probs) in kb.risk_factors.items():
             cited = kb.risk_sources[rid]
-            idx = [
-                add(f"risk_factors.yaml: {rid}.prior.{s}", rid, float(p), cited, float(p))
-                for s, p in zip(states, probs, strict=True)
-            ]
-            self._risk[rid] = (np.array(idx), np.log(np.maximum(np.asarray(probs), _TINY)))
+            key = f"risk_factors.yaml: {rid}.prior.probs"
+            if len(states) == 2:  # one number: the second state's log odds
+                p1 = float(probs[1])
+                idx = [add(f"{key}.{states[1]}", rid, p1, cited, p1)]
+            else:  # one log-probability per state, renormalised
+                idx = [
+                    add(f"{key}.{s}", rid, float(p), cited, float(p))
+                    for s, p in zip(states, probs, strict=True)
+                ]
+            self._risk[rid] = (np.array(idx), np.asarray(probs, dtype=float))
         # causes
         self._odds: dict[str, tuple[int, list[tuple[str, np.ndarray, np.ndarray]], float]] = {}
         self._tables: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -100,6 +117,12 @@ class ParamDraws:
         # findings (drawn only when a case observes them)
         self._findings: dict[str, tuple[np.ndarray, list[np.ndarray], bool]] = {}
         self._finding_defs = {f.id: f for f in kb.findings}
+        # (draws, seed) -> (normals, risk and cause tables, each finding's noisy draws); a
+        # race fills an entry twice with equal values
+        self._blocks: dict[
+            tuple[int, int],
+            tuple[np.ndarray, Stacked, dict[str, tuple[np.ndarray, np.ndarray]]],
+        ] = {}
         for f in kb.findings:
             self._add_finding(f, add)
 
@@ -147,7 +170,7 @@ class ParamDraws:
                 return np.array([add(key, f.id, float(p[1]), cited, float(p[1]))])
             return np.array(
                 [
-                    add(f"{key}.{s}", f.id, float(v), cited, float(v))
+                    add(f"{key}.probs.{s}", f.id, float(v), cited, float(v))
                     for s, v in zip(f.states, p, strict=True)
                 ]
             )
@@ -180,6 +203,35 @@ class ParamDraws:
         half = np.random.default_rng(seed).standard_normal((draws // 2, len(self.params)))
         return np.vstack([half, -half])
 
+    def block(self, draws: int, seed: int, findings: Iterable[str]) -> tuple[np.ndarray, Stacked]:
+        """(the normals of :meth:`normals`, their tables for a case observing ``findings``),
+        the risk factors' and causes' tables computed once per (draws, seed) and each
+        finding's once (they do not depend on the case): read-only arrays, kept for the
+        model's lifetime (a few blocks)."""
+        key = (draws, seed)
+        hit = self._blocks.get(key)
+        if hit is None:
+            z = self.normals(draws, seed)
+            st = self.stacked(z, ())
+            for a in (z, *st.risk.values(), *st.causes.values()):
+                a.setflags(write=False)
+            hit = (z, st, {})
+            if len(self._blocks) < 8:
+                self._blocks[key] = hit
+        z, st, per_finding = hit
+        noisy = {}
+        for f in findings:
+            if f not in self._findings:
+                continue
+            got = per_finding.get(f)
+            if got is None:
+                got = self._noisy(f, z * self.sd[None, :])
+                for a in got:
+                    a.setflags(write=False)
+                per_finding[f] = got
+            noisy[f] = got
+        return z, Stacked(st.risk, st.causes, noisy)
+
     def stacked(self, z: np.ndarray, findings: Iterable[str]) -> Stacked:
         """The tables for all rows of ``z`` (draws x numbers, in standard deviations) at
         once, for a case that observes ``findings``: risk factors' priors (draws, states),
@@ -187,9 +239,7 @@ class ParamDraws:
         (draws, states), link CDFs (draws, parents, states))."""
         z = np.atleast_2d(np.asarray(z, dtype=float))
         shift = z * self.sd[None, :]
-        risk = {
-            rid: _softmax(logp[None, :] + shift[:, idx]) for rid, (idx, logp) in self._risk.items()
-        }
+        risk = {rid: _dist(probs, shift[:, idx]) for rid, (idx, probs) in self._risk.items()}
         causes: dict[str, np.ndarray] = {}
         for cid, (idx, p) in self._tables.items():
             q = _sigmoid(np.log(p / (1 - p))[None, :] + shift[:, idx])
@@ -247,10 +297,7 @@ class ParamDraws:
         leak_idx, link_idx, yes_no = self._findings[fid]
 
         def drawn(p: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            if yes_no:
-                q = _sigmoid(_logit(float(p[1])) + shift[:, idx[0]])
-                return np.stack([1 - q, q], axis=-1)
-            return _softmax(np.log(np.maximum(p, _TINY))[None, :] + shift[:, idx])
+            return _dist(p, shift[:, idx])
 
         leak = drawn(f.leak, leak_idx)
         leak_cdf = np.cumsum(leak, axis=-1)
@@ -264,6 +311,9 @@ class ParamDraws:
             ratio = np.where(leak_cdf > 0, given / np.maximum(leak_cdf, _TINY), 1.0)
             link[:, j, :] = np.minimum(ratio, 1.0)
         link[:, :, -1] = 1.0
+        # non-decreasing over the states, as the loader requires of every link: then every
+        # product leak CDF x links is a CDF and every table of the finding is a distribution
+        np.maximum.accumulate(link, axis=-1, out=link)
         return leak_cdf, link
 
 
@@ -287,6 +337,14 @@ def _solve_intercepts(lo: np.ndarray, w: np.ndarray, target: np.ndarray) -> np.n
         step = alpha - g / np.maximum(slope, 1e-300)
         inside = (step > lo_a) & (step < hi_a)
         alpha = np.where(inside, step, 0.5 * (lo_a + hi_a))
+    else:  # not converged in 200 steps (not met in practice): those rows by Brent's method
+        for r in np.flatnonzero(~(np.abs(g) <= 1e-12)):
+            alpha[r] = brentq(
+                lambda a, r=r: float(np.sum(w[r] * _sigmoid(a + lo[r])) - target[r]),
+                -60.0,
+                60.0,
+                xtol=1e-14,
+            )
     return alpha
 
 

@@ -745,27 +745,24 @@ class QuickscoreEngine(NetworkIndex):
         findings = [HEAVY_LEGS] + [
             f for f in self.finding_ids if f != HEAVY_LEGS and ev.get(f) is not None
         ]
-        jobs = []
-        for i in range(k):
-            rows_w = np.ones(1)
-            rows_a = np.ones((1, self.n))
-            for f in findings:
-                leak_cdf, link = noisy[f] if f in noisy else self.noisy[f]
-                if f in noisy:
-                    leak_cdf, link = leak_cdf[i], link[i]
-                lik = ev.get(f)
-                lik = self.one_hot(HEAVY_LEGS, "yes") if lik is None else np.asarray(lik)
-                leak = np.asarray(leak_cdf, dtype=float).copy()
-                leak[-1] = 1.0
-                d = (lik - np.append(lik[1:], 0.0)) * leak
-                keep = np.flatnonzero(d != 0.0)
-                q = np.ones((len(leak), self.n))
-                for j, ax in enumerate(self.finding_axes[f]):
-                    q[:, ax] = link[j]
-                q[-1] = 1.0
-                rows_w = (rows_w[:, None] * d[keep][None, :]).reshape(-1)
-                rows_a = (rows_a[:, None, :] * q[keep][None, :, :]).reshape(-1, self.n)
-            jobs.append(Job(rows_w, rows_a, over[i]))
+        rows_w = np.ones((k, 1))
+        rows_a = np.ones((k, 1, self.n))
+        for f in findings:  # the product forms of every draw at once (as _finding_term)
+            leak_cdf, link = noisy[f] if f in noisy else self.noisy[f]
+            leak = np.broadcast_to(np.asarray(leak_cdf, dtype=float), (k, len(self.states[f])))
+            link = np.broadcast_to(link, (k, *np.shape(self.noisy[f][1])))
+            lik = ev.get(f)
+            lik = self.one_hot(HEAVY_LEGS, "yes") if lik is None else np.asarray(lik, float)
+            step = lik - np.append(lik[1:], 0.0)
+            keep = np.flatnonzero(step != 0.0)
+            d = step[None, :] * leak
+            d[:, -1] = step[-1]  # the top state's CDF is 1
+            q = np.ones((k, leak.shape[1], self.n))
+            q[:, :, list(self.finding_axes[f])] = np.swapaxes(link, 1, 2)
+            q[:, -1, :] = 1.0
+            rows_w = (rows_w[:, :, None] * d[:, None, keep]).reshape(k, -1)
+            rows_a = (rows_a[:, :, None, :] * q[:, None, keep, :]).reshape(k, -1, self.n)
+        jobs = [Job(rows_w[i], rows_a[i], over[i]) for i in range(k)]
         pe, num, absm = self._batch(case, jobs)
         with np.errstate(divide="ignore", invalid="ignore"):
             bad = np.flatnonzero(~(absm / np.abs(pe) <= COND_MAX))

@@ -29,6 +29,11 @@ class Cited(_Strict):
     n: float | None = None
     log_sd: float | None = None
 
+    @field_validator("n", "log_sd", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        return _plain_number(v)
+
     @model_validator(mode="after")
     def _has_source(self) -> Cited:
         if not self.source and not (self.estimate and self.estimate.strip()):
@@ -65,6 +70,13 @@ class Cited(_Strict):
         if self.source is None:
             return ()
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
+
+
+def _plain_number(v: Any) -> Any:
+    """Refuse what pydantic would otherwise turn into a number ("0.3", true)."""
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+        raise ValueError(f"{v!r} is not a number; write a plain number such as 0.5")
+    return v
 
 
 def _check_probability(v: float) -> float:
@@ -131,7 +143,20 @@ class UncertaintyFile(_Strict):
 
     log_sd: dict[Literal["source", "anchored", "estimate"], float]
     interval: float = 0.8
-    draws: int = 16
+    draws: int = 24
+
+    @field_validator("log_sd", mode="before")
+    @classmethod
+    def _numbers(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for x in v.values():
+                _plain_number(x)
+        return v
+
+    @field_validator("interval", "draws", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        return _plain_number(v)
 
     @model_validator(mode="after")
     def _check(self) -> UncertaintyFile:

@@ -239,7 +239,7 @@ class Uncertainty:
 
     log_sd: Mapping[str, float]  # per basis: source, anchored, estimate
     interval: float = 0.8  # the coverage of the intervals shown
-    draws: int = 16  # parameter draws per diagnosis (antithetic pairs: even)
+    draws: int = 24  # parameter draws per diagnosis (antithetic pairs: even)
 
     def sd(self, cited: Cited, p: float | None = None) -> float:
         """The standard deviation of one number on the log-odds scale; ``p`` is the

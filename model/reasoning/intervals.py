@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..inference import Posterior
-from ..inference.draws import Param
+from ..inference.draws import Param, Stacked
 from .context import ModelContext
 
 SEED = 0  # the draws are the same for the same case (the same seed, the same interval)
@@ -50,15 +50,26 @@ def _observed(ctx: ModelContext, evidence: Mapping[str, np.ndarray]) -> list[str
     return [k for k in evidence if ctx.engine.kind.get(k) == "finding"]
 
 
-def _draw_logits(
-    ctx: ModelContext, evidence: Mapping[str, np.ndarray], z: np.ndarray
+def _block_logits(
+    ctx: ModelContext, evidence: Mapping[str, np.ndarray], draws: int, seed: int
 ) -> np.ndarray:
-    """Each cause's log odds (draws x causes) under each row of ``z``: all draws in one
-    evaluation of the term sum where the case allows it (``marginals_under``), else one
-    variant engine per draw."""
+    """:func:`_draw_logits` for the (cached) block of ``draws`` normals of ``seed``."""
+    z, st = ctx.param_draws.block(draws, seed, _observed(ctx, evidence))
+    return _draw_logits(ctx, evidence, z, st)
+
+
+def _draw_logits(
+    ctx: ModelContext,
+    evidence: Mapping[str, np.ndarray],
+    z: np.ndarray,
+    st: Stacked | None = None,
+) -> np.ndarray:
+    """Each cause's log odds (draws x causes) under each row of ``z`` (``st``: its tables,
+    if already drawn): all draws in one evaluation of the term sum where the case allows it
+    (``marginals_under``), else one variant engine per draw."""
     pd = ctx.param_draws
     observed = _observed(ctx, evidence)
-    st = pd.stacked(z, observed)
+    st = pd.stacked(z, observed) if st is None else st
     marg = ctx.engine.marginals_under(dict(evidence), st.risk, st.causes, st.noisy)
     if marg is None:
         marg = np.full((z.shape[0], ctx.engine.n), np.nan)
@@ -87,8 +98,7 @@ def cause_intervals(
     unc = ctx.kb.uncertainty
     draws = unc.draws if draws is None else draws
     level = unc.interval if level is None else level
-    z = ctx.param_draws.normals(draws, seed)
-    lg = _draw_logits(ctx, evidence, z)
+    lg = _block_logits(ctx, evidence, draws, seed)
     half = draws // 2
     point = logit(post.marginals)
     d = (lg[:half] - lg[half:]) / 2.0  # the part linear in the numbers

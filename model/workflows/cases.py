@@ -677,7 +677,7 @@ class CauseChange:
     group: str
     before: float
     after: float
-    # the 80% intervals of the two probabilities (issue 16); None where not computed
+    # the intervals of the two probabilities (issue 16); None where not computed
     before_interval: tuple[float, float] | None = None
     after_interval: tuple[float, float] | None = None
 
@@ -733,6 +733,7 @@ class Comparison:
     triage_after: str
     population: str
     model_version: str
+    coverage: float = 0.8  # of the intervals (priors/uncertainty.yaml)
 
     @property
     def biggest_changes(self) -> tuple[CauseChange, ...]:
@@ -760,7 +761,11 @@ class Comparison:
                 f" {c.after:.1%}{_range(c.after_interval)} | {100 * c.change:+.1f} pts |"
             )
         if any(c.after_interval is not None for c in self.causes):
-            lines += ["", "(in brackets: the 80% interval over the uncertainty of the numbers)"]
+            lines += [
+                "",
+                f"(in brackets: the {self.coverage:.0%} interval over the uncertainty of the"
+                " model's numbers)",
+            ]
         if self.answers:
             lines += ["", "| answer | before | after |", "| --- | --- | --- |"]
             for a in self.answers:
@@ -822,7 +827,13 @@ def compare_cases(
         if vb != va or (vb is not None and bb != ba):
             changed.append(AnswerChange(qid, vb, va, bb, ba))
     return Comparison(
-        causes, tuple(changed), db.triage.level, da.triage.level, model.population, model.version
+        causes,
+        tuple(changed),
+        db.triage.level,
+        da.triage.level,
+        model.population,
+        model.version,
+        model.kb.uncertainty.interval,
     )
 
 

@@ -38,11 +38,14 @@ class ReportAnswer:
     confidence: float | None
 
 
-INTERVAL_NOTE = (
-    "The 80% interval is how sure the model is of each probability: its range over the"
-    " uncertainty of the model's own numbers (each set by what it rests on: a study's figure,"
-    " an anchored estimate or an unsourced one). Triage uses the probability itself."
-)
+def interval_note(coverage: float) -> str:
+    """What the interval column means, for a report with this coverage."""
+    return (
+        f"The {coverage:.0%} interval is how sure the model is of each probability: its range"
+        " over the uncertainty of the model's own numbers (each set by what it rests on: a"
+        " study's figure, an anchored estimate or an unsourced one), not over how the model is"
+        " built. Triage uses the probability itself."
+    )
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class ReportCause:
     # its probability from the runner's answers alone, when the case has examination or test
     # findings (which conclusions rest on them: issue 19); None without such findings
     without_clinician: float | None = None
-    interval: tuple[float, float] | None = None  # the 80% interval (issue 16)
+    interval: tuple[float, float] | None = None  # uncertainty.yaml's interval (issue 16)
 
     @property
     def interval_text(self) -> str:
@@ -88,6 +91,7 @@ class Report:
     notes: str
     base_rates: tuple[tuple[str, float], ...] = ()  # (cause label, rate) changed for this case
     disclaimer: str = DISCLAIMER
+    coverage: float = 0.8  # of the intervals (priors/uncertainty.yaml)
 
 
 def _show_value(v: Any) -> str:
@@ -240,6 +244,7 @@ def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = Non
         general_advice=tuple(g.text for g in advice.general) if advice is not None else (),
         notes=case.notes,
         base_rates=tuple((model.cause_map[c].label, r) for c, r in d.base_rates),
+        coverage=model.kb.uncertainty.interval,
     )
 
 
@@ -320,14 +325,14 @@ def report_markdown(report: Report) -> str:
         "",
         "## Causes, most likely first",
         "",
-        "| cause | group | probability | 80% interval | before any answer |",
+        f"| cause | group | probability | {r.coverage:.0%} interval | before any answer |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
     out += [
         f"| {c.label} | {c.group} | {c.probability:.1%} | {c.interval_text} | {c.prior:.1%} |"
         for c in r.causes
     ]
-    out += ["", INTERVAL_NOTE]
+    out += ["", interval_note(r.coverage)]
     for c in r.causes:
         if not (c.reasons_for or c.reasons_against or c.advice):
             continue
@@ -408,11 +413,11 @@ def report_pdf(report: Report) -> bytes:
     for x in r.ruled_out or ("none yet (answer the red-flag questions)",):
         para(f"- {x}", size=9)
     heading("Causes, most likely first")
-    para(INTERVAL_NOTE, size=9)
+    para(interval_note(r.coverage), size=9)
     for c in r.causes:
         para(
             f"{c.label}: {c.probability:.1%}"
-            + (f" (80% interval {c.interval_text})" if c.interval is not None else "")
+            + (f" ({r.coverage:.0%} interval {c.interval_text})" if c.interval is not None else "")
             + f"; before any answer {c.prior:.1%}",
             style="B" if c.reasons_for or c.advice else "",
         )
