@@ -48,6 +48,8 @@ def test_intervals_benchmark_runs(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     res = json.loads(out.read_text())
-    assert res["cases"] == 3 and res["draws"] == 16
+    from model.kb import load_knowledge_base
+
+    assert res["cases"] == 3 and res["draws"] == load_knowledge_base().uncertainty.draws
     assert res["diagnosis_median_ms"] > 0 and res["intervals_median_ms"] > 0
     assert "(b)/(a): median" in run.stdout and "goal <= 0.5" in run.stdout

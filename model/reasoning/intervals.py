@@ -10,8 +10,8 @@ Three computations of one quantity, each checked against the others in the tests
   whose mean ``s`` moves the middle of the distribution. The interval is
   ``sigmoid(L + s +- q sd)`` (``q`` the normal quantile of the coverage), widened if needed to
   contain the point probability (which triage uses); it narrows when the numbers' stated
-  uncertainty narrows. Against 400 plain draws its bounds differ by 0.03-0.15 (probability)
-  on the vignettes measured (benchmarks/bench_intervals.py --mc).
+  uncertainty narrows. Against 400 plain draws its bounds differ by at most about 0.1-0.2
+  (probability) on the vignettes measured (benchmarks/bench_intervals.py --mc).
 - :func:`monte_carlo_intervals` (the reference): plain draws, the empirical quantiles.
 - :func:`interval_drivers` (the physio page): each number moved by one standard deviation on
   its own; its squared change of a cause's log odds is its share of that cause's variance
