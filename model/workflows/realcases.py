@@ -404,7 +404,8 @@ def format_reliability(rel: Sequence[ReliabilityBin]) -> str:
     lines.append(
         "It can show predictions too high where they matter; it cannot show calibration of"
         " causes that published cases rarely confirm (benign ones), nor of causes present"
-        " beside the confirmed one; the cases are few and selected."
+        " beside the confirmed one; the cases are few and selected, and the pairs of one case"
+        " are not independent (the intervals are too narrow)."
     )
     return "\n".join(lines)
 
