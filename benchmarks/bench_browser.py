@@ -29,6 +29,8 @@ from browser_harness import (  # noqa: E402
     bar_texts,
     launch_chromium,
     running_app,
+    say_no_to_warning_signs,
+    settled,
 )
 
 CHANGED = ("(b) => { const t = [...document.querySelectorAll("
@@ -38,10 +40,7 @@ CHANGED = ("(b) => { const t = [...document.querySelectorAll("
 
 def _settle(page: object) -> None:
     """Wait (untimed) until the rerun has finished and stale elements are gone."""
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "!document.querySelector(\"[data-testid='stStatusWidget']\") && "
-        "!document.querySelector(\"[data-stale='true']\")", timeout=30_000)
-    page.wait_for_timeout(150)  # type: ignore[attr-defined]
+    settled(page, 30_000)
 
 
 def _p95(xs: list[float]) -> float:
@@ -63,7 +62,8 @@ def main(rounds: int = 20) -> None:
         page = browser.new_page(viewport=PHONE)
         page.set_default_timeout(60_000)
         page.goto(url)
-        page.locator(".st-key-rn_rf_continue button").click()
+        page.locator(".st-key-rn_rf_continue button").wait_for(timeout=60_000)
+        say_no_to_warning_signs(page, m, _settle)
         answer_buttons(page).first.wait_for()
         page.wait_for_function(
             "document.querySelectorAll(\".st-key-rn_bars [data-testid='stProgress']\").length >= 5")
@@ -77,7 +77,8 @@ def main(rounds: int = 20) -> None:
                 continue
             if buttons.count() == 0:  # the questions ran out: start again (not timed)
                 page.locator(".st-key-rn_restart button").click()
-                page.locator(".st-key-rn_rf_continue button").click()
+                page.locator(".st-key-rn_rf_continue button").wait_for()
+                say_no_to_warning_signs(page, m, _settle)
                 answer_buttons(page).first.wait_for()
                 _settle(page)
                 continue
@@ -91,6 +92,7 @@ def main(rounds: int = 20) -> None:
                 _settle(page)
                 continue
             lat.append((time.perf_counter() - t) * 1000)
+            print(f"  round {len(lat)}: {lat[-1]:.0f} ms", flush=True)
             _settle(page)
         browser.close()
     med, p95 = statistics.median(lat), _p95(lat)

@@ -96,3 +96,31 @@ def bar_texts(page: Any) -> list[str]:
 def answer_buttons(page: Any) -> Any:
     """The current question's answer buttons (not "Not sure")."""
     return page.locator("[class*='st-key-rn_opt_']:not([class*='__unsure']) button")
+
+
+def say_no_to_warning_signs(page: Any, model: Any, settled: Any) -> dict[str, str]:
+    """Answer "No" to every yes/no warning sign on the first screen (``settled(page)`` after
+    each click), then continue; returns the answers given."""
+    import re
+
+    from ui.runner import red_flag_questions
+
+    answers = {}
+    for qid in red_flag_questions(model):
+        if "no" in model.question_map[qid].states:
+            page.locator(f".st-key-rn_rf_{qid} label").filter(
+                has_text=re.compile(r"^\s*No\s*$")).click()
+            answers[qid] = "no"
+            settled(page)
+    page.locator(".st-key-rn_rf_continue button").click()
+    return answers
+
+
+def settled(page: Any, timeout_ms: int = 20_000) -> None:
+    """Wait until Streamlit has finished the rerun (not running, no stale elements)."""
+    page.wait_for_timeout(150)
+    page.wait_for_function("!document.querySelector(\"[data-testid='stStatusWidget'] "
+                           "[data-testid='stStatusWidgetRunningIcon']\") && "
+                           "!document.querySelector('[data-stale=\"true\"]')",
+                           timeout=timeout_ms)
+    page.wait_for_timeout(100)

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import DESKTOP, PHONE, launch_chromium, running_app
+from browser_harness import (
+    DESKTOP,
+    PHONE,
+    launch_chromium,
+    running_app,
+    say_no_to_warning_signs,
+    settled,
+)
 from playwright.sync_api import expect, sync_playwright
 
 from model import STOP_MIN_GAIN, load_model
@@ -79,12 +86,7 @@ def _no_exception(page) -> None:
 
 def _settled(page) -> None:
     """Wait until Streamlit has finished the rerun (no stale elements, not running)."""
-    page.wait_for_timeout(150)
-    page.wait_for_function("!document.querySelector(\"[data-testid='stStatusWidget'] "
-                           "[data-testid='stStatusWidgetRunningIcon']\") && "
-                           "!document.querySelector('[data-stale=\"true\"]')",
-                           timeout=TIMEOUT_MS)
-    page.wait_for_timeout(100)
+    settled(page, TIMEOUT_MS)
 
 
 def _axe(page, where: str) -> None:
@@ -199,21 +201,11 @@ def browser():
 
 # ----------------------------------------------------------------------------- the runner
 def _red_flags(page, m, tag: str) -> dict[str, Any]:
-    from ui.runner import red_flag_questions
-
     expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
     _no_exception(page)
     _axe(page, "warning signs")
     _save(page, f"{tag}-runner-1-warning-signs.png")
-    answers = {}
-    for qid in red_flag_questions(m):
-        if "no" in m.question_map[qid].states:
-            page.locator(f".st-key-rn_rf_{qid} label").filter(
-                has_text=re.compile(r"^\s*No\s*$")).click()
-            answers[qid] = "no"
-            _settled(page)
-    page.locator(".st-key-rn_rf_continue button").click()
-    return answers
+    return dict(say_no_to_warning_signs(page, m, _settled))
 
 
 def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any], list[str]]:
