@@ -24,7 +24,7 @@ def render() -> None:
     st.markdown(
         f"- **Probability**: the chance the cause is present, for a runner with heavy legs and "
         f"your answers. Several causes can be present at once, so they do not add up to 100%.\n"
-        f"- **Range** (\"could be 33% to 92%\"): how sure the model is of the chance. Each "
+        f"- **Range** (\"could be 37% to 91%\"): how sure the model is of the chance. Each "
         "number in the model has an uncertainty set by what it rests on (a study's figure, an "
         "estimate anchored on one, or an estimate without a direct source); the range is the "
         f"{kb.uncertainty.interval:.0%} interval of the chance over those uncertainties.\n"
