@@ -34,3 +34,6 @@ def test_notebook_executes(monkeypatch) -> None:
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                    for o in c.outputs)
     assert "distinct answer sets" in text
+    # section 7: intervals, the numbers that widen them, the real cases' reliability diagram
+    assert "80% interval" in text and "share " in text
+    assert "bins over" in text and "scoreable real cases" in text
