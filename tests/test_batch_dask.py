@@ -60,6 +60,20 @@ def test_dask_output_identical_to_single_machine(model, client, tmp_path: Path) 
     assert dask["partitions"] == 6  # ceil(120 / 23)
 
 
+def test_dask_intervals_identical_to_single_machine(model, client, tmp_path: Path) -> None:
+    """--intervals on the workers: the same lo_/hi_ columns as the local run, byte for byte."""
+    header, rows = _random_rows(model, 12, seed=11)
+    src = tmp_path / "in.csv"
+    with src.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    score_csv(model, src, tmp_path / "local.csv", progress=False, intervals=True)
+    score_csv_dask(model, src, tmp_path / "dask.csv", client=client, partition_rows=5,
+                   progress=False, intervals=True)
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    head = (tmp_path / "dask.csv").read_text().splitlines()[0]
+    assert "lo_pad" in head and "hi_pad" in head
+
+
 def test_dask_cli_with_its_own_local_cluster(model, tmp_path: Path) -> None:
     header, rows = _random_rows(model, 40, seed=3)
     src = tmp_path / "in.csv"

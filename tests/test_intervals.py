@@ -215,12 +215,6 @@ def test_batch_intervals_columns(tmp_path) -> None:
     for r in rows:
         p, lo, hi = (float(r[f"{k}_pad"]) for k in ("p", "lo", "hi"))
         assert lo <= p <= hi and hi > lo
-    dask = subprocess.run(
-        [sys.executable, "-m", "model", "batch", str(src), "-o", str(out), "--intervals",
-         "--engine", "dask"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
-    assert dask.returncode == 2 and "--intervals" in dask.stderr
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     model = model_for(args)
     intervals = bool(getattr(args, "intervals", False))
-    if intervals and getattr(args, "engine", "local") == "dask":
-        raise InputError(["--intervals runs on the local engine; leave out --engine dask"])
     if getattr(args, "engine", "local") == "dask":
         from ..workflows.dask_batch import score_csv_dask
 
@@ -102,6 +100,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             partition_rows=args.partition_rows,
             progress=not args.quiet,
             priors_dir=args.priors,
+            intervals=intervals,
         )
     elif args.scheduler:
         raise InputError(["--scheduler needs --engine dask"])

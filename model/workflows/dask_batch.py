@@ -31,14 +31,18 @@ MAX_IN_FLIGHT = 8  # partitions submitted ahead of the one being written (bounds
 
 
 def score_partition(
-    population: str, priors_dir: str | None, header: list[str], rows: list[list[str]]
+    population: str,
+    priors_dir: str | None,
+    header: list[str],
+    rows: list[list[str]],
+    intervals: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Score one partition on a worker (the model is loaded once per worker process);
     returns (the worker's model version, the output rows)."""
     from ..api import load_model
 
     model = load_model(population=population, priors_dir=priors_dir)
-    return model.version, list(score_rows(model, header, rows))
+    return model.version, list(score_rows(model, header, rows, intervals=intervals))
 
 
 def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
@@ -85,6 +89,7 @@ def score_csv_dask(
     max_rows: int = MAX_ROWS,
     priors_dir: str | Path | None = None,
     connect_timeout: str = "10s",
+    intervals: bool = False,
 ) -> dict[str, int]:
     """Score ``src`` into ``dst`` on a Dask cluster; the same output as :func:`score_csv`.
 
@@ -107,7 +112,9 @@ def score_csv_dask(
     if partition_rows < 1:
         raise InputError([f"--partition-rows {partition_rows} must be at least 1"])
     header, rows = open_batch(model, src, dst)
-    job = _Job(model, src, header, _worker_priors(model, priors_dir), partition_rows, max_rows)
+    job = _Job(
+        model, src, header, _worker_priors(model, priors_dir), partition_rows, max_rows, intervals
+    )
     own_client = client is None
     own_cluster = None
     if client is None:
@@ -160,6 +167,7 @@ class _Job:
     priors_dir: str | None
     partition_rows: int
     max_rows: int
+    intervals: bool = False
 
 
 def _submit_next(
@@ -180,6 +188,7 @@ def _submit_next(
                 job.priors_dir,
                 job.header,
                 chunk,
+                job.intervals,
                 pure=False,
             )
         )
@@ -200,7 +209,7 @@ def _stream(
         from tqdm import tqdm
 
         bar = tqdm(unit=" rows", file=sys.stderr, disable=None)
-    write = write_rows(fh, output_columns(model, job.header))
+    write = write_rows(fh, output_columns(model, job.header, job.intervals))
     exhausted = False
     while True:
         if not exhausted:
