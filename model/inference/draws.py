@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.special import expit as _sigmoid
 
 from ..kb import CauseDef, FindingDef, KnowledgeBase
 from ..kb.schema import Cited, OddsRatio
@@ -47,10 +48,6 @@ class Param:
     value: float
     sd: float
     basis: str
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _logit(p: float) -> float:
@@ -115,16 +112,18 @@ class ParamDraws:
         for c in kb.causes:
             self._add_cause(c, base_rates, add)
         # findings (drawn only when a case observes them)
-        self._findings: dict[str, tuple[np.ndarray, list[np.ndarray], bool]] = {}
+        self._findings: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
         self._finding_defs = {f.id: f for f in kb.findings}
-        # (draws, seed) -> (normals, risk and cause tables, each finding's noisy draws); a
-        # race fills an entry twice with equal values
+        # (draws, seed) -> (normals, shifts, risk and cause tables, each finding's noisy
+        # draws); a race fills an entry twice with equal values
         self._blocks: dict[
             tuple[int, int],
-            tuple[np.ndarray, Stacked, dict[str, tuple[np.ndarray, np.ndarray]]],
+            tuple[np.ndarray, np.ndarray, Stacked, dict[str, tuple[np.ndarray, np.ndarray]]],
         ] = {}
         for f in kb.findings:
             self._add_finding(f, add)
+        self.sd = np.array([p.sd for p in self.params])  # per number, in the order of params
+        self.sd.setflags(write=False)
 
     # ------------------------------------------------------------------ the numbers
     def _add_cause(self, c: CauseDef, base_rates: Mapping[str, float], add: _Add) -> None:
@@ -180,11 +179,7 @@ class ParamDraws:
             dist(f"findings.yaml: {f.id}.links.{cid}", f.given[j], f.sources[f"links.{cid}"])
             for j, cid in enumerate(f.parents)
         ]
-        self._findings[f.id] = (leak, links, yes_no)
-
-    @property
-    def sd(self) -> np.ndarray:
-        return np.array([p.sd for p in self.params])
+        self._findings[f.id] = (leak, links)
 
     def relevant(self, findings: Iterable[str]) -> np.ndarray:
         """Indices of the numbers that can move a case observing ``findings``: every risk
@@ -212,20 +207,21 @@ class ParamDraws:
         hit = self._blocks.get(key)
         if hit is None:
             z = self.normals(draws, seed)
-            st = self.stacked(z, ())
-            for a in (z, *st.risk.values(), *st.causes.values()):
+            shift = z * self.sd[None, :]
+            st = self._stacked(shift, ())
+            for a in (z, shift, *st.risk.values(), *st.causes.values()):
                 a.setflags(write=False)
-            hit = (z, st, {})
+            hit = (z, shift, st, {})
             if len(self._blocks) < 8:
                 self._blocks[key] = hit
-        z, st, per_finding = hit
+        z, shift, st, per_finding = hit
         noisy = {}
         for f in findings:
             if f not in self._findings:
                 continue
             got = per_finding.get(f)
             if got is None:
-                got = self._noisy(f, z * self.sd[None, :])
+                got = self._noisy(f, shift)
                 for a in got:
                     a.setflags(write=False)
                 per_finding[f] = got
@@ -237,8 +233,10 @@ class ParamDraws:
         once, for a case that observes ``findings``: risk factors' priors (draws, states),
         causes' tables (draws, *parent states, 2) and the observed findings' (leak CDFs
         (draws, states), link CDFs (draws, parents, states))."""
-        z = np.atleast_2d(np.asarray(z, dtype=float))
-        shift = z * self.sd[None, :]
+        return self._stacked(np.atleast_2d(np.asarray(z, dtype=float)) * self.sd[None, :], findings)
+
+    def _stacked(self, shift: np.ndarray, findings: Iterable[str]) -> Stacked:
+        """:meth:`stacked` from the draws' shifts on each number's own scale (z x sd)."""
         risk = {rid: _dist(probs, shift[:, idx]) for rid, (idx, probs) in self._risk.items()}
         causes: dict[str, np.ndarray] = {}
         for cid, (idx, p) in self._tables.items():
@@ -294,18 +292,14 @@ class ParamDraws:
     def _noisy(self, fid: str, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(leak CDFs (draws, states), link CDFs (draws, parents, states)) of a finding."""
         f = self._finding_defs[fid]
-        leak_idx, link_idx, yes_no = self._findings[fid]
-
-        def drawn(p: np.ndarray, idx: np.ndarray) -> np.ndarray:
-            return _dist(p, shift[:, idx])
-
-        leak = drawn(f.leak, leak_idx)
+        leak_idx, link_idx = self._findings[fid]
+        leak = _dist(f.leak, shift[:, leak_idx])
         leak_cdf = np.cumsum(leak, axis=-1)
         leak_cdf[:, -1] = 1.0
         k = shift.shape[0]
         link = np.ones((k, len(f.parents), len(f.states)))
         for j in range(len(f.parents)):
-            given = np.cumsum(drawn(f.given[j], link_idx[j]), axis=-1)
+            given = np.cumsum(_dist(f.given[j], shift[:, link_idx[j]]), axis=-1)
             # Henrion's link: P(<= s | only this cause) / P(<= s | leak), at most 1 (a drawn
             # link below its drawn leak means the cause adds nothing there)
             ratio = np.where(leak_cdf > 0, given / np.maximum(leak_cdf, _TINY), 1.0)

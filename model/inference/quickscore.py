@@ -210,15 +210,31 @@ class QuickscoreEngine(NetworkIndex):
         v[self.states[node].index(state)] = 1.0
         return v
 
+    def _link_rows(self, f: str, link: np.ndarray) -> np.ndarray:
+        """q_i(y) for every cause i (1 for non-parents) and state y of finding f, from its
+        link CDFs (..., parents, states): (..., states, n); leading axes are variants."""
+        link = np.asarray(link, dtype=float)
+        r = np.ones((*link.shape[:-2], link.shape[-1], self.n))
+        r[..., list(self.finding_axes[f])] = np.swapaxes(link, -1, -2)
+        r[..., -1, :] = 1.0
+        return r
+
+    @staticmethod
+    def _coefficients(lik: np.ndarray, leak_cdf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(d (..., states), kept states): the coefficients (lik_y - lik_{y+1}) F_leak(y) of
+        an answered finding's product forms (F at the top state is 1), and the states whose
+        coefficient is non-zero in some variant (leading axes of ``leak_cdf``)."""
+        leak = np.array(leak_cdf, dtype=float)
+        leak[..., -1] = 1.0
+        lik = np.asarray(lik, dtype=float)
+        d = (lik - np.append(lik[1:], 0.0)) * leak
+        return d, np.flatnonzero((d != 0.0).reshape(-1, d.shape[-1]).any(axis=0))
+
     def _finding_rows(self, f: str) -> np.ndarray:
         """q_i(y) for every cause i (1 for non-parents) and state y of finding f: (states, n)."""
         r = self._rows.get(f)
         if r is None:
-            leak, link = self.noisy[f]
-            r = np.ones((len(leak), self.n))
-            for j, a in enumerate(self.finding_axes[f]):
-                r[:, a] = link[j]
-            r[-1] = 1.0
+            r = self._link_rows(f, self.noisy[f][1])
             r.setflags(write=False)
             self._rows[f] = r
         return r
@@ -226,11 +242,7 @@ class QuickscoreEngine(NetworkIndex):
     def _finding_term(self, f: str, lik: np.ndarray) -> Term:
         """The factor sum_y lik_y P(Y = y | causes) of an answered finding as a signed sum
         of product forms: (coefficients, multipliers), zero coefficients dropped."""
-        leak = np.asarray(self.noisy[f][0], dtype=float).copy()
-        leak[-1] = 1.0
-        lik = np.asarray(lik, dtype=float)
-        d = (lik - np.append(lik[1:], 0.0)) * leak
-        keep = np.flatnonzero(d != 0.0)
+        d, keep = self._coefficients(lik, self.noisy[f][0])
         return d[keep], self._finding_rows(f)[keep]
 
     @property
@@ -383,19 +395,33 @@ class QuickscoreEngine(NetworkIndex):
         hit = self._reduced_cache.get(key)
         if hit is not None:
             return hit
-        t = self.cause_table[c]
-        t = t[tuple(hard[p] if p in hard else slice(None) for p in ps)]
-        free = [p for p in ps if p not in hard]
-        for p in [p for p in free if p not in shared]:  # the states axis stays last
-            t = np.tensordot(t, weights[p], axes=([free.index(p)], [0]))
-            free.remove(p)
-        p0, p1 = np.array(t[..., 0]), np.array(t[..., 1])
+        free, t = self._reduce_table(self.cause_table[c][None], ps, hard, shared, weights)
+        p0, p1 = np.array(t[0, ..., 0]), np.array(t[0, ..., 1])
         p0.setflags(write=False)
         p1.setflags(write=False)
-        hit = (tuple(free), p0, p1)
+        hit = (free, p0, p1)
         if len(self._reduced_cache) < 100_000:
             self._reduced_cache[key] = hit
         return hit
+
+    @staticmethod
+    def _reduce_table(
+        t: np.ndarray,
+        ps: Sequence[str],
+        hard: Mapping[str, int],
+        shared: set[str],
+        weights: Mapping[str, np.ndarray],
+    ) -> tuple[tuple[str, ...], np.ndarray]:
+        """A cause's tables (variants, *parents ``ps``, 2) sliced at the hard parents, the
+        private free parents summed in with their weights ((states,) or (variants, states)):
+        (the shared free parents, the tables over them (variants, *them, 2))."""
+        t = t[(slice(None), *(hard[p] if p in hard else slice(None) for p in ps))]
+        free = [p for p in ps if p not in hard]
+        for p in [p for p in free if p not in shared]:  # the states axis stays last
+            w = np.broadcast_to(weights[p], (t.shape[0], np.shape(weights[p])[-1]))
+            t = np.einsum("k...s,ks->k...", np.moveaxis(t, 1 + free.index(p), -1), w)
+            free.remove(p)
+        return tuple(free), t
 
     def _plan(self, comp: Comp) -> Contraction:
         key = (comp.risks, tuple(w.shape for w in comp.weights), comp.parents)
@@ -735,11 +761,7 @@ class QuickscoreEngine(NetworkIndex):
                 over[i][("w", r)] = wk[r][i]
         for a, c in enumerate(self.cause_ids):
             ps = self.cause_parents[c]
-            t = causes[c][(slice(None), *(case.hard.get(p, slice(None)) for p in ps))]
-            free = [p for p in ps if p not in case.hard]
-            for p in [p for p in free if p not in case.shared]:
-                t = np.einsum("k...s,ks->k...", np.moveaxis(t, 1 + free.index(p), -1), wk[p])
-                free.remove(p)
+            _, t = self._reduce_table(causes[c], ps, case.hard, case.shared, wk)
             for i in range(k):
                 over[i][("c", a)] = (t[i, ..., 0], t[i, ..., 1])
         findings = [HEAVY_LEGS] + [
@@ -749,17 +771,10 @@ class QuickscoreEngine(NetworkIndex):
         rows_a = np.ones((k, 1, self.n))
         for f in findings:  # the product forms of every draw at once (as _finding_term)
             leak_cdf, link = noisy[f] if f in noisy else self.noisy[f]
-            leak = np.broadcast_to(np.asarray(leak_cdf, dtype=float), (k, len(self.states[f])))
-            link = np.broadcast_to(link, (k, *np.shape(self.noisy[f][1])))
             lik = ev.get(f)
-            lik = self.one_hot(HEAVY_LEGS, "yes") if lik is None else np.asarray(lik, float)
-            step = lik - np.append(lik[1:], 0.0)
-            keep = np.flatnonzero(step != 0.0)
-            d = step[None, :] * leak
-            d[:, -1] = step[-1]  # the top state's CDF is 1
-            q = np.ones((k, leak.shape[1], self.n))
-            q[:, :, list(self.finding_axes[f])] = np.swapaxes(link, 1, 2)
-            q[:, -1, :] = 1.0
+            lik = self.one_hot(HEAVY_LEGS, "yes") if lik is None else lik
+            d, keep = self._coefficients(lik, np.broadcast_to(leak_cdf, (k, len(self.states[f]))))
+            q = self._link_rows(f, np.broadcast_to(link, (k, *np.shape(self.noisy[f][1]))))
             rows_w = (rows_w[:, :, None] * d[:, None, keep]).reshape(k, -1)
             rows_a = (rows_a[:, :, None, :] * q[:, None, keep, :]).reshape(k, -1, self.n)
         jobs = [Job(rows_w[i], rows_a[i], over[i]) for i in range(k)]

@@ -29,6 +29,7 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+from scipy.special import expit as _sigmoid
 
 from ..inference import Posterior
 from ..inference.draws import Param, Stacked
@@ -40,10 +41,6 @@ SEED = 0  # the draws are the same for the same case (the same seed, the same in
 def logit(p: float | np.ndarray) -> Any:
     p = np.clip(p, 1e-15, 1 - 1e-15)
     return np.log(p / (1 - p))
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _observed(ctx: ModelContext, evidence: Mapping[str, np.ndarray]) -> list[str]:
