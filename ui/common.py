@@ -61,8 +61,9 @@ def require_model() -> None:
 
 
 def get_adjusted_model(population: str, rates: tuple[tuple[str, float], ...]) -> Model:
-    """A model with some base rates changed (``Model.with_base_rates`` keeps a bounded cache
-    of its variants, so nothing here grows with the slider positions)."""
+    """A model with some base rates changed, the population's own model when none are
+    (``Model.with_base_rates`` keeps a bounded cache of its variants, so nothing here grows
+    with the slider positions)."""
     return get_model(population).with_base_rates(dict(rates))
 
 

@@ -172,8 +172,7 @@ def _sensitivity(population: str, rates: tuple[tuple[str, float], ...],
                  answers: tuple[tuple[str, Any], ...],
                  conf: tuple[tuple[str, float], ...]) -> list[tuple[str, float, float, float,
                                                                     float, str]]:
-    model = common.get_adjusted_model(population, rates) if rates else common.get_model(
-        population)
+    model = common.get_adjusted_model(population, rates)
     rows = model.sensitivity(dict(answers), confidence=dict(conf) or None)
     return [(r.text, r.effects[0][1], r.effects[0][2], r.effects[0][3], r.swing,
              r.effects[0][0]) for r in rows]
@@ -350,8 +349,7 @@ def _base_rate_panel(population: str) -> Model:
         b.number_input("Base rate (%)", min_value=0.01, max_value=99.0, step=0.1,
                        format="%.2f", key=key, on_change=_set_rate,
                        args=(population, pick, default))
-        adjusted = (common.get_adjusted_model(population, tuple(sorted(rates.items())))
-                    if rates else base)
+        adjusted = common.get_adjusted_model(population, tuple(sorted(rates.items())))
         c.metric("Prior it gives", f"{100 * adjusted.priors[pick]:.1f}%",
                  help=f"Default base rate {100 * default:.2f}%")
         if rates:
@@ -394,8 +392,7 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
 def _drivers(population: str, rates: tuple[tuple[str, float], ...],
              answers: tuple[tuple[str, Any], ...], conf: tuple[tuple[str, float], ...],
              causes: tuple[str, ...]) -> list[tuple[str, str, str, float, str, float, float]]:
-    model = common.get_adjusted_model(population, rates) if rates else common.get_model(
-        population)
+    model = common.get_adjusted_model(population, rates)
     out = []
     for cid, rows in model.interval_drivers(dict(answers), dict(conf) or None,
                                             causes=causes).items():

@@ -951,7 +951,9 @@ def load_knowledge_base(
         unc_f = _read(directory, UNCERTAINTY_FILE, UncertaintyFile, check.problems)
         if unc_f is not None:
             uncertainty = Uncertainty(
-                MappingProxyType(dict(unc_f.log_sd)), unc_f.interval, unc_f.draws
+                MappingProxyType(dict(unc_f.log_sd)),
+                DEFAULT_UNCERTAINTY.interval if unc_f.interval is None else unc_f.interval,
+                DEFAULT_UNCERTAINTY.draws if unc_f.draws is None else unc_f.draws,
             )
     if check.problems:
         raise PriorsError(check.problems)

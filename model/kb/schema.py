@@ -142,8 +142,8 @@ class UncertaintyFile(_Strict):
     """priors/uncertainty.yaml: how sure each kind of number is (issue 16)."""
 
     log_sd: dict[Literal["source", "anchored", "estimate"], float]
-    interval: float = 0.8
-    draws: int = 24
+    interval: float | None = None  # None: the default of model/kb/types.py
+    draws: int | None = None
 
     @field_validator("log_sd", mode="before")
     @classmethod
@@ -168,9 +168,9 @@ class UncertaintyFile(_Strict):
                 raise ValueError(
                     f"log_sd.{b} = {v!r}: write a number above 0 and at most {MAX_LOG_SD}"
                 )
-        if not 0.5 <= self.interval <= 0.99:
+        if self.interval is not None and not 0.5 <= self.interval <= 0.99:
             raise ValueError(f"interval = {self.interval}: write a coverage between 0.5 and 0.99")
-        if isinstance(self.draws, bool) or not 4 <= self.draws <= 512 or self.draws % 2:
+        if self.draws is not None and (not 4 <= self.draws <= 512 or self.draws % 2):
             raise ValueError(f"draws = {self.draws}: write an even number from 4 to 512")
         return self
 

@@ -203,10 +203,7 @@ def score_rows(
     """
     from ..reasoning.evidence import validate_answers
 
-    cause_ids = [c.id for c in model.causes]
-    blank = {f"p_{c}": "" for c in cause_ids}
-    if intervals:
-        blank.update({f"{side}_{c}": "" for c in cause_ids for side in ("lo", "hi")})
+    blank = dict.fromkeys(cause_columns(model, intervals), "")
     cache = {} if cache is None else cache
     for row in rows:
         out: dict[str, Any] = {h: _keep(c) for h, c in zip(header, row, strict=False)}
@@ -246,11 +243,14 @@ def _keep(cell: str) -> str:
     return "" if len(cell) > MAX_FIELD else cell
 
 
+def cause_columns(model: Model, intervals: bool = False) -> list[str]:
+    """``p_<cause>`` for every cause, then (``intervals``) ``lo_<cause>`` and ``hi_<cause>``."""
+    sides = ("p", "lo", "hi") if intervals else ("p",)
+    return [f"{side}_{c.id}" for side in sides for c in model.causes]
+
+
 def output_columns(model: Model, header: list[str], intervals: bool = False) -> list[str]:
-    cause_cols = [f"p_{c.id}" for c in model.causes]
-    if intervals:
-        cause_cols += [f"{side}_{c.id}" for side in ("lo", "hi") for c in model.causes]
-    return header + [c for c in [*cause_cols, *OUT_COLUMNS] if c not in header]
+    return header + [c for c in [*cause_columns(model, intervals), *OUT_COLUMNS] if c not in header]
 
 
 def neutralize(cell: Any) -> Any:

@@ -96,6 +96,7 @@ class RealResult:
     outside: bool
     top1_ok: bool
     top3_ok: bool
+    accepted: frozenset[str] = frozenset()  # the causes counted as right (confirmed or accepted)
 
     @property
     def under_triage(self) -> bool:
@@ -331,6 +332,7 @@ def score_real(model: Model, case: RealCase) -> RealResult:
         outside=outside,
         top1_ok=ranking[0][0] in right,
         top3_ok=bool(right & top3),
+        accepted=frozenset(right),
     )
 
 
@@ -355,14 +357,12 @@ def evaluate_real(model: Model, cases: Sequence[RealCase]) -> RealEvaluation:
         thin=tuple(r.id for r in results if not r.scoreable and not r.outside),
         outside=tuple(r for r in results if r.outside),
         cases=results,
-        reliability=reliability(results, cases),
+        reliability=reliability(results),
     )
 
 
 def reliability(
-    results: Sequence[RealResult],
-    cases: Sequence[RealCase],
-    bins: Sequence[float] = RELIABILITY_BINS,
+    results: Sequence[RealResult], bins: Sequence[float] = RELIABILITY_BINS
 ) -> tuple[ReliabilityBin, ...]:
     """A reliability diagram over the scoreable real cases: every cause's predicted
     probability in every case, against whether it was the confirmed diagnosis (or one the
@@ -370,14 +370,7 @@ def reliability(
     (a wrong cause at 0.9). What it cannot: several causes can be present at once, yet only
     the confirmed one counts as present; published cases are selected (unusual, confirmed,
     mostly medical), so benign causes are almost never "observed"; and n is small."""
-    by_id = {c.id: c for c in cases}
-    pairs: list[tuple[float, bool]] = []
-    for r in results:
-        if not r.scoreable:
-            continue
-        case = by_id[r.id]
-        right = {case.cause, *case.acceptable}
-        pairs += [(p, cid in right) for cid, p in r.ranking]
+    pairs = [(p, cid in r.accepted) for r in results if r.scoreable for cid, p in r.ranking]
     out = []
     for k, (lo, hi) in enumerate(itertools.pairwise(bins)):
         last = k == len(bins) - 2
@@ -385,7 +378,7 @@ def reliability(
         n = len(inside)
         hits = sum(y for _, y in inside)
         mean = sum(p for p, _ in inside) / n if n else 0.0
-        out.append(ReliabilityBin(lo, hi, n, mean, hits, wilson(hits, n) if n else (0.0, 1.0)))
+        out.append(ReliabilityBin(lo, hi, n, mean, hits, wilson(hits, n)))
     return tuple(out)
 
 
