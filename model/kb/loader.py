@@ -908,6 +908,21 @@ def _version(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _load_uncertainty(directory: Path, problems: list[str]) -> Uncertainty:
+    """priors/uncertainty.yaml when present (checked), else the defaults of types.py; what
+    the file leaves out takes the default too."""
+    if not (directory / UNCERTAINTY_FILE).is_file():
+        return DEFAULT_UNCERTAINTY
+    f = _read(directory, UNCERTAINTY_FILE, UncertaintyFile, problems)
+    if f is None:
+        return DEFAULT_UNCERTAINTY
+    return Uncertainty(
+        MappingProxyType(dict(f.log_sd)),
+        DEFAULT_UNCERTAINTY.interval if f.interval is None else f.interval,
+        DEFAULT_UNCERTAINTY.draws if f.draws is None else f.draws,
+    )
+
+
 def load_knowledge_base(
     directory: str | Path | None = None, *, require_contract: bool = True
 ) -> KnowledgeBase:
@@ -946,15 +961,7 @@ def load_knowledge_base(
     # cycles: the layering risk factor -> cause -> finding admits none, but a node listed as
     # both a parent and a child would create one; those are caught above (a finding that is
     # also a risk factor). Unused references are allowed (a bibliography), unknown ones not.
-    uncertainty = DEFAULT_UNCERTAINTY
-    if (directory / UNCERTAINTY_FILE).is_file():
-        unc_f = _read(directory, UNCERTAINTY_FILE, UncertaintyFile, check.problems)
-        if unc_f is not None:
-            uncertainty = Uncertainty(
-                MappingProxyType(dict(unc_f.log_sd)),
-                DEFAULT_UNCERTAINTY.interval if unc_f.interval is None else unc_f.interval,
-                DEFAULT_UNCERTAINTY.draws if unc_f.draws is None else unc_f.draws,
-            )
+    uncertainty = _load_uncertainty(directory, check.problems)
     if check.problems:
         raise PriorsError(check.problems)
     advice_path = directory / ADVICE_FILE
