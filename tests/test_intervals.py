@@ -301,3 +301,34 @@ def test_interval_drivers_refuse_bad_arguments(model) -> None:
         model.assess(answers, intervals="yes")
     twice = model.interval_drivers(answers, causes=["dvt", "dvt"])
     assert list(twice) == ["dvt"]
+
+
+def test_ill_conditioned_draws_stay_in_extended_precision_within_their_bound(model) -> None:
+    """The interval draws accept an extended-precision sum up to DRAWS_COND_MAX_LD (error
+    about condition x 1e-19): a case whose draws cancel beyond the posterior's own bound no
+    longer needs a variant engine (variable elimination, seconds each) per draw, and a draw
+    accepted that way equals that exact route to 1e-6."""
+    from model.inference import DRAWS_COND_MAX_LD
+    from model.workflows.evaluate import load_vignettes
+
+    vid = "metabolic_myopathy-typical-01"  # twelve findings above their lowest state
+    v = next(x for x in load_vignettes(ROOT / "tests" / "vignettes", model) if x.id == vid)
+    ctx = model._ctx
+    _, _, ev = _evidence(ctx, dict(v.answers), {})
+    observed = [k for k in ev if ctx.engine.kind[k] == "finding"]
+    z = ctx.param_draws.normals(2, seed=0)
+    st = ctx.param_draws.stacked(z, observed)
+    strict = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, st.noisy)
+    loose = ctx.engine.marginals_under(
+        dict(ev), st.risk, st.causes, st.noisy, cond_max_ld=DRAWS_COND_MAX_LD
+    )
+    assert strict is not None and loose is not None
+    gained = np.flatnonzero(np.isnan(strict).any(axis=1) & ~np.isnan(loose).any(axis=1))
+    assert len(gained) >= 1  # the bound matters on this case
+    kept = ~np.isnan(strict).any(axis=1)
+    np.testing.assert_array_equal(loose[kept], strict[kept])
+    i = int(gained[0])
+    tables, noisy = next(iter(ctx.param_draws.variants(z[i : i + 1], observed)))
+    exact = ctx.engine.with_tables(tables, noisy).posterior(dict(ev))
+    assert exact.route == "variable-elimination"
+    np.testing.assert_allclose(loose[i], exact.marginals, atol=1e-6, rtol=0)

@@ -84,6 +84,10 @@ COND_MAX_LD = 1e8  # beyond even that: another exact route where one is affordab
 # precision up to this condition: their error is at most about condition x 1e-16 of P(e),
 # 1e-6 here, far below what ranking or display can see; posteriors keep COND_MAX
 PREVIEW_COND_MAX = 1e10
+# the interval draws (issue 16) accept an extended-precision sum up to this condition: its
+# error is at most about condition x 1e-19 of P(e), 1e-7 here, far below the interval's own
+# sampling error (24 draws); beyond it a draw still goes to another exact route
+DRAWS_COND_MAX_LD = 1e12
 SAMPLES = 20_000  # importance-sampling fallback: samples per round
 ROUNDS = 3
 
@@ -497,6 +501,13 @@ class QuickscoreEngine(NetworkIndex):
                 m[:, a_i] = (d[base + j] * hs[j]).reshape(b, -1).sum(axis=1)
         return zc, m
 
+    @staticmethod
+    def _touches(comp: Comp, params: Mapping[Any, Any]) -> bool:
+        """Whether per-row replacements change this component's tables or weights."""
+        return any(("w", r) in params for r in comp.risks) or any(
+            ("c", a) in params for a in comp.axes
+        )
+
     def _eval_dense(
         self, comp: Comp, a: np.ndarray, params: Mapping[Any, Any], zc: np.ndarray, m: np.ndarray
     ) -> None:
@@ -735,6 +746,7 @@ class QuickscoreEngine(NetworkIndex):
         risk: Mapping[str, np.ndarray],
         causes: Mapping[str, np.ndarray],
         noisy: Mapping[str, tuple[np.ndarray, np.ndarray]],
+        cond_max_ld: float = COND_MAX_LD,
     ) -> np.ndarray | None:
         """P(cause present | evidence) under K variants of the tables at once (draws, n):
         ``risk`` each risk factor's prior (K, states), ``causes`` each cause's table
@@ -744,7 +756,8 @@ class QuickscoreEngine(NetworkIndex):
         evaluation serves every draw. Equal to ``with_tables(...).posterior(evidence)`` per
         variant (tested to 1e-9). None when the case is not on the quickscore route, and NaN
         rows for draws whose signed sum cancels beyond extended precision (the caller then
-        builds variant engines for those)."""
+        builds variant engines for those). ``cond_max_ld``: the largest condition accepted
+        from the extended-precision sum (the interval draws pass ``DRAWS_COND_MAX_LD``)."""
         case = self.case(evidence)
         terms = self._terms(case)
         if self._route(case, terms) != "quickscore":
@@ -785,7 +798,7 @@ class QuickscoreEngine(NetworkIndex):
         if len(bad):  # sums that cancel: extended precision, as posterior does
             pe_x, num_x, abs_x = self._batch(case, [jobs[int(j)] for j in bad], np.longdouble)
             with np.errstate(divide="ignore", invalid="ignore"):
-                fine = abs_x / np.abs(pe_x) <= COND_MAX_LD
+                fine = abs_x / np.abs(pe_x) <= cond_max_ld
             pe[bad[fine]] = np.asarray(pe_x[fine], dtype=float)
             num[bad[fine]] = np.asarray(num_x[fine], dtype=float)
             bad = bad[~fine]  # beyond even that: left NaN, for another route

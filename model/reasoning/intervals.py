@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit as _sigmoid
 
-from ..inference import Posterior
+from ..inference import DRAWS_COND_MAX_LD, Posterior
 from ..inference.draws import Param, Stacked
 from .context import ModelContext
 
@@ -67,7 +67,9 @@ def _draw_logits(
     pd = ctx.param_draws
     observed = _observed(ctx, evidence)
     st = pd.stacked(z, observed) if st is None else st
-    marg = ctx.engine.marginals_under(dict(evidence), st.risk, st.causes, st.noisy)
+    marg = ctx.engine.marginals_under(
+        dict(evidence), st.risk, st.causes, st.noisy, cond_max_ld=DRAWS_COND_MAX_LD
+    )
     if marg is None:
         marg = np.full((z.shape[0], ctx.engine.n), np.nan)
     redo = np.flatnonzero(np.isnan(marg).any(axis=1))
