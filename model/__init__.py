@@ -27,6 +27,7 @@ from .reasoning import (
     QuestionGain,
     TestValue,
     Triage,
+    next_to_ask,
 )
 from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
 from .workflows.report import (
@@ -58,6 +59,7 @@ __all__ = [
     "Model",
     "PriorsError",
     "Question",
+    "next_to_ask",
     "QuestionGain",
     "Report",
     "TestValue",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import load_model
+from model import load_model, next_to_ask
 from model.workflows.cases import load_case
 from ui import explain, runner
 from ui.common import chance, pct
@@ -67,11 +67,69 @@ def test_red_flag_yes_leads_to_triage_screen_first(model):
     assert any("Get medical help today" in e.value for e in at.error)  # still on the result
 
 
+def _page_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [x.value for x in at.success]
+    return " ".join(str(p) for p in parts)
+
+
+REASSURING = ("Good habits", "Changes that could help most", "What would change the conclusion",
+              "Running on is fine", "easy running is fine", "No red flags")
+
+
 def test_emergency_red_flag(model):
+    """One disposition screen: what to do, where, call buttons, running, if it gets worse;
+    nothing on it or after it that reads as reassurance (issue 14)."""
     at = _page("runner").run()
     at.radio(key="rn_rf_chest_pain_or_fainting").set_value("yes")
     at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "triage"
     assert any("ambulance" in e.value for e in at.error)
+    calls = [b for b in at.get("link_button") if b.proto.url.startswith("tel:")]
+    assert {b.proto.url for b in calls} >= {"tel:112", "tel:999", "tel:911"}
+    text = _page_text(at)
+    for needed in ("Where:", "emergency number", "Running:", "Stop now", "If it gets worse:"):
+        assert needed in text, needed
+    assert not any(r in text for r in REASSURING)
+    at.button(key="rn_tri_continue").click().run()  # more answers for the report
+    at.button(key="rn_stop").click().run()  # the result page
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "result"
+    text = _page_text(at)
+    assert "Training advice, what-ifs and habits are left out" in text
+    assert not any(r in text for r in REASSURING)
+    assert not [s for s in at.slider if s.key and s.key.startswith("rn_wi")]  # no what-if
+
+
+def test_an_urgent_level_without_a_red_flag_shows_the_disposition_screen(model):
+    """Not only red flags: an amber rule (palpitations alone: an ECG today) gets the same
+    screen, and its follow-up (dizziness: with palpitations an emergency) is asked first."""
+    at = _page("runner").run()
+    for qid in runner.red_flag_questions(model):
+        q = model.question_map[qid]
+        want = "yes" if qid == "palpitations" else "no"
+        at.radio(key=f"rn_rf_{qid}").set_value(want if want in q.states else "Not sure")
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert not model.diagnose(dict(at.session_state["rn_answers"])).triage.red_flags
+    assert at.session_state["rn_stage"] == "triage"
+    assert "same-day appointment with your GP" in _page_text(at)
+    at.button(key="rn_tri_continue").click().run()
+    assert at.session_state["rn_stage"] == "questions"
+    # dizziness (an emergency with palpitations) is asked next, before anything else
+    assert at.button(key="rn_opt_dizziness_yes") is not None
+    assert "could change our advice" in " ".join(p.text for p in at.get("progress"))
+
+
+def test_skipped_warning_signs_are_called_unknown(model):
+    at = _past_red_flags(_page("runner").run(), model, value="Not sure")
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    text = _page_text(at)
+    assert "unknown, not ruled out" in text and "No red flags" not in text
+    assert "Running until seen:" in text
 
 
 def test_no_red_flags_goes_to_the_most_informative_question(model):
@@ -79,7 +137,7 @@ def test_no_red_flags_goes_to_the_most_informative_question(model):
     _no_exception(at)
     assert at.session_state["rn_stage"] == "questions"
     answers = dict(at.session_state["rn_answers"])
-    expected = model.diagnose(answers).next_questions[0].id
+    expected = next_to_ask(model.diagnose(answers))
     assert at.markdown and any(model.question_map[expected].text in m.value for m in at.markdown)
     assert at.button(key=f"rn_opt_{expected}__unsure") is not None
 
@@ -91,7 +149,7 @@ def test_answering_questions_changes_the_ranking(model):
     asked = []
     for _ in range(3):
         d = model.diagnose(dict(at.session_state["rn_answers"]))
-        qid = d.next_questions[0].id
+        qid = next_to_ask(d)
         q = model.question_map[qid]
         assert q.type != "number"
         asked.append(qid)
@@ -114,7 +172,7 @@ def test_answering_questions_changes_the_ranking(model):
 
 def test_not_sure_skips_and_back_restores(model):
     at = _past_red_flags(_page("runner").run(), model)
-    first = model.diagnose(dict(at.session_state["rn_answers"])).next_questions[0].id
+    first = next_to_ask(model.diagnose(dict(at.session_state["rn_answers"])))
     at.button(key=f"rn_opt_{first}__unsure").click().run()
     assert first not in at.session_state["rn_answers"]
     assert first in at.session_state["rn_unsure"]

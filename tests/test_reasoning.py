@@ -135,12 +135,19 @@ def test_red_flags_ruled_out_are_reported(m):
 
 def test_stop_rule(m):
     red = m.diagnose({"chest_pain_or_fainting": "yes"})
-    assert red.stop.stop and "red flag" in red.stop.reason
+    assert red.stop.stop and "emergency" in red.stop.reason
     assert not m.diagnose({}).stop.stop
-    clear = m.diagnose({"calf_warm_red_tender": "yes", "swelling": "one_leg",
-                        "recent_travel_or_surgery": "yes", "relief_time": "not_relieved",
-                        "heaviness_onset": "all_day", "legs_affected": "one"})
+    dvt = {"calf_warm_red_tender": "yes", "swelling": "one_leg",
+           "recent_travel_or_surgery": "yes", "relief_time": "not_relieved",
+           "heaviness_onset": "all_day", "legs_affected": "one"}
+    # a clear DVT is urgent, but chest symptoms (a clot in the lungs) would make it an
+    # emergency: the stop rule asks that first
+    open_ = m.diagnose(dvt)
+    assert open_.causes[0].probability >= STOP_TOP_PROBABILITY and not open_.stop.stop
+    assert open_.triage.so_far and open_.triage.follow_up[0] == "chest_pain_or_fainting"
+    clear = m.diagnose({**dvt, "chest_pain_or_fainting": "no"})
     assert clear.causes[0].probability >= STOP_TOP_PROBABILITY and clear.stop.stop
+    assert clear.triage.level == "urgent" and not clear.triage.so_far
 
 
 # ------------------------------------------------------------------------------ what-if

@@ -43,7 +43,12 @@ def test_report_content(model, case) -> None:
     assert r.causes[0].probability == d.causes[0].probability
     assert r.triage_level == d.triage.level
     assert set(d.triage.ruled_out) >= {"chest_pain_or_fainting", "dvt_calf", "rhabdomyolysis"}
-    assert len(r.ruled_out) == len(d.triage.ruled_out)
+    # what was checked, in plain words: each ruled-out sign's question and its answer, once
+    chest = model.question_map["chest_pain_or_fainting"]
+    assert f"{chest.text.rstrip('?')}: {chest.answer_label('no')}" in r.ruled_out
+    assert len(r.ruled_out) == len(set(r.ruled_out)) >= 3
+    assert not any("blood clot" in x or "can mean" in x for x in r.ruled_out)  # no warnings
+    assert r.unknown_signs and not r.act_first
     dehyd = next(c for c in r.causes if c.id == "dehydration")
     assert dehyd.reasons_for, "a hot long run without drinks must speak for dehydration"
     texts = {model.question_map[q].text.rstrip("?"): q for q in case.answers}
@@ -68,8 +73,9 @@ def test_markdown_and_pdf_show_the_same_facts(model, case) -> None:
         assert top.label in text and f"{top.probability:.1%}" in text
         for c in r.causes:  # every cause with its number
             assert c.label in text
-        assert "Red flags ruled out" in text
-        assert "heart problem" in text  # the chest-pain red flag, ruled out
+        assert "Warning signs checked and absent" in text
+        assert "unknown, not ruled out" in text  # the signs left unanswered
+        assert f"Running until seen: {r.running}" in text.replace("**", "")
         assert "clinician-verified" in text and "confidence 70%" in text
         assert "Hot half marathon - awful." in text or "Hot half marathon – awful." in text
     if r.causes[0].advice:  # advice.yaml present: its text is in both
@@ -133,3 +139,16 @@ def test_the_report_says_what_rests_on_examination_and_tests(model, case) -> Non
     assert top.without_clinician < 0.5 < top.probability
     line = f"From the runner's answers alone: {alone:.1%}"
     assert line in _flat(report_markdown(r)) and line in _pdf_text(report_pdf(r))
+
+
+def test_an_urgent_report_holds_nothing_that_reads_as_reassurance(model) -> None:
+    """A red flag's report: the level, its reasons and running advice; no training tips, no
+    general advice, no list of warning signs 'ruled out' (issue 14)."""
+    answers = {"age": 30, "calf_warm_red_tender": "yes", "chest_pain_or_fainting": "no"}
+    r = build_report(answers, model, today="2025-03-02")
+    assert r.triage_level == "urgent" and r.act_first
+    assert not r.general_advice and not r.ruled_out
+    assert not any(c.advice or c.see_someone for c in r.causes)
+    for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
+        assert "Stop running" in text and "Training advice is left out" in text
+        assert "General advice" not in text and "checked and absent" not in text

@@ -166,7 +166,10 @@ def test_triage_change_chance_is_exact(model):
     d = model.diagnose(answers)
     assert d.triage.level in ("self_care", "see_doctor")
     worst = 0.0
-    for g in d.next_questions[:TRIAGE_LOOKAHEAD]:
+    look = [g.id for g in d.next_questions[:TRIAGE_LOOKAHEAD]]
+    look += [q for q in d.triage.follow_up if q in model.engine.states and q not in look]
+    gains = {g.id: g for g in d.next_questions}
+    for g in (gains[qid] for qid in look):
         q = model.question_map[g.id]
         chance = 0.0
         for out in g.outcomes:
@@ -223,3 +226,36 @@ def test_palpitations_raise_a_suspected_heart_condition_to_urgent(model):
     assert model.assess({"age": 58, "palpitations": "no"}).triage.level != "urgent"
     with_dizziness = model.assess({"palpitations": "yes", "dizziness": "yes"})
     assert with_dizziness.triage.level == "emergency"  # the red flag still decides
+
+
+def test_a_sign_brings_its_follow_up_questions_first(model):
+    """After one swollen leg a clinician asks about travel, the pill, pregnancy and earlier
+    clots (brief row 2); the pill and pregnancy only of a woman; age alone opens nothing."""
+    woman = model.diagnose({"age": 28, "sex": "female", "swelling": "one_leg"}).triage
+    assert woman.level == "urgent"  # one swollen leg: same day (brief row 2)
+    assert {"recent_travel_or_surgery", "hormonal_contraception",
+            "pregnant_or_recently_pregnant", "previous_blood_clot"} <= set(woman.follow_up)
+    man = model.diagnose({"age": 28, "sex": "male", "swelling": "one_leg"}).triage
+    assert "previous_blood_clot" in man.follow_up
+    assert not {"hormonal_contraception", "pregnant_or_recently_pregnant"} & set(man.follow_up)
+    assert model.diagnose({"age": 28, "sex": "male"}).triage.follow_up == ()
+
+
+def test_urgent_is_not_final_while_an_answer_could_make_it_an_emergency(model):
+    """Palpitations alone are urgent (an ECG); with dizziness they are an emergency (brief
+    row 18), so the stop rule asks dizziness before inviting the runner to stop."""
+    d = model.diagnose({"age": 35, "sex": "male", "palpitations": "yes"})
+    assert d.triage.level == "urgent" and d.triage.follow_up[0] == "dizziness"
+    assert d.triage.change_chance > STOP_TRIAGE_CHANGE
+    assert not d.stop.stop and d.triage.so_far
+    both = model.diagnose({"age": 35, "sex": "male", "palpitations": "yes", "dizziness": "yes"})
+    assert both.triage.level == "emergency" and both.stop.stop
+
+
+def test_a_rule_can_say_stop_running_below_urgent(model):
+    """A suspected stress fracture is see_doctor (within a week) but means no running until
+    seen; the generic 'easy running is fine' must not contradict the reason."""
+    tri = model.diagnose({"age": 30, "bone_tender_spot": "yes"}).triage
+    assert tri.level == "see_doctor"
+    assert tri.running.lower().startswith("stop running")
+    assert "easy running is fine" not in tri.running

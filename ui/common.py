@@ -174,16 +174,46 @@ def sources_text(model: Model, keys: Sequence[str]) -> str:
     return "; ".join(out)
 
 
+ACT_FIRST = ("urgent", "emergency")
+ACT_FIRST_NOTE = ("Training advice, what-ifs and habits are left out until a doctor has seen "
+                  "you: get the check above first.")
+# where to go, by level (the runner's country is not known: the common numbers are named)
+EMERGENCY_NUMBERS = (("112", "Europe, and most mobile phones"), ("999", "UK"),
+                     ("911", "US and Canada"), ("000", "Australia"))
+WHERE = {
+    "emergency": "Call your local emergency number now (112 in Europe and from most mobile "
+                 "phones, 999 in the UK, 911 in the US and Canada, 000 in Australia), or have "
+                 "someone take you to the emergency department. Do not drive yourself.",
+    "urgent": "Today: a same-day appointment with your GP, an urgent-care or walk-in centre, "
+              "or your out-of-hours service (NHS 111 in England). If none is open, go to the "
+              "emergency department.",
+}
+WORSE = {
+    "emergency": "While you wait: stop, sit or lie down, and keep someone with you.",
+    "urgent": "If it gets worse before you are seen (chest pain, breathlessness, fainting, "
+              "confusion, or a leg that turns cold, pale, numb or very painful): call your "
+              "emergency number.",
+}
+
+
 def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
-    """The triage box: level, what to do and why."""
+    """The triage box: level, what to do and why; whether to run on until seen; warning
+    signs left unanswered are named as unknown (never "no red flags"); a level the next
+    answers could still change is labelled "so far"."""
     t = d.triage
-    body = f"**{t.advice}**"
+    so_far = " (so far: a few more answers could change this)" if t.so_far else ""
+    body = f"**{t.advice}**{so_far}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
     show(body, icon=LEVEL_ICONS[t.level])
     if not compact:
         for r in t.reasons:
             st.markdown(f"- {r}")
+    if t.running:
+        st.markdown(f"**Running until seen:** {t.running}")
+    if t.unknown_warning_signs and not compact:
+        st.caption(f"{len(t.unknown_warning_signs)} warning sign question(s) were not answered: "
+                   "they are unknown, not ruled out.")
 
 
 def render_disclaimer() -> None:

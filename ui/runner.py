@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from model import STOP_MIN_GAIN, Diagnosis, InputError, Model
+from model import LEVELS, STOP_MIN_GAIN, Diagnosis, InputError, Model, next_to_ask
 
 from . import common, explain, share, units, whatif
 from .downloads import case_json, pdf_report
@@ -130,8 +130,8 @@ def _submit_red_flags(ids: list[str]) -> None:
         else:
             answers[qid] = v
     ss["rn_answers"] = answers
-    d = common.get_model().diagnose(answers)
-    ss["rn_stage"] = "triage" if d.triage.red_flags else "questions"
+    ss["rn_stage"] = "questions"  # render() shows the disposition first if the level asks
+    ss["rn_seen_level"] = 0
 
 
 # ----------------------------------------------------------------------------- screens
@@ -156,19 +156,34 @@ def _red_flag_screen(model: Model) -> None:
 
 
 def _triage_screen(model: Model, d: Diagnosis) -> None:
+    """One disposition screen for an urgent or emergency level (a red flag, an amber rule
+    or the model's suspicion): what to do, where, a call button, running, what to do if it
+    gets worse, and nothing that reads as reassurance."""
     t = d.triage
+    st.session_state["rn_seen_level"] = LEVELS.index(t.level)
     st.subheader("Please act on this first")
     common.render_triage(d, compact=True)
-    st.markdown("**Why:**")
-    for r in t.reasons:
-        st.markdown(f"- {r}")
-    st.markdown(f"**How soon:** {t.advice}")
-    st.caption("These warning signs decide what to do, whatever else you might answer.")
+    level = t.level if t.level in common.WHERE else "urgent"
+    with st.container(key="rn_disposition"):
+        st.markdown(f"**Where:** {common.WHERE[level]}")
+        if level == "emergency":
+            cols = st.columns(len(common.EMERGENCY_NUMBERS))
+            for col, (number, where) in zip(cols, common.EMERGENCY_NUMBERS, strict=True):
+                col.link_button(f"Call {number}", f"tel:{number}", type="primary",
+                                help=where, width="stretch", icon=":material/call:")
+        st.markdown("**Why:**")
+        for r in t.reasons:
+            st.markdown(f"- {r}")
+        st.markdown(f"**Running:** {t.running}")
+        st.markdown(f"**If it gets worse:** {common.WORSE[level]}")
+        st.markdown("**Meanwhile:** take the report below with you; it lists your answers "
+                    "for the doctor.")
+    _downloads(model, with_link=False)
     c1, c2 = st.columns(2)
     c1.button("Change my answers", key="rn_tri_change", on_click=_set_stage,
               args=("red_flags",), width="stretch")
-    c2.button("Continue to the questions", key="rn_tri_continue", on_click=_set_stage,
-              args=("questions",), width="stretch")
+    c2.button("Answer more questions for the report", key="rn_tri_continue",
+              on_click=_set_stage, args=("questions",), width="stretch")
 
 
 def next_question(model: Model, d: Diagnosis) -> str | None:
@@ -177,11 +192,7 @@ def next_question(model: Model, d: Diagnosis) -> str | None:
     forced = ss.get("rn_force")
     if forced and forced not in ss["rn_answers"]:
         return str(forced)
-    skip = set(ss["rn_unsure"])
-    for g in d.next_questions:
-        if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN:
-            return g.id
-    return None
+    return next_to_ask(d, skip=set(ss["rn_unsure"]))
 
 
 def _useful_remaining(d: Diagnosis) -> int:
@@ -205,8 +216,9 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     system = ss["hl_units"]
     n_done = len(ss["rn_history"])
     remaining = min(_useful_remaining(d), TYPICAL_MORE)
-    st.progress(n_done / max(n_done + remaining, 1),
-                text=f"Question {n_done + 1} · stop whenever you like")
+    hint = ("a few more answers could change our advice" if d.triage.so_far
+            else "stop whenever you like")
+    st.progress(n_done / max(n_done + remaining, 1), text=f"Question {n_done + 1} · {hint}")
     st.markdown(f"### {q.text}", help=q.help)
     prev = ss["rn_prev"].get(qid)
     if prev is not None:
@@ -291,6 +303,13 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
                "present at once, so the chances do not add up to 100%. " + common.range_note(model))
     if not full:
         return
+    if d.triage.level in common.ACT_FIRST:  # nothing that reads as reassurance
+        for c in d.causes[:3]:
+            with st.expander(f"{c.label}: why", expanded=False):
+                explain.cause_details(model, d, c.id, None, key=f"rn_cd_{c.id}", system=system)
+        st.caption(common.ACT_FIRST_NOTE)
+        _downloads(model)
+        return
     explain.notes(d)
     advice = common.get_advice()
     for i, c in enumerate(d.causes[:3]):
@@ -307,7 +326,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
     _downloads(model)
 
 
-def _downloads(model: Model) -> None:
+def _downloads(model: Model, *, with_link: bool = True) -> None:
     ss = st.session_state
     answers = dict(ss["rn_answers"])
     st.markdown("**Take it with you**")
@@ -318,6 +337,8 @@ def _downloads(model: Model) -> None:
     c2.download_button("Case for a physio (JSON)", data=lambda: case_json(model, answers),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="rn_dl_json", width="stretch", on_click="ignore")
+    if not with_link:
+        return
     screen = share.Screen(answers, {}, model.population, {}, tuple(ss["rn_unsure"]),
                           ss["hl_units"])
     try:
@@ -338,6 +359,9 @@ def render() -> None:
     answers: dict[str, Any] = ss["rn_answers"]
     d = model.diagnose(answers)
     stage = ss["rn_stage"]
+    level = LEVELS.index(d.triage.level)
+    if stage in ("questions", "result") and level >= 2 and ss.get("rn_seen_level", 0) < level:
+        stage = ss["rn_stage"] = "triage"  # the level has just become urgent or worse
     if stage in ("red_flags", "triage"):
         st.header("Why do my legs feel heavy?")
     if stage == "red_flags":

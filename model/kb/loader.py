@@ -824,7 +824,18 @@ def _rules(
                     f"triage.yaml: {key}.about: {c!r} is not a cause"
                     f"{_suggest(c, check.cause_ids)}; list cause ids of causes.yaml"
                 )
-        out.append(Rule(r.id, r.level, dict(r.all), tuple(r.any or ()), r.reason, keys, about))
+        out.append(
+            Rule(
+                r.id,
+                r.level,
+                dict(r.all),
+                tuple(r.any or ()),
+                r.reason,
+                keys,
+                about,
+                r.running or "",
+            )
+        )
     return tuple(out)
 
 
@@ -858,6 +869,7 @@ def _escalations(f: TriageFile, levels: tuple[str, ...], check: _Check) -> tuple
                 e.costs.false_alarm,
                 e.reason,
                 e.source_keys,
+                e.running or "",
             )
         )
     return tuple(out)

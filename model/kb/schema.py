@@ -277,6 +277,7 @@ class RuleSpec(_Strict):
     about: list[str] | None = None  # the causes the rule is about (never "ruled out" when first)
     reason: str
     source: str | list[str]
+    running: str | None = None  # running until seen, where the level's default says too little
 
 
 class CostsSpec(_Strict):
@@ -301,6 +302,7 @@ class EscalationSpec(Cited):
     miss: str  # what a miss costs, in words
     false_alarm: str  # what a false alarm costs, in words
     reason: str  # shown to the user; {label} and {probability} are filled in
+    running: str | None = None  # running until seen, where the level's default says too little
 
     _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
 

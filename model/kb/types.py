@@ -202,6 +202,7 @@ class Rule:
     reason: str
     source: tuple[str, ...]
     about: tuple[str, ...] = ()  # the causes the rule is about
+    running: str = ""  # whether to run on until seen, when the level's default is not enough
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class Escalation:
     false_alarm_cost: float
     reason: str
     source: tuple[str, ...]
+    running: str = ""  # whether to run on until seen, when the level's default is not enough
 
     @property
     def decision_threshold(self) -> float:

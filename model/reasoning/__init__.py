@@ -3,7 +3,13 @@ composed of small pure functions (:mod:`.diagnose`), triage (:mod:`.triage`), wh
 (:mod:`.whatif`), sensitivity (:mod:`.sensitivity`), every user-facing sentence
 (:mod:`.texts`) and the result types (:mod:`.results`)."""
 
-from .diagnose import CONFLICT_THRESHOLD, STOP_MIN_GAIN, STOP_TOP_PROBABILITY, TRACKED
+from .diagnose import (
+    CONFLICT_THRESHOLD,
+    STOP_MIN_GAIN,
+    STOP_TOP_PROBABILITY,
+    TRACKED,
+    next_to_ask,
+)
 from .results import (
     Assessment,
     CauseResult,
@@ -45,4 +51,5 @@ __all__ = [
     "TestValue",
     "Triage",
     "WhatIf",
+    "next_to_ask",
 ]

@@ -27,7 +27,7 @@ Definitions (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -51,7 +51,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import Triage, escalations, level_index, triage
+from .triage import Triage, escalations, follow_up_questions, level_index, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -72,17 +72,33 @@ def stop_advice(
     unanswered: int,
     triage_change: float = 0.0,
 ) -> StopAdvice:
-    if triage_level in ("urgent", "emergency"):
+    if triage_level == "emergency":
         return StopAdvice(True, texts.STOP_RED_FLAG)
     if unanswered == 0:
         return StopAdvice(True, texts.STOP_ALL_ANSWERED)
     if triage_change > STOP_TRIAGE_CHANGE:
         return StopAdvice(False, texts.stop_triage_open(triage_change, STOP_TRIAGE_CHANGE))
+    if triage_level == "urgent":  # the next answers cannot make it an emergency
+        return StopAdvice(True, texts.STOP_URGENT)
     if top_p >= STOP_TOP_PROBABILITY:
         return StopAdvice(True, texts.stop_clear(top_p, STOP_TOP_PROBABILITY))
     if best_gain < STOP_MIN_GAIN:
         return StopAdvice(True, texts.stop_little_left(best_gain, STOP_MIN_GAIN))
     return StopAdvice(False, texts.stop_go_on(best_gain))
+
+
+def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
+    """The question the runner's questionnaire asks next (the app's policy): a follow-up of
+    a sign already present first (:func:`~model.reasoning.triage.follow_up_questions`), else
+    the most informative question worth asking (gain >= ``STOP_MIN_GAIN``); ``skip``: the
+    questions answered "not sure". None when nothing is worth asking."""
+    for qid in d.triage.follow_up:
+        if qid not in skip:
+            return qid
+    for g in d.next_questions:
+        if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN:
+            return g.id
+    return None
 
 
 def conflict(
@@ -254,13 +270,15 @@ def triage_change_chance(
     unusual: bool,
 ) -> float:
     """The largest chance, over the ``TRIAGE_LOOKAHEAD`` most informative unanswered
-    questions, that answering it changes the triage level: the sum over its answers of
-    P(answer) [level after != level now]. Exact: the previews of those questions track every
-    cause that can raise the level."""
+    questions and the follow-up questions of a sign already present (the pill after one
+    swollen leg: :func:`follow_up_questions`), that answering it changes the triage level:
+    the sum over its answers of P(answer) [level after != level now]. Exact: the previews of
+    those questions track every cause that can raise the level."""
     eng = ctx.engine
     serious = sorted({eng.axis[e.cause] for e in escalations(ctx.kb)})
     ids = [eng.cause_ids[a] for a in serious]
     look = [g.id for g in gains[:TRIAGE_LOOKAHEAD]]
+    look += [q for q in follow_up_questions(ctx.kb, clean) if q in eng.states and q not in look]
     now = level_index(tri.level)
     worst = 0.0
     for qid, pv in zip(look, eng.previews(post, case, look, serious), strict=True):
@@ -341,7 +359,7 @@ def diagnose(
     tri = triage(ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id)
     best_gain = gains[0].expected_information_gain if gains else 0.0
     tri_change = 0.0
-    if tri.level in ("self_care", "see_doctor") and gains:
+    if tri.level != "emergency" and gains:
         tri_change = triage_change_chance(
             ctx, post, case, clean, probs, tri, gains, conf_res.unusual
         )

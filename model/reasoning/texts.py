@@ -56,7 +56,10 @@ def helpful_change_text(factor: str, answer_label: str, p_now: float, p_after: f
     return f"{factor}: {answer_label} \u2014 chance of heavy legs {p_now:.0%} \u2192 {p_after:.0%}"
 
 
-STOP_RED_FLAG = "A red flag has decided the triage: act on it now."
+STOP_RED_FLAG = "This is an emergency: act on it now; no answer can change that."
+STOP_URGENT = (
+    "Get help today: act on that first. The next answers could not make the advice more urgent."
+)
 STOP_ALL_ANSWERED = "Every question is answered."
 
 
@@ -105,8 +108,14 @@ RUNNING = {
 }
 
 
-def running_advice(level: str, red_flag: bool) -> str:
-    """Whether running on is fine until seen, for every result."""
+def running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str:
+    """Whether running on is fine until seen, for every result: the level's default, or at
+    ``see_doctor`` the rules' own texts (``running`` in triage.yaml: a suspected stress
+    fracture or heart problem means no running until seen, whatever the level says)."""
+    if level in ("urgent", "emergency"):
+        return RUNNING[level]
+    if own:
+        return " ".join(own)
     if red_flag and level == "see_doctor":
         return "Stop running until a doctor has checked this."
     return RUNNING[level]

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..kb import Escalation, KnowledgeBase, Rule
 from . import texts
+from .evidence import applies
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
 
@@ -42,6 +43,7 @@ class Triage:
     running: str = ""  # whether running on is fine until seen
     so_far: bool = False  # the next answers could still change the level (see the stop rule)
     change_chance: float = 0.0  # chance that the best next question changes the level
+    follow_up: tuple[str, ...] = ()  # questions to ask next: a sign is present (most urgent first)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class Triage:
             "running": self.running,
             "so_far": self.so_far,
             "change_chance": self.change_chance,
+            "follow_up": list(self.follow_up),
         }
 
 
@@ -107,6 +110,31 @@ def warning_sign_questions(kb: KnowledgeBase) -> tuple[str, ...]:
             qid = next(iter(rule.all))
             if qid not in out:
                 out.append(qid)
+    return tuple(out)
+
+
+def follow_up_questions(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    """The questions a clinician asks next because a sign is already present: the unanswered
+    questions of every undecided rule (red or amber) one of whose ``all`` conditions the
+    answers already meet (after one swollen leg: travel, the pill, pregnancy, an earlier
+    clot; after palpitations: dizziness), the most urgent rules first. Only questions put to
+    a runner that apply to them (no pregnancy question for a man)."""
+    qmap = {q.id: q for q in kb.questions}
+    rules = sorted(
+        (*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level)
+    )  # stable: the file's order within a level
+    out: list[str] = []
+    for rule in rules:
+        if rule_status(rule, answers) is not None:
+            continue
+        signs = [q for q in rule.all if q not in kb.risk_factors]  # age alone opens nothing
+        if not any(q in answers and _holds(rule.all[q], answers[q]) for q in signs):
+            continue
+        for clause in (rule.all, *rule.any):
+            for q in clause:
+                ok = q in qmap and qmap[q].asked_by == "runner" and applies(qmap[q], answers)
+                if q not in answers and ok and q not in out:
+                    out.append(q)
     return tuple(out)
 
 
@@ -173,10 +201,13 @@ def triage(
     """
     tally = _Tally()
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
+    own = [r.running for r in kb.red_flags if r.id in fired and r.running]
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason)
+            own += [rule.running] if rule.running else []
     escalated = _escalate(kb, probabilities, tally)
+    own += [e.running for e in escalations(kb) if e.cause in escalated and e.running]
     outside = unusual and kb.outside_model is not None
     if outside and kb.outside_model is not None:
         tally.raise_to(kb.outside_model.level, kb.outside_model.reason)
@@ -193,7 +224,8 @@ def triage(
         escalated=tuple(escalated),
         outside_model=outside,
         unknown_warning_signs=unknown,
-        running=texts.running_advice(name, bool(fired)),
+        running=texts.running_advice(name, bool(fired), tuple(dict.fromkeys(own))),
+        follow_up=follow_up_questions(kb, answers),
     )
 
 
@@ -205,6 +237,7 @@ __all__ = [
     "LEVELS",
     "Triage",
     "escalations",
+    "follow_up_questions",
     "level_index",
     "rule_status",
     "triage",

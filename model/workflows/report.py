@@ -92,6 +92,9 @@ class Report:
     base_rates: tuple[tuple[str, float], ...] = ()  # (cause label, rate) changed for this case
     disclaimer: str = DISCLAIMER
     coverage: float = 0.8  # of the intervals (priors/uncertainty.yaml)
+    running: str = ""  # whether running on is fine until seen
+    unknown_signs: tuple[str, ...] = ()  # warning-sign questions not answered (unknown)
+    act_first: bool = False  # urgent or emergency: no training advice, nothing reassuring
 
 
 def _show_value(v: Any) -> str:
@@ -134,8 +137,8 @@ def escape_markdown(text: Any, *, one_line: bool = True) -> str:
 
 def _answer_phrase(model: Model, qid: str, value: Any) -> str:
     q = model.question_map[qid]
-    if q.type == "yes_no":
-        return f"{q.text.rstrip('?')}: {value}"
+    if q.type != "number":
+        return f"{q.text.rstrip('?')}: {q.answer_label(value)}"
     unit = f" {q.unit}" if getattr(q, "unit", None) else ""
     return f"{q.text.rstrip('?')}: {_show_value(value)}{unit}"
 
@@ -178,7 +181,8 @@ def _history_alone(model: Model, d: Diagnosis) -> dict[str, float] | None:
 
 
 def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
-    advice = model.kb.advice
+    # urgent or emergency: no self-care tips (they would read as reassurance)
+    advice = None if d.triage.level in ("urgent", "emergency") else model.kb.advice
     top = {c.id for c in d.causes[:TOP_CAUSES]}
     alone = _history_alone(model, d)
     causes = []
@@ -215,7 +219,15 @@ def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = Non
     answers = dict(d.answers)
     confidence = dict(d.confidence)
     rules = {r.id: r for r in model.kb.red_flags}
-    ruled_out = tuple(f"{r.replace('_', ' ')}: {rules[r].reason}" for r in d.triage.ruled_out)
+    act_first = d.triage.level in ("urgent", "emergency")
+    # what was checked, in plain words (the question and its answer), never a rule's warning
+    checked = dict.fromkeys(
+        _answer_phrase(model, q, answers[q])
+        for r in d.triage.ruled_out
+        for q in rules[r].all
+        if q in answers
+    )
+    ruled_out = () if act_first else tuple(checked)
     fired = tuple(rules[r].reason for r in d.triage.red_flags)
     report_answers = tuple(
         ReportAnswer(
@@ -241,10 +253,15 @@ def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = Non
         triage_advice=d.triage.advice,
         red_flags=fired,
         ruled_out=ruled_out,
-        general_advice=tuple(g.text for g in advice.general) if advice is not None else (),
+        general_advice=(
+            tuple(g.text for g in advice.general) if advice is not None and not act_first else ()
+        ),
         notes=case.notes,
         base_rates=tuple((model.cause_map[c].label, r) for c, r in d.base_rates),
         coverage=model.kb.uncertainty.interval,
+        running=d.triage.running,
+        unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
+        act_first=act_first,
     )
 
 
@@ -297,6 +314,20 @@ def _exam_text(c: ReportCause) -> str:
     )
 
 
+ACT_FIRST = "Training advice is left out of this report: get the check above first."
+
+
+def _checked_lines(r: Report) -> list[str]:
+    """The warning signs checked (absent) and those not answered (unknown, not absent)."""
+    out = []
+    if r.ruled_out:
+        out += ["", "Warning signs checked and absent:", ""] + [f"- {x}" for x in r.ruled_out]
+    if r.unknown_signs:
+        out += ["", "Warning signs not answered (unknown, not ruled out):", ""]
+        out += [f"- {x}" for x in r.unknown_signs]
+    return out
+
+
 def report_markdown(report: Report) -> str:
     """The report as Markdown."""
     r = report
@@ -317,10 +348,12 @@ def report_markdown(report: Report) -> str:
         "",
     ]
     out += [f"- {x}" for x in r.triage_reasons]
+    out += ["", f"**Running until seen:** {r.running}"] if r.running else []
     if r.red_flags:
-        out += ["", "Red flags present:", ""] + [f"- {x}" for x in r.red_flags]
-    out += ["", "Red flags ruled out by the answers:", ""]
-    out += [f"- {x}" for x in r.ruled_out] or ["- none yet (answer the red-flag questions)"]
+        out += ["", "Warning signs present:", ""] + [f"- {x}" for x in r.red_flags]
+    out += _checked_lines(r)
+    if r.act_first:
+        out += ["", ACT_FIRST]
     out += [
         "",
         "## Causes, most likely first",
@@ -405,13 +438,19 @@ def report_pdf(report: Report) -> bytes:
     para(r.triage_advice, style="B")
     for x in r.triage_reasons:
         para(f"- {x}")
+    if r.running:
+        para(f"Running until seen: {r.running}")
     if r.red_flags:
-        para("Red flags present:", style="B")
+        para("Warning signs present:", style="B")
         for x in r.red_flags:
             para(f"- {x}")
-    para("Red flags ruled out by the answers:", style="B")
-    for x in r.ruled_out or ("none yet (answer the red-flag questions)",):
-        para(f"- {x}", size=9)
+    for line in _checked_lines(r):
+        if line.endswith(":"):
+            para(line, style="B")
+        elif line:
+            para(line, size=9)
+    if r.act_first:
+        para(ACT_FIRST, style="B")
     heading("Causes, most likely first")
     para(interval_note(r.coverage), size=9)
     for c in r.causes:
