@@ -93,3 +93,35 @@ def test_priors_loader_accepts_advice_but_not_other_files(tmp_path):
     (d / "extra.yaml").write_text("x: 1\n", encoding="utf-8")
     with pytest.raises(PriorsError, match=r"extra\.yaml: unknown file"):
         load_knowledge_base(d)
+
+
+def _all_items(kb):
+    adv = kb.advice
+    for item in adv.general:
+        yield "general", item
+    for c in kb.causes:
+        ca = adv.for_cause(c.id)
+        if ca is not None:
+            yield c.id, ca.see_someone
+            yield from ((c.id, t) for t in ca.tips)
+
+
+def test_the_reviews_advice_corrections_hold(kb):
+    """clinical-review.md 'Advice' 3-7 (CHANGELOG section 8): hyponatraemia signs are an
+    emergency wherever they appear; strength advice cites a strength source; compression
+    carries the arterial caution; iron says when, and to look for blood loss; CECS
+    retraining is gradual and with a physio."""
+    items = list(_all_items(kb))
+    for where, item in items:
+        text = item.text.lower()
+        if "confusion" in text or "vomiting" in text:
+            assert "ambulance" in text or "emergency" in text, where
+        if "strength work" in text or "strength training" in text:
+            assert "R64" not in item.sources and "Lauersen2014" in item.sources, where
+        if "compression" in text:
+            assert "arter" in text and "Rabe2020" in item.sources, where
+    iron = " ".join(i.text for w, i in items if w == "iron_deficiency").lower()
+    assert "blood loss" in iron and "morning" in iron and "away from exercise" not in iron
+    cecs = " ".join(i.text for w, i in items if w == "cecs").lower()
+    assert "gradually" in cecs and "physio" in cecs
+    assert any("confusion" in i.text.lower() for w, i in items if w == "general")
