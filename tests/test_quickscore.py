@@ -337,3 +337,22 @@ def test_every_term_route_agrees_on_itertools_sized_cases() -> None:
         post = QuickscoreEngine(net, route=route).posterior(ev)
         np.testing.assert_allclose(post.marginals, want, atol=1e-12)
     _ = itertools
+
+
+def test_none_present_equals_the_joints_empty_corner(subset_model: Model) -> None:
+    """P(no cause present | answers) (the outside-the-model check) equals the hypercube
+    engine's joint at 'every cause absent', with soft answers too, on every route."""
+    m = subset_model
+    old = Engine(m.network)
+    engines = [QuickscoreEngine(m.network), QuickscoreEngine(m.network, route="quickscore")]
+    seen = []
+    for answers, conf in answer_sets(m):
+        clean, _ = m.validate(answers)
+        ev = m.likelihoods(clean, conf)
+        truth = float(old.posterior(old.case(ev)).joint[(0,) * old.n])
+        for eng in engines:
+            case = eng.case(ev)
+            got = eng.none_present(eng.posterior(case), case)
+            assert abs(got - truth) < 1e-9 * max(1.0, truth * 1e3), (answers, got, truth)
+        seen.append(truth)
+    assert max(seen) > 1e-3  # the check is not vacuous

@@ -178,8 +178,8 @@ def test_triage_change_chance_is_exact(model):
             value = value_for_state(q, out.answer)
             after = model.diagnose({**answers, q.id: value})
             probs = {c.id: c.probability for c in after.causes}
-            lvl = triage(model.kb, dict(after.answers), probs,
-                         unusual=d.conflict.unusual, top_cause=after.causes[0].id).level
+            lvl = triage(model.kb, dict(after.answers), probs, unusual=d.conflict.unusual,
+                         top_cause=after.causes[0].id, unexplained=d.triage.unexplained).level
             chance += out.probability * (lvl != d.triage.level)
         worst = max(worst, chance)
     assert d.triage.change_chance == pytest.approx(worst, abs=1e-9)
@@ -259,3 +259,22 @@ def test_a_rule_can_say_stop_running_below_urgent(model):
     assert tri.level == "see_doctor"
     assert tri.running.lower().startswith("stop running")
     assert "easy running is fine" not in tri.running
+
+
+def test_answers_no_cause_explains_are_outside_the_model(model):
+    """When the leaks explain most of the answers (P(no cause of the model) >= the
+    threshold in triage.yaml) the level is at least see_doctor and the result says that
+    something the model does not cover may be going on; below it nothing changes."""
+    kb = model.kb
+    probs = {c.id: 0.0 for c in kb.causes}
+    cut = kb.outside_model.unexplained
+    assert 0 < cut <= 0.5
+    high = triage(kb, {}, probs, unexplained=cut)
+    assert high.level == kb.outside_model.level == "see_doctor" and high.outside_model
+    assert any("does not cover" in r for r in high.reasons)
+    low = triage(kb, {}, probs, unexplained=cut - 0.01)
+    assert low.level == "self_care" and not low.outside_model
+    ev = model.likelihoods({"age": 30}, {})
+    none = model.engine.none_present(model.engine.posterior(ev), ev)
+    assert model.diagnose({"age": 30}).triage.unexplained == pytest.approx(none, abs=1e-12)
+    assert model.assess({"age": 30}).triage.unexplained == pytest.approx(none, abs=1e-12)

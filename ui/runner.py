@@ -137,7 +137,7 @@ def _submit_red_flags(ids: list[str]) -> None:
 # ----------------------------------------------------------------------------- screens
 def _red_flag_screen(model: Model) -> None:
     st.subheader("First, a few warning signs")
-    st.write("Do any of these apply to you now or since your last run? "
+    st.write("Do any of these apply to you? Each question says when. "
              "If you are not sure, choose “Not sure”.")
     ids = red_flag_questions(model)
     answers = st.session_state["rn_answers"]

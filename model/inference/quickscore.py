@@ -1262,6 +1262,17 @@ class QuickscoreEngine(NetworkIndex):
         return out
 
     # ------------------------------------------------------------------ marginals of a few causes
+    def none_present(self, post: Posterior, evidence: Evidence | QCase) -> float:
+        """P(no cause present | evidence): how much of the answers (heavy legs included) only
+        the leaks explain. With every cause absent each finding is its leak alone, so
+        P(e, none) = mass x prod over answered findings of sum_y lam_y leak(y) x P(none),
+        and P(none) is the term sum at the all-zero row (every route gives P(e))."""
+        case = self.case(evidence)
+        log_leaks = sum(math.log(float(np.sum(d))) for d, _ in self._terms(case))
+        z0, _, _ = self._batch(case, [Job(np.ones(1), np.zeros((1, self.n)))], grads=False)
+        log_joint = log_leaks + math.log(float(z0[0])) + math.log(case.mass)
+        return float(min(1.0, math.exp(log_joint - post.log_evidence)))
+
     def marginal(
         self, post: Posterior, evidence: Evidence | QCase, axes: Sequence[int]
     ) -> np.ndarray:

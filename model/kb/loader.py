@@ -885,7 +885,12 @@ def _outside_model(f: TriageFile, levels: tuple[str, ...], check: _Check) -> Out
             f"{list(levels)}"
         )
     check.sources("triage.yaml", "outside_model", spec)
-    return OutsideModel(spec.level, spec.reason)
+    if spec.unexplained is not None and not spec.unexplained_reason:
+        check.problems.append(
+            "triage.yaml: outside_model.unexplained is set without unexplained_reason; add "
+            "the sentence shown when no cause of the model explains the answers"
+        )
+    return OutsideModel(spec.level, spec.reason, spec.unexplained, spec.unexplained_reason or "")
 
 
 def _load_triage(

@@ -312,6 +312,13 @@ class OutsideModelSpec(Cited):
 
     level: str
     reason: str
+    # P(no cause of the model | answers) at or above this: the leaks explain most of it
+    unexplained: float | None = None
+    unexplained_reason: str | None = None
+
+    _u = field_validator("unexplained")(
+        classmethod(lambda cls, v: v if v is None else _check_probability(v))
+    )
 
 
 class MedicalRuleSpec(Cited):

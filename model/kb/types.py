@@ -231,6 +231,8 @@ class Escalation:
 class OutsideModel:
     level: str
     reason: str
+    unexplained: float | None = None  # P(no cause | answers) from which the leaks explain it
+    unexplained_reason: str = ""
 
 
 @dataclass(frozen=True)

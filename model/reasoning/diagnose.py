@@ -291,7 +291,14 @@ def triage_change_chance(
             p_after = {**probs, **dict(zip(ids, pv.tracked[s].tolist(), strict=True))}
             answers = {**clean, qid: value_for_state(q, state)}
             top = max(p_after, key=lambda c: p_after[c])
-            level = triage(ctx.kb, answers, p_after, unusual=unusual, top_cause=top).level
+            level = triage(
+                ctx.kb,
+                answers,
+                p_after,
+                unusual=unusual,
+                top_cause=top,
+                unexplained=tri.unexplained,
+            ).level
             chance += p_state * (level_index(level) != now)
         worst = max(worst, chance)
     return worst
@@ -337,7 +344,10 @@ def assess_parts(
     )
     conf_res = answer_conflict(ctx, ev, post, answered, log_z_without)
     probs = {c.id: c.probability for c in causes}
-    tri = triage(ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id)
+    none = ctx.engine.none_present(post, case)
+    tri = triage(
+        ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id, unexplained=none
+    )
     return Assessment(causes, tri, conf_res, post.log_evidence), clean, case, post
 
 
@@ -356,7 +366,10 @@ def diagnose(
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
     probs = {c.id: c.probability for c in causes}
-    tri = triage(ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id)
+    none = ctx.engine.none_present(post, case)
+    tri = triage(
+        ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id, unexplained=none
+    )
     best_gain = gains[0].expected_information_gain if gains else 0.0
     tri_change = 0.0
     if tri.level != "emergency" and gains:

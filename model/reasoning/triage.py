@@ -44,6 +44,7 @@ class Triage:
     so_far: bool = False  # the next answers could still change the level (see the stop rule)
     change_chance: float = 0.0  # chance that the best next question changes the level
     follow_up: tuple[str, ...] = ()  # questions to ask next: a sign is present (most urgent first)
+    unexplained: float = 0.0  # P(no cause of the model | answers): what only the leaks explain
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +60,7 @@ class Triage:
             "so_far": self.so_far,
             "change_chance": self.change_chance,
             "follow_up": list(self.follow_up),
+            "unexplained": self.unexplained,
         }
 
 
@@ -193,11 +195,13 @@ def triage(
     *,
     unusual: bool = False,
     top_cause: str | None = None,
+    unexplained: float = 0.0,
 ) -> Triage:
     """The triage level for clean answers and the causes' posterior probabilities.
 
     ``unusual``: the answers fit the network poorly (the conflict measure); ``top_cause``:
-    the cause ranked first (a rule about it is never listed as ruled out).
+    the cause ranked first (a rule about it is never listed as ruled out); ``unexplained``:
+    P(no cause of the model | answers), outside the model from ``outside_model.unexplained``.
     """
     tally = _Tally()
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
@@ -208,9 +212,13 @@ def triage(
             own += [rule.running] if rule.running else []
     escalated = _escalate(kb, probabilities, tally)
     own += [e.running for e in escalations(kb) if e.cause in escalated and e.running]
-    outside = unusual and kb.outside_model is not None
-    if outside and kb.outside_model is not None:
-        tally.raise_to(kb.outside_model.level, kb.outside_model.reason)
+    om = kb.outside_model
+    outside = unusual and om is not None
+    if outside and om is not None:
+        tally.raise_to(om.level, om.reason)
+    if om is not None and om.unexplained is not None and unexplained >= om.unexplained:
+        outside = True
+        tally.raise_to(om.level, om.unexplained_reason.format(probability=unexplained))
     unknown = tuple(q for q in warning_sign_questions(kb) if q not in answers)
     if tally.level == 0:
         tally.reasons.append(texts.no_flags_reason(kb.medical_threshold, unknown))
@@ -226,6 +234,7 @@ def triage(
         unknown_warning_signs=unknown,
         running=texts.running_advice(name, bool(fired), tuple(dict.fromkeys(own))),
         follow_up=follow_up_questions(kb, answers),
+        unexplained=unexplained,
     )
 
 
