@@ -12,9 +12,8 @@ triage rules. Reported, per population:
   ``heart_condition``, the arterial causes, where the network has them): the share given at
   least that cause's escalation level (goal at least 95 %).
 
-The outside-the-model rule is left out (it needs each answer withdrawn in turn, too slow for
-10,000 runners); it can only raise levels, so the false-alarm share is a lower bound and the
-sensitivity is a lower bound too.
+Each runner's level comes from ``Model.assess``: the same triage as ``diagnose``, the
+outside-the-model checks (conflict, no cause explaining the answers) included.
 """
 
 from __future__ import annotations
