@@ -13,7 +13,7 @@ from model import DISCLAIMER
 from model.cli import main
 from model.errors import InputError
 from model.workflows.cases import CLINICIAN, new_case
-from model.workflows.report import build_report, report_markdown, report_pdf, write_report
+from model.workflows.report import build_report, pct, report_markdown, report_pdf, write_report
 
 
 def _pdf_text(data: bytes) -> str:
@@ -70,7 +70,7 @@ def test_markdown_and_pdf_show_the_same_facts(model, case) -> None:
         assert "2025-03-02" in text and "R-42" in text
         assert model.version in text and "self_assessment" in text
         assert _flat(DISCLAIMER) in text
-        assert top.label in text and f"{top.probability:.1%}" in text
+        assert top.label in text and pct(top.probability) in text
         for c in r.causes:  # every cause with its number
             assert c.label in text
         assert "Warning signs checked and absent" in text
@@ -117,7 +117,7 @@ def test_write_report_and_cli(model, case, tmp_path: Path, capsys) -> None:
     clinic["population"] = "clinic"
     path.write_text(json.dumps(clinic))
     assert main(["report", str(path), "-o", str(tmp_path / "c.md")]) == 0
-    assert "Population: clinic" in (tmp_path / "c.md").read_text()
+    assert "Population: physio clinic (clinic)" in (tmp_path / "c.md").read_text()
     capsys.readouterr()
     assert main(["report", str(tmp_path / "none.json"), "-o", str(tmp_path / "x.pdf")]) == 2
     assert "no such file" in capsys.readouterr().err
@@ -137,7 +137,7 @@ def test_the_report_says_what_rests_on_examination_and_tests(model, case) -> Non
     alone = model.diagnose(history).probability(top.id)
     assert top.without_clinician == pytest.approx(alone, abs=1e-12)
     assert top.without_clinician < 0.5 < top.probability
-    line = f"From the runner's answers alone: {alone:.1%}"
+    line = f"From the runner's answers alone: {pct(alone)}"
     assert line in _flat(report_markdown(r)) and line in _pdf_text(report_pdf(r))
 
 
@@ -152,3 +152,20 @@ def test_an_urgent_report_holds_nothing_that_reads_as_reassurance(model) -> None
     for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
         assert "Stop running" in text and "Training advice is left out" in text
         assert "General advice" not in text and "checked and absent" not in text
+
+
+def test_the_runners_report_reads_for_a_gp(model) -> None:
+    """Issue 17: answers in the app's words (no raw codes), the level's title, whole
+    percentages, the population in words, and the 'not sure' answers listed as unknown."""
+    answers = {"age": 28, "sex": "female", "heaviness_onset": "from_start", "legs_affected": "one"}
+    r = build_report(answers, model, today="2025-03-02", not_sure=["cramps", "sleep_hours"])
+    onset = model.question_map["heaviness_onset"]
+    for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
+        assert onset.answer_label("from_start") in text and "from start" not in text
+        assert {"self_care": "Self-care", "see_doctor": "See a doctor or physio"}[
+            r.triage_level] in text
+        assert "runners self-assessing" in text
+        assert "not sure" in text and model.question_map["cramps"].text in text
+        assert model.question_map["sleep_hours"].text in text
+        assert not any(f"{c.probability:.1%}" in text for c in r.causes[:3]
+                       if f"{c.probability:.1%}" != pct(c.probability))

@@ -36,6 +36,8 @@ GROUP_TITLES = {
     "training": "Training",
     "symptoms": "Symptoms",
     "red_flags": "Warning signs",
+    "exam": "Examination",
+    "test": "Tests",
 }
 
 
@@ -88,7 +90,8 @@ def get_advice() -> Advice | None:
 CSS = """
 <style>
 .stButton button, .stDownloadButton button, .stFormSubmitButton button { min-height: 48px; }
-[data-testid="stRadio"] label[data-baseweb="radio"] { min-height: 44px; padding: 4px 12px 4px 0;
+[data-testid="stRadio"] label[data-baseweb="radio"],
+[data-testid="stRadio"] [data-testid="stRadioOption"] { min-height: 44px; padding: 4px 12px 4px 0;
   align-items: center; }
 [data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
 [class*="st-key-rn_num_"] [data-testid="InputInstructions"] { display: none; }

@@ -10,7 +10,7 @@ Everything is built in memory when the button is clicked; nothing is written to 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -39,9 +39,11 @@ def case_json(model: Model, answers: Mapping[str, Any], *,
 
 def pdf_report(model: Model, answers: Mapping[str, Any], *,
                confidence: Mapping[str, float] | None = None,
-               base: Case | None = None) -> bytes:
-    """The PDF report of ``model.workflows.report`` for these answers."""
-    return report_pdf(build_report(_case(model, answers, confidence, base), model))
+               base: Case | None = None, not_sure: Sequence[str] = ()) -> bytes:
+    """The PDF report of ``model.workflows.report`` for these answers (``not_sure``: the
+    questions answered "not sure", listed as unknown)."""
+    case = _case(model, answers, confidence, base)
+    return report_pdf(build_report(case, model, not_sure=not_sure))
 
 
 def markdown_report(model: Model, answers: Mapping[str, Any], *,

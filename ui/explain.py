@@ -163,7 +163,7 @@ def why_chart(df: pd.DataFrame, cause_label: str) -> alt.Chart:
                                                     range=list(COLOURS.values())),
                         legend=alt.Legend(title=None, orient="bottom")),
         tooltip=["answer", alt.Tooltip("odds ratio:Q", format=".2f"), "effect"],
-    ).properties(height=30 + 24 * max(len(df), 1))
+    ).properties(height=alt.Step(26))  # 26 px per answer, axis and legend added below
 
 
 def cause_sources(model: Model, cause: str) -> list[str]:

@@ -331,7 +331,9 @@ def _downloads(model: Model, *, with_link: bool = True) -> None:
     answers = dict(ss["rn_answers"])
     st.markdown("**Take it with you**")
     c1, c2 = st.columns(2)
-    c1.download_button("Report for your doctor (PDF)", data=lambda: pdf_report(model, answers),
+    unsure = tuple(ss["rn_unsure"])
+    c1.download_button("Report for your doctor (PDF)",
+                       data=lambda: pdf_report(model, answers, not_sure=unsure),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="rn_dl_pdf", width="stretch", on_click="ignore")
     c2.download_button("Case for a physio (JSON)", data=lambda: case_json(model, answers),

@@ -122,8 +122,8 @@ class Question:
 
     def state_label(self, state: str) -> str:
         """Plain words for a node state: the answer, or the range of a number bin."""
-        if self.type != "number":
-            return state.replace("_", " ")
+        if self.type != "number":  # the app's words for the answer (answer_labels) if given
+            return self.answer_labels.get(state, state.replace("_", " "))
         unit = f" {self.unit}" if self.unit and self.unit != "%" else (self.unit or "")
         i = [s for s, _ in self.bins].index(state)
         lo = self.bins[i - 1][1] if i > 0 else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ class ReportAnswer:
     value: Any
     answered_by: str
     confidence: float | None
+    shown: str = ""  # the answer in the app's words (labels, units)
 
 
 def interval_note(coverage: float) -> str:
@@ -69,7 +70,7 @@ class ReportCause:
         """ "21.0-66.4%", or "" without an interval."""
         if self.interval is None:
             return ""
-        return f"{self.interval[0]:.1%}-{self.interval[1]:.1%}"
+        return f"{pct(self.interval[0])} to {pct(self.interval[1])}"
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,38 @@ class Report:
     running: str = ""  # whether running on is fine until seen
     unknown_signs: tuple[str, ...] = ()  # warning-sign questions not answered (unknown)
     act_first: bool = False  # urgent or emergency: no training advice, nothing reassuring
+    not_sure: tuple[str, ...] = ()  # questions answered "not sure" (left unknown)
 
 
 def _show_value(v: Any) -> str:
     return str(v).replace("_", " ")
+
+
+def pct(p: float) -> str:
+    """A chance as a reader says it: a whole percentage ("under 1%" and "over 99%" at the
+    ends), the same words as the app."""
+    if p < 0.005:
+        return "under 1%"
+    if p > 0.995:
+        return "over 99%"
+    return f"{p:.0%}"
+
+
+LEVEL_TITLES = {
+    "self_care": "Self-care",
+    "see_doctor": "See a doctor or physio",
+    "urgent": "Get medical help today",
+    "emergency": "Emergency: call an ambulance now",
+}
+POPULATION_TITLES = {"self_assessment": "runners self-assessing", "clinic": "physio clinic"}
+
+
+def _population(r: Report) -> str:
+    return f"{POPULATION_TITLES.get(r.population, r.population)} ({r.population})"
+
+
+def _shown(a: ReportAnswer) -> str:
+    return a.shown or _show_value(a.value)
 
 
 _MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|!~$:@])")  # links, images, HTML, emphasis, LaTeX...
@@ -213,7 +242,14 @@ def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
     return tuple(causes)
 
 
-def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = None) -> Report:
+def report_of(
+    d: Diagnosis,
+    case: Case,
+    model: Model,
+    *,
+    today: str | None = None,
+    not_sure: Sequence[str] = (),
+) -> Report:
     """The report of a diagnosis (made by ``model`` for ``case``): every number in it is the
     diagnosis's, so the report equals the screen that shows the same diagnosis."""
     answers = dict(d.answers)
@@ -236,6 +272,7 @@ def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = Non
             answers[q.id],
             case.answered_by.get(q.id, "self_report"),
             confidence.get(q.id),
+            q.answer_label(answers[q.id]),
         )
         for q in model.questions
         if q.id in answers
@@ -262,11 +299,16 @@ def report_of(d: Diagnosis, case: Case, model: Model, *, today: str | None = Non
         running=d.triage.running,
         unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
         act_first=act_first,
+        not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
     )
 
 
 def build_report(
-    case: Case | Mapping[str, Any], model: Model | None = None, *, today: str | None = None
+    case: Case | Mapping[str, Any],
+    model: Model | None = None,
+    *,
+    today: str | None = None,
+    not_sure: Sequence[str] = (),
 ) -> Report:
     """Diagnose a case (its answers and confidences, with ``model``: its population and any
     changed base rates) and collect everything its report shows.
@@ -286,7 +328,7 @@ def build_report(
             raise InputError(problems)
         case = Case(answers=clean, population=model.population)
     d = diagnose_case(case, model)
-    return report_of(d, case, model, today=today)
+    return report_of(d, case, model, today=today, not_sure=not_sure)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -308,9 +350,10 @@ def _base_rate_lines(r: Report) -> list[str]:
 
 def _exam_text(c: ReportCause) -> str:
     """How much of a cause's probability rests on the examination and test findings."""
+    alone = c.without_clinician if c.without_clinician is not None else float("nan")
     return (
-        f"From the runner's answers alone: {c.without_clinician:.1%}; with the examination "
-        f"and test findings: {c.probability:.1%}."
+        f"From the runner's answers alone: {pct(alone)}; with the examination "
+        f"and test findings: {pct(c.probability)}."
     )
 
 
@@ -336,7 +379,7 @@ def report_markdown(report: Report) -> str:
     if r.case_id:
         out.append(f"Case: {escape_markdown(r.case_id)}  ")
     out += [
-        f"Population: {r.population}  ",
+        f"Population: {_population(r)}  ",
         f"Model version: {r.model_version}",
         *_base_rate_lines(r),
         "",
@@ -344,7 +387,7 @@ def report_markdown(report: Report) -> str:
         "",
         "## Triage",
         "",
-        f"**{r.triage_level.replace('_', ' ')}**: {r.triage_advice}",
+        f"**{LEVEL_TITLES.get(r.triage_level, r.triage_level)}**: {r.triage_advice}",
         "",
     ]
     out += [f"- {x}" for x in r.triage_reasons]
@@ -362,14 +405,14 @@ def report_markdown(report: Report) -> str:
         "| --- | --- | ---: | ---: | ---: |",
     ]
     out += [
-        f"| {c.label} | {c.group} | {c.probability:.1%} | {c.interval_text} | {c.prior:.1%} |"
+        f"| {c.label} | {c.group} | {pct(c.probability)} | {c.interval_text} | {pct(c.prior)} |"
         for c in r.causes
     ]
     out += ["", interval_note(r.coverage)]
     for c in r.causes:
         if not (c.reasons_for or c.reasons_against or c.advice):
             continue
-        out += ["", f"### {c.label} ({c.probability:.1%})", ""]
+        out += ["", f"### {c.label} ({pct(c.probability)})", ""]
         if c.reasons_for:
             out.append("For: " + "; ".join(c.reasons_for) + ".  ")
         if c.reasons_against:
@@ -383,9 +426,11 @@ def report_markdown(report: Report) -> str:
     if r.general_advice:
         out += ["", "## General advice", ""] + [f"- {t}" for t in r.general_advice]
     out += ["", "## Answers", "", "| question | answer | given by |", "| --- | --- | --- |"]
-    out += [f"| {a.text} | {escape_markdown(_show_value(a.value))} | {_by(a)} |" for a in r.answers]
+    out += [f"| {a.text} | {escape_markdown(_shown(a))} | {_by(a)} |" for a in r.answers]
     if not r.answers:
         out.append("| (no answers) | | |")
+    if r.not_sure:
+        out += ["", "Answered “not sure” (left unknown):", ""] + [f"- {t}" for t in r.not_sure]
     if r.notes.strip():
         out += ["", "## Notes", "", escape_markdown(r.notes.strip(), one_line=False)]
     out += ["", "---", "", r.disclaimer, ""]
@@ -427,14 +472,14 @@ def report_pdf(report: Report) -> bytes:
         para(text, size=13, style="B", h=7)
 
     para("heavylegs report: why do my legs feel heavy when I run?", size=15, style="B", h=8)
-    meta = f"Date: {r.date}   Population: {r.population}   Model version: {r.model_version}"
+    meta = f"Date: {r.date}   Population: {_population(r)}   Model version: {r.model_version}"
     if r.case_id:
         meta = f"Case: {r.case_id}   " + meta
     para(meta, size=9)
     if r.base_rates:
         para(_base_rates_text(r), size=9)
     para(r.disclaimer, size=9, style="I")
-    heading(f"Triage: {r.triage_level.replace('_', ' ')}")
+    heading(f"Triage: {LEVEL_TITLES.get(r.triage_level, r.triage_level)}")
     para(r.triage_advice, style="B")
     for x in r.triage_reasons:
         para(f"- {x}")
@@ -455,9 +500,9 @@ def report_pdf(report: Report) -> bytes:
     para(interval_note(r.coverage), size=9)
     for c in r.causes:
         para(
-            f"{c.label}: {c.probability:.1%}"
+            f"{c.label}: {pct(c.probability)}"
             + (f" ({r.coverage:.0%} interval {c.interval_text})" if c.interval is not None else "")
-            + f"; before any answer {c.prior:.1%}",
+            + f"; before any answer {pct(c.prior)}",
             style="B" if c.reasons_for or c.advice else "",
         )
         if c.reasons_for:
@@ -476,9 +521,13 @@ def report_pdf(report: Report) -> bytes:
             para(f"- {t}", size=9)
     heading("Answers")
     for a in r.answers:
-        para(f"{a.text} {_show_value(a.value)} ({_by(a)})", size=9)
+        para(f"{a.text} {_shown(a)} ({_by(a)})", size=9)
     if not r.answers:
         para("(no answers)", size=9)
+    if r.not_sure:
+        para("Answered “not sure” (left unknown):", style="B")
+        for t in r.not_sure:
+            para(f"- {t}", size=9)
     if r.notes.strip():
         heading("Notes")
         para(r.notes.strip(), size=9)
