@@ -90,7 +90,8 @@ def test_emergency_red_flag(model):
     calls = [b for b in at.get("link_button") if b.proto.url.startswith("tel:")]
     assert {b.proto.url for b in calls} >= {"tel:112", "tel:999", "tel:911"}
     text = _page_text(at)
-    for needed in ("Where:", "emergency number", "Running:", "Stop now", "If it gets worse:"):
+    for needed in ("Where:", "emergency number", "Running until seen:", "Stop now",
+                   "While you wait:"):
         assert needed in text, needed
     assert not any(r in text for r in REASSURING)
     at.button(key="rn_tri_continue").click().run()  # more answers for the report

@@ -192,10 +192,10 @@ WHERE = {
               "emergency department.",
 }
 WORSE = {
-    "emergency": "While you wait: stop, sit or lie down, and keep someone with you.",
-    "urgent": "If it gets worse before you are seen (chest pain, breathlessness, fainting, "
-              "confusion, or a leg that turns cold, pale, numb or very painful): call your "
-              "emergency number.",
+    "emergency": "stop, sit or lie down, keep someone with you, and if you are alone unlock "
+                 "the door.",
+    "urgent": "before you are seen, chest pain, breathlessness, fainting, confusion, or a "
+              "leg that turns cold, pale, numb or very painful: call your emergency number.",
 }
 
 

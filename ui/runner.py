@@ -174,8 +174,8 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
         st.markdown("**Why:**")
         for r in t.reasons:
             st.markdown(f"- {r}")
-        st.markdown(f"**Running:** {t.running}")
-        st.markdown(f"**If it gets worse:** {common.WORSE[level]}")
+        label = "While you wait" if level == "emergency" else "If it gets worse"
+        st.markdown(f"**{label}:** {common.WORSE[level]}")
         st.markdown("**Meanwhile:** take the report below with you; it lists your answers "
                     "for the doctor.")
     _downloads(model, with_link=False)
