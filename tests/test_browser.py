@@ -507,6 +507,55 @@ def test_physio_journey(app_url, browser, size):
     page.close()
 
 
+REASSURING = ("Good habits", "Changes that could help most", "What would change the conclusion",
+              "Running on is fine", "easy running is fine", "No red flags")
+
+
+def test_red_flag_disposition_screen(app_url, browser):
+    """Issue 14: a red flag (chest pain) gives one disposition screen at phone width: what to
+    do, where, call buttons, running, what to do meanwhile; nothing reassuring on it or on the
+    result after it; accessible (axe)."""
+    from ui.runner import red_flag_questions
+
+    m = load_model()
+    page = browser.new_page(viewport=SIZES["phone"])
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
+    say = {"chest_pain_or_fainting": "Yes"}
+    for qid in red_flag_questions(m):
+        if "no" in m.question_map[qid].states:
+            want = say.get(qid, "No")
+            page.locator(f".st-key-rn_rf_{qid} label").filter(
+                has_text=re.compile(rf"^\s*{want}\s*$")).click()
+            _settled(page)
+    page.locator(".st-key-rn_rf_continue button").click()
+    expect(page.get_by_text("Please act on this first")).to_be_visible()
+    _settled(page)
+    body = page.inner_text("body")
+    for needed in ("Call an ambulance", "Where:", "Running until seen:", "While you wait:"):
+        assert needed in body, needed
+    assert not any(r in body for r in REASSURING)
+    hrefs = {page.locator("a[href^='tel:']").nth(i).get_attribute("href")
+             for i in range(page.locator("a[href^='tel:']").count())}
+    assert {"tel:112", "tel:999", "tel:911"} <= hrefs
+    _no_exception(page)
+    _axe(page, "disposition")
+    _save(page, "phone-runner-red-flag-disposition.png")
+    page.locator(".st-key-rn_tri_continue button").click()
+    _settled(page)
+    page.locator(".st-key-rn_stop button").click()
+    expect(page.get_by_text("Your result", exact=True)).to_be_visible()
+    _settled(page)
+    body = page.inner_text("body")
+    assert page.locator(".st-key-rn_headline").count() == 0  # the emergency box comes first
+    assert "Training advice, what-ifs and habits are left out" in body
+    assert not any(r in body for r in REASSURING)
+    _no_exception(page)
+    _save(page, "phone-runner-red-flag-result.png")
+    page.close()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_about_page_by_the_menu(app_url, browser, size):
     """The pages' links are one row at every width; choosing one leaves no menu over it."""

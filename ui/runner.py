@@ -382,7 +382,8 @@ def render() -> None:
             st.divider()
             _result(model, d, full=False)
     if stage == "result":
-        _headline(d, triage=False)  # the full triage follows at once
+        if d.triage.level not in common.ACT_FIRST:  # else the triage box comes first alone
+            _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
         c1, c2 = st.columns(2)
         c1.button("Answer more questions", key="rn_more", on_click=_set_stage,
