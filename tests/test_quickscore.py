@@ -356,3 +356,29 @@ def test_none_present_equals_the_joints_empty_corner(subset_model: Model) -> Non
             assert abs(got - truth) < 1e-9 * max(1.0, truth * 1e3), (answers, got, truth)
         seen.append(truth)
     assert max(seen) > 1e-3  # the check is not vacuous
+
+
+def test_extended_precision_is_exact_to_1e9_up_to_its_bound(subset_model: Model) -> None:
+    """The posterior keeps the extended-precision term sum up to COND_MAX_LD (1e10): there
+    it equals the hypercube engine to 1e-9 (its error is about condition x 1e-19)."""
+    from model.inference.quickscore import COND_MAX, COND_MAX_LD
+
+    m = subset_model
+    old = Engine(m.network)
+    qs = QuickscoreEngine(m.network, route="quickscore")
+    rng = np.random.default_rng(7)
+    seen = 0
+    symptoms = [q.id for q in m.questions if q.group == "symptoms" and q.type == "yes_no"]
+    for _ in range(200):
+        # nine rare symptoms at once (findings above their lowest state): high conditions
+        answers = {q: "yes" for q in rng.choice(symptoms, size=9, replace=False)}
+        clean, _ = m.validate(answers)
+        ev = m.likelihoods(clean, {})
+        b = qs.posterior(ev)
+        if not COND_MAX < b.condition <= COND_MAX_LD:
+            continue
+        np.testing.assert_allclose(b.marginals, old.posterior(ev).marginals, atol=1e-9, rtol=0)
+        seen += 1
+        if seen >= 6:
+            break
+    assert seen >= 3, seen

@@ -16,13 +16,20 @@ from .engine import Case as HypercubeCase
 from .engine import Engine as HypercubeEngine
 from .engine import Evidence
 from .network import Network, Node, NoisyMax, build_network, cause_table, divorced, link_cdfs
-from .quickscore import DRAWS_COND_MAX_LD, Posterior, Preview, QuickscoreEngine
+from .quickscore import (
+    DRAWS_COND_MAX_LD,
+    PREVIEW_COND_MAX,
+    Posterior,
+    Preview,
+    QuickscoreEngine,
+)
 from .quickscore import QCase as Case
 
 Engine = QuickscoreEngine
 
 __all__ = [
     "DRAWS_COND_MAX_LD",
+    "PREVIEW_COND_MAX",
     "Case",
     "Engine",
     "HypercubeCase",

@@ -31,7 +31,7 @@ Routes, chosen per query (``Posterior.route`` names the one used):
   (sum |terms| / |sum|) of 1e10 to 1e14 on this network. Its error is about condition x
   1e-16 in double precision and condition x 1e-17 in numpy's extended precision (measured
   against the hypercube engine), so beyond ``COND_MAX`` the sum is redone in extended
-  precision (``quickscore-longdouble``) and beyond ``COND_MAX_LD`` the posterior takes the
+  precision (``quickscore-longdouble``) and beyond ``COND_MAX_LD`` (1e10) the posterior takes the
   hypercube or variable elimination instead. ``Posterior.condition`` reports it; previews
   and withdrawals on the term route redo their sums the same way (their largest condition
   is kept in ``case.extra["condition"]``).
@@ -79,7 +79,11 @@ MAX_TERMS = 1 << 21  # the term sum is exact route up to this many terms per que
 VE_MAX_ENTRIES = 1 << 24  # largest intermediate of the variable-elimination route
 DENSE_MAX = 40  # components with (risk configurations x causes) up to this are enumerated
 COND_MAX = 1e5  # beyond: the term sum is redone in extended precision (64-bit mantissa)
-COND_MAX_LD = 1e8  # beyond even that: another exact route where one is affordable
+# beyond even that: another exact route where one is affordable. The extended-precision sum
+# errs by about condition x 1e-19 of P(e): 1e-9 at 1e10 (measured against variable
+# elimination and the hypercube: 1.4e-10 at condition 2e9; tests/test_quickscore.py). Variable
+# elimination costs seconds to a minute on the 25-cause network, the sum a tenth of a second.
+COND_MAX_LD = 1e10
 # previews (what each answer would do, the gains that rank questions) stay in double
 # precision up to this condition: their error is at most about condition x 1e-16 of P(e),
 # 1e-6 here, far below what ranking or display can see; posteriors keep COND_MAX
@@ -747,6 +751,7 @@ class QuickscoreEngine(NetworkIndex):
         causes: Mapping[str, np.ndarray],
         noisy: Mapping[str, tuple[np.ndarray, np.ndarray]],
         cond_max_ld: float = COND_MAX_LD,
+        cond_max: float = COND_MAX,
     ) -> np.ndarray | None:
         """P(cause present | evidence) under K variants of the tables at once (draws, n):
         ``risk`` each risk factor's prior (K, states), ``causes`` each cause's table
@@ -757,7 +762,8 @@ class QuickscoreEngine(NetworkIndex):
         variant (tested to 1e-9). None when the case is not on the quickscore route, and NaN
         rows for draws whose signed sum cancels beyond extended precision (the caller then
         builds variant engines for those). ``cond_max_ld``: the largest condition accepted
-        from the extended-precision sum (the interval draws pass ``DRAWS_COND_MAX_LD``)."""
+        from the extended-precision sum (the interval draws pass ``DRAWS_COND_MAX_LD``),
+        ``cond_max`` the largest kept in double precision (they pass ``PREVIEW_COND_MAX``)."""
         case = self.case(evidence)
         terms = self._terms(case)
         if self._route(case, terms) != "quickscore":
@@ -793,7 +799,7 @@ class QuickscoreEngine(NetworkIndex):
         jobs = [Job(rows_w[i], rows_a[i], over[i]) for i in range(k)]
         pe, num, absm = self._batch(case, jobs)
         with np.errstate(divide="ignore", invalid="ignore"):
-            bad = np.flatnonzero(~(absm / np.abs(pe) <= COND_MAX))
+            bad = np.flatnonzero(~(absm / np.abs(pe) <= cond_max))
         out = np.full((k, self.n), np.nan)
         if len(bad):  # sums that cancel: extended precision, as posterior does
             pe_x, num_x, abs_x = self._batch(case, [jobs[int(j)] for j in bad], np.longdouble)
@@ -1204,7 +1210,9 @@ class QuickscoreEngine(NetworkIndex):
             for k, over, scale in r_specs:
                 jobs.append(Job(w, a, over, scale))
                 owner.append(k)
-        pe, num = self._batch_checked(case, jobs, grads=marginals)
+        # leave-one-out sums serve explanations and the conflict check (shown rounded), so
+        # they stay in double precision up to PREVIEW_COND_MAX, as the previews do
+        pe, num = self._batch_checked(case, jobs, limit=PREVIEW_COND_MAX, grads=marginals)
         tot = np.zeros(len(nodes))
         tot_n = np.zeros((len(nodes), self.n))
         np.add.at(tot, owner, pe)

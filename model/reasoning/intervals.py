@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit as _sigmoid
 
-from ..inference import DRAWS_COND_MAX_LD, Posterior
+from ..inference import DRAWS_COND_MAX_LD, PREVIEW_COND_MAX, Posterior
 from ..inference.draws import Param, Stacked
 from .context import ModelContext
 
@@ -68,7 +68,12 @@ def _draw_logits(
     observed = _observed(ctx, evidence)
     st = pd.stacked(z, observed) if st is None else st
     marg = ctx.engine.marginals_under(
-        dict(evidence), st.risk, st.causes, st.noisy, cond_max_ld=DRAWS_COND_MAX_LD
+        dict(evidence),
+        st.risk,
+        st.causes,
+        st.noisy,
+        cond_max_ld=DRAWS_COND_MAX_LD,
+        cond_max=PREVIEW_COND_MAX,  # an interval needs 1e-6, not 1e-9
     )
     if marg is None:
         marg = np.full((z.shape[0], ctx.engine.n), np.nan)
