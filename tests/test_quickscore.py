@@ -382,3 +382,51 @@ def test_extended_precision_is_exact_to_1e9_up_to_its_bound(subset_model: Model)
         if seen >= 6:
             break
     assert seen >= 3, seen
+
+
+def test_the_bounded_fallback_keeps_its_stated_error(subset_model: Model) -> None:
+    """Beyond condition 1e10 the extended-precision sum errs by at most about condition x
+    eps: checked against the hypercube on answer sets that cancel that badly."""
+    from model.inference.quickscore import COND_MAX_LD, LD_EPS
+
+    m = subset_model
+    old = Engine(m.network)
+    qs = QuickscoreEngine(m.network, route="quickscore")
+    rng = np.random.default_rng(11)
+    symptoms = [q.id for q in m.questions if q.group == "symptoms" and q.type == "yes_no"]
+    seen = 0
+    for _ in range(300):
+        answers = {q: "yes" for q in rng.choice(symptoms, size=13, replace=False)}
+        ev = m.likelihoods(m.validate(answers)[0], {})
+        b = qs.posterior(ev)
+        if b.condition <= COND_MAX_LD:
+            continue
+        err = float(np.max(np.abs(b.marginals - old.posterior(ev).marginals)))
+        assert err <= b.condition * LD_EPS, (err, b.condition)
+        seen += 1
+        if seen >= 4:
+            break
+    assert seen >= 2, seen
+
+
+def test_a_very_symptomatic_runner_gets_the_named_fallback_fast() -> None:
+    """Eleven findings above their lowest state on the 25-cause network: variable
+    elimination would take about a minute, so the result is the bounded fallback, named in
+    the diagnosis with its error bound (at most 1e-6)."""
+    from model.inference.quickscore import BOUNDED_ROUTE
+
+    m = load_model()
+    answers = {
+        "age": 34, "sex": "female", "heaviness_onset": "reproducible_point",
+        "symptom_location": "foot", "bone_tender_spot": "yes", "legs_affected": "both",
+        "relief_time": "15_to_30_min", "lower_leg_tightness_burning": "yes",
+        "symptom_weeks": 10, "fatigue_daily_life": "yes", "numbness_tingling": "yes",
+        "worse_in_heat": "yes",
+    }  # fmt: skip
+    a = m.assess(answers)
+    assert a.inference is not None and a.inference.route == BOUNDED_ROUTE
+    assert not a.inference.exact and 0 < a.inference.error <= 1e-6
+    assert a.inference.to_dict() == {"route": BOUNDED_ROUTE, "exact": False,
+                                     "error": a.inference.error}
+    plain = m.diagnose({"age": 30}).to_dict()["inference"]  # the JSON names the route
+    assert plain["exact"] and plain["error"] == 0.0 and plain["route"].startswith("quickscore")

@@ -42,6 +42,10 @@ Routes, chosen per query (``Posterior.route`` names the one used):
   network in Diez and Galan's factorisation of noisy-MAX (each answered finding an
   auxiliary variable over its product forms), planned by opt_einsum, when its largest
   intermediate stays under ``VE_MAX_ENTRIES``.
+- ``quickscore-longdouble-bounded``: beyond condition 1e10 where variable elimination would
+  cost more than ``VE_MAX_FLOPS`` (a minute or more), up to condition 1e13: the extended-
+  precision sum, named, with ``exact`` False and its error bound (condition x eps, at most
+  1e-6) in ``std_error``; checked against the hypercube engine (tests/test_quickscore.py).
 - ``importance-sampling``: beyond both bounds only, adaptive importance sampling
   (approximate; ``Posterior.exact`` is False and ``Posterior.std_error`` bounds it),
   checked against the exact answer where that is computable (tests/test_quickscore.py).
@@ -84,6 +88,14 @@ COND_MAX = 1e5  # beyond: the term sum is redone in extended precision (64-bit m
 # elimination and the hypercube: 1.4e-10 at condition 2e9; tests/test_quickscore.py). Variable
 # elimination costs seconds to a minute on the 25-cause network, the sum a tenth of a second.
 COND_MAX_LD = 1e10
+# Beyond COND_MAX_LD variable elimination is exact but slow (its plan is run as numpy steps:
+# about 40 s at 8e8 operations). Where its plan costs more than VE_MAX_FLOPS and the condition
+# is at most BOUNDED_COND_MAX, the extended-precision sum is returned as a named fallback
+# (route BOUNDED_ROUTE, ``exact`` False, ``std_error`` = condition x eps, at most 1e-6).
+VE_MAX_FLOPS = 1e8
+BOUNDED_COND_MAX = 1e13
+BOUNDED_ROUTE = "quickscore-longdouble-bounded"
+LD_EPS = float(np.finfo(np.longdouble).eps)
 # previews (what each answer would do, the gains that rank questions) stay in double
 # precision up to this condition: their error is at most about condition x 1e-16 of P(e),
 # 1e-6 here, far below what ranking or display can see; posteriors keep COND_MAX
@@ -155,7 +167,8 @@ class Posterior:
     route: str
     exact: bool = True
     condition: float = 1.0  # sum |terms| / |sum| of the signed term sum (1: no cancellation)
-    std_error: float = 0.0  # importance sampling only
+    # importance sampling: the marginals' standard error; the bounded fallback: its error bound
+    std_error: float = 0.0
     inner: Any = None  # the hypercube engine's posterior on that route
     factors: Mapping[str, np.ndarray] = field(default_factory=dict)
 
@@ -845,13 +858,18 @@ class QuickscoreEngine(NetworkIndex):
                 # even extended precision may lose 1e-10: an exact route without the signed sum
                 if self.n <= HYPERCUBE_MAX_CAUSES:
                     return self._hyper_posterior(case)
-                if self._ve_plan(case, terms) is not None:
+                plan = self._ve_plan(case, terms)
+                if plan is not None and (plan.flops <= VE_MAX_FLOPS or cond > BOUNDED_COND_MAX):
                     return self._ve_posterior(case, terms)
         if not pe > 0:
             raise ValueError("the answers have probability zero under the model")
         marg = np.clip(np.asarray(num / pe, dtype=float), 0.0, 1.0)
         marg.setflags(write=False)
         log_e = float(np.log(pe)) + math.log(case.mass)
+        if route == "quickscore-longdouble" and cond > COND_MAX_LD:
+            # the named fallback: exact to about condition x eps (stated, not hidden)
+            bound = cond * LD_EPS
+            return Posterior(marg, log_e, BOUNDED_ROUTE, False, cond, std_error=bound)
         return Posterior(marg, log_e, route, condition=cond)
 
     # ------------------------------------------------------------------ variable elimination

@@ -47,6 +47,7 @@ from .results import (
     Contribution,
     Diagnosis,
     Explanation,
+    Inference,
     Outcome,
     QuestionGain,
     StopAdvice,
@@ -85,6 +86,11 @@ def stop_advice(
     if best_gain < STOP_MIN_GAIN:
         return StopAdvice(True, texts.stop_little_left(best_gain, STOP_MIN_GAIN))
     return StopAdvice(False, texts.stop_go_on(best_gain))
+
+
+def inference_of(post: Posterior) -> Inference:
+    """The route the posterior took, and its error bound when it is a named fallback."""
+    return Inference(post.route, post.exact, 0.0 if post.exact else float(post.std_error))
 
 
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
@@ -348,7 +354,12 @@ def assess_parts(
     tri = triage(
         ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id, unexplained=none
     )
-    return Assessment(causes, tri, conf_res, post.log_evidence), clean, case, post
+    return (
+        Assessment(causes, tri, conf_res, post.log_evidence, inference_of(post)),
+        clean,
+        case,
+        post,
+    )
 
 
 def diagnose(
@@ -402,6 +413,7 @@ def diagnose(
         conflict=conf_res,
         helpful_changes=helpful_changes(ctx, clean, case),
         base_rates=tuple(sorted(ctx.base_rates.items())),
+        inference=inference_of(post),
     )
 
 

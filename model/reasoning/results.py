@@ -245,6 +245,20 @@ class TestValue:
 
 
 @dataclass(frozen=True)
+class Inference:
+    """How the posterior was computed: the engine's route, whether it is exact (to about
+    1e-9) and otherwise the stated error of the probabilities (a named fallback: the
+    extended-precision sum's bound, or importance sampling's standard error)."""
+
+    route: str
+    exact: bool = True
+    error: float = 0.0  # the fallback's error bound (sampling: its standard error)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"route": self.route, "exact": self.exact, "error": self.error}
+
+
+@dataclass(frozen=True)
 class Assessment:
     """The ranking and triage of one set of answers without the question ranking, the
     explanations or the what-ifs: what evaluation, real cases and batch scoring need. Its
@@ -254,6 +268,7 @@ class Assessment:
     triage: Triage  # the level of the diagnosis (not its stop-rule "so far" look-ahead)
     conflict: Conflict
     log_evidence: float
+    inference: Inference | None = None
 
     @property
     def top(self) -> CauseResult:
@@ -283,6 +298,7 @@ class Diagnosis:
     conflict: Conflict | None = None
     helpful_changes: tuple[HelpfulChange, ...] = ()
     base_rates: tuple[tuple[str, float], ...] = ()  # base rates changed from the priors'
+    inference: Inference | None = None  # how the posterior was computed (route, exactness)
 
     def explanation(self, cause: str) -> Explanation:
         return next(e for e in self.explanations if e.cause == cause)
@@ -316,5 +332,6 @@ class Diagnosis:
             "conflict": self.conflict.to_dict() if self.conflict else None,
             "helpful_changes": [h.to_dict() for h in self.helpful_changes],
             "base_rates": dict(self.base_rates),
+            "inference": self.inference.to_dict() if self.inference else None,
             "disclaimer": DISCLAIMER,
         }
