@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -448,6 +448,28 @@ def _pdf_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def _pdf_triage(r: Report, para: Callable[..., None], heading: Callable[[str], None]) -> None:
+    """The PDF's triage section: level, reasons, running, the signs present, checked and
+    unknown, and (urgent or emergency) why there is no training advice."""
+    heading(f"Triage: {LEVEL_TITLES.get(r.triage_level, r.triage_level)}")
+    para(r.triage_advice, style="B")
+    for x in r.triage_reasons:
+        para(f"- {x}")
+    if r.running:
+        para(f"Running until seen: {r.running}")
+    if r.red_flags:
+        para("Warning signs present:", style="B")
+        for x in r.red_flags:
+            para(f"- {x}")
+    for line in _checked_lines(r):
+        if line.endswith(":"):
+            para(line, style="B")
+        elif line:
+            para(line, size=9)
+    if r.act_first:
+        para(ACT_FIRST, style="B")
+
+
 def report_pdf(report: Report) -> bytes:
     """The report as a PDF (A4, the DejaVu Sans font shipped in ``model/fonts``, so text in
     any language it covers is shown as written; the text can be selected and read back)."""
@@ -479,23 +501,7 @@ def report_pdf(report: Report) -> bytes:
     if r.base_rates:
         para(_base_rates_text(r), size=9)
     para(r.disclaimer, size=9, style="I")
-    heading(f"Triage: {LEVEL_TITLES.get(r.triage_level, r.triage_level)}")
-    para(r.triage_advice, style="B")
-    for x in r.triage_reasons:
-        para(f"- {x}")
-    if r.running:
-        para(f"Running until seen: {r.running}")
-    if r.red_flags:
-        para("Warning signs present:", style="B")
-        for x in r.red_flags:
-            para(f"- {x}")
-    for line in _checked_lines(r):
-        if line.endswith(":"):
-            para(line, style="B")
-        elif line:
-            para(line, size=9)
-    if r.act_first:
-        para(ACT_FIRST, style="B")
+    _pdf_triage(r, para, heading)
     heading("Causes, most likely first")
     para(interval_note(r.coverage), size=9)
     for c in r.causes:
