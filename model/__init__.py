@@ -28,6 +28,7 @@ from .reasoning import (
     TestValue,
     Triage,
     next_to_ask,
+    running_label,
 )
 from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
 from .workflows.report import (
@@ -60,6 +61,7 @@ __all__ = [
     "PriorsError",
     "Question",
     "next_to_ask",
+    "running_label",
     "QuestionGain",
     "Report",
     "TestValue",

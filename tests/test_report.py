@@ -75,7 +75,8 @@ def test_markdown_and_pdf_show_the_same_facts(model, case) -> None:
             assert c.label in text
         assert "Warning signs checked and absent" in text
         assert "unknown, not ruled out" in text  # the signs left unanswered
-        assert f"Running until seen: {r.running}" in text.replace("**", "")
+        label = "Running" if r.triage_level == "self_care" else "Running until seen"
+        assert f"{label}: {r.running}" in text.replace("**", "")
         assert "clinician-verified" in text and "confidence 70%" in text
         assert "Hot half marathon - awful." in text or "Hot half marathon – awful." in text
     if r.causes[0].advice:  # advice.yaml present: its text is in both

@@ -13,7 +13,15 @@ from typing import Any
 
 import streamlit as st
 
-from model import DISCLAIMER, Advice, Diagnosis, Model, PriorsError, load_model
+from model import (
+    DISCLAIMER,
+    Advice,
+    Diagnosis,
+    Model,
+    PriorsError,
+    load_model,
+    running_label,
+)
 
 NOT_SURE = "Not sure"
 TOP_N = 5
@@ -213,7 +221,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
         for r in t.reasons:
             st.markdown(f"- {r}")
     if t.running:
-        st.markdown(f"**Running until seen:** {t.running}")
+        st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.unknown_warning_signs and not compact:
         st.caption(f"{len(t.unknown_warning_signs)} warning sign question(s) were not answered: "
                    "they are unknown, not ruled out.")

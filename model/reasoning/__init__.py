@@ -26,7 +26,7 @@ from .results import (
     TestValue,
     WhatIf,
 )
-from .texts import DISCLAIMER
+from .texts import DISCLAIMER, running_label
 from .triage import LEVELS, Triage
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "Triage",
     "WhatIf",
     "next_to_ask",
+    "running_label",
 ]

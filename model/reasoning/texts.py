@@ -108,6 +108,11 @@ RUNNING = {
 }
 
 
+def running_label(level: str) -> str:
+    """The heading of the running advice: "until seen" only when someone should see them."""
+    return "Running" if level == "self_care" else "Running until seen"
+
+
 def running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str:
     """Whether running on is fine until seen, for every result: the level's default, or at
     ``see_doctor`` the rules' own texts (``running`` in triage.yaml: a suspected stress

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..api import Model
 from ..errors import InputError
-from ..reasoning import DISCLAIMER, Diagnosis
+from ..reasoning import DISCLAIMER, Diagnosis, running_label
 from .cases import CLINICIAN, Case, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
@@ -391,7 +391,7 @@ def report_markdown(report: Report) -> str:
         "",
     ]
     out += [f"- {x}" for x in r.triage_reasons]
-    out += ["", f"**Running until seen:** {r.running}"] if r.running else []
+    out += ["", f"**{running_label(r.triage_level)}:** {r.running}"] if r.running else []
     if r.red_flags:
         out += ["", "Warning signs present:", ""] + [f"- {x}" for x in r.red_flags]
     out += _checked_lines(r)
@@ -456,7 +456,7 @@ def _pdf_triage(r: Report, para: Callable[..., None], heading: Callable[[str], N
     for x in r.triage_reasons:
         para(f"- {x}")
     if r.running:
-        para(f"Running until seen: {r.running}")
+        para(f"{running_label(r.triage_level)}: {r.running}")
     if r.red_flags:
         para("Warning signs present:", style="B")
         for x in r.red_flags:
