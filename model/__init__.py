@@ -18,7 +18,9 @@ from .kb import (
 )
 from .reasoning import (
     DISCLAIMER,
+    LEVEL_TITLES,
     LEVELS,
+    POPULATION_TITLES,
     STOP_MIN_GAIN,
     STOP_TOP_PROBABILITY,
     Assessment,
@@ -28,6 +30,7 @@ from .reasoning import (
     TestValue,
     Triage,
     next_to_ask,
+    pct,
     running_label,
 )
 from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
@@ -44,6 +47,8 @@ __all__ = [
     "CONTRACT_QUESTIONS",
     "DISCLAIMER",
     "LEVELS",
+    "LEVEL_TITLES",
+    "POPULATION_TITLES",
     "STOP_MIN_GAIN",
     "STOP_TOP_PROBABILITY",
     "Advice",
@@ -61,6 +66,7 @@ __all__ = [
     "PriorsError",
     "Question",
     "next_to_ask",
+    "pct",
     "running_label",
     "QuestionGain",
     "Report",

@@ -20,18 +20,13 @@ from model import (
     Model,
     PriorsError,
     load_model,
+    pct,
     running_label,
 )
 
 NOT_SURE = "Not sure"
 TOP_N = 5
 
-LEVEL_TITLES = {
-    "self_care": "Self-care",
-    "see_doctor": "See a doctor or physio",
-    "urgent": "Get medical help today",
-    "emergency": "Emergency: call an ambulance now",
-}
 LEVEL_ICONS = {
     "self_care": ":material/check_circle:",
     "see_doctor": ":material/stethoscope:",
@@ -123,15 +118,6 @@ def nav_bar(pages: Sequence[Any]) -> None:
     with st.container(horizontal=True, key="hl_nav", gap="small"):
         for page in pages:
             st.page_link(page, label=page.title, icon=page.icon)
-
-
-def pct(p: float) -> str:
-    """One way to say a chance everywhere: a whole percentage ("under 1%" for tiny ones)."""
-    if p < 0.005:
-        return "under 1%"
-    if p > 0.995:
-        return "over 99%"
-    return f"{p:.0%}"
 
 
 def chance(c: Any) -> str:

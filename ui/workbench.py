@@ -18,14 +18,22 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Diagnosis, InputError, Model, TestValue, escape_markdown, load_case
+from model import (
+    LEVEL_TITLES,
+    POPULATION_TITLES,
+    Diagnosis,
+    InputError,
+    Model,
+    TestValue,
+    escape_markdown,
+    load_case,
+)
 
 from . import common, explain, share
 from .downloads import case_json, markdown_report, pdf_report
 from .network_graph import network_chart, node_name, node_table
 
 URL_PATH = "physio"
-POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
 N_NEXT = 5
 N_TESTS = 6  # rows of "which test next"
 N_TORNADO = 12
@@ -296,7 +304,7 @@ def tests_table(model: Model, tests: tuple[TestValue, ...], n: int = N_TESTS) ->
         for o, level in zip(t.outcomes, t.levels, strict=True):
             top, p = max(o.causes, key=lambda x: x[1])
             parts.append(f"{o.label} ({common.pct(o.probability)}): {labels[top]} "
-                         f"{common.pct(p)}, {common.LEVEL_TITLES[level].lower()}")
+                         f"{common.pct(p)}, {LEVEL_TITLES[level].lower()}")
         return " · ".join(parts)
 
     return pd.DataFrame({

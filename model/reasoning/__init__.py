@@ -26,13 +26,15 @@ from .results import (
     TestValue,
     WhatIf,
 )
-from .texts import DISCLAIMER, running_label
+from .texts import DISCLAIMER, LEVEL_TITLES, POPULATION_TITLES, pct, running_label
 from .triage import LEVELS, Triage
 
 __all__ = [
     "CONFLICT_THRESHOLD",
     "DISCLAIMER",
     "LEVELS",
+    "LEVEL_TITLES",
+    "POPULATION_TITLES",
     "STOP_MIN_GAIN",
     "STOP_TOP_PROBABILITY",
     "TRACKED",
@@ -52,5 +54,6 @@ __all__ = [
     "Triage",
     "WhatIf",
     "next_to_ask",
+    "pct",
     "running_label",
 ]

@@ -108,6 +108,25 @@ RUNNING = {
 }
 
 
+def pct(p: float) -> str:
+    """One way to say a chance everywhere (app and reports): a whole percentage ("under 1%"
+    and "over 99%" at the ends)."""
+    if p < 0.005:
+        return "under 1%"
+    if p > 0.995:
+        return "over 99%"
+    return f"{p:.0%}"
+
+
+LEVEL_TITLES = {
+    "self_care": "Self-care",
+    "see_doctor": "See a doctor or physio",
+    "urgent": "Get medical help today",
+    "emergency": "Emergency: call an ambulance now",
+}
+POPULATION_TITLES = {"self_assessment": "Runners self-assessing", "clinic": "Physio clinic"}
+
+
 def running_label(level: str) -> str:
     """The heading of the running advice: "until seen" only when someone should see them."""
     return "Running" if level == "self_care" else "Running until seen"

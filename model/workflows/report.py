@@ -21,7 +21,14 @@ from typing import Any
 
 from ..api import Model
 from ..errors import InputError
-from ..reasoning import DISCLAIMER, Diagnosis, running_label
+from ..reasoning import (
+    DISCLAIMER,
+    LEVEL_TITLES,
+    POPULATION_TITLES,
+    Diagnosis,
+    pct,
+    running_label,
+)
 from .cases import CLINICIAN, Case, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
@@ -103,27 +110,8 @@ def _show_value(v: Any) -> str:
     return str(v).replace("_", " ")
 
 
-def pct(p: float) -> str:
-    """A chance as a reader says it: a whole percentage ("under 1%" and "over 99%" at the
-    ends), the same words as the app."""
-    if p < 0.005:
-        return "under 1%"
-    if p > 0.995:
-        return "over 99%"
-    return f"{p:.0%}"
-
-
-LEVEL_TITLES = {
-    "self_care": "Self-care",
-    "see_doctor": "See a doctor or physio",
-    "urgent": "Get medical help today",
-    "emergency": "Emergency: call an ambulance now",
-}
-POPULATION_TITLES = {"self_assessment": "runners self-assessing", "clinic": "physio clinic"}
-
-
 def _population(r: Report) -> str:
-    return f"{POPULATION_TITLES.get(r.population, r.population)} ({r.population})"
+    return f"{POPULATION_TITLES.get(r.population, r.population).lower()} ({r.population})"
 
 
 def _shown(a: ReportAnswer) -> str:
