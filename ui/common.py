@@ -171,7 +171,6 @@ def sources_text(model: Model, keys: Sequence[str]) -> str:
     return "; ".join(out)
 
 
-ACT_FIRST = ("urgent", "emergency")
 ACT_FIRST_NOTE = ("Training advice, what-ifs and habits are left out until a doctor has seen "
                   "you: get the check above first.")
 # where to go, by level (the runner's country is not known: the common numbers are named)

@@ -303,7 +303,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
                "present at once, so the chances do not add up to 100%. " + common.range_note(model))
     if not full:
         return
-    if d.triage.level in common.ACT_FIRST:  # nothing that reads as reassurance
+    if d.triage.act_first:  # nothing that reads as reassurance
         for c in d.causes[:3]:
             with st.expander(f"{c.label}: why", expanded=False):
                 explain.cause_details(model, d, c.id, None, key=f"rn_cd_{c.id}", system=system)
@@ -361,8 +361,8 @@ def render() -> None:
     answers: dict[str, Any] = ss["rn_answers"]
     d = model.diagnose(answers)
     stage = ss["rn_stage"]
-    level = LEVELS.index(d.triage.level)
-    if stage in ("questions", "result") and level >= 2 and ss.get("rn_seen_level", 0) < level:
+    unseen = ss.get("rn_seen_level", 0) < LEVELS.index(d.triage.level)
+    if stage in ("questions", "result") and d.triage.act_first and unseen:
         stage = ss["rn_stage"] = "triage"  # the level has just become urgent or worse
     if stage in ("red_flags", "triage"):
         st.header("Why do my legs feel heavy?")
@@ -382,7 +382,7 @@ def render() -> None:
             st.divider()
             _result(model, d, full=False)
     if stage == "result":
-        if d.triage.level not in common.ACT_FIRST:  # else the triage box comes first alone
+        if not d.triage.act_first:  # else the triage box comes first alone
             _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
         c1, c2 = st.columns(2)

@@ -52,7 +52,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import Triage, escalations, follow_up_questions, level_index, triage
+from .triage import Triage, escalations, level_index, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -86,6 +86,27 @@ def stop_advice(
     if best_gain < STOP_MIN_GAIN:
         return StopAdvice(True, texts.stop_little_left(best_gain, STOP_MIN_GAIN))
     return StopAdvice(False, texts.stop_go_on(best_gain))
+
+
+def triage_of(
+    ctx: ModelContext,
+    post: Posterior,
+    case: Case,
+    clean: Mapping[str, Any],
+    causes: Sequence[CauseResult],
+    conf_res: Conflict,
+) -> Triage:
+    """The triage of the diagnosis and of the assessment alike: the rules, the causes' point
+    probabilities, the conflict and how much no cause of the model explains."""
+    probs = {c.id: c.probability for c in causes}
+    return triage(
+        ctx.kb,
+        clean,
+        probs,
+        unusual=conf_res.unusual,
+        top_cause=causes[0].id,
+        unexplained=ctx.engine.none_present(post, case),
+    )
 
 
 def inference_of(post: Posterior) -> Inference:
@@ -270,7 +291,7 @@ def triage_change_chance(
     post: Posterior,
     case: Case,
     clean: Mapping[str, Any],
-    probs: Mapping[str, float],
+    causes: Sequence[CauseResult],
     tri: Triage,
     gains: Sequence[QuestionGain],
     unusual: bool,
@@ -281,10 +302,11 @@ def triage_change_chance(
     the sum over its answers of P(answer) [level after != level now]. Exact: the previews of
     those questions track every cause that can raise the level."""
     eng = ctx.engine
+    probs = {c.id: c.probability for c in causes}
     serious = sorted({eng.axis[e.cause] for e in escalations(ctx.kb)})
     ids = [eng.cause_ids[a] for a in serious]
     look = [g.id for g in gains[:TRIAGE_LOOKAHEAD]]
-    look += [q for q in follow_up_questions(ctx.kb, clean) if q in eng.states and q not in look]
+    look += [q for q in tri.follow_up if q in eng.states and q not in look]
     now = level_index(tri.level)
     worst = 0.0
     for qid, pv in zip(look, eng.previews(post, case, look, serious), strict=True):
@@ -349,11 +371,7 @@ def assess_parts(
         ctx.engine.withdrawn(post, case, answered, marginals=False)[1] if answered else np.empty(0)
     )
     conf_res = answer_conflict(ctx, ev, post, answered, log_z_without)
-    probs = {c.id: c.probability for c in causes}
-    none = ctx.engine.none_present(post, case)
-    tri = triage(
-        ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id, unexplained=none
-    )
+    tri = triage_of(ctx, post, case, clean, causes, conf_res)
     return (
         Assessment(causes, tri, conf_res, post.log_evidence, inference_of(post)),
         clean,
@@ -376,16 +394,12 @@ def diagnose(
     gains, change = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
-    probs = {c.id: c.probability for c in causes}
-    none = ctx.engine.none_present(post, case)
-    tri = triage(
-        ctx.kb, clean, probs, unusual=conf_res.unusual, top_cause=causes[0].id, unexplained=none
-    )
+    tri = triage_of(ctx, post, case, clean, causes, conf_res)
     best_gain = gains[0].expected_information_gain if gains else 0.0
     tri_change = 0.0
     if tri.level != "emergency" and gains:
         tri_change = triage_change_chance(
-            ctx, post, case, clean, probs, tri, gains, conf_res.unusual
+            ctx, post, case, clean, causes, tri, gains, conf_res.unusual
         )
     stop = stop_advice(causes[0].probability, best_gain, tri.level, len(gains), tri_change)
     tri = replace(tri, change_chance=tri_change, so_far=not stop.stop)

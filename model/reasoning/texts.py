@@ -136,7 +136,7 @@ def running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str
     """Whether running on is fine until seen, for every result: the level's default, or at
     ``see_doctor`` the rules' own texts (``running`` in triage.yaml: a suspected stress
     fracture or heart problem means no running until seen, whatever the level says)."""
-    if level in ("urgent", "emergency"):
+    if level in ("urgent", "emergency"):  # act first: the level's own words
         return RUNNING[level]
     if own:
         return " ".join(own)

@@ -28,6 +28,7 @@ from . import texts
 from .evidence import applies
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
+ACT_FIRST_LEVELS = LEVELS[2:]  # urgent and emergency
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ class Triage:
     change_chance: float = 0.0  # chance that the best next question changes the level
     follow_up: tuple[str, ...] = ()  # questions to ask next: a sign is present (most urgent first)
     unexplained: float = 0.0  # P(no cause of the model | answers): what only the leaks explain
+
+    @property
+    def act_first(self) -> bool:
+        """Urgent or emergency: act on it first; nothing shown with it may read as
+        reassurance (no training tips, what-ifs or "ruled out" lists)."""
+        return self.level in ACT_FIRST_LEVELS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,7 +128,7 @@ def follow_up_questions(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[
     answers already meet (after one swollen leg: travel, the pill, pregnancy, an earlier
     clot; after palpitations: dizziness), the most urgent rules first. Only questions put to
     a runner that apply to them (no pregnancy question for a man)."""
-    qmap = {q.id: q for q in kb.questions}
+    qmap = kb.question_map
     rules = sorted(
         (*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level)
     )  # stable: the file's order within a level
@@ -176,7 +183,9 @@ def _red_flags(
     return fired, ruled_out
 
 
-def _escalate(kb: KnowledgeBase, probabilities: Mapping[str, float], tally: _Tally) -> list[str]:
+def _escalate(
+    kb: KnowledgeBase, probabilities: Mapping[str, float], tally: _Tally
+) -> list[Escalation]:
     labels = {c.id: c.label for c in kb.causes}
     hits = sorted(
         (e for e in escalations(kb) if probabilities.get(e.cause, 0.0) >= e.threshold),
@@ -185,7 +194,7 @@ def _escalate(kb: KnowledgeBase, probabilities: Mapping[str, float], tally: _Tal
     for e in hits:
         p = probabilities[e.cause]
         tally.raise_to(e.level, e.reason.format(label=labels[e.cause], probability=p))
-    return [e.cause for e in hits]
+    return hits
 
 
 def triage(
@@ -210,8 +219,8 @@ def triage(
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason)
             own += [rule.running] if rule.running else []
-    escalated = _escalate(kb, probabilities, tally)
-    own += [e.running for e in escalations(kb) if e.cause in escalated and e.running]
+    hits = _escalate(kb, probabilities, tally)
+    own += [e.running for e in hits if e.running]
     om = kb.outside_model
     outside = unusual and om is not None
     if outside and om is not None:
@@ -229,7 +238,7 @@ def triage(
         tuple(fired),
         tuple(ruled_out),
         kb.level_texts[name],
-        escalated=tuple(escalated),
+        escalated=tuple(e.cause for e in hits),
         outside_model=outside,
         unknown_warning_signs=unknown,
         running=texts.running_advice(name, bool(fired), tuple(dict.fromkeys(own))),

@@ -199,7 +199,7 @@ def _history_alone(model: Model, d: Diagnosis) -> dict[str, float] | None:
 
 def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
     # urgent or emergency: no self-care tips (they would read as reassurance)
-    advice = None if d.triage.level in ("urgent", "emergency") else model.kb.advice
+    advice = None if d.triage.act_first else model.kb.advice
     top = {c.id for c in d.causes[:TOP_CAUSES]}
     alone = _history_alone(model, d)
     causes = []
@@ -243,7 +243,7 @@ def report_of(
     answers = dict(d.answers)
     confidence = dict(d.confidence)
     rules = {r.id: r for r in model.kb.red_flags}
-    act_first = d.triage.level in ("urgent", "emergency")
+    act_first = d.triage.act_first
     # what was checked, in plain words (the question and its answer), never a rule's warning
     checked = dict.fromkeys(
         _answer_phrase(model, q, answers[q])
