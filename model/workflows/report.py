@@ -43,7 +43,7 @@ class ReportAnswer:
     value: Any
     answered_by: str
     confidence: float | None
-    shown: str = ""  # the answer in the app's words (labels, units)
+    shown: str  # the answer in the app's words (labels, units)
 
 
 def interval_note(coverage: float) -> str:
@@ -112,10 +112,6 @@ def _show_value(v: Any) -> str:
 
 def _population(r: Report) -> str:
     return f"{POPULATION_TITLES.get(r.population, r.population).lower()} ({r.population})"
-
-
-def _shown(a: ReportAnswer) -> str:
-    return a.shown or _show_value(a.value)
 
 
 _MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|!~$:@])")  # links, images, HTML, emphasis, LaTeX...
@@ -414,7 +410,7 @@ def report_markdown(report: Report) -> str:
     if r.general_advice:
         out += ["", "## General advice", ""] + [f"- {t}" for t in r.general_advice]
     out += ["", "## Answers", "", "| question | answer | given by |", "| --- | --- | --- |"]
-    out += [f"| {a.text} | {escape_markdown(_shown(a))} | {_by(a)} |" for a in r.answers]
+    out += [f"| {a.text} | {escape_markdown(a.shown)} | {_by(a)} |" for a in r.answers]
     if not r.answers:
         out.append("| (no answers) | | |")
     if r.not_sure:
@@ -515,7 +511,7 @@ def report_pdf(report: Report) -> bytes:
             para(f"- {t}", size=9)
     heading("Answers")
     for a in r.answers:
-        para(f"{a.text} {_shown(a)} ({_by(a)})", size=9)
+        para(f"{a.text} {a.shown} ({_by(a)})", size=9)
     if not r.answers:
         para("(no answers)", size=9)
     if r.not_sure:
