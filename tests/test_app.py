@@ -53,6 +53,27 @@ def test_app_default_page_is_the_runner_red_flag_screen(model):
     assert "swelling" in runner.red_flag_questions(model)  # used by the DVT-after-travel rule
 
 
+def test_warning_screen_is_the_signs_alone_and_asks_the_rest_as_follow_ups(model):
+    """The first screen holds the signs that act on their own; one leg or both matters only
+    once new weakness is there, so it is asked first after that answer, not before (issue 17:
+    a phone-length first screen). The Continue button counts what is still unanswered."""
+    ids = runner.red_flag_questions(model)
+    assert "legs_affected" not in ids and "recent_travel_or_surgery" not in ids
+    assert {"palpitations", "swelling", "both_legs_weak"} <= set(ids)
+    at = _page("runner").run()
+    assert at.button(key="rn_rf_continue").label == f"Continue (0 of {len(ids)} answered)"
+    at.radio(key="rn_rf_leg_weakness_or_foot_drop").set_value("yes").run()
+    assert at.button(key="rn_rf_continue").label == f"Continue (1 of {len(ids)} answered)"
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "triage"  # a nerve deficit: urgent
+    at.button(key="rn_tri_continue").click().run()
+    assert at.button(key="rn_opt_legs_affected_both") is not None  # asked first
+    at.button(key="rn_opt_legs_affected_both").click().run()
+    assert at.session_state["rn_stage"] == "triage"  # both legs: now an emergency
+    assert any("ambulance" in e.value for e in at.error)
+
+
 def test_red_flag_yes_leads_to_triage_screen_first(model):
     at = _page("runner").run()
     at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")

@@ -278,3 +278,30 @@ def test_answers_no_cause_explains_are_outside_the_model(model):
     none = model.engine.none_present(model.engine.posterior(ev), ev)
     assert model.diagnose({"age": 30}).triage.unexplained == pytest.approx(none, abs=1e-12)
     assert model.assess({"age": 30}).triage.unexplained == pytest.approx(none, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("qid", "level", "cause"),
+    [
+        ("extreme_muscle_pain_or_little_urine", "emergency", "rhabdomyolysis"),  # brief row 5
+        ("stroke_like_signs", "emergency", "neurological_condition"),  # row 12, sudden onset
+        ("vision_balance_with_heat", "see_doctor", "neurological_condition"),  # row 12
+        ("groin_or_hip_pain", "urgent", "bone_stress_injury"),  # clinical-v2 row 20
+    ],
+)
+def test_the_briefs_rows_beyond_the_contract(model, qid, level, cause):
+    """The questions added for the brief's rows 5, 12 and 20 set their row's level on their
+    own, raise their cause's probability, and a "no" sets nothing."""
+    base = {"age": 35, "sex": "female"}
+    yes = model.diagnose({**base, qid: "yes"})
+    no = model.diagnose({**base, qid: "no"})
+    assert yes.triage.level == level
+    assert no.triage.level == "self_care"
+    p = model.diagnose(base).probability(cause)
+    assert yes.probability(cause) > p > no.probability(cause)
+
+
+def test_groin_pain_says_stop_running_and_limit_weight_bearing(model):
+    t = model.diagnose({"groin_or_hip_pain": "yes"}).triage
+    assert t.running.startswith("Stop running") and "Limit walking and standing" in t.running
+    assert t.act_first

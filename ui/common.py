@@ -97,6 +97,8 @@ CSS = """
 [data-testid="stRadio"] [data-testid="stRadioOption"] { min-height: 44px; padding: 4px 12px 4px 0;
   align-items: center; }
 [data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
+.st-key-rn_rf_continue { position: sticky; bottom: 0; z-index: 10; padding: 8px 0;
+  background: var(--background-color, #ffffff); }
 [class*="st-key-rn_num_"] [data-testid="InputInstructions"] { display: none; }
 button:focus-visible, a:focus-visible, input:focus-visible, [role="tab"]:focus-visible {
   outline: 3px solid #1f4e79 !important; outline-offset: 2px; }

@@ -26,6 +26,7 @@ from .downloads import case_json, pdf_report
 RED_FLAG_GROUP = "red_flags"
 TYPICAL_MORE = 10  # the progress bar assumes at most this many more useful questions
 STAGES = ("red_flags", "triage", "questions", "result")
+URGENT = LEVELS.index("urgent")
 UNSURE = "__unsure"  # an earlier "not sure" (Back and Change show it)
 # Scroll the page back to its top (the headline and the question) after each answer:
 # Streamlit keeps the scroll position across reruns. The step number makes each one new.
@@ -49,10 +50,17 @@ def _init() -> None:
 
 
 def red_flag_questions(model: Model) -> list[str]:
-    """The warning-sign questions: the red_flags group plus any question a red-flag rule uses."""
+    """The first screen's warning signs: the red_flags group, then any question that on its
+    own makes a red-flag rule or an urgent (or higher) amber rule (one swollen leg,
+    palpitations). A question that matters only with a sign already present (one leg or
+    both after new weakness; travel, the pill or an earlier clot after one swollen leg) is
+    not on this screen: the questionnaire asks it first once the sign is there
+    (``Triage.follow_up``), which keeps this screen short enough for a phone."""
     ids = [q.id for q in model.questions if q.group == RED_FLAG_GROUP]
-    for rule in model.kb.red_flags:
-        for qid in rule.all:
+    serious = [r for r in model.kb.amber_flags if LEVELS.index(r.level) >= URGENT]
+    for rule in (*model.kb.red_flags, *serious):
+        if len(rule.all) == 1 and not rule.any:
+            qid = next(iter(rule.all))
             if qid not in ids:
                 ids.append(qid)
     return ids
@@ -147,12 +155,15 @@ def _red_flag_screen(model: Model) -> None:
         key = f"rn_rf_{qid}"
         if key not in st.session_state and qid in answers:
             st.session_state[key] = answers[qid]
-        st.radio(q.text, options, index=None, key=key, horizontal=True,
+        st.radio(q.text, options, index=None, key=key, horizontal=True, help=q.help,
                  format_func=lambda v, q=q: v if v == common.NOT_SURE else q.answer_label(v))
-    st.button("Continue", key="rn_rf_continue", type="primary", on_click=_submit_red_flags,
+    done = sum(st.session_state.get(f"rn_rf_{qid}") is not None for qid in ids)
+    label = "Continue" if done == len(ids) else f"Continue ({done} of {len(ids)} answered)"
+    # The button stays in view at the bottom of a phone screen (common.CSS: sticky)
+    st.button(label, key="rn_rf_continue", type="primary", on_click=_submit_red_flags,
               args=(ids,), width="stretch")
-    st.caption("None of these? Answer “No” or just continue: unanswered signs count as "
-               "unknown, never as “no”.")
+    st.caption("Unanswered signs count as unknown, never as “no”: they are listed with your "
+               "result and in the report.")
 
 
 def _triage_screen(model: Model, d: Diagnosis) -> None:
@@ -369,7 +380,8 @@ def render() -> None:
     if stage == "red_flags":
         _red_flag_screen(model)
     elif stage == "triage":
-        _triage_screen(model, d)
+        _triage_screen(model, d)  # from the top: the warning-sign screen was scrolled
+        st.html(SCROLL_TOP.format(step=f"triage-{d.triage.level}"), unsafe_allow_javascript=True)
     elif stage == "questions":
         qid = next_question(model, d)
         if qid is None:
