@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,46 @@ def test_cli_case_commands(tmp_path: Path, examples_dir: Path, capsys) -> None:
     assert "did you mean 'cramps'" in cap.err and "Traceback" not in cap.err
     assert main(["case", "compare", str(c1)]) == 2
     assert "takes two case files" in capsys.readouterr().err
+
+
+def test_case_files_record_the_contract_version_and_the_units(model):
+    """Issue 13: a case says which contract its answers were written under; issue 17: the
+    units the runner reads are kept with the case (the answers stay in model units)."""
+    case = new_case({"age": 30, "temperature_c": 25}, model=model, units="imperial")
+    data = json.loads(case.to_json())
+    assert data["contract_version"] == 2 and data["units"] == "imperial"
+    again = load_case(case.to_json().encode(), model)
+    assert again.case.units == "imperial" and again.changes == ()
+    assert again.case.answers["temperature_c"] == 25  # °C inside, whatever is shown
+
+
+def test_a_version_1_case_opens_with_what_changed_for_its_answers(model):
+    base = {"age": 24, "calf_pain_walking": "yes"}
+    v1 = load_case(json.dumps({"contract_version": 1, "answers": base}).encode(), model)
+    assert len(v1.changes) == 1 and "`pad`" in v1.changes[0] and v1.ok
+    travel = {**base, "recent_travel_or_surgery": "no"}
+    v1t = load_case(json.dumps({"contract_version": 1, "answers": travel}).encode(), model)
+    assert len(v1t.changes) == 2 and "8 weeks" in v1t.changes[1]
+    assert v1t.case.answers == travel  # read as it is; saving records version 2
+    assert json.loads(v1t.case.to_json())["contract_version"] == 2
+    plain = load_case(json.dumps({"answers": base}).encode(), model)  # the contract's form
+    assert plain.changes == ()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [({"contract_version": 3}, "contract_version 3"), ({"units": "furlongs"}, "units")],
+)
+def test_bad_contract_version_or_units_are_named(model, extra, needle):
+    with pytest.raises(InputError) as exc:
+        load_case(json.dumps({**extra, "answers": {"age": 30}}).encode(), model)
+    assert needle in " ".join(exc.value.problems)
+
+
+def test_cli_notes_what_changed_for_a_version_1_case(tmp_path):
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps({"contract_version": 1, "answers": {"age": 24}}))
+    cmd = [sys.executable, "-m", "model", "diagnose", str(path)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and json.loads(out.stdout)["causes"]
+    assert "note: this case was written under contract version 1" in out.stderr

@@ -18,23 +18,25 @@ from model import Case, Model, build_report, new_case, report_markdown, report_p
 
 
 def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, float] | None,
-          base: Case | None = None) -> Case:
-    """The case on screen. With ``base`` (an uploaded case) its notes, case id, dates and
-    who answered what are kept; answers changed on screen are marked clinician-verified."""
+          base: Case | None = None, units: str = "metric") -> Case:
+    """The case on screen, with the units the screen shows (kept in the file). With ``base``
+    (an uploaded case) its notes, case id, dates and who answered what are kept; answers
+    changed on screen are marked clinician-verified."""
     if base is None:
         return new_case(answers, confidence=confidence, population=model.population,
-                        model=model)
+                        model=model, units=units)
     changes = {q: answers.get(q) for q in set(base.answers) | set(answers)
                if base.answers.get(q) != answers.get(q)}
     case = base.with_answers(changes, model=model) if changes else base
-    return replace(case, confidence=dict(confidence or {}), population=model.population)
+    return replace(case, confidence=dict(confidence or {}), population=model.population,
+                   units=units)
 
 
 def case_json(model: Model, answers: Mapping[str, Any], *,
               confidence: Mapping[str, float] | None = None,
-              base: Case | None = None) -> bytes:
+              base: Case | None = None, units: str = "metric") -> bytes:
     """The case file (schema of ``model.workflows.cases``) as UTF-8 JSON."""
-    return _case(model, answers, confidence, base).to_json().encode("utf-8")
+    return _case(model, answers, confidence, base, units).to_json().encode("utf-8")
 
 
 def pdf_report(model: Model, answers: Mapping[str, Any], *,

@@ -347,7 +347,9 @@ def _downloads(model: Model, *, with_link: bool = True) -> None:
                        data=lambda: pdf_report(model, answers, not_sure=unsure),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="rn_dl_pdf", width="stretch", on_click="ignore")
-    c2.download_button("Case for a physio (JSON)", data=lambda: case_json(model, answers),
+    units_now = st.session_state["hl_units"]
+    c2.download_button("Case for a physio (JSON)",
+                       data=lambda: case_json(model, answers, units=units_now),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="rn_dl_json", width="stretch", on_click="ignore")
     if not with_link:

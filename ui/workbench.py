@@ -82,7 +82,7 @@ def _on_upload() -> None:
     them all, population included)."""
     ss = st.session_state
     up = ss.get("wb_upload")
-    ss["wb_load_problems"], ss["wb_load_note"] = [], ""
+    ss["wb_load_problems"], ss["wb_load_note"], ss["wb_load_changes"] = [], "", []
     ss.pop("wb_case", None)
     if up is None:
         return
@@ -96,7 +96,9 @@ def _on_upload() -> None:
     _fill(common.get_model(c.population),
           share.Screen(dict(c.answers), dict(c.confidence), c.population))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
+    ss["hl_units"] = c.units  # the runner's units, as the case remembers them
     ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
+    ss["wb_load_changes"] = list(loaded.changes)
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
 
 
@@ -107,6 +109,8 @@ def _load_upload() -> None:
     ss = st.session_state
     if ss.get("wb_load_note"):
         st.success(escape_markdown(ss["wb_load_note"]))  # user text is shown literally
+    for line in ss.get("wb_load_changes", []):
+        st.info(escape_markdown(f"Note: this case was {line}."))
     for line in ss.get("wb_load_problems", []):
         st.warning(escape_markdown(line))
 
@@ -521,6 +525,7 @@ def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
 
 def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
     base = st.session_state.get("wb_case")  # an uploaded case: notes, case id, sources
+    ss_units = st.session_state.get("hl_units", "metric")
     c1, c2, c3 = st.columns(3)
     c1.download_button("Report (PDF)",
                        data=lambda: pdf_report(model, answers, confidence=conf, base=base),
@@ -531,7 +536,8 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
     c3.download_button("Case (JSON)",
-                       data=lambda: case_json(model, answers, confidence=conf, base=base),
+                       data=lambda: case_json(model, answers, confidence=conf, base=base,
+                                              units=ss_units),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="wb_dl_json", on_click="ignore", width="stretch")
 

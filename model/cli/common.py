@@ -75,6 +75,12 @@ def warn(problems: Iterable[str]) -> None:
         print(f"warning: {p}" + ("" if p.startswith("... and") else " (left out)"), file=sys.stderr)
 
 
+def note_changes(changes: Iterable[str]) -> None:
+    """What changed since the contract version a case was written under (stderr)."""
+    for c in changes:
+        print(f"note: this case was {c}", file=sys.stderr)
+
+
 def add_model_options(sp: argparse.ArgumentParser, population_help: str) -> None:
     sp.add_argument("--population", default=None, help=population_help)
     sp.add_argument("--priors", default=None, help="a priors directory (default: priors/)")

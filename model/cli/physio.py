@@ -26,7 +26,15 @@ from ..workflows.cases import (
 )
 from ..workflows.learn import learn_csv
 from ..workflows.report import build_report, write_report
-from .common import add_model_options, case_and_model, dump, model_for, read_case, warn
+from .common import (
+    add_model_options,
+    case_and_model,
+    dump,
+    model_for,
+    note_changes,
+    read_case,
+    warn,
+)
 
 
 def _write_case(case: Any, output: str | None) -> None:
@@ -71,6 +79,7 @@ def cmd_case(args: argparse.Namespace) -> int:
     if action == "check":
         loaded = read_case(args.files[0], model)
         _write_case(loaded.case, args.output)
+        note_changes(loaded.changes)
         for p in loaded.problems:
             print(f"error: {p}", file=sys.stderr)
         return 2 if loaded.problems else 0

@@ -133,9 +133,10 @@ def running_label(level: str) -> str:
 
 
 def running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str:
-    """Whether running on is fine until seen, for every result: the level's default, at
-    ``urgent`` followed by the rules' own texts, or at ``see_doctor`` the rules' own texts (``running`` in triage.yaml: a suspected stress
-    fracture or heart problem means no running until seen, whatever the level says)."""
+    """Whether running on is fine until seen, for every result: the level's default (at
+    ``urgent`` followed by the rules' own texts), or at ``see_doctor`` the rules' own texts
+    (``running`` in triage.yaml: a suspected stress fracture or heart problem means no
+    running until seen, whatever the level says)."""
     if level == "emergency":  # act first: the level's own words
         return RUNNING[level]
     if level == "urgent":  # the level's words, then what a rule adds (a femoral neck: weight)

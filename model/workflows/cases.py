@@ -50,6 +50,17 @@ from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
 CASE_VERSION = 1
+CONTRACT_VERSION: Final = 2  # the interface version a case's answers were written under
+UNIT_SYSTEMS: Final = ("metric", "imperial")  # how the runner reads numbers (km/°C, miles/°F)
+# What changed between contract version 1 and 2 for a version-1 case (issue 13): always the
+# first; the second only when the case answers the travel question.
+V1_CHANGES: Final = (
+    "written under contract version 1: `pad` now means atherosclerotic arterial disease only; "
+    "popliteal artery entrapment and iliac artery flow limitation of young athletes are "
+    "separate causes, so a young runner's arterial symptoms may now rank under them",
+    "written under contract version 1: `recent_travel_or_surgery` then asked about 4 weeks and "
+    "now about 8; check that the answer still holds for the last 8 weeks",
+)
 MAX_CASE_BYTES = 1_000_000
 MAX_NOTES = 20_000
 MAX_ID = 200
@@ -84,6 +95,8 @@ class Case:
     case_id: str | None = None
     created: str | None = None  # ISO date
     updated: str | None = None  # ISO date
+    units: str = "metric"  # how the runner reads numbers; answers are always in model units
+    contract_version: int = CONTRACT_VERSION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "answers", _frozen(self.answers))
@@ -91,6 +104,8 @@ class Case:
         object.__setattr__(self, "answered_by", _frozen(by))
         conf = {q: float(c) for q, c in self.confidence.items() if q in self.answers}
         object.__setattr__(self, "confidence", _frozen(conf))
+        if self.units not in UNIT_SYSTEMS:
+            raise InputError([f"units {self.units!r}: use one of {', '.join(UNIT_SYSTEMS)}"])
 
     def to_dict(self) -> dict[str, Any]:
         """The case file's JSON (schema version 1)."""
@@ -102,6 +117,8 @@ class Case:
             d["created"] = self.created
         if self.updated:
             d["updated"] = self.updated
+        d["contract_version"] = self.contract_version
+        d["units"] = self.units
         d["answers"] = dict(self.answers)
         d["answered_by"] = dict(self.answered_by)
         if self.confidence:
@@ -174,6 +191,7 @@ class LoadedCase:
     case: Case
     problems: tuple[str, ...] = ()  # one line per rejected answer, source or confidence
     rejected: Mapping[str, Any] = field(default_factory=_frozen)  # raw answers not accepted
+    changes: tuple[str, ...] = ()  # what changed since the contract version it was written under
 
     @property
     def ok(self) -> bool:
@@ -193,6 +211,8 @@ class CaseSchema(BaseModel):
     population: str | None = None
     created: str | None = None
     updated: str | None = None
+    contract_version: int | None = None  # absent: the current contract
+    units: Literal["metric", "imperial"] | None = None
     answers: dict[str, Any]
     answered_by: dict[str, Any] = {}
     confidence: dict[str, Any] = {}
@@ -204,7 +224,7 @@ _TYPE_FIX = {
     "string_type": "write text in quotes",
     "int_type": "write a whole number",
     "dict_type": "write an object {...}",
-    "literal_error": f'write "{CASE_FORMAT}" or leave the key out',
+    "literal_error": "write one of the values named, or leave the key out",
     "missing": 'add it: a case file is at least {"answers": {...}}',
 }
 
@@ -281,6 +301,14 @@ def _schema(data: Any, where: str) -> CaseSchema:
             fix = _TYPE_FIX.get(e["type"], "")
             lines.append(f"{where}: {loc}: {e['msg']}" + (f"; {fix}" if fix else ""))
         raise InputError(lines) from None
+    cv = raw.contract_version
+    if cv is not None and not 1 <= cv <= CONTRACT_VERSION:
+        raise InputError(
+            [
+                f"{where}: contract_version {cv} is not one this heavylegs reads (1 to "
+                f"{CONTRACT_VERSION}); write {CONTRACT_VERSION}, or update heavylegs"
+            ]
+        )
     if raw.version < 1:
         raise InputError(
             [f"{where}: version {raw.version} is not a case file version; write {CASE_VERSION}"]
@@ -407,8 +435,17 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         case_id=raw.case_id,
         created=created,
         updated=updated,
+        units=raw.units or "metric",
     )
-    return LoadedCase(case, tuple(problems), _frozen(rejected))
+    return LoadedCase(case, tuple(problems), _frozen(rejected), version_changes(raw, clean))
+
+
+def version_changes(raw: CaseSchema, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    """The notes a case written under an older contract opens with (``V1_CHANGES``); the
+    case is read as it is, and saving it again records the current contract version."""
+    if raw.contract_version != 1:
+        return ()
+    return V1_CHANGES[:1] + (V1_CHANGES[1:] if "recent_travel_or_surgery" in answers else ())
 
 
 def diagnose_case(case: Case, model: Model) -> Diagnosis:
@@ -511,8 +548,10 @@ def new_case(
     case_id: str | None = None,
     model: Model | None = None,
     today: str | None = None,
+    units: str = "metric",
 ) -> Case:
-    """A case from answers (all marked ``by``), validated; dated today unless ``today``.
+    """A case from answers (all marked ``by``), validated; dated today unless ``today``;
+    ``units``: how the runner reads numbers (``metric`` or ``imperial``), kept in the file.
 
     Raises
     ------
@@ -526,6 +565,7 @@ def new_case(
         "confidence": dict(confidence or {}),
         "notes": notes,
         "case_id": case_id,
+        "units": units,
     }
     loaded = case_from_data(data, "answers", model)
     if loaded.problems:
