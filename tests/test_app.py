@@ -237,7 +237,9 @@ def test_workbench_renders_every_question(model):
     at = _page("workbench").run()
     _no_exception(at)
     keys = {w.key for w in [*at.selectbox, *at.number_input]}
-    assert {f"wb_q_{q.id}" for q in model.questions} <= keys
+    converted = {"temperature_c", "shoe_distance_km"}  # one box per unit system
+    assert {f"wb_q_{q.id}" for q in model.questions if q.id not in converted} <= keys
+    assert {f"wb_q_{q}_metric" for q in converted} <= keys
     assert at.dataframe and len(at.dataframe[0].value) == len(model.causes)
 
 
@@ -267,6 +269,34 @@ def test_workbench_case_upload_fills_the_form(model):
     assert post["pad"] == pytest.approx(100 * model.diagnose(case["answers"]).probability("pad"))
     top = model.diagnose(case["answers"]).causes[0].id
     assert at.selectbox(key="wb_why").value == top  # the why chart follows the loaded case
+
+
+def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(model):
+    """Issue 17: an imperial case opens in miles and °F and a typed value is kept in km or
+    °C; issue 13: a version-1 case opens with what changed for its answers."""
+    at = _page("workbench").run()
+    case = {"contract_version": 1, "units": "imperial",
+            "answers": {"age": 40, "temperature_c": 30, "shoe_distance_km": 800,
+                        "recent_travel_or_surgery": "no"}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("case.json", json.dumps(case).encode(), "application/json")).run()
+    _no_exception(at)
+    assert at.number_input(key="wb_q_temperature_c_imperial").value == 86  # 30 °C
+    assert at.number_input(key="wb_q_shoe_distance_km_imperial").value == 497  # 800 km
+    assert "(°F)" in at.number_input(key="wb_q_temperature_c_imperial").label
+    notes = [i.value for i in at.info]
+    assert any("contract version 1" in n and "pad" in n for n in notes)
+    assert any("8 weeks" in n for n in notes)
+    want = model.diagnose(case["answers"]).probability("dehydration")
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["dehydration"] == pytest.approx(100 * want)  # the answers are unchanged
+    at.number_input(key="wb_q_temperature_c_imperial").set_value(68).run()  # 20 °C
+    assert at.session_state["wb_v_temperature_c"] == 20
+    want = model.diagnose({**case["answers"], "temperature_c": 20}).probability("dehydration")
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["dehydration"] == pytest.approx(100 * want)
+    at.segmented_control(key="wb_units_pick").set_value("metric").run()
+    assert at.number_input(key="wb_q_temperature_c_metric").value == 20
 
 
 @pytest.mark.parametrize("payload, message", [

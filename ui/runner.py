@@ -18,7 +18,15 @@ from typing import Any
 
 import streamlit as st
 
-from model import LEVELS, STOP_MIN_GAIN, Diagnosis, InputError, Model, next_to_ask
+from model import (
+    LEVELS,
+    STOP_MIN_GAIN,
+    Diagnosis,
+    InputError,
+    Model,
+    first_screen_questions,
+    next_to_ask,
+)
 
 from . import common, explain, share, units, whatif
 from .downloads import case_json, pdf_report
@@ -26,7 +34,6 @@ from .downloads import case_json, pdf_report
 RED_FLAG_GROUP = "red_flags"
 TYPICAL_MORE = 10  # the progress bar assumes at most this many more useful questions
 STAGES = ("red_flags", "triage", "questions", "result")
-URGENT = LEVELS.index("urgent")
 UNSURE = "__unsure"  # an earlier "not sure" (Back and Change show it)
 # Scroll the page back to its top (the headline and the question) after each answer:
 # Streamlit keeps the scroll position across reruns. The step number makes each one new.
@@ -50,20 +57,9 @@ def _init() -> None:
 
 
 def red_flag_questions(model: Model) -> list[str]:
-    """The first screen's warning signs: the red_flags group, then any question that on its
-    own makes a red-flag rule or an urgent (or higher) amber rule (one swollen leg,
-    palpitations). A question that matters only with a sign already present (one leg or
-    both after new weakness; travel, the pill or an earlier clot after one swollen leg) is
-    not on this screen: the questionnaire asks it first once the sign is there
-    (``Triage.follow_up``), which keeps this screen short enough for a phone."""
-    ids = [q.id for q in model.questions if q.group == RED_FLAG_GROUP]
-    serious = [r for r in model.kb.amber_flags if LEVELS.index(r.level) >= URGENT]
-    for rule in (*model.kb.red_flags, *serious):
-        if len(rule.all) == 1 and not rule.any:
-            qid = next(iter(rule.all))
-            if qid not in ids:
-                ids.append(qid)
-    return ids
+    """The first screen's warning signs (``model.first_screen_questions``): the signs that
+    act on their own; the questions that matter only with a sign are asked after it."""
+    return list(first_screen_questions(model.kb))
 
 
 def _answer(qid: str, value: Any) -> None:

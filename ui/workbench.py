@@ -5,9 +5,12 @@ tornado chart, and an interactive network (click a node: its numbers and sources
 clear its answer).
 
 State lives in ``st.session_state`` under ``wb_*`` keys (one widget key per question:
-``wb_q_<id>``, confidence ``wb_c_<id>``; changed base rates ``wb_rates``); nothing is stored on
-the server. A share link (``/physio?case=...&view=...``, ``ui/share.py``) reproduces the
-screen: answers, confidences, population, base rates, "not sure" items and units.
+``wb_q_<id>``, confidence ``wb_c_<id>``; changed base rates ``wb_rates``); a number in km or
+°C has its value in the model's unit under ``wb_v_<id>`` and a box per unit system
+(``wb_q_<id>_<system>``), so the physio reads and types the runner's units (kept in case
+files and share links); nothing is stored on the server. A share link
+(``/physio?case=...&view=...``, ``ui/share.py``) reproduces the screen: answers, confidences,
+population, base rates, "not sure" items and units.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from model import (
     Diagnosis,
     InputError,
     Model,
+    Question,
     TestValue,
     escape_markdown,
     load_case,
 )
 
-from . import common, explain, share
+from . import common, explain, share, units
 from .downloads import case_json, markdown_report, pdf_report
 from .network_graph import network_chart, node_name, node_table
 
@@ -45,6 +49,29 @@ def _confidence_words(c: float) -> str:
 
 
 # ----------------------------------------------------------------------------- state
+def _converts(q: Question) -> bool:
+    """A number the page can show in miles or °F (its value is kept in km or °C)."""
+    return q.type == "number" and units.converts(q, "imperial")
+
+
+def _number_value(q: Question) -> float | None:
+    """A number answer in the model's unit."""
+    key = f"wb_v_{q.id}" if _converts(q) else f"wb_q_{q.id}"
+    v = st.session_state.get(key)
+    return None if v is None else float(v)
+
+
+def _store_number(qid: str, system: str) -> None:
+    """A number typed in the page's units, kept in the model's unit."""
+    q = common.get_model().question_map[qid]
+    v = st.session_state.get(f"wb_q_{qid}_{system}")
+    st.session_state[f"wb_v_{qid}"] = None if v is None else units.stored(q, float(v), system)
+
+
+def _set_units() -> None:
+    st.session_state["hl_units"] = st.session_state.get("wb_units_pick") or "metric"
+
+
 def _fill(model: Model, screen: share.Screen) -> None:
     """Set every widget from a case or link (unanswered questions cleared)."""
     ss = st.session_state
@@ -52,7 +79,12 @@ def _fill(model: Model, screen: share.Screen) -> None:
         v = screen.answers.get(q.id)
         if q.type == "number" and v is not None:
             v = float(v)
-        ss[f"wb_q_{q.id}"] = v
+        if _converts(q):
+            ss[f"wb_v_{q.id}"] = v
+            for system in units.UNIT_SYSTEMS:  # redrawn from the value in the model's unit
+                ss.pop(f"wb_q_{q.id}_{system}", None)
+        else:
+            ss[f"wb_q_{q.id}"] = v
         ss[f"wb_c_{q.id}"] = float(screen.confidence.get(q.id, 1.0))
     ss["wb_population"] = screen.population
     ss["wb_rates"] = {screen.population: dict(screen.base_rates)}
@@ -120,7 +152,7 @@ def _answers(model: Model) -> tuple[dict[str, Any], dict[str, float]]:
     answers: dict[str, Any] = {}
     conf: dict[str, float] = {}
     for q in model.questions:
-        v = ss.get(f"wb_q_{q.id}")
+        v = _number_value(q) if q.type == "number" else ss.get(f"wb_q_{q.id}")
         if v is None:
             continue
         if q.type == "number":
@@ -220,12 +252,28 @@ def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
 
 
 # ----------------------------------------------------------------------------- sections
+def _converted_number(q: Question) -> None:
+    """A km or °C question in the page's units (the box of that unit system)."""
+    system = st.session_state.get("hl_units", "metric")
+    key = f"wb_q_{q.id}_{system}"
+    now = st.session_state.get(f"wb_v_{q.id}")
+    if key not in st.session_state:
+        st.session_state[key] = None if now is None else units.shown(q, now, system)
+    bounds = [None if b is None else units.shown(q, float(b), system) for b in (q.min, q.max)]
+    lo, hi = sorted(bounds) if None not in bounds else bounds  # type: ignore[type-var]
+    st.number_input(f"{q.text} ({units.unit(q, system)})", min_value=lo, max_value=hi,
+                    step=1.0, key=key, format="%g", placeholder="unknown",
+                    on_change=_store_number, args=(q.id, system))
+
+
 def _question_row(model: Model, qid: str) -> None:
     q = model.question_map[qid]
     key = f"wb_q_{qid}"
     a, b = st.columns([4, 1], vertical_alignment="bottom")
     with a:
-        if q.type == "number":
+        if q.type == "number" and _converts(q):
+            _converted_number(q)
+        elif q.type == "number":
             lo = float(q.min) if q.min is not None else None
             hi = float(q.max) if q.max is not None else None
             st.number_input(f"{q.text}" + (f" ({q.unit})" if q.unit else ""), min_value=lo,
@@ -238,7 +286,9 @@ def _question_row(model: Model, qid: str) -> None:
         st.session_state.setdefault(f"wb_c_{qid}", 1.0)
         st.selectbox(f"Confidence in the answer to: {q.text}", CONFIDENCES,
                      key=f"wb_c_{qid}", format_func=_confidence_words,
-                     disabled=st.session_state.get(key) is None, label_visibility="collapsed",
+                     disabled=(_number_value(q) if q.type == "number"
+                               else st.session_state.get(key)) is None,
+                     label_visibility="collapsed",
                      help="How sure the answer is: sure = hard evidence; 50% = a guess")
 
 
@@ -246,6 +296,9 @@ def _answers_panel(model: Model) -> None:
     st.subheader("Answers")
     st.caption("Leave a question on “unknown” when it was not asked; the small box beside an "
                "answer is how sure it is.")
+    st.session_state["wb_units_pick"] = st.session_state.get("hl_units", "metric")
+    st.segmented_control("Units", list(units.UNIT_SYSTEMS), key="wb_units_pick",
+                         format_func=units.UNIT_SYSTEMS.get, on_change=_set_units, required=True)
     if st.session_state.get("wb_unsure"):
         st.info("The runner was not sure about: " + "; ".join(
             model.question_map[q].text for q in st.session_state["wb_unsure"]))
@@ -451,7 +504,13 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
 
 
 def _set_node_answer(qid: str, value: Any) -> None:
-    st.session_state[f"wb_q_{qid}"] = value
+    q = common.get_model().question_map[qid]
+    if _converts(q):
+        st.session_state[f"wb_v_{qid}"] = None if value is None else float(value)
+        for system in units.UNIT_SYSTEMS:
+            st.session_state.pop(f"wb_q_{qid}_{system}", None)
+    else:
+        st.session_state[f"wb_q_{qid}"] = value
 
 
 def _network_panel(model: Model, d: Diagnosis, answers: dict[str, Any]) -> None:

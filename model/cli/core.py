@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..api import Model
 from ..errors import InputError
 from ..workflows.cases import diagnose_case
 from .common import add_model_options, case_and_model, dump, model_for, note_changes
@@ -159,6 +161,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     real_cases = load_real_cases(real_dir, model) if real_dir is not None else None
     ev = evaluate(model, vignettes)
     real = evaluate_real(model, real_cases) if real_cases is not None else None
+    asked = _questionnaire(model, vignettes) if args.questions else None
     failures = ev.failures(
         args.min_top1, args.min_top3, args.max_under_triage, args.max_over_triage
     )
@@ -166,14 +169,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         out = {**ev.to_dict(), "failures": failures}
         if real is not None and real_dir is not None:
             out["real"] = {**real.to_dict(), "sha256": set_hash(real_dir)}
+        if asked is not None:
+            out["questionnaire"] = {k: v.to_dict() for k, v in asked.items()}
         print(dump(out))
     else:
         print(format_report(ev))
         if real is not None:
             print("\n" + format_real_report(real) + "\n\n" + format_side_by_side(ev, real))
+        for summary in (asked or {}).values():
+            print("\n" + summary.text())
     for line in failures:
         print(f"below target: {line}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _questionnaire(model: Model, vignettes: Sequence[Any]) -> dict[str, Any]:
+    """The app's question policy replayed on every vignette, both readings (slow: one
+    diagnosis per question asked)."""
+    from ..workflows.questionnaire import summarise
+
+    cases = [(v.id, v.answers) for v in vignettes]
+    return {
+        "known_only": summarise(model, cases, known_only=True),
+        "every_question": summarise(model, cases, known_only=False),
+    }
 
 
 def _population_options(sp: argparse.ArgumentParser) -> None:
@@ -233,6 +252,12 @@ def add_evaluate(sub: Any) -> None:
     ev.add_argument("--max-under-triage", type=int, default=None)
     ev.add_argument("--max-over-triage", type=float, default=None)
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    ev.add_argument(
+        "--questions",
+        action="store_true",
+        help="also replay the app's question policy on every vignette: the questions to a"
+        " stable result (slow: minutes)",
+    )
     _population_options(ev)
     ev.set_defaults(func=cmd_evaluate)
 

@@ -27,7 +27,7 @@ from .results import (
     WhatIf,
 )
 from .texts import DISCLAIMER, LEVEL_TITLES, POPULATION_TITLES, pct, running_label
-from .triage import LEVELS, Triage
+from .triage import LEVELS, Triage, first_screen_questions
 
 __all__ = [
     "CONFLICT_THRESHOLD",
@@ -53,6 +53,7 @@ __all__ = [
     "TestValue",
     "Triage",
     "WhatIf",
+    "first_screen_questions",
     "next_to_ask",
     "pct",
     "running_label",

@@ -122,6 +122,23 @@ def warning_sign_questions(kb: KnowledgeBase) -> tuple[str, ...]:
     return tuple(out)
 
 
+def first_screen_questions(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The runner's first screen: the red_flags group, then any question that on its own
+    makes a red-flag rule or an ``urgent`` (or higher) amber rule (one swollen leg,
+    palpitations). A question that matters only with a sign already present (one leg or
+    both after new weakness; travel, the pill or an earlier clot after one swollen leg) is
+    not on it: :func:`follow_up_questions` asks it first once the sign is there."""
+    out = [q.id for q in kb.questions if q.group == "red_flags"]
+    urgent = LEVELS.index("urgent")
+    serious = [r for r in kb.amber_flags if LEVELS.index(r.level) >= urgent]
+    for rule in (*kb.red_flags, *serious):
+        if len(rule.all) == 1 and not rule.any:
+            qid = next(iter(rule.all))
+            if qid not in out:
+                out.append(qid)
+    return tuple(out)
+
+
 def follow_up_questions(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]:
     """The questions a clinician asks next because a sign is already present: the unanswered
     questions of every undecided rule (red or amber) one of whose ``all`` conditions the
@@ -255,6 +272,7 @@ __all__ = [
     "LEVELS",
     "Triage",
     "escalations",
+    "first_screen_questions",
     "follow_up_questions",
     "level_index",
     "rule_status",

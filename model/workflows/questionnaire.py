@@ -1,0 +1,128 @@
+"""How many questions the runner's questionnaire needs (issue 13): the app's own policy
+replayed on a case whose answers are known.
+
+The replay answers the first screen's warning signs the case answers, then asks what the app
+asks (:func:`~model.reasoning.next_to_ask`: a follow-up of a sign first, else the most
+informative question worth asking) until the stop rule says the result is stable
+(``Diagnosis.stop``), nothing is worth asking, or ``MAX_ASKED`` questions. The count is the
+questions asked after the first screen. A written case answers only some questions, so there
+are two readings: ``known_only`` (the runner is asked only what the case says, as if it held
+everything they know: the questions a stable result needs) and the literal one (every
+question the app picks is asked and counted, answered "not sure" when the case does not say:
+an upper bound, since a real runner could answer most of them).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import Model
+from ..reasoning import first_screen_questions, next_to_ask
+
+MAX_ASKED = 40
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One case through the questionnaire."""
+
+    case_id: str
+    asked: tuple[str, ...]  # after the first screen, in the order asked
+    answered: int  # how many of them the case answers (the others were "not sure")
+    stopped: bool  # the stop rule said stable (else nothing worth asking, or the cap)
+    top: str  # the top cause where the questionnaire ended
+    top_all: str  # the top cause from all of the case's answers
+    level: str
+    level_all: str
+
+
+def replay(
+    model: Model, answers: Mapping[str, Any], case_id: str = "", *, known_only: bool = True
+) -> Replay:
+    """The app's question policy on ``answers`` (clean answers of one case)."""
+    given = {q: answers[q] for q in first_screen_questions(model.kb) if q in answers}
+    unknown = {q.id for q in model.questions if q.id not in answers}
+    skip: set[str] = unknown if known_only else set()
+    asked: list[str] = []
+    stopped = False
+    d = model.diagnose(given)
+    while len(asked) < MAX_ASKED:
+        if d.stop is not None and d.stop.stop:
+            stopped = True
+            break
+        qid = next_to_ask(d, skip)
+        if qid is None:
+            break
+        asked.append(qid)
+        if qid in answers:
+            given[qid] = answers[qid]
+            d = model.diagnose(given)
+        else:
+            skip.add(qid)
+    full = model.diagnose(dict(answers))
+    return Replay(
+        case_id,
+        tuple(asked),
+        sum(q in answers for q in asked),
+        stopped,
+        d.causes[0].id,
+        full.causes[0].id,
+        d.triage.level,
+        full.triage.level,
+    )
+
+
+@dataclass(frozen=True)
+class QuestionnaireSummary:
+    """The replays of a set of cases, summarised for the README and the CLI."""
+
+    replays: tuple[Replay, ...]
+    known_only: bool = True
+
+    @property
+    def counts(self) -> list[int]:
+        return [len(r.asked) for r in self.replays]
+
+    def to_dict(self) -> dict[str, Any]:
+        n = len(self.replays)
+        c = self.counts
+        return {
+            "cases": n,
+            "mean_questions": statistics.fmean(c) if c else 0.0,
+            "median_questions": statistics.median(c) if c else 0.0,
+            "max_questions": max(c, default=0),
+            "stopped": sum(r.stopped for r in self.replays),
+            "same_top_as_all_answers": sum(r.top == r.top_all for r in self.replays),
+            "same_level_as_all_answers": sum(r.level == r.level_all for r in self.replays),
+        }
+
+    def text(self) -> str:
+        s = self.to_dict()
+        n = s["cases"] or 1
+        how = (
+            "asking only what each case answers"
+            if self.known_only
+            else "every question the app picks, 'not sure' where the case is silent"
+        )
+        return (
+            f"questions to a stable result (the app's policy, after the warning-sign screen; "
+            f"{how}): "
+            f"mean {s['mean_questions']:.1f}, median {s['median_questions']:g}, "
+            f"max {s['max_questions']} over {s['cases']} cases; the stop rule was reached in "
+            f"{s['stopped']} ({s['stopped'] / n:.0%}); the top cause there equals the one from "
+            f"all the case's answers in {s['same_top_as_all_answers']} "
+            f"({s['same_top_as_all_answers'] / n:.0%}), the triage level in "
+            f"{s['same_level_as_all_answers']} ({s['same_level_as_all_answers'] / n:.0%})"
+        )
+
+
+def summarise(
+    model: Model, cases: Sequence[tuple[str, Mapping[str, Any]]], *, known_only: bool = True
+) -> QuestionnaireSummary:
+    """Replay every (id, answers) pair."""
+    return QuestionnaireSummary(
+        tuple(replay(model, a, i, known_only=known_only) for i, a in cases), known_only
+    )
