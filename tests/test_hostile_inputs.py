@@ -297,3 +297,27 @@ def test_an_endless_upload_is_read_only_to_its_limit(model) -> None:
     with pytest.raises(InputError, match="larger than 50 MB"):
         score_frame(model, Endless())
     assert Endless.asked == [MAX_UPLOAD_BYTES + 1]
+
+
+@pytest.mark.parametrize(
+    ("answers", "confidence", "needle"),
+    [
+        ({"age": 10**400}, None, "age: 1000"),  # a JSON integer too large for a float
+        ({"age": -(10**400)}, None, "out of range"),
+        ({"smoker": "yes"}, {"smoker": 10**400}, "confidence: smoker"),
+    ],
+)
+def test_integers_too_large_for_a_float_are_named_not_crashed(model, answers, confidence, needle):
+    with pytest.raises(InputError) as exc:
+        model.diagnose(answers, confidence=confidence)
+    text = " ".join(exc.value.problems)
+    assert needle in text and len(text) < 200  # shortened, not 400 digits
+
+
+@pytest.mark.parametrize(("digits", "needle"), [(500, "age"), (5000, "thousands of digits")])
+def test_a_huge_integer_in_a_case_file_is_exit_2(tmp_path: Path, capsys, digits, needle) -> None:
+    path = tmp_path / "case.json"
+    path.write_text('{"answers": {"age": ' + "9" * digits + "}}")
+    assert main(["diagnose", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "set_int_max_str_digits" not in err

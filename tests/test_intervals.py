@@ -24,6 +24,7 @@ from model.reasoning.diagnose import _evidence
 ROOT = Path(__file__).resolve().parents[1]
 PRIORS = ROOT / "priors"
 # a runner with a training picture, and one with a medical one (several findings)
+SEEDS = range(8)
 CASES = {
     "overreaching": {"age": 34, "heaviness_onset": "from_start", "rest_days_per_week": 0},
     "claudication": {
@@ -104,9 +105,15 @@ def test_fast_intervals_agree_with_monte_carlo(model, name) -> None:
     # the first-order account (each number alone) gives the same spread, roughly
     _, moved = iv.first_order(ctx, ev, post)
     sd_first = np.sqrt((moved**2).sum(axis=0))
+    # One seed's spread is noisy at 24 draws (the top three causes' half-widths vary between
+    # seeds with a coefficient of variation of 0.16-0.38, README "Intervals"), so the method
+    # is checked by its mean over SEEDS seeds: the estimate, not one draw of its noise.
     q = iv._quantile(model.kb.uncertainty.interval)
     centre = iv.logit(post.marginals)
-    sd_fast = (iv.logit(fast[:, 1]) - centre) / q
+    sd_fast = np.mean(
+        [(iv.logit(iv.cause_intervals(ctx, ev, post, seed=s)[:, 1]) - centre) / q for s in SEEDS],
+        axis=0,
+    )
     top = np.argsort(-post.marginals)[:3]
     np.testing.assert_allclose(sd_fast[top], sd_first[top], rtol=0.5)
 
@@ -134,10 +141,17 @@ def test_an_interval_narrows_when_its_numbers_uncertainty_narrows(model, tmp_pat
     node.pop("n", None)
     node["log_sd"] = 0.05
     (dst / file).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
-    narrow = load_model(priors_dir=dst).diagnose(answers)
-    after = next(c for c in narrow.causes if c.id == top.id)
+    narrowed = load_model(priors_dir=dst)
+    after = next(c for c in narrowed.diagnose(answers).causes if c.id == top.id)
     assert after.probability == pytest.approx(top.probability, abs=1e-12)
-    assert after.interval[1] - after.interval[0] < 0.9 * (top.interval[1] - top.interval[0])
+
+    def width(m) -> float:  # the mean over seeds (one seed's width is noisy at 24 draws)
+        ctx, ev, post = _case(m, answers)
+        row = ctx.engine.axis[top.id]
+        return float(np.mean([np.diff(iv.cause_intervals(ctx, ev, post, seed=s)[row])
+                              for s in SEEDS]))
+
+    assert width(narrowed) < 0.9 * width(model)
 
 
 def test_drivers_are_the_numbers_that_move_the_cause(model) -> None:

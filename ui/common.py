@@ -89,7 +89,8 @@ def get_advice() -> Advice | None:
 
 # Presentation defaults (data, not scattered through the code): large targets (at least 44 px,
 # WCAG 2.5.5), no "Press Enter to apply" under the runner's number box (its button saves),
-# a visible keyboard focus ring, and captions dark enough for 4.5:1 contrast (WCAG 1.4.3).
+# a visible keyboard focus ring, and captions and the chosen segment of a segmented control
+# (units) dark enough for 4.5:1 contrast (WCAG 1.4.3).
 CSS = """
 <style>
 .stButton button, .stDownloadButton button, .stFormSubmitButton button { min-height: 48px; }
@@ -104,6 +105,8 @@ button:focus-visible, a:focus-visible, input:focus-visible, [role="tab"]:focus-v
   outline: 3px solid #1f4e79 !important; outline-offset: 2px; }
 [class*="st-key-rn_prev_"] button { border-width: 3px; }
 .st-key-hl_nav a { min-height: 44px; }
+button[data-variant="segmented_control"][aria-checked="true"],
+button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p { color: #4b5058 !important; opacity: 1 !important; }
 </style>

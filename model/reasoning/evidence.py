@@ -44,18 +44,18 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
                     f"{q.id}: {_show(value)} is not a number; give a number "
                     f"from {q.min:g} to {q.max:g}"
                 )
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):  # an int is always finite
             return (
                 None,
                 f"{q.id}: {value} is not a finite number; give a number from "
                 f"{q.min:g} to {q.max:g}",
             )
         assert q.min is not None and q.max is not None
-        if not q.min <= value <= q.max:
+        if not q.min <= value <= q.max:  # exact for any int, however large
             unit = f" {q.unit}" if q.unit else ""
+            shown = f"{value:g}" if isinstance(value, float) else _show(value)
             return None, (
-                f"{q.id}: {value:g} is out of range; give a number from "
-                f"{q.min:g} to {q.max:g}{unit}"
+                f"{q.id}: {shown} is out of range; give a number from {q.min:g} to {q.max:g}{unit}"
             )
         return (int(value) if float(value).is_integer() else float(value)), None
     allowed = YES_NO if q.type == "yes_no" else q.options
@@ -135,10 +135,11 @@ def _confidence_problem(
     if (
         isinstance(c, bool)
         or not isinstance(c, int | float)
+        or not MIN_CONFIDENCE <= c <= 1  # before isfinite: a huge int cannot become a float
         or not math.isfinite(c)
-        or not MIN_CONFIDENCE <= c <= 1
     ):
-        return f"confidence: {qid}: {c!r} must be a number from 0.5 (a guess) to 1 (sure)"
+        shown = repr(c) if len(repr(c)) <= 40 else repr(c)[:37] + "..."
+        return f"confidence: {qid}: {shown} must be a number from 0.5 (a guess) to 1 (sure)"
     return None
 
 

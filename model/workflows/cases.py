@@ -481,6 +481,10 @@ def load_json_text(text: str, where: str) -> Any:
             ]
         ) from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python's 4,300-digit limit
+            raise InputError(
+                [f"{where}: a number with thousands of digits; no answer needs more than a few"]
+            ) from None
         raise InputError([f"{where}: {exc}"]) from None
     except RecursionError:
         raise InputError(

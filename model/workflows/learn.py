@@ -254,8 +254,8 @@ def check_strength(strength: Any) -> float:
     if (
         isinstance(strength, bool)
         or not isinstance(strength, int | float)
+        or not lo <= strength <= hi  # before isfinite: a huge int cannot become a float
         or not math.isfinite(strength)
-        or not lo <= strength <= hi
     ):
         raise InputError(
             [

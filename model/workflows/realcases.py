@@ -167,6 +167,7 @@ class RealEvaluation:
     outside: tuple[RealResult, ...]
     cases: tuple[RealResult, ...] = field(repr=False)
     reliability: tuple[ReliabilityBin, ...] = ()
+    under_triage_scoreable: int = 0  # of the scoreable cases (4+ answers beyond age and sex)
 
     @property
     def top1_rate(self) -> float:
@@ -189,6 +190,7 @@ class RealEvaluation:
             "top3_rate": self.top3_rate,
             "top3_wilson95": [lo3, hi3],
             "under_triage": self.under_triage,
+            "under_triage_scoreable": self.under_triage_scoreable,
             "over_triage": self.over_triage,
             "per_cause": {k: dict(v) for k, v in self.per_cause.items()},
             "thin": list(self.thin),
@@ -352,6 +354,7 @@ def evaluate_real(model: Model, cases: Sequence[RealCase]) -> RealEvaluation:
         top1=sum(r.top1_ok for r in scored),
         top3=sum(r.top3_ok for r in scored),
         under_triage=sum(r.under_triage for r in results),
+        under_triage_scoreable=sum(r.under_triage for r in scored),
         over_triage=sum(r.over_triage for r in results),
         per_cause=dict(sorted(per.items())),
         thin=tuple(r.id for r in results if not r.scoreable and not r.outside),
@@ -415,7 +418,12 @@ def format_side_by_side(vig: Any, real: RealEvaluation) -> str:
         ("cases scored", str(vn), f"{real.scoreable} of {real.n}"),
         ("top-1", _pct(round(vig.top1 * vn), vn), _pct(real.top1, real.scoreable)),
         ("top-3", _pct(round(vig.top3 * vn), vn), _pct(real.top3, real.scoreable)),
-        ("under-triage", str(vig.under_triage), f"{real.under_triage} of {real.n}"),
+        (
+            "under-triage",
+            str(vig.under_triage),
+            f"{real.under_triage} of {real.n} ({real.under_triage_scoreable} of the "
+            f"{real.scoreable} scoreable)",
+        ),
     ]
     lines = [f"{'':16s} {'vignettes (own reading)':34s} real published cases"]
     lines += [f"{a:16s} {b:34s} {c}" for a, b, c in rows]
@@ -428,8 +436,9 @@ def format_real_report(real: RealEvaluation) -> str:
         f"real cases: {real.n}, scoreable {real.scoreable}",
         f"top-1: {_pct(real.top1, real.scoreable)}",
         f"top-3: {_pct(real.top3, real.scoreable)}",
-        f"under-triage: {real.under_triage} of {real.n}; over-triage (2+ levels): "
-        f"{real.over_triage}",
+        f"under-triage: {real.under_triage} of {real.n} ({real.under_triage_scoreable} of the "
+        f"{real.scoreable} scoreable; a thin case cannot show a sign that was never asked); "
+        f"over-triage (2+ levels): {real.over_triage}",
         "",
     ]
     if real.reliability:
