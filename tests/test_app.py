@@ -656,3 +656,12 @@ def test_workbench_which_test_next_follows_the_model_and_the_costs(model):
     _no_exception(at)
     again = model.which_test_next(history, costs={first.id: first.cost_units * 500})
     assert at.table[1].value.index[0] == again[0].text != first.text
+
+
+def test_why_chart_speaks_the_page_units(model):
+    """Issue 17: the evidence chart names a number answer in the units on screen."""
+    d = model.diagnose({"age": 30, "temperature_c": 30, "drinks_on_long_runs": "no"})
+    imperial = " ".join(explain.why_chart_data(model, d, "dehydration", "imperial")["answer"])
+    metric = " ".join(explain.why_chart_data(model, d, "dehydration")["answer"])
+    assert "86 °F" in imperial and "30 °C" not in imperial
+    assert "30 °C" in metric

@@ -252,7 +252,7 @@ def test_case_files_record_the_contract_version_and_the_units(model):
 def test_a_version_1_case_opens_with_what_changed_for_its_answers(model):
     base = {"age": 24, "calf_pain_walking": "yes"}
     v1 = load_case(json.dumps({"contract_version": 1, "answers": base}).encode(), model)
-    assert len(v1.changes) == 1 and "`pad`" in v1.changes[0] and v1.ok
+    assert len(v1.changes) == 1 and "PAD (pad)" in v1.changes[0] and v1.ok
     travel = {**base, "recent_travel_or_surgery": "no"}
     v1t = load_case(json.dumps({"contract_version": 1, "answers": travel}).encode(), model)
     assert len(v1t.changes) == 2 and "8 weeks" in v1t.changes[1]

@@ -134,16 +134,17 @@ def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None,
         st.caption("Numbers for this cause from: " + common.sources_text(model, keys))
 
 
-def why_chart_data(model: Model, d: Diagnosis, cause: str) -> pd.DataFrame:
+def why_chart_data(model: Model, d: Diagnosis, cause: str,
+                   system: str = "metric") -> pd.DataFrame:
     """Each answer's odds ratio on a cause (``exp`` of its change in log-odds), strongest
-    first; answers that hardly move it are left out."""
+    first, each answer in the page's units; answers that hardly move it are left out."""
     rows = []
     if d.explanations:
         for c in d.explanation(cause).contributions:
             if abs(c.delta_log_odds) < CHART_MIN:
                 continue
             q = model.question_map[c.question]
-            rows.append({"answer": f"{q.label or q.text} → {q.answer_label(c.answer)}",
+            rows.append({"answer": f"{q.label or q.text} → {units.label(q, c.answer, system)}",
                          "odds ratio": math.exp(c.delta_log_odds),
                          "effect": "raises" if c.delta_log_odds > 0 else "lowers",
                          "strength": abs(c.delta_log_odds)})

@@ -337,7 +337,7 @@ def _why_panel(model: Model, d: Diagnosis) -> None:
         st.session_state["wb_why"] = d.causes[0].id
     why = st.selectbox("Why: what each answer does to", [c.id for c in d.causes],
                        key="wb_why", format_func=labels.get)
-    chart = explain.why_chart_data(model, d, why)
+    chart = explain.why_chart_data(model, d, why, st.session_state.get("hl_units", "metric"))
     if len(chart):
         st.altair_chart(explain.why_chart(chart, labels[why]), width="stretch")
     else:

@@ -55,11 +55,12 @@ UNIT_SYSTEMS: Final = ("metric", "imperial")  # how the runner reads numbers (km
 # What changed between contract version 1 and 2 for a version-1 case (issue 13): always the
 # first; the second only when the case answers the travel question.
 V1_CHANGES: Final = (
-    "written under contract version 1: `pad` now means atherosclerotic arterial disease only; "
-    "popliteal artery entrapment and iliac artery flow limitation of young athletes are "
+    "written under contract version 1: PAD (pad) now means atherosclerotic arterial disease "
+    "only; popliteal artery entrapment and iliac artery flow limitation of young athletes are "
     "separate causes, so a young runner's arterial symptoms may now rank under them",
-    "written under contract version 1: `recent_travel_or_surgery` then asked about 4 weeks and "
-    "now about 8; check that the answer still holds for the last 8 weeks",
+    "written under contract version 1: the travel question (recent_travel_or_surgery) then "
+    "asked about 4 weeks and now about 8; check that the answer still holds for the last 8 "
+    "weeks",
 )
 MAX_CASE_BYTES = 1_000_000
 MAX_NOTES = 20_000
