@@ -75,3 +75,17 @@ def test_summary_counts_add_up(model):
     assert d["cases"] == 2 and d["max_questions"] == max(s.counts)
     assert d["mean_questions"] == sum(s.counts) / 2
     assert 0 <= d["same_top_as_all_answers"] <= 2 and "questions to a stable result" in s.text()
+
+
+def test_cli_reports_questions_to_a_stable_result(tmp_path, capsys):
+    import json
+    import shutil
+
+    from model.cli import main
+
+    for v in ("benign-road-01", "dvt-typical-01"):
+        shutil.copy(VIGNETTES / f"{v}.yaml", tmp_path)
+    main(["evaluate", str(tmp_path), "--no-real", "--questions", "--json"])
+    out = json.loads(capsys.readouterr().out)["questionnaire"]
+    assert set(out) == {"known_only"} and out["known_only"]["cases"] == 2
+    assert out["known_only"]["mean_questions"] > 0

@@ -161,7 +161,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     real_cases = load_real_cases(real_dir, model) if real_dir is not None else None
     ev = evaluate(model, vignettes)
     real = evaluate_real(model, real_cases) if real_cases is not None else None
-    asked = _questionnaire(model, vignettes) if args.questions else None
+    want = args.questions or args.questions_every
+    asked = _questionnaire(model, vignettes, args.questions_every) if want else None
     failures = ev.failures(
         args.min_top1, args.min_top3, args.max_under_triage, args.max_over_triage
     )
@@ -183,16 +184,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _questionnaire(model: Model, vignettes: Sequence[Any]) -> dict[str, Any]:
-    """The app's question policy replayed on every vignette, both readings (slow: one
-    diagnosis per question asked)."""
+def _questionnaire(model: Model, vignettes: Sequence[Any], every: bool) -> dict[str, Any]:
+    """The app's question policy replayed on every vignette (slow: one diagnosis per
+    question asked): asking only what each case answers, and with ``every`` also the literal
+    reading (every question the app picks, "not sure" where the case is silent)."""
     from ..workflows.questionnaire import summarise
 
     cases = [(v.id, v.answers) for v in vignettes]
-    return {
-        "known_only": summarise(model, cases, known_only=True),
-        "every_question": summarise(model, cases, known_only=False),
-    }
+    out = {"known_only": summarise(model, cases, known_only=True)}
+    if every:
+        out["every_question"] = summarise(model, cases, known_only=False)
+    return out
 
 
 def _population_options(sp: argparse.ArgumentParser) -> None:
@@ -255,8 +257,14 @@ def add_evaluate(sub: Any) -> None:
     ev.add_argument(
         "--questions",
         action="store_true",
-        help="also replay the app's question policy on every vignette: the questions to a"
-        " stable result (slow: minutes)",
+        help="also replay the app's question policy on every vignette, asking only what each"
+        " case answers: the questions to a stable result (slow: minutes)",
+    )
+    ev.add_argument(
+        "--questions-every",
+        action="store_true",
+        help="with it, also the literal reading: every question the app picks, 'not sure'"
+        " where the case is silent (slower: up to 40 questions per case)",
     )
     _population_options(ev)
     ev.set_defaults(func=cmd_evaluate)
