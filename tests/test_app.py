@@ -297,6 +297,12 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
     assert post["dehydration"] == pytest.approx(100 * want)
     at.segmented_control(key="wb_units_pick").set_value("metric").run()
     assert at.number_input(key="wb_q_temperature_c_metric").value == 20
+    # the largest number of miles the box allows comes back within the km limit
+    at.segmented_control(key="wb_units_pick").set_value("imperial").run()
+    box = at.number_input(key="wb_q_shoe_distance_km_imperial")
+    box.set_value(box.max_value).run()
+    _no_exception(at)
+    assert at.session_state["wb_v_shoe_distance_km"] == model.question_map["shoe_distance_km"].max
 
 
 @pytest.mark.parametrize("payload, message", [

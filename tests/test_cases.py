@@ -54,7 +54,7 @@ def test_round_trip_keeps_everything(model, tmp_path: Path) -> None:
     assert back.case.confidence == {"sex": 0.9, "age": 0.5}
     assert (back.case.created, back.case.updated) == ("2025-01-02", "2025-01-09")
     data = json.loads(path.read_text())
-    assert data["format"] == "heavylegs.case" and data["version"] == 1
+    assert data["format"] == "heavylegs.case" and data["version"] == 2
 
 
 def test_with_answers_removes_and_drops_stale_confidence(model) -> None:
@@ -258,6 +258,9 @@ def test_a_version_1_case_opens_with_what_changed_for_its_answers(model):
     assert len(v1t.changes) == 2 and "8 weeks" in v1t.changes[1]
     assert v1t.case.answers == travel  # read as it is; saving records version 2
     assert json.loads(v1t.case.to_json())["contract_version"] == 2
+    chest = {**base, "chest_pain_or_fainting": "no"}  # v2 widened it: ask again
+    v1c = load_case(json.dumps({"contract_version": 1, "answers": chest}).encode(), model)
+    assert len(v1c.changes) == 2 and "racing or irregular heartbeat" in v1c.changes[1]
     plain = load_case(json.dumps({"answers": base}).encode(), model)  # the contract's form
     assert plain.changes == ()
 
@@ -279,3 +282,23 @@ def test_cli_notes_what_changed_for_a_version_1_case(tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert out.returncode == 0 and json.loads(out.stdout)["causes"]
     assert "note: this case was written under contract version 1" in out.stderr
+
+
+def test_an_older_case_file_version_reads_and_a_newer_one_is_refused(model):
+    old = load_case(json.dumps({"format": "heavylegs.case", "version": 1,
+                                "answers": {"age": 30}}).encode(), model)
+    assert old.ok and old.case.answers == {"age": 30}
+    with pytest.raises(InputError) as exc:
+        load_case(json.dumps({"version": 3, "answers": {"age": 30}}).encode(), model)
+    assert "update heavylegs" in " ".join(exc.value.problems)
+
+
+def test_cli_case_new_keeps_the_units_and_notes_the_version(tmp_path, capsys):
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"contract_version": 1, "units": "imperial",
+                               "answers": {"age": 30}}))
+    out = tmp_path / "out.json"
+    assert main(["case", "new", str(src), "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["units"] == "imperial" and data["contract_version"] == 2
+    assert "contract version 1" in capsys.readouterr().err

@@ -30,11 +30,11 @@ def test_levels_equal_the_public_diagnosis(model):
 
 
 def test_every_runner_answers_the_warning_signs(model):
-    from model.reasoning.triage import warning_sign_questions
+    from model.reasoning.triage import first_screen_questions
 
     runners = synthetic_runners(model, 20, 3)
     answers = sample_answers(model, runners, 12, 3)
-    signs = set(warning_sign_questions(model.kb))
+    signs = set(first_screen_questions(model.kb))
     for a in answers:
         assert signs <= set(a)
         assert len(a) == len(signs) + 12

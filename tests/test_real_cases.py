@@ -23,6 +23,7 @@ from model.workflows.realcases import (
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "tests" / "cases_real"
 FROZEN = json.loads((REAL / "FROZEN.json").read_text(encoding="utf-8"))
+UNDER_TRIAGE_NOW = 18  # of 81 (CHANGELOG 11); 49 when the set was frozen
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,8 @@ def test_no_regression_against_the_frozen_figures(real):
     assert real.top1 >= fig["top1"]
     assert real.top3 >= fig["top3"]
     assert real.under_triage <= fig["under_triage"]
+    # and never more than now (a ratchet: lower it when a rule with a source helps)
+    assert real.under_triage <= UNDER_TRIAGE_NOW
 
 
 def test_wilson_interval_known_values():

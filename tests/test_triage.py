@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from model import LEVELS, PriorsError, load_model
 from model.kb import load_knowledge_base
 from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
-from model.reasoning.triage import escalations, rule_status, triage, warning_sign_questions
+from model.reasoning.triage import (
+    escalations,
+    first_screen_questions,
+    rule_status,
+    triage,
+)
 
 
 def _answer_strategy(model, max_answers=12):
@@ -107,16 +112,16 @@ def test_unknown_warning_signs_are_never_called_absent(model):
     text = " ".join(d.triage.reasons)
     assert "not answered" in text and "unknown" in text
     assert "no red flag" not in text.lower()
-    signs = warning_sign_questions(model.kb)
-    all_no = {q: "no" for q in signs if model.question_map[q].type == "yes_no"}
+    signs = first_screen_questions(model.kb)  # the first screen: what "unknown" counts
+    all_no = {q: "no" if q != "swelling" else "none" for q in signs}
     d2 = model.diagnose({"age": 30, "sex": "male", "warmup": "none", **all_no})
     assert not d2.triage.unknown_warning_signs
     assert "None of the warning signs" in " ".join(d2.triage.reasons)
 
 
 def test_warning_signs_exclude_risk_factors_that_need_a_sign(model):
-    """The first screen asks signs that fire alone; travel matters only with a swollen leg."""
-    signs = warning_sign_questions(model.kb)
+    """The first screen asks signs that act alone; travel matters only with a swollen leg."""
+    signs = first_screen_questions(model.kb)
     assert "recent_travel_or_surgery" not in signs
     assert "calf_warm_red_tender" in signs and "chest_pain_or_fainting" in signs
 
@@ -305,3 +310,30 @@ def test_groin_pain_says_stop_running_and_limit_weight_bearing(model):
     t = model.diagnose({"groin_or_hip_pain": "yes"}).triage
     assert t.running.startswith("Stop running") and "Limit walking and standing" in t.running
     assert t.act_first
+
+
+def test_one_painful_calf_after_travel_is_same_day(model):
+    """Brief row 2 (one painful calf, especially after travel): symptoms in one lower leg
+    with travel or surgery in the last 8 weeks are urgent; without the travel they are not."""
+    calf = {"age": 40, "legs_affected": "one", "symptom_location": "lower_leg"}
+    assert model.diagnose({**calf, "recent_travel_or_surgery": "yes"}).triage.level == "urgent"
+    no_travel = model.diagnose({**calf, "recent_travel_or_surgery": "no"}).triage
+    assert "one_calf_after_travel" not in " ".join(no_travel.reasons)
+    assert no_travel.level != "urgent"
+
+
+def test_statin_cramps_see_a_doctor(model):
+    """EAS 2015 counts cramps among statin muscle symptoms (CHANGELOG 11)."""
+    base = {"age": 55, "medication": "statin"}
+    assert model.diagnose({**base, "cramps": "yes"}).triage.level == "see_doctor"
+    assert any("statin" in r for r in model.diagnose({**base, "cramps": "yes"}).triage.reasons)
+    assert not any("statin" in r for r in model.diagnose({**base, "cramps": "no"}).triage.reasons)
+
+
+def test_urgent_running_advice_keeps_only_the_urgent_rules_words(model):
+    """A lower rule's "cycling or swimming is fine" must not follow a same-day level."""
+    t = model.diagnose({"groin_or_hip_pain": "yes", "bone_tender_spot": "yes"}).triage
+    assert t.level == "urgent" and "Limit walking and standing" in t.running
+    assert "cycling or swimming" not in t.running
+    alone = model.diagnose({"age": 30, "bone_tender_spot": "yes"}).triage
+    assert alone.running.count("Stop running") == 1  # the rule and the escalation agree

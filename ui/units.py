@@ -39,10 +39,15 @@ def shown(q: Question, value: float, system: str) -> float:
 
 
 def stored(q: Question, value: float, system: str) -> int | float:
-    """What the runner entered, in the model's unit (whole numbers stay whole)."""
+    """What the runner entered, in the model's unit (whole numbers stay whole), kept within
+    the question's range: the page's limits are the model's converted and rounded, so the
+    largest number of miles the box allows can come back a little over the km limit."""
     v = float(value)
     if converts(q, system) and q.unit:
         v = round(CONVERSIONS[q.unit][2](v), 1)
+        lo = float(q.min) if q.min is not None else v
+        hi = float(q.max) if q.max is not None else v
+        v = min(max(v, lo), hi)
     return int(v) if v.is_integer() else v
 
 

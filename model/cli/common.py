@@ -53,10 +53,21 @@ def model_for(args: argparse.Namespace, population: str | None = None) -> Model:
     return load_model(population=pop, priors_dir=args.priors)
 
 
-def read_case(path: str, model: Model) -> LoadedCase:
-    """A case file argument (or stdin) through the one case parser."""
+def note_changes(changes: Iterable[str]) -> None:
+    """What changed since the contract version a case was written under (stderr)."""
+    for c in changes:
+        print(f"note: this case was {c}", file=sys.stderr)
+
+
+def read_case(path: str, model: Model, *, notes: bool = True) -> LoadedCase:
+    """A case file argument (or stdin) through the one case parser; with ``notes``, what
+    changed since the contract version it was written under goes to stderr (every command
+    that reads a case says it)."""
     text, where = read_text_arg(path)
-    return parse_case_text(text, where, model)
+    loaded = parse_case_text(text, where, model)
+    if notes:
+        note_changes(loaded.changes)
+    return loaded
 
 
 def case_and_model(args: argparse.Namespace) -> tuple[LoadedCase, Model]:
@@ -73,12 +84,6 @@ def warn(problems: Iterable[str]) -> None:
     """One warning line per problem (at most ``MAX_PROBLEMS``, then how many more)."""
     for p in cap_problems(list(problems)):
         print(f"warning: {p}" + ("" if p.startswith("... and") else " (left out)"), file=sys.stderr)
-
-
-def note_changes(changes: Iterable[str]) -> None:
-    """What changed since the contract version a case was written under (stderr)."""
-    for c in changes:
-        print(f"note: this case was {c}", file=sys.stderr)
 
 
 def add_model_options(sp: argparse.ArgumentParser, population_help: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from ..api import Model
 from ..errors import InputError
 from ..workflows.cases import diagnose_case
-from .common import add_model_options, case_and_model, dump, model_for, note_changes
+from .common import add_model_options, case_and_model, dump, model_for
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
@@ -21,7 +21,6 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     loaded, model = case_and_model(args)
     if loaded.problems:
         raise InputError(list(loaded.problems))
-    note_changes(loaded.changes)
     print(dump(diagnose_case(loaded.case, model).to_dict()))
     return 0
 

@@ -31,7 +31,6 @@ from .common import (
     case_and_model,
     dump,
     model_for,
-    note_changes,
     read_case,
     warn,
 )
@@ -73,13 +72,13 @@ def cmd_case(args: argparse.Namespace) -> int:
             population=model.population,
             case_id=args.case_id,
             model=model,
+            units=loaded.case.units,
         )
         _write_case(case, args.output)
         return 2 if loaded.problems else 0
     if action == "check":
         loaded = read_case(args.files[0], model)
         _write_case(loaded.case, args.output)
-        note_changes(loaded.changes)
         for p in loaded.problems:
             print(f"error: {p}", file=sys.stderr)
         return 2 if loaded.problems else 0

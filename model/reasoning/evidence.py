@@ -23,6 +23,8 @@ def _closest(word: str, options: Any) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, int) and value.bit_length() > 200:  # repr fails past 4,300 digits
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -138,8 +140,7 @@ def _confidence_problem(
         or not MIN_CONFIDENCE <= c <= 1  # before isfinite: a huge int cannot become a float
         or not math.isfinite(c)
     ):
-        shown = repr(c) if len(repr(c)) <= 40 else repr(c)[:37] + "..."
-        return f"confidence: {qid}: {shown} must be a number from 0.5 (a guess) to 1 (sure)"
+        return f"confidence: {qid}: {_show(c)} must be a number from 0.5 (a guess) to 1 (sure)"
     return None
 
 

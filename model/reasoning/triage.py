@@ -110,18 +110,6 @@ def rule_status(rule: Rule, answers: Mapping[str, Any]) -> bool | None:
     return None
 
 
-def warning_sign_questions(kb: KnowledgeBase) -> tuple[str, ...]:
-    """The signs a runner is asked first: questions that fire a red-flag rule on their own
-    (a risk factor that matters only with a sign, such as the pill, is asked after it)."""
-    out: list[str] = []
-    for rule in kb.red_flags:
-        if len(rule.all) == 1 and not rule.any:
-            qid = next(iter(rule.all))
-            if qid not in out:
-                out.append(qid)
-    return tuple(out)
-
-
 def first_screen_questions(kb: KnowledgeBase) -> tuple[str, ...]:
     """The runner's first screen: the red_flags group, then any question that on its own
     makes a red-flag rule or an ``urgent`` (or higher) amber rule (one swollen leg,
@@ -214,6 +202,12 @@ def _escalate(
     return hits
 
 
+def _own_running(own: list[tuple[str, str]], level: int) -> tuple[str, ...]:
+    """The running texts of the rules that set the level (at it or above), once each: a
+    lower rule's "cycling is fine" must not soften a same-day level."""
+    return tuple(dict.fromkeys(t for lv, t in own if LEVELS.index(lv) >= level))
+
+
 def triage(
     kb: KnowledgeBase,
     answers: Mapping[str, Any],
@@ -231,13 +225,13 @@ def triage(
     """
     tally = _Tally()
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
-    own = [r.running for r in kb.red_flags if r.id in fired and r.running]
+    own = [(r.level, r.running) for r in kb.red_flags if r.id in fired and r.running]
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason)
-            own += [rule.running] if rule.running else []
+            own += [(rule.level, rule.running)] if rule.running else []
     hits = _escalate(kb, probabilities, tally)
-    own += [e.running for e in hits if e.running]
+    own += [(e.level, e.running) for e in hits if e.running]
     om = kb.outside_model
     outside = unusual and om is not None
     if outside and om is not None:
@@ -245,7 +239,7 @@ def triage(
     if om is not None and om.unexplained is not None and unexplained >= om.unexplained:
         outside = True
         tally.raise_to(om.level, om.unexplained_reason.format(probability=unexplained))
-    unknown = tuple(q for q in warning_sign_questions(kb) if q not in answers)
+    unknown = tuple(q for q in first_screen_questions(kb) if q not in answers)
     if tally.level == 0:
         tally.reasons.append(texts.no_flags_reason(kb.medical_threshold, unknown))
     name = LEVELS[tally.level]
@@ -258,7 +252,7 @@ def triage(
         escalated=tuple(e.cause for e in hits),
         outside_model=outside,
         unknown_warning_signs=unknown,
-        running=texts.running_advice(name, bool(fired), tuple(dict.fromkeys(own))),
+        running=texts.running_advice(name, bool(fired), _own_running(own, tally.level)),
         follow_up=follow_up_questions(kb, answers),
         unexplained=unexplained,
     )
@@ -277,5 +271,4 @@ __all__ = [
     "level_index",
     "rule_status",
     "triage",
-    "warning_sign_questions",
 ]

@@ -1,10 +1,12 @@
 """Case files, share links and side-by-side comparison of two cases.
 
 A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
-``"version": 1``)::
+``"version": 2``; version 1, without ``contract_version`` and ``units``, still reads)::
 
     {
-      "format": "heavylegs.case", "version": 1,
+      "format": "heavylegs.case", "version": 2,
+      "contract_version": 2,                    # the interface its answers were written under
+      "units": "metric",                        # or "imperial": how the runner reads numbers
       "case_id": "R-0042",                      # optional, free text (a pseudonym)
       "population": "self_assessment",          # or "clinic"
       "created": "2025-03-01", "updated": "2025-03-08",   # ISO dates, optional
@@ -49,11 +51,11 @@ from ..reasoning.evidence import validate_answers
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
-CASE_VERSION = 1
+CASE_VERSION = 2  # 2 added contract_version and units (an older reader says to update)
 CONTRACT_VERSION: Final = 2  # the interface version a case's answers were written under
 UNIT_SYSTEMS: Final = ("metric", "imperial")  # how the runner reads numbers (km/°C, miles/°F)
 # What changed between contract version 1 and 2 for a version-1 case (issue 13): always the
-# first; the second only when the case answers the travel question.
+# first; the others only when the case answers their question (V1_NOTE_QUESTIONS).
 V1_CHANGES: Final = (
     "written under contract version 1: PAD (pad) now means atherosclerotic arterial disease "
     "only; popliteal artery entrapment and iliac artery flow limitation of young athletes are "
@@ -61,7 +63,13 @@ V1_CHANGES: Final = (
     "written under contract version 1: the travel question (recent_travel_or_surgery) then "
     "asked about 4 weeks and now about 8; check that the answer still holds for the last 8 "
     "weeks",
+    "written under contract version 1: the chest question (chest_pain_or_fainting) then asked "
+    "about chest pain, fainting or sudden breathlessness, and now also near-fainting and a "
+    "racing or irregular heartbeat with dizziness, breathlessness or chest discomfort; ask "
+    "those again before relying on its answer",
 )
+# the question each note after the first is about (the note shows only when it is answered)
+V1_NOTE_QUESTIONS: Final = ("recent_travel_or_surgery", "chest_pain_or_fainting")
 MAX_CASE_BYTES = 1_000_000
 MAX_NOTES = 20_000
 MAX_ID = 200
@@ -109,7 +117,7 @@ class Case:
             raise InputError([f"units {self.units!r}: use one of {', '.join(UNIT_SYSTEMS)}"])
 
     def to_dict(self) -> dict[str, Any]:
-        """The case file's JSON (schema version 1)."""
+        """The case file's JSON (schema version 2)."""
         d: dict[str, Any] = {"format": CASE_FORMAT, "version": CASE_VERSION}
         if self.case_id is not None:
             d["case_id"] = self.case_id
@@ -201,7 +209,7 @@ class LoadedCase:
 
 # ----------------------------------------------------------------------------- schema
 class CaseSchema(BaseModel):
-    """Shape of a case file (version 1). Entries are checked one by one afterwards so that a
+    """Shape of a case file (versions 1 and 2). Entries are checked one by one afterwards so that a
     bad answer never costs the good ones."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -446,7 +454,8 @@ def version_changes(raw: CaseSchema, answers: Mapping[str, Any]) -> tuple[str, .
     case is read as it is, and saving it again records the current contract version."""
     if raw.contract_version != 1:
         return ()
-    return V1_CHANGES[:1] + (V1_CHANGES[1:] if "recent_travel_or_surgery" in answers else ())
+    asked = zip(V1_NOTE_QUESTIONS, V1_CHANGES[1:], strict=True)
+    return V1_CHANGES[:1] + tuple(note for q, note in asked if q in answers)
 
 
 def diagnose_case(case: Case, model: Model) -> Diagnosis:
@@ -538,7 +547,7 @@ def load_case(source: str | Path | bytes, model: Model | None = None) -> LoadedC
 
 
 def save_case(case: Case, path: str | Path) -> Path:
-    """Write a case file (UTF-8 JSON, schema version 1), atomically (:mod:`.safeio`): a
+    """Write a case file (UTF-8 JSON, schema version 2), atomically (:mod:`.safeio`): a
     failed write leaves the old file."""
     return write_text(path, case.to_json())
 

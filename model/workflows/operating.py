@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..api import Model
-from ..reasoning.triage import LEVELS, escalations, warning_sign_questions
+from ..reasoning.triage import LEVELS, escalations, first_screen_questions
 from .calibration import synthetic_runners, value_for_state
 
 SERIOUS = (
@@ -86,7 +86,7 @@ def sample_answers(
     """Each runner's answers: the warning-sign screen plus ``k_random`` other questions."""
     rng = np.random.default_rng(seed)
     qmap = model.question_map
-    signs = [q for q in warning_sign_questions(model.kb) if q in runners.columns]
+    signs = [q for q in first_screen_questions(model.kb) if q in runners.columns]
     others = [q.id for q in model.questions if q.id not in signs and q.id in runners.columns]
     out = []
     for row in runners.itertuples(index=False):

@@ -34,7 +34,7 @@ class Replay:
     answered: int  # how many of them the case answers (the others were "not sure")
     stopped: bool  # the stop rule said stable (else nothing worth asking, or the cap)
     top: str  # the top cause where the questionnaire ended
-    top_all: str  # the top cause from all of the case's answers
+    top_all: str  # the top cause from all of the case's answers a runner gives
     level: str
     level_all: str
 
@@ -62,7 +62,8 @@ def replay(
             d = model.diagnose(given)
         else:
             skip.add(qid)
-    full = model.diagnose(dict(answers))
+    # the reference: every answer the questionnaire could have asked (not the clinician's)
+    full = model.diagnose({q: v for q, v in answers.items() if _asked_by_runner(model, q)})
     return Replay(
         case_id,
         tuple(asked),
@@ -73,6 +74,11 @@ def replay(
         d.triage.level,
         full.triage.level,
     )
+
+
+def _asked_by_runner(model: Model, qid: str) -> bool:
+    q = model.question_map.get(qid)
+    return q is not None and q.asked_by == "runner"
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,14 @@ class QuestionnaireSummary:
     def to_dict(self) -> dict[str, Any]:
         n = len(self.replays)
         c = self.counts
+        at_stop = [len(r.asked) for r in self.replays if r.stopped]
         return {
             "cases": n,
             "mean_questions": statistics.fmean(c) if c else 0.0,
             "median_questions": statistics.median(c) if c else 0.0,
             "max_questions": max(c, default=0),
             "stopped": sum(r.stopped for r in self.replays),
+            "mean_questions_when_stopped": statistics.fmean(at_stop) if at_stop else 0.0,
             "same_top_as_all_answers": sum(r.top == r.top_all for r in self.replays),
             "same_level_as_all_answers": sum(r.level == r.level_all for r in self.replays),
         }
@@ -112,8 +120,10 @@ class QuestionnaireSummary:
             f"{how}): "
             f"mean {s['mean_questions']:.1f}, median {s['median_questions']:g}, "
             f"max {s['max_questions']} over {s['cases']} cases; the stop rule was reached in "
-            f"{s['stopped']} ({s['stopped'] / n:.0%}); the top cause there equals the one from "
-            f"all the case's answers in {s['same_top_as_all_answers']} "
+            f"{s['stopped']} cases ({s['stopped'] / n:.0%}), after a mean of "
+            f"{s['mean_questions_when_stopped']:.1f} questions in those; where the questionnaire "
+            f"ended, the top cause equals the one from all the case's own answers in "
+            f"{s['same_top_as_all_answers']} "
             f"({s['same_top_as_all_answers'] / n:.0%}), the triage level in "
             f"{s['same_level_as_all_answers']} ({s['same_level_as_all_answers'] / n:.0%})"
         )
