@@ -347,6 +347,8 @@ def test_workbench_network_marks_answered_nodes_and_sets_evidence(model):
     row = nodes.set_index("id").loc["smoker"]
     assert row["answered"] and row["label"].endswith(": Yes")
     assert set(nodes["id"]) >= {c.id for c in model.causes} and len(edges) > len(nodes)
+    hot, _ = network_frames(model, {}, {"temperature_c": 30}, system="imperial")
+    assert hot.set_index("id").loc["temperature_c"]["label"].endswith(": 86 °F")  # page units
     # a node picked in the network: its numbers and sources, and its answer set or cleared
     at.selectbox(key="wb_node").set_value("cramps").run()
     at.button(key="wb_node_set_cramps_yes").click().run()

@@ -16,6 +16,8 @@ import pandas as pd
 
 from model import Model
 
+from . import units
+
 # Presentation defaults (kept here as data, not scattered through the code).
 STYLE = {
     "risk": "#e3ecf5",
@@ -51,7 +53,8 @@ def node_name(model: Model, node: str) -> str:
 
 
 def network_frames(model: Model, posteriors: Mapping[str, float], answers: Mapping[str, Any],
-                   *, only_relevant: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   *, only_relevant: bool = False,
+                   system: str = "metric") -> tuple[pd.DataFrame, pd.DataFrame]:
     """(nodes, edges) with positions: x = column (risk, cause, finding), y = row."""
     nodes = model.network.nodes
     keep = [n for n in nodes if not only_relevant or n.kind == "cause" or n.id in answers
@@ -73,7 +76,7 @@ def network_frames(model: Model, posteriors: Mapping[str, float], answers: Mappi
                 label, fill = name, STYLE[n.kind] if n.kind in STYLE else STYLE["finding"]
             answered = n.id in answers and q is not None
             if answered and q is not None:
-                label = f"{name}: {q.answer_label(answers[n.id])}"
+                label = f"{name}: {units.label(q, answers[n.id], system)}"
             rows.append({"id": n.id, "kind": kind, "x": COLUMN.get(kind, 2.0), "y": y,
                          "label": label, "fill": fill, "answered": answered,
                          "stroke": STYLE["answered_stroke"] if answered else STYLE["stroke"],
@@ -86,9 +89,11 @@ def network_frames(model: Model, posteriors: Mapping[str, float], answers: Mappi
 
 
 def network_chart(model: Model, posteriors: Mapping[str, float], answers: Mapping[str, Any],
-                  *, only_relevant: bool = False) -> alt.LayerChart:
-    """The network with a click selection named ``node`` (field ``id``)."""
-    nf, ef = network_frames(model, posteriors, answers, only_relevant=only_relevant)
+                  *, only_relevant: bool = False, system: str = "metric") -> alt.LayerChart:
+    """The network with a click selection named ``node`` (field ``id``); number answers in
+    the page's units (``system``)."""
+    nf, ef = network_frames(model, posteriors, answers, only_relevant=only_relevant,
+                            system=system)
     tallest = float(nf["y"].max() + 0.5) if len(nf) else 1.0
     xs = alt.Scale(domain=[-0.05, 2.95], nice=False)
     ys = alt.Scale(domain=[0, tallest], reverse=True, nice=False)

@@ -517,7 +517,7 @@ def _network_panel(model: Model, d: Diagnosis, answers: dict[str, Any]) -> None:
     st.subheader("The network")
     only = st.toggle("Only causes and answered questions", value=False, key="wb_net_only")
     chart = network_chart(model, {c.id: c.probability for c in d.causes}, answers,
-                          only_relevant=only)
+                          only_relevant=only, system=st.session_state.get("hl_units", "metric"))
     event = st.altair_chart(chart, on_select="rerun", selection_mode="node", key="wb_net",
                             width="stretch")
     st.caption("Click a node: its numbers and sources appear below and, for a question, you "
