@@ -24,6 +24,8 @@ from model import (
     running_label,
 )
 
+from . import units
+
 NOT_SURE = "Not sure"
 TOP_N = 5
 
@@ -123,6 +125,19 @@ def nav_bar(pages: Sequence[Any]) -> None:
     with st.container(horizontal=True, key="hl_nav", gap="small"):
         for page in pages:
             st.page_link(page, label=page.title, icon=page.icon)
+
+
+def _set_units(key: str) -> None:
+    st.session_state["hl_units"] = st.session_state.get(key) or "metric"
+
+
+def units_control(key: str) -> None:
+    """Km/°C or miles/°F, chosen once for the session (``hl_units``, shared by the runner's
+    page and the workbench); ``key`` is this page's widget."""
+    st.session_state[key] = st.session_state.get("hl_units", "metric")
+    st.segmented_control("Units", list(units.UNIT_SYSTEMS), key=key,
+                         format_func=units.UNIT_SYSTEMS.get, on_change=_set_units,
+                         args=(key,), required=True)
 
 
 def chance(c: Any) -> str:

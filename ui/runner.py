@@ -31,7 +31,6 @@ from model import (
 from . import common, explain, share, units, whatif
 from .downloads import case_json, pdf_report
 
-RED_FLAG_GROUP = "red_flags"
 TYPICAL_MORE = 10  # the progress bar assumes at most this many more useful questions
 STAGES = ("red_flags", "triage", "questions", "result")
 UNSURE = "__unsure"  # an earlier "not sure" (Back and Change show it)
@@ -110,18 +109,6 @@ def _set_stage(stage: str) -> None:
 def _restart() -> None:
     for k in [k for k in st.session_state if str(k).startswith("rn_")]:
         del st.session_state[k]
-
-
-def _set_units() -> None:
-    st.session_state["hl_units"] = st.session_state.get("rn_units_pick") or "metric"
-
-
-def _units_control() -> None:
-    """Km/°C or miles/°F, chosen once for the session."""
-    st.session_state["rn_units_pick"] = st.session_state["hl_units"]
-    st.segmented_control("Units", list(units.UNIT_SYSTEMS), key="rn_units_pick",
-                         format_func=units.UNIT_SYSTEMS.get, on_change=_set_units,
-                         required=True)
 
 
 def _submit_red_flags(ids: list[str]) -> None:
@@ -233,10 +220,9 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
         st.caption(f"Your earlier answer: **{said}** (marked below). Choose again.")
     if q.type == "number":
         if q.unit in units.CONVERSIONS:
-            _units_control()
+            common.units_control("rn_units_pick")
         unit = units.unit(q, system)
-        lo, hi = q.min if q.min is not None else 0.0, q.max if q.max is not None else 1e6
-        lo, hi = sorted((units.shown(q, lo, system), units.shown(q, hi, system)))
+        lo, hi = units.shown_range(q, system)
         start = units.shown(q, prev, system) if isinstance(prev, int | float) else None
         st.number_input(f"Your answer ({unit})" if unit else "Your answer",
                         min_value=float(lo), max_value=float(hi), value=start, step=1.0,
@@ -323,7 +309,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
         with st.expander(f"{c.label}: why, what to do, when to see someone", expanded=i == 0):
             explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}", system=system)
     explain.helpful_changes(model, d, system)
-    _units_control()
+    common.units_control("rn_units_pick")
     whatif.render(model, d, st.session_state["rn_answers"], key_prefix="rn_wi", system=system,
                   expanded=True)
     with st.expander("Good habits against heavy legs"):

@@ -38,6 +38,13 @@ def shown(q: Question, value: float, system: str) -> float:
     return float(value)
 
 
+def shown_range(q: Question, system: str) -> tuple[float, float]:
+    """A number question's limits in the runner's units (every number question has both;
+    both conversions are increasing, so the order holds)."""
+    assert q.min is not None and q.max is not None, q.id  # checked when the priors load
+    return shown(q, q.min, system), shown(q, q.max, system)
+
+
 def stored(q: Question, value: float, system: str) -> int | float:
     """What the runner entered, in the model's unit (whole numbers stay whole), kept within
     the question's range: the page's limits are the model's converted and rounded, so the

@@ -68,10 +68,6 @@ def _store_number(qid: str, system: str) -> None:
     st.session_state[f"wb_v_{qid}"] = None if v is None else units.stored(q, float(v), system)
 
 
-def _set_units() -> None:
-    st.session_state["hl_units"] = st.session_state.get("wb_units_pick") or "metric"
-
-
 def _fill(model: Model, screen: share.Screen) -> None:
     """Set every widget from a case or link (unanswered questions cleared)."""
     ss = st.session_state
@@ -259,8 +255,7 @@ def _converted_number(q: Question) -> None:
     now = st.session_state.get(f"wb_v_{q.id}")
     if key not in st.session_state:
         st.session_state[key] = None if now is None else units.shown(q, now, system)
-    bounds = [None if b is None else units.shown(q, float(b), system) for b in (q.min, q.max)]
-    lo, hi = sorted(bounds) if None not in bounds else bounds  # type: ignore[type-var]
+    lo, hi = units.shown_range(q, system)
     st.number_input(f"{q.text} ({units.unit(q, system)})", min_value=lo, max_value=hi,
                     step=1.0, key=key, format="%g", placeholder="unknown",
                     on_change=_store_number, args=(q.id, system))
@@ -296,9 +291,7 @@ def _answers_panel(model: Model) -> None:
     st.subheader("Answers")
     st.caption("Leave a question on “unknown” when it was not asked; the small box beside an "
                "answer is how sure it is.")
-    st.session_state["wb_units_pick"] = st.session_state.get("hl_units", "metric")
-    st.segmented_control("Units", list(units.UNIT_SYSTEMS), key="wb_units_pick",
-                         format_func=units.UNIT_SYSTEMS.get, on_change=_set_units, required=True)
+    common.units_control("wb_units_pick")
     if st.session_state.get("wb_unsure"):
         st.info("The runner was not sure about: " + "; ".join(
             model.question_map[q].text for q in st.session_state["wb_unsure"]))

@@ -22,7 +22,8 @@ def _closest(word: str, options: Any) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a message names it: its repr, shortened (a huge integer by its size)."""
     if isinstance(value, int) and value.bit_length() > 200:  # repr fails past 4,300 digits
         return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     text = repr(value)
@@ -38,12 +39,12 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
                     value = float(value.strip())
                 except ValueError:
                     return None, (
-                        f"{q.id}: {_show(value)} is not a number; give a number "
+                        f"{q.id}: {show_value(value)} is not a number; give a number "
                         f"from {q.min:g} to {q.max:g}"
                     )
             else:
                 return None, (
-                    f"{q.id}: {_show(value)} is not a number; give a number "
+                    f"{q.id}: {show_value(value)} is not a number; give a number "
                     f"from {q.min:g} to {q.max:g}"
                 )
         if isinstance(value, float) and not math.isfinite(value):  # an int is always finite
@@ -55,7 +56,7 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
         assert q.min is not None and q.max is not None
         if not q.min <= value <= q.max:  # exact for any int, however large
             unit = f" {q.unit}" if q.unit else ""
-            shown = f"{value:g}" if isinstance(value, float) else _show(value)
+            shown = f"{value:g}" if isinstance(value, float) else show_value(value)
             return None, (
                 f"{q.id}: {shown} is out of range; give a number from {q.min:g} to {q.max:g}{unit}"
             )
@@ -65,12 +66,13 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
         return None, f'{q.id}: give "yes" or "no" as text, not {str(value).lower()}'
     if not isinstance(value, str):
         return None, (
-            f"{q.id}: {_show(value)} is not one of the answers; choose one of {', '.join(allowed)}"
+            f"{q.id}: {show_value(value)} is not one of the answers; "
+            f"choose one of {', '.join(allowed)}"
         )
     v = value.strip()
     if v not in allowed:
         return None, (
-            f"{q.id}: {_show(value[:MAX_TEXT])} is not one of the answers; choose one "
+            f"{q.id}: {show_value(value[:MAX_TEXT])} is not one of the answers; choose one "
             f"of {', '.join(allowed)}{_closest(v.lower(), allowed)}"
         )
     return v, None
@@ -103,7 +105,8 @@ def validate_answers(
     for key, value in answers.items():
         if not isinstance(key, str):
             problems.append(
-                f"{_show(key)}: question ids are text; use an id of `python -m model questions`"
+                f"{show_value(key)}: question ids are text; "
+                "use an id of `python -m model questions`"
             )
             continue
         if key in skip:
@@ -140,7 +143,7 @@ def _confidence_problem(
         or not MIN_CONFIDENCE <= c <= 1  # before isfinite: a huge int cannot become a float
         or not math.isfinite(c)
     ):
-        return f"confidence: {qid}: {_show(c)} must be a number from 0.5 (a guess) to 1 (sure)"
+        return f"confidence: {qid}: {show_value(c)} must be a number from 0.5 (a guess) to 1 (sure)"
     return None
 
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -53,7 +53,8 @@ from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 CASE_FORMAT: Final = "heavylegs.case"
 CASE_VERSION = 2  # 2 added contract_version and units (an older reader says to update)
 CONTRACT_VERSION: Final = 2  # the interface version a case's answers were written under
-UNIT_SYSTEMS: Final = ("metric", "imperial")  # how the runner reads numbers (km/°C, miles/°F)
+Units = Literal["metric", "imperial"]  # how the runner reads numbers (km/°C, miles/°F)
+UNIT_SYSTEMS: Final = get_args(Units)
 # What changed between contract version 1 and 2 for a version-1 case (issue 13): always the
 # first; the others only when the case answers their question (V1_NOTE_QUESTIONS).
 V1_CHANGES: Final = (
@@ -221,7 +222,7 @@ class CaseSchema(BaseModel):
     created: str | None = None
     updated: str | None = None
     contract_version: int | None = None  # absent: the current contract
-    units: Literal["metric", "imperial"] | None = None
+    units: Units | None = None
     answers: dict[str, Any]
     answered_by: dict[str, Any] = {}
     confidence: dict[str, Any] = {}

@@ -52,7 +52,7 @@ from ..errors import InputError, PriorsError
 from ..kb import HEAVY_LEGS
 from ..kb.yamlread import load_yaml
 from ..pgmpy_io import estimate_dirichlet
-from ..reasoning.evidence import _show
+from ..reasoning.evidence import show_value
 
 CAUSE_PREFIX = "cause_"
 PRESENT = {"present", "yes", "1", "true"}
@@ -260,7 +260,7 @@ def check_strength(strength: Any) -> float:
     ):
         raise InputError(
             [
-                f"--strength {_show(strength)} must be a positive number from {lo:g} to "
+                f"--strength {show_value(strength)} must be a positive number from {lo:g} to "
                 f"{hi:,.0f} (the "
                 "equivalent sample size of the current priors, e.g. 100): below 1 a handful "
                 "of cases would override the literature, above a million no case would count"
