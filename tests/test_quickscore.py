@@ -430,3 +430,41 @@ def test_a_very_symptomatic_runner_gets_the_named_fallback_fast() -> None:
                                      "error": a.inference.error}
     plain = m.diagnose({"age": 30}).to_dict()["inference"]  # the JSON names the route
     assert plain["exact"] and plain["error"] == 0.0 and plain["route"].startswith("quickscore")
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"age": 30, "cramps": "yes", "urine_color": "dark"},
+        # a sum that cancels: extended precision for some variants
+        {"swelling": "one_leg", "calf_pain_walking": "yes", "bone_tender_spot": "yes",
+         "groin_or_hip_pain": "yes", "shin_or_joint_pain": "yes", "asymmetry_noticed": "yes"},
+    ],
+)  # fmt: skip
+def test_variant_marginals_equal_one_variant_engine_each(answers: dict[str, Any]) -> None:
+    """The tornado's batched variants (base rates and link strengths changed one at a time,
+    in groups smaller than the list, so several evaluations) against a variant engine per
+    variant, to 1e-9."""
+    m = load_model()
+    eng = m.engine
+    ev = m.likelihoods(answers, {})
+    variants: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for c in ("dvt", "muscle_fatigue", "pad"):
+        t = np.array(eng.cause_table[c])
+        t[..., 1] = np.clip(t[..., 1] * 1.7, 0, 1)
+        t[..., 0] = 1 - t[..., 1]
+        variants.append(({c: t}, {}))
+    for f in [f for f in ("heavy_legs", *answers) if eng.kind.get(f) == "finding"]:
+        leak, link = eng.noisy[f]
+        new = np.array(link)
+        new[0, :-1] = np.clip(new[0, :-1] * 0.6, 0, 1)
+        variants.append(({}, {f: (leak, new)}))
+    got = eng.variant_marginals(ev, variants, rows_per_call=40)
+    assert got.shape == (len(variants), eng.n)
+    for i, (tables, noisy) in enumerate(variants):
+        one = eng.with_tables(tables, noisy).posterior(ev).marginals
+        np.testing.assert_allclose(got[i], one, atol=1e-9, rtol=0)
+    base = eng.posterior(ev).marginals
+    assert np.abs(got - base).max() > 1e-3  # the variants do change the answer
+    with pytest.raises(ValueError, match="age"):
+        eng.variant_marginals(ev, [({"age": eng.risk_prior["age"]}, {})])
