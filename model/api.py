@@ -58,6 +58,10 @@ class Model:
         self._assessed = lru_cache(maxsize=CACHE_SIZE)(self._assess_clean)
         self._variants: OrderedDict[tuple[tuple[str, float], ...], Model] = OrderedDict()
         self._variants_lock = threading.Lock()
+        # single flight: a diagnosis being computed (say, ahead of a click by the app's
+        # prefetch) is waited for, not computed a second time
+        self._inflight: dict[Any, threading.Event] = {}
+        self._inflight_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Model(population={self.population!r}, version={self.version!r})"
@@ -108,7 +112,26 @@ class Model:
         InputError
             One line per bad answer, each naming the fix.
         """
-        return self._cached(*self._keys(answers, confidence))
+        return self._once(*self._keys(answers, confidence))
+
+    def _once(
+        self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...]
+    ) -> Diagnosis:
+        """The cached diagnosis, computed once even when several threads ask for it at the
+        same time (the others wait for it; if it fails, each computes and raises itself)."""
+        with self._inflight_lock:
+            busy = self._inflight.get((key, conf_key))
+            if busy is None:
+                mine = self._inflight[(key, conf_key)] = threading.Event()
+        if busy is not None:
+            busy.wait()
+            return self._cached(key, conf_key)
+        try:
+            return self._cached(key, conf_key)
+        finally:
+            with self._inflight_lock:
+                del self._inflight[(key, conf_key)]
+            mine.set()
 
     def assess(
         self,

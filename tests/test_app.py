@@ -674,3 +674,46 @@ def test_why_chart_speaks_the_page_units(model):
     metric = " ".join(explain.why_chart_data(model, d, "dehydration")["answer"])
     assert "86 °F" in imperial and "30 °C" not in imperial
     assert "30 °C" in metric
+
+
+def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
+    """While the runner reads a question, the diagnoses of its answers are computed in the
+    background (most likely first), so the click finds them cached; a newer request drops
+    the ones not yet started."""
+    from ui import common
+
+    seen: list[list[dict]] = []
+    real = common.prefetch
+    monkeypatch.setattr(common, "prefetch", lambda m, sets: seen.append(list(sets)) or [])
+    m = load_model()
+    at = _past_red_flags(_page("runner").run(), m)
+    _no_exception(at)
+    answers = dict(at.session_state["rn_answers"])
+    d = m.diagnose(answers)
+    qid = next_to_ask(d)
+    q = m.question_map[qid]
+    assert seen and [s[qid] for s in seen[-1]] == sorted(
+        q.states, key=lambda s: -next(o.probability for o in next(
+            g for g in d.next_questions if g.id == qid).outcomes if o.answer == s))
+    assert all({k: v for k, v in s.items() if k != qid} == answers for s in seen[-1])
+    # the real prefetch: the diagnoses are then cache hits
+    from model import Model
+
+    fresh = Model(m.kb)  # its own empty cache
+    assert fresh._cached.cache_info().currsize == 0
+    futures = real(fresh, seen[-1])
+    for f in futures:
+        f.result(timeout=120)
+    before = fresh._cached.cache_info()
+    for s in seen[-1]:
+        fresh.diagnose(s)
+    after = fresh._cached.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + len(seen[-1])
+    # a newer request cancels what has not started
+    slow = [{"age": a, "cramps": "yes", "swelling": "one_leg"} for a in range(20, 26)]
+    first = real(fresh, slow)
+    second = real(fresh, [{"age": 40}])
+    assert any(f.cancelled() for f in first[1:])
+    second[0].result(timeout=120)
+    monkeypatch.setenv("HEAVYLEGS_PREFETCH", "0")
+    assert real(fresh, [{"age": 41}]) == []

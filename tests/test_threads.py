@@ -94,3 +94,50 @@ def test_eight_threads_get_the_single_threaded_results() -> None:
     assert not errors, errors
     assert not mismatches, mismatches[:10]
     assert sum(calls) == THREADS * ROUNDS * len(per_thread[0]) >= 200
+
+
+def test_a_diagnosis_asked_for_by_several_threads_at_once_is_computed_once(monkeypatch) -> None:
+    """Single flight (the app's prefetch relies on it): threads asking for the same answers
+    while the first computes wait for it and get the same object; other answers do not
+    wait; a failing computation is not shared as a result."""
+    import model.api as api
+
+    m = load_model()
+    calls: list[tuple[Any, ...]] = []
+    started = threading.Event()
+    release = threading.Event()
+    real = api.reasoning.diagnose
+
+    def slow(ctx: Any, key: Any, conf: Any = ()) -> Any:
+        calls.append(key)
+        if dict(key).get("age") == 31:
+            started.set()
+            assert release.wait(30)
+        return real(ctx, key, conf)
+
+    monkeypatch.setattr(api.reasoning, "diagnose", slow)
+    answers = {"age": 31, "cramps": "yes"}
+    got: list[Any] = []
+    threads = [threading.Thread(target=lambda: got.append(m.diagnose(answers))) for _ in range(4)]
+    threads[0].start()
+    assert started.wait(30)
+    for t in threads[1:]:
+        t.start()
+    other = m.diagnose({"age": 45})  # not blocked by the computation in flight
+    assert other.answers == (("age", 45),)
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert len(got) == 4 and all(g is got[0] for g in got)
+    assert [dict(k).get("age") for k in calls].count(31) == 1
+    assert not m._inflight  # nothing left behind
+
+    def broken(ctx: Any, key: Any, conf: Any = ()) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.reasoning, "diagnose", broken)
+    import pytest
+
+    with pytest.raises(RuntimeError):
+        m.diagnose({"age": 52})
+    assert not m._inflight

@@ -8,7 +8,9 @@ queries are pure functions of the answers, so sharing it between sessions leaks 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import streamlit as st
@@ -53,6 +55,36 @@ def get_model(population: str = "self_assessment") -> Model:
     ``HEAVYLEGS_PRIORS`` names another priors directory (e.g. one written by
     ``python -m model learn``)."""
     return load_model(population=population, priors_dir=os.environ.get("HEAVYLEGS_PRIORS"))
+
+
+# one background worker computes the diagnoses of the answers the runner may give next
+# (the model caches them, and a click on one of them waits for it rather than computing it
+# again: Model.diagnose is single-flight); a newer request drops the ones not yet started
+_PREFETCH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heavylegs-prefetch")
+_PENDING: list[Future[Any]] = []
+_PENDING_LOCK = threading.Lock()
+
+
+def _diagnose_quietly(model: Model, answers: Mapping[str, Any]) -> None:
+    try:
+        model.diagnose(answers)
+    except Exception:  # noqa: BLE001 - the click itself reports any problem
+        return
+
+
+def prefetch(model: Model, answer_sets: Sequence[Mapping[str, Any]]) -> list[Future[Any]]:
+    """Start the diagnoses of ``answer_sets`` in the background, most likely first, so the
+    click that gives one of them finds it ready (nothing is stored beyond the model's
+    in-memory cache, nothing is logged). Requests not yet started are dropped first: only
+    the latest question's answers are worth computing ahead. ``HEAVYLEGS_PREFETCH=0``
+    turns it off."""
+    if os.environ.get("HEAVYLEGS_PREFETCH", "1") == "0":
+        return []
+    with _PENDING_LOCK:
+        for f in _PENDING:
+            f.cancel()
+        _PENDING[:] = [_PREFETCH.submit(_diagnose_quietly, model, dict(a)) for a in answer_sets]
+        return list(_PENDING)
 
 
 def require_model() -> None:

@@ -14,6 +14,7 @@ in share links.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -187,6 +188,20 @@ def next_question(model: Model, d: Diagnosis) -> str | None:
     if forced and forced not in ss["rn_answers"]:
         return str(forced)
     return next_to_ask(d, skip=set(ss["rn_unsure"]))
+
+
+def next_answers(
+    model: Model, d: Diagnosis, qid: str, answers: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The answer sets one click on question ``qid`` can give, most likely first (a number
+    question's value cannot be guessed; "not sure" adds nothing to compute)."""
+    q = model.question_map[qid]
+    if q.type == "number":
+        return []
+    gain = next((g for g in d.next_questions if g.id == qid), None)
+    chance = {o.answer: o.probability for o in gain.outcomes} if gain else {}
+    states = sorted(q.states, key=lambda s: -chance.get(s, 0.0))
+    return [{**answers, qid: s} for s in states]
 
 
 def _useful_remaining(d: Diagnosis) -> int:
@@ -375,6 +390,7 @@ def render() -> None:
         else:
             _headline(d)
             _question_card(model, d, qid)
+            common.prefetch(model, next_answers(model, d, qid, answers))
             st.divider()
             _result(model, d, full=False)
     if stage == "result":
