@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import streamlit as st
@@ -59,32 +59,46 @@ def get_model(population: str = "self_assessment") -> Model:
 
 # one background worker computes the diagnoses of the answers the runner may give next
 # (the model caches them, and a click on one of them waits for it rather than computing it
-# again: Model.diagnose is single-flight); a newer request drops the ones not yet started
-_PREFETCH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heavylegs-prefetch")
-_PENDING: list[Future[Any]] = []
-_PENDING_LOCK = threading.Lock()
+# again: Model.diagnose is single-flight); a newer request drops the ones not yet started.
+# A daemon thread: quitting the app never waits for a diagnosis nobody asked for.
+_PENDING: list[tuple[Future[Any], Model, dict[str, Any]]] = []
+_WAKE = threading.Condition()
+_WORKER: list[threading.Thread] = []
 
 
-def _diagnose_quietly(model: Model, answers: Mapping[str, Any]) -> None:
-    try:
-        model.diagnose(answers)
-    except Exception:  # noqa: BLE001 - the click itself reports any problem
-        return
+def _work() -> None:
+    while True:
+        with _WAKE:
+            while not _PENDING:
+                _WAKE.wait()
+            fut, model, answers = _PENDING.pop(0)
+        if not fut.set_running_or_notify_cancel():
+            continue
+        try:
+            model.diagnose(answers)
+        except Exception:  # noqa: BLE001 - the click itself reports any problem
+            pass
+        fut.set_result(None)
 
 
 def prefetch(model: Model, answer_sets: Sequence[Mapping[str, Any]]) -> list[Future[Any]]:
-    """Start the diagnoses of ``answer_sets`` in the background, most likely first, so the
-    click that gives one of them finds it ready (nothing is stored beyond the model's
-    in-memory cache, nothing is logged). Requests not yet started are dropped first: only
-    the latest question's answers are worth computing ahead. ``HEAVYLEGS_PREFETCH=0``
+    """Start the diagnoses of ``answer_sets`` in the background, in order (most likely
+    first), so the click that gives one of them finds it ready (nothing is stored beyond the
+    model's in-memory cache, nothing is logged). Requests not yet started are dropped first:
+    only the latest question's answers are worth computing ahead. ``HEAVYLEGS_PREFETCH=0``
     turns it off."""
     if os.environ.get("HEAVYLEGS_PREFETCH", "1") == "0":
         return []
-    with _PENDING_LOCK:
-        for f in _PENDING:
-            f.cancel()
-        _PENDING[:] = [_PREFETCH.submit(_diagnose_quietly, model, dict(a)) for a in answer_sets]
-        return list(_PENDING)
+    with _WAKE:
+        for fut, _, _ in _PENDING:
+            fut.cancel()
+        _PENDING[:] = [(Future(), model, dict(a)) for a in answer_sets]
+        if not _WORKER:
+            _WORKER.append(threading.Thread(target=_work, name="heavylegs-prefetch",
+                                            daemon=True))
+            _WORKER[0].start()
+        _WAKE.notify()
+        return [fut for fut, _, _ in _PENDING]
 
 
 def require_model() -> None:
