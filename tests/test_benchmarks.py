@@ -53,3 +53,16 @@ def test_intervals_benchmark_runs(tmp_path):
     assert res["cases"] == 3 and res["draws"] == load_knowledge_base().uncertainty.draws
     assert res["diagnosis_median_ms"] > 0 and res["intervals_median_ms"] > 0
     assert "(b)/(a): median" in run.stdout and "goal <= 0.5" in run.stdout
+
+
+def test_tornado_benchmark_runs_and_equals_the_variant_engines(tmp_path):
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/bench_tornado.py", "--cases", "2", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert res["cases"] == 2 and res["tornado_median_ms"] > 0 and res["baseline_median_ms"] > 0
+    assert res["max_abs_diff"] <= 1e-9  # the batched rows are the variant engines' numbers
+    assert "(a)/(b): median" in run.stdout and "goal: all" in run.stdout

@@ -296,6 +296,8 @@ def test_base_rate_sensitivity_equals_rerunning_with_edited_priors(m, tmp_path):
     got = {c.id: c.probability for c in edited.diagnose(HOT).causes}
     for cid, _, _, p_high in row.effects:
         assert p_high == pytest.approx(got[cid], abs=1e-9)
+    # named in percentages, as the workbench enters base rates
+    assert f"{100 * rate * 1.5:.3g}%" in row.text and f"(now {100 * rate:.3g}%)" in row.text
     viaapi = m.with_base_rates({"dehydration": rate * 0.5}).diagnose(HOT)
     for cid, p_low, _, _ in row.effects:
         assert p_low == pytest.approx(viaapi.probability(cid), abs=1e-9)

@@ -159,7 +159,10 @@ def stop_triage_open(chance: float, limit: float) -> str:
 
 
 def base_rate_row(label: str, lo: float, hi: float, now: float) -> str:
-    return f"Base rate of {label.lower()}: {lo:.3g} to {hi:.3g} (now {now:.3g})"
+    """A tornado row's name: the base rates as percentages to 3 significant figures (as the
+    workbench enters them; a 0.2% rate stays visible)."""
+    lo_s, hi_s, now_s = (f"{100 * x:.3g}%" for x in (lo, hi, now))
+    return f"Base rate of {label.lower()}: {lo_s} to {hi_s} (now {now_s})"
 
 
 def table_row(label: str, spread: float) -> str:
