@@ -102,10 +102,34 @@ def test_version_2_question_texts_and_ranges(kb: Any) -> None:
 def test_female_only_questions_carry_applies_to(kb: Any) -> None:
     q = kb.question_map
     for qid in FEMALE_ONLY:
-        assert q[qid].applies_to == (("sex", ("female",)),), qid
-        assert q[qid].to_dict()["applies_to"] == {"sex": ["female"]}
+        assert q[qid].applies_to[0] == ("sex", ("female",)), qid
+        assert q[qid].to_dict()["applies_to"]["sex"] == ["female"]
+    # periods are a window onto low energy availability only without hormonal contraception
+    # (its withdrawal bleeds come from the pill, not the runner's own cycle; CHANGELOG 13)
+    assert q["menstrual_irregular"].applies_to == (
+        ("sex", ("female",)), ("hormonal_contraception", ("no",)))
+    assert all(len(q[x].applies_to) == 1 for x in FEMALE_ONLY if x != "menstrual_irregular")
     assert q["age"].applies_to == () and "applies_to" not in q["age"].to_dict()
     assert sum(1 for x in kb.questions if x.applies_to) == len(FEMALE_ONLY)
+
+
+def test_regular_periods_on_the_pill_carry_no_evidence() -> None:
+    """On hormonal contraception, "periods regular" says nothing about energy availability
+    (the answer does not apply, like a man's); without it, it lowers RED-S as before."""
+    from model import load_model
+
+    m = load_model()
+    base = {"sex": "female", "age": 21, "diet_restrictive": "yes"}
+    pill = {**base, "hormonal_contraception": "yes"}
+    same = m.diagnose({**pill, "menstrual_irregular": "no"})
+    assert "menstrual_irregular" not in dict(same.evidence)
+    assert same.probability("low_energy_availability") == pytest.approx(
+        m.diagnose(pill).probability("low_energy_availability"), abs=1e-12)
+    no_pill = {**base, "hormonal_contraception": "no"}
+    assert m.diagnose({**no_pill, "menstrual_irregular": "no"}).probability(
+        "low_energy_availability") < m.diagnose(no_pill).probability("low_energy_availability")
+    ids = [g.id for g in m.diagnose(pill).next_questions if g.expected_information_gain > 0]
+    assert "menstrual_irregular" not in ids  # not asked on the pill
 
 
 def test_applies_to_accepts_a_list_of_answers(priors_copy: Callable[..., Path]) -> None:
