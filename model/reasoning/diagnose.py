@@ -196,18 +196,25 @@ def _flip(
     return top.probability - p_old, change
 
 
+def _serious_axes(ctx: ModelContext) -> list[int]:
+    """The causes whose probability can raise the triage level (the escalations')."""
+    return sorted({ctx.engine.axis[e.cause] for e in escalations(ctx.kb)})
+
+
 def question_gains(
     ctx: ModelContext,
     post: Posterior,
     case: Case,
     clean: Mapping[str, Any],
     causes: Sequence[CauseResult],
-) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None]:
+) -> tuple[tuple[QuestionGain, ...], ConclusionChange | None, dict[str, Any]]:
     """Why we ask: every unanswered question's exact gain and what each answer would do,
-    most informative first; and the answer that would change the conclusion most."""
+    most informative first; the answer that would change the conclusion most; and the
+    previews by question, tracking the top causes and every cause that can raise the triage
+    (so the triage lookahead reuses them instead of computing them again)."""
     eng = ctx.engine
     top_ids = [c.id for c in causes[:TRACKED]]
-    tracked_axes = sorted(eng.axis[c] for c in top_ids)
+    tracked_axes = sorted({eng.axis[c] for c in top_ids} | set(_serious_axes(ctx)))
     tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
     # the runner's questions that apply; the clinician's exam and test findings are ranked by
     # the physio's "which test next", never offered here
@@ -231,7 +238,8 @@ def question_gains(
                 best = flip
         gains.append(QuestionGain(q.id, pv.gain, q.text, q.group, tuple(outcomes)))
     gains.sort(key=lambda g: (-g.expected_information_gain, g.id))
-    return tuple(gains), best[1] if best else None
+    by_id = {q.id: (pv, tracked_ids) for q, pv in zip(open_qs, previews, strict=True)}
+    return tuple(gains), best[1] if best else None, by_id
 
 
 def explanations(
@@ -295,21 +303,30 @@ def triage_change_chance(
     tri: Triage,
     gains: Sequence[QuestionGain],
     unusual: bool,
+    known: Mapping[str, Any] | None = None,
 ) -> float:
     """The largest chance, over the ``TRIAGE_LOOKAHEAD`` most informative unanswered
     questions and the follow-up questions of a sign already present (the pill after one
     swollen leg: :func:`follow_up_questions`), that answering it changes the triage level:
     the sum over its answers of P(answer) [level after != level now]. Exact: the previews of
-    those questions track every cause that can raise the level."""
+    those questions track every cause that can raise the level. ``known``: previews already
+    computed (:func:`question_gains`: question -> (preview, the cause ids it tracks));
+    the others are computed here."""
     eng = ctx.engine
     probs = {c.id: c.probability for c in causes}
-    serious = sorted({eng.axis[e.cause] for e in escalations(ctx.kb)})
-    ids = [eng.cause_ids[a] for a in serious]
+    serious = _serious_axes(ctx)
     look = [g.id for g in gains[:TRIAGE_LOOKAHEAD]]
     look += [q for q in tri.follow_up if q in eng.states and q not in look]
+    known = dict(known or {})
+    missing = [q for q in look if q not in known]
+    if missing:
+        ids = [eng.cause_ids[a] for a in serious]
+        for qid, pv in zip(missing, eng.previews(post, case, missing, serious), strict=True):
+            known[qid] = (pv, ids)
     now = level_index(tri.level)
     worst = 0.0
-    for qid, pv in zip(look, eng.previews(post, case, look, serious), strict=True):
+    for qid in look:
+        pv, ids = known[qid]
         q = ctx.question_map[qid]
         chance = 0.0
         for s, state in enumerate(eng.states[qid]):
@@ -391,7 +408,7 @@ def diagnose(
     case = ctx.engine.case(ev)
     post = ctx.engine.posterior(case)
     causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post))
-    gains, change = question_gains(ctx, post, case, clean, causes)
+    gains, change, previews = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
     tri = triage_of(ctx, post, case, clean, causes, conf_res)
@@ -399,7 +416,7 @@ def diagnose(
     tri_change = 0.0
     if tri.level != "emergency" and gains:
         tri_change = triage_change_chance(
-            ctx, post, case, clean, causes, tri, gains, conf_res.unusual
+            ctx, post, case, clean, causes, tri, gains, conf_res.unusual, previews
         )
     stop = stop_advice(causes[0].probability, best_gain, tri.level, len(gains), tri_change)
     tri = replace(tri, change_chance=tri_change, so_far=not stop.stop)

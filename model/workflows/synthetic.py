@@ -115,6 +115,11 @@ def subset_priors(
 
     def questions(d: dict[str, Any]) -> None:
         d["questions"] = [q for q in d["questions"] if q["id"] not in gone]
+        for q in d["questions"]:  # a condition on a question that went goes with it
+            if "applies_to" in q:
+                q["applies_to"] = {k: v for k, v in q["applies_to"].items() if k not in gone}
+                if not q["applies_to"]:
+                    del q["applies_to"]
 
     def asks_gone(rule: dict[str, Any]) -> bool:
         parts = [rule.get("all") or {}, *(rule.get("any") or [])]
