@@ -180,3 +180,43 @@ def test_probs_at_equals_the_full_table(m):
         np.testing.assert_allclose(node.probs_at(rows), node.table[tuple(rows.T)], atol=1e-15)
         checked += node.noisy is not None
     assert checked >= 20  # the noisy findings, heavy legs included
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "abcde,aefd->afbcd",  # batch a and d, e summed, rows b c, columns f
+        "abcde,afbe->acdef",
+        "abcd,abced->ae",  # b, c summed; d summed in one operand only
+        "abcde,ac->abcde",  # an elementwise product (no index summed)
+        "ab,ab->ab",
+        "abcde,aedbc->abcd",  # a batched dot product
+        "abc,adbe->acde",
+        "ab,bc->ac",  # a plain matrix product
+        "a,b->ab",  # an outer product
+        "aab,ab->b",  # a repeated index: einsum's own route
+        "abf,abe->abef",  # f of size 1 on one side only: not a dot product
+        "abf,ab->a",
+        "abfc,abc->abf",  # rows of size 1 with an index summed: a matrix product still
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.longdouble])
+def test_pairwise_contraction_equals_einsum(expr: str, dtype: type) -> None:
+    """The engine's two-operand contraction (a batched matrix product) against einsum, with
+    permuted and broadcast operands as the contraction plans pass them."""
+    from model.inference.contraction import pair
+
+    rng = np.random.default_rng(len(expr))
+    sizes = dict(zip("abcdef", (7, 3, 2, 4, 3, 1), strict=True))  # f of size 1
+    lhs, _ = expr.split("->")
+    xs, ys = lhs.split(",")
+    x = rng.random([sizes[c] for c in xs]).astype(dtype)
+    y = rng.random([sizes[c] for c in ys]).astype(dtype)
+    if len(xs) > 1:  # a non-contiguous view, as after a transpose
+        x = np.ascontiguousarray(np.swapaxes(x, 0, -1)).swapaxes(0, -1)
+    if len(set(xs)) == len(xs):  # a broadcast view (zero strides), as the weights are
+        y = np.broadcast_to(y[:1], y.shape) if len(ys) > 1 and ys[0] == "a" else y
+    got = pair(expr, x, y)
+    want = np.einsum(expr, x, y)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)

@@ -29,6 +29,59 @@ def _local(*subs: str) -> list[str]:
     return out
 
 
+def pair(expr: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``np.einsum(expr, x, y)`` for two operands, as one batched matrix product.
+
+    Indices in both operands and the output are a batch, in both but not the output are
+    summed by the product, in one operand and the output are its rows or columns, and in one
+    operand only are summed first. A stacked ``np.matmul`` of small matrices is several
+    times faster than einsum's generic loop for the engine's batched contractions (9x on a
+    typical step in double precision, 2x in extended precision). Falls back to einsum for
+    anything else (repeated indices within an operand, broadcast sizes)."""
+    lhs, out = expr.split("->")
+    xs, ys = lhs.split(",")
+    if len(set(xs)) != len(xs) or len(set(ys)) != len(ys) or not set(out) <= set(xs) | set(ys):
+        return np.einsum(expr, x, y)
+    size: dict[str, int] = {}
+    for subs, arr in ((xs, x), (ys, y)):
+        for ch, n in zip(subs, arr.shape, strict=True):
+            if size.setdefault(ch, n) != n:
+                return np.einsum(expr, x, y)
+    only_x = "".join(ch for ch in xs if ch not in ys and ch not in out)
+    only_y = "".join(ch for ch in ys if ch not in xs and ch not in out)
+    if only_x:
+        xs = "".join(ch for ch in xs if ch not in only_x)
+        x = np.einsum(f"{lhs.split(',')[0]}->{xs}", x)
+    if only_y:
+        ys = "".join(ch for ch in ys if ch not in only_y)
+        y = np.einsum(f"{lhs.split(',')[1]}->{ys}", y)
+    batch = [ch for ch in out if ch in xs and ch in ys]
+    keep_x = [ch for ch in out if ch in xs and ch not in ys]
+    keep_y = [ch for ch in out if ch in ys and ch not in xs]
+    summed = [ch for ch in xs if ch in ys and ch not in out]
+
+    def n_of(chs: list[str]) -> int:
+        return int(np.prod([size[ch] for ch in chs], dtype=np.int64)) if chs else 1
+
+    nb, nx, ny, nk = n_of(batch), n_of(keep_x), n_of(keep_y), n_of(summed)
+    if not summed:  # an elementwise product: broadcast both onto the output's axes
+        xv = x.transpose([xs.index(ch) for ch in out if ch in xs])
+        yv = y.transpose([ys.index(ch) for ch in out if ch in ys])
+        xv = xv.reshape([size[ch] if ch in xs else 1 for ch in out])
+        yv = yv.reshape([size[ch] if ch in ys else 1 for ch in out])
+        return np.multiply(xv, yv)
+    if not keep_x and not keep_y:  # a batched dot product, on rows made contiguous
+        x1 = x.transpose([xs.index(ch) for ch in batch + summed]).reshape(nb, nk)
+        y1 = y.transpose([ys.index(ch) for ch in batch + summed]).reshape(nb, nk)
+        dot = np.einsum("ij,ij->i", x1, y1).reshape([size[ch] for ch in batch])
+        return dot.transpose([batch.index(ch) for ch in out])
+    x2 = x.transpose([xs.index(ch) for ch in batch + keep_x + summed]).reshape(nb, nx, nk)
+    y2 = y.transpose([ys.index(ch) for ch in batch + summed + keep_y]).reshape(nb, nk, ny)
+    res = np.matmul(x2, y2).reshape([size[ch] for ch in batch + keep_x + keep_y])
+    order = batch + keep_x + keep_y
+    return res.transpose([order.index(ch) for ch in out])
+
+
 class Contraction:
     """sum over every index not in ``out`` of the product of the operands.
 
@@ -122,7 +175,8 @@ class Contraction:
         element is exact."""
         vals: dict[int, np.ndarray] = dict(enumerate(operands))
         for k, (ins, _, expr) in enumerate(self.steps):
-            vals[self.n_ops + k] = np.einsum(expr, *(vals[i] for i in ins))
+            ops = [vals[i] for i in ins]
+            vals[self.n_ops + k] = pair(expr, *ops) if len(ops) == 2 else np.einsum(expr, *ops)
         res = vals[self.root]
         if self.root_sub != self.out_sub:
             res = np.einsum(self.root_sub + "->" + self.out_sub, res)
@@ -142,7 +196,7 @@ class Contraction:
                     continue
                 j, i, e, expand, order = item
                 others = [vals[ins[m]] for m in range(len(ins)) if m != j]
-                d = np.einsum(e, g_out, *others)
+                d = pair(e, g_out, *others) if len(others) == 1 else np.einsum(e, g_out, *others)
                 if expand:
                     d = np.expand_dims(d, expand)
                     d = np.broadcast_to(d, vals[i].shape)
