@@ -66,3 +66,16 @@ def test_tornado_benchmark_runs_and_equals_the_variant_engines(tmp_path):
     assert res["cases"] == 2 and res["tornado_median_ms"] > 0 and res["baseline_median_ms"] > 0
     assert res["max_abs_diff"] <= 1e-9  # the batched rows are the variant engines' numbers
     assert "(a)/(b): median" in run.stdout and "goal: all" in run.stdout
+
+
+def test_path_benchmark_runs(tmp_path):
+    out = tmp_path / "path.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/bench_path.py", "--steps", "3", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert [r["answers"] for r in res["rows"]] == [0, 1, 2]
+    assert all(r["seconds"] > 0 and r["route"] for r in res["rows"])
+    assert "slowest step per number of findings" in run.stdout
