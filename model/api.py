@@ -26,7 +26,10 @@ from .reasoning.sensitivity import sensitivity
 from .reasoning.tests_next import check_costs, which_test_next
 from .reasoning.whatif import what_if
 
-CACHE_SIZE = 4096  # diagnoses kept per model
+# diagnoses kept per model: one is 30-160 KB (more answers, longer explanations), so the
+# cache stays under about 160 MB; the app's prefetch adds up to one per answer of the shown
+# question, so this holds the recent steps of a few dozen concurrent runners
+CACHE_SIZE = 1024
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
 
 
