@@ -30,6 +30,7 @@ from .reasoning.whatif import what_if
 # cache stays under about 160 MB; the app's prefetch adds up to one per answer of the shown
 # question, so this holds the recent steps of a few dozen concurrent runners
 CACHE_SIZE = 1024
+ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
 
 
@@ -58,7 +59,7 @@ class Model:
         self.cause_map = self._ctx.cause_map
         self.modifiable: tuple[str, ...] = self._ctx.modifiable
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._diagnose_clean)
-        self._assessed = lru_cache(maxsize=CACHE_SIZE)(self._assess_clean)
+        self._assessed = lru_cache(maxsize=ASSESS_CACHE_SIZE)(self._assess_clean)
         self._variants: OrderedDict[tuple[tuple[str, float], ...], Model] = OrderedDict()
         self._variants_lock = threading.Lock()
         # single flight: a diagnosis being computed (say, ahead of a click by the app's
