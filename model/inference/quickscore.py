@@ -501,16 +501,15 @@ class QuickscoreEngine(NetworkIndex):
                 params[("w", r)] if ("w", r) in params else np.broadcast_to(w, (b, len(w)))
                 for r, w in zip(comp.risks, comp.weights, strict=True)
             ]
-            hs = []
+            p1s = []
             for a_i, p0_i, p1_i in zip(comp.axes, comp.p0, comp.p1, strict=True):
                 nd = p1_i.ndim
                 pp = params.get(("c", a_i))
                 if pp is not None:
                     p0_i, p1_i = pp
                 col = a[:, a_i].reshape((b,) + (1,) * nd)
-                h = col * p1_i
-                hs.append(h)
-                ops.append(h + p0_i)
+                p1s.append((p1_i, pp is not None))  # per row when replaced
+                ops.append(col * p1_i + p0_i)
             assert comp.plan is not None
             z, d = comp.plan.run(ops, grads=grads)
             zc[:, i] = z
@@ -518,7 +517,16 @@ class QuickscoreEngine(NetworkIndex):
                 continue
             base = len(comp.weights)
             for j, a_i in enumerate(comp.axes):
-                m[:, a_i] = (d[base + j] * hs[j]).reshape(b, -1).sum(axis=1)
+                # E[c_i prod a^c] = a_i sum over the table of dZ/d(operand) x P(present | r)
+                dj = d[base + j].reshape(b, -1)
+                p1_j, per_row = p1s[j]
+                if per_row:
+                    s = np.einsum(
+                        "ij,ij->i", dj, np.broadcast_to(p1_j, d[base + j].shape).reshape(b, -1)
+                    )
+                else:  # one table for every row: a matrix-vector product
+                    s = dj @ p1_j.reshape(-1)
+                m[:, a_i] = a[:, a_i] * s
         return zc, m
 
     def _eval_dense(
