@@ -468,3 +468,30 @@ def test_variant_marginals_equal_one_variant_engine_each(answers: dict[str, Any]
     assert np.abs(got - base).max() > 1e-3  # the variants do change the answer
     with pytest.raises(ValueError, match="age"):
         eng.variant_marginals(ev, [({"age": eng.risk_prior["age"]}, {})])
+
+
+def test_few_causes_with_many_risk_factors_rank_questions_without_the_hypercube(
+    tmp_path: Path,
+) -> None:
+    """Version 1's 17 causes on version 2's risk factors (27: more than the hypercube engine's
+    26 einsum letters): the joint gain needs the hypercube, so the engine ranks questions by
+    the sum over causes (as beyond 20 causes) instead of failing, and stays exact."""
+    from model.kb import CONTRACT_CAUSES, load_knowledge_base
+    from model.workflows.synthetic import subset_priors
+
+    d = subset_priors(CONTRACT_CAUSES[:17], tmp_path / "p17")
+    kb = load_knowledge_base(d, require_contract=False)
+    m = Model(kb, "self_assessment")
+    assert len(m.causes) == 17 and len(m.engine.risk_ids) > 26
+    assert not m.engine.hypercube_ok and m.engine.gain_measure == "sum_of_cause_mi"
+    answers = {"age": 55, "smoker": "yes", "calf_pain_walking": "yes", "cramps": "yes"}
+    d17 = m.diagnose(answers)
+    assert d17.next_questions[0].expected_information_gain > 0
+    assert abs(sum(o.probability for o in d17.next_questions[0].outcomes) - 1) < 1e-9
+    # against the independent exact route (the whole network contracted in Diez and
+    # Galan's factorisation)
+    ve = QuickscoreEngine(m.network, route="variable-elimination")
+    post = ve.posterior(m.likelihoods(answers, {}))
+    assert post.route == "variable-elimination"
+    for c in d17.causes:
+        assert abs(c.probability - post.marginals[m.engine.axis[c.id]]) < 1e-9

@@ -79,6 +79,7 @@ from .network import Network, NetworkIndex
 Evidence = Mapping[str, np.ndarray]
 
 HYPERCUBE_MAX_CAUSES = 20  # the 2**n route (and the exact joint gain) up to this many causes
+HYPERCUBE_MAX_RISKS = 26  # ... and this many risk factors (its einsum labels: one letter each)
 CHUNK = 1 << 13  # term rows per evaluation batch (times causes: the memory of one batch)
 MAX_TERMS = 1 << 21  # the term sum is exact route up to this many terms per query
 VE_MAX_ENTRIES = 1 << 24  # largest intermediate of the variable-elimination route
@@ -224,9 +225,11 @@ class QuickscoreEngine(NetworkIndex):
         self._reduced_cache: dict[Any, tuple[tuple[str, ...], np.ndarray, np.ndarray]] = {}
         self._hyper: Any = None
         self._lock = threading.Lock()
-        self.gain_measure = gain_measure or (
-            "joint" if self.n <= HYPERCUBE_MAX_CAUSES else "sum_of_cause_mi"
+        # the hypercube engine (and the exact joint gain) where it can be built
+        self.hypercube_ok = (
+            self.n <= HYPERCUBE_MAX_CAUSES and len(self.risk_ids) <= HYPERCUBE_MAX_RISKS
         )
+        self.gain_measure = gain_measure or ("joint" if self.hypercube_ok else "sum_of_cause_mi")
 
     # ------------------------------------------------------------------ helpers
     def one_hot(self, node: str, state: str) -> np.ndarray:
@@ -273,8 +276,11 @@ class QuickscoreEngine(NetworkIndex):
     def hyper(self) -> Any:
         """The hypercube engine (the original :class:`model.engine.Engine`), made on demand."""
         if self._hyper is None:
-            if self.n > HYPERCUBE_MAX_CAUSES:
-                raise ValueError(f"no hypercube route beyond {HYPERCUBE_MAX_CAUSES} causes")
+            if not self.hypercube_ok:
+                raise ValueError(
+                    f"no hypercube route beyond {HYPERCUBE_MAX_CAUSES} causes or "
+                    f"{HYPERCUBE_MAX_RISKS} risk factors"
+                )
             with self._lock:
                 if self._hyper is None:
                     from .engine import Engine
@@ -719,7 +725,7 @@ class QuickscoreEngine(NetworkIndex):
         t = self._n_terms(terms)
         per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
         qs_cost = t * per_term
-        if self.n <= HYPERCUBE_MAX_CAUSES:
+        if self.hypercube_ok:
             hyper_cost = float(2**self.n) * (len(terms) + 4)
             if hyper_cost < 4 * qs_cost:
                 return "hypercube"
@@ -921,7 +927,7 @@ class QuickscoreEngine(NetworkIndex):
             route = "quickscore-longdouble"
             if cond > COND_MAX_LD and self.route is None:
                 # even extended precision may lose 1e-10: an exact route without the signed sum
-                if self.n <= HYPERCUBE_MAX_CAUSES:
+                if self.hypercube_ok:
                     return self._hyper_posterior(case)
                 plan = self._ve_plan(case, terms)
                 if plan is not None and (plan.flops <= VE_MAX_FLOPS or cond > BOUNDED_COND_MAX):
@@ -1376,7 +1382,7 @@ class QuickscoreEngine(NetworkIndex):
         axes = tuple(axes)
         if post.route == "hypercube":
             return self.hyper.marginal(post.inner, axes)
-        if self.n <= HYPERCUBE_MAX_CAUSES and len(axes) > 4:
+        if self.hypercube_ok and len(axes) > 4:
             inner_case = self._inner_case(case)
             return self.hyper.marginal(self.hyper.posterior(inner_case), axes)
         terms = self._terms(case)
