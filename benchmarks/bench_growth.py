@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import queue
 import resource
 import statistics
 import sys
@@ -244,15 +245,26 @@ def main() -> int:
     ap.add_argument("--plot", type=Path, default=None)
     args = ap.parse_args()
     ctx = mp.get_context("spawn")
-    results = []
+    results: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
     for size in [int(s) for s in args.sizes.split(",")]:
         q = ctx.Queue()
         p = ctx.Process(target=run_size, args=(size, args, q))
         p.start()
-        res = q.get()
+        while True:  # a size whose process dies is reported, not waited for forever
+            try:
+                res = q.get(timeout=5)
+                break
+            except queue.Empty:
+                if not p.is_alive():
+                    res = {"causes": size, "error": f"the process exited with {p.exitcode}"}
+                    break
         p.join()
-        results.append(res)
         print(json.dumps(res), flush=True)
+        if "error" in res:
+            failed.append(res)
+            continue
+        results.append(res)
     print()
     print(
         "| causes | full diagnose median | p99 | routes | memory peak | worst case (every "
@@ -296,7 +308,7 @@ def main() -> int:
                 f"({r['tornado_rows']} rows)"
             )
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(json.dumps(results + failed, indent=1))
     if args.plot:
         import matplotlib
 
@@ -323,6 +335,9 @@ def main() -> int:
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(args.plot, dpi=120)
+    if failed:
+        print("sizes that failed: " + ", ".join(f"{r['causes']} ({r['error']})" for r in failed))
+        return 1
     return 0
 
 

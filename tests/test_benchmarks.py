@@ -58,12 +58,12 @@ def test_intervals_benchmark_runs(tmp_path):
 def test_tornado_benchmark_runs_and_equals_the_variant_engines(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run(
-        [sys.executable, "benchmarks/bench_tornado.py", "--cases", "2", "--json", str(out)],
+        [sys.executable, "benchmarks/bench_tornado.py", "--cases", "1", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     res = json.loads(out.read_text())
-    assert res["cases"] == 2 and res["tornado_median_ms"] > 0 and res["baseline_median_ms"] > 0
+    assert res["cases"] == 1 and res["tornado_median_ms"] > 0 and res["baseline_median_ms"] > 0
     assert res["max_abs_diff"] <= 1e-9  # the batched rows are the variant engines' numbers
     assert "(a)/(b): median" in run.stdout and "goal: all" in run.stdout
 
@@ -79,3 +79,23 @@ def test_path_benchmark_runs(tmp_path):
     assert [r["answers"] for r in res["rows"]] == [0, 1, 2]
     assert all(r["seconds"] > 0 and r["route"] for r in res["rows"])
     assert "slowest step per number of findings" in run.stdout
+
+
+def test_growth_benchmark_runs_on_version_1_and_2_networks(tmp_path):
+    """The growth benchmark's 17-cause row is version 1's causes (not the shipped 25, as it had
+    silently become), the old engine is skipped with its reason where it cannot be built, and
+    the 25-cause row times the slider what-if and the tornado."""
+    out = tmp_path / "growth.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/bench_growth.py", "--sizes", "17,25", "--cases", "2",
+         "--repeat", "1", "--pgmpy-cases", "0", "--worst-diagnose-max", "0",
+         "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    res = {r["causes"]: r for r in json.loads(out.read_text())}
+    assert set(res) == {17, 25} and not any("error" in r for r in res.values())
+    assert res[17]["diagnose_median_ms"] > 0 and res[25]["diagnose_median_ms"] > 0
+    assert "old_engine_median_ms" in res[17] or "26 risk factors" in res[17]["old_engine_error"]
+    assert res[25]["tornado_rows"] > 50 and res[25]["what_if_median_ms"] > 0
+    assert "| causes | full diagnose median |" in run.stdout
