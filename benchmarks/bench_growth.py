@@ -4,10 +4,12 @@
                                       [--pgmpy-cases 5] [--json out.json] [--plot out.png]
 
 Networks: the shipped priors cut to version 1's 17 causes (``subset_priors``; the hypercube
-engine's baseline), the shipped priors (25 causes) and copies with medical causes cloned
+engine's baseline where it can be built), the shipped priors (25 causes) and copies with
+medical causes cloned
 (``model.synthetic.clone_priors``: same tables, same links, so heavy legs and the shared
-findings gain parents). Answer sets: the literature vignettes (tests/vignettes/), the same
-answers on every network. Each size runs in its own process (its memory peak is its own).
+findings gain parents). Answer sets: the literature vignettes (tests/vignettes/), cut to the
+questions the 17-cause network has, the same answers on every network. Each size runs in its
+own process (its memory peak is its own).
 
 Per size: median and p99 over cases of the full ``Model.diagnose`` (cache cleared; best of
 ``--repeat``), the route mix, the memory peak (max RSS), the worst case (every finding
@@ -88,6 +90,14 @@ def old_engine_model(m: Any) -> Any:
     return old
 
 
+def v1_network_dir() -> Path:
+    """The shipped priors cut to version 1's 17 causes (``subset_priors``)."""
+    from model.kb import CONTRACT_CAUSES
+    from model.workflows.synthetic import subset_priors
+
+    return subset_priors(CONTRACT_CAUSES[:17], Path(tempfile.mkdtemp()) / "p17")
+
+
 def run_size(size: int, args: argparse.Namespace, q: Any) -> None:
     warnings.simplefilter("ignore")
     from model import load_model
@@ -95,20 +105,21 @@ def run_size(size: int, args: argparse.Namespace, q: Any) -> None:
 
     res: dict[str, Any] = {"causes": size}
     t0 = time.perf_counter()
-    if size == 17:  # version 1's causes: the shipped priors cut to them (the baseline)
-        from model.api import Model
-        from model.kb import CONTRACT_CAUSES, load_knowledge_base
-        from model.workflows.synthetic import subset_priors
+    from model.api import Model
+    from model.kb import load_knowledge_base
 
-        d = subset_priors(CONTRACT_CAUSES[:17], Path(tempfile.mkdtemp()) / "p17")
-        m = Model(load_knowledge_base(d, require_contract=False), "self_assessment")
+    v1 = Model(load_knowledge_base(v1_network_dir(), require_contract=False), "self_assessment")
+    if size == 17:  # version 1's causes: the shipped priors cut to them (the baseline)
+        m = v1
     elif size == 25:  # the shipped priors (contract version 2)
         m = load_model()
     else:
         d = clone_priors(size, Path(tempfile.mkdtemp()) / f"p{size}")
         m = load_model(priors_dir=d)
     res["build_s"] = time.perf_counter() - t0
-    cs = [m.validate(a)[0] for a in vignettes(args.cases)]  # the questions it has
+    # the same answer sets on every network: the answers to the questions every network has
+    # (version 1's network lacks version 2's questions)
+    cs = [v1.validate(a)[0] for a in vignettes(args.cases)]
     for a in cs[:2]:  # warm the model's caches (plans, reduced tables), as in the app
         m.diagnose(a)
     times = []
