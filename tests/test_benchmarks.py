@@ -99,3 +99,18 @@ def test_growth_benchmark_runs_on_version_1_and_2_networks(tmp_path):
     assert "old_engine_median_ms" in res[17] or "26 risk factors" in res[17]["old_engine_error"]
     assert res[25]["tornado_rows"] > 50 and res[25]["what_if_median_ms"] > 0
     assert "| causes | full diagnose median |" in run.stdout
+
+
+def test_gain_agreement_benchmark_runs(tmp_path):
+    """The joint and the scalable gain compared on a network the hypercube engine can hold
+    (it had stopped running when version 2's risk factors passed its 26 einsum letters)."""
+    out = tmp_path / "gain.json"
+    run = subprocess.run(
+        [sys.executable, "benchmarks/bench_gain_agreement.py", "--vignettes", "1",
+         "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    res = json.loads(out.read_text())["summary"]
+    assert res["vignettes"] == 1 and res["steps"] >= 2
+    assert 0.0 <= res["same_first_question"] <= 1.0 and res["mean_loss_bits_all_steps"] >= 0
