@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model import load_model  # noqa: E402
-from model.kb import HEAVY_LEGS  # noqa: E402
 from model.reasoning import sensitivity as sens  # noqa: E402
 from model.workflows.evaluate import load_vignettes  # noqa: E402
 
@@ -34,15 +33,8 @@ GOAL_S = 1.0
 
 def _variants(model: Any, answers: dict[str, Any]) -> list[Any]:
     """The tornado's variants (each row's low and high), as ``Model.sensitivity`` makes them."""
-    ctx = model._ctx
-    out = []
-    for c in ctx.kb.causes:
-        _, _, _, v_lo, v_hi = sens._cause_variants(ctx, c, 0.5)
-        out += [v_lo, v_hi]
-    for f in [HEAVY_LEGS, *[n for n in answers if ctx.engine.kind.get(n) == "finding"]]:
-        for _, _, v_lo, v_hi in sens._link_variants(ctx, f, 0.5):
-            out += [v_lo, v_hi]
-    return out
+    specs = sens.row_specs(model._ctx, answers, 0.5)
+    return [v for s in specs for v in (s[4], s[5])]
 
 
 def _baseline(model: Any, answers: dict[str, Any]) -> tuple[float, np.ndarray]:

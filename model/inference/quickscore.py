@@ -1191,9 +1191,7 @@ class QuickscoreEngine(NetworkIndex):
             joint = np.empty((k, self.n))
             for st in range(k):
                 ev = {**case.evidence, node: self.one_hot(node, self.states[node][st])}
-                sub = self._sampled_preview(base, ev)
-                if sub is None:
-                    sub = self.posterior(ev)
+                sub = self._sampled_preview(base, ev) or self.posterior(ev)
                 logz[st] = sub.log_evidence
                 joint[st] = sub.marginals
             p = np.exp(logz - base.log_evidence)

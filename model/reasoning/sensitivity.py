@@ -78,6 +78,23 @@ def _link_variants(
     return out
 
 
+def row_specs(
+    ctx: ModelContext, clean: Mapping[str, Any], spread: float
+) -> list[tuple[str, str, float, float, Variant, Variant]]:
+    """The tornado's rows before they are evaluated: (parameter, text, low value, high value,
+    low variant, high variant) for every base rate and every link of heavy legs and of the
+    answered findings."""
+    specs: list[tuple[str, str, float, float, Variant, Variant]] = []
+    for c in ctx.kb.causes:
+        text, lo_v, hi_v, v_lo, v_hi = _cause_variants(ctx, c, spread)
+        specs.append((f"base_rate:{c.id}", text, lo_v, hi_v, v_lo, v_hi))
+    findings = [HEAVY_LEGS, *[n for n in clean if ctx.engine.kind[n] == "finding"]]
+    for f in findings:
+        for cid, text, v_lo, v_hi in _link_variants(ctx, f, spread):
+            specs.append((f"link:{cid}->{f}", text, 1 - spread, 1 + spread, v_lo, v_hi))
+    return specs
+
+
 def sensitivity(
     ctx: ModelContext,
     ev: Mapping[str, np.ndarray],
@@ -89,16 +106,7 @@ def sensitivity(
     """Tornado rows for evidence ``ev`` (of the clean answers), sorted by the swing of the
     first tracked cause; ``now`` holds every cause's probability."""
     idx = [ctx.engine.axis[c] for c in tracked]
-    # (parameter, text, low value, high value, low variant, high variant) per row, then
-    # every variant's posterior in one batched evaluation (Engine.variant_marginals)
-    specs: list[tuple[str, str, float, float, Variant, Variant]] = []
-    for c in ctx.kb.causes:
-        text, lo_v, hi_v, v_lo, v_hi = _cause_variants(ctx, c, spread)
-        specs.append((f"base_rate:{c.id}", text, lo_v, hi_v, v_lo, v_hi))
-    findings = [HEAVY_LEGS, *[n for n in clean if ctx.engine.kind[n] == "finding"]]
-    for f in findings:
-        for cid, text, v_lo, v_hi in _link_variants(ctx, f, spread):
-            specs.append((f"link:{cid}->{f}", text, 1 - spread, 1 + spread, v_lo, v_hi))
+    specs = row_specs(ctx, clean, spread)
     variants = [v for s in specs for v in (s[4], s[5])]
     # double precision up to condition 1e10 (as the previews): an error of at most about
     # 1e-6, far below the tornado's tenths of a point; beyond it, extended precision
