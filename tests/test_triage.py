@@ -330,6 +330,18 @@ def test_statin_cramps_see_a_doctor(model):
     assert not any("statin" in r for r in model.diagnose({**base, "cramps": "no"}).triage.reasons)
 
 
+def test_heaviness_for_three_months_sees_a_doctor(model):
+    """The self-care row re-checks after 2-3 weeks and overreaching recovers within weeks
+    [R35]: heaviness for 12 weeks or more needs a professional's look (CHANGELOG 14); 11
+    weeks alone does not."""
+    base = {"age": 30, "sex": "female", "legs_affected": "both"}
+    long = model.diagnose({**base, "symptom_weeks": 12}).triage
+    assert long.level == "see_doctor"
+    assert any("three months" in r for r in long.reasons)
+    short = model.diagnose({**base, "symptom_weeks": 11}).triage
+    assert not any("three months" in r for r in short.reasons)
+
+
 def test_urgent_running_advice_keeps_only_the_urgent_rules_words(model):
     """A lower rule's "cycling or swimming is fine" must not follow a same-day level."""
     t = model.diagnose({"groin_or_hip_pain": "yes", "bone_tender_spot": "yes"}).triage

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -64,13 +65,25 @@ def get_model(population: str = "self_assessment") -> Model:
 _PENDING: list[tuple[Future[Any], Model, dict[str, Any]]] = []
 _WAKE = threading.Condition()
 _WORKER: list[threading.Thread] = []
+# the worker waits this long after a request before it starts computing: the rerun that asked
+# has then sent its page, and the server's event loop (which needs the interpreter lock to
+# write the page to the browser) is not competing with a diagnosis
+SETTLE_S = 0.25
+_BATCH = [0]  # requests so far (the worker settles once per new request, not per diagnosis)
 
 
 def _work() -> None:
+    seen = 0
     while True:
         with _WAKE:
             while not _PENDING:
                 _WAKE.wait()
+            fresh, seen = _BATCH[0] != seen, _BATCH[0]
+        if fresh:  # a new request: let its page reach the browser first
+            time.sleep(SETTLE_S)
+        with _WAKE:
+            if not _PENDING:  # cancelled meanwhile
+                continue
             fut, model, answers = _PENDING.pop(0)
         if not fut.set_running_or_notify_cancel():
             continue
@@ -93,6 +106,7 @@ def prefetch(model: Model, answer_sets: Sequence[Mapping[str, Any]]) -> list[Fut
         for fut, _, _ in _PENDING:
             fut.cancel()
         _PENDING[:] = [(Future(), model, dict(a)) for a in answer_sets]
+        _BATCH[0] += 1
         if not _WORKER:
             _WORKER.append(threading.Thread(target=_work, name="heavylegs-prefetch",
                                             daemon=True))

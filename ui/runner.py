@@ -371,6 +371,7 @@ def render() -> None:
     answers: dict[str, Any] = ss["rn_answers"]
     d = model.diagnose(answers)
     stage = ss["rn_stage"]
+    ahead: list[dict[str, Any]] = []
     unseen = ss.get("rn_seen_level", 0) < LEVELS.index(d.triage.level)
     if stage in ("questions", "result") and d.triage.act_first and unseen:
         stage = ss["rn_stage"] = "triage"  # the level has just become urgent or worse
@@ -390,7 +391,7 @@ def render() -> None:
         else:
             _headline(d)
             _question_card(model, d, qid)
-            common.prefetch(model, next_answers(model, d, qid, answers))
+            ahead = next_answers(model, d, qid, answers)
             st.divider()
             _result(model, d, full=False)
     if stage == "result":
@@ -405,3 +406,5 @@ def render() -> None:
     if stage in ("questions", "result"):
         _answers_list(model)
     common.render_disclaimer()
+    if ahead:  # last: the page is drawn before the background work competes with it
+        common.prefetch(model, ahead)
