@@ -371,7 +371,7 @@ def render() -> None:
     answers: dict[str, Any] = ss["rn_answers"]
     d = model.diagnose(answers)
     stage = ss["rn_stage"]
-    ahead: list[dict[str, Any]] = []
+    ahead: list[dict[str, Any]] | None = None  # the shown question's answer sets
     unseen = ss.get("rn_seen_level", 0) < LEVELS.index(d.triage.level)
     if stage in ("questions", "result") and d.triage.act_first and unseen:
         stage = ss["rn_stage"] = "triage"  # the level has just become urgent or worse
@@ -406,5 +406,5 @@ def render() -> None:
     if stage in ("questions", "result"):
         _answers_list(model)
     common.render_disclaimer()
-    if ahead:  # last: the page is drawn before the background work competes with it
+    if ahead is not None:  # last: the page is drawn before background work competes with it
         common.prefetch(model, ahead)
