@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -204,16 +205,18 @@ def test_a_bad_uncertainty_file_is_refused_with_its_fix(tmp_path, text, says) ->
 @pytest.mark.parametrize(
     ("old", "new", "says"),
     [
-        ("90_plus: {value: 2.5,", "90_plus: {value: 2.5, n: 40,", "`n` is for a proportion"),
-        ("90_plus: {value: 2.5,", "90_plus: {value: 2.5, log_sd: 0,", "log_sd = 0"),
-        ("{p: 0.14069,", "{p: 0.14069, n: 50, log_sd: 0.2,", "not both"),
+        (r"90_plus: \{value: 2\.5,", "90_plus: {value: 2.5, n: 40,", "`n` is for a proportion"),
+        (r"90_plus: \{value: 2\.5,", "90_plus: {value: 2.5, log_sd: 0,", "log_sd = 0"),
+        # the first base rate, whatever its solved value
+        (r"(self_assessment: \{p: [0-9.e-]+,)", r"\1 n: 50, log_sd: 0.2,", "not both"),
     ],
 )
 def test_a_bad_stated_uncertainty_on_a_number_is_refused(tmp_path, old, new, says) -> None:
     dst = _copy_priors(tmp_path)
     text = (dst / "causes.yaml").read_text()
-    assert old in text
-    (dst / "causes.yaml").write_text(text.replace(old, new, 1))
+    changed = re.sub(old, new, text, count=1)
+    assert changed != text
+    (dst / "causes.yaml").write_text(changed)
     with pytest.raises(PriorsError) as err:
         load_knowledge_base(dst)
     assert says in "\n".join(err.value.problems)
