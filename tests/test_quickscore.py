@@ -501,9 +501,11 @@ def test_sampled_previews_start_from_the_sampled_posterior(subset_model: Model) 
     """Beyond every exact bound the previews are posteriors with each answer added; when those
     are sampled, one round from the base posterior replaces three from the prior. Checked
     against the exact previews (hypercube) on the 14-cause network with every yes/no finding
-    answered "yes": each answer's chance within 0.06, the tracked causes after it within the
-    sampled posterior's own error (a rough estimate, named as such; measured: the one round
-    errs no more than three rounds from the prior did, at a quarter of the time)."""
+    answered "yes": each answer's chance within 0.08 (measured 0.063 at worst with the priors of
+    CHANGELOG 19, 0.06 before; the sampled posterior it starts from errs by up to 0.43), the
+    tracked causes after it within the sampled posterior's own error (a rough estimate, named
+    as such; measured: the one round errs no more than three rounds from the prior did, at a
+    quarter of the time)."""
     m = subset_model
     answers = {q.id: "yes" for q in m.questions if q.type == "yes_no"}
     clean, _ = m.validate(answers)
@@ -528,5 +530,5 @@ def test_sampled_previews_start_from_the_sampled_posterior(subset_model: Model) 
     base_err = float(np.max(np.abs(base.marginals - epost.marginals)))
     for g, w in zip(got, want, strict=True):
         assert g.node == w.node
-        np.testing.assert_allclose(g.p_state, w.p_state, atol=0.06)
+        np.testing.assert_allclose(g.p_state, w.p_state, atol=0.08)
         assert float(np.nanmax(np.abs(g.tracked - w.tracked))) <= base_err + 0.02
