@@ -342,6 +342,14 @@ def test_heaviness_for_three_months_sees_a_doctor(model):
     assert not any("three months" in r for r in short.reasons)
 
 
+def test_age_alone_below_seventy_is_never_same_day(model):
+    """A runner's age with no other answer does not send them to same-day care (CHANGELOG 20:
+    the literature's AF gradient did so from 60 and was reverted). From 70 the heart
+    condition's prior alone passes its 0.03 threshold: a known limit (README model card)."""
+    for age in (18, 30, 45, 55, 62, 69):
+        assert model.diagnose({"age": age}).triage.level in ("self_care", "see_doctor"), age
+
+
 def test_urgent_running_advice_keeps_only_the_urgent_rules_words(model):
     """A lower rule's "cycling or swimming is fine" must not follow a same-day level."""
     t = model.diagnose({"groin_or_hip_pain": "yes", "bone_tender_spot": "yes"}).triage
