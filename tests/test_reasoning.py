@@ -373,3 +373,19 @@ def test_diagnosis_json_carries_the_reasoning(m):
     assert "urine_color" not in d["evidence"] and "urine_color" in d["virtual_evidence"]
     assert d["next_questions"][0]["outcomes"]
     json.loads(json.dumps(d))
+
+
+def test_labels_inside_a_sentence_keep_their_acronyms():
+    """Tornado rows, what-if sentences and chart titles lower-case a cause's label, but not
+    its acronyms or names ("red-s", "covid-19" and "mcardle" were shown before)."""
+    from model import inline_label, load_model
+
+    m = load_model()
+    for c in m.causes:
+        got = inline_label(c.label)
+        assert got.lower() == c.label.lower()
+        for word in c.label.split(" "):
+            if sum(ch.isupper() for ch in word) >= 2:
+                assert word in got.split(" "), (c.label, got)
+    assert inline_label("Low energy availability (RED-S)") == "low energy availability (RED-S)"
+    assert inline_label("Iron deficiency") == "iron deficiency"

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Advice, Diagnosis, Model
+from model import Advice, Diagnosis, Model, inline_label
 
 from . import common, units
 
@@ -70,7 +70,7 @@ def why_we_ask(model: Model, d: Diagnosis, qid: str) -> None:
                   - min(p for o in gain.outcomes for cc, p in o.causes if cc == c)
                   for c, _ in gain.outcomes[0].causes}
         pair = sorted(spread, key=lambda c: -spread[c])[:2]
-        names = " and ".join(f"**{labels[c].lower() if i else labels[c]}**"
+        names = " and ".join(f"**{inline_label(labels[c]) if i else labels[c]}**"
                              for i, c in enumerate(pair))
         st.write(f"Of the questions left, this one helps most to tell whether {names} "
                  "could be behind your heavy legs. What each answer would do:")
@@ -158,7 +158,7 @@ def why_chart(df: pd.DataFrame, cause_label: str) -> alt.Chart:
         y=alt.Y("answer:N", sort=list(df["answer"]), title=None,
                 axis=alt.Axis(labelLimit=420)),
         x=alt.X("odds ratio:Q", scale=alt.Scale(type="log"),
-                title=f"Odds ratio on {cause_label.lower()} (log scale; 1 = no effect)"),
+                title=f"Odds ratio on {inline_label(cause_label)} (log scale; 1 = no effect)"),
         x2=alt.datum(1.0),
         color=alt.Color("effect:N", scale=alt.Scale(domain=list(COLOURS),
                                                     range=list(COLOURS.values())),

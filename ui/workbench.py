@@ -30,6 +30,7 @@ from model import (
     Question,
     TestValue,
     escape_markdown,
+    inline_label,
     load_case,
 )
 
@@ -238,7 +239,7 @@ def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
     base = alt.Chart(df).encode(y=alt.Y("parameter:N", sort=order, title=None,
                                         axis=alt.Axis(labelLimit=460)))
     bars = base.mark_bar(color="#5b7fa3").encode(
-        x=alt.X("low:Q", title=f"P({cause_label.lower()}) in % with the parameter ×0.5 "
+        x=alt.X("low:Q", title=f"P({inline_label(cause_label)}) in % with the parameter ×0.5 "
                                "and ×1.5"),
         x2="high:Q",
         tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=".1f"),

@@ -26,7 +26,7 @@ from .results import (
     TestValue,
     WhatIf,
 )
-from .texts import DISCLAIMER, LEVEL_TITLES, POPULATION_TITLES, pct, running_label
+from .texts import DISCLAIMER, LEVEL_TITLES, POPULATION_TITLES, inline_label, pct, running_label
 from .triage import LEVELS, Triage, first_screen_questions
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "WhatIf",
     "first_screen_questions",
     "next_to_ask",
+    "inline_label",
     "pct",
     "running_label",
 ]

@@ -13,6 +13,14 @@ DISCLAIMER = (
 )
 
 
+def inline_label(label: str) -> str:
+    """A label as it reads inside a sentence: lower case, except acronyms and names with more
+    than one capital ("Low energy availability (RED-S)" -> "low energy availability (RED-S)",
+    "McArdle" stays)."""
+    words = label.split(" ")
+    return " ".join(w if sum(ch.isupper() for ch in w) >= 2 else w.lower() for w in words)
+
+
 def contribution_text(label: str, question_text: str, answer_label: str, delta: float) -> str:
     """Plain words for a runner; the number (odds ratio) for a physio."""
     ratio = math.exp(delta)
@@ -25,11 +33,11 @@ def contribution_text(label: str, question_text: str, answer_label: str, delta: 
     if effect.startswith("made little"):
         return (
             f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} "
-            f"{label.lower()} (odds \u00d7{ratio:.2f})."
+            f"{inline_label(label)} (odds \u00d7{ratio:.2f})."
         )
     return (
         f"Your answer \u201c{answer_label}\u201d to \u201c{question_text}\u201d {effect} that "
-        f"this is {label.lower()} (odds \u00d7{ratio:.2f})."
+        f"this is {inline_label(label)} (odds \u00d7{ratio:.2f})."
     )
 
 
@@ -44,10 +52,10 @@ def conclusion_text(
 ) -> str:
     """What single answer would change the conclusion (``new_top``: (label, probability) of
     the cause that would lead, if another)."""
-    lead = f" and {new_top[0].lower()} would lead ({new_top[1]:.0%})." if new_top else "."
+    lead = f" and {inline_label(new_top[0])} would lead ({new_top[1]:.0%})." if new_top else "."
     return (
         f"If you answered \u201c{answer_label}\u201d to \u201c{question_text}\u201d "
-        f"({p_answer:.0%} likely), {top_label.lower()} would fall from {p_before:.0%} to "
+        f"({p_answer:.0%} likely), {inline_label(top_label)} would fall from {p_before:.0%} to "
         f"{p_after:.0%}" + lead
     )
 
@@ -162,15 +170,15 @@ def base_rate_row(label: str, lo: float, hi: float, now: float) -> str:
     """A tornado row's name: the base rates as percentages to 3 significant figures (as the
     workbench enters them; a 0.2% rate stays visible)."""
     lo_s, hi_s, now_s = (f"{100 * x:.3g}%" for x in (lo, hi, now))
-    return f"Base rate of {label.lower()}: {lo_s} to {hi_s} (now {now_s})"
+    return f"Base rate of {inline_label(label)}: {lo_s} to {hi_s} (now {now_s})"
 
 
 def table_row(label: str, spread: float) -> str:
-    return f"P({label.lower()} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+    return f"P({inline_label(label)} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
 
 
 def link_row(label: str, finding: str, spread: float) -> str:
     return (
-        f"Link {label.lower()} \u2192 {finding.replace('_', ' ')}"
+        f"Link {inline_label(label)} \u2192 {finding.replace('_', ' ')}"
         f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
     )
