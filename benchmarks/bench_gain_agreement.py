@@ -35,15 +35,10 @@ def _network(n_causes: int) -> Any:
     out as in the tests' 14-cause network): the joint gain needs the hypercube engine, which
     version 2's risk factors put out of reach of the full network (27 risk factors with version
     1's 17 causes, beyond its 26 einsum letters)."""
-    import tempfile
+    from model.kb import CONTRACT_CAUSES
+    from model.workflows.synthetic import subset_model
 
-    from model.api import Model
-    from model.kb import CONTRACT_CAUSES, load_knowledge_base
-    from model.workflows.synthetic import subset_priors
-
-    keep = [c for c in CONTRACT_CAUSES[: n_causes + 1] if c != "dvt"][:n_causes]
-    d = subset_priors(keep, Path(tempfile.mkdtemp()) / "subset")
-    return Model(load_knowledge_base(d, require_contract=False), "self_assessment")
+    return subset_model([c for c in CONTRACT_CAUSES[: n_causes + 1] if c != "dvt"][:n_causes])
 
 
 def main() -> int:

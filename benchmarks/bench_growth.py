@@ -90,14 +90,6 @@ def old_engine_model(m: Any) -> Any:
     return old
 
 
-def v1_network_dir() -> Path:
-    """The shipped priors cut to version 1's 17 causes (``subset_priors``)."""
-    from model.kb import CONTRACT_CAUSES
-    from model.workflows.synthetic import subset_priors
-
-    return subset_priors(CONTRACT_CAUSES[:17], Path(tempfile.mkdtemp()) / "p17")
-
-
 def run_size(size: int, args: argparse.Namespace, q: Any) -> None:
     warnings.simplefilter("ignore")
     from model import load_model
@@ -105,10 +97,11 @@ def run_size(size: int, args: argparse.Namespace, q: Any) -> None:
 
     res: dict[str, Any] = {"causes": size}
     t0 = time.perf_counter()
-    from model.api import Model
-    from model.kb import load_knowledge_base
+    from model.kb import CONTRACT_CAUSES
+    from model.workflows.synthetic import subset_model
 
-    v1 = Model(load_knowledge_base(v1_network_dir(), require_contract=False), "self_assessment")
+    # version 1's 17 causes: the shipped priors cut to them (``subset_priors``)
+    v1 = subset_model(CONTRACT_CAUSES[:17])
     if size == 17:  # version 1's causes: the shipped priors cut to them (the baseline)
         m = v1
     elif size == 25:  # the shipped priors (contract version 2)

@@ -33,12 +33,10 @@ def subset_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
     most 20 causes and 26 risk factors) and the reference libraries' (pgmpy's Hugin reader,
     pyAgrum's junction tree with many findings), which the 25-cause network is not. The
     hypercube and the references then check the same code on real tables."""
-    from model.kb import load_knowledge_base
-    from model.workflows.synthetic import subset_priors
+    from model.workflows.synthetic import subset_model
 
     keep = [c for c in CONTRACT_CAUSES[:15] if c != "dvt"]
-    d = subset_priors(keep, tmp_path_factory.mktemp("subset"))
-    return Model(load_knowledge_base(d, require_contract=False), "self_assessment")
+    return subset_model(keep, tmp_path_factory.mktemp("subset"))
 
 
 @pytest.fixture(scope="session")

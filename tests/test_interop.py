@@ -38,12 +38,10 @@ def small(tmp_path_factory):
     """The shipped priors cut to 8 causes: pgmpy's Hugin .net reader takes minutes on the
     25-cause export (about 200 s here; 45 s at 14 causes: its parser's time grows with the
     2**causes rows of heavy legs), and the writer's code path is the same."""
-    from model import CONTRACT_CAUSES, Model
-    from model.kb import load_knowledge_base
-    from model.workflows.synthetic import subset_priors
+    from model import CONTRACT_CAUSES
+    from model.workflows.synthetic import subset_model
 
-    d = subset_priors(list(CONTRACT_CAUSES[:8]), tmp_path_factory.mktemp("subset8"))
-    m = Model(load_knowledge_base(d, require_contract=False), "self_assessment")
+    m = subset_model(list(CONTRACT_CAUSES[:8]), tmp_path_factory.mktemp("subset8"))
     return m, to_pgmpy(m.network)
 
 

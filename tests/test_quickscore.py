@@ -476,12 +476,10 @@ def test_few_causes_with_many_risk_factors_rank_questions_without_the_hypercube(
     """Version 1's 17 causes on version 2's risk factors (27: more than the hypercube engine's
     26 einsum letters): the joint gain needs the hypercube, so the engine ranks questions by
     the sum over causes (as beyond 20 causes) instead of failing, and stays exact."""
-    from model.kb import CONTRACT_CAUSES, load_knowledge_base
-    from model.workflows.synthetic import subset_priors
+    from model.kb import CONTRACT_CAUSES
+    from model.workflows.synthetic import subset_model
 
-    d = subset_priors(CONTRACT_CAUSES[:17], tmp_path / "p17")
-    kb = load_knowledge_base(d, require_contract=False)
-    m = Model(kb, "self_assessment")
+    m = subset_model(CONTRACT_CAUSES[:17], tmp_path / "p17")
     assert len(m.causes) == 17 and len(m.engine.risk_ids) > 26
     assert not m.engine.hypercube_ok and m.engine.gain_measure == "sum_of_cause_mi"
     answers = {"age": 55, "smoker": "yes", "calf_pain_walking": "yes", "cramps": "yes"}

@@ -136,6 +136,20 @@ def subset_priors(
     return out
 
 
+def subset_model(
+    keep: list[str] | tuple[str, ...],
+    out_dir: str | Path | None = None,
+    population: str = "self_assessment",
+) -> Any:
+    """The model of ``subset_priors(keep, out_dir)`` (a :class:`model.api.Model` for
+    ``population``; the contract's cause list is not required)."""
+    from ..api import Model
+    from ..kb import load_knowledge_base
+
+    d = subset_priors(keep, out_dir)
+    return Model(load_knowledge_base(d, require_contract=False), population)
+
+
 def clone_ids(n_causes: int) -> list[str]:  # pragma: no cover - documentation helper
     """The ids of the causes of ``clone_priors(n_causes)`` (read back from a fresh copy)."""
     d = clone_priors(n_causes)
@@ -145,4 +159,4 @@ def clone_ids(n_causes: int) -> list[str]:  # pragma: no cover - documentation h
         shutil.rmtree(d, ignore_errors=True)
 
 
-__all__ = ["HEAVY_LEGS", "clone_priors", "subset_priors"]
+__all__ = ["HEAVY_LEGS", "clone_priors", "subset_model", "subset_priors"]
