@@ -370,13 +370,21 @@ def _check_table(page, d) -> None:
 
 
 def _pick(page, key: str, option: str) -> None:
-    """Choose a selectbox option with the keyboard (type it, Enter)."""
+    """Choose a selectbox option with the keyboard (type it, Enter), waiting until the
+    filtered list offers that option first: under load the list can lag the typing, and
+    Enter then takes whichever option was first (a CI run chose the wrong cause)."""
     box = page.locator(f".st-key-{key} input")
     box.click()
     box.press_sequentially(option)
-    page.wait_for_timeout(200)
+    page.wait_for_function(
+        "(o) => { const f = document.querySelector(\"[role='listbox'] [role='option']\");"
+        " return !!f && f.innerText.trim() === o; }", arg=option)
     box.press("Enter")
     _settled(page)
+    page.wait_for_function(  # the box shows the choice (as text or as the input's value)
+        "([k, o]) => { const e = document.querySelector('.st-key-' + k);"
+        " return !!e && (e.innerText + ' ' + [...e.querySelectorAll('input')]"
+        ".map(i => i.value).join(' ')).includes(o); }", arg=[key, option])
 
 
 def _network_click(page, m, node: str) -> None:
