@@ -33,9 +33,10 @@ def _write(d: Path, vid: str, answers: dict, top1: list, top3: list, triage: lis
 # version-2 network landed (2026-11-26: top-1 82.6%, top-3 91.0%, over-triage 8.7%), raised
 # as sourced changes help (2026-11-27, CHANGELOG 10: top-1 129/155; CHANGELOG 14 and the
 # version-1 rhabdomyolysis vignette moved to the version-2 cause: top-1 130/155, top-3
-# 144/155; CHANGELOG 16 was reverted in 20), so nothing regresses, and names the
+# 144/155; CHANGELOG 16 was reverted in 20 and came back in 21 with the heart's
+# without-sign tier: top-1 131/155, top-3 146/155), so nothing regresses, and names the
 # under-triaged cases: any other fails.
-FLOOR = {"min_top1": 130 / 155, "min_top3": 144 / 155, "max_over_triage": 0.10}
+FLOOR = {"min_top1": 131 / 155, "min_top3": 146 / 155, "max_over_triage": 0.10}
 # none since the brief's palpitations rule (priors/CHANGELOG.md §7); heart_condition-typical-01
 # (AF at 58, heart_condition 0.017 < 0.03) was the one before it
 KNOWN_UNDER_TRIAGE: set[str] = set()

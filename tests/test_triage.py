@@ -45,14 +45,21 @@ MODEL = load_model()
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=_answer_strategy(MODEL))
 def test_a_cause_past_its_threshold_sets_at_least_its_level(answers):
-    """Property: whenever P(cause) passes its threshold, the level is at least its level; every
-    red-flag rule that holds sets at least its level, whatever else is answered."""
+    """Property: whenever P(cause) passes its threshold, the level is at least its level (or,
+    for a row with ``without_sign``, at least that lower level while none of its signs is
+    answered, and its own level once one is); every red-flag rule that holds sets at least its
+    level, whatever else is answered."""
     d = MODEL.assess(answers)  # the diagnosis's causes and triage (tests/test_seams.py)
     level = LEVELS.index(d.triage.level)
     probs = {c.id: c.probability for c in d.causes}
+    clean = MODEL.validate(answers)[0]
     for e in escalations(MODEL.kb):
         if probs[e.cause] >= e.threshold:
-            assert level >= LEVELS.index(e.level), (e.cause, probs[e.cause], d.triage.level)
+            need = e.level
+            if e.without_sign and not any(all(clean.get(q) == v for q, v in c.items())
+                                          for c in e.without_sign.signs):
+                need = e.without_sign.level
+            assert level >= LEVELS.index(need), (e.cause, probs[e.cause], d.triage.level)
             assert e.cause in d.triage.escalated
     for rule in MODEL.kb.red_flags:
         if rule_status(rule, MODEL.validate(answers)[0]):
@@ -342,12 +349,54 @@ def test_heaviness_for_three_months_sees_a_doctor(model):
     assert not any("three months" in r for r in short.reasons)
 
 
-def test_age_alone_below_seventy_is_never_same_day(model):
-    """A runner's age with no other answer does not send them to same-day care (CHANGELOG 20:
-    the literature's AF gradient did so from 60 and was reverted). From 70 the heart
-    condition's prior alone passes its 0.03 threshold: a known limit (README model card)."""
-    for age in (18, 30, 45, 55, 62, 69):
-        assert model.diagnose({"age": age}).triage.level in ("self_care", "see_doctor"), age
+def test_age_alone_is_never_same_day(model):
+    """A runner's age with no other answer never sends them to same-day care (CHANGELOG 20-21:
+    with the literature's AF gradient the heart condition passes its 0.03 threshold on age
+    alone from 60; without a sign of the heart that is an ECG within days)."""
+    for age in (18, 30, 45, 55, 62, 69, 70, 78, 90):
+        t = model.diagnose({"age": age}).triage
+        assert t.level in ("self_care", "see_doctor"), (age, t.reasons)
+    old = model.diagnose({"age": 78}).triage
+    assert old.level == "see_doctor" and "heart_condition" in old.escalated
+    assert any("within days" in r and "ECG" in r for r in old.reasons)
+
+
+def test_a_sign_of_the_heart_makes_the_suspicion_same_day(model):
+    """The heart condition's escalation (triage.yaml, without_sign): the same suspicion is
+    `urgent` once a sign is answered (breathlessness, palpitations, dizziness, chest
+    symptoms), `see_doctor` while none is, and nothing when the probability falls below the
+    threshold; swollen ankles alone are not a same-day sign (NICE NG106)."""
+    row = next(e for e in escalations(model.kb) if e.cause == "heart_condition")
+    assert row.level == "urgent" and row.without_sign.level == "see_doctor"
+    base = {"age": 78, "performance_declining": "yes"}
+    for sign in ({"breathless_easily": "yes"}, {"dizziness": "yes"}):
+        d = model.diagnose(base | sign)
+        assert d.probability("heart_condition") >= row.threshold
+        assert d.triage.level == "urgent" and "heart_condition" in d.triage.escalated, sign
+    quiet = model.diagnose(base)
+    assert quiet.probability("heart_condition") >= row.threshold
+    assert quiet.triage.level == "see_doctor" and "heart_condition" in quiet.triage.escalated
+    ankles = model.diagnose(base | {"swelling": "both_legs"})
+    assert ankles.triage.level == "see_doctor", ankles.triage.reasons
+    # the reason said is the tier's own: no "today" for a visit within days
+    assert not any("today" in r for r in quiet.triage.reasons if "heart" in r.lower())
+
+
+def test_bad_without_sign_rows_are_refused_with_the_fix(priors_copy):
+    copy = priors_copy()
+    path = copy / "triage.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    row = next(r for r in data["escalation"] if r["cause"] == "heart_condition")
+    row["without_sign"]["level"] = "urgent"
+    row["without_sign"]["signs"].append({"palpitatons": "yes"})
+    row["without_sign"]["signs"].append({"dizziness": "sometimes"})
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PriorsError) as exc:
+        load_knowledge_base(copy)
+    text = "\n".join(exc.value.problems)
+    assert "without_sign.level: 'urgent'; use a level below 'urgent'" in text
+    assert "unknown question 'palpitatons'" in text and "palpitations" in text
+    assert "'sometimes' is not an answer" in text
 
 
 def test_urgent_running_advice_keeps_only_the_urgent_rules_words(model):

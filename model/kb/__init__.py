@@ -23,6 +23,7 @@ from .types import (
     Question,
     Rule,
     Uncertainty,
+    WithoutSign,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "CauseAdvice",
     "CauseDef",
     "Escalation",
+    "WithoutSign",
     "FindingDef",
     "KnowledgeBase",
     "OutsideModel",

@@ -54,6 +54,7 @@ from .types import (
     Question,
     Rule,
     Uncertainty,
+    WithoutSign,
 )
 from .yamlread import load_yaml
 
@@ -771,7 +772,14 @@ def _check_every_node_used(
 def _rule_conditions(
     key: str, r: RuleSpec, qmap: Mapping[str, Question], problems: list[str]
 ) -> None:
-    for cond in [r.all, *(r.any or [])]:
+    _conditions(key, [r.all, *(r.any or [])], qmap, problems)
+
+
+def _conditions(
+    key: str, clauses: list[dict[str, Any]], qmap: Mapping[str, Question], problems: list[str]
+) -> None:
+    """Each clause's questions exist and each condition is one of the question's answers."""
+    for cond in clauses:
         for qid, c in cond.items():
             if qid not in qmap:
                 problems.append(
@@ -839,7 +847,34 @@ def _rules(
     return tuple(out)
 
 
-def _escalations(f: TriageFile, levels: tuple[str, ...], check: _Check) -> tuple[Escalation, ...]:
+def _without_sign(
+    key: str, e: Any, levels: tuple[str, ...], qmap: Mapping[str, Question], check: _Check
+) -> WithoutSign | None:
+    """An escalation row's ``without_sign``: a level below the row's, and signs that are
+    answers to known questions."""
+    ws = e.without_sign
+    if ws is None:
+        return None
+    if ws.level not in levels or (
+        e.level in levels and levels.index(ws.level) >= levels.index(e.level)
+    ):
+        below = list(levels[: levels.index(e.level)]) if e.level in levels else list(levels)
+        check.problems.append(
+            f"triage.yaml: {key}.without_sign.level: {ws.level!r}; use a level below "
+            f"{e.level!r} (one of {below})"
+        )
+    if not ws.signs:
+        check.problems.append(
+            f"triage.yaml: {key}.without_sign.signs: empty; list at least one sign "
+            '(e.g. {palpitations: "yes"})'
+        )
+    _conditions(f"{key}.without_sign", list(ws.signs), qmap, check.problems)
+    return WithoutSign(ws.level, tuple(dict(c) for c in ws.signs), ws.reason)
+
+
+def _escalations(
+    f: TriageFile, levels: tuple[str, ...], check: _Check, qmap: Mapping[str, Question]
+) -> tuple[Escalation, ...]:
     """triage.yaml ``escalation``: one row per serious cause, each at a known level."""
     out: list[Escalation] = []
     seen: set[str] = set()
@@ -870,6 +905,7 @@ def _escalations(f: TriageFile, levels: tuple[str, ...], check: _Check) -> tuple
                 e.reason,
                 e.source_keys,
                 e.running or "",
+                _without_sign(key, e, levels, qmap, check),
             )
         )
     return tuple(out)
@@ -973,7 +1009,7 @@ def load_knowledge_base(
     _check_every_node_used(questions, (rf_f, ca_f, fi_f), causes, risk, check.problems)
     check.cause_ids = dict(ca_f.causes)  # declared ones: a broken cause is reported once
     levels, red, amber = _load_triage(tr_f, qmap, check)
-    escalations = _escalations(tr_f, levels, check)
+    escalations = _escalations(tr_f, levels, check, qmap)
     outside = _outside_model(tr_f, levels, check)
     # cycles: the layering risk factor -> cause -> finding admits none, but a node listed as
     # both a parent and a child would create one; those are caught above (a finding that is

@@ -292,6 +292,15 @@ class CostsSpec(_Strict):
         return v
 
 
+class WithoutSignSpec(_Strict):
+    """The escalation's level below ``level`` while none of ``signs`` is answered: urgency
+    comes from signs, not from who the runner is (age, training history)."""
+
+    level: str
+    signs: list[dict[str, Condition]]  # any one of these clauses, as a rule's ``any``
+    reason: str  # shown instead of the row's reason; {label} and {probability} are filled in
+
+
 class EscalationSpec(Cited):
     """The model's own suspicion: P(cause) >= threshold raises the level to at least ``level``."""
 
@@ -303,6 +312,7 @@ class EscalationSpec(Cited):
     false_alarm: str  # what a false alarm costs, in words
     reason: str  # shown to the user; {label} and {probability} are filled in
     running: str | None = None  # running until seen, where the level's default says too little
+    without_sign: WithoutSignSpec | None = None  # a lower level while no sign is answered
 
     _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
 

@@ -206,6 +206,16 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class WithoutSign:
+    """An escalation's level while none of ``signs`` (clauses, as a rule's ``any``) holds:
+    the suspicion then rests on who the runner is, not on a sign, and gives ``level``."""
+
+    level: str
+    signs: tuple[Mapping[str, Condition], ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class Escalation:
     """P(cause | answers) >= ``threshold`` raises the triage to at least ``level``; the
     threshold is chosen from the relative costs of a miss and a false alarm (decision
@@ -220,6 +230,7 @@ class Escalation:
     reason: str
     source: tuple[str, ...]
     running: str = ""  # whether to run on until seen, when the level's default is not enough
+    without_sign: WithoutSign | None = None  # a lower level while no sign of the cause is answered
 
     @property
     def decision_threshold(self) -> float:

@@ -20,7 +20,7 @@ The order, each raising the level and never lowering it:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..kb import Escalation, KnowledgeBase, Rule
@@ -188,12 +188,28 @@ def _red_flags(
     return fired, ruled_out
 
 
+def _signed(e: Escalation, answers: Mapping[str, Any]) -> Escalation:
+    """The escalation as it applies to ``answers``: at its ``without_sign`` level (and with
+    that reason, and no running text of its own) while none of its signs is answered."""
+    ws = e.without_sign
+    if ws is None or any(_clause(c, answers) is True for c in ws.signs):
+        return e
+    return replace(e, level=ws.level, reason=ws.reason, running="")
+
+
 def _escalate(
-    kb: KnowledgeBase, probabilities: Mapping[str, float], tally: _Tally
+    kb: KnowledgeBase,
+    probabilities: Mapping[str, float],
+    tally: _Tally,
+    answers: Mapping[str, Any],
 ) -> list[Escalation]:
     labels = {c.id: c.label for c in kb.causes}
     hits = sorted(
-        (e for e in escalations(kb) if probabilities.get(e.cause, 0.0) >= e.threshold),
+        (
+            _signed(e, answers)
+            for e in escalations(kb)
+            if probabilities.get(e.cause, 0.0) >= e.threshold
+        ),
         key=lambda e: (-LEVELS.index(e.level), -probabilities[e.cause], e.cause),
     )
     for e in hits:
@@ -230,7 +246,7 @@ def triage(
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason)
             own += [(rule.level, rule.running)] if rule.running else []
-    hits = _escalate(kb, probabilities, tally)
+    hits = _escalate(kb, probabilities, tally, answers)
     own += [(e.level, e.running) for e in hits if e.running]
     om = kb.outside_model
     outside = unusual and om is not None
