@@ -236,3 +236,27 @@ def test_base_rates_meet_their_targets_in_the_25_cause_network(kb: Any) -> None:
             assert cid == "medication_side_effect"
             continue
         assert share == pytest.approx(float(m.group(1)), rel=1e-3), cid
+
+
+def test_years_of_endurance_training_raise_the_heart_condition(model: Any) -> None:
+    """CHANGELOG 22: 10-19 and 20+ years of endurance training raise P(heart) in order (odds
+    ratios 1.5 and 2.5 against under 10 years, less what other causes explain of the heavy
+    legs); run length is no longer the heart's proxy for that history."""
+    base = {"age": 58, "sex": "male"}
+
+    def p(extra: dict[str, Any]) -> float:
+        return model.diagnose(base | extra).probability("heart_condition")
+
+    short, mid, long_ = p({"endurance_years": 3}), p({"endurance_years": 12}), p(
+        {"endurance_years": 25})
+    assert short < mid < long_
+
+    def odds(x: float) -> float:
+        return x / (1 - x)
+
+    assert 1.2 < odds(mid) / odds(short) <= 1.5 + 1e-9
+    assert 1.8 < odds(long_) / odds(short) <= 2.5 + 1e-9
+    heart = next(c for c in model.causes if c.id == "heart_condition")
+    assert "run_duration_min" not in heart.parents and "endurance_years" in heart.parents
+    q = model.question_map["endurance_years"]
+    assert q.type == "number" and q.asked_by == "runner" and q.group == "training"
