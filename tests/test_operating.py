@@ -15,7 +15,12 @@ def test_counts_are_consistent(model):
     assert 0 <= oc.no_medical_referred <= oc.no_medical
     for row in oc.serious:
         assert 0 <= row.at_level <= row.present
+        if row.sign_level:  # a lower level is reached at least as often as the row's own
+            assert row.at_level <= row.at_sign_level <= row.present
+    heart = next(r for r in oc.serious if r.cause == "heart_condition")
+    assert heart.sign_level == "see_doctor"
     assert "sent to a professional" in oc.table()
+    assert "at least see_doctor (its level without a sign)" in oc.table()
 
 
 def test_levels_equal_the_public_diagnosis(model):

@@ -45,6 +45,8 @@ class SeriousRow:
     level: str
     present: int
     at_level: int
+    sign_level: str = ""  # the row's ``without_sign`` level, where it has one
+    at_sign_level: int = 0  # runners with the cause given at least that level
 
     @property
     def share(self) -> float:
@@ -73,10 +75,16 @@ class OperatingCharacteristics:
             f"{self.no_medical_referred} ({self.false_alarm_share:.1%})",
         ]
         for r in self.serious:
-            lines.append(
+            line = (
                 f"  {r.cause} present: {r.present}, given at least {r.level}: {r.at_level} "
                 f"({r.share:.1%})"
             )
+            if r.sign_level and r.present:
+                line += (
+                    f"; at least {r.sign_level} (its level without a sign): {r.at_sign_level} "
+                    f"({r.at_sign_level / r.present:.1%})"
+                )
+            lines.append(line)
         return "\n".join(lines)
 
 
@@ -113,13 +121,20 @@ def run(
     present = runners[medical].to_numpy() == "present"
     none = ~present.any(axis=1)
     rows = []
-    esc = {e.cause: e.level for e in escalations(model.kb)}
+    esc = {e.cause: e for e in escalations(model.kb)}
     for cause in SERIOUS:
         if cause not in runners.columns or cause not in esc:
             continue
         has = runners[cause].to_numpy() == "present"
-        need = LEVELS.index(esc[cause])
-        rows.append(SeriousRow(cause, esc[cause], int(has.sum()), int((lv[has] >= need).sum())))
+        e = esc[cause]
+        need = LEVELS.index(e.level)
+        lower = e.without_sign.level if e.without_sign else ""
+        at_lower = int((lv[has] >= LEVELS.index(lower)).sum()) if lower else 0
+        rows.append(
+            SeriousRow(
+                cause, e.level, int(has.sum()), int((lv[has] >= need).sum()), lower, at_lower
+            )
+        )
     return OperatingCharacteristics(
         population=model.population,
         n=n,
