@@ -254,6 +254,21 @@ def test_workbench_answer_changes_posterior_table(model):
     assert after["cecs"] > before["cecs"]
 
 
+def test_workbench_says_why_the_level(model):
+    """The physio sees the reasons behind the level: a 76-year-old's heart suspicion with no
+    heart sign is a doctor within days (triage.yaml, without_sign), and says so."""
+    at = _page("workbench").run()
+    at.number_input(key="wb_q_age").set_value(76).run()
+    _no_exception(at)
+    want = model.diagnose({"age": 76})
+    assert want.triage.level == "see_doctor" and "heart_condition" in want.triage.escalated
+    box = next(e for e in at.expander if e.label == "Why this level")
+    shown = " ".join(m.value for m in box.markdown)
+    for r in want.triage.reasons:
+        assert r in shown
+    assert "within days" in shown and "ECG" in shown
+
+
 def test_workbench_case_upload_fills_the_form(model):
     at = _page("workbench").run()
     case = {"answers": {"age": 52, "smoker": "yes", "calf_pain_walking": "yes",

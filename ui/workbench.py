@@ -308,6 +308,9 @@ def _answers_panel(model: Model) -> None:
 def _result_panel(model: Model, d: Diagnosis) -> None:
     st.subheader("Result")
     common.render_triage(d, compact=True)
+    with st.expander("Why this level", key="wb_why_level"):
+        for r in d.triage.reasons:  # the rules and suspicions that set it, as the runner sees them
+            st.markdown(f"- {r}")
     st.dataframe(
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),
