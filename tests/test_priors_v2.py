@@ -260,3 +260,20 @@ def test_years_of_endurance_training_raise_the_heart_condition(model: Any) -> No
     assert "run_duration_min" not in heart.parents and "endurance_years" in heart.parents
     q = model.question_map["endurance_years"]
     assert q.type == "number" and q.asked_by == "runner" and q.group == "training"
+
+
+def test_a_crash_after_light_activity_points_to_post_viral_fatigue(model: Any) -> None:
+    """CHANGELOG 23: post-exertional malaise (link 0.6 for post-viral fatigue against 0.2 for
+    overreaching) separates the two where their other symptoms agree; "no" points the other
+    way; it is a runner's symptom question."""
+    base = {"recent_viral_illness": "yes", "fatigue_daily_life": "yes",
+            "performance_declining": "yes", "heaviness_onset": "from_start"}
+
+    def ratio(extra: dict[str, Any]) -> float:
+        d = model.diagnose(base | extra)
+        return d.probability("post_viral_fatigue") / d.probability("overtraining")
+
+    assert ratio({"post_exertional_malaise": "yes"}) > 1.5 * ratio({})
+    assert ratio({"post_exertional_malaise": "no"}) < ratio({})
+    q = model.question_map["post_exertional_malaise"]
+    assert q.group == "symptoms" and q.asked_by == "runner" and q.type == "yes_no"
