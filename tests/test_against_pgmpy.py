@@ -8,10 +8,11 @@ VariableElimination given the reported ``evidence`` (1e-9), and pyAgrum's LazyPr
 With 25 causes the exact cost of a generic engine grows with the findings answered: every
 answered finding joins its causes in one clique (pyAgrum's junction tree for the iliac
 example has a 26-variable clique; pyAgrum takes 52 s and pgmpy 130 s for it). So the random
-answer sets here answer any number of risk factors but at most ``MAX_FINDINGS`` findings
-(pgmpy then takes well under a second); the contract's examples, with their many findings,
-are checked against pgmpy by ``benchmarks/check_examples_pgmpy.py`` (minutes per case), and
-the quickscore engine's rich-evidence cases against brute force in tests/test_quickscore.py.
+answer sets here answer any number of risk factors but at most ``MAX_FINDINGS`` findings, of
+which at most one links more than ``WIDE`` causes (pgmpy then takes well under a second);
+the contract's examples, with their many findings, are checked against pgmpy by
+``benchmarks/check_examples_pgmpy.py`` (minutes per case), and the quickscore engine's
+rich-evidence cases against brute force in tests/test_quickscore.py.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from model.pgmpy_io import query_posteriors, read
 
 N_RANDOM = 33
 MAX_FINDINGS = 3
+WIDE = 12  # a finding with more parent causes than this is "wide"; at most one per answer set
 PGMPY_TOL = 1e-9
 AGRUM_TOL = 1e-6
 FORMATS = ("bif", "xmlbif", "xdsl")
@@ -52,7 +54,12 @@ def random_answers(rng: np.random.Generator, model: Model) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     kind = model.engine.kind
     findings = [q.id for q in model.questions if kind[q.id] == "finding"]
-    chosen = set(rng.choice(findings, size=rng.integers(MAX_FINDINGS + 1), replace=False))
+    parents = {f.id: len(f.parents) for f in model.kb.findings}
+    while True:  # two wide findings (onset and relief each link 23-25 causes) cost pgmpy
+        # minutes per query (6.5 s for one cause with onset, relief and palpitations)
+        chosen = set(rng.choice(findings, size=rng.integers(MAX_FINDINGS + 1), replace=False))
+        if sum(parents[f] > WIDE for f in chosen) <= 1:
+            break
     for q in model.questions:
         if kind[q.id] == "finding" and q.id not in chosen:
             continue
