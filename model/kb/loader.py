@@ -27,6 +27,7 @@ from .schema import (
     CausesFile,
     CauseSpec,
     Cited,
+    EscalationSpec,
     FindingsFile,
     FindingSpec,
     Link,
@@ -848,7 +849,11 @@ def _rules(
 
 
 def _without_sign(
-    key: str, e: Any, levels: tuple[str, ...], qmap: Mapping[str, Question], check: _Check
+    key: str,
+    e: EscalationSpec,
+    levels: tuple[str, ...],
+    qmap: Mapping[str, Question],
+    check: _Check,
 ) -> WithoutSign | None:
     """An escalation row's ``without_sign``: a level below the row's, and signs that are
     answers to known questions."""
