@@ -382,6 +382,23 @@ def test_a_sign_of_the_heart_makes_the_suspicion_same_day(model):
     assert not any("today" in r for r in quiet.triage.reasons if "heart" in r.lower())
 
 
+def test_a_suspicion_held_without_a_sign_asks_for_the_signs_next(model):
+    """A heart suspicion at its without-sign level puts its unanswered signs among the
+    follow-up questions (asked before anything else, and watched by the stop rule); once a
+    sign is answered yes, or the suspicion is gone, they are not added."""
+    from model.reasoning.diagnose import next_to_ask
+
+    d = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
+                        "chest_pain_or_fainting": "no"})
+    assert d.triage.level == "see_doctor" and "heart_condition" in d.triage.escalated
+    assert {"breathless_easily", "dizziness"} <= set(d.triage.follow_up)
+    assert not {"palpitations", "chest_pain_or_fainting"} & set(d.triage.follow_up)
+    assert next_to_ask(d) in ("breathless_easily", "dizziness")
+    signed = model.diagnose({"age": 76, "breathless_easily": "yes"})
+    assert signed.triage.level == "urgent" and "dizziness" not in signed.triage.follow_up
+    assert "breathless_easily" not in model.diagnose({"age": 30}).triage.follow_up
+
+
 def test_bad_without_sign_rows_are_refused_with_the_fix(priors_copy):
     copy = priors_copy()
     path = copy / "triage.yaml"

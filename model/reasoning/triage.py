@@ -44,7 +44,9 @@ class Triage:
     running: str = ""  # whether running on is fine until seen
     so_far: bool = False  # the next answers could still change the level (see the stop rule)
     change_chance: float = 0.0  # chance that the best next question changes the level
-    follow_up: tuple[str, ...] = ()  # questions to ask next: a sign is present (most urgent first)
+    # questions to ask next: a sign is present (most urgent first), then the signs of a
+    # suspicion held at its without-sign level
+    follow_up: tuple[str, ...] = ()
     unexplained: float = 0.0  # P(no cause of the model | answers): what only the leaks explain
 
     @property
@@ -269,9 +271,33 @@ def triage(
         outside_model=outside,
         unknown_warning_signs=unknown,
         running=texts.running_advice(name, bool(fired), _own_running(own, tally.level)),
-        follow_up=follow_up_questions(kb, answers),
+        follow_up=_with_signs_to_ask(kb, answers, follow_up_questions(kb, answers), hits),
         unexplained=unexplained,
     )
+
+
+def _with_signs_to_ask(
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    follow_up: tuple[str, ...],
+    hits: list[Escalation],
+) -> tuple[str, ...]:
+    """The follow-up questions, then the unanswered signs of every escalation held at its
+    without-sign level (a suspected heart condition: palpitations, breathlessness...): the
+    answers that would make it same-day are asked next, as a clinician would."""
+    qmap = kb.question_map
+    own = {e.cause: e for e in kb.escalations}
+    out = list(follow_up)
+    for e in hits:
+        ws = own[e.cause].without_sign if e.cause in own else None
+        if ws is None or e.level != ws.level:
+            continue
+        for clause in ws.signs:
+            for q in clause:
+                ok = q in qmap and qmap[q].asked_by == "runner" and applies(qmap[q], answers)
+                if ok and q not in answers and q not in out:
+                    out.append(q)
+    return tuple(out)
 
 
 def level_index(level: str) -> int:
