@@ -732,3 +732,21 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
     second[0].result(timeout=120)
     monkeypatch.setenv("HEAVYLEGS_PREFETCH", "0")
     assert real(fresh, [{"age": 41}]) == []
+
+
+def test_the_stop_message_never_says_enough_while_the_advice_could_change(model):
+    """When nothing is left worth asking, the runner reads "That is enough" only if the
+    triage is settled; with the advice still "so far" (a heart suspicion whose signs were
+    answered "not sure"), the message says the advice could still change."""
+    open_ = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
+                            "chest_pain_or_fainting": "no"})
+    assert open_.triage.so_far
+    text = runner.stop_message(open_)
+    assert "enough" not in text.lower() and "could still change" in text
+    settled = model.diagnose({"age": 25, "sex": "male", "warmup": "none",
+                              "eases_as_run_continues": "yes", "heaviness_onset": "from_start",
+                              "legs_affected": "both", "symptom_weeks": 1, "palpitations": "no",
+                              "chest_pain_or_fainting": "no", "swelling": "none",
+                              "calf_warm_red_tender": "no"})
+    assert not settled.triage.so_far
+    assert runner.stop_message(settled).startswith("That is enough")

@@ -204,6 +204,16 @@ def next_answers(
     return [{**answers, qid: s} for s in states]
 
 
+def stop_message(d: Diagnosis) -> str:
+    """What the runner reads when nothing more is worth asking: "enough" only when the advice
+    is settled; while it could still change (``triage.so_far``: an answer we do not have,
+    often one the runner was not sure about), it says so instead of inviting them to stop."""
+    if d.triage.so_far:
+        return ("No more questions worth asking. The advice could still change with answers "
+                "we do not have (some you were not sure about), so it says \"so far\".")
+    return "That is enough: more answers would hardly change the result."
+
+
 def _useful_remaining(d: Diagnosis) -> int:
     skip = set(st.session_state["rn_unsure"])
     return sum(1 for g in d.next_questions
@@ -385,7 +395,7 @@ def render() -> None:
     elif stage == "questions":
         qid = next_question(model, d)
         if qid is None:
-            st.success("That is enough: more answers would hardly change the result.")
+            (st.info if d.triage.so_far else st.success)(stop_message(d))
             _set_stage("result")
             stage = "result"
         else:
