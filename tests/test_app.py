@@ -43,6 +43,16 @@ def _past_red_flags(at: AppTest, model, value: str = "no") -> AppTest:
     return at.button(key="rn_rf_continue").click().run()
 
 
+def _past_basics(at: AppTest, age: int = 34, sex: str = "female") -> AppTest:
+    """Answer the questions asked right after the warning signs (``BASICS``: age, sex)."""
+    from model.reasoning.diagnose import BASICS
+
+    assert BASICS == ("age", "sex")
+    at.number_input(key="rn_num_age").set_value(age)
+    at.button(key="rn_save_age").click().run()
+    return at.button(key=f"rn_opt_sex_{sex}").click().run()
+
+
 def test_app_default_page_is_the_runner_red_flag_screen(model):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _no_exception(at)
@@ -167,6 +177,10 @@ def test_no_red_flags_goes_to_the_most_informative_question(model):
 
 def test_answering_questions_changes_the_ranking(model):
     at = _past_red_flags(_page("runner").run(), model)
+    assert next_to_ask(model.diagnose(dict(at.session_state["rn_answers"]))) == "age"
+    at = _past_basics(at)
+    assert at.session_state["rn_answers"]["age"] == 34
+    assert at.session_state["rn_answers"]["sex"] == "female"
     before = _bars(at)
     assert len(before) == 5
     asked = []
@@ -427,7 +441,7 @@ def test_what_if_slider_changes_the_chance_of_heavy_legs(model):
 
 
 def test_why_we_ask_and_why_use_the_model_explanations(model):
-    at = _past_red_flags(_page("runner").run(), model)
+    at = _past_basics(_past_red_flags(_page("runner").run(), model))
     d0 = model.diagnose(dict(at.session_state["rn_answers"]))
     gain = d0.next_questions[0]
     text = " ".join(m.value for m in at.markdown)
@@ -701,7 +715,7 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
     real = common.prefetch
     monkeypatch.setattr(common, "prefetch", lambda m, sets: seen.append(list(sets)) or [])
     m = load_model()
-    at = _past_red_flags(_page("runner").run(), m)
+    at = _past_basics(_past_red_flags(_page("runner").run(), m))
     _no_exception(at)
     answers = dict(at.session_state["rn_answers"])
     d = m.diagnose(answers)
@@ -750,3 +764,19 @@ def test_the_stop_message_never_says_enough_while_the_advice_could_change(model)
                               "calf_warm_red_tender": "no"})
     assert not settled.triage.so_far
     assert runner.stop_message(settled).startswith("That is enough")
+
+
+def test_age_and_sex_come_first_after_the_warning_signs_and_can_be_declined(model):
+    """After the warning-sign screen the runner is asked age, then sex (model BASICS), each
+    with "Prefer not to say" rather than "Not sure"; declining both moves on to the most
+    informative question."""
+    at = _past_red_flags(_page("runner").run(), model)
+    assert at.button(key="rn_opt_age__unsure").label == "Prefer not to say"
+    at.button(key="rn_opt_age__unsure").click().run()
+    assert at.button(key="rn_opt_sex__unsure").label == "Prefer not to say"
+    at.button(key="rn_opt_sex__unsure").click().run()
+    _no_exception(at)
+    d = model.diagnose(dict(at.session_state["rn_answers"]))
+    nxt = next_to_ask(d, skip={"age", "sex"})
+    assert nxt not in ("age", "sex")
+    assert at.button(key=f"rn_opt_{nxt}__unsure").label == "Not sure"

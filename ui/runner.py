@@ -204,6 +204,16 @@ def next_answers(
     return [{**answers, qid: s} for s in states]
 
 
+# questions about who the runner is: skipping them is a choice, not uncertainty
+PRIVATE = frozenset({"age", "sex"})
+PRIVATE_SKIP = "Prefer not to say"
+
+
+def skip_label(qid: str) -> str:
+    """The words of the button that leaves a question unanswered."""
+    return PRIVATE_SKIP if qid in PRIVATE else common.NOT_SURE
+
+
 def stop_message(d: Diagnosis) -> str:
     """What the runner reads when nothing more is worth asking: "enough" only when the advice
     is settled; while it could still change (``triage.so_far``: an answer we do not have,
@@ -241,7 +251,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     st.markdown(f"### {q.text}", help=q.help)
     prev = ss["rn_prev"].get(qid)
     if prev is not None:
-        said = common.NOT_SURE if prev == UNSURE else units.label(q, prev, system)
+        said = skip_label(qid) if prev == UNSURE else units.label(q, prev, system)
         st.caption(f"Your earlier answer: **{said}** (marked below). Choose again.")
     if q.type == "number":
         if q.unit in units.CONVERSIONS:
@@ -262,7 +272,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
                 st.button(f"{label} ✓" if earlier else label, key=f"rn_opt_{qid}_{opt}",
                           on_click=_answer, args=(qid, opt), width="stretch",
                           type="primary" if earlier else "secondary")
-    st.button(common.NOT_SURE + (" ✓" if prev == UNSURE else ""), key=f"rn_opt_{qid}__unsure",
+    st.button(skip_label(qid) + (" ✓" if prev == UNSURE else ""), key=f"rn_opt_{qid}__unsure",
               on_click=_answer, args=(qid, None), width="stretch")
     explain.why_we_ask(model, d, qid)
     c1, c2 = st.columns(2)
@@ -291,7 +301,7 @@ def _answers_list(model: Model) -> None:
                       help="Ask this question again")
         for qid in ss["rn_unsure"]:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.markdown(f"{model.question_map[qid].text} **{common.NOT_SURE}**")
+            c1.markdown(f"{model.question_map[qid].text} **{skip_label(qid)}**")
             c2.button("Answer", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid,),
                       help="Ask this question again")
         flags = {q: v for q, v in answers.items() if q in rf}
