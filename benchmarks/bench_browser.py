@@ -39,6 +39,7 @@ from browser_harness import (  # noqa: E402
     settled,
 )
 
+UNSURE = "[class*='st-key-rn_opt_'][class*='__unsure'] button"  # every question has one
 CHANGED = ("(b) => { const t = [...document.querySelectorAll("
            "\".st-key-rn_bars [data-testid='stProgress']\")].map(e => e.innerText.trim());"
            " return t.length >= 5 && t.join('|') !== b; }")
@@ -70,13 +71,13 @@ def main(rounds: int = 20, read: float = 0.0) -> None:
         page.goto(url)
         page.locator(".st-key-rn_rf_continue button").wait_for(timeout=60_000)
         say_no_to_warning_signs(page, m, _settle)
-        answer_buttons(page).first.wait_for()
+        page.locator(UNSURE).first.wait_for()  # the first question (age: a number)
         page.wait_for_function(
             "document.querySelectorAll(\".st-key-rn_bars [data-testid='stProgress']\").length >= 5")
         missed = 0
         while len(lat) < rounds:
             buttons = answer_buttons(page)
-            unsure = page.locator("[class*='st-key-rn_opt_'][class*='__unsure'] button")
+            unsure = page.locator(UNSURE)
             if buttons.count() == 0 and unsure.count():  # a number question: skip (not timed)
                 unsure.first.click()
                 _settle(page)
@@ -85,7 +86,7 @@ def main(rounds: int = 20, read: float = 0.0) -> None:
                 page.locator(".st-key-rn_restart button").click()
                 page.locator(".st-key-rn_rf_continue button").wait_for()
                 say_no_to_warning_signs(page, m, _settle)
-                answer_buttons(page).first.wait_for()
+                page.locator(UNSURE).first.wait_for()
                 _settle(page)
                 continue
             before = bar_texts(page)

@@ -46,7 +46,7 @@ async def session(browser: object, url: str, deadline: float, k: int,
     try:
         await page.goto(url)
         await page.locator(".st-key-rn_rf_continue button").click()
-        await page.locator(ANSWERS).first.wait_for()
+        await page.locator(UNSURE).first.wait_for()  # any question (age first: a number)
         n = 0
         while time.perf_counter() < deadline and n < MAX_ANSWERS:
             buttons = page.locator(ANSWERS)
@@ -56,7 +56,7 @@ async def session(browser: object, url: str, deadline: float, k: int,
             if count == 0:  # questions ran out: start again (not timed)
                 await page.locator(".st-key-rn_restart button").click()
                 await page.locator(".st-key-rn_rf_continue button").click()
-                await page.locator(ANSWERS).first.wait_for()
+                await page.locator(UNSURE).first.wait_for()  # any question (age first: a number)
                 continue
             before = await page.evaluate(QNUM)
             t = time.perf_counter()
