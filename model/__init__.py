@@ -17,6 +17,7 @@ from .kb import (
     Question,
 )
 from .reasoning import (
+    BASICS,
     DISCLAIMER,
     LEVEL_TITLES,
     LEVELS,
@@ -70,6 +71,7 @@ __all__ = [
     "first_screen_questions",
     "inline_label",
     "next_to_ask",
+    "BASICS",
     "pct",
     "running_label",
     "QuestionGain",

@@ -780,3 +780,18 @@ def test_age_and_sex_come_first_after_the_warning_signs_and_can_be_declined(mode
     nxt = next_to_ask(d, skip={"age", "sex"})
     assert nxt not in ("age", "sex")
     assert at.button(key=f"rn_opt_{nxt}__unsure").label == "Not sure"
+
+
+def test_why_we_ask_says_the_true_reason_for_the_question(model):
+    """"Why we ask this" claims "helps most" only for the most informative question; age and
+    sex (asked of everyone first) and a follow-up of earlier answers say why they come now."""
+    d = model.diagnose({})
+    assert "We ask everyone this first" in explain.why_text(model, d, "age")
+    assert "helps most" not in explain.why_text(model, d, "sex")
+    top = d.next_questions[0].id
+    assert top not in ("age", "sex") and "helps most" in explain.why_text(model, d, top)
+    held = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
+                           "chest_pain_or_fainting": "no"})
+    assert "breathless_easily" in held.triage.follow_up
+    assert "because of your earlier answers" in explain.why_text(model, held,
+                                                                 "breathless_easily")

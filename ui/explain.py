@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Advice, Diagnosis, Model, inline_label
+from model import BASICS, Advice, Diagnosis, Model, inline_label
 
 from . import common, units
 
@@ -58,6 +58,28 @@ def outcome_lines(model: Model, d: Diagnosis, qid: str, *, physio: bool = False)
     return lines
 
 
+def why_text(model: Model, d: Diagnosis, qid: str) -> str:
+    """Why this question comes now, truthfully: a sign already given (a follow-up), who the
+    runner is (age and sex, asked of everyone first), or the most informative question."""
+    if qid in d.triage.follow_up:
+        return ("We ask this because of your earlier answers: it can change how soon you "
+                "should be seen. What each answer would do:")
+    if qid in BASICS:
+        return ("We ask everyone this first: it changes how likely each cause is to begin "
+                "with (heart rhythm problems, for example, become commoner with age) and "
+                "which questions apply to you. What each answer would do:")
+    gain = next(g for g in d.next_questions if g.id == qid)
+    labels = {c.id: c.label for c in model.causes}
+    spread = {c: max(p for o in gain.outcomes for cc, p in o.causes if cc == c)
+              - min(p for o in gain.outcomes for cc, p in o.causes if cc == c)
+              for c, _ in gain.outcomes[0].causes}
+    pair = sorted(spread, key=lambda c: -spread[c])[:2]
+    names = " and ".join(f"**{inline_label(labels[c]) if i else labels[c]}**"
+                         for i, c in enumerate(pair))
+    return (f"Of the questions left, this one helps most to tell whether {names} "
+            "could be behind your heavy legs. What each answer would do:")
+
+
 def why_we_ask(model: Model, d: Diagnosis, qid: str) -> None:
     """An expander: what this question helps tell apart, and what each answer would do."""
     gain = next((g for g in d.next_questions if g.id == qid), None)
@@ -65,15 +87,7 @@ def why_we_ask(model: Model, d: Diagnosis, qid: str) -> None:
         if gain is None or not gain.outcomes:
             st.write("Your answer helps us narrow down the possible causes.")
             return
-        labels = {c.id: c.label for c in model.causes}
-        spread = {c: max(p for o in gain.outcomes for cc, p in o.causes if cc == c)
-                  - min(p for o in gain.outcomes for cc, p in o.causes if cc == c)
-                  for c, _ in gain.outcomes[0].causes}
-        pair = sorted(spread, key=lambda c: -spread[c])[:2]
-        names = " and ".join(f"**{inline_label(labels[c]) if i else labels[c]}**"
-                             for i, c in enumerate(pair))
-        st.write(f"Of the questions left, this one helps most to tell whether {names} "
-                 "could be behind your heavy legs. What each answer would do:")
+        st.write(why_text(model, d, qid))
         for line in outcome_lines(model, d, qid):
             st.markdown(f"- {line}")
 

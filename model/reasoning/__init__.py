@@ -4,6 +4,7 @@ composed of small pure functions (:mod:`.diagnose`), triage (:mod:`.triage`), wh
 (:mod:`.texts`) and the result types (:mod:`.results`)."""
 
 from .diagnose import (
+    BASICS,
     CONFLICT_THRESHOLD,
     STOP_MIN_GAIN,
     STOP_TOP_PROBABILITY,
@@ -55,6 +56,7 @@ __all__ = [
     "WhatIf",
     "first_screen_questions",
     "next_to_ask",
+    "BASICS",
     "inline_label",
     "pct",
     "running_label",
