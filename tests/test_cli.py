@@ -262,3 +262,14 @@ def test_unknown_population(tmp_path: Path) -> None:
     case = write_case(tmp_path / "c.json", {})
     assert_bad_input(run(["diagnose", str(case), "--population", "hospital"], tmp_path),
                      r"unknown population 'hospital'", r"clinic")
+
+
+def test_an_unknown_option_points_at_its_commands_help(tmp_path: Path) -> None:
+    """argparse reports an unknown option from the top-level parser; the hint names the
+    command's own help (it once said `python -m model model --help`)."""
+    (tmp_path / "c.json").write_text('{"answers": {"age": 40}}', encoding="utf-8")
+    assert_bad_input(run(["diagnose", "c.json", "--bogus"], tmp_path),
+                     r"unrecognized arguments: --bogus; see `python -m model diagnose --help`")
+    assert_bad_input(run(["--bogus"], tmp_path), r"see `python -m model --help`")
+    assert_bad_input(run(["evaluate", "--min-top1", "x"], tmp_path),
+                     r"see `python -m model evaluate --help`")

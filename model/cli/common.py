@@ -21,13 +21,15 @@ MAX_CASE_BYTES = 1_000_000
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # exit 2 with a hint, as for other bad input
         self.print_usage(sys.stderr)
-        raise InputError(
-            [
-                f"{message}; see `python -m model {self.prog.split()[-1]} --help`"
-                if " " in self.prog
-                else f"{message}; see --help"
-            ]
-        )
+        # the top-level parser reports unknown arguments: point at the command's own help
+        commands = [
+            name
+            for a in self._actions
+            if isinstance(a, argparse._SubParsersAction)
+            for name in a.choices
+        ]
+        sub = next((a for a in sys.argv[1:] if a in commands), None)
+        raise InputError([f"{message}; see `{self.prog}{f' {sub}' if sub else ''} --help`"])
 
 
 def read_text_arg(path: str) -> tuple[str, str]:
