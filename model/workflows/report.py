@@ -414,7 +414,7 @@ def report_markdown(report: Report) -> str:
     if not r.answers:
         out.append("| (no answers) | | |")
     if r.not_sure:
-        out += ["", "Answered “not sure” (left unknown):", ""] + [f"- {t}" for t in r.not_sure]
+        out += ["", "Left unknown (answered “not sure”, or “prefer not to say”):", ""] + [f"- {t}" for t in r.not_sure]
     if r.notes.strip():
         out += ["", "## Notes", "", escape_markdown(r.notes.strip(), one_line=False)]
     out += ["", "---", "", r.disclaimer, ""]
@@ -515,7 +515,7 @@ def report_pdf(report: Report) -> bytes:
     if not r.answers:
         para("(no answers)", size=9)
     if r.not_sure:
-        para("Answered “not sure” (left unknown):", style="B")
+        para("Left unknown (answered “not sure”, or “prefer not to say”):", style="B")
         for t in r.not_sure:
             para(f"- {t}", size=9)
     if r.notes.strip():
