@@ -36,6 +36,9 @@ REASONS_PER_SIDE = 3
 MIN_LOG_RATIO = math.log(1.1)  # an answer "speaks for" a cause if it moves it by >= 10 %
 
 
+UNKNOWN_TITLE = "Left unknown (answered “not sure”, or “prefer not to say”):"
+
+
 @dataclass(frozen=True)
 class ReportAnswer:
     id: str
@@ -414,7 +417,7 @@ def report_markdown(report: Report) -> str:
     if not r.answers:
         out.append("| (no answers) | | |")
     if r.not_sure:
-        out += ["", "Left unknown (answered “not sure”, or “prefer not to say”):", ""] + [f"- {t}" for t in r.not_sure]
+        out += ["", UNKNOWN_TITLE, ""] + [f"- {t}" for t in r.not_sure]
     if r.notes.strip():
         out += ["", "## Notes", "", escape_markdown(r.notes.strip(), one_line=False)]
     out += ["", "---", "", r.disclaimer, ""]
@@ -515,7 +518,7 @@ def report_pdf(report: Report) -> bytes:
     if not r.answers:
         para("(no answers)", size=9)
     if r.not_sure:
-        para("Left unknown (answered “not sure”, or “prefer not to say”):", style="B")
+        para(UNKNOWN_TITLE, style="B")
         for t in r.not_sure:
             para(f"- {t}", size=9)
     if r.notes.strip():
