@@ -45,22 +45,25 @@ MODEL = load_model()
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=_answer_strategy(MODEL))
 def test_a_cause_past_its_threshold_sets_at_least_its_level(answers):
-    """Property: whenever P(cause) passes its threshold, the level is at least its level (or,
-    for a row with ``without_sign``, at least that lower level while none of its signs is
-    answered, and its own level once one is); every red-flag rule that holds sets at least its
-    level, whatever else is answered."""
+    """Property: whenever P(cause) passes its threshold, the level is at least its level (the
+    contract); for a row with ``without_sign``, from that block's lower threshold, the row's
+    level once one of its signs is answered and at least the block's level while none is;
+    every red-flag rule that holds sets at least its level, whatever else is answered."""
     d = MODEL.assess(answers)  # the diagnosis's causes and triage (tests/test_seams.py)
     level = LEVELS.index(d.triage.level)
     probs = {c.id: c.probability for c in d.causes}
     clean = MODEL.validate(answers)[0]
     for e in escalations(MODEL.kb):
-        if probs[e.cause] >= e.threshold:
+        p, ws = probs[e.cause], e.without_sign
+        if p >= e.threshold:
             need = e.level
-            if e.without_sign and not any(all(clean.get(q) == v for q, v in c.items())
-                                          for c in e.without_sign.signs):
-                need = e.without_sign.level
-            assert level >= LEVELS.index(need), (e.cause, probs[e.cause], d.triage.level)
-            assert e.cause in d.triage.escalated
+        elif ws and p >= ws.threshold:
+            signed = any(all(clean.get(q) == v for q, v in c.items()) for c in ws.signs)
+            need = e.level if signed else ws.level
+        else:
+            continue
+        assert level >= LEVELS.index(need), (e.cause, p, d.triage.level)
+        assert e.cause in d.triage.escalated
     for rule in MODEL.kb.red_flags:
         if rule_status(rule, MODEL.validate(answers)[0]):
             assert level >= LEVELS.index(rule.level), rule.id
@@ -111,6 +114,10 @@ def test_contract_levels_of_serious_causes(model):
     for e in model.kb.escalations:
         assert 0 < e.decision_threshold < 1
         assert e.threshold <= 2 * e.decision_threshold + 0.05, e.cause
+        if e.without_sign:  # the lower threshold follows its own costs too
+            ws = e.without_sign
+            decision = ws.false_alarm_cost / (ws.false_alarm_cost + ws.miss_cost)
+            assert ws.threshold <= 2 * decision + 0.05 and ws.threshold < e.threshold
 
 
 def test_unknown_warning_signs_are_never_called_absent(model):
@@ -367,15 +374,25 @@ def test_a_sign_of_the_heart_makes_the_suspicion_same_day(model):
     symptoms), `see_doctor` while none is, and nothing when the probability falls below the
     threshold; swollen ankles alone are not a same-day sign (NICE NG106)."""
     row = next(e for e in escalations(model.kb) if e.cause == "heart_condition")
-    assert row.level == "urgent" and row.without_sign.level == "see_doctor"
+    low = row.without_sign
+    assert row.level == "urgent" and low.level == "see_doctor" and low.threshold < row.threshold
     base = {"age": 78, "performance_declining": "yes"}
     for sign in ({"breathless_easily": "yes"}, {"dizziness": "yes"}):
         d = model.diagnose(base | sign)
-        assert d.probability("heart_condition") >= row.threshold
+        assert d.probability("heart_condition") >= low.threshold
         assert d.triage.level == "urgent" and "heart_condition" in d.triage.escalated, sign
     quiet = model.diagnose(base)
-    assert quiet.probability("heart_condition") >= row.threshold
+    assert low.threshold <= quiet.probability("heart_condition") < row.threshold
     assert quiet.triage.level == "see_doctor" and "heart_condition" in quiet.triage.escalated
+    # past the row's own threshold (the contract's) the level is urgent with no sign at all
+    from model.reasoning.triage import triage as triage_of
+
+    probs = {c.id: 0.0 for c in model.causes}
+    assert triage_of(model.kb, {}, probs | {"heart_condition": row.threshold}).level == "urgent"
+    below = triage_of(model.kb, {}, probs | {"heart_condition": row.threshold - 1e-9})
+    assert below.level == "see_doctor"
+    assert triage_of(model.kb, {}, probs | {"heart_condition": low.threshold - 1e-9}).level \
+        == "self_care"
     ankles = model.diagnose(base | {"swelling": "both_legs"})
     assert ankles.triage.level == "see_doctor", ankles.triage.reasons
     # the reason said is the tier's own: no "today" for a visit within days
@@ -405,15 +422,25 @@ def test_bad_without_sign_rows_are_refused_with_the_fix(priors_copy):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     row = next(r for r in data["escalation"] if r["cause"] == "heart_condition")
     row["without_sign"]["level"] = "urgent"
+    row["without_sign"]["threshold"] = row["threshold"]
     row["without_sign"]["signs"].append({"palpitatons": "yes"})
     row["without_sign"]["signs"].append({"dizziness": "sometimes"})
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(PriorsError) as exc:
         load_knowledge_base(copy)
     text = "\n".join(exc.value.problems)
-    assert "without_sign.level: 'urgent'; use a level below 'urgent'" in text
+    assert "without_sign.level: 'urgent'; use a level from see_doctor up to below 'urgent'" \
+        in text
+    assert "without_sign.threshold: 0.5; use a threshold below the row's own" in text
     assert "unknown question 'palpitatons'" in text and "palpitations" in text
     assert "'sometimes' is not an answer" in text
+    row["without_sign"]["level"] = "self_care"  # never below a doctor: it is an escalation
+    row["without_sign"]["threshold"] = 0.03
+    row["without_sign"]["signs"] = [{"palpitations": "yes"}]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PriorsError) as exc:
+        load_knowledge_base(copy)
+    assert any("without_sign.level: 'self_care'" in p for p in exc.value.problems)
 
 
 def test_urgent_running_advice_keeps_only_the_urgent_rules_words(model):

@@ -860,13 +860,16 @@ def _without_sign(
     ws = e.without_sign
     if ws is None:
         return None
-    if ws.level not in levels or (
-        e.level in levels and levels.index(ws.level) >= levels.index(e.level)
-    ):
-        below = list(levels[: levels.index(e.level)]) if e.level in levels else list(levels)
+    top = levels.index(e.level) if e.level in levels else len(levels)
+    if ws.level not in levels[1:top]:
         check.problems.append(
-            f"triage.yaml: {key}.without_sign.level: {ws.level!r}; use a level below "
-            f"{e.level!r} (one of {below})"
+            f"triage.yaml: {key}.without_sign.level: {ws.level!r}; use a level from "
+            f"see_doctor up to below {e.level!r} (one of {list(levels[1:top])})"
+        )
+    if not ws.threshold < e.threshold:
+        check.problems.append(
+            f"triage.yaml: {key}.without_sign.threshold: {ws.threshold}; use a threshold "
+            f"below the row's own ({e.threshold}), or drop without_sign"
         )
     if not ws.signs:
         check.problems.append(
@@ -874,7 +877,14 @@ def _without_sign(
             '(e.g. {palpitations: "yes"})'
         )
     _conditions(f"{key}.without_sign", list(ws.signs), qmap, check.problems)
-    return WithoutSign(ws.level, tuple(dict(c) for c in ws.signs), ws.reason)
+    return WithoutSign(
+        ws.threshold,
+        ws.level,
+        tuple(dict(c) for c in ws.signs),
+        ws.reason,
+        ws.costs.miss,
+        ws.costs.false_alarm,
+    )
 
 
 def _escalations(

@@ -293,12 +293,17 @@ class CostsSpec(_Strict):
 
 
 class WithoutSignSpec(_Strict):
-    """The escalation's level below ``level`` while none of ``signs`` is answered: urgency
-    comes from signs, not from who the runner is (age, training history)."""
+    """A lower threshold for the row: from ``threshold``, the row's level once one of
+    ``signs`` is answered, else ``level`` (below the row's): urgency comes from signs, not
+    from who the runner is (age, training history)."""
 
+    threshold: float
+    costs: CostsSpec  # of the lower threshold's decision (a sign or not)
     level: str
     signs: list[dict[str, Condition]]  # any one of these clauses, as a rule's ``any``
     reason: str  # shown instead of the row's reason; {label} and {probability} are filled in
+
+    _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
 
 
 class EscalationSpec(Cited):

@@ -207,12 +207,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class WithoutSign:
-    """An escalation's level while none of ``signs`` (clauses, as a rule's ``any``) holds:
-    the suspicion then rests on who the runner is, not on a sign, and gives ``level``."""
+    """A lower threshold for an escalation: from ``threshold`` (below the row's own), the
+    row's level once one of ``signs`` (clauses, as a rule's ``any``) holds, else ``level``:
+    a suspicion that rests on who the runner is, not on a sign."""
 
+    threshold: float
     level: str
     signs: tuple[Mapping[str, Condition], ...]
     reason: str
+    miss_cost: float = 1.0
+    false_alarm_cost: float = 1.0
 
 
 @dataclass(frozen=True)

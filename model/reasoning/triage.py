@@ -190,11 +190,17 @@ def _red_flags(
     return fired, ruled_out
 
 
-def _signed(e: Escalation, answers: Mapping[str, Any]) -> Escalation:
-    """The escalation as it applies to ``answers``: at its ``without_sign`` level (and with
-    that reason, and no running text of its own) while none of its signs is answered."""
+def _signed(e: Escalation, p: float, answers: Mapping[str, Any]) -> Escalation | None:
+    """The escalation as it applies at probability ``p``: at or above the row's threshold,
+    the row itself; for a row with ``without_sign``, from that block's lower threshold the
+    row's level once a sign is answered, else the block's lower level, reason and no running
+    text of its own; None below both."""
+    if p >= e.threshold:
+        return e
     ws = e.without_sign
-    if ws is None or any(_clause(c, answers) is True for c in ws.signs):
+    if ws is None or p < ws.threshold:
+        return None
+    if any(_clause(c, answers) is True for c in ws.signs):
         return e
     return replace(e, level=ws.level, reason=ws.reason, running="")
 
@@ -206,12 +212,9 @@ def _escalate(
     answers: Mapping[str, Any],
 ) -> list[Escalation]:
     labels = {c.id: c.label for c in kb.causes}
+    applied = (_signed(e, probabilities.get(e.cause, 0.0), answers) for e in escalations(kb))
     hits = sorted(
-        (
-            _signed(e, answers)
-            for e in escalations(kb)
-            if probabilities.get(e.cause, 0.0) >= e.threshold
-        ),
+        (e for e in applied if e is not None),
         key=lambda e: (-LEVELS.index(e.level), -probabilities[e.cause], e.cause),
     )
     for e in hits:
@@ -286,10 +289,9 @@ def _with_signs_to_ask(
     without-sign level (a suspected heart condition: palpitations, breathlessness...): the
     answers that would make it same-day are asked next, as a clinician would."""
     qmap = kb.question_map
-    own = {e.cause: e for e in kb.escalations}
     out = list(follow_up)
     for e in hits:
-        ws = own[e.cause].without_sign if e.cause in own else None
+        ws = e.without_sign
         if ws is None or e.level != ws.level:
             continue
         for clause in ws.signs:
