@@ -273,3 +273,14 @@ def test_an_unknown_option_points_at_its_commands_help(tmp_path: Path) -> None:
     assert_bad_input(run(["--bogus"], tmp_path), r"see `python -m model --help`")
     assert_bad_input(run(["evaluate", "--min-top1", "x"], tmp_path),
                      r"see `python -m model evaluate --help`")
+
+
+def test_the_help_hint_follows_the_arguments_given_to_main(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    """In process too: the hint reads the arguments passed to ``main``, not sys.argv."""
+    from model.cli import main
+
+    case = tmp_path / "c.json"
+    case.write_text('{"answers": {"age": 40}}', encoding="utf-8")
+    assert main(["diagnose", str(case), "--bogus"]) == 2
+    assert "see `python -m model diagnose --help`" in capsys.readouterr().err

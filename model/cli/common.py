@@ -19,6 +19,12 @@ MAX_CASE_BYTES = 1_000_000
 
 
 class Parser(argparse.ArgumentParser):
+    _argv: list[str] | None = None  # the arguments being parsed (for the help hint)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:  # exit 2 with a hint, as for other bad input
         self.print_usage(sys.stderr)
         # the top-level parser reports unknown arguments: point at the command's own help
@@ -28,7 +34,8 @@ class Parser(argparse.ArgumentParser):
             if isinstance(a, argparse._SubParsersAction)
             for name in a.choices
         ]
-        sub = next((a for a in sys.argv[1:] if a in commands), None)
+        argv = self._argv if self._argv is not None else sys.argv[1:]
+        sub = next((a for a in argv if a in commands), None)
         raise InputError([f"{message}; see `{self.prog}{f' {sub}' if sub else ''} --help`"])
 
 
