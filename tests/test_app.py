@@ -750,8 +750,8 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
 
 def test_the_stop_message_never_says_enough_while_the_advice_could_change(model):
     """When nothing is left worth asking, the runner reads "That is enough" only if the
-    triage is settled; with the advice still "so far" (a heart suspicion whose signs were
-    answered "not sure"), the message says the advice could still change."""
+    triage is settled; with the advice still "so far" (here a heart suspicion whose signs
+    are unknown), the message says the advice could still change."""
     open_ = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
                             "chest_pain_or_fainting": "no"})
     assert open_.triage.so_far
@@ -787,11 +787,38 @@ def test_why_we_ask_says_the_true_reason_for_the_question(model):
     sex (asked of everyone first) and a follow-up of earlier answers say why they come now."""
     d = model.diagnose({})
     assert "We ask everyone this first" in explain.why_text(model, d, "age")
-    assert "helps most" not in explain.why_text(model, d, "sex")
+    sex = explain.why_text(model, d, "sex")
+    assert "helps most" not in sex and "only to women" in sex and "age" not in sex
     top = d.next_questions[0].id
     assert top not in ("age", "sex") and "helps most" in explain.why_text(model, d, top)
+    # the runner skipped the top question: the next one is now the most informative left,
+    # and the skipped one, asked again, no longer claims to be
+    second = next(g.id for g in d.next_questions[1:] if g.id not in ("age", "sex"))
+    assert "helps most" in explain.why_text(model, d, second, skip={top})
+    assert "helps most" not in explain.why_text(model, d, top, skip={top})
     held = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
                            "chest_pain_or_fainting": "no"})
     assert "breathless_easily" in held.triage.follow_up
     assert "because of your earlier answers" in explain.why_text(model, held,
                                                                  "breathless_easily")
+
+
+def test_a_warning_sign_answered_not_sure_is_not_asked_again_as_a_follow_up(model):
+    """A "Not sure" on the warning-sign screen is kept as "not sure" (listed as unknown),
+    so the questionnaire does not ask it again as a follow-up."""
+    at = _page("runner").run()
+    for qid in runner.red_flag_questions(model):
+        q = model.question_map[qid]
+        choice = "Not sure" if qid == "palpitations" or "no" not in q.states else "no"
+        at.radio(key=f"rn_rf_{qid}").set_value(choice)
+    at = at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert "palpitations" in at.session_state["rn_unsure"]
+    assert "palpitations" not in at.session_state["rn_answers"]
+    at.number_input(key="rn_num_age").set_value(78)
+    at = at.button(key="rn_save_age").click().run()
+    d = model.diagnose(dict(at.session_state["rn_answers"]))
+    assert "palpitations" in d.triage.follow_up  # the model would ask it...
+    shown = next(b.key for b in at.button if str(b.key).endswith("__unsure"))
+    assert shown != "rn_opt_palpitations__unsure"  # ...the page does not
+    assert shown[len("rn_opt_"):-len("__unsure")] in d.triage.follow_up  # another sign

@@ -10,6 +10,7 @@ of ``priors/questions.yaml``, never as codes, odds or bits.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import altair as alt
 import pandas as pd
@@ -58,16 +59,22 @@ def outcome_lines(model: Model, d: Diagnosis, qid: str, *, physio: bool = False)
     return lines
 
 
-def why_text(model: Model, d: Diagnosis, qid: str) -> str:
-    """Why this question comes now, truthfully: a sign already given (a follow-up), who the
-    runner is (age and sex, asked of everyone first), or the most informative question."""
+def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -> str:
+    """Why this question comes now, truthfully: a sign given earlier (a follow-up), who the
+    runner is (age and sex, asked of everyone first), the most informative question left
+    (``skip``: those answered "not sure"), or, for any other (asked again through Back or
+    Change), what it helps tell apart."""
     if qid in d.triage.follow_up:
         return ("We ask this because of your earlier answers: it can change how soon you "
                 "should be seen. What each answer would do:")
-    if qid in BASICS:
-        return ("We ask everyone this first: it changes how likely each cause is to begin "
-                "with (heart rhythm problems, for example, become commoner with age) and "
-                "which questions apply to you. What each answer would do:")
+    if qid == "age":
+        return ("We ask everyone this first: age changes how likely each cause is to begin "
+                "with (heart rhythm problems and narrowed arteries, for example, become "
+                "commoner with age). What each answer would do:")
+    if qid == "sex":
+        return ("We ask everyone this first: some causes are commoner in women or in men, "
+                "and some questions (periods, the pill, pregnancy) apply only to women. What "
+                "each answer would do:")
     gain = next(g for g in d.next_questions if g.id == qid)
     labels = {c.id: c.label for c in model.causes}
     spread = {c: max(p for o in gain.outcomes for cc, p in o.causes if cc == c)
@@ -76,18 +83,21 @@ def why_text(model: Model, d: Diagnosis, qid: str) -> str:
     pair = sorted(spread, key=lambda c: -spread[c])[:2]
     names = " and ".join(f"**{inline_label(labels[c]) if i else labels[c]}**"
                          for i, c in enumerate(pair))
-    return (f"Of the questions left, this one helps most to tell whether {names} "
-            "could be behind your heavy legs. What each answer would do:")
+    best = next((g.id for g in d.next_questions if g.id not in skip and g.id not in BASICS),
+                None)
+    lead = "Of the questions left, this one helps most" if qid == best else "This question helps"
+    return (f"{lead} to tell whether {names} could be behind your heavy legs. What each "
+            "answer would do:")
 
 
-def why_we_ask(model: Model, d: Diagnosis, qid: str) -> None:
+def why_we_ask(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -> None:
     """An expander: what this question helps tell apart, and what each answer would do."""
     gain = next((g for g in d.next_questions if g.id == qid), None)
     with st.expander("Why we ask this"):
         if gain is None or not gain.outcomes:
             st.write("Your answer helps us narrow down the possible causes.")
             return
-        st.write(why_text(model, d, qid))
+        st.write(why_text(model, d, qid, skip))
         for line in outcome_lines(model, d, qid):
             st.markdown(f"- {line}")
 

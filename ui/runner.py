@@ -20,6 +20,7 @@ from typing import Any
 import streamlit as st
 
 from model import (
+    BASICS,
     LEVELS,
     STOP_MIN_GAIN,
     Diagnosis,
@@ -115,13 +116,17 @@ def _restart() -> None:
 def _submit_red_flags(ids: list[str]) -> None:
     ss = st.session_state
     answers = dict(ss["rn_answers"])
+    unsure = [u for u in ss["rn_unsure"] if u not in ids]
     for qid in ids:
         v = ss.get(f"rn_rf_{qid}")
         if v is None or v == common.NOT_SURE:
             answers.pop(qid, None)
+            if v == common.NOT_SURE:  # not asked again as a follow-up: the runner said so
+                unsure.append(qid)
         else:
             answers[qid] = v
     ss["rn_answers"] = answers
+    ss["rn_unsure"] = unsure
     ss["rn_stage"] = "questions"  # render() shows the disposition first if the level asks
     ss["rn_seen_level"] = 0
 
@@ -204,8 +209,9 @@ def next_answers(
     return [{**answers, qid: s} for s in states]
 
 
-# questions about who the runner is: skipping them is a choice, not uncertainty
-PRIVATE = frozenset({"age", "sex"})
+# questions about who the runner is (the BASICS asked first): skipping them is a choice,
+# not uncertainty
+PRIVATE = frozenset(BASICS)
 PRIVATE_SKIP = "Prefer not to say"
 
 
@@ -220,7 +226,7 @@ def stop_message(d: Diagnosis) -> str:
     often one the runner was not sure about), it says so instead of inviting them to stop."""
     if d.triage.so_far:
         return ("No more questions worth asking. The advice could still change with answers "
-                "we do not have (some you were not sure about), so it says \"so far\".")
+                "we do not have, so it says \"so far\".")
     return "That is enough: more answers would hardly change the result."
 
 
@@ -274,7 +280,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
                           type="primary" if earlier else "secondary")
     st.button(skip_label(qid) + (" ✓" if prev == UNSURE else ""), key=f"rn_opt_{qid}__unsure",
               on_click=_answer, args=(qid, None), width="stretch")
-    explain.why_we_ask(model, d, qid)
+    explain.why_we_ask(model, d, qid, skip=set(ss["rn_unsure"]))
     c1, c2 = st.columns(2)
     c1.button("← Back", key="rn_back", on_click=_back, disabled=not ss["rn_history"],
               width="stretch")
