@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the br
 
 from browser_harness import (  # noqa: E402
     PHONE,
+    UNSURE,
     answer_buttons,
     bar_texts,
     launch_chromium,
@@ -39,7 +40,6 @@ from browser_harness import (  # noqa: E402
     settled,
 )
 
-UNSURE = "[class*='st-key-rn_opt_'][class*='__unsure'] button"  # every question has one
 CHANGED = ("(b) => { const t = [...document.querySelectorAll("
            "\".st-key-rn_bars [data-testid='stProgress']\")].map(e => e.innerText.trim());"
            " return t.length >= 5 && t.join('|') !== b; }")

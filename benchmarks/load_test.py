@@ -25,13 +25,18 @@ from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness
 
-from browser_harness import CHROMIUM, CHROMIUM_ARGS, PHONE, running_app  # noqa: E402
+from browser_harness import (  # noqa: E402
+    ANSWERS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    UNSURE,
+    running_app,
+)
 
 MAX_ANSWERS = 500
 SETTLED = ("!document.querySelector(\"[data-testid='stStatusWidget']\") && "
            "!document.querySelector(\"[data-stale='true']\")")
-ANSWERS = "[class*='st-key-rn_opt_']:not([class*='__unsure']) button"
-UNSURE = "[class*='st-key-rn_opt_'][class*='__unsure'] button"
 # the next question is shown (its "Question N" progress label changed) and the rerun is done
 NEXT = ("(b) => { const m = document.body.innerText.match(/Question \\d+/);"
         " return m !== null && m[0] !== b && " + SETTLED + "; }")

@@ -93,9 +93,15 @@ def bar_texts(page: Any) -> list[str]:
     return [t.strip() for t in texts]
 
 
+# the current question's buttons on the runner page: its answers, and the one that leaves it
+# unanswered ("Not sure", "Prefer not to say"), which every question has, numbers included
+ANSWERS = "[class*='st-key-rn_opt_']:not([class*='__unsure']) button"
+UNSURE = "[class*='st-key-rn_opt_'][class*='__unsure'] button"
+
+
 def answer_buttons(page: Any) -> Any:
     """The current question's answer buttons (not "Not sure")."""
-    return page.locator("[class*='st-key-rn_opt_']:not([class*='__unsure']) button")
+    return page.locator(ANSWERS)
 
 
 def say_no_to_warning_signs(page: Any, model: Any, settled: Any) -> dict[str, str]:

@@ -272,6 +272,12 @@ WORSE = {
 }
 
 
+def render_reasons(d: Diagnosis) -> None:
+    """The rules and suspicions that set the triage level, one line each."""
+    for r in d.triage.reasons:
+        st.markdown(f"- {r}")
+
+
 def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
@@ -283,8 +289,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
             "self_care": st.success}[t.level]
     show(body, icon=LEVEL_ICONS[t.level])
     if not compact:
-        for r in t.reasons:
-            st.markdown(f"- {r}")
+        render_reasons(d)
     if t.running:
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.unknown_warning_signs and not compact:

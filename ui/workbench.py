@@ -309,8 +309,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     st.subheader("Result")
     common.render_triage(d, compact=True)
     with st.expander("Why this level", key="wb_why_level"):
-        for r in d.triage.reasons:  # the rules and suspicions that set it, as the runner sees them
-            st.markdown(f"- {r}")
+        common.render_reasons(d)  # as the runner sees them
     st.dataframe(
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),

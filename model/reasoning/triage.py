@@ -19,7 +19,7 @@ The order, each raising the level and never lowering it:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -147,11 +147,19 @@ def follow_up_questions(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[
         if not any(q in answers and _holds(rule.all[q], answers[q]) for q in signs):
             continue
         for clause in (rule.all, *rule.any):
-            for q in clause:
-                ok = q in qmap and qmap[q].asked_by == "runner" and applies(qmap[q], answers)
-                if q not in answers and ok and q not in out:
-                    out.append(q)
+            _add_askable(out, clause, qmap, answers)
     return tuple(out)
+
+
+def _add_askable(
+    out: list[str], qids: Iterable[str], qmap: Mapping[str, Any], answers: Mapping[str, Any]
+) -> None:
+    """Append each of ``qids`` not yet in ``out`` that a runner can still be asked: put to a
+    runner, unanswered, and applying to them (no pregnancy question for a man)."""
+    for q in qids:
+        ok = q in qmap and qmap[q].asked_by == "runner" and applies(qmap[q], answers)
+        if ok and q not in answers and q not in out:
+            out.append(q)
 
 
 def escalations(kb: KnowledgeBase) -> tuple[Escalation, ...]:
@@ -295,10 +303,7 @@ def _with_signs_to_ask(
         if ws is None or e.level != ws.level:
             continue
         for clause in ws.signs:
-            for q in clause:
-                ok = q in qmap and qmap[q].asked_by == "runner" and applies(qmap[q], answers)
-                if ok and q not in answers and q not in out:
-                    out.append(q)
+            _add_askable(out, clause, qmap, answers)
     return tuple(out)
 
 
