@@ -75,6 +75,7 @@ import numpy as np
 from ..kb import HEAVY_LEGS
 from .contraction import Contraction
 from .network import Network, NetworkIndex
+from .variants import single_cause_marginals
 
 Evidence = Mapping[str, np.ndarray]
 
@@ -847,30 +848,42 @@ class QuickscoreEngine(NetworkIndex):
         ],
         rows_per_call: int = VARIANT_ROWS,
         cond_max: float = COND_MAX,
+        axes: Sequence[int] | None = None,
     ) -> np.ndarray:
         """P(cause present | evidence) under each variant (tables, noisy) of
-        :meth:`with_tables` (the tornado's rows): (variants, n), equal to
-        ``with_tables(*v).posterior(evidence).marginals`` per variant (tested to 1e-9).
-        The variants go through :meth:`marginals_under` in groups of about
-        ``rows_per_call`` term rows (each variant's tables stacked over the unchanged
-        ones), so one evaluation of the term sum serves a whole group; a variant the sum
-        cannot take (another route, or a sum that cancels beyond extended precision) gets
-        its own variant engine. ``cond_max``: the largest condition kept in double precision
-        (as :meth:`marginals_under`; beyond it a sum is redone in extended precision)."""
+        :meth:`with_tables` (the tornado's rows): (variants, n), or (variants, len(axes))
+        for the causes ``axes`` only; equal to ``with_tables(*v).posterior(evidence)
+        .marginals`` per variant (tested to 1e-9). A variant that changes one cause only
+        (its table, or one of its links) is taken by multilinearity
+        (:func:`.variants.single_cause_marginals`: one pass over the terms, plus one per
+        cause in ``axes``, serves them all); the rest go through :meth:`marginals_under` in
+        groups of about ``rows_per_call`` term rows (each variant's tables stacked over the
+        unchanged ones), so one evaluation of the term sum serves a whole group; a variant
+        the sum cannot take (another route, or a sum that cancels beyond extended precision)
+        gets its own variant engine. ``cond_max``: the largest condition kept in double
+        precision (as :meth:`marginals_under`; beyond it a sum is redone in extended
+        precision)."""
         ev = dict(evidence)
         case = self.case(ev)
-        n_terms = self._n_terms(self._terms(case))
-        out = np.full((len(variants), self.n), np.nan)
+        terms = self._terms(case)
+        n_terms = self._n_terms(terms)
+        cols = list(range(self.n)) if axes is None else [int(a) for a in axes]
         for nid in {k for v in variants for k in v[0]}:
             if self.kind[nid] != "cause":
                 raise ValueError(f"{nid}: variant_marginals varies causes' tables and findings'")
+        quick = n_terms <= MAX_TERMS and self._route(case, terms) == "quickscore"
+        if quick:
+            out = single_cause_marginals(self, case, variants, cols, cond_max)
+        else:
+            out = np.full((len(variants), len(cols)), np.nan)
         observed = [HEAVY_LEGS] + [
             f for f in self.finding_ids if f != HEAVY_LEGS and ev.get(f) is not None
         ]
+        todo = np.flatnonzero(np.isnan(out).any(axis=1)).tolist()
         group = max(1, rows_per_call // max(1, n_terms))
-        if n_terms <= MAX_TERMS:
-            for lo in range(0, len(variants), group):
-                part = variants[lo : lo + group]
+        if quick:
+            for lo in range(0, len(todo), group):
+                part = [variants[j] for j in todo[lo : lo + group]]
                 k = len(part)
                 risk = {
                     r: np.broadcast_to(self.risk_prior[r], (k, *self.risk_prior[r].shape))
@@ -894,10 +907,10 @@ class QuickscoreEngine(NetworkIndex):
                 marg = self.marginals_under(ev, risk, causes, noisy, cond_max=cond_max)
                 if marg is None:
                     break
-                out[lo : lo + k] = marg
+                out[todo[lo : lo + group]] = marg[:, cols]
         for j in np.flatnonzero(np.isnan(out).any(axis=1)).tolist():
             tables, nz = variants[j]
-            out[j] = self.with_tables(tables, nz).posterior(ev).marginals
+            out[j] = self.with_tables(tables, nz).posterior(ev).marginals[cols]
         return out
 
     def _hyper_posterior(self, case: QCase) -> Posterior:

@@ -110,7 +110,7 @@ def sensitivity(
     variants = [v for s in specs for v in (s[4], s[5])]
     # double precision up to condition 1e10 (as the previews): an error of at most about
     # 1e-6, far below the tornado's tenths of a point; beyond it, extended precision
-    marg = ctx.engine.variant_marginals(ev, variants, cond_max=PREVIEW_COND_MAX)[:, idx]
+    marg = ctx.engine.variant_marginals(ev, variants, cond_max=PREVIEW_COND_MAX, axes=idx)
     rows = [
         _row(param, text, lo, hi, tracked, marg[2 * k], now, marg[2 * k + 1])
         for k, (param, text, lo, hi, _, _) in enumerate(specs)
