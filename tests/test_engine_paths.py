@@ -198,6 +198,8 @@ def test_probs_at_equals_the_full_table(m):
         "abf,abe->abef",  # f of size 1 on one side only: not a dot product
         "abf,ab->a",
         "abfc,abc->abf",  # rows of size 1 with an index summed: a matrix product still
+        "abce,abec->abc",  # tiny blocks (1 x 3 by 3 x 1): broadcast products, not matmul
+        "acbe,aeb->acb",  # tiny blocks (2 x 3 by 3 x 1)
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.longdouble])
