@@ -321,12 +321,12 @@ def test_interval_drivers_refuse_bad_arguments(model) -> None:
 
 
 def test_ill_conditioned_draws_stay_in_extended_precision_within_their_bound(model) -> None:
-    """The interval draws keep a double-precision sum up to PREVIEW_COND_MAX and an
+    """The interval draws keep a double-precision sum up to DRAWS_COND_MAX and an
     extended-precision one up to DRAWS_COND_MAX_LD (errors about condition x 1e-16 and
     x 1e-19 of P(e)): a case whose draws cancel badly needs no variant engine per draw
     (variable elimination, seconds each), and a draw kept that way equals the exact
     posterior of that draw's tables to 1e-6."""
-    from model.inference import DRAWS_COND_MAX_LD, PREVIEW_COND_MAX
+    from model.inference import DRAWS_COND_MAX, DRAWS_COND_MAX_LD
     from model.workflows.evaluate import load_vignettes
 
     vid = "metabolic_myopathy-typical-01"  # twelve findings above their lowest state
@@ -339,7 +339,7 @@ def test_ill_conditioned_draws_stay_in_extended_precision_within_their_bound(mod
     args = (dict(ev), st.risk, st.causes, st.noisy)
     tight = ctx.engine.marginals_under(*args, cond_max_ld=1e5)
     kept = ctx.engine.marginals_under(
-        *args, cond_max_ld=DRAWS_COND_MAX_LD, cond_max=PREVIEW_COND_MAX
+        *args, cond_max_ld=DRAWS_COND_MAX_LD, cond_max=DRAWS_COND_MAX
     )
     assert tight is not None and kept is not None
     assert np.isnan(tight).any(axis=1).all()  # every draw cancels beyond 1e5: ill-conditioned

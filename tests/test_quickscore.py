@@ -230,8 +230,8 @@ def test_shipped_priors_equal_the_hypercube_engine(subset_model: Model) -> None:
         tol = max(1e-9, 3e-17 * max(b.condition, cb.extra.get("condition", 1.0)))
         np.testing.assert_allclose(b.marginals, a.marginals, atol=tol)
         assert abs(a.log_evidence - b.log_evidence) < tol
-        # previews stay in double precision up to condition PREVIEW_COND_MAX (1e10): their
-        # error is about condition x 1e-16, at most 1e-6
+        # previews stay in double precision up to condition PREVIEW_COND_MAX (1e12): their
+        # error is about condition x 1e-16, at most 1e-4
         cond = max(b.condition, cb.extra.get("condition", 1.0))
         tol_pv = max(tol, 3e-16 * cond if cond <= PREVIEW_COND_MAX else tol)
         for pa, pb in zip(pas, pbs, strict=True):
@@ -513,12 +513,14 @@ def test_one_cause_variants_by_multilinearity_equal_a_variant_engine_each(seed: 
     leak, link = eng.noisy[HEAVY_LEGS]
     variants += [(two, {}), ({}, {HEAVY_LEGS: (np.clip(np.array(leak) * 1.2, 0, 1), link)})]
     axes = sorted({*kinds.values(), int(rng.integers(eng.n))})
-    got = eng.variant_marginals(ev, variants, cond_max=PREVIEW_COND_MAX, axes=axes)
+    # double precision kept up to condition 1e7 (an error of about 1e-9), as the tornado
+    # keeps it up to PREVIEW_COND_MAX
+    got = eng.variant_marginals(ev, variants, cond_max=1e7, axes=axes)
     assert got.shape == (len(variants), len(axes))
-    fast = single_cause_marginals(eng, eng.case(dict(ev)), variants, axes, PREVIEW_COND_MAX)
+    fast = single_cause_marginals(eng, eng.case(dict(ev)), variants, axes, 1e7)
     assert np.isnan(fast[-2:]).all()  # several numbers changed: the general path
     post = eng.posterior(ev)
-    if post.route.startswith("quickscore") and post.condition < 1e6:
+    if post.route.startswith("quickscore") and post.condition < 1e5:
         assert not np.isnan(fast[:-2]).any()  # every tornado row by multilinearity
     check = [*range(0, len(variants) - 2, max(1, (len(variants) - 2) // 40)), -2, -1]
     for i in check:

@@ -17,6 +17,7 @@ from .engine import Engine as HypercubeEngine
 from .engine import Evidence
 from .network import Network, Node, NoisyMax, build_network, cause_table, divorced, link_cdfs
 from .quickscore import (
+    DRAWS_COND_MAX,
     DRAWS_COND_MAX_LD,
     PREVIEW_COND_MAX,
     Posterior,
@@ -28,6 +29,7 @@ from .quickscore import QCase as Case
 Engine = QuickscoreEngine
 
 __all__ = [
+    "DRAWS_COND_MAX",
     "DRAWS_COND_MAX_LD",
     "PREVIEW_COND_MAX",
     "Case",

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit as _sigmoid
 
-from ..inference import DRAWS_COND_MAX_LD, PREVIEW_COND_MAX, Posterior
+from ..inference import DRAWS_COND_MAX, DRAWS_COND_MAX_LD, Posterior
 from ..inference.draws import Param, Stacked
 from .context import ModelContext
 
@@ -73,7 +73,7 @@ def _draw_logits(
         st.causes,
         st.noisy,
         cond_max_ld=DRAWS_COND_MAX_LD,
-        cond_max=PREVIEW_COND_MAX,  # an interval needs 1e-6, not 1e-9
+        cond_max=DRAWS_COND_MAX,  # an interval needs 1e-4, not 1e-9
     )
     if marg is None:
         marg = np.full((z.shape[0], ctx.engine.n), np.nan)

@@ -108,8 +108,8 @@ def sensitivity(
     idx = [ctx.engine.axis[c] for c in tracked]
     specs = row_specs(ctx, clean, spread)
     variants = [v for s in specs for v in (s[4], s[5])]
-    # double precision up to condition 1e10 (as the previews): an error of at most about
-    # 1e-6, far below the tornado's tenths of a point; beyond it, extended precision
+    # double precision up to condition 1e12 (as the previews): an error of at most about
+    # 1e-4, far below the tornado's tenths of a point; beyond it, extended precision
     marg = ctx.engine.variant_marginals(ev, variants, cond_max=PREVIEW_COND_MAX, axes=idx)
     rows = [
         _row(param, text, lo, hi, tracked, marg[2 * k], now, marg[2 * k + 1])
