@@ -183,6 +183,40 @@ def test_probs_at_equals_the_full_table(m):
 
 
 @pytest.mark.parametrize(
+    ("expr", "shapes"),
+    [
+        ("abc,acd->abd", ((50, 2, 2), (50, 2, 2))),  # 2 x 2 by 2 x 2 blocks
+        ("abcd,adce->abce", ((20, 2, 3, 2), (20, 2, 3, 2))),  # batch a, c; 2 x 2 by 2 x 2
+        ("abc,ac->ab", ((30, 4, 2), (30, 2))),  # 4 x 2 by 2 x 1
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.longdouble])
+def test_tiny_blocks_as_broadcast_products_equal_einsum(
+    expr: str, shapes: tuple[tuple[int, ...], ...], dtype: type
+) -> None:
+    """Blocks of at most TINY multiply-adds (rows and columns both above one included) take
+    the broadcast products instead of matmul, and agree with einsum."""
+    from model.inference.contraction import TINY, pair
+
+    lhs, out = expr.split("->")
+    xs, ys = lhs.split(",")
+    size = dict(zip(xs + ys, shapes[0] + shapes[1], strict=True))
+    block = [int(np.prod([size[c] for c in chs])) for chs in (
+        [c for c in out if c in xs and c not in ys],  # rows
+        [c for c in out if c in ys and c not in xs],  # columns
+        [c for c in xs if c in ys and c not in out],  # summed
+    )]  # fmt: skip
+    assert block[2] > 1 and int(np.prod(block)) <= TINY  # the broadcast path
+    rng = np.random.default_rng(7)
+    x = rng.random(shapes[0]).astype(dtype)
+    y = rng.random(shapes[1]).astype(dtype)
+    got = pair(expr, x, y)
+    want = np.einsum(expr, x, y)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize(
     "expr",
     [
         "abcde,aefd->afbcd",  # batch a and d, e summed, rows b c, columns f
@@ -198,8 +232,7 @@ def test_probs_at_equals_the_full_table(m):
         "abf,abe->abef",  # f of size 1 on one side only: not a dot product
         "abf,ab->a",
         "abfc,abc->abf",  # rows of size 1 with an index summed: a matrix product still
-        "abce,abec->abc",  # tiny blocks (1 x 3 by 3 x 1): broadcast products, not matmul
-        "acbe,aeb->acb",  # tiny blocks (2 x 3 by 3 x 1)
+        "acbe,aeb->acb",  # tiny blocks (2 x 3 by 3 x 1): broadcast products, not matmul
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.longdouble])

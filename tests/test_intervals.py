@@ -320,12 +320,13 @@ def test_interval_drivers_refuse_bad_arguments(model) -> None:
     assert list(twice) == ["dvt"]
 
 
-def test_ill_conditioned_draws_stay_in_extended_precision_within_their_bound(model) -> None:
+def test_ill_conditioned_draws_are_kept_within_their_bound(model) -> None:
     """The interval draws keep a double-precision sum up to DRAWS_COND_MAX and an
     extended-precision one up to DRAWS_COND_MAX_LD (errors about condition x 1e-16 and
     x 1e-19 of P(e)): a case whose draws cancel badly needs no variant engine per draw
-    (variable elimination, seconds each), and a draw kept that way equals the exact
-    posterior of that draw's tables to 1e-6."""
+    (variable elimination, seconds each); a draw kept in double precision equals the exact
+    posterior of that draw's tables to 1e-6, one redone in extended precision (double kept
+    only to 1e5 here) to 1e-9."""
     from model.inference import DRAWS_COND_MAX, DRAWS_COND_MAX_LD
     from model.workflows.evaluate import load_vignettes
 
@@ -347,3 +348,6 @@ def test_ill_conditioned_draws_stay_in_extended_precision_within_their_bound(mod
     tables, noisy = next(iter(ctx.param_draws.variants(z[:1], observed)))
     exact = ctx.engine.with_tables(tables, noisy).posterior(dict(ev))
     np.testing.assert_allclose(kept[0], exact.marginals, atol=1e-6, rtol=0)
+    extended = ctx.engine.marginals_under(*args, cond_max_ld=DRAWS_COND_MAX_LD, cond_max=1e5)
+    assert extended is not None and not np.isnan(extended).any()
+    np.testing.assert_allclose(extended[0], exact.marginals, atol=1e-9, rtol=0)

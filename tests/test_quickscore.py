@@ -172,18 +172,17 @@ def test_marginal_of_a_few_causes() -> None:
 
 
 # ----------------------------------------------------------------------------- shipped priors
+def random_answer(rng: np.random.Generator, q: Any, p_yes: float) -> Any:
+    """A random answer to question q ("yes" with probability p_yes for a yes/no one)."""
+    if q.type == "number":
+        return float(rng.uniform(q.min, q.max))
+    if q.type == "yes_no":
+        return "yes" if rng.random() < p_yes else "no"
+    return str(rng.choice(q.options))
+
+
 def random_answers(rng: np.random.Generator, m: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for q in m.questions:
-        if rng.random() < 0.55:
-            continue
-        if q.type == "number":
-            out[q.id] = float(rng.uniform(q.min, q.max))
-        elif q.type == "yes_no":
-            out[q.id] = "yes" if rng.random() < 0.35 else "no"
-        else:
-            out[q.id] = str(rng.choice(q.options))
-    return out
+    return {q.id: random_answer(rng, q, 0.35) for q in m.questions if rng.random() >= 0.55}
 
 
 def answer_sets(m: Any) -> list[tuple[dict[str, Any], dict[str, float]]]:
@@ -444,9 +443,10 @@ def test_a_very_symptomatic_runner_gets_the_named_fallback_fast() -> None:
     ],
 )  # fmt: skip
 def test_variant_marginals_equal_one_variant_engine_each(answers: dict[str, Any]) -> None:
-    """The tornado's batched variants (base rates and link strengths changed one at a time,
-    in groups smaller than the list, so several evaluations) against a variant engine per
-    variant, to 1e-9."""
+    """The tornado's variants (base rates and link strengths changed one at a time) against a
+    variant engine per variant, to 1e-9: on the first answers every one is taken by
+    multilinearity; on the second, whose sums cancel beyond 1e5, they go the general path,
+    in groups smaller than the list (several evaluations) and in extended precision."""
     m = load_model()
     eng = m.engine
     ev = m.likelihoods(answers, {})
@@ -473,13 +473,17 @@ def test_variant_marginals_equal_one_variant_engine_each(answers: dict[str, Any]
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_one_cause_variants_by_multilinearity_equal_a_variant_engine_each(seed: int) -> None:
+def test_one_cause_variants_by_multilinearity_equal_a_variant_engine_each(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The tornado's rows (every base rate, every link of heavy legs and of the answered
     findings) on random answers with soft ones among them, taken by multilinearity (one
     pass plus one per tracked cause), against a variant engine per row to 1e-9; with them,
     variants that change several numbers at once (two causes, a leak) go the general way
     and agree too. The answers put causes in every kind of component (a contraction, an
-    enumerated pair, singletons)."""
+    enumerated pair, singletons), a soft answer on a risk factor among them, and the terms are
+    summed in several chunks."""
+    from model.inference import variants as variants_module
     from model.inference.variants import single_cause_marginals
     from model.reasoning.sensitivity import row_specs
 
@@ -490,14 +494,11 @@ def test_one_cause_variants_by_multilinearity_equal_a_variant_engine_each(seed: 
     qs = [q for q in m.questions if q.id != HEAVY_LEGS and eng.kind.get(q.id) == "finding"]
     answers: dict[str, Any] = {"age": float(rng.uniform(18, 80)), "sex": "female"}
     for q in rng.choice(np.array(qs, dtype=object), size=8, replace=False):
-        if q.type == "number":
-            answers[q.id] = float(rng.uniform(q.min, q.max))
-        elif q.type == "yes_no":
-            answers[q.id] = "yes" if rng.random() < 0.4 else "no"
-        else:
-            answers[q.id] = str(rng.choice(q.options))
+        answers[q.id] = random_answer(rng, q, 0.4)
+    answers["smoker"] = "yes"
     answers = m.validate(answers)[0]
-    conf = {q: 0.7 for q in list(answers)[2::3]}  # soft answers
+    conf = {q: 0.7 for q in list(answers)[2::3]} | {"smoker": 0.8}  # soft answers
+    monkeypatch.setattr(variants_module, "CHUNK", 7)  # several chunks of term rows
     ev = m.likelihoods(answers, conf)
     specs = row_specs(m._ctx, answers, 0.5)
     variants: list[Any] = [v for s in specs for v in (s[4], s[5])]
@@ -520,8 +521,11 @@ def test_one_cause_variants_by_multilinearity_equal_a_variant_engine_each(seed: 
     fast = single_cause_marginals(eng, eng.case(dict(ev)), variants, axes, 1e7)
     assert np.isnan(fast[-2:]).all()  # several numbers changed: the general path
     post = eng.posterior(ev)
+    assert eng._n_terms(eng._terms(eng.case(dict(ev)))) > 7  # more than one chunk
     if post.route.startswith("quickscore") and post.condition < 1e5:
         assert not np.isnan(fast[:-2]).any()  # every tornado row by multilinearity
+    done = ~np.isnan(fast).any(axis=1)
+    np.testing.assert_array_equal(got[done], fast[done])  # the rows it took are its own
     check = [*range(0, len(variants) - 2, max(1, (len(variants) - 2) // 40)), -2, -1]
     for i in check:
         one = eng.with_tables(*variants[i]).posterior(ev).marginals[axes]

@@ -103,17 +103,18 @@ LD_EPS = float(np.finfo(np.longdouble).eps)
 # previews (what each answer would do, the gains that rank questions), the leave-one-out
 # explanations and the tornado stay in double precision up to this condition: their error is
 # at most about condition x 1e-16 of P(e), 1e-4 here (a hundredth of a percentage point; the
-# app shows whole points), measured 4e-6 at condition 1e11 against the extended-precision
-# sum, which took five times as long (27 s against 5.5 s for a runner's 18 answers);
+# app shows whole points), and for the causes after an answer that error divided by the
+# answer's probability; measured 4e-6 at condition 1e11 against the extended-precision sum,
+# which took five times as long (the previews of a runner's 18 answers: 27 s against 5.5 s);
 # posteriors keep COND_MAX
 PREVIEW_COND_MAX = 1e12
 # the interval draws keep a double-precision sum up to the same condition (error about 1e-4,
 # far below the sampling error of 24 draws)
 DRAWS_COND_MAX = PREVIEW_COND_MAX
 # the interval draws (issue 16) accept an extended-precision sum up to this condition: its
-# error is at most about condition x 1e-19 of P(e), 1e-7 here, far below the interval's own
+# error is at most about condition x 1e-19 of P(e), 1e-5 here, far below the interval's own
 # sampling error (24 draws); beyond it a draw still goes to another exact route
-DRAWS_COND_MAX_LD = 1e12
+DRAWS_COND_MAX_LD = 1e14
 # variant_marginals (the tornado): term rows per evaluation of a group of variants
 VARIANT_ROWS = 1 << 15
 SAMPLES = 20_000  # importance-sampling fallback: samples per round

@@ -1,8 +1,8 @@
 """Sensitivity (a tornado): how the top causes move when each base rate, and each link
 strength of the answered findings (heavy legs included), is scaled by (1 - spread) and
-(1 + spread). Each row is a variant of the tables (``Engine.with_tables``), all of them
-evaluated in one batched term sum (``Engine.variant_marginals``); equal to re-running with
-edited priors files (tested)."""
+(1 + spread). Each row is a variant of the tables (``Engine.with_tables``) that changes one
+cause's numbers, all of them evaluated together by multilinearity (``Engine.variant_marginals``,
+:mod:`model.inference.variants`); equal to re-running with edited priors files (tested)."""
 
 from __future__ import annotations
 
