@@ -454,6 +454,7 @@ def test_physio_journey(app_url, browser, size):
     _check_table(page, clinic.diagnose(answers, confidence=conf))
     # a base rate: 0.2 % can be entered and the prior it gives is shown
     page.get_by_text(re.compile(r"^Base rates \(")).click()
+    _settled(page)
     _pick(page, "wb_br_cause", "Overreaching or overtraining")
     box = page.locator(".st-key-wb_br_clinic_overtraining input")
     box.fill("0.2")

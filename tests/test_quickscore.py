@@ -593,3 +593,39 @@ def test_sampled_previews_start_from_the_sampled_posterior(subset_model: Model) 
         assert g.node == w.node
         np.testing.assert_allclose(g.p_state, w.p_state, atol=0.08)
         assert float(np.nanmax(np.abs(g.tracked - w.tracked))) <= base_err + 0.02
+
+
+def test_batch_threads_give_the_same_sums_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batches of one query run on several threads (``THREADS``): each writes only its
+    own jobs' sums, so the previews of a rich case (many batches) equal one thread's exactly,
+    and the threads were used."""
+    import yaml
+
+    import model.inference.quickscore as qs
+
+    m = load_model()
+    eng = m.engine
+    path = Path(__file__).parent / "vignettes" / "metabolic_myopathy-typical-01.yaml"
+    answers = m.validate(yaml.safe_load(path.read_text())["answers"])[0]
+    ev = dict(m.likelihoods(answers, {}))
+    nodes = [q.id for q in m.questions if q.id not in answers and q.asked_by == "runner"]
+    out = {}
+    calls: list[int] = []
+    real = qs.QuickscoreEngine._eval
+
+    def counted(self: Any, *args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(qs.QuickscoreEngine, "_eval", counted)
+    for threads in (1, 2):
+        monkeypatch.setattr(qs, "THREADS", threads)
+        calls.clear()
+        case = eng.case(ev)
+        out[threads] = eng.previews(eng.posterior(case), case, nodes, list(range(eng.n)))
+        assert len(calls) > 4  # many batches
+    assert qs._pool() is not None  # the second pass had its threads
+    for a, b in zip(out[1], out[2], strict=True):
+        np.testing.assert_array_equal(a.p_state, b.p_state)
+        np.testing.assert_array_equal(a.tracked, b.tracked)
+        assert a.gain == b.gain

@@ -64,8 +64,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -117,6 +119,24 @@ DRAWS_COND_MAX = PREVIEW_COND_MAX
 DRAWS_COND_MAX_LD = 1e14
 # variant_marginals (the tornado): term rows per evaluation of a group of variants
 VARIANT_ROWS = 1 << 15
+# threads evaluating the batches of one query (``_batch``): each batch writes only its own
+# jobs' sums, so the result is the same as one thread's, bit for bit (tested);
+# HEAVYLEGS_THREADS=1 turns it off
+THREADS = max(1, int(os.environ.get("HEAVYLEGS_THREADS", min(2, os.cpu_count() or 1))))
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor | None:
+    """The process's batch threads (made on first use), or None for one thread."""
+    if THREADS < 2:
+        return None
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(THREADS, thread_name_prefix="heavylegs-batch"))
+        return _POOL[0]
+
+
 SAMPLES = 20_000  # importance-sampling fallback: samples per round
 ROUNDS = 3
 
@@ -587,12 +607,18 @@ class QuickscoreEngine(NetworkIndex):
         pe = np.zeros(len(jobs), dtype=dtype)
         num = np.zeros((len(jobs), self.n), dtype=dtype)
         absm = np.zeros(len(jobs), dtype=dtype)
+        spans: list[tuple[int, int]] = []
         k = 0
         while k < len(jobs):
             size, end = 0, k
             while end < len(jobs) and (end == k or size + len(jobs[end].w) <= CHUNK):
                 size += len(jobs[end].w)
                 end += 1
+            spans.append((k, end))
+            k = end
+
+        def run(span: tuple[int, int]) -> None:  # writes its own jobs' entries only
+            k, end = span
             batch = jobs[k:end]
             a = np.concatenate([j.a for j in batch]) if len(batch) > 1 else batch[0].a
             a = np.asarray(a, dtype=dtype)
@@ -612,7 +638,13 @@ class QuickscoreEngine(NetworkIndex):
                 num[k + jj] = (w @ nn[lo:hi]) * job.scale
                 absm[k + jj] = (np.abs(w) @ np.abs(z[lo:hi])) * job.scale
                 lo = hi
-            k = end
+
+        pool = _pool() if len(spans) > 1 else None
+        if pool is None:
+            for span in spans:
+                run(span)
+        else:  # numpy releases the interpreter lock: the batches run on the machine's cores
+            list(pool.map(run, spans))
         return pe, num, absm
 
     def _batch_checked(
