@@ -123,6 +123,9 @@ VARIANT_ROWS = 1 << 15
 # jobs' sums, so the result is the same as one thread's, bit for bit (tested);
 # HEAVYLEGS_THREADS=1 turns it off
 THREADS = max(1, int(os.environ.get("HEAVYLEGS_THREADS", min(2, os.cpu_count() or 1))))
+# rows per batch of ``_batch``, whatever THREADS is (so the sums do not depend on it): two
+# batches in flight hold about CHUNK rows, the memory one batch held before the threads
+BATCH_ROWS = CHUNK // 2
 _POOL: list[ThreadPoolExecutor] = []
 _POOL_LOCK = threading.Lock()
 
@@ -602,16 +605,17 @@ class QuickscoreEngine(NetworkIndex):
         self, case: QCase, jobs: Sequence[Job], dtype: Any = float, grads: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Evaluate jobs (rows with their coefficients and per-row replacements) packed into
-        batches of about CHUNK rows: (sum of W Z per job, sum of W N per job (n,), sum of
+        batches of about BATCH_ROWS rows: (sum of W Z per job, sum of W N per job (n,), sum of
         |W Z| per job, the size of the terms that cancel)."""
         pe = np.zeros(len(jobs), dtype=dtype)
         num = np.zeros((len(jobs), self.n), dtype=dtype)
         absm = np.zeros(len(jobs), dtype=dtype)
         spans: list[tuple[int, int]] = []
+        rows = BATCH_ROWS  # the same packing for any number of threads: the same sums
         k = 0
         while k < len(jobs):
             size, end = 0, k
-            while end < len(jobs) and (end == k or size + len(jobs[end].w) <= CHUNK):
+            while end < len(jobs) and (end == k or size + len(jobs[end].w) <= rows):
                 size += len(jobs[end].w)
                 end += 1
             spans.append((k, end))
