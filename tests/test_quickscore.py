@@ -596,12 +596,16 @@ def test_sampled_previews_start_from_the_sampled_posterior(subset_model: Model) 
 
 
 def test_batch_threads_give_the_same_sums_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The batches of one query run on several threads (``THREADS``): each writes only its
-    own jobs' sums, so the previews of a rich case (many batches) equal one thread's exactly,
-    and the threads were used."""
+    """The batches of one query run on the caller and helper threads (``THREADS``): each
+    writes only its own jobs' sums and the packing does not depend on the thread count, so
+    the previews of a rich case (many batches) equal one thread's exactly; with one thread
+    no helper runs a batch, with two some do."""
+    import threading
+
     import yaml
 
     import model.inference.quickscore as qs
+    import model.inference.threads as th
 
     m = load_model()
     eng = m.engine
@@ -610,22 +614,52 @@ def test_batch_threads_give_the_same_sums_bit_for_bit(monkeypatch: pytest.Monkey
     ev = dict(m.likelihoods(answers, {}))
     nodes = [q.id for q in m.questions if q.id not in answers and q.asked_by == "runner"]
     out = {}
-    calls: list[int] = []
+    names: list[str] = []
     real = qs.QuickscoreEngine._eval
 
     def counted(self: Any, *args: Any, **kw: Any) -> Any:
-        calls.append(1)
+        names.append(threading.current_thread().name)
         return real(self, *args, **kw)
 
     monkeypatch.setattr(qs.QuickscoreEngine, "_eval", counted)
+    helped = {}
     for threads in (1, 2):
-        monkeypatch.setattr(qs, "THREADS", threads)
-        calls.clear()
+        monkeypatch.setattr(th, "THREADS", threads)
+        names.clear()
         case = eng.case(ev)
         out[threads] = eng.previews(eng.posterior(case), case, nodes, list(range(eng.n)))
-        assert len(calls) > 4  # many batches
-    assert qs._pool() is not None  # the second pass had its threads
+        assert len(names) > 4  # many batches
+        helped[threads] = sum(n.startswith("heavylegs-batch") for n in names)
+    assert helped[1] == 0 and helped[2] > 0
     for a, b in zip(out[1], out[2], strict=True):
         np.testing.assert_array_equal(a.p_state, b.p_state)
         np.testing.assert_array_equal(a.tracked, b.tracked)
         assert a.gain == b.gain
+
+
+def test_run_all_raises_a_helpers_error_and_runs_every_item_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The thread helper runs each item exactly once across the caller and the helpers, and
+    an exception raised in any of them reaches the caller after all have stopped."""
+    import threading
+
+    import model.inference.threads as th
+
+    monkeypatch.setattr(th, "THREADS", 3)
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def note(i: int) -> None:
+        with lock:
+            seen.append(i)
+
+    th.run_all(note, list(range(200)))
+    assert sorted(seen) == list(range(200))
+
+    def fail(i: int) -> None:
+        if i == 57:
+            raise ValueError("item 57")
+
+    with pytest.raises(ValueError, match="item 57"):
+        th.run_all(fail, list(range(200)))

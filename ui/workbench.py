@@ -395,7 +395,9 @@ def _tests_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) 
 def _base_rate_panel(population: str) -> Model:
     base = common.get_model(population)
     rates = _rates(population)
-    # keyed, so it stays open across the reruns its own inputs cause (its label changes)
+    # keyed, with its open state kept in the session across the reruns its own inputs cause
+    # while the label stays the same; a new count in the label makes a new panel, open
+    # whenever some base rate is changed
     with st.expander(f"Base rates ({len(rates)} changed)", expanded=bool(rates), key="wb_br_open",
                      on_change="rerun"):
         st.caption("A base rate is P(cause present) for a runner with reference risk factors "

@@ -64,10 +64,8 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -77,6 +75,7 @@ import numpy as np
 from ..kb import HEAVY_LEGS
 from .contraction import Contraction
 from .network import Network, NetworkIndex
+from .threads import run_all
 from .variants import single_cause_marginals
 
 Evidence = Mapping[str, np.ndarray]
@@ -119,27 +118,9 @@ DRAWS_COND_MAX = PREVIEW_COND_MAX
 DRAWS_COND_MAX_LD = 1e14
 # variant_marginals (the tornado): term rows per evaluation of a group of variants
 VARIANT_ROWS = 1 << 15
-# threads evaluating the batches of one query (``_batch``): each batch writes only its own
-# jobs' sums, so the result is the same as one thread's, bit for bit (tested);
-# HEAVYLEGS_THREADS=1 turns it off
-THREADS = max(1, int(os.environ.get("HEAVYLEGS_THREADS", min(2, os.cpu_count() or 1))))
-# rows per batch of ``_batch``, whatever THREADS is (so the sums do not depend on it): two
-# batches in flight hold about CHUNK rows, the memory one batch held before the threads
+# rows per batch of ``_batch``, whatever the number of threads (so the sums do not depend on
+# it); the batches of one query run on the machine's cores (:mod:`.threads`)
 BATCH_ROWS = CHUNK // 2
-_POOL: list[ThreadPoolExecutor] = []
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor | None:
-    """The process's batch threads (made on first use), or None for one thread."""
-    if THREADS < 2:
-        return None
-    with _POOL_LOCK:
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(THREADS, thread_name_prefix="heavylegs-batch"))
-        return _POOL[0]
-
-
 SAMPLES = 20_000  # importance-sampling fallback: samples per round
 ROUNDS = 3
 
@@ -643,12 +624,7 @@ class QuickscoreEngine(NetworkIndex):
                 absm[k + jj] = (np.abs(w) @ np.abs(z[lo:hi])) * job.scale
                 lo = hi
 
-        pool = _pool() if len(spans) > 1 else None
-        if pool is None:
-            for span in spans:
-                run(span)
-        else:  # numpy releases the interpreter lock: the batches run on the machine's cores
-            list(pool.map(run, spans))
+        run_all(run, spans)  # on the caller and the helper threads (numpy frees the lock)
         return pe, num, absm
 
     def _batch_checked(

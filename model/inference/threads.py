@@ -1,0 +1,97 @@
+"""Helper threads for the engine's batches (numpy releases the interpreter lock, so the
+batches of one query can run on the machine's cores).
+
+:func:`run_all` runs ``fn`` on every item: the calling thread works through the items itself
+and ``THREADS - 1`` helper threads join in when they are free. So a caller is never slower
+than on its own, even when the helpers are busy with another caller's items (a click while
+the app computes ahead in the background), and it waits at most for the items a helper has
+already taken. The helpers are daemon threads: quitting never waits for them. Each item must
+write only its own results, so the outcome does not depend on which thread ran it.
+``HEAVYLEGS_THREADS`` sets the number of threads (1: the caller alone).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _threads_from_env() -> int:
+    """HEAVYLEGS_THREADS, else at most 2 of the cores this process may use."""
+    raw = os.environ.get("HEAVYLEGS_THREADS", "").strip()
+    if raw.isdigit() and int(raw) >= 1:
+        return int(raw)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
+THREADS = _threads_from_env()
+_TASKS: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+_HELPERS: list[threading.Thread] = []
+_START = threading.Lock()
+
+
+def _helper() -> None:
+    while True:
+        _TASKS.get()()
+
+
+def _ensure_helpers(n: int) -> None:
+    with _START:
+        while len(_HELPERS) < n:
+            t = threading.Thread(
+                target=_helper, name=f"heavylegs-batch-{len(_HELPERS)}", daemon=True
+            )
+            t.start()
+            _HELPERS.append(t)
+
+
+def run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
+    """``fn(item)`` for every item, on the calling thread and up to ``THREADS - 1`` helpers;
+    the first exception raised by any of them is raised here once all have stopped."""
+    helpers = min(THREADS, len(items)) - 1
+    if helpers < 1:
+        for item in items:
+            fn(item)
+        return
+    err = np.geterr()  # the helpers keep the caller's floating-point error handling
+    lock = threading.Condition()
+    state = {"next": 0, "running": 0}
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        while True:
+            with lock:
+                if errors or state["next"] >= len(items):
+                    return
+                i = state["next"]
+                state["next"] += 1
+                state["running"] += 1
+            try:
+                with np.errstate(**err):
+                    fn(items[i])
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                with lock:
+                    errors.append(exc)
+            finally:
+                with lock:
+                    state["running"] -= 1
+                    lock.notify_all()
+
+    _ensure_helpers(helpers)
+    for _ in range(helpers):
+        _TASKS.put(drain)
+    drain()
+    with lock:
+        lock.wait_for(lambda: state["running"] == 0)
+        state["next"] = len(items)  # a helper that starts later finds nothing left
+    if errors:
+        raise errors[0]
