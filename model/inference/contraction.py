@@ -20,7 +20,8 @@ import opt_einsum as oe
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # matrices of at most this many multiply-adds are multiplied as broadcast products summed over
 # the shared axis: numpy's stacked matmul spends about 30 ns on each matrix, which dominates
-# for 2 x 2 blocks by the hundred thousand (a 3x faster step; benchmarks/bench_inference.py)
+# for 2 x 2 blocks by the hundred thousand (measured 3x faster on such a step of the
+# 25-cause network's largest component)
 TINY = 8
 
 
@@ -31,6 +32,19 @@ def _local(*subs: str) -> list[str]:
     for s in subs:
         out.append("".join(names.setdefault(ch, _LETTERS[len(names)]) for ch in s))
     return out
+
+
+def before_after(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Along the last axis of ``g``: (the product of all entries, and for each entry the
+    product of the entries before it and of those after it). ``before * after`` is the
+    product of the others without a division, so a zero entry is fine (the reverse pass of
+    a plain product)."""
+    shape = (*g.shape[:-1], g.shape[-1] + 1)
+    pre = np.ones(shape, dtype=g.dtype)
+    np.cumprod(g, axis=-1, out=pre[..., 1:])
+    suf = np.ones(shape, dtype=g.dtype)
+    suf[..., :-1] = np.cumprod(g[..., ::-1], axis=-1)[..., ::-1]
+    return pre[..., -1], pre[..., :-1], suf[..., 1:]
 
 
 def pair(expr: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -73,7 +73,7 @@ from typing import Any
 import numpy as np
 
 from ..kb import HEAVY_LEGS
-from .contraction import Contraction
+from .contraction import Contraction, before_after
 from .network import Network, NetworkIndex
 from .threads import run_all
 from .variants import single_cause_marginals
@@ -574,13 +574,9 @@ class QuickscoreEngine(NetworkIndex):
                 p0[:, :, j] = pp[0].reshape(b, -1)[:, idx[j]]
                 p1[:, :, j] = pp[1].reshape(b, -1)[:, idx[j]]
         h = p1 * a[:, None, list(comp.axes)]
-        g = h + p0
-        pre = np.ones((b, cfg.shape[0], mc + 1), dtype=a.dtype)
-        np.cumprod(g, axis=2, out=pre[:, :, 1:])
-        suf = np.ones((b, cfg.shape[0], mc + 1), dtype=a.dtype)
-        suf[:, :, :-1] = np.cumprod(g[:, :, ::-1], axis=2)[:, :, ::-1]
-        zc[:] = np.einsum("br,br->b", w, pre[:, :, -1])
-        m[:, list(comp.axes)] = np.einsum("br,brj->bj", w, h * pre[:, :, :-1] * suf[:, :, 1:])
+        total, before, after = before_after(h + p0)
+        zc[:] = np.einsum("br,br->b", w, total)
+        m[:, list(comp.axes)] = np.einsum("br,brj->bj", w, h * before * after)
 
     def _batch(
         self, case: QCase, jobs: Sequence[Job], dtype: Any = float, grads: bool = True
@@ -591,12 +587,11 @@ class QuickscoreEngine(NetworkIndex):
         pe = np.zeros(len(jobs), dtype=dtype)
         num = np.zeros((len(jobs), self.n), dtype=dtype)
         absm = np.zeros(len(jobs), dtype=dtype)
-        spans: list[tuple[int, int]] = []
-        rows = BATCH_ROWS  # the same packing for any number of threads: the same sums
+        spans: list[tuple[int, int]] = []  # the same packing for any number of threads
         k = 0
         while k < len(jobs):
             size, end = 0, k
-            while end < len(jobs) and (end == k or size + len(jobs[end].w) <= rows):
+            while end < len(jobs) and (end == k or size + len(jobs[end].w) <= BATCH_ROWS):
                 size += len(jobs[end].w)
                 end += 1
             spans.append((k, end))
@@ -687,13 +682,15 @@ class QuickscoreEngine(NetworkIndex):
     ) -> tuple[np.ndarray, np.ndarray]:
         """(Z (B,), N (B, n)): the product over components and each cause's numerator
         M_i times the other components (prefix/suffix products: no division)."""
-        b, nc = zc.shape
-        pre = np.ones((b, nc + 1), dtype=zc.dtype)
-        np.cumprod(zc, axis=1, out=pre[:, 1:])
-        suf = np.ones((b, nc + 1), dtype=zc.dtype)
-        suf[:, :-1] = np.cumprod(zc[:, ::-1], axis=1)[:, ::-1]
-        excl = pre[:, :-1] * suf[:, 1:]
-        return pre[:, -1], m * excl[:, comp_of]
+        total, before, after = before_after(zc)
+        return total, m * (before * after)[:, comp_of]
+
+    def _observed(self, evidence: Evidence) -> list[str]:
+        """The findings whose factors the term sum carries: heavy legs (yes when unanswered)
+        first, then every answered finding in the network's order."""
+        return [HEAVY_LEGS] + [
+            f for f in self.finding_ids if f != HEAVY_LEGS and evidence.get(f) is not None
+        ]
 
     def _terms(self, case: QCase, without: str | None = None) -> list[Term]:
         out = []
@@ -828,9 +825,7 @@ class QuickscoreEngine(NetworkIndex):
             _, t = self._reduce_table(causes[c], ps, case.hard, case.shared, wk)
             for i in range(k):
                 over[i][("c", a)] = (t[i, ..., 0], t[i, ..., 1])
-        findings = [HEAVY_LEGS] + [
-            f for f in self.finding_ids if f != HEAVY_LEGS and ev.get(f) is not None
-        ]
+        findings = self._observed(ev)
         rows_w = np.ones((k, 1))
         rows_a = np.ones((k, 1, self.n))
         for f in findings:  # the product forms of every draw at once (as _finding_term)
@@ -895,9 +890,7 @@ class QuickscoreEngine(NetworkIndex):
             out = single_cause_marginals(self, case, variants, cols, cond_max)
         else:
             out = np.full((len(variants), len(cols)), np.nan)
-        observed = [HEAVY_LEGS] + [
-            f for f in self.finding_ids if f != HEAVY_LEGS and ev.get(f) is not None
-        ]
+        observed = self._observed(ev)
         todo = np.flatnonzero(np.isnan(out).any(axis=1)).tolist()
         group = max(1, rows_per_call // max(1, n_terms))
         if quick:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..kb import HEAVY_LEGS
+from .contraction import before_after
 
 if TYPE_CHECKING:
     from .quickscore import QCase, QuickscoreEngine
@@ -105,7 +106,7 @@ def single_cause_marginals(
     ``cond_max`` (the caller takes those by the general path). The case must be on the
     quickscore route."""
     ev = case.evidence
-    names = [HEAVY_LEGS] + [f for f in eng.finding_ids if f != HEAVY_LEGS and ev.get(f) is not None]
+    names = eng._observed(ev)
     coef, mult, keep = [], [], {}
     for f in names:
         lik = ev.get(f)
@@ -174,13 +175,9 @@ def _grads(
             if masked is not None:
                 j = comp.axes.index(masked)
                 g[:, :, j] = p1[None, :, j] * x[:, None, masked]
-            mc = len(comp.axes)
-            pre = np.ones((b, cfg.shape[0], mc + 1))
-            np.cumprod(g, axis=2, out=pre[:, :, 1:])
-            suf = np.ones((b, cfg.shape[0], mc + 1))
-            suf[:, :, :-1] = np.cumprod(g[:, :, ::-1], axis=2)[:, :, ::-1]
-            zc[:, i] = pre[:, :, -1] @ wr
-            others = pre[:, :, :-1] * suf[:, :, 1:] * wr[None, :, None]
+            total, before, after = before_after(g)
+            zc[:, i] = total @ wr
+            others = before * after * wr[None, :, None]
             for j, a in enumerate(comp.axes):
                 grads[a] = (others[:, :, j], lambda p, ix=idx[j]: p.reshape(-1)[ix])
             continue
@@ -198,13 +195,9 @@ def _grads(
 
 
 def _excl(zc: np.ndarray) -> np.ndarray:
-    """Per component, the product of the others' sums (prefix and suffix products)."""
-    b, nc = zc.shape
-    pre = np.ones((b, nc + 1))
-    np.cumprod(zc, axis=1, out=pre[:, 1:])
-    suf = np.ones((b, nc + 1))
-    suf[:, :-1] = np.cumprod(zc[:, ::-1], axis=1)[:, ::-1]
-    return pre[:, :-1] * suf[:, 1:]
+    """Per component, the product of the others' sums."""
+    _, before, after = before_after(zc)
+    return before * after
 
 
 def _chunk(
@@ -241,7 +234,6 @@ def _chunk(
         z1 = zc.copy()
         z1[:, k] = 1.0
         excl2[i] = _excl(z1)
-    n_fnd = len(names)
     for a, group in by_axis.items():
         ks = [k for k, _ in group]
         k = int(comp_of[a])
@@ -261,14 +253,11 @@ def _chunk(
         xa = np.repeat(x[:, a : a + 1], len(ks), axis=1)
         links = [(c, o.finding, o.q) for c, (_, o) in enumerate(group) if o.q is not None]
         if links:
-            fcol = np.stack([col[:, a] for col in cols], 1)  # (B, findings)
-            pre = np.ones((len(w), n_fnd + 1))
-            np.cumprod(fcol, axis=1, out=pre[:, 1:])
-            suf = np.ones((len(w), n_fnd + 1))
-            suf[:, :-1] = np.cumprod(fcol[:, ::-1], axis=1)[:, ::-1]
+            # the other findings' multipliers for the cause, (B, findings)
+            _, before, after = before_after(np.stack([col[:, a] for col in cols], 1))
             for c, f, q in links:
                 fi = names.index(str(f))
-                xa[:, c] = pre[:, fi] * suf[:, fi + 1] * q[s[fi]]
+                xa[:, c] = before[:, fi] * after[:, fi] * q[s[fi]]
         s0, s1 = g_a @ p0, g_a @ p1  # (B, variants of a)
         zloc = s0 + xa * s1
         z = excl[:, k : k + 1] * zloc
