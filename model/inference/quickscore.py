@@ -283,8 +283,13 @@ class QuickscoreEngine(NetworkIndex):
     def _finding_term(self, f: str, lik: np.ndarray) -> Term:
         """The factor sum_y lik_y P(Y = y | causes) of an answered finding as a signed sum
         of product forms: (coefficients, multipliers), zero coefficients dropped."""
+        d, rows, _ = self._finding_parts(f, lik)
+        return d, rows
+
+    def _finding_parts(self, f: str, lik: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_finding_term` with the states it keeps (their indices)."""
         d, keep = self._coefficients(lik, self.noisy[f][0])
-        return d[keep], self._finding_rows(f)[keep]
+        return d[keep], self._finding_rows(f)[keep], keep
 
     @property
     def hyper(self) -> Any:
@@ -692,22 +697,19 @@ class QuickscoreEngine(NetworkIndex):
             f for f in self.finding_ids if f != HEAVY_LEGS and evidence.get(f) is not None
         ]
 
+    def _lik(self, evidence: Evidence, f: str) -> np.ndarray:
+        """The likelihood the term sum takes for finding f: its answer's, or heavy legs' yes
+        when heavy legs is unanswered."""
+        lik = evidence.get(f)
+        return self.one_hot(HEAVY_LEGS, "yes") if lik is None else lik
+
     def _terms(self, case: QCase, without: str | None = None) -> list[Term]:
-        out = []
         ev = case.evidence
-        heavy = ev.get(HEAVY_LEGS)
-        out.append(
-            self._finding_term(
-                HEAVY_LEGS, self.one_hot(HEAVY_LEGS, "yes") if heavy is None else heavy
-            )
-        )
-        for f in self.finding_ids:
-            if f == HEAVY_LEGS or f == without:
-                continue
-            lik = ev.get(f)
-            if lik is not None:
-                out.append(self._finding_term(f, lik))
-        return out
+        return [
+            self._finding_term(f, self._lik(ev, f))
+            for f in self._observed(ev)
+            if f == HEAVY_LEGS or f != without
+        ]
 
     @staticmethod
     def _n_terms(terms: Sequence[Term]) -> int:
@@ -830,8 +832,7 @@ class QuickscoreEngine(NetworkIndex):
         rows_a = np.ones((k, 1, self.n))
         for f in findings:  # the product forms of every draw at once (as _finding_term)
             leak_cdf, link = noisy[f] if f in noisy else self.noisy[f]
-            lik = ev.get(f)
-            lik = self.one_hot(HEAVY_LEGS, "yes") if lik is None else lik
+            lik = self._lik(ev, f)
             d, keep = self._coefficients(lik, np.broadcast_to(leak_cdf, (k, len(self.states[f]))))
             q = self._link_rows(f, np.broadcast_to(link, (k, *np.shape(self.noisy[f][1]))))
             rows_w = (rows_w[:, :, None] * d[:, None, keep]).reshape(k, -1)

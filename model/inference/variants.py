@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..kb import HEAVY_LEGS
 from .contraction import before_after
 
 if TYPE_CHECKING:
@@ -109,12 +108,9 @@ def single_cause_marginals(
     names = eng._observed(ev)
     coef, mult, keep = [], [], {}
     for f in names:
-        lik = ev.get(f)
-        lik = eng.one_hot(HEAVY_LEGS, "yes") if lik is None else lik
-        d, kept = eng._coefficients(lik, eng.noisy[f][0])
-        coef.append(d[kept])
-        mult.append(eng._finding_rows(f)[kept])
-        keep[f] = kept
+        d, rows, keep[f] = eng._finding_parts(f, eng._lik(ev, f))
+        coef.append(d)
+        mult.append(rows)
     ones = [_single_cause(eng, case, keep, v) for v in variants]
     out = np.full((len(variants), len(axes)), np.nan)
     by_axis: dict[int, list[tuple[int, _One]]] = {}
