@@ -154,6 +154,33 @@ class Comp:
     plan: Contraction | None = None
     dense: tuple[np.ndarray, list[np.ndarray]] | None = None  # (configurations, per-cause index)
 
+    def configurations(
+        self, params: Mapping[Any, Any] | None = None, b: int = 1, dtype: Any = float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A dense component's tables at each of its R shared risk configurations: the
+        weight (b, R) and each cause's P(absent) and P(present) (b, R, causes). ``params``
+        holds per-row replacements (("w", r) -> (b, states), ("c", axis) -> (p0, p1) per
+        row), as in :meth:`QuickscoreEngine._eval`; without them b = 1 serves every row."""
+        assert self.dense is not None
+        cfg, idx = self.dense
+        params = params or {}
+        w = np.ones((b, cfg.shape[0]), dtype=dtype)
+        for k, (r, wr) in enumerate(zip(self.risks, self.weights, strict=True)):
+            wk = params.get(("w", r))
+            w = w * (wk[:, cfg[:, k]] if wk is not None else wr[cfg[:, k]])
+        mc = len(self.axes)
+        p0 = np.empty((b, cfg.shape[0], mc), dtype=dtype)
+        p1 = np.empty((b, cfg.shape[0], mc), dtype=dtype)
+        for j, a_i in enumerate(self.axes):
+            pp = params.get(("c", a_i))
+            if pp is None:
+                p0[:, :, j] = self.p0[j].reshape(-1)[idx[j]]
+                p1[:, :, j] = self.p1[j].reshape(-1)[idx[j]]
+            else:
+                p0[:, :, j] = pp[0].reshape(b, -1)[:, idx[j]]
+                p1[:, :, j] = pp[1].reshape(b, -1)[:, idx[j]]
+        return w, p0, p1
+
 
 @dataclass
 class QCase:
@@ -561,23 +588,7 @@ class QuickscoreEngine(NetworkIndex):
         G (B, R, causes) = p0 + p1 a, Z = sum_r w_r prod_i G_ri, and each cause's
         numerator from the product of the others (prefix and suffix products): a few
         vectorised steps instead of a contraction and its reverse pass."""
-        cfg, idx = comp.dense  # type: ignore[misc]
-        b = a.shape[0]
-        w = np.ones((b, cfg.shape[0]), dtype=a.dtype)
-        for k, (r, wr) in enumerate(zip(comp.risks, comp.weights, strict=True)):
-            wk = params.get(("w", r))
-            w = w * (wk[:, cfg[:, k]] if wk is not None else wr[cfg[:, k]])
-        mc = len(comp.axes)
-        p0 = np.empty((b, cfg.shape[0], mc), dtype=a.dtype)
-        p1 = np.empty((b, cfg.shape[0], mc), dtype=a.dtype)
-        for j, a_i in enumerate(comp.axes):
-            pp = params.get(("c", a_i))
-            if pp is None:
-                p0[:, :, j] = comp.p0[j].reshape(-1)[idx[j]]
-                p1[:, :, j] = comp.p1[j].reshape(-1)[idx[j]]
-            else:
-                p0[:, :, j] = pp[0].reshape(b, -1)[:, idx[j]]
-                p1[:, :, j] = pp[1].reshape(b, -1)[:, idx[j]]
+        w, p0, p1 = comp.configurations(params, a.shape[0], a.dtype)
         h = p1 * a[:, None, list(comp.axes)]
         total, before, after = before_after(h + p0)
         zc[:] = np.einsum("br,br->b", w, total)

@@ -161,19 +161,15 @@ def _grads(
         if masked is not None and masked not in comp.axes:
             continue
         if comp.dense is not None:
-            cfg, idx = comp.dense
-            wr = np.ones(cfg.shape[0])
-            for k, wk in enumerate(comp.weights):
-                wr = wr * wk[cfg[:, k]]
-            p0 = np.stack([p.reshape(-1)[ix] for p, ix in zip(comp.p0, idx, strict=True)], 1)
-            p1 = np.stack([p.reshape(-1)[ix] for p, ix in zip(comp.p1, idx, strict=True)], 1)
-            g = p0[None] + p1[None] * x[:, None, list(comp.axes)]
+            w, p0, p1 = comp.configurations()
+            idx = comp.dense[1]
+            g = p0 + p1 * x[:, None, list(comp.axes)]
             if masked is not None:
                 j = comp.axes.index(masked)
-                g[:, :, j] = p1[None, :, j] * x[:, None, masked]
+                g[:, :, j] = p1[:, :, j] * x[:, None, masked]
             total, before, after = before_after(g)
-            zc[:, i] = total @ wr
-            others = before * after * wr[None, :, None]
+            zc[:, i] = total @ w[0]
+            others = before * after * w[0][None, :, None]
             for j, a in enumerate(comp.axes):
                 grads[a] = (others[:, :, j], lambda p, ix=idx[j]: p.reshape(-1)[ix])
             continue
