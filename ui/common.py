@@ -7,6 +7,7 @@ queries are pure functions of the answers, so sharing it between sessions leaks 
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -55,7 +56,13 @@ def get_model(population: str = "self_assessment") -> Model:
 
     ``HEAVYLEGS_PRIORS`` names another priors directory (e.g. one written by
     ``python -m model learn``)."""
-    return load_model(population=population, priors_dir=os.environ.get("HEAVYLEGS_PRIORS"))
+    model = load_model(population=population, priors_dir=os.environ.get("HEAVYLEGS_PRIORS"))
+    # The model, and everything imported so far, lives as long as the server: moved out of
+    # the garbage collector's generations, a full collection no longer walks it (one took
+    # 90-360 ms, holding the interpreter lock while the server had a page to send). The
+    # forced collection after every rerun is off too (.streamlit/config.toml).
+    gc.freeze()
+    return model
 
 
 # one background worker computes the diagnoses of the answers the runner may give next
