@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -302,3 +303,107 @@ def test_cli_case_new_keeps_the_units_and_notes_the_version(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert data["units"] == "imperial" and data["contract_version"] == 2
     assert "contract version 1" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- hostile review
+CHEST_YES = {"age": 45, "chest_pain_or_fainting": "Yes"}  # "Yes" is not an answer: "yes" is
+
+
+def _bad_link(answers: dict) -> str:
+    import base64
+    import zlib
+
+    raw = json.dumps({"a": answers}).encode()
+    return "h1." + base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("cmd", [
+    ["report", "{bad}", "-o", "{out}.md"],
+    ["case", "compare", "{bad}", "{ok}"],
+    ["case", "compare", "{ok}", "{bad}"],
+    ["case", "share", "{bad}"],
+    ["case", "edit", "{bad}", "--set", "sex=male", "-o", "{out}.json"],
+    ["case", "open-link", "{link}", "-o", "{out}.json"],
+])
+def test_a_rejected_answer_is_refused_not_dropped(tmp_path: Path, capsys, cmd) -> None:
+    """A red-flag answer in the wrong spelling must not become "not answered" (a report
+    saying running on is fine): exit 2 naming the answer and its fix, nothing written."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"answers": CHEST_YES}))
+    ok = tmp_path / "ok.json"
+    ok.write_text(json.dumps({"answers": {"age": 45}}))
+    out = tmp_path / "out"
+    args = [a.format(bad=bad, ok=ok, out=out, link=_bad_link(CHEST_YES)) for a in cmd]
+    assert main(args) == 2
+    cap = capsys.readouterr()
+    assert "chest_pain_or_fainting: 'Yes' is not one of the answers" in cap.err
+    assert "did you mean 'yes'" in cap.err and "Traceback" not in cap.err
+    assert cap.out == "" and list(tmp_path.glob("out*")) == []
+
+
+def test_case_edit_refuses_to_drop_rejected_answers(tmp_path: Path, capsys) -> None:
+    mixed = tmp_path / "mixed.json"
+    text = json.dumps({"answers": {"age": 300, "urine_color": "purple", "sex": "female",
+                                   "cramps": "yes"}})
+    mixed.write_text(text)
+    assert main(["case", "edit", str(mixed), "--set", "sex=male", "-o", str(mixed)]) == 2
+    err = capsys.readouterr().err
+    assert "age: 300 is out of range" in err and "urine_color: 'purple'" in err
+    assert "nothing was written" in err and "--set QUESTION=ANSWER" in err
+    assert mixed.read_text() == text
+    # the fix the message names: replace or remove each rejected answer with --set
+    fixed = tmp_path / "fixed.json"
+    assert main(["case", "edit", str(mixed), "--set", "age=40", "--set", "urine_color=",
+                 "-o", str(fixed)]) == 0
+    data = json.loads(fixed.read_text())
+    assert data["answers"] == {"sex": "female", "cramps": "yes", "age": 40}
+    assert data["answered_by"]["age"] == CLINICIAN and data["answered_by"]["sex"] == SELF_REPORT
+
+
+def test_case_new_keeps_every_field_of_its_input(tmp_path: Path) -> None:
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({
+        "case_id": "R-1", "population": "clinic", "created": "2025-03-01", "notes": "n",
+        "answers": {"age": 30, "cramps": "yes"}, "confidence": {"cramps": 0.7},
+        "answered_by": {"cramps": CLINICIAN}}))
+    out = tmp_path / "out.json"
+    assert main(["case", "new", str(src), "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["case_id"] == "R-1" and data["confidence"] == {"cramps": 0.7}
+    assert data["answered_by"] == {"age": SELF_REPORT, "cramps": CLINICIAN}
+    assert data["population"] == "clinic" and data["created"] == "2025-03-01"
+    assert data["notes"] == "n"
+    # explicit options win: --by marks every answer, --case-id replaces the file's
+    assert main(["case", "new", str(src), "-o", str(out), "--by", SELF_REPORT,
+                 "--case-id", "R-2"]) == 0
+    data = json.loads(out.read_text())
+    assert set(data["answered_by"].values()) == {SELF_REPORT} and data["case_id"] == "R-2"
+
+
+def test_case_edit_honours_case_id(tmp_path: Path) -> None:
+    src = tmp_path / "c.json"
+    src.write_text(json.dumps({"case_id": "old", "answers": {"age": 30}}))
+    assert main(["case", "edit", str(src), "--case-id", "X-9", "-o", str(src)]) == 0
+    assert json.loads(src.read_text())["case_id"] == "X-9"
+
+
+@pytest.mark.parametrize("cmd", [
+    ["case", "new", "{ok}", "{bad}"],
+    ["case", "check", "{ok}", "{bad}"],
+    ["case", "edit", "{ok}", "{ok}", "--set", "sex=male"],
+    ["case", "share", "{ok}", "{ok}"],
+    ["case", "check", "{ok}", "--case-id", "X"],
+    ["case", "compare", "{ok}", "{ok}", "-o", "{out}"],
+    ["case", "share", "{ok}", "--set", "age=30"],
+])
+def test_case_refuses_extra_files_and_options_it_would_ignore(tmp_path: Path, capsys,
+                                                              cmd) -> None:
+    ok = tmp_path / "ok.json"
+    ok.write_text(json.dumps({"answers": {"age": 45}}))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    out = tmp_path / "out.json"
+    assert main([a.format(ok=ok, bad=bad, out=out) for a in cmd]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists()
+    assert re.search(r"takes (one|two) case file|does not apply to case", cap.err), cap.err

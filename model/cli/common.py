@@ -89,6 +89,16 @@ def case_and_model(args: argparse.Namespace) -> tuple[LoadedCase, Model]:
     return loaded, model
 
 
+def require_ok(*loaded: LoadedCase, fix: str = "") -> None:
+    """Refuse (InputError, exit 2) cases with rejected answers, sources or confidences: one
+    line per problem of every case given, each naming the fix; ``fix`` adds a closing line
+    (e.g. how ``case edit`` can repair them). Every command that diagnoses, writes or passes
+    on a case goes through here, so a bad answer never silently turns into "not answered"."""
+    problems = [p for case in loaded for p in case.problems]
+    if problems:
+        raise InputError(problems + ([fix] if fix else []))
+
+
 def warn(problems: Iterable[str]) -> None:
     """One warning line per problem (at most ``MAX_PROBLEMS``, then how many more)."""
     for p in cap_problems(list(problems)):

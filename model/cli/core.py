@@ -12,15 +12,14 @@ from typing import Any
 from ..api import Model
 from ..errors import InputError
 from ..workflows.cases import diagnose_case
-from .common import add_model_options, case_and_model, dump, model_for
+from .common import add_model_options, case_and_model, dump, model_for, require_ok
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     """The case file's answers with their confidences, for ``--population`` or else the
     case file's population; any bad answer is an input error (exit 2)."""
     loaded, model = case_and_model(args)
-    if loaded.problems:
-        raise InputError(list(loaded.problems))
+    require_ok(loaded)
     print(dump(diagnose_case(loaded.case, model).to_dict()))
     return 0
 

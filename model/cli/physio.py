@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..workflows.cases import (
     ANSWER_SOURCES,
+    CLINICIAN,
+    MAX_ID,
     MAX_NOTES,
+    case_from_data,
     compare_cases,
     decode_share,
     encode_share,
-    new_case,
+    load_json_text,
     not_unicode,
+    parse_case_text,
     save_case,
+    without_answers,
 )
 from ..workflows.learn import learn_csv
 from ..workflows.report import build_report, write_report
@@ -31,7 +38,10 @@ from .common import (
     case_and_model,
     dump,
     model_for,
+    note_changes,
     read_case,
+    read_text_arg,
+    require_ok,
     warn,
 )
 
@@ -44,7 +54,7 @@ def _write_case(case: Any, output: str | None) -> None:
         print(f"wrote {output} ({len(case.answers)} answers)", file=sys.stderr)
 
 
-def _text_arg(option: str, value: str) -> str:
+def _text_arg(option: str, value: str, limit: int = MAX_NOTES) -> str:
     """A free-text option, refused if it holds bytes that were not UTF-8 (they cannot be
     written to a case file)."""
     if not_unicode(value):
@@ -54,28 +64,117 @@ def _text_arg(option: str, value: str) -> str:
                 "terminal); retype it or set a UTF-8 locale"
             ]
         )
-    if len(value) > MAX_NOTES:
-        raise InputError([f"{option}: {len(value)} characters; keep it under {MAX_NOTES}"])
+    if len(value) > limit:
+        raise InputError([f"{option}: {len(value)} characters; keep it under {limit}"])
     return value
 
 
+# which case actions take how many files and which options (any other is refused, exit 2)
+_CASE_FILES = {"new": 1, "check": 1, "edit": 1, "compare": 2, "share": 1, "open-link": 1}
+_CASE_OPTIONS = {
+    "output": ("-o", ("new", "check", "edit", "open-link")),
+    "set": ("--set", ("edit",)),
+    "notes": ("--notes", ("new", "edit")),
+    "case_id": ("--case-id", ("new", "edit", "open-link")),
+    "by": ("--by", ("new", "edit")),
+    "base_url": ("--base-url", ("share",)),
+    "json": ("--json", ("compare",)),
+}
+_EDIT_FIX = (
+    "nothing was written: replace or remove each rejected answer with --set QUESTION=ANSWER "
+    "(an empty answer removes it), or correct the case file"
+)
+
+
+def _check_case_args(args: argparse.Namespace) -> None:
+    """Refuse extra files and options that the action does not use (they would be ignored)."""
+    action, want = args.action, _CASE_FILES[args.action]
+    problems = []
+    if len(args.files) != want:
+        what = {1: "one case file", 2: "two case files: BEFORE.json AFTER.json"}[want]
+        if action == "open-link":
+            what = "one share link"
+        problems.append(
+            f"case {action} takes {what}, not {len(args.files)}; run it once per file"
+            if want == 1
+            else f"case {action} takes {what}"
+        )
+    for attr, (flag, actions) in _CASE_OPTIONS.items():
+        if getattr(args, attr) not in (None, False) and action not in actions:
+            problems.append(
+                f"{flag} does not apply to case {action} (it is for case "
+                f"{', '.join(actions)}); leave it out"
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _set_changes(items: list[str] | None) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError([f"--set {item!r}: write question=answer (empty to remove)"])
+        k, v = item.split("=", 1)
+        changes[k.strip()] = v.strip()
+    return changes
+
+
+def _case_new(args: argparse.Namespace, model: Any) -> int:
+    """A versioned case file from an answers file: every field of the file is kept
+    (answers, sources, confidences, case id, notes, population, units, created); ``--by``
+    marks every answer, ``--notes`` and ``--case-id`` replace the file's."""
+    loaded = read_case(args.files[0], model)
+    warn(loaded.problems)
+    case = loaded.case
+    today = date.today().isoformat()
+    case = replace(
+        case,
+        answered_by=dict.fromkeys(case.answers, args.by) if args.by else case.answered_by,
+        notes=_text_arg("--notes", args.notes) if args.notes else case.notes,
+        case_id=_text_arg("--case-id", args.case_id, MAX_ID) if args.case_id else case.case_id,
+        population=model.population if args.population else case.population,
+        created=case.created or today,
+        updated=today,
+    )
+    _write_case(case, args.output)
+    return 2 if loaded.problems else 0
+
+
+def _case_edit(args: argparse.Namespace, model: Any) -> int:
+    """Apply ``--set`` edits; refused (nothing written) while the case has a problem that
+    the edits do not replace (a rejected answer would otherwise be lost for good)."""
+    changes = _set_changes(args.set)
+    text, where = read_text_arg(args.files[0])
+    loaded = parse_case_text(text, where, model)
+    fixed = set(loaded.rejected) & set(changes)
+    if fixed:  # rejected answers the edits replace or remove: read the file without them
+        loaded = case_from_data(without_answers(load_json_text(text, where), fixed), where, model)
+    note_changes(loaded.changes)
+    require_ok(loaded, fix=_EDIT_FIX)
+    case = loaded.case.with_answers(changes, by=args.by or CLINICIAN, model=model)
+    if args.notes is not None:
+        case = replace(case, notes=_text_arg("--notes", args.notes))
+    if args.case_id is not None:
+        case = replace(case, case_id=_text_arg("--case-id", args.case_id, MAX_ID) or None)
+    _write_case(case, args.output)
+    return 0
+
+
+def _case_compare(args: argparse.Namespace, model: Any) -> int:
+    before = read_case(args.files[0], model)
+    after = read_case(args.files[1], model)
+    require_ok(before, after)
+    cmp = compare_cases(before.case, after.case, model)
+    print(dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json else "")
+    return 0
+
+
 def cmd_case(args: argparse.Namespace) -> int:
+    _check_case_args(args)
     model = model_for(args)
     action = args.action
     if action == "new":
-        loaded = read_case(args.files[0], model)
-        warn(loaded.problems)
-        case = new_case(
-            loaded.case.answers,
-            by=args.by,
-            notes=args.notes or loaded.case.notes,
-            population=model.population,
-            case_id=args.case_id,
-            model=model,
-            units=loaded.case.units,
-        )
-        _write_case(case, args.output)
-        return 2 if loaded.problems else 0
+        return _case_new(args, model)
     if action == "check":
         loaded = read_case(args.files[0], model)
         _write_case(loaded.case, args.output)
@@ -83,41 +182,21 @@ def cmd_case(args: argparse.Namespace) -> int:
             print(f"error: {p}", file=sys.stderr)
         return 2 if loaded.problems else 0
     if action == "edit":
-        loaded = read_case(args.files[0], model)
-        warn(loaded.problems)
-        changes: dict[str, Any] = {}
-        for item in args.set or []:
-            if "=" not in item:
-                raise InputError([f"--set {item!r}: write question=answer (empty to remove)"])
-            k, v = item.split("=", 1)
-            changes[k.strip()] = v.strip()
-        case = loaded.case.with_answers(changes, by=args.by or "clinician_verified", model=model)
-        if args.notes is not None:
-            from dataclasses import replace
-
-            case = replace(case, notes=_text_arg("--notes", args.notes))
-        _write_case(case, args.output)
-        return 0
+        return _case_edit(args, model)
     if action == "compare":
-        if len(args.files) != 2:
-            raise InputError(["case compare takes two case files: BEFORE.json AFTER.json"])
-        before = read_case(args.files[0], model)
-        after = read_case(args.files[1], model)
-        warn(before.problems + after.problems)
-        cmp = compare_cases(before.case, after.case, model)
-        print(
-            dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json else ""
-        )
-        return 0
+        return _case_compare(args, model)
     if action == "share":
         loaded = read_case(args.files[0], model)
-        warn(loaded.problems)
+        require_ok(loaded)
         print(encode_share(loaded.case, base_url=args.base_url, model=model))
         return 0
     if action == "open-link":
         loaded = decode_share(args.files[0], model)
-        warn(loaded.problems)
-        _write_case(loaded.case, args.output)
+        require_ok(loaded)
+        case = loaded.case
+        if args.case_id is not None:
+            case = replace(case, case_id=_text_arg("--case-id", args.case_id, MAX_ID) or None)
+        _write_case(case, args.output)
         return 0
     raise InputError([f"unknown case action {action!r}"])  # pragma: no cover - argparse checks
 
@@ -127,7 +206,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".pdf", ".md", ".markdown"):
         raise InputError([f"{args.output}: end the name with .pdf or .md"])
     loaded, model = case_and_model(args)
-    warn(loaded.problems)
+    require_ok(loaded)
     write_report(build_report(loaded.case, model), out)
     print(f"wrote {out} (population {model.population}, model {model.version})", file=sys.stderr)
     return 0
@@ -155,8 +234,7 @@ def _costs(items: list[str]) -> dict[str, float]:
 def cmd_next_test(args: argparse.Namespace) -> int:
     """Which examination or test next for a case file: gain per cost, highest first."""
     loaded, model = case_and_model(args)
-    if loaded.problems:
-        raise InputError(list(loaded.problems))
+    require_ok(loaded)
     case = loaded.case
     ranked = model.which_test_next(
         dict(case.answers), dict(case.confidence) or None, _costs(args.cost)
@@ -198,7 +276,8 @@ def add_commands(sub: Any) -> None:
         "--by",
         choices=ANSWER_SOURCES,
         default=None,
-        help="who gave the answers (new: self_report; edit: clinician_verified)",
+        help="who gave the answers (new: every answer; default: the file's, else self_report; "
+        "edit: the changed answers; default clinician_verified)",
     )
     c.add_argument(
         "--set",
@@ -207,11 +286,11 @@ def add_commands(sub: Any) -> None:
         help="edit: change an answer (repeat; empty answer removes it)",
     )
     c.add_argument("--notes", default=None)
-    c.add_argument("--case-id", default=None)
+    c.add_argument("--case-id", default=None, help="new, edit, open-link: set the case id")
     c.add_argument("--base-url", default=None, help="share: the physio page's address")
     c.add_argument("--json", action="store_true", help="compare: print JSON")
     add_model_options(c, "self_assessment (default) or clinic")
-    c.set_defaults(func=_case_defaults)
+    c.set_defaults(func=cmd_case)
 
     r = sub.add_parser("report", help="write a PDF or Markdown report for a case file")
     r.add_argument("case")
@@ -247,12 +326,6 @@ def add_commands(sub: Any) -> None:
     learn.add_argument("--quiet", action="store_true")
     add_model_options(learn, "population the cases come from (default clinic)")
     learn.set_defaults(func=cmd_learn)
-
-
-def _case_defaults(args: argparse.Namespace) -> int:
-    if args.by is None:
-        args.by = "clinician_verified" if args.action == "edit" else "self_report"
-    return cmd_case(args)
 
 
 __all__ = ["add_commands", "cmd_case", "cmd_learn", "cmd_next_test", "cmd_report"]

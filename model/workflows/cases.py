@@ -450,6 +450,18 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     return LoadedCase(case, tuple(problems), _frozen(rejected), version_changes(raw, clean))
 
 
+def without_answers(data: Mapping[str, Any], keys: Any) -> dict[str, Any]:
+    """A case file's parsed JSON with the answers ``keys`` (and their sources and
+    confidences) taken out: for an edit that replaces or removes rejected answers."""
+    drop = set(keys)
+    out = dict(data)
+    for name in ("answers", "answered_by", "confidence"):
+        part = out.get(name)
+        if isinstance(part, dict):
+            out[name] = {k: v for k, v in part.items() if k not in drop}
+    return out
+
+
 def version_changes(raw: CaseSchema, answers: Mapping[str, Any]) -> tuple[str, ...]:
     """The notes a case written under an older contract opens with (``V1_CHANGES``); the
     case is read as it is, and saving it again records the current contract version."""
@@ -912,4 +924,5 @@ __all__ = [
     "new_case",
     "parse_case_text",
     "save_case",
+    "without_answers",
 ]
