@@ -96,6 +96,10 @@ def test_red_flag_yes_leads_to_triage_screen_first(model):
     at.button(key="rn_tri_continue").click().run()
     assert at.session_state["rn_stage"] == "questions"
     assert any("Get medical help today" in e.value for e in at.error)  # still on the result
+    # the ranking (from all the answers) comes with the sign's cause named, whatever its chance
+    flagged = [w.value for w in at.warning if "comes first" in w.value]
+    assert len(flagged) == 1 and "deep vein thrombosis" in flagged[0]
+    assert "brief" not in _page_text(at)
 
 
 def _page_text(at: AppTest) -> str:

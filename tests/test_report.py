@@ -170,3 +170,35 @@ def test_the_runners_report_reads_for_a_gp(model) -> None:
         assert model.question_map["sleep_hours"].text in text
         assert not any(f"{c.probability:.1%}" in text for c in r.causes[:3]
                        if f"{c.probability:.1%}" != pct(c.probability))
+
+
+def test_a_warning_signs_cause_is_named_above_the_ranking_and_no_brief_rows_are_shown(model):
+    """A warm calf makes DVT urgent while the ranking, from all the answers, may put it low:
+    the report says above the ranking that the sign's cause is checked whatever its chance;
+    the rule's reason reaches the reader without the maintainers' '(brief row 2)'."""
+    r = build_report({"age": 30, "calf_warm_red_tender": "yes"}, model, today="2025-03-02")
+    dvt = next(c for c in r.causes if c.id == "dvt")
+    assert r.causes.index(dvt) > 0  # the case the note is for: DVT is not ranked first
+    assert "deep vein thrombosis" in r.flagged and "whatever the chances" in r.flagged
+    for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
+        assert text.index(_flat(r.flagged)) < text.index(dvt.label)
+        assert "brief" not in text
+    calm = build_report({"age": 30, "calf_warm_red_tender": "no"}, model, today="2025-03-02")
+    assert calm.flagged == "" and "comes first" not in report_markdown(calm)
+
+
+def test_the_signs_checked_and_absent_are_warning_signs_only(model) -> None:
+    """'Warning signs checked and absent' lists the first screen's signs answered so that no
+    rule on them holds, amber rules included (groin or hip pain), never a question that is
+    not a warning sign ('one leg or both'); base rates read as percentages."""
+    answers = {"age": 30, "legs_affected": "both", "groin_or_hip_pain": "no",
+               "chest_pain_or_fainting": "no", "calf_warm_red_tender": "no"}
+    r = build_report(answers, model, today="2025-03-02")
+    assert r.triage_level in ("self_care", "see_doctor")
+    said = " ".join(r.ruled_out)
+    assert model.question_map["groin_or_hip_pain"].text.rstrip("?") in said
+    assert model.question_map["chest_pain_or_fainting"].text.rstrip("?") in said
+    assert model.question_map["legs_affected"].text.rstrip("?") not in said
+    variant = model.with_base_rates({"cecs": 0.01})
+    md = report_markdown(build_report(answers, variant, today="2025-03-02"))
+    assert "compartment syndrome 1%" in md.split("Base rates changed for this case:")[1]

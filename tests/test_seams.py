@@ -38,7 +38,7 @@ def test_the_workbench_report_equals_the_screen(model: Model) -> None:
     )
     md = report_markdown(report)
     assert pct(screen.causes[0].probability) in md  # the app's own rounding
-    assert "Base rates changed for this case" in md and "0.4" in md
+    assert "Base rates changed for this case" in md and "40%" in md and "5%" in md
     assert "confidence 70%" in md and "confidence 60%" in md
     # the "why" is the diagnosis's own explanation
     top = screen.causes[0].id

@@ -450,3 +450,19 @@ def test_urgent_running_advice_keeps_only_the_urgent_rules_words(model):
     assert "cycling or swimming" not in t.running
     alone = model.diagnose({"age": 30, "bone_tender_spot": "yes"}).triage
     assert alone.running.count("Stop running") == 1  # the rule and the escalation agree
+
+
+def test_the_causes_a_warning_sign_points_to_are_flagged(model) -> None:
+    """Triage.flagged: the causes of the fired rules, red flag or amber (a warm calf and one
+    swollen leg: DVT; groin or hip pain: a bone stress injury), in the JSON too; none without a
+    sign. The reasons never carry the maintainers' pointers to the brief's rows."""
+    warm = model.diagnose({"calf_warm_red_tender": "yes"}).triage
+    assert warm.flagged == ("dvt",) and warm.to_dict()["flagged_causes"] == ["dvt"]
+    assert model.diagnose({"swelling": "one_leg"}).triage.flagged == ("dvt",)
+    assert "bone_stress_injury" in model.diagnose({"groin_or_hip_pain": "yes"}).triage.flagged
+    assert model.diagnose({"calf_warm_red_tender": "no"}).triage.flagged == ()
+    for rule in (*model.kb.red_flags, *model.kb.amber_flags):
+        assert "(brief" in rule.reason or "brief" not in rule.reason  # what plain() removes
+        d = model.diagnose({q: v for q, v in rule.all.items() if isinstance(v, str)})
+        assert not any("brief" in x for x in d.triage.reasons), rule.id
+        assert "brief" not in d.triage.running, rule.id

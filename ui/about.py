@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from model import DISCLAIMER, LEVEL_TITLES
+from model import DISCLAIMER, LEVEL_TITLES, plain
 
 from . import common
 
@@ -33,7 +33,7 @@ def render() -> None:
         "doctor's check.")
     st.subheader("Warning signs")
     for rule in kb.red_flags:
-        st.markdown(f"- **{LEVEL_TITLES.get(rule.level, rule.level)}**: {rule.reason}")
+        st.markdown(f"- **{LEVEL_TITLES.get(rule.level, rule.level)}**: {plain(rule.reason)}")
     st.subheader("Model card")
     st.markdown(
         f"- Model version: `{model.version}`\n"

@@ -27,6 +27,7 @@ from model import (
     InputError,
     Model,
     first_screen_questions,
+    flagged_note,
     next_to_ask,
 )
 
@@ -332,6 +333,9 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
     if full:
         common.render_triage(d)
     st.markdown("**Most probable causes**")
+    if d.triage.flagged:  # a warning sign's cause is checked whatever its chance below
+        st.warning(flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
+                   icon=":material/priority_high:")
     _bars(d)
     st.caption("The chance that each cause is behind your heavy legs. Several causes can be "
                "present at once, so the chances do not add up to 100%. " + common.range_note(model))

@@ -27,7 +27,16 @@ from .results import (
     TestValue,
     WhatIf,
 )
-from .texts import DISCLAIMER, LEVEL_TITLES, POPULATION_TITLES, inline_label, pct, running_label
+from .texts import (
+    DISCLAIMER,
+    LEVEL_TITLES,
+    POPULATION_TITLES,
+    flagged_note,
+    inline_label,
+    pct,
+    plain,
+    running_label,
+)
 from .triage import LEVELS, Triage, first_screen_questions
 
 __all__ = [
@@ -57,7 +66,9 @@ __all__ = [
     "first_screen_questions",
     "next_to_ask",
     "BASICS",
+    "flagged_note",
     "inline_label",
     "pct",
+    "plain",
     "running_label",
 ]

@@ -5,12 +5,38 @@ them (each names its fix)."""
 from __future__ import annotations
 
 import math
+import re
 
 DISCLAIMER = (
     "Decision support, not a diagnosis. heavylegs ranks possible causes from your answers; "
     "it cannot examine you. Red flags override the probabilities: if one applies, seek care as "
     "advised."
 )
+
+
+# the maintainers' pointers to the clinical brief's rows and guidelines, at the end of a rule's
+# sentence in priors/triage.yaml ("... same-day check (brief row 2)."): kept there for tracing
+# a rule to its source, left out of what a runner or a GP reads
+_BRIEF_REF = re.compile(r"\s*\((?:brief|NICE)\b[^()]*\)")
+
+
+def plain(text: str) -> str:
+    """A rule's sentence as a runner reads it, without the pointers to the clinical brief
+    ("(brief row 2)", "(brief rows 13 and 21)"); the rule's sources stay in triage.yaml."""
+    return _BRIEF_REF.sub("", text)
+
+
+def flagged_note(labels: list[str]) -> str:
+    """Said with the ranking when a warning sign is present: the causes it points to are
+    checked whatever their chances (which may read low: the answers as a whole decide them)."""
+    if not labels:
+        return ""
+    names = [inline_label(x) for x in labels]
+    causes = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return (
+        f"Your warning sign comes first: a doctor needs to check for {causes} whatever the "
+        "chances below say. They come from all your answers together and are no reason to wait."
+    )
 
 
 def inline_label(label: str) -> str:

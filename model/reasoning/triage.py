@@ -48,6 +48,9 @@ class Triage:
     # suspicion held at its without-sign level
     follow_up: tuple[str, ...] = ()
     unexplained: float = 0.0  # P(no cause of the model | answers): what only the leaks explain
+    # the causes the warning signs present point to (their rules' ``about``): to be checked
+    # whatever their probabilities say, which a ranking shown with the level must not hide
+    flagged: tuple[str, ...] = ()
 
     @property
     def act_first(self) -> bool:
@@ -70,6 +73,7 @@ class Triage:
             "change_chance": self.change_chance,
             "follow_up": list(self.follow_up),
             "unexplained": self.unexplained,
+            "flagged_causes": list(self.flagged),
         }
 
 
@@ -84,6 +88,27 @@ def _holds(cond: Any, value: Any) -> bool:
     if "below" in cond:
         ok = ok and value < cond["below"]
     return ok
+
+
+def signs_absent(
+    kb: KnowledgeBase, answers: Mapping[str, Any], top_cause: str | None
+) -> tuple[str, ...]:
+    """The first screen's questions answered with a value that meets no rule's condition on
+    them (red flag or amber): the warning signs checked and absent. A sign of a rule about
+    ``top_cause`` is left out, as :func:`triage` never lists such a rule as ruled out."""
+    out = []
+    for q in first_screen_questions(kb):
+        conds = [
+            c[q]
+            for r in (*kb.red_flags, *kb.amber_flags)
+            for c in (r.all, *r.any)
+            if q in c and top_cause not in r.about
+        ]
+        guarded = any(top_cause in r.about and q in r.all for r in kb.red_flags)
+        if q in answers and conds and not guarded:
+            if not any(_holds(c, answers[q]) for c in conds):
+                out.append(q)
+    return tuple(out)
 
 
 def _clause(clause: Mapping[str, Any], answers: Mapping[str, Any]) -> bool | None:
@@ -255,10 +280,12 @@ def triage(
     tally = _Tally()
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
     own = [(r.level, r.running) for r in kb.red_flags if r.id in fired and r.running]
+    flagged = [c for r in kb.red_flags if r.id in fired for c in r.about]
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason)
             own += [(rule.level, rule.running)] if rule.running else []
+            flagged += rule.about
     hits = _escalate(kb, probabilities, tally, answers)
     own += [(e.level, e.running) for e in hits if e.running]
     om = kb.outside_model
@@ -274,16 +301,19 @@ def triage(
     name = LEVELS[tally.level]
     return Triage(
         name,
-        tuple(tally.reasons),
+        tuple(texts.plain(r) for r in tally.reasons),
         tuple(fired),
         tuple(ruled_out),
         kb.level_texts[name],
         escalated=tuple(e.cause for e in hits),
         outside_model=outside,
         unknown_warning_signs=unknown,
-        running=texts.running_advice(name, bool(fired), _own_running(own, tally.level)),
+        running=texts.plain(
+            texts.running_advice(name, bool(fired), _own_running(own, tally.level))
+        ),
         follow_up=_with_signs_to_ask(kb, answers, follow_up_questions(kb, answers), hits),
         unexplained=unexplained,
+        flagged=tuple(dict.fromkeys(flagged)),
     )
 
 
@@ -319,5 +349,6 @@ __all__ = [
     "follow_up_questions",
     "level_index",
     "rule_status",
+    "signs_absent",
     "triage",
 ]

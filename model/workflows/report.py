@@ -26,9 +26,12 @@ from ..reasoning import (
     LEVEL_TITLES,
     POPULATION_TITLES,
     Diagnosis,
+    flagged_note,
     pct,
+    plain,
     running_label,
 )
+from ..reasoning.triage import signs_absent
 from .cases import CLINICIAN, Case, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
@@ -107,6 +110,7 @@ class Report:
     unknown_signs: tuple[str, ...] = ()  # warning-sign questions not answered (unknown)
     act_first: bool = False  # urgent or emergency: no training advice, nothing reassuring
     not_sure: tuple[str, ...] = ()  # questions answered "not sure" (left unknown)
+    flagged: str = ""  # the warning signs' causes, checked whatever their probabilities
 
 
 def _show_value(v: Any) -> str:
@@ -229,6 +233,13 @@ def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
     return tuple(causes)
 
 
+def _signs_absent(model: Model, d: Diagnosis) -> tuple[str, ...]:
+    """The warning signs checked and absent, in plain words (the question and its answer)."""
+    top = d.causes[0].id if d.causes else None
+    answers = dict(d.answers)
+    return tuple(_answer_phrase(model, q, answers[q]) for q in signs_absent(model.kb, answers, top))
+
+
 def report_of(
     d: Diagnosis,
     case: Case,
@@ -243,15 +254,8 @@ def report_of(
     confidence = dict(d.confidence)
     rules = {r.id: r for r in model.kb.red_flags}
     act_first = d.triage.act_first
-    # what was checked, in plain words (the question and its answer), never a rule's warning
-    checked = dict.fromkeys(
-        _answer_phrase(model, q, answers[q])
-        for r in d.triage.ruled_out
-        for q in rules[r].all
-        if q in answers
-    )
-    ruled_out = () if act_first else tuple(checked)
-    fired = tuple(rules[r].reason for r in d.triage.red_flags)
+    ruled_out = () if act_first else _signs_absent(model, d)
+    fired = tuple(plain(rules[r].reason) for r in d.triage.red_flags)
     report_answers = tuple(
         ReportAnswer(
             q.id,
@@ -287,6 +291,7 @@ def report_of(
         unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
         act_first=act_first,
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
+        flagged=flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
     )
 
 
@@ -327,7 +332,7 @@ def _by(a: ReportAnswer) -> str:
 
 def _base_rates_text(r: Report) -> str:
     return "Base rates changed for this case: " + ", ".join(
-        f"{label} {rate:.3g}" for label, rate in r.base_rates
+        f"{label} {100 * rate:.3g}%" for label, rate in r.base_rates
     )
 
 
@@ -388,6 +393,7 @@ def report_markdown(report: Report) -> str:
         "",
         "## Causes, most likely first",
         "",
+        *([f"**{r.flagged}**", ""] if r.flagged else []),
         f"| cause | group | probability | {r.coverage:.0%} interval | before any answer |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
@@ -490,6 +496,8 @@ def report_pdf(report: Report) -> bytes:
     para(r.disclaimer, size=9, style="I")
     _pdf_triage(r, para, heading)
     heading("Causes, most likely first")
+    if r.flagged:
+        para(r.flagged, style="B")
     para(interval_note(r.coverage), size=9)
     for c in r.causes:
         para(
