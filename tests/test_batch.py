@@ -140,3 +140,63 @@ def test_cli_batch(tmp_path: Path, capsys) -> None:
     assert "did you mean 'rest_days_per_week'" in err and "scored 1 rows (0 with errors)" in err
     assert main(["batch", str(src), "-o", str(tmp_path / "o.csv"), "--scheduler", "x"]) == 2
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- hostile review
+@pytest.mark.parametrize("col", ["triage", "error", "top_cause", "p_dvt", "lo_dvt"])
+def test_input_columns_named_like_outputs_are_refused(model, tmp_path: Path, capsys,
+                                                      col: str) -> None:
+    src = _write(tmp_path / "in.csv", ["case_id", "age", col], [["a", "34", "mine"]])
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(src), "-o", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"'{col}'" in err and "rename them" in err and "Traceback" not in err
+    assert not out.exists()
+    frame = pd.DataFrame({"age": [34], col: ["mine"]})
+    with pytest.raises(InputError, match=f"'{col}'.*rename them"):
+        score_frame(model, frame)
+
+
+def test_an_unclosed_quote_is_an_error_row_and_the_rows_after_it_are_scored(
+        model, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text('case_id,age,cramps\nA,34,yes\n"B,40,no\nC,50,no\n', encoding="utf-8")
+    stats = score_csv(model, src, tmp_path / "out.csv", progress=False)
+    out = _read(tmp_path / "out.csv")
+    assert [r["case_id"] for r in out] == ["A", '"B', "C"]
+    assert stats == {"rows": 3, "errors": 1, "blank": 0, "unreadable": 1, "distinct": 2}
+    assert "line 3: a quote" in out[1]["error"] and "never closed" in out[1]["error"]
+    assert out[1]["top_cause"] == "" and out[1]["p_dvt"] == ""
+    assert out[2]["age"] == "50" and out[2]["error"] == "" and out[2]["top_cause"]
+    df = score_frame(model, io.StringIO(src.read_text()))
+    assert df["error"].tolist()[2] == "" and "never closed" in df["error"].tolist()[1]
+
+
+def test_a_quoted_cell_over_several_lines_is_still_one_cell(model, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text('case_id,age,note\nA,34,"two\nlines"\nB,40,x\n', encoding="utf-8")
+    score_csv(model, src, tmp_path / "out.csv", progress=False)
+    out = _read(tmp_path / "out.csv")
+    assert [r["note"] for r in out] == ["two\nlines", "x"] and not any(r["error"] for r in out)
+
+
+def test_a_row_of_empty_cells_is_a_blank_line(model, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("case_id,age\nA,34\n,\n\n , \nB,\n", encoding="utf-8")
+    stats = score_csv(model, src, tmp_path / "out.csv", progress=False)
+    out = _read(tmp_path / "out.csv")
+    assert [bool(r["error"]) for r in out] == [False, True, True, True, False]
+    assert all(r["error"].startswith("blank line") for r in out[1:4])
+    assert stats["blank"] == 3 and out[4]["top_cause"]  # "B," is a case with no answers
+
+
+def test_batch_reads_stdin_for_a_dash(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "model", "batch", "-", "-o", "out.csv", "--quiet"],
+                       cwd=tmp_path, input=b"case_id,age\nA,34\n", capture_output=True,
+                       timeout=180)
+    assert r.returncode == 0, r.stderr
+    out = _read(tmp_path / "out.csv")
+    assert [r["case_id"] for r in out] == ["A"] and out[0]["top_cause"]

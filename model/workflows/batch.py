@@ -35,7 +35,7 @@ MAX_UPLOAD_BYTES = 50_000_000  # bytes of such an upload read into memory
 CACHE_ROWS = 100_000  # distinct answer sets remembered within one run
 OUT_COLUMNS = ("top_cause", "triage", "error")
 ERROR_MARK = "\0error"  # first cell of a row the reader could not read
-BLANK_LINE = "blank line (no cells); remove it, an empty line is not a case"
+BLANK_LINE = "blank line (no cells, or every cell empty); remove it, an empty line is not a case"
 UNREADABLE = "unreadable row: "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -58,9 +58,72 @@ def _lines(fh: IO[str], where: str) -> Iterator[str]:
         yield line
 
 
+MAX_REREADS = 100  # unclosed quotes after which the rest of a file is not read again
+
+
+def _fed(lines: Iterator[str], pending: list[str], eof: list[bool]) -> Iterator[str]:
+    """``lines``, each also kept in ``pending`` (the lines of the row being read); ``eof``
+    is set once they run out (a row the reader ends there ran into the end of the file)."""
+    for line in lines:
+        pending.append(line)
+        yield line
+    eof[0] = True
+
+
+def _unclosed_quote(line_no: int, line: str, n_after: int) -> list[str]:
+    """The error row of a line whose quote is never closed, with its cells read as they
+    stand (quotes as text)."""
+    cells = next(csv.reader([line], quoting=csv.QUOTE_NONE), [])
+    again = f"; the {n_after} line(s) after it were read again as rows" if n_after else ""
+    return [
+        ERROR_MARK,
+        f'line {line_no}: a quote (") is opened and never closed{again}; close the quote '
+        "or remove it",
+        *cells,
+    ]
+
+
+def _csv_rows(lines: Iterator[str], line_no: int = 1) -> Iterator[list[str]]:
+    """The rows of CSV ``lines`` (the first is line ``line_no`` of the file). A row the
+    reader cannot read is ``[ERROR_MARK, problem]``; a quote that is never closed (it would
+    swallow the rest of the file into one cell) is an error row of its line, and the lines
+    after it are read again as rows (up to ``MAX_REREADS`` times; after that each remaining
+    line is an error row)."""
+    rereads = 0
+    while True:
+        pending: list[str] = []
+        eof = [False]
+        reader = csv.reader(_fed(lines, pending, eof))
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (UnicodeDecodeError, csv.Error) as exc:
+                line_no += len(pending)
+                pending.clear()
+                yield [ERROR_MARK, _csv_problem(exc)]
+                continue
+            if eof[0] and pending:  # the row ran into the end of the file: an open quote
+                break
+            line_no += len(pending)
+            pending.clear()
+            yield row
+        yield _unclosed_quote(line_no, pending[0], len(pending) - 1)
+        rest, line_no, rereads = pending[1:], line_no + 1, rereads + 1
+        if rereads >= MAX_REREADS:
+            for i, line in enumerate(rest):
+                yield _unclosed_quote(line_no + i, line, 0)[:1] + [
+                    f"line {line_no + i}: not read after {MAX_REREADS} unclosed quotes; "
+                    "fix the quotes above it"
+                ]
+            return
+        lines = iter(rest)
+
+
 def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]]]:
     csv.field_size_limit(MAX_LINE)
-    reader = csv.reader(_lines(fh, where))
+    reader = _csv_rows(_lines(fh, where))
     try:
         header = next(reader)
     except StopIteration:
@@ -68,7 +131,7 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
         raise InputError(
             [f"{where}: empty file; the first row must name the columns (question ids)"]
         ) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
         fh.close()
         raise InputError(
             [f"{where}: cannot read the header ({_csv_problem(exc)}); save it as UTF-8 CSV"]
@@ -76,6 +139,9 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
     except BaseException:
         fh.close()
         raise
+    if header and header[0] == ERROR_MARK:
+        fh.close()
+        raise InputError([f"{where}: cannot read the header ({header[1]}); fix the first row"])
     if _undecodable(header):
         fh.close()
         raise InputError([f"{where}: the header is not UTF-8 text; save the file as UTF-8 CSV"])
@@ -92,15 +158,8 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
 
     def gen() -> Iterator[list[str]]:
         with fh:
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except (UnicodeDecodeError, csv.Error) as exc:
-                    yield [ERROR_MARK, _csv_problem(exc)]
-                    continue
-                if _undecodable(row):
+            for row in reader:
+                if row and row[0] != ERROR_MARK and _undecodable(row):
                     cells = [
                         c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in row
                     ]
@@ -126,12 +185,27 @@ def _csv_problem(exc: Exception) -> str:
 
 
 def _rows(path: Path) -> tuple[list[str], Iterator[list[str]]]:
+    if str(path) == "-":
+        return _reader_rows(_stdin_text(), "stdin")
     if not path.exists():
         raise InputError([f"{path}: no such file; check the path"])
     if path.is_dir():
         raise InputError([f"{path}: is a folder; give a CSV file"])
     fh = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     return _reader_rows(fh, str(path))
+
+
+def _stdin_text() -> IO[str]:
+    """Standard input as CSV text (closing it leaves the process's stdin open)."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        raise InputError(
+            ["- (standard input) cannot be read here; give the path of a CSV file"]
+        ) from None
+    return open(  # noqa: SIM115 - closed by the row generator
+        fd, newline="", encoding="utf-8-sig", errors="surrogateescape", closefd=False
+    )
 
 
 def check_header(header: list[str], where: str) -> None:
@@ -215,7 +289,7 @@ def score_rows(
             out.update(blank, top_cause="", triage="", error=UNREADABLE + row[1])
             yield out
             continue
-        if not row or (len(row) == 1 and len(header) > 1 and not row[0].strip()):
+        if not any(c.strip() for c in row):  # no cells, or only empty ones (",,")
             out.update(blank, top_cause="", triage="", error=BLANK_LINE)
             yield out
             continue
@@ -290,6 +364,23 @@ def check_questions(model: Model, header: list[str], where: str) -> None:
     )
 
 
+def check_reserved(model: Model, header: list[str], where: str) -> None:
+    """Refuse input columns that the output would overwrite (``p_``/``lo_``/``hi_<cause>``,
+    ``top_cause``, ``triage``, ``error``): their values would be lost without a word."""
+    reserved = {*cause_columns(model, intervals=True), *OUT_COLUMNS}
+    clash = [h for h in header if h in reserved]
+    if clash:
+        shown = ", ".join(repr(h[:40]) for h in clash[:10])
+        more = f" and {len(clash) - 10} more" if len(clash) > 10 else ""
+        raise InputError(
+            [
+                f"{where}: column(s) {shown}{more} are names of output columns and would be "
+                "overwritten; rename them (e.g. 'my_triage'), or remove them if the file is "
+                "an earlier output"
+            ]
+        )
+
+
 def column_notes(model: Model, header: list[str]) -> list[str]:
     """One line naming the columns that are not question ids (carried through unchanged),
     with a hint for each that looks like a misspelt question id."""
@@ -352,7 +443,8 @@ def open_batch(model: Model, src: Path, dst: Path) -> tuple[list[str], Iterator[
         refuse_same_file(dst, src)
     header, rows = _rows(src)
     try:
-        check_questions(model, header, str(src))
+        check_questions(model, header, "stdin" if str(src) == "-" else str(src))
+        check_reserved(model, header, "stdin" if str(src) == "-" else str(src))
     except InputError:
         rows.close()  # type: ignore[attr-defined]
         raise
@@ -482,7 +574,13 @@ def score_frame(
             if isinstance(raw, bytes | bytearray):
                 raw = bytes(raw).decode("utf-8-sig", errors="surrogateescape")
             header, rows = _reader_rows(io.StringIO(raw, newline=""), "upload")
-    check_questions(model, header, "table" if isinstance(data, pd.DataFrame) else "upload")
+    where = "table" if isinstance(data, pd.DataFrame) else "upload"
+    try:
+        check_questions(model, header, where)
+        check_reserved(model, header, where)
+    except InputError:
+        getattr(rows, "close", lambda: None)()
+        raise
     out = []
     for rec in _progress(score_rows(model, header, rows), progress):
         out.append(rec)
@@ -509,6 +607,7 @@ __all__ = [
     "RowCounts",
     "check_header",
     "check_questions",
+    "check_reserved",
     "column_notes",
     "neutralize",
     "open_batch",
