@@ -16,10 +16,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
+import numbers
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from model import InputError, Model, decode_share, encode_share
 
@@ -29,6 +32,7 @@ VIEW_PARAM = "view"
 VIEW_PREFIX = "v1."
 MAX_VIEW_CHARS = 4_000
 MAX_VIEW_JSON = 20_000
+CONF_MIN = 0.5  # the workbench's lowest confidence (a coin toss)
 
 
 @dataclass(frozen=True)
@@ -59,14 +63,61 @@ def _unpack(token: str) -> Any:
     return json.loads(raw.decode("utf-8"))
 
 
+def _number(v: Any) -> float | None:
+    """``v`` as a float if it is a finite real number (numpy's included, never a bool)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        return None
+    x = float(v)
+    return x if math.isfinite(x) else None
+
+
+def _confidence_problem(q: Any, c: Any) -> str | None:
+    x = _number(c)
+    if x is None or not CONF_MIN <= x <= 1.0:
+        return (f"confidence for {str(q)[:40]!r}: {repr(c)[:20]} is not valid; give a number "
+                f"from {CONF_MIN} to 1")
+    return None
+
+
+def _check_screen(model: Model, screen: Screen) -> list[str]:
+    """What in ``screen`` a link cannot carry (each line names the fix); the answers are
+    checked by ``encode_share``."""
+    problems = []
+    if screen.population not in model.kb.populations:
+        problems.append(f"population {str(screen.population)[:40]!r} is unknown; use one of "
+                        f"{', '.join(sorted(model.kb.populations))}")
+    if not isinstance(screen.units, str) or screen.units not in UNIT_SYSTEMS:
+        problems.append(f"units {str(screen.units)[:20]!r} are unknown; use one of "
+                        f"{', '.join(UNIT_SYSTEMS)}")
+    for q, c in dict(screen.confidence).items():
+        problem = _confidence_problem(q, c)
+        if problem:
+            problems.append(problem)
+    for q in screen.unsure:
+        if not isinstance(q, str) or q not in model.question_map:
+            problems.append(f"'not sure' item {str(q)[:40]!r} is not a question id; leave it "
+                            "out")
+    if screen.base_rates:
+        try:
+            model.with_base_rates(dict(screen.base_rates))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
 def query_params(model: Model, screen: Screen) -> dict[str, str]:
     """The query parameters of a link to ``screen`` (``case`` and, when needed, ``view``).
 
     Raises
     ------
     InputError
-        If an answer is invalid or the link would be too long.
+        If an answer, a confidence, a base rate, the population or the units are invalid
+        (a link that would not open the same screen is never made), or the link would be
+        too long.
     """
+    problems = _check_screen(model, screen)
+    if problems:
+        raise InputError(problems)
     params = {"case": encode_share(dict(screen.answers), population=screen.population,
                                    model=model)}
     view: dict[str, Any] = {}
@@ -89,9 +140,88 @@ def query_params(model: Model, screen: Screen) -> dict[str, str]:
 
 
 def share_link(model: Model, screen: Screen, page_url: str) -> str:
-    """The full link: ``page_url?case=...&view=...``."""
+    """The full link: ``page_url?case=...&view=...``. A query already in ``page_url`` keeps
+    its other parameters (its own ``case`` and ``view`` are replaced) and a ``#fragment``
+    stays at the end, where a browser still sends the query to the page.
+
+    Raises
+    ------
+    InputError
+        As :func:`query_params`.
+    """
     params = query_params(model, screen)
-    return page_url + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    url = urlsplit(page_url)
+    kept = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True)
+            if k not in ("case", VIEW_PARAM)]
+    query = urlencode(kept + list(params.items()), safe=".")
+    return urlunsplit((url.scheme, url.netloc, url.path, query, url.fragment))
+
+
+def _mapping_part(view: Mapping[str, Any], key: str, what: str,
+                  problems: list[str]) -> dict[Any, Any]:
+    part = view.get(key)
+    if part is None:
+        return {}
+    if not isinstance(part, dict):
+        problems.append(f"the link's {what} are not readable (not a mapping of ids to "
+                        "numbers); they were left out")
+        return {}
+    return part
+
+
+def _confidences(view: Mapping[str, Any], screen: Screen, problems: list[str]) -> dict[str, float]:
+    conf: dict[str, float] = {}
+    for q, c in _mapping_part(view, "c", "confidences", problems).items():
+        problem = _confidence_problem(q, c)
+        if q not in screen.answers:
+            problems.append(f"confidence for {str(q)[:40]!r} was left out: no such answer in "
+                            "the link")
+        elif problem:
+            problems.append(problem + "; it was left out (the answer is taken as sure)")
+        else:
+            conf[q] = float(c)
+    return conf
+
+
+def _rates(view: Mapping[str, Any], model: Model, problems: list[str]) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    for cid, r in _mapping_part(view, "b", "base-rate changes", problems).items():
+        x = _number(r)
+        try:
+            if x is None:
+                raise InputError([f"base rate: {str(cid)[:40]!r}: {repr(r)[:20]} is not a number"])
+            model.with_base_rates({cid: x})  # the model's own check (cause, range)
+        except InputError as exc:
+            problems.append(f"{'; '.join(exc.problems)}; that change was left out (the "
+                            "priors' rate is used)")
+            continue
+        rates[cid] = x
+    return rates
+
+
+def _unsure(view: Mapping[str, Any], screen: Screen, model: Model,
+            problems: list[str]) -> tuple[str, ...]:
+    part = view.get("u")
+    if part is None:
+        return ()
+    if not isinstance(part, list):
+        problems.append("the link's 'not sure' items are not readable (not a list); they were "
+                        "left out")
+        return ()
+    kept = tuple(q for q in part if isinstance(q, str) and q in model.question_map
+                 and q not in screen.answers)
+    if len(kept) < len(part):
+        problems.append(f"{len(part) - len(kept)} 'not sure' item(s) were left out (not a "
+                        "question, or answered in the link)")
+    return tuple(dict.fromkeys(kept))
+
+
+def _units(view: Mapping[str, Any], problems: list[str]) -> str:
+    units = view.get("units", "metric")
+    if not isinstance(units, str) or units not in UNIT_SYSTEMS:
+        problems.append(f"units {str(units)[:20]!r} are unknown; metric units are shown")
+        return "metric"
+    return units
 
 
 def _view(token: str, screen: Screen, model: Model, problems: list[str]) -> Screen:
@@ -104,37 +234,24 @@ def _view(token: str, screen: Screen, model: Model, problems: list[str]) -> Scre
     if not isinstance(view, dict):
         problems.append("the link's view part is not readable; it was ignored")
         return screen
-    conf: dict[str, float] = {}
-    for q, c in dict(view.get("c") or {}).items():
-        if q in screen.answers and isinstance(c, int | float) and 0.5 <= c <= 1.0:
-            conf[q] = float(c)
-        else:
-            problems.append(f"confidence for {str(q)[:40]!r} was left out (no such answer, "
-                            "or not between 0.5 and 1)")
-    rates: dict[str, float] = {}
-    for cid, r in dict(view.get("b") or {}).items():
-        if cid in model.cause_map and isinstance(r, int | float) and 0.0 < r < 1.0:
-            rates[cid] = float(r)
-        else:
-            problems.append(f"base rate for {str(cid)[:40]!r} was left out (unknown cause, or "
-                            "not between 0 and 1)")
-    unsure = tuple(q for q in list(view.get("u") or []) if isinstance(q, str)
-                   and q in model.question_map and q not in screen.answers)
-    units = view.get("units", "metric")
-    if units not in UNIT_SYSTEMS:
-        problems.append(f"units {str(units)[:20]!r} are unknown; metric units are shown")
-        units = "metric"
-    return Screen(screen.answers, conf, screen.population, rates, unsure, units)
+    return Screen(screen.answers, _confidences(view, screen, problems), screen.population,
+                  _rates(view, model, problems), _unsure(view, screen, model, problems),
+                  _units(view, problems))
 
 
 def read_link(params: Mapping[str, str], model: Model) -> tuple[Screen, list[str]]:
-    """The screen a link's query parameters describe, and one line per part set aside.
+    """The screen a link's query parameters describe, and one line per part set aside
+    (a malformed confidence, base rate, 'not sure' list or units is named and left out; the
+    answers and the other parts still load).
 
     Raises
     ------
     InputError
-        If the ``case`` part cannot be read at all (damaged, another version).
+        If the ``case`` part is missing or cannot be read at all (damaged, another version).
     """
+    if not isinstance(params, Mapping) or not params.get("case"):
+        raise InputError(["the link has no case part (?case=...); copy the whole link, or ask "
+                          "for the case file"])
     loaded = decode_share(str(params["case"]), model)
     problems = list(loaded.problems)
     screen = Screen(dict(loaded.case.answers), {}, loaded.case.population)
