@@ -416,7 +416,7 @@ def test_downloads_pdf_markdown_and_case_json(model):
 
 
 def _metric(at: AppTest) -> str:
-    text = next(m.value for m in at.markdown if "Chance of heavy legs" in m.value)
+    text = next(m.value for m in at.markdown if "Heavy legs in runners with these" in m.value)
     return text.split("**")[-2] if "→" in text else text.split(":**")[-1].strip()
 
 
@@ -826,3 +826,20 @@ def test_a_warning_sign_answered_not_sure_is_not_asked_again_as_a_follow_up(mode
     shown = next(b.key for b in at.button if str(b.key).endswith("__unsure"))
     assert shown != "rn_opt_palpitations__unsure"  # ...the page does not
     assert shown[len("rn_opt_"):-len("__unsure")] in d.triage.follow_up  # another sign
+
+
+def test_what_if_with_no_factor_answered_opens_on_typical_values(model):
+    """A runner who answered none of the modifiable factors sees them at once (no empty
+    panel saying there is nothing to move); a count in the label is not repeated in the value
+    ("Rest days per week: 2", not "2 days")."""
+    at = _past_red_flags(_page("runner").run(), model)
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    assert not any(q in at.session_state["rn_answers"] for q in model.modifiable)
+    assert at.toggle(key="rn_wi__more").value is True
+    rest = next(s for s in at.slider if (s.key or "").startswith("rn_wi_rest_days_per_week_"))
+    assert rest.proto.format == "%d"
+    dist = next(s for s in at.slider
+                if (s.key or "").startswith("rn_wi_weekly_distance_change_pct_"))
+    assert dist.proto.format == "%d %%"
+    assert "nothing of yours to move" not in _page_text(at)

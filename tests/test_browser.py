@@ -265,8 +265,9 @@ def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any
 
 
 def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
-    if "weekly_distance_change_pct" not in answers:  # shown with the factors not answered
-        page.locator(".st-key-rn_wi__more label").click()
+    more = page.locator(".st-key-rn_wi__more input[type='checkbox']")
+    if "weekly_distance_change_pct" not in answers and not more.is_checked():
+        page.locator(".st-key-rn_wi__more label").click()  # the factors not answered
         _settled(page)
     # the weekly-distance slider (unit "%") is drawn as a slider, not an error
     expect(page.locator("[class*='st-key-rn_wi_weekly_distance_change_pct'] "
@@ -274,7 +275,8 @@ def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
     _no_exception(page)
     d = m.diagnose(answers)
     text = _whatif_text(page)
-    assert f"Chance of heavy legs on your runs: {pct(m.what_if(answers, {}).p_heavy_legs)}" in text
+    now = pct(m.what_if(answers, {}).p_heavy_legs)
+    assert f"Heavy legs in runners with these habits: {now}" in text
     for c in d.causes[:3]:
         assert f"{c.label}: {pct(c.probability)}" in text  # the ranking's own numbers
     changes: dict[str, Any] = {}
@@ -287,7 +289,7 @@ def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
         w = m.what_if(answers, changes)
         after = m.diagnose({**answers, **changes})
         box = page.locator(".st-key-rn_wi__result")
-        expect(box).to_contain_text(f"Chance of heavy legs on your runs: "
+        expect(box).to_contain_text(f"Heavy legs in runners with these habits: "
                                     f"{pct(w.baseline_p_heavy_legs)} → {pct(w.p_heavy_legs)}")
         for c in d.causes[:3]:
             expect(box).to_contain_text(

@@ -300,8 +300,9 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
     if t.running:
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.unknown_warning_signs and not compact:
-        st.caption(f"{len(t.unknown_warning_signs)} warning sign question(s) were not answered: "
-                   "they are unknown, not ruled out.")
+        qmap = get_model().question_map
+        st.caption("Not answered, so unknown rather than ruled out: " + "; ".join(
+            f"“{qmap[q].text}”" for q in t.unknown_warning_signs if q in qmap))
 
 
 def render_disclaimer() -> None:

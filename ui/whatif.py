@@ -44,8 +44,10 @@ def _widget(model: Model, qid: str, start: Any, key: str, system: str) -> Any:
     if q.type == "number":
         lo, hi, step = _range(q, system)
         v = int(min(max(units.shown(q, start, system), lo), hi))
-        moved = st.slider(label, lo, hi, v, step, key=key,
-                          format=slider_format(units.unit(q, system)))
+        unit = units.unit(q, system)
+        if unit and unit.lower() in label.lower():  # "Rest days per week": "2", not "2 days"
+            unit = None
+        moved = st.slider(label, lo, hi, v, step, key=key, format=slider_format(unit))
         return start if moved == v else units.stored(q, moved, system)
     options = list(q.states)
     return st.select_slider(label, options, value=start if start in options else options[0],
@@ -64,10 +66,11 @@ def _controls(model: Model, answers: Mapping[str, Any], key_prefix: str,
         if value != start:
             changes[qid] = value
     if not answered:
-        st.caption("You have not answered any training questions yet, so there is nothing of "
-                   "yours to move.")
-    if others and st.toggle(f"Also try the {len(others)} factors you did not answer "
-                            "(they start at a typical value)", key=f"{key_prefix}__more"):
+        st.caption("None of these factors was among your answers: they start at a typical "
+                   "value.")
+    more = (f"Also try the {len(others)} factors you did not answer "
+            "(they start at a typical value)")
+    if others and st.toggle(more, value=not answered, key=f"{key_prefix}__more"):
         for qid in others:
             q = model.question_map[qid]
             start = q.typical if q.typical is not None else q.states[0]
@@ -87,10 +90,12 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
         changes = _controls(model, answers, key_prefix, system)
         w = model.what_if(dict(answers), changes)
         after = model.diagnose({**answers, **changes}) if changes else d
-        box.markdown(f"**Chance of heavy legs on your runs:** {common.pct(w.baseline_p_heavy_legs)}"
+        box.markdown(f"**Heavy legs in runners with these habits:** "
+                    f"{common.pct(w.baseline_p_heavy_legs)}"
                     + (f" → **{common.pct(w.p_heavy_legs)}**" if changes else ""),
-                    help="The chance that a runner with your answers gets heavy legs, now and "
-                         "with the change.")
+                    help="How often runners who answer as you did get heavy legs on their runs, "
+                         "now and with the change: a measure of prevention (the causes below "
+                         "are about your own heavy legs).")
         lines = []
         for c in d.causes[:3]:
             now = c.probability
@@ -99,3 +104,7 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
                          + (f" → **{common.pct(new)}**" if changes else ""))
         box.markdown("**Your top causes**" + (" with the change" if changes else "") + "\n"
                     + "\n".join(lines))
+        if changes and all(common.pct(c.probability) == common.pct(after.probability(c.id))
+                           for c in d.causes[:3]):
+            box.caption("This change makes no visible difference to your top causes: "
+                        "with your other answers, it is not what drives them.")

@@ -125,9 +125,11 @@ def no_flags_reason(medical_threshold: float, unknown_signs: tuple[str, ...] = (
     """The self-care reason: never "no red flags" while warning signs are unanswered."""
     likely = f"no medical cause is likely (each below {medical_threshold:.0%} or its own threshold)"
     if unknown_signs:
+        n = len(unknown_signs)
+        which = "1 warning sign is" if n == 1 else f"{n} warning signs are"
         return (
-            f"{len(unknown_signs)} warning sign question(s) are not answered, so red flags are "
-            f"unknown, not ruled out; among your answers {likely}."
+            f"{which} not answered (listed below), so red flags are unknown, not ruled out; "
+            f"among your answers {likely}."
         )
     return f"None of the warning signs applies to you, and {likely}."
 
