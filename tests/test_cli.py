@@ -284,3 +284,18 @@ def test_the_help_hint_follows_the_arguments_given_to_main(capsys: pytest.Captur
     case.write_text('{"answers": {"age": 40}}', encoding="utf-8")
     assert main(["diagnose", str(case), "--bogus"]) == 2
     assert "see `python -m model diagnose --help`" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- hostile review
+@pytest.mark.parametrize(("option", "value", "needle"), [
+    ("--min-top1", "nan", r"--min-top1 nan is not a share; give a fraction from 0 to 1"),
+    ("--min-top1", "150", r"--min-top1 150.0 is not a share"),
+    ("--min-top3", "-0.1", r"--min-top3 -0.1 is not a share"),
+    ("--max-over-triage", "inf", r"--max-over-triage inf is not a share"),
+    ("--max-under-triage", "-1", r"--max-under-triage -1 is not a count; give a whole number"),
+])
+def test_evaluate_thresholds_out_of_range_are_bad_input(tmp_path: Path, option: str, value: str,
+                                                        needle: str) -> None:
+    vignettes = Path(__file__).parent / "vignettes"
+    r = run(["evaluate", str(vignettes), "--no-real", f"{option}={value}"], tmp_path)
+    assert_bad_input(r, needle)

@@ -144,7 +144,7 @@ def _real_dir(args: argparse.Namespace) -> Path | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..workflows.evaluate import evaluate, format_report, load_vignettes
+    from ..workflows.evaluate import check_thresholds, evaluate, format_report, load_vignettes
     from ..workflows.realcases import (
         evaluate_real,
         format_real_report,
@@ -153,6 +153,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         set_hash,
     )
 
+    check_thresholds(args.min_top1, args.min_top3, args.max_under_triage, args.max_over_triage)
     model = model_for(args)
     real_dir = _real_dir(args)
     vignettes = load_vignettes(args.directory, model)

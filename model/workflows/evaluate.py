@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,38 @@ REQUIRED_KEYS = ("id", "title", "citation", "rationale", "answers", "expect")
 EXPECT_KEYS = ("top1", "top3", "triage")
 # issue 13's goals for the 25-cause network (version 2); README's model card says which hold
 GOALS = {"min_top1": 0.85, "min_top3": 0.95, "max_under_triage": 0, "max_over_triage": 0.10}
+
+
+def check_thresholds(
+    min_top1: float | None = None,
+    min_top3: float | None = None,
+    max_under_triage: int | None = None,
+    max_over_triage: float | None = None,
+) -> None:
+    """Refuse (InputError, one line each) thresholds outside their range: the shares are
+    fractions from 0 to 1 (0.8 for 80%), the under-triage a count of at least 0; NaN is
+    never a threshold (every comparison with it is false, so it would always pass)."""
+    problems = []
+    for flag, value in (
+        ("--min-top1", min_top1),
+        ("--min-top3", min_top3),
+        ("--max-over-triage", max_over_triage),
+    ):
+        if value is not None and not 0 <= value <= 1:  # False for NaN
+            problems.append(
+                f"{flag} {value!r} is not a share; give a fraction from 0 to 1 (e.g. 0.8 for 80%)"
+            )
+    if max_under_triage is not None and (
+        isinstance(max_under_triage, bool)
+        or not isinstance(max_under_triage, Integral)
+        or max_under_triage < 0
+    ):
+        problems.append(
+            f"--max-under-triage {max_under_triage!r} is not a count; give a whole number of "
+            "vignettes, 0 or more"
+        )
+    if problems:
+        raise InputError(problems)
 
 
 @dataclass(frozen=True)
@@ -123,7 +156,9 @@ class Evaluation:
         max_under_triage: int | None = None,
         max_over_triage: float | None = None,
     ) -> list[str]:
-        """One line per threshold that is not met."""
+        """One line per threshold that is not met (InputError for a threshold out of its
+        range, see :func:`check_thresholds`)."""
+        check_thresholds(min_top1, min_top3, max_under_triage, max_over_triage)
         out = []
         if min_top1 is not None and self.top1 < min_top1:
             out.append(f"top-1 {self.top1:.1%} is below --min-top1 {min_top1:.1%}")
