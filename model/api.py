@@ -3,6 +3,9 @@ input and composes the reasoning (:mod:`model.reasoning`) over the compiled netw
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -15,7 +18,14 @@ import numpy as np
 
 from .errors import InputError
 from .inference import Engine, Network, Posterior, build_network
-from .kb import DEFAULT_POPULATION, KnowledgeBase, Question, load_knowledge_base
+from .kb import (
+    BASE_RATE_MAX,
+    BASE_RATE_MIN,
+    DEFAULT_POPULATION,
+    KnowledgeBase,
+    Question,
+    load_knowledge_base,
+)
 from .reasoning import diagnose as reasoning
 from .reasoning.context import ModelContext
 from .reasoning.diagnose import interval_drivers
@@ -32,6 +42,7 @@ from .reasoning.whatif import what_if
 CACHE_SIZE = 1024
 ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
+# a changed base rate lies in [BASE_RATE_MIN, BASE_RATE_MAX], as one in priors/ (model/kb/schema.py)
 
 
 class Model:
@@ -172,6 +183,13 @@ class Model:
             One line per bad answer or cost, each naming the fix.
         """
         key, conf_key = self._keys(answers, confidence)
+        if costs is not None and not isinstance(costs, Mapping):
+            raise InputError(
+                [
+                    "costs must map examination or test finding ids to numbers above 0, not "
+                    f"{type(costs).__name__}"
+                ]
+            )
         own = check_costs(self._ctx, costs)
         return which_test_next(self._ctx, key, conf_key, own)
 
@@ -279,16 +297,25 @@ class Model:
     # ------------------------------------------------------------------ variants
     def _base_rate_problems(self, base_rates: Any) -> list[str]:
         if not isinstance(base_rates, Mapping):
-            return ["base rates must map cause ids to numbers in (0, 1)"]
+            return [
+                f"base rates must map cause ids to numbers from {BASE_RATE_MIN:g} to "
+                f"{BASE_RATE_MAX:g}, not {type(base_rates).__name__}"
+            ]
         problems = []
         for cid, r in base_rates.items():
             if cid not in self.cause_map:
                 problems.append(f"base rate: {str(cid)[:60]!r} is not a cause")
             elif self.cause_map[cid].table is not None:
                 problems.append(f"base rate: {cid} is set by its table (medication), not a rate")
-            elif isinstance(r, bool) or not isinstance(r, int | float) or not 0 < r < 1:
+            elif (
+                isinstance(r, bool)
+                or not isinstance(r, numbers.Real)
+                or not math.isfinite(float(r))
+                or not BASE_RATE_MIN <= float(r) <= BASE_RATE_MAX
+            ):
                 problems.append(
-                    f"base rate: {cid}: {r!r} must be a number strictly between 0 and 1"
+                    f"base rate: {cid}: {str(r)[:30]} must be a number from {BASE_RATE_MIN:g}"
+                    f" to {BASE_RATE_MAX:g} (one runner in a million to 99 in 100)"
                 )
         return problems
 
@@ -299,7 +326,8 @@ class Model:
         Raises
         ------
         InputError
-            For an unknown cause or a rate outside (0, 1).
+            For an unknown cause, or a rate that is not a real number (numpy's included)
+            from ``BASE_RATE_MIN`` (1e-6) to ``BASE_RATE_MAX`` (0.99).
         """
         problems = self._base_rate_problems(base_rates)
         if problems:
@@ -333,8 +361,19 @@ def load_model(population: str = DEFAULT_POPULATION, priors_dir: str | Path | No
     PriorsError
         If the knowledge base is invalid (every problem listed; nothing is loaded).
     InputError
-        For an unknown population.
+        For an unknown population, or a ``priors_dir`` that is not a path.
     """
+    if priors_dir is not None and not isinstance(priors_dir, str | os.PathLike):
+        raise InputError(
+            [
+                f"priors_dir must be a folder's path (text or pathlib.Path), not "
+                f"{type(priors_dir).__name__}; leave it out for the packaged priors/"
+            ]
+        )
+    if not isinstance(population, str):
+        raise InputError(
+            [f"population must be text, not {type(population).__name__}; e.g. 'clinic'"]
+        )
     kb = load_knowledge_base(priors_dir)
     key = (str(kb.directory.resolve()) + "@" + kb.version, population)
     with _models_lock:

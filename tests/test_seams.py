@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 import yaml
 
-from model import Model, PriorsError, build_report, load_model, new_case, report_markdown
+from model import (
+    InputError,
+    Model,
+    PriorsError,
+    build_report,
+    load_model,
+    new_case,
+    report_markdown,
+)
 from model.cli import main
 from model.kb import load_knowledge_base
 from model.workflows.report import pct
@@ -175,3 +183,62 @@ def test_assess_is_the_diagnosis_ranking_and_triage(model: Model) -> None:
         cells = score_answers(model, model.validate(answers)[0])
         assert cells["triage"] == d.triage.level and cells["top_cause"] == d.top.id
     assert len(sets) >= 8 and unusual >= 2
+
+
+# ----------------------------------------------------------------------------- hostile API input
+@pytest.mark.parametrize("rate", [1e-30, 1e-300, 1e-7, 0.995, 0.9999999999999999, 1.0, 0.0,
+                                  float("nan"), float("inf")])
+def test_a_base_rate_outside_the_stated_range_is_an_input_error(model: Model, rate) -> None:
+    with pytest.raises(InputError, match=r"cecs: .* must be a number from 1e-06 to 0\.99"):
+        model.with_base_rates({"cecs": rate})
+
+
+def test_the_ends_of_the_base_rate_range_solve_and_diagnose(model: Model) -> None:
+    from model.kb import BASE_RATE_MAX, BASE_RATE_MIN
+
+    for c in model.causes:
+        if c.table is not None:
+            continue
+        for rate in (BASE_RATE_MIN, BASE_RATE_MAX):
+            d = model.with_base_rates({c.id: rate}).diagnose({"age": 34, "smoker": "yes"})
+            assert all(0.0 <= r.probability <= 1.0 for r in d.causes), (c.id, rate)
+
+
+def test_the_intercept_is_solved_whatever_the_odds_ratios() -> None:
+    """Odds ratios that push every configuration far up: the bracket follows them, so the
+    marginal still equals the rate (it used to stop at [-60, 60] and raise ValueError)."""
+    from dataclasses import replace
+
+    from model.inference.network import cause_table
+
+    kb = load_knowledge_base()
+    cecs = next(c for c in kb.causes if c.id == "cecs")
+    steep = replace(cecs, log_odds=np.asarray(cecs.log_odds) + 55.0)
+    table, alpha = cause_table(kb, steep, "self_assessment", 1e-6)
+    weights = np.ones(())
+    for par in steep.parents:
+        weights = np.multiply.outer(weights, kb.risk_factors[par][1])
+    assert alpha < -60.0
+    assert float(np.sum(weights * table[..., 1])) == pytest.approx(1e-6, rel=1e-9)
+
+
+def test_numpy_numbers_are_base_rates(model: Model) -> None:
+    a = model.with_base_rates({"cecs": np.float32(0.2), "dvt": np.float64(0.01)})
+    assert dict(a.base_rates) == {"cecs": float(np.float32(0.2)), "dvt": 0.01}
+    for bad in (True, "0.2", np.bool_(True), None):
+        with pytest.raises(InputError, match="must be a number"):
+            model.with_base_rates({"cecs": bad})
+
+
+def test_costs_that_are_not_a_mapping_are_an_input_error(model: Model) -> None:
+    for costs in ([1], "cheap", 3):
+        with pytest.raises(InputError, match="costs must map examination or test finding ids"):
+            model.which_test_next({"age": 34}, costs=costs)
+
+
+def test_a_priors_dir_that_is_not_a_path_is_an_input_error() -> None:
+    for bad in (3, ["priors"], b"priors"):
+        with pytest.raises(InputError, match="priors_dir must be a folder's path"):
+            load_model(priors_dir=bad)
+    with pytest.raises(InputError, match="population must be text"):
+        load_model(population=3)

@@ -157,7 +157,14 @@ def cause_table(
     def gap(alpha: float) -> float:
         return float(np.sum(weights * _sigmoid(alpha + lo)) - rate)
 
-    alpha = brentq(gap, -60.0, 60.0, xtol=1e-14, rtol=1e-15, maxiter=500)
+    # [-60, 60] as ever where it holds the root (the same intercept, bit for bit); else one
+    # that leaves every configuration's sigmoid within 1e-26 of 0 at its low end and of 1 at
+    # its high end, whatever the odds ratios, so any rate the loader and
+    # Model.with_base_rates admit has a root inside it
+    a, b = -60.0, 60.0
+    if gap(a) >= 0.0 or gap(b) <= 0.0:
+        a, b = -60.0 - float(lo.max(initial=0.0)), 60.0 - float(lo.min(initial=0.0))
+    alpha = brentq(gap, a, b, xtol=1e-14, rtol=1e-15, maxiter=500)
     p = _sigmoid(alpha + lo)
     return _freeze(np.stack([1.0 - p, p], axis=-1)), float(alpha)
 

@@ -7,6 +7,7 @@ contract's vocabulary; :mod:`.advice` the cited advice per cause.
 
 from .advice import ADVICE_FILE, Advice, AdviceItem, CauseAdvice, load_advice
 from .loader import default_priors_dir, load_knowledge_base
+from .schema import BASE_RATE_MAX, BASE_RATE_MIN
 from .types import (
     CAUSE_STATES,
     CONTRACT_CAUSES,
@@ -28,6 +29,8 @@ from .types import (
 
 __all__ = [
     "ADVICE_FILE",
+    "BASE_RATE_MAX",
+    "BASE_RATE_MIN",
     "CAUSE_STATES",
     "CONTRACT_CAUSES",
     "CONTRACT_GROUPS",

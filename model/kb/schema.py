@@ -12,6 +12,23 @@ MAX_LOG_SD = 3.0  # a factor of e**3 = 20 on the odds for one standard deviation
 
 BASES = ("source", "anchored", "estimate")
 
+# The ranges of the network's numbers (a number outside is refused when the priors load, so
+# nothing that validates fails later). A cause's base rate: every rate of priors/ (0.00018 to
+# 0.14) and the workbench's input (0.01 % to 99 %) lie inside; beyond it the intercept solve
+# and the posterior's products lose their digits (a rate of 1e-30 or 1 - 1e-16 leaves no
+# room between absent and present), and no population has a cause in fewer than one runner
+# in a million or in more than 99 of 100. Model.with_base_rates takes the same range.
+BASE_RATE_MIN = 1e-6
+BASE_RATE_MAX = 0.99
+# A risk factor's prior, a leak and a table entry: exactly 0 or 1 makes an answer impossible
+# (its log-probability infinite, a posterior 0/0); 1e-9 is far below any cited figure.
+PROB_MIN = 1e-9
+PROB_MAX = 1.0 - 1e-9
+# An odds ratio: the priors' run from 0.08 to 87; beyond a factor of 1000 a risk factor
+# decides the cause outright, which is a `table`, not an odds model.
+ODDS_RATIO_MIN = 1e-3
+ODDS_RATIO_MAX = 1e3
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
