@@ -582,3 +582,25 @@ def test_about_page_by_the_menu(app_url, browser, size):
     _axe(page, "about")
     _save(page, f"{size}-about.png")
     page.close()
+
+
+def test_the_workbench_on_a_phone_shows_the_result_before_the_answers(app_url, browser):
+    """At phone width the workbench's columns stack: the result comes first (not after some
+    30 answer rows), with a note that the bench is made for a wider screen; at desktop width
+    the note is hidden and the answers sit left of the result."""
+    for size, first in (("phone", True), ("desktop", False)):
+        page = browser.new_page(viewport=SIZES[size])
+        page.goto(f"{app_url}/physio")
+        page.locator(".st-key-wb_result").wait_for(timeout=FIRST_LOAD_MS)
+        _settled(page)
+        result = page.locator(".st-key-wb_result").bounding_box()
+        answers = page.get_by_role("heading", name="Answers").bounding_box()
+        assert result is not None and answers is not None
+        if first:
+            assert result["y"] < answers["y"]
+        else:
+            assert result["x"] > answers["x"] and abs(result["y"] - answers["y"]) < 200
+        assert page.locator(".st-key-wb_phone_note").is_visible() is first
+        _no_exception(page)
+        _save(page, f"{size}-workbench-layout.png")
+        page.close()

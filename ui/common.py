@@ -178,6 +178,12 @@ button[data-variant="segmented_control"][aria-checked="true"],
 button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p { color: #4b5058 !important; opacity: 1 !important; }
+.st-key-wb_phone_note { display: none; }
+@media (max-width: 640px) {
+  /* the workbench on a phone: its columns stack, so the result comes before the answers */
+  [data-testid="stColumn"]:has(.st-key-wb_result) { order: -1; }
+  .st-key-wb_phone_note { display: block; }
+}
 </style>
 """
 

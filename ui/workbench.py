@@ -605,6 +605,10 @@ def render() -> None:
     """Render the physio workbench."""
     notes = _apply_share_link(common.get_model())
     st.title("Physio workbench")
+    with st.container(key="wb_phone_note"):  # shown on narrow screens only (common.CSS)
+        st.info("The workbench is made for a tablet or a desktop: on a phone, turn it sideways "
+                "for the tables and charts. The result is shown first, your answers below it.",
+                icon=":material/screen_rotation:")
     for line in notes:
         st.warning(escape_markdown(line))
     populations = list(common.get_model().kb.populations)  # from priors/causes.yaml
