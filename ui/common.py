@@ -178,6 +178,10 @@ button[data-variant="segmented_control"][aria-checked="true"],
 button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p { color: #4b5058 !important; opacity: 1 !important; }
+/* a code block's copy button (share links) shows without hovering, so a phone can tap it */
+[data-testid="stCode"] div:has(> [data-testid="stElementToolbarButton"]),
+[data-testid="stCode"] div:has(> div > [data-testid="stElementToolbarButton"]) {
+  opacity: 1 !important; visibility: visible !important; }
 .st-key-wb_phone_note { display: none; }
 @media (max-width: 640px) {
   /* the workbench on a phone: its columns stack, so the result comes before the answers */

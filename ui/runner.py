@@ -388,8 +388,8 @@ def _downloads(model: Model, *, with_link: bool = True) -> None:
     except InputError as exc:
         st.caption("No share link: " + "; ".join(exc.problems))
         return
-    st.markdown("**Copy share link** for a physio (it opens your answers on their workbench; "
-                "nothing is stored on a server):")
+    st.markdown("**Share link** for a physio: copy it with the button at its top right (it "
+                "opens your answers on their workbench; nothing is stored on a server).")
     st.code(link, language=None, wrap_lines=True)
 
 
