@@ -272,6 +272,24 @@ def test_workbench_answer_changes_posterior_table(model):
     assert after["cecs"] > before["cecs"]
 
 
+def test_workbench_greys_out_questions_that_do_not_apply(model):
+    """Periods, the pill and pregnancy once the sex is male: shown disabled, saying why (the
+    model ignores such an answer), and enabled again for a woman, the answer kept."""
+    women = [q.id for q in model.questions if q.applies_to and q.type != "number"]
+    assert "pregnant_or_recently_pregnant" in women
+    at = _page("workbench").run()
+    at.selectbox(key="wb_q_pregnant_or_recently_pregnant").set_value("no").run()
+    at.selectbox(key="wb_q_sex").set_value("male").run()
+    _no_exception(at)
+    for qid in women:
+        box = at.selectbox(key=f"wb_q_{qid}")
+        assert box.disabled and "not used: male answered" in box.label, qid
+    assert not at.selectbox(key="wb_q_cramps").disabled
+    at.selectbox(key="wb_q_sex").set_value("female").run()
+    box = at.selectbox(key="wb_q_pregnant_or_recently_pregnant")
+    assert not box.disabled and box.value == "no"
+
+
 def test_workbench_says_why_the_level(model):
     """The physio sees the reasons behind the level: a 76-year-old's heart suspicion with no
     heart sign is a doctor within days (triage.yaml, without_sign), and says so."""

@@ -427,7 +427,7 @@ def _physio_answers_and_confidence(page, m, tag: str) -> tuple[dict, dict]:
     page.get_by_role("tab", name="Symptoms").click()
     conf = {}
     for qid, c in (("performance_declining", 0.8), ("resting_hr_elevated", 0.6)):
-        _pick(page, f"wb_c_{qid}", f"{c:.0%}")
+        _pick(page, f"wb_c_{qid}", f"{c:.0%} sure")
         conf[qid] = c
         # the keyboard focus stays on the box just used
         assert page.evaluate("(k) => !!document.activeElement.closest('.st-key-' + k)",

@@ -71,7 +71,7 @@ def network_frames(model: Model, posteriors: Mapping[str, float], answers: Mappi
             q = model.question_map.get(n.id)
             if n.kind == "cause":
                 p = posteriors.get(n.id, 0.0)
-                label, fill = f"{name} {p:.0%}", heat(p)
+                label, fill = f"{name} {p:.1%}", heat(p)  # as the result table
             else:
                 label, fill = name, STYLE[n.kind] if n.kind in STYLE else STYLE["finding"]
             answered = n.id in answers and q is not None

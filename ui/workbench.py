@@ -46,7 +46,7 @@ CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 
 def _confidence_words(c: float) -> str:
-    return "sure" if c >= 1.0 else f"{c:.0%}"
+    return "sure" if c >= 1.0 else f"{c:.0%} sure"
 
 
 # ----------------------------------------------------------------------------- state
@@ -262,9 +262,21 @@ def _converted_number(q: Question) -> None:
                     on_change=_store_number, args=(q.id, system))
 
 
+def _not_for(model: Model, q: Question) -> str | None:
+    """Why a question does not apply to the answers on the page (periods or the pill once
+    the sex is male), or None: such an answer is kept but carries no evidence."""
+    for other, wanted in q.applies_to:
+        v = st.session_state.get(f"wb_q_{other}")
+        if v is not None and v not in wanted:
+            o = model.question_map[other]
+            return f"not used: {o.answer_label(v).lower()} answered to “{o.text}”"
+    return None
+
+
 def _question_row(model: Model, qid: str) -> None:
     q = model.question_map[qid]
     key = f"wb_q_{qid}"
+    off = _not_for(model, q)
     a, b = st.columns([4, 1], vertical_alignment="bottom")
     with a:
         if q.type == "number" and _converts(q):
@@ -276,8 +288,9 @@ def _question_row(model: Model, qid: str) -> None:
                             max_value=hi, value=None, step=1.0, key=key, format="%g",
                             placeholder="unknown")
         else:
-            st.selectbox(q.text, list(q.states), index=None, key=key, placeholder="unknown",
-                         format_func=q.answer_label)
+            st.selectbox(q.text + (f" ({off})" if off else ""), list(q.states), index=None,
+                         key=key, placeholder="unknown", format_func=q.answer_label,
+                         disabled=off is not None)
     with b:
         st.session_state.setdefault(f"wb_c_{qid}", 1.0)
         st.selectbox(f"Confidence in the answer to: {q.text}", CONFIDENCES,
