@@ -575,8 +575,12 @@ def test_red_flag_disposition_screen(app_url, browser):
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_about_page_by_the_menu(app_url, browser, size):
-    """The pages' links are one row at every width; choosing one leaves no menu over it."""
+    """The pages' links are one row at every width; choosing one leaves no menu over it; the
+    browser fetches nothing from outside the app (the tab's icon once came from Google)."""
     page = browser.new_page(viewport=SIZES[size])
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((app_url, "data:", "blob:"))
+            else outside.append(r.url))
     page.goto(app_url)
     expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
     page.locator(".st-key-hl_nav").get_by_role("link", name="About").click()
@@ -587,6 +591,7 @@ def test_about_page_by_the_menu(app_url, browser, size):
     _no_exception(page)
     _axe(page, "about")
     _save(page, f"{size}-about.png")
+    assert outside == []
     page.close()
 
 

@@ -197,11 +197,11 @@ def style() -> None:
     st.html(CSS)
 
 
-def nav_bar(pages: Sequence[Any]) -> None:
-    """The app's pages as one row of links at the top of every page."""
+def nav_bar(pages: Sequence[Any], icons: Sequence[str | None] = ()) -> None:
+    """The app's pages as one row of links at the top of every page, each with its icon."""
     with st.container(horizontal=True, key="hl_nav", gap="small"):
-        for page in pages:
-            st.page_link(page, label=page.title, icon=page.icon)
+        for i, page in enumerate(pages):
+            st.page_link(page, label=page.title, icon=icons[i] if i < len(icons) else None)
 
 
 def _set_units(key: str) -> None:
