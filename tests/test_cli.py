@@ -299,3 +299,51 @@ def test_evaluate_thresholds_out_of_range_are_bad_input(tmp_path: Path, option: 
     vignettes = Path(__file__).parent / "vignettes"
     r = run(["evaluate", str(vignettes), "--no-real", f"{option}={value}"], tmp_path)
     assert_bad_input(r, needle)
+
+
+_WRITERS = [
+    ["export", "--format", "bif", "-o", "{out}"],
+    ["batch", "{csv}", "-o", "{out}", "--quiet"],
+    ["report", "{case}", "-o", "{out}"],
+    ["case", "check", "{case}", "-o", "{out}"],
+    ["case", "new", "{case}", "-o", "{out}"],
+]
+
+
+@pytest.mark.parametrize(("cmd", "target"), [
+    *((c, t) for c in _WRITERS for t in ("fifo", "link-to-fifo")),
+    *((c, "-") for c in _WRITERS if c[0] != "case"),  # case writes stdout for -o -
+])
+def test_an_output_that_is_a_pipe_or_dash_is_refused(tmp_path: Path, cmd: list[str],
+                                                     target: str) -> None:
+    """``-o`` never replaces a named pipe (or a device) with a regular file, and ``-o -`` is
+    not a file named ``-``."""
+    import os
+
+    case = write_case(tmp_path / "case.json", {"age": 34})
+    csv_in = tmp_path / "in.csv"
+    csv_in.write_text("age\n34\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link-to-fifo").symlink_to(tmp_path / "fifo")
+    out = target if target == "-" else str(tmp_path / target)
+    r = run([a.format(out=out, csv=csv_in, case=case) for a in cmd], tmp_path)
+    if target == "-":
+        assert_bad_input(r, r"-o -: .* writes a file, not standard output")
+        assert not (tmp_path / "-").exists()
+    else:
+        assert_bad_input(r, r"named pipe \(FIFO\), not a regular file")
+        assert (tmp_path / "fifo").is_fifo()
+
+
+def test_case_writes_stdout_for_a_dash(tmp_path: Path) -> None:
+    case = write_case(tmp_path / "case.json", {"age": 34})
+    r = run(["case", "check", str(case), "-o", "-"], tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["answers"] == {"age": 34}
+    assert not (tmp_path / "-").exists()
+
+
+def test_export_into_a_folder_that_cannot_hold_files_says_so(tmp_path: Path) -> None:
+    r = run(["export", "--format", "bif", "-o", "/proc/x.bif"], tmp_path)
+    # root: "exists but no file can be created there"; others: "permission denied"
+    assert_bad_input(r, r"/proc/x.bif: cannot write \((folder /proc exists|permission denied)")
+    assert "does not exist" not in r.stderr

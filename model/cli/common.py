@@ -5,15 +5,20 @@ parser, :func:`model.workflows.cases.parse_case_text`)."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from ..api import Model, load_model
 from ..errors import InputError
 from ..workflows.cases import LoadedCase, parse_case_text
-from ..workflows.safeio import cap_problems, read_limited
+from ..workflows.safeio import cap_problems, read_limited, write_error
 
 MAX_CASE_BYTES = 1_000_000
 
@@ -49,6 +54,58 @@ def read_text_arg(path: str) -> tuple[str, str]:
         raise InputError(
             [f"{where}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 JSON"]
         ) from None
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def output_path(value: str, command: str) -> Path:
+    """An ``-o`` file name checked before any work: not ``-`` (this command writes a file),
+    not an existing pipe, device or socket (the atomic write would replace it with a regular
+    file), and in a folder where a file can be created (else InputError, exit 2)."""
+    if value == "-":
+        raise InputError([f"-o -: {command} writes a file, not standard output; give a file name"])
+    path = Path(value)
+    try:
+        mode = os.stat(path).st_mode  # follows a symlink to its target
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise InputError(
+            [
+                f"{value}: exists and is {kind}, not a regular file; writing would replace "
+                "it; give the name of a new or regular file"
+            ]
+        )
+    folder = Path(os.path.realpath(path)).parent
+    if mode is None or stat.S_ISREG(mode):
+        _probe_folder(value, folder)
+    return path
+
+
+def _probe_folder(value: str, folder: Path) -> None:
+    """Refuse a folder that exists but where no file can be created (e.g. ``/proc``)."""
+    if not folder.is_dir():
+        return  # the writer says the folder does not exist
+    try:
+        fd, name = tempfile.mkstemp(prefix=".heavylegs-probe.", dir=folder)
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            raise write_error(value, exc) from None  # permission denied, disk full...
+        raise InputError(  # not "the folder does not exist": it does (e.g. /proc)
+            [
+                f"{value}: cannot write (folder {folder} exists but no file can be created "
+                "there); choose a folder you can write to"
+            ]
+        ) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def dump(obj: Any) -> str:

@@ -12,7 +12,14 @@ from typing import Any
 from ..api import Model
 from ..errors import InputError
 from ..workflows.cases import diagnose_case
-from .common import add_model_options, case_and_model, dump, model_for, require_ok
+from .common import (
+    add_model_options,
+    case_and_model,
+    dump,
+    model_for,
+    output_path,
+    require_ok,
+)
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
@@ -60,7 +67,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     from ..workflows.safeio import atomic_path
 
-    out = Path(args.output)
+    out = output_path(args.output, "export")
     model = model_for(args)
     with atomic_path(out) as tmp:
         model.export(args.format, tmp)
@@ -88,6 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from ..workflows.batch import score_csv
 
+    output_path(args.output, "batch")
     model = model_for(args)
     intervals = bool(getattr(args, "intervals", False))
     if getattr(args, "engine", "local") == "dask":

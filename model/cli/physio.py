@@ -39,6 +39,7 @@ from .common import (
     dump,
     model_for,
     note_changes,
+    output_path,
     read_case,
     read_text_arg,
     require_ok,
@@ -171,6 +172,8 @@ def _case_compare(args: argparse.Namespace, model: Any) -> int:
 
 def cmd_case(args: argparse.Namespace) -> int:
     _check_case_args(args)
+    if args.output not in (None, "-"):
+        output_path(args.output, f"case {args.action}")
     model = model_for(args)
     action = args.action
     if action == "new":
@@ -202,7 +205,7 @@ def cmd_case(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    out = output_path(args.output, "report")
     if out.suffix.lower() not in (".pdf", ".md", ".markdown"):
         raise InputError([f"{args.output}: end the name with .pdf or .md"])
     loaded, model = case_and_model(args)
