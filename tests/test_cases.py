@@ -407,3 +407,52 @@ def test_case_refuses_extra_files_and_options_it_would_ignore(tmp_path: Path, ca
     cap = capsys.readouterr()
     assert cap.out == "" and not out.exists()
     assert re.search(r"takes (one|two) case file|does not apply to case", cap.err), cap.err
+
+
+@pytest.mark.parametrize(("answers", "needle"), [
+    ({"weekly_distance_change_pct": -100.0001}, "weekly_distance_change_pct: -100.0001 is out"),
+    ({"age": 100.5}, "age: 100.5 is out of range"),
+    ({"age": "1_000"}, "age: 1_000 is out of range"),
+    ({"age": " 300 "}, "age: 300 is out of range"),
+])
+def test_an_out_of_range_number_is_shown_as_given(model, answers, needle) -> None:
+    loaded = parse_case_text(json.dumps({"answers": answers}), "c.json", model)
+    assert any(needle in p for p in loaded.problems), loaded.problems
+
+
+def test_a_confidence_on_a_rejected_answer_says_the_answer_was_rejected(model) -> None:
+    with pytest.raises(InputError) as exc:
+        model.diagnose({"urine_color": "purple"}, {"urine_color": 0.7})
+    lines = exc.value.problems
+    assert "urine_color: 'purple' is not one of the answers" in lines[0]
+    assert "confidence: urine_color: its answer is missing or was rejected" in lines[1]
+
+
+def test_a_confidence_written_as_text_is_quoted_and_not_said_to_be_kept(model) -> None:
+    text = json.dumps({"answers": {"urine_color": "pale"}, "confidence": {"urine_color": "0.7"}})
+    loaded = parse_case_text(text, "c.json", model)
+    (line,) = loaded.problems
+    assert "confidence.urine_color: '0.7' must be a number" in line
+    assert "leave out the quotes" in line and "kept" not in line
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "\ufeff"])
+def test_an_empty_case_file_says_it_is_empty(model, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_case(path, model)
+    empty = f'{path}: the file is empty; a case file is {{"answers": {{...}}}}'
+    assert exc.value.problems == (empty,)
+
+
+@pytest.mark.parametrize("created", ["2025-03-01garbage", "2025-03-01 x", "2025-13-01"])
+def test_a_malformed_date_is_refused(model, created: str) -> None:
+    with pytest.raises(InputError, match="is not a date; write it as YYYY-MM-DD"):
+        parse_case_text(json.dumps({"created": created, "answers": {}}), "c.json", model)
+
+
+def test_a_date_or_date_and_time_is_kept_as_the_date(model) -> None:
+    for created in ("2025-03-01", "2025-03-01T10:30:00", " 2025-03-01 "):
+        loaded = parse_case_text(json.dumps({"created": created, "answers": {}}), "c", model)
+        assert loaded.case.created == "2025-03-01"

@@ -30,8 +30,15 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _as_given(value: Any) -> str:
+    """A number answer as the user gave it, for a message: text as typed, a number exactly
+    (``-100.0001`` is not rounded to ``-100``)."""
+    return value.strip()[:MAX_TEXT] if isinstance(value, str) else show_value(value)
+
+
 def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
     """Return (clean value, None) or (None, problem)."""
+    given = value
     if q.type == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             if isinstance(value, str):
@@ -50,15 +57,15 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, float) and not math.isfinite(value):  # an int is always finite
             return (
                 None,
-                f"{q.id}: {value} is not a finite number; give a number from "
+                f"{q.id}: {_as_given(given)} is not a finite number; give a number from "
                 f"{q.min:g} to {q.max:g}",
             )
         assert q.min is not None and q.max is not None
         if not q.min <= value <= q.max:  # exact for any int, however large
             unit = f" {q.unit}" if q.unit else ""
-            shown = f"{value:g}" if isinstance(value, float) else show_value(value)
             return None, (
-                f"{q.id}: {shown} is out of range; give a number from {q.min:g} to {q.max:g}{unit}"
+                f"{q.id}: {_as_given(given)} is out of range; give a number from {q.min:g} to "
+                f"{q.max:g}{unit}"
             )
         return (int(value) if float(value).is_integer() else float(value)), None
     allowed = YES_NO if q.type == "yes_no" else q.options
@@ -136,7 +143,10 @@ def _confidence_problem(
     if qid not in questions:
         return f"confidence: {str(qid)[:60]!r} is not a question"
     if qid not in answers:
-        return f"confidence: {qid} has no answer; answer it or drop its confidence"
+        return (
+            f"confidence: {qid}: its answer is missing or was rejected (see above), so there "
+            "is nothing to be sure of; give a valid answer or drop the confidence"
+        )
     if (
         isinstance(c, bool)
         or not isinstance(c, int | float)

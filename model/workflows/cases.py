@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..api import Model
 from ..errors import InputError
 from ..reasoning import Diagnosis
-from ..reasoning.evidence import validate_answers
+from ..reasoning.evidence import show_value, validate_answers
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
@@ -250,8 +250,8 @@ def _model(model: Model | None) -> Model:
 def _check_date(value: str | None, key: str, where: str) -> str | None:
     if value is None or not value.strip():
         return None
-    try:
-        return _dt.date.fromisoformat(value.strip()[:10]).isoformat()
+    try:  # a date (2025-03-01) or a date and time (2025-03-01T10:00); nothing else after it
+        return _dt.datetime.fromisoformat(value.strip()).date().isoformat()
     except ValueError:
         raise InputError(
             [f"{where}: {key}: {value[:40]!r} is not a date; write it as YYYY-MM-DD"]
@@ -394,9 +394,10 @@ def _confidence(
         elif qid not in clean:
             continue  # the answer itself is rejected (reported above)
         elif isinstance(c, bool) or not isinstance(c, int | float) or not lo <= c <= hi:
+            text = " (written as text: leave out the quotes)" if isinstance(c, str) else ""
             problems.append(
-                f"{where}: confidence.{qid}: {str(c)[:40]} must be a number from "
-                f"{lo} (a guess) to {hi} (sure); the answer is kept without it"
+                f"{where}: confidence.{qid}: {show_value(c)} must be a number from "
+                f"{lo} (a guess) to {hi} (sure){text}"
             )
         else:
             conf[qid] = float(c)
@@ -486,6 +487,8 @@ def parse_case_text(text: str, where: str = "case", model: Model | None = None) 
                 "one runner's answers"
             ]
         )
+    if not text.strip():
+        raise InputError([f'{where}: the file is empty; a case file is {{"answers": {{...}}}}'])
     data = load_json_text(text, where)
     return case_from_data(data, where, model)
 
