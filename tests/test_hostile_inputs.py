@@ -321,3 +321,30 @@ def test_a_huge_integer_in_a_case_file_is_exit_2(tmp_path: Path, capsys, digits,
     assert main(["diagnose", str(path)]) == 2
     err = capsys.readouterr().err
     assert needle in err and "set_int_max_str_digits" not in err
+
+
+@pytest.mark.parametrize(
+    ("value", "clean"),
+    [("34", 34), (" 34.5 ", 34.5), ("3.4e1", 34), ("٣٤", None), ("1_000", None),
+     ("nan", None), (True, None)],
+)
+def test_a_number_as_text_is_plain_ascii_decimals(model, value, clean) -> None:
+    """Text is read as a number only when written in ASCII decimals: float() would also read
+    Arabic-Indic digits and '1_000', which no runner types for an age; bools are not ages."""
+    got, problems = model.validate({"age": value})
+    if clean is None:
+        assert got == {} and "is not a number" in problems[0]
+    else:
+        assert got == {"age": clean} and problems == []
+
+
+def test_numpy_numbers_are_numbers(model) -> None:
+    """Answers from a numpy or pandas pipeline (np.int64, np.float32) are numbers; np.bool_
+    is not."""
+    import numpy as np
+
+    assert model.validate({"age": np.int64(34), "run_duration_min": np.float32(45.0)}) == (
+        {"age": 34, "run_duration_min": 45}, [])
+    assert model.validate({"age": np.bool_(True)})[0] == {}
+    d = model.diagnose({"age": np.int64(34)})
+    assert d.probability("cecs") == model.diagnose({"age": 34}).probability("cecs")

@@ -5,6 +5,8 @@ evidence)."""
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import Any
@@ -36,24 +38,26 @@ def _as_given(value: Any) -> str:
     return value.strip()[:MAX_TEXT] if isinstance(value, str) else show_value(value)
 
 
+# a number written as text: plain ASCII decimals (float() also reads "1_000" and other
+# scripts' digits, which no runner means)
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
     """Return (clean value, None) or (None, problem)."""
     given = value
     if q.type == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            if isinstance(value, str):
-                try:
-                    value = float(value.strip())
-                except ValueError:
-                    return None, (
-                        f"{q.id}: {show_value(value)} is not a number; give a number "
-                        f"from {q.min:g} to {q.max:g}"
-                    )
-            else:
-                return None, (
-                    f"{q.id}: {show_value(value)} is not a number; give a number "
-                    f"from {q.min:g} to {q.max:g}"
-                )
+        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+            value = float(value.strip())
+        elif isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+            value = int(value)  # numpy integers too
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = float(value)  # numpy floats too
+        else:
+            return None, (
+                f"{q.id}: {show_value(value)} is not a number; give a number "
+                f"from {q.min:g} to {q.max:g}"
+            )
         if isinstance(value, float) and not math.isfinite(value):  # an int is always finite
             return (
                 None,
