@@ -348,3 +348,16 @@ def test_numpy_numbers_are_numbers(model) -> None:
     assert model.validate({"age": np.bool_(True)})[0] == {}
     d = model.diagnose({"age": np.int64(34)})
     assert d.probability("cecs") == model.diagnose({"age": 34}).probability("cecs")
+
+
+def test_a_write_error_in_an_existing_folder_does_not_say_the_folder_is_missing(tmp_path) -> None:
+    """ENOENT from a folder that exists (/proc refuses new files) is not 'the folder does
+    not exist'; from a folder that is really missing it is."""
+    import errno
+
+    from model.workflows.safeio import write_error
+
+    there = write_error(tmp_path / "x.bif", OSError(errno.ENOENT, "No such file")).problems[0]
+    assert "cannot hold new files" in there and "does not exist" not in there
+    gone = write_error(tmp_path / "no" / "x.bif", OSError(errno.ENOENT, "No such file"))
+    assert "does not exist; create it first" in gone.problems[0]

@@ -45,7 +45,7 @@ def cap_problems(problems: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str
     return out
 
 
-def _reason(exc: OSError) -> str:
+def _reason(exc: OSError, path: str | Path | None = None) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full; free some space or write elsewhere"
     if exc.errno == errno.EFBIG:
@@ -55,13 +55,15 @@ def _reason(exc: OSError) -> str:
     if exc.errno == errno.EISDIR:
         return "is a folder; give a file name"
     if exc.errno == errno.ENOENT:
+        if path is not None and Path(path).parent.is_dir():  # /proc: there, but not writable
+            return "the folder cannot hold new files; write elsewhere"
         return "the folder does not exist; create it first"
     return f"{exc.strerror or exc}; check the path"
 
 
 def write_error(path: str | Path, exc: OSError) -> InputError:
     """An InputError for a failed write: the path and the reason."""
-    return InputError([f"{path}: cannot write ({_reason(exc)})"])
+    return InputError([f"{path}: cannot write ({_reason(exc, path)})"])
 
 
 def _target(path: Path) -> Path:
