@@ -305,6 +305,28 @@ def test_workbench_says_why_the_level(model):
     assert "within days" in shown and "ECG" in shown
 
 
+def test_not_sure_answers_travel_in_the_case_file(model):
+    """The runner's 'not sure' answers go into the downloaded case file (as the share link
+    already carried them) and the workbench shows them on upload; the workbench's own
+    downloads keep them; a not_sure id that is no question is named and left out."""
+    from ui.downloads import case_json, markdown_report
+
+    raw = case_json(model, {"age": 34}, not_sure=["sleep_hours", "cramps"])
+    assert json.loads(raw)["not_sure"] == ["sleep_hours", "cramps"]
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(("c.json", raw, "application/json")).run()
+    _no_exception(at)
+    assert at.session_state["wb_unsure"] == ["sleep_hours", "cramps"]
+    assert any(model.question_map["cramps"].text in i.value for i in at.info)
+    md = markdown_report(model, {"age": 34}, not_sure=["cramps"]).decode("utf-8")
+    assert model.question_map["cramps"].text in md.split("not sure")[-1]
+    doc = {"answers": {"age": 34}, "not_sure": ["cramps", "nope", "age"]}
+    bad = load_case(json.dumps(doc).encode(), model)
+    assert bad.case.not_sure == ("cramps",)
+    assert any("'nope' is not a question" in p for p in bad.problems)
+    assert any("age also has an answer" in p for p in bad.problems)
+
+
 def test_workbench_case_upload_fills_the_form(model):
     at = _page("workbench").run()
     case = {"answers": {"age": 52, "smoker": "yes", "calf_pain_walking": "yes",

@@ -18,25 +18,28 @@ from model import Case, Model, build_report, new_case, report_markdown, report_p
 
 
 def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, float] | None,
-          base: Case | None = None, units: str = "metric") -> Case:
-    """The case on screen, with the units the screen shows (kept in the file). With ``base``
-    (an uploaded case) its notes, case id, dates and who answered what are kept; answers
-    changed on screen are marked clinician-verified."""
+          base: Case | None = None, units: str = "metric", not_sure: Sequence[str] = ()) -> Case:
+    """The case on screen, with the units the screen shows and the questions answered "not
+    sure" (both kept in the file). With ``base`` (an uploaded case) its notes, case id, dates
+    and who answered what are kept; answers changed on screen are marked clinician-verified."""
     if base is None:
-        return new_case(answers, confidence=confidence, population=model.population,
+        case = new_case(answers, confidence=confidence, population=model.population,
                         model=model, units=units)
-    changes = {q: answers.get(q) for q in set(base.answers) | set(answers)
-               if base.answers.get(q) != answers.get(q)}
-    case = base.with_answers(changes, model=model) if changes else base
-    return replace(case, confidence=dict(confidence or {}), population=model.population,
-                   units=units)
+    else:
+        changes = {q: answers.get(q) for q in set(base.answers) | set(answers)
+                   if base.answers.get(q) != answers.get(q)}
+        case = base.with_answers(changes, model=model) if changes else base
+        case = replace(case, confidence=dict(confidence or {}), population=model.population,
+                       units=units)
+    return replace(case, not_sure=tuple(not_sure))
 
 
 def case_json(model: Model, answers: Mapping[str, Any], *,
               confidence: Mapping[str, float] | None = None,
-              base: Case | None = None, units: str = "metric") -> bytes:
+              base: Case | None = None, units: str = "metric",
+              not_sure: Sequence[str] = ()) -> bytes:
     """The case file (schema of ``model.workflows.cases``) as UTF-8 JSON."""
-    return _case(model, answers, confidence, base, units).to_json().encode("utf-8")
+    return _case(model, answers, confidence, base, units, not_sure).to_json().encode("utf-8")
 
 
 def pdf_report(model: Model, answers: Mapping[str, Any], *,
@@ -44,13 +47,13 @@ def pdf_report(model: Model, answers: Mapping[str, Any], *,
                base: Case | None = None, not_sure: Sequence[str] = ()) -> bytes:
     """The PDF report of ``model.workflows.report`` for these answers (``not_sure``: the
     questions answered "not sure", listed as unknown)."""
-    case = _case(model, answers, confidence, base)
-    return report_pdf(build_report(case, model, not_sure=not_sure))
+    case = _case(model, answers, confidence, base, not_sure=not_sure)
+    return report_pdf(build_report(case, model))
 
 
 def markdown_report(model: Model, answers: Mapping[str, Any], *,
                     confidence: Mapping[str, float] | None = None,
-                    base: Case | None = None) -> bytes:
+                    base: Case | None = None, not_sure: Sequence[str] = ()) -> bytes:
     """The Markdown report of ``model.workflows.report`` for these answers."""
-    report = build_report(_case(model, answers, confidence, base), model)
+    report = build_report(_case(model, answers, confidence, base, not_sure=not_sure), model)
     return report_markdown(report).encode("utf-8")

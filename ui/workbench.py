@@ -123,7 +123,7 @@ def _on_upload() -> None:
         return
     c = loaded.case
     _fill(common.get_model(c.population),
-          share.Screen(dict(c.answers), dict(c.confidence), c.population))
+          share.Screen(dict(c.answers), dict(c.confidence), c.population, unsure=c.not_sure))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
     ss["hl_units"] = c.units  # the runner's units, as the case remembers them
     ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
@@ -598,18 +598,21 @@ def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
 def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
     base = st.session_state.get("wb_case")  # an uploaded case: notes, case id, sources
     ss_units = st.session_state.get("hl_units", "metric")
+    unsure = tuple(st.session_state.get("wb_unsure", ()))
     c1, c2, c3 = st.columns(3)
     c1.download_button("Report (PDF)",
-                       data=lambda: pdf_report(model, answers, confidence=conf, base=base),
+                       data=lambda: pdf_report(model, answers, confidence=conf, base=base,
+                                               not_sure=unsure),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="wb_dl_pdf", on_click="ignore", width="stretch")
     c2.download_button("Report (Markdown)",
-                       data=lambda: markdown_report(model, answers, confidence=conf, base=base),
+                       data=lambda: markdown_report(model, answers, confidence=conf, base=base,
+                                                    not_sure=unsure),
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
     c3.download_button("Case (JSON)",
                        data=lambda: case_json(model, answers, confidence=conf, base=base,
-                                              units=ss_units),
+                                              units=ss_units, not_sure=unsure),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="wb_dl_json", on_click="ignore", width="stretch")
 

@@ -13,6 +13,7 @@ A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
       "answers": {"age": 34, "cramps": "yes"},  # contract section 2
       "answered_by": {"cramps": "clinician_verified"},    # default: self_report
       "confidence": {"cramps": 0.7},            # optional, 0.5 (a guess) .. 1.0 (sure)
+      "not_sure": ["sleep_hours"],              # optional: asked, answered "not sure"
       "notes": "free text for the clinician"
     }
 
@@ -107,6 +108,7 @@ class Case:
     updated: str | None = None  # ISO date
     units: str = "metric"  # how the runner reads numbers; answers are always in model units
     contract_version: int = CONTRACT_VERSION
+    not_sure: tuple[str, ...] = ()  # questions asked and answered "not sure" (not answers)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "answers", _frozen(self.answers))
@@ -114,6 +116,8 @@ class Case:
         object.__setattr__(self, "answered_by", _frozen(by))
         conf = {q: float(c) for q, c in self.confidence.items() if q in self.answers}
         object.__setattr__(self, "confidence", _frozen(conf))
+        unsure = tuple(dict.fromkeys(q for q in self.not_sure if q not in self.answers))
+        object.__setattr__(self, "not_sure", unsure)
         if self.units not in UNIT_SYSTEMS:
             raise InputError([f"units {self.units!r}: use one of {', '.join(UNIT_SYSTEMS)}"])
 
@@ -133,6 +137,8 @@ class Case:
         d["answered_by"] = dict(self.answered_by)
         if self.confidence:
             d["confidence"] = dict(self.confidence)
+        if self.not_sure:
+            d["not_sure"] = list(self.not_sure)
         d["notes"] = self.notes
         return d
 
@@ -226,6 +232,7 @@ class CaseSchema(BaseModel):
     answers: dict[str, Any]
     answered_by: dict[str, Any] = {}
     confidence: dict[str, Any] = {}
+    not_sure: list[str] = []
     notes: str = ""
 
 
@@ -234,6 +241,7 @@ _TYPE_FIX = {
     "string_type": "write text in quotes",
     "int_type": "write a whole number",
     "dict_type": "write an object {...}",
+    "list_type": "write a list [...] of question ids",
     "literal_error": "write one of the values named, or leave the key out",
     "missing": 'add it: a case file is at least {"answers": {...}}',
 }
@@ -437,6 +445,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     }
     by = _answered_by(raw, clean, where, problems)
     conf = _confidence(raw, clean, where, problems)
+    unsure = _not_sure(raw, clean, where, problems, model)
     case = Case(
         answers=clean,
         answered_by=by,
@@ -447,8 +456,25 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         created=created,
         updated=updated,
         units=raw.units or "metric",
+        not_sure=unsure,
     )
     return LoadedCase(case, tuple(problems), _frozen(rejected), version_changes(raw, clean))
+
+
+def _not_sure(
+    raw: CaseSchema, clean: Mapping[str, Any], where: str, problems: list[str], model: Model
+) -> tuple[str, ...]:
+    """The questions answered "not sure": ids of questions not answered in the same file
+    (an id that is no question, or that has an answer, is named and left out)."""
+    out = []
+    for q in raw.not_sure:
+        if q not in model.question_map:
+            problems.append(f"{where}: not_sure: {q!r} is not a question; remove it")
+        elif q in clean:
+            problems.append(f"{where}: not_sure: {q} also has an answer; the answer is kept")
+        else:
+            out.append(q)
+    return tuple(out)
 
 
 def without_answers(data: Mapping[str, Any], keys: Any) -> dict[str, Any]:

@@ -303,7 +303,8 @@ def build_report(
     not_sure: Sequence[str] = (),
 ) -> Report:
     """Diagnose a case (its answers and confidences, with ``model``: its population and any
-    changed base rates) and collect everything its report shows.
+    changed base rates) and collect everything its report shows (``not_sure``: the questions
+    answered "not sure", by default the case's own).
 
     Raises
     ------
@@ -320,7 +321,7 @@ def build_report(
             raise InputError(problems)
         case = Case(answers=clean, population=model.population)
     d = diagnose_case(case, model)
-    return report_of(d, case, model, today=today, not_sure=not_sure)
+    return report_of(d, case, model, today=today, not_sure=not_sure or case.not_sure)
 
 
 # ----------------------------------------------------------------------------- Markdown
