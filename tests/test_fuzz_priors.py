@@ -86,3 +86,66 @@ def test_garbage_bytes_in_a_priors_file_are_refused_with_the_file_named(tmp_path
         assert any("findings.yaml" in line for line in exc.problems)
     else:
         raise AssertionError("garbage findings.yaml was accepted")
+
+
+NUMBER_FILES = ("risk_factors.yaml", "causes.yaml", "findings.yaml")
+NUMBER_PATHS = {
+    f: [p for p in PATHS[f]
+        if p[-1] in ("p", "value") or (len(p) > 1 and p[-2] == "probs")]
+    for f in NUMBER_FILES
+}
+# mostly the numbers that used to pass validation and then break the diagnosis, plus the ends
+# of the stated ranges (which must work)
+extreme = st.sampled_from([0.0, 1.0, 1e-300, 1e-30, 1 - 1e-16, 1e30, 1e300, 1e-9, 1e-6, 0.99,
+                           1e6, 1e-6])
+
+
+@seed(20261126)
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_base_that_validates_also_diagnoses(tmp_path_factory, data):
+    """An extreme number at any p, probs or odds-ratio value: either the base is refused with
+    a PriorsError naming the file, or it loads and diagnoses (finite probabilities, JSON
+    without NaN). validate-priors used to pass bases whose diagnosis then failed."""
+    import json
+
+    from model import Model
+
+    d = tmp_path_factory.mktemp("priors")
+    for f in PRIORS.glob("*.yaml"):
+        shutil.copy(f, d / f.name)
+    name = data.draw(st.sampled_from(NUMBER_FILES))
+    path = data.draw(st.sampled_from(NUMBER_PATHS[name]))
+    value = data.draw(extreme)
+    doc = yaml.safe_load((PRIORS / name).read_text(encoding="utf-8"))
+    _set(doc, path, value)
+    (d / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    try:
+        kb = load_knowledge_base(d)
+    except PriorsError as exc:
+        assert any(name in line for line in exc.problems), exc.problems
+        return
+    diagnosis = Model(kb).diagnose({"age": 34, "cramps": "yes", "smoker": "yes",
+                                    "temperature_c": 35, "swelling": "one_leg"})
+    json.dumps(diagnosis.to_dict(), allow_nan=False)
+
+
+@seed(20261126)
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(leak=st.sampled_from([0.0, 1e-300, 1e-12]),
+       name=st.sampled_from(["heavy_legs", "cramps", "dark_cola_urine"]))
+def test_an_impossible_leak_is_refused_not_crashed_on(tmp_path_factory, leak, name):
+    d = tmp_path_factory.mktemp("priors")
+    for f in PRIORS.glob("*.yaml"):
+        shutil.copy(f, d / f.name)
+    doc = yaml.safe_load((PRIORS / "findings.yaml").read_text(encoding="utf-8"))
+    doc["findings"][name]["leak"]["p"] = leak
+    (d / "findings.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    try:
+        load_knowledge_base(d)
+    except PriorsError as exc:
+        assert any(f"{name}.leak" in line and "outside" in line for line in exc.problems)
+    else:
+        raise AssertionError(f"a leak of {leak} for {name} was accepted")

@@ -128,8 +128,8 @@ def test_base_rate_of_exactly_one_is_refused(broken: Path) -> None:
         d["causes"]["overtraining"]["base_rate"]["clinic"]["p"] = 1.0
 
     edit_yaml(broken, "causes.yaml", change)
-    assert_problem(problems_of(broken), r"^causes\.yaml:", r"overtraining\.base_rate\.clinic",
-                   r"strictly between 0 and 1")
+    assert_problem(problems_of(broken), r"^causes\.yaml:", r"overtraining\.base_rate",
+                   r"clinic\.p: base rate 1 is outside \[1e-06, 0\.99\]")
 
 
 # ----------------------------------------------------------------------------- keys and names
@@ -579,3 +579,153 @@ def test_validate_priors_command_on_missing_dir(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "no such priors directory" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# ----------------------------------------------------------------------------- hostile numbers
+# Numbers that validate-priors used to call valid and that then broke the diagnosis with an
+# internal error (brentq without a root, log(0), NaN in the JSON): each is refused on loading,
+# file, key, range and reason named.
+def _set_base_rate(v: Any) -> Callable[[Any], None]:
+    def change(d: Any) -> None:
+        d["causes"]["cecs"]["base_rate"]["self_assessment"]["p"] = v
+
+    return change
+
+
+def _set_odds_ratio(v: Any) -> Callable[[Any], None]:
+    def change(d: Any) -> None:
+        d["causes"]["dehydration"]["odds_ratios"]["temperature_c"]["hot"]["value"] = v
+
+    return change
+
+
+def _set_leak(v: Any) -> Callable[[Any], None]:
+    def change(d: Any) -> None:
+        d["findings"]["heavy_legs"]["leak"]["p"] = v
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "patterns"),
+    [
+        ("causes.yaml", _set_base_rate(1.0e-300),
+         [r"cecs\.base_rate", r"self_assessment\.p: base rate 1e-300",
+          r"outside \[1e-06, 0\.99\]", r"write a rate in the range"]),
+        ("causes.yaml", _set_base_rate(0.995), [r"cecs\.base_rate", r"0\.995 is outside"]),
+        ("causes.yaml", _set_odds_ratio(1.0e300),
+         [r"dehydration\.odds_ratios\.temperature_c\.hot\.value", r"odds ratio 1e\+300",
+          r"outside \[1e-06, 1e\+06\]", r"give the cause a `table`"]),
+        ("causes.yaml", _set_odds_ratio(1.0e-300), [r"hot\.value", r"odds ratio 1e-300"]),
+        ("findings.yaml", _set_leak(0), [r"heavy_legs\.leak", r"p = 0 outside",
+                                         r"\[1e-09, 1 - 1e-09\]", r"makes an answer impossible"]),
+        ("findings.yaml", _set_leak(1.0e-300), [r"heavy_legs\.leak", r"p = 1e-300 outside"]),
+        ("findings.yaml", _set_leak(1.0), [r"heavy_legs\.leak", r"p = 1 outside"]),
+    ],
+)
+def test_a_number_the_network_cannot_use_is_refused(
+    broken: Path, name: str, change: Callable[[Any], None], patterns: list[str]
+) -> None:
+    edit_yaml(broken, name, change)
+    assert_problem(problems_of(broken), "^" + re.escape(name) + ":", *patterns)
+
+
+def test_a_risk_factor_state_of_probability_zero_is_refused(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["risk_factors"]["smoker"]["prior"]["probs"] = {"no": 1.0, "yes": 0.0}
+
+    edit_yaml(broken, "risk_factors.yaml", change)
+    assert_problem(problems_of(broken), r"^risk_factors\.yaml:", r"smoker\.prior",
+                   r"no = 1, yes = 0 outside", r"write a small positive number")
+
+
+def test_a_certain_table_entry_is_refused(broken: Path) -> None:
+    def change(d: Any) -> None:
+        table = d["causes"]["medication_side_effect"]["table"]["p_present"]
+        table[next(iter(table))]["p"] = 0.0
+
+    edit_yaml(broken, "causes.yaml", change)
+    assert_problem(problems_of(broken), r"^causes\.yaml:",
+                   r"medication_side_effect\.table\.p_present", r"= 0 outside")
+
+
+def test_the_ends_of_the_ranges_load_and_diagnose(broken: Path) -> None:
+    """The bounds themselves are usable: a base rate of 1e-6 with an odds ratio of a
+    million on the same cause, and a leak of 1e-9, load and give a diagnosis (what validates,
+    runs)."""
+
+    def rare(d: Any) -> None:
+        d["causes"]["dehydration"]["base_rate"]["self_assessment"]["p"] = 1e-6
+
+    edit_yaml(broken, "causes.yaml", _set_base_rate(1e-6))
+    edit_yaml(broken, "causes.yaml", rare)
+    edit_yaml(broken, "causes.yaml", _set_odds_ratio(1e6))
+    edit_yaml(broken, "findings.yaml", _set_leak(1e-9))
+    d = Model(load_knowledge_base(broken)).diagnose({"age": 34, "temperature_c": 35})
+    assert all(0.0 <= c.probability <= 1.0 for c in d.causes)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(True, "got true"), (False, "got false"),
+                                              ("0.3", "got '0.3'")])
+def test_a_yaml_truth_value_or_text_is_not_a_probability(broken: Path, value: Any,
+                                                        shown: str) -> None:
+    edit_yaml(broken, "findings.yaml", _set_leak(value))
+    line = assert_problem(problems_of(broken), r"^findings\.yaml:", r"heavy_legs\.leak\.p",
+                          r"must be a number, " + re.escape(shown))
+    assert "between 0 and 1" not in line and "1.0" not in line
+
+
+def test_a_truth_value_is_not_an_odds_ratio(broken: Path) -> None:
+    edit_yaml(broken, "causes.yaml", _set_odds_ratio(True))
+    assert_problem(problems_of(broken), r"hot\.value", r"must be a number, got true",
+                   r"a number such as 1\.5 \(an odds ratio\)")
+
+
+# ----------------------------------------------------------------------------- hostile files
+def test_a_deleted_cause_is_named_as_referenced_but_not_defined(broken: Path) -> None:
+    edit_yaml(broken, "causes.yaml", lambda d: d["causes"].pop("dehydration"))
+    problems = problems_of(broken)
+    assert_problem(problems, r"^findings\.yaml:", r"heavy_legs\.links\.dehydration",
+                   r"'dehydration' is referenced here but not defined in causes\.yaml")
+    assert not any("did you mean 'dehydration'" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("name", ["causes.yaml", "advice.yaml", "findings.yaml"])
+def test_an_empty_file_is_named_empty(broken: Path, name: str) -> None:
+    (broken / name).write_text("", encoding="utf-8")
+    line = assert_problem(problems_of(broken), "^" + re.escape(name) + ":", r"the file is empty",
+                          r"restore it")
+    assert "instance of" not in line and "File" not in line
+
+
+def test_a_file_that_is_a_list_names_what_it_should_be(broken: Path) -> None:
+    (broken / "causes.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    line = assert_problem(problems_of(broken), r"^causes\.yaml:",
+                          r"must be a mapping \(key: value\), not a list")
+    assert "CausesFile" not in line
+
+
+def test_a_missing_file_names_the_directory(broken: Path) -> None:
+    (broken / "findings.yaml").unlink()
+    assert_problem(problems_of(broken), r"^findings\.yaml:",
+                   r"file is missing from " + re.escape(str(broken)))
+
+
+def test_an_empty_priors_path_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "causes.yaml").write_text("causes: {}\n", encoding="utf-8")  # not read
+    for empty in ("", "  "):
+        assert_problem(problems_of(empty), r"priors directory is empty text",
+                       r"leave --priors out")
+    r = subprocess.run([sys.executable, "-m", "model", "diagnose", "--priors", "", "-"],
+                       input='{"answers": {"age": 34}}', cwd=tmp_path, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and "empty text" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_file_given_as_the_priors_directory_is_named_a_file(tmp_path: Path) -> None:
+    f = tmp_path / "passwd"
+    f.write_text("root:x:0:0\n", encoding="utf-8")
+    assert_problem(problems_of(f), r"is a file, not a directory", r"pass the priors folder")
+    r = _validate_cli(f, tmp_path)
+    assert r.returncode == 2 and "is a file, not a directory" in r.stderr
+    assert "no such priors directory" not in r.stderr

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..errors import PriorsError
-from .loader import ADVICE_FILE, _suggest
+from .loader import ADVICE_FILE, _suggest, schema_problems
 from .types import KnowledgeBase
 from .yamlread import load_yaml
 
@@ -107,7 +107,12 @@ def load_advice(kb: KnowledgeBase, path: str | Path | None = None) -> Advice:
 def _parse(path: Path) -> _AdviceFile:
     name = path.name
     if not path.is_file():
-        raise PriorsError([f"{name}: file is missing; restore it from the repository's priors/"])
+        raise PriorsError(
+            [
+                f"{name}: file is missing from {path.parent}; restore it from the "
+                "repository's priors/"
+            ]
+        )
     try:
         raw = load_yaml(path)
     except yaml.YAMLError as exc:
@@ -125,16 +130,7 @@ def _parse(path: Path) -> _AdviceFile:
     try:
         return _AdviceFile.model_validate(raw)
     except ValidationError as exc:
-        problems: list[str] = []
-        for e in exc.errors():
-            loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
-            msg = e["msg"].removeprefix("Value error, ")
-            fix = {
-                "extra_forbidden": "; remove the key or correct its spelling",
-                "missing": "; add the key",
-            }.get(e["type"], "")
-            problems.append(f"{name}: {loc}: {msg}{fix}")
-        raise PriorsError(problems) from None
+        raise PriorsError(schema_problems(name, raw, exc)) from None
 
 
 def read_advice(

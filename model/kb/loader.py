@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -94,14 +95,48 @@ def _fix_for(err_type: str) -> str:
         "int_parsing": "write a whole number",
         "string_type": "write text in quotes",
         "dict_type": "write a mapping (key: value)",
+        "model_type": "write a mapping (key: value)",
         "list_type": "write a list",
     }.get(err_type, "")
+
+
+def _yaml_kind(v: Any) -> str:
+    """What YAML made of a value, in the words of the priors files."""
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, bool):
+        return f"the truth value {str(v).lower()}"
+    if isinstance(v, str):
+        return f"the text {v[:30]!r}"
+    return f"the number {v!r}" if isinstance(v, int | float) else "an empty value"
+
+
+def schema_problems(name: str, raw: Any, exc: ValidationError) -> list[str]:
+    """One line per schema problem of file ``name`` (read as ``raw``), each naming the key
+    and the fix, in the words of the file (no internal class names)."""
+    if raw is None:
+        return [
+            f"{name}: the file is empty; restore it from the repository's priors/ (or write "
+            "its keys)"
+        ]
+    problems = []
+    for e in exc.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        if e["type"] == "model_type":  # pydantic names its class: say what was expected
+            msg = f"must be a mapping (key: value), not {_yaml_kind(e['input'])}"
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+        fix = _fix_for(e["type"])
+        problems.append(f"{name}: {loc}: {msg}" + (f"; {fix}" if fix else ""))
+    return problems
 
 
 def _read(directory: Path, name: str, schema: type[BaseModel], problems: list[str]) -> Any:
     path = directory / name
     if not path.is_file():
-        problems.append(f"{name}: file is missing; restore it from the repository's priors/")
+        problems.append(
+            f"{name}: file is missing from {directory}; restore it from the repository's priors/"
+        )
         return None
     try:
         raw = load_yaml(path)
@@ -121,17 +156,25 @@ def _read(directory: Path, name: str, schema: type[BaseModel], problems: list[st
     try:
         return schema.model_validate(raw)
     except ValidationError as exc:
-        for e in exc.errors():
-            loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
-            msg = e["msg"].removeprefix("Value error, ")
-            fix = _fix_for(e["type"])
-            problems.append(f"{name}: {loc}: {msg}" + (f"; {fix}" if fix else ""))
+        problems.extend(schema_problems(name, raw, exc))
         return None
 
 
 def _suggest(word: str, options: Any) -> str:
-    close = get_close_matches(word, list(options), n=1)
+    """A close match among ``options`` (never ``word`` itself), as " (did you mean ...?)"."""
+    close = get_close_matches(word, [o for o in options if o != word], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _not_a_cause(cid: str, defined: Any) -> str:
+    """Why ``cid`` cannot be used as a cause here: a contract cause that causes.yaml does not
+    define (deleted or renamed), or an id close to one it does."""
+    if cid in CONTRACT_CAUSES:
+        return (
+            f"{cid!r} is referenced here but not defined in causes.yaml; define it there (it is"
+            " a contract cause) or remove this reference"
+        )
+    return f"{cid!r} is not a cause{_suggest(cid, defined)}; use a cause id of causes.yaml"
 
 
 def _check_sources(
@@ -205,6 +248,13 @@ class _Check:
 def _files(directory: Path) -> tuple[Any, ...]:
     """The six schema-checked files; raises with every problem if a file is missing or bad."""
     problems: list[str] = []
+    if directory.exists() and not directory.is_dir():
+        raise PriorsError(
+            [
+                f"{directory}: is a file, not a directory; pass the priors folder (the one "
+                f"that holds {FILES[0]}, {FILES[1]}, ...; the repository's priors/ is the default)"
+            ]
+        )
     if not directory.is_dir():
         raise PriorsError(
             [
@@ -696,10 +746,7 @@ def _finding(fid: str, fs: FindingSpec, ctx: _FindingContext, check: _Check) -> 
         key = f"{fid}.links.{cid}"
         if cid not in ctx.cause_ids:
             if cid not in ctx.declared_causes:  # a cause that failed is reported once, above
-                problems.append(
-                    f"{name}: {key}: {cid!r} is not a cause"
-                    f"{_suggest(cid, CONTRACT_CAUSES)}; use a cause id"
-                )
+                problems.append(f"{name}: {key}: {_not_a_cause(cid, ctx.declared_causes)}")
             continue
         check.sources(name, key, link)
         dist = _as_dist(link, key, states, problems)
@@ -830,8 +877,7 @@ def _rules(
         for c in about:
             if c not in check.cause_ids:
                 check.problems.append(
-                    f"triage.yaml: {key}.about: {c!r} is not a cause"
-                    f"{_suggest(c, check.cause_ids)}; list cause ids of causes.yaml"
+                    f"triage.yaml: {key}.about: {_not_a_cause(c, check.cause_ids)}"
                 )
         out.append(
             Rule(
@@ -991,6 +1037,28 @@ def _load_uncertainty(directory: Path, problems: list[str]) -> Uncertainty:
     )
 
 
+def _priors_path(directory: Any) -> Path:
+    """The priors folder to read: ``directory``, or the packaged priors/ when it is None. An
+    empty path is refused (it would silently mean the current directory)."""
+    if directory is None:
+        return default_priors_dir()
+    if not isinstance(directory, str | os.PathLike):
+        raise PriorsError(
+            [
+                f"the priors directory must be a folder's path, not {type(directory).__name__};"
+                " leave it out for the repository's priors/"
+            ]
+        )
+    if not str(os.fspath(directory)).strip():
+        raise PriorsError(
+            [
+                "the priors directory is empty text; give a folder's path (e.g. priors), or "
+                "leave --priors out for the repository's priors/"
+            ]
+        )
+    return Path(directory)
+
+
 def load_knowledge_base(
     directory: str | Path | None = None, *, require_contract: bool = True
 ) -> KnowledgeBase:
@@ -1007,7 +1075,7 @@ def load_knowledge_base(
     """
     from .advice import read_advice
 
-    directory = Path(directory) if directory is not None else default_priors_dir()
+    directory = _priors_path(directory)
     refs_f, qs_f, rf_f, ca_f, fi_f, tr_f = _files(directory)
     check = _Check(refs_f.references)
     questions = _load_questions(qs_f, require_contract, check.problems)

@@ -24,10 +24,11 @@ BASE_RATE_MAX = 0.99
 # (its log-probability infinite, a posterior 0/0); 1e-9 is far below any cited figure.
 PROB_MIN = 1e-9
 PROB_MAX = 1.0 - 1e-9
-# An odds ratio: the priors' run from 0.08 to 87; beyond a factor of 1000 a risk factor
+# An odds ratio: the priors' run from 0.08 to 87, and `learn` fits up to a few thousand from
+# small samples; beyond a factor of a million a risk factor
 # decides the cause outright, which is a `table`, not an odds model.
-ODDS_RATIO_MIN = 1e-3
-ODDS_RATIO_MAX = 1e3
+ODDS_RATIO_MIN = 1e-6
+ODDS_RATIO_MAX = 1e6
 
 
 class _Strict(BaseModel):
@@ -96,6 +97,26 @@ def _plain_number(v: Any) -> Any:
     return v
 
 
+def _not_a_number(v: Any, what: str) -> str:
+    """Why ``v`` (as YAML read it) is not a number, naming the fix."""
+    if isinstance(v, bool):
+        return (
+            f"must be a number, got {str(v).lower()} (YAML reads yes, no, on, off, true and"
+            f" false as truth values); write {what}"
+        )
+    return f"must be a number, got {str(v)[:40]!r}; write {what}"
+
+
+def _number_first(v: Any, what: str = "a number such as 0.5 (a probability)") -> Any:
+    """Refuse, before pydantic would turn it into a float, what is not a number (``yes``,
+    ``true``, ``"0.3"``); a mapping's values each (``probs``)."""
+    if isinstance(v, dict):
+        return {k: _number_first(x, what) for k, x in v.items()}
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+        raise ValueError(_not_a_number(v, what))
+    return v
+
+
 def _check_probability(v: float) -> float:
     if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
         raise ValueError(f"{v!r} is not a number; write a probability between 0 and 1")
@@ -104,14 +125,43 @@ def _check_probability(v: float) -> float:
     return float(v)
 
 
+def _bound(x: float) -> str:
+    return f"1 - {1.0 - x:.0e}" if 0.999 < x < 1.0 else f"{x:g}"
+
+
+def _in_range(v: float, lo: float, hi: float, what: str, why: str) -> None:
+    """Refuse ``v`` outside [lo, hi] with the range and its reason."""
+    if not lo <= v <= hi:
+        raise ValueError(f"{what} {v:g} is outside [{_bound(lo)}, {_bound(hi)}]: {why}")
+
+
+PROB_WHY = (
+    "a probability of 0 or 1 (or within 1e-9 of them) makes an answer impossible and the "
+    f"posterior undefined; write a small positive number (at least {PROB_MIN:g}) instead"
+)
+
+
+def _network_probs(probs: dict[str, float], what: str) -> None:
+    """Every probability of a risk-factor prior, a leak or a table in [PROB_MIN, PROB_MAX]
+    (all the bad ones named in one line)."""
+    bad = [f"{k} = {x:g}" for k, x in probs.items() if not PROB_MIN <= x <= PROB_MAX]
+    if bad:
+        raise ValueError(
+            f"{what} {', '.join(bad)} outside [{_bound(PROB_MIN)}, {_bound(PROB_MAX)}]: {PROB_WHY}"
+        )
+
+
 class Prob(Cited):
     p: float
 
+    _n = field_validator("p", mode="before")(classmethod(lambda cls, v: _number_first(v)))
     _p = field_validator("p")(classmethod(lambda cls, v: _check_probability(v)))
 
 
 class Dist(Cited):
     probs: dict[str, float]
+
+    _n = field_validator("probs", mode="before")(classmethod(lambda cls, v: _number_first(v)))
 
     @field_validator("probs")
     @classmethod
@@ -122,6 +172,8 @@ class Dist(Cited):
 class Link(Cited):
     p: float | None = None
     probs: dict[str, float] | None = None
+
+    _n = field_validator("p", "probs", mode="before")(classmethod(lambda cls, v: _number_first(v)))
 
     @model_validator(mode="after")
     def _one_form(self) -> Link:
@@ -134,15 +186,31 @@ class Link(Cited):
                 _check_probability(x)
         return self
 
+    def named(self) -> dict[str, float]:
+        """Its probabilities by name: ``p``, or one per state of ``probs``."""
+        return {"p": self.p} if self.p is not None else dict(self.probs or {})
+
 
 class OddsRatio(Cited):
     value: float
+
+    _n = field_validator("value", mode="before")(
+        classmethod(lambda cls, v: _number_first(v, "a number such as 1.5 (an odds ratio)"))
+    )
 
     @field_validator("value")
     @classmethod
     def _positive(cls, v: float) -> float:
         if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
             raise ValueError(f"odds ratio {v!r} must be a finite number > 0")
+        _in_range(
+            v,
+            ODDS_RATIO_MIN,
+            ODDS_RATIO_MAX,
+            "odds ratio",
+            "beyond a factor of a million the risk factor decides the cause outright, which an odds"
+            " model cannot state; write a ratio in the range, or give the cause a `table`",
+        )
         return float(v)
 
     @model_validator(mode="after")
@@ -250,6 +318,12 @@ class QuestionsFile(_Strict):
 class RiskFactorSpec(_Strict):
     prior: Dist
 
+    @field_validator("prior")
+    @classmethod
+    def _no_certain_state(cls, v: Dist) -> Dist:
+        _network_probs(v.probs, "")
+        return v
+
 
 class RiskFactorsFile(_Strict):
     risk_factors: dict[str, RiskFactorSpec]
@@ -259,6 +333,12 @@ class TableSpec(_Strict):
     parent: str
     p_present: dict[str, Prob]
 
+    @field_validator("p_present")
+    @classmethod
+    def _not_certain(cls, v: dict[str, Prob]) -> dict[str, Prob]:
+        _network_probs({k: x.p for k, x in v.items()}, "")
+        return v
+
 
 class CauseSpec(_Strict):
     group: str
@@ -266,6 +346,21 @@ class CauseSpec(_Strict):
     base_rate: dict[str, Prob] | None = None
     odds_ratios: dict[str, dict[str, OddsRatio]] | None = None
     table: TableSpec | None = None
+
+    @field_validator("base_rate")
+    @classmethod
+    def _rate_in_range(cls, v: dict[str, Prob] | None) -> dict[str, Prob] | None:
+        for pop, rate in (v or {}).items():
+            _in_range(
+                rate.p,
+                BASE_RATE_MIN,
+                BASE_RATE_MAX,
+                f"{pop}.p: base rate",
+                "fewer than one runner in a million, or more than 99 in 100, leaves the"
+                " intercept no digits to solve for (Model.with_base_rates takes the same"
+                " range); write a rate in the range",
+            )
+        return v
 
 
 class CausesFile(_Strict):
@@ -277,6 +372,12 @@ class FindingSpec(_Strict):
     states: list[str]
     leak: Link
     links: dict[str, Link]
+
+    @field_validator("leak")
+    @classmethod
+    def _leak_not_certain(cls, v: Link) -> Link:
+        _network_probs(v.named(), "")
+        return v
 
 
 class FindingsFile(_Strict):
