@@ -38,7 +38,15 @@ from .reasoning import (
     plain,
     running_label,
 )
-from .workflows.cases import Case, LoadedCase, decode_share, encode_share, load_case, new_case
+from .workflows.cases import (
+    Case,
+    LoadedCase,
+    decode_share,
+    encode_share,
+    load_case,
+    new_case,
+    with_query,
+)
 from .workflows.report import (
     Report,
     build_report,
@@ -78,6 +86,7 @@ __all__ = [
     "pct",
     "plain",
     "running_label",
+    "with_query",
     "QuestionGain",
     "Report",
     "TestValue",

@@ -456,3 +456,16 @@ def test_a_date_or_date_and_time_is_kept_as_the_date(model) -> None:
     for created in ("2025-03-01", "2025-03-01T10:30:00", " 2025-03-01 "):
         loaded = parse_case_text(json.dumps({"created": created, "answers": {}}), "c", model)
         assert loaded.case.created == "2025-03-01"
+
+
+def test_a_share_link_goes_in_the_query_before_the_fragment(model) -> None:
+    """encode_share with a base URL that has a query and a fragment: the token replaces the
+    old case parameter, other parameters stay, and the fragment stays last (a token after
+    '#' never reaches the page)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    link = encode_share({"age": 30}, base_url="http://x/physio?case=OLD&z=1#frag", model=model)
+    parts = urlsplit(link)
+    q = parse_qs(parts.query)
+    assert parts.fragment == "frag" and q["z"] == ["1"] and q["case"] != ["OLD"]
+    assert dict(decode_share(link, model).case.answers) == {"age": 30}

@@ -22,9 +22,8 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from model import InputError, Model, decode_share, encode_share
+from model import InputError, Model, decode_share, encode_share, with_query
 
 from .units import UNIT_SYSTEMS
 
@@ -149,12 +148,7 @@ def share_link(model: Model, screen: Screen, page_url: str) -> str:
     InputError
         As :func:`query_params`.
     """
-    params = query_params(model, screen)
-    url = urlsplit(page_url)
-    kept = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True)
-            if k not in ("case", VIEW_PARAM)]
-    query = urlencode(kept + list(params.items()), safe=".")
-    return urlunsplit((url.scheme, url.netloc, url.path, query, url.fragment))
+    return with_query(page_url, query_params(model, screen), drop=("case", VIEW_PARAM))
 
 
 def _mapping_part(view: Mapping[str, Any], key: str, what: str,

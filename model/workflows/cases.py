@@ -35,13 +35,13 @@ import binascii
 import datetime as _dt
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -679,8 +679,17 @@ def encode_share(
         )
     if base_url is None:
         return token
-    sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}{SHARE_PARAM}={token}"
+    return with_query(base_url, {SHARE_PARAM: token})
+
+
+def with_query(url: str, params: Mapping[str, str], drop: Sequence[str] = ()) -> str:
+    """``url`` with ``params`` in its query (replacing any of the same names, and removing
+    those in ``drop``), before any ``#fragment``: a token appended after the fragment never
+    reaches the server."""
+    parts = urlsplit(url)
+    gone = {*params, *drop}
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in gone]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *params.items()], safe=".")))
 
 
 def _token_of(link: str) -> str:

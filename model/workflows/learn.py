@@ -50,6 +50,7 @@ import yaml
 from ..api import Model
 from ..errors import InputError, PriorsError
 from ..kb import HEAVY_LEGS
+from ..kb.schema import BASE_RATE_MAX, BASE_RATE_MIN, ODDS_RATIO_MAX, ODDS_RATIO_MIN
 from ..kb.yamlread import load_yaml
 from ..pgmpy_io import estimate_dirichlet
 from ..reasoning.evidence import show_value
@@ -354,14 +355,14 @@ def _learn_odds(
     rate = float(np.sum(p_u * _sigmoid(eta)))
     pop = run.model.population
     entry = spec["base_rate"][pop]
-    new = min(max(rate, 1e-6), 1 - 1e-6)
+    new = min(max(rate, BASE_RATE_MIN), BASE_RATE_MAX)  # the range the priors accept
     run.note(entry, n_used, float(entry["p"]), new, "causes.yaml", f"{cid}.base_rate.{pop}")
     for j, p in enumerate(parents):
         for s, e in ors.get(p, {}).items():
             s_i = states[p].index(s)
             if s_i not in fixed[j]:
                 key = f"{cid}.odds_ratios.{p}.{s}"
-                new = math.exp(betas[j][s_i])
+                new = min(max(math.exp(betas[j][s_i]), ODDS_RATIO_MIN), ODDS_RATIO_MAX)
                 run.note(e, n_used, float(e["value"]), new, "causes.yaml", key, "value")
 
 
