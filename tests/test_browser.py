@@ -604,6 +604,10 @@ def test_the_workbench_on_a_phone_shows_the_result_before_the_answers(app_url, b
         page.goto(f"{app_url}/physio")
         page.locator(".st-key-wb_result").wait_for(timeout=FIRST_LOAD_MS)
         _settled(page)
+        # st.html's code loads on demand: on a fresh page the app's style rules arrive about
+        # 1-2 s after the rest (measured), so wait for them rather than for the page alone
+        page.wait_for_function("[...document.querySelectorAll('style')]"
+                               ".some(s => s.textContent.includes('wb_phone_note'))")
         result = page.locator(".st-key-wb_result").bounding_box()
         answers = page.get_by_role("heading", name="Answers").bounding_box()
         assert result is not None and answers is not None

@@ -182,6 +182,9 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 [data-testid="stCode"] div:has(> [data-testid="stElementToolbarButton"]),
 [data-testid="stCode"] div:has(> div > [data-testid="stElementToolbarButton"]) {
   opacity: 1 !important; visibility: visible !important; }
+/* the element holding these rules takes no room (its style still applies) */
+[data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
+  display: none; }
 .st-key-wb_phone_note { display: none; }
 @media (max-width: 640px) {
   /* the workbench on a phone: its columns stack, so the result comes before the answers */
@@ -193,8 +196,10 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 
 
 def style() -> None:
-    """The app's few style rules (see ``CSS``)."""
-    st.html(CSS)
+    """The app's few style rules (see ``CSS``), as Markdown: st.html's code loads on demand,
+    so on a fresh page its rules arrived 1-2 s after the rest (unstyled targets meanwhile);
+    Markdown's are there with the first elements."""
+    st.markdown(CSS, unsafe_allow_html=True)
 
 
 def nav_bar(pages: Sequence[Any], icons: Sequence[str | None] = ()) -> None:
