@@ -277,7 +277,7 @@ def _question_row(model: Model, qid: str) -> None:
     q = model.question_map[qid]
     key = f"wb_q_{qid}"
     off = _not_for(model, q)
-    a, b = st.columns([4, 1], vertical_alignment="bottom")
+    a, b = st.columns([3, 1], vertical_alignment="bottom")  # room for "80% sure"
     with a:
         if q.type == "number" and _converts(q):
             _converted_number(q)
