@@ -192,15 +192,26 @@ def _sources(*parts: str) -> list[Path]:
 
 
 def test_no_unsafe_html_in_the_ui() -> None:
+    """No text is drawn as raw HTML, except the app's own style rules: one constant (no
+    formatting, so no user text can enter it), drawn as Markdown because st.html's code loads
+    on demand and its rules arrived 1-2 s late on a fresh page."""
     files = _sources("ui", "app.py")
     assert len(files) > 3
+    allowed = "st.markdown(CSS, unsafe_allow_html=True)"
     bad = [
         f"{f.relative_to(ROOT)}:{i}"
         for f in files
         for i, line in enumerate(f.read_text().splitlines(), 1)
         if re.search(r"unsafe_allow_html\s*=\s*True", line)
+        and not (f.name == "common.py" and line.strip() == allowed)
     ]
     assert bad == []
+    from ui import common
+
+    src = (ROOT / "ui" / "common.py").read_text()
+    assert re.search(r'^CSS = """\n<style>\n', src, re.M)  # a plain literal, not an f-string
+    css = common.CSS.strip()
+    assert css.startswith("<style>") and css.endswith("</style>") and css.count("<") == 2
 
 
 def test_no_logging_or_printing_of_answers() -> None:
