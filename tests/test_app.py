@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -28,6 +30,26 @@ def _no_exception(at: AppTest) -> None:
 def _bars(at: AppTest) -> list[str]:
     """Texts of the cause bars (label and chance), top first."""
     return [p.text for p in at.get("progress") if p.text.startswith("**")]
+
+
+@functools.cache
+def _tab_of() -> dict[str, str]:
+    """Each question's workbench tab (the page draws only the open tab's rows)."""
+    from ui.common import GROUP_TITLES
+
+    return {q.id: GROUP_TITLES.get(q.group, q.group) for q in load_model().questions}
+
+
+def _wb(at: AppTest, kind: str, key: str) -> Any:
+    """A workbench answer or confidence box, its tab opened first (as a physio clicks it)."""
+    qid = key.removeprefix("wb_q_").removeprefix("wb_c_")
+    qid = qid.removesuffix("_metric").removesuffix("_imperial")
+    tab = _tab_of()[qid]
+    current = at.session_state["wb_tabs"] if "wb_tabs" in at.session_state else None
+    if current != tab:
+        at.session_state["wb_tabs"] = tab
+        at.run()
+    return getattr(at, kind)(key=key)
 
 
 @pytest.fixture(scope="module")
@@ -252,9 +274,20 @@ def test_stop_shows_full_result_with_downloads_and_advice(model):
 
 
 def test_workbench_renders_every_question(model):
+    """Every question has its boxes on its tab, and only the open tab's rows are drawn."""
     at = _page("workbench").run()
     _no_exception(at)
-    keys = {w.key for w in [*at.selectbox, *at.number_input]}
+    keys: set[str | None] = set()
+    for tab in sorted(set(_tab_of().values())):
+        at.session_state["wb_tabs"] = tab
+        at.run()
+        _no_exception(at)
+        drawn = {w.key for w in [*at.selectbox, *at.number_input]}
+        on_tab = {f"wb_q_{q}" for q, t in _tab_of().items() if t == tab}
+        others = {f"wb_q_{q}" for q, t in _tab_of().items() if t != tab}
+        assert not drawn & others, tab
+        keys |= drawn
+        assert on_tab - {"wb_q_temperature_c", "wb_q_shoe_distance_km"} <= drawn, tab
     converted = {"temperature_c", "shoe_distance_km"}  # one box per unit system
     assert {f"wb_q_{q.id}" for q in model.questions if q.id not in converted} <= keys
     assert {f"wb_q_{q}_metric" for q in converted} <= keys
@@ -264,7 +297,7 @@ def test_workbench_renders_every_question(model):
 def test_workbench_answer_changes_posterior_table(model):
     at = _page("workbench").run()
     before = at.dataframe[0].value["posterior"].to_dict()
-    at.selectbox(key="wb_q_heaviness_onset").set_value("reproducible_point").run()
+    _wb(at, "selectbox", "wb_q_heaviness_onset").set_value("reproducible_point").run()
     _no_exception(at)
     after = at.dataframe[0].value["posterior"].to_dict()
     want = model.diagnose({"heaviness_onset": "reproducible_point"})
@@ -278,15 +311,15 @@ def test_workbench_greys_out_questions_that_do_not_apply(model):
     women = [q.id for q in model.questions if q.applies_to and q.type != "number"]
     assert "pregnant_or_recently_pregnant" in women
     at = _page("workbench").run()
-    at.selectbox(key="wb_q_pregnant_or_recently_pregnant").set_value("no").run()
-    at.selectbox(key="wb_q_sex").set_value("male").run()
+    _wb(at, "selectbox", "wb_q_pregnant_or_recently_pregnant").set_value("no").run()
+    _wb(at, "selectbox", "wb_q_sex").set_value("male").run()
     _no_exception(at)
     for qid in women:
-        box = at.selectbox(key=f"wb_q_{qid}")
+        box = _wb(at, "selectbox", f"wb_q_{qid}")
         assert box.disabled and "not used: male answered" in box.label, qid
-    assert not at.selectbox(key="wb_q_cramps").disabled
-    at.selectbox(key="wb_q_sex").set_value("female").run()
-    box = at.selectbox(key="wb_q_pregnant_or_recently_pregnant")
+    assert not _wb(at, "selectbox", "wb_q_cramps").disabled
+    _wb(at, "selectbox", "wb_q_sex").set_value("female").run()
+    box = _wb(at, "selectbox", "wb_q_pregnant_or_recently_pregnant")
     assert not box.disabled and box.value == "no"
 
 
@@ -294,7 +327,7 @@ def test_workbench_says_why_the_level(model):
     """The physio sees the reasons behind the level: a 76-year-old's heart suspicion with no
     heart sign is a doctor within days (triage.yaml, without_sign), and says so."""
     at = _page("workbench").run()
-    at.number_input(key="wb_q_age").set_value(76).run()
+    _wb(at, "number_input", "wb_q_age").set_value(76).run()
     _no_exception(at)
     want = model.diagnose({"age": 76})
     assert want.triage.level == "see_doctor" and "heart_condition" in want.triage.escalated
@@ -334,10 +367,10 @@ def test_workbench_case_upload_fills_the_form(model):
     at.file_uploader(key="wb_upload").set_value(
         ("case.json", json.dumps(case).encode(), "application/json")).run()
     _no_exception(at)
-    assert at.selectbox(key="wb_q_smoker").value == "yes"
-    assert at.selectbox(key="wb_q_surface").value == "road"
-    assert at.number_input(key="wb_q_age").value == 52
-    assert at.selectbox(key="wb_q_cramps").value is None
+    assert _wb(at, "selectbox", "wb_q_smoker").value == "yes"
+    assert _wb(at, "selectbox", "wb_q_surface").value == "road"
+    assert _wb(at, "number_input", "wb_q_age").value == 52
+    assert _wb(at, "selectbox", "wb_q_cramps").value is None
     post = at.dataframe[0].value["posterior"].to_dict()
     assert post["pad"] == pytest.approx(100 * model.diagnose(case["answers"]).probability("pad"))
     top = model.diagnose(case["answers"]).causes[0].id
@@ -354,25 +387,25 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
     at.file_uploader(key="wb_upload").set_value(
         ("case.json", json.dumps(case).encode(), "application/json")).run()
     _no_exception(at)
-    assert at.number_input(key="wb_q_temperature_c_imperial").value == 86  # 30 °C
-    assert at.number_input(key="wb_q_shoe_distance_km_imperial").value == 497  # 800 km
-    assert "(°F)" in at.number_input(key="wb_q_temperature_c_imperial").label
+    assert _wb(at, "number_input", "wb_q_temperature_c_imperial").value == 86  # 30 °C
+    assert _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").value == 497  # 800 km
+    assert "(°F)" in _wb(at, "number_input", "wb_q_temperature_c_imperial").label
     notes = [i.value for i in at.info]
     assert any("contract version 1" in n and "pad" in n for n in notes)
     assert any("8 weeks" in n for n in notes)
     want = model.diagnose(case["answers"]).probability("dehydration")
     post = at.dataframe[0].value["posterior"].to_dict()
     assert post["dehydration"] == pytest.approx(100 * want)  # the answers are unchanged
-    at.number_input(key="wb_q_temperature_c_imperial").set_value(68).run()  # 20 °C
+    _wb(at, "number_input", "wb_q_temperature_c_imperial").set_value(68).run()  # 20 °C
     assert at.session_state["wb_v_temperature_c"] == 20
     want = model.diagnose({**case["answers"], "temperature_c": 20}).probability("dehydration")
     post = at.dataframe[0].value["posterior"].to_dict()
     assert post["dehydration"] == pytest.approx(100 * want)
     at.segmented_control(key="wb_units_pick").set_value("metric").run()
-    assert at.number_input(key="wb_q_temperature_c_metric").value == 20
+    assert _wb(at, "number_input", "wb_q_temperature_c_metric").value == 20
     # the largest number of miles the box allows comes back within the km limit
     at.segmented_control(key="wb_units_pick").set_value("imperial").run()
-    box = at.number_input(key="wb_q_shoe_distance_km_imperial")
+    box = _wb(at, "number_input", "wb_q_shoe_distance_km_imperial")
     assert box.proto.max == 3107  # 5000 km, rounded to whole miles
     box.set_value(box.proto.max).run()
     _no_exception(at)
@@ -415,7 +448,7 @@ def test_workbench_network_marks_answered_nodes_and_sets_evidence(model):
     from ui.network_graph import network_frames
 
     at = _page("workbench").run()
-    at.selectbox(key="wb_q_smoker").set_value("yes").run()
+    _wb(at, "selectbox", "wb_q_smoker").set_value("yes").run()
     nodes, edges = network_frames(model, {}, {"smoker": "yes"})
     row = nodes.set_index("id").loc["smoker"]
     assert row["answered"] and row["label"].endswith(": Yes")
@@ -426,9 +459,9 @@ def test_workbench_network_marks_answered_nodes_and_sets_evidence(model):
     at.selectbox(key="wb_node").set_value("cramps").run()
     at.button(key="wb_node_set_cramps_yes").click().run()
     _no_exception(at)
-    assert at.selectbox(key="wb_q_cramps").value == "yes"
+    assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"
     at.button(key="wb_node_clear_cramps").click().run()
-    assert at.selectbox(key="wb_q_cramps").value is None
+    assert _wb(at, "selectbox", "wb_q_cramps").value is None
 
 
 def test_about_page_lists_sources_and_disclaimer(model):
@@ -504,9 +537,9 @@ def test_why_we_ask_and_why_use_the_model_explanations(model):
 
 def test_workbench_confidence_makes_an_answer_soft(model):
     at = _page("workbench").run()
-    at.selectbox(key="wb_q_performance_declining").set_value("yes").run()
+    _wb(at, "selectbox", "wb_q_performance_declining").set_value("yes").run()
     hard = at.dataframe[0].value["posterior"]["overtraining"]
-    at.selectbox(key="wb_c_performance_declining").set_value(0.6).run()
+    _wb(at, "selectbox", "wb_c_performance_declining").set_value(0.6).run()
     _no_exception(at)
     soft = at.dataframe[0].value["posterior"]["overtraining"]
     want = model.diagnose({"performance_declining": "yes"},
@@ -517,7 +550,7 @@ def test_workbench_confidence_makes_an_answer_soft(model):
 
 def test_workbench_next_questions_and_tornado(model):
     at = _page("workbench").run()
-    at.selectbox(key="wb_q_heaviness_onset").set_value("late_in_run").run()
+    _wb(at, "selectbox", "wb_q_heaviness_onset").set_value("late_in_run").run()
     nxt = at.table[0].value
     d = model.diagnose({"heaviness_onset": "late_in_run"})
     assert list(nxt.index[:3]) == [g.text for g in d.next_questions[:3]]
@@ -535,8 +568,8 @@ def test_workbench_shows_intervals_and_what_widens_them(model):
     three leading causes, the numbers that widen each interval most (the model's own)."""
     answers = {"heaviness_onset": "from_start", "rest_days_per_week": 0}
     at = _page("workbench").run()
-    at.selectbox(key="wb_q_heaviness_onset").set_value("from_start").run()
-    at.number_input(key="wb_q_rest_days_per_week").set_value(0).run()
+    _wb(at, "selectbox", "wb_q_heaviness_onset").set_value("from_start").run()
+    _wb(at, "number_input", "wb_q_rest_days_per_week").set_value(0).run()
     _no_exception(at)
     d = model.diagnose(answers)
     table = at.dataframe[0].value
@@ -616,7 +649,7 @@ def test_share_link_reproduces_the_screen(model):
     at.run()
     _no_exception(at)
     assert at.radio(key="wb_population").value == "clinic"
-    assert at.selectbox(key="wb_c_resting_hr_elevated").value == 0.7
+    assert _wb(at, "selectbox", "wb_c_resting_hr_elevated").value == 0.7
     want = clinic.with_base_rates({"overtraining": 0.08}).diagnose(
         dict(screen.answers), confidence=dict(screen.confidence))
     post = at.dataframe[0].value["posterior"].to_dict()
@@ -660,7 +693,7 @@ def test_crafted_share_link_shows_literal_text(model):
     assert any("click here" in t for t in texts) and any("beacon" in t for t in texts), texts
     for t in texts:
         assert not _unescaped_markup(t), t
-    assert at.selectbox(key="wb_q_cramps").value == "yes"  # the good answer survives
+    assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"  # the good answer survives
 
 
 def test_sixty_thousand_key_upload_gives_a_capped_list_and_the_page_works(model):
@@ -673,7 +706,7 @@ def test_sixty_thousand_key_upload_gives_a_capped_list_and_the_page_works(model)
     _no_exception(at)
     texts = [w.value for w in at.warning]
     assert 1 <= len(texts) <= 21 and "59,980 more" in texts[-1], texts[-3:]
-    at.selectbox(key="wb_q_cramps").set_value("yes").run()
+    _wb(at, "selectbox", "wb_q_cramps").set_value("yes").run()
     _no_exception(at)
     want = model.diagnose({"cramps": "yes"}).probability("muscle_fatigue")
     post = at.dataframe[0].value["posterior"].to_dict()
@@ -727,7 +760,7 @@ def test_workbench_which_test_next_follows_the_model_and_the_costs(model):
     at = _page("workbench").run()
     history = {"heaviness_onset": "reproducible_point", "symptom_location": "lower_leg"}
     for qid, value in history.items():
-        at.selectbox(key=f"wb_q_{qid}").set_value(value).run()
+        _wb(at, "selectbox", f"wb_q_{qid}").set_value(value).run()
     _no_exception(at)
     table = at.table[1].value
     want = model.which_test_next(history)
@@ -883,3 +916,21 @@ def test_what_if_with_no_factor_answered_opens_on_typical_values(model):
                 if (s.key or "").startswith("rn_wi_weekly_distance_change_pct_"))
     assert dist.proto.format == "%d %%"
     assert "nothing of yours to move" not in _page_text(at)
+
+
+def test_workbench_answers_survive_while_their_tab_is_closed(model):
+    """Only the open tab's rows are drawn; an answer and its confidence on a closed tab stay
+    in the result (reruns included) and are there when the tab opens again."""
+    at = _page("workbench").run()
+    _wb(at, "selectbox", "wb_q_cramps").set_value("yes").run()
+    _wb(at, "selectbox", "wb_c_cramps").set_value(0.7).run()
+    at.session_state["wb_tabs"] = "About you"
+    at.run()
+    at.run()
+    _no_exception(at)
+    assert not [w for w in at.selectbox if w.key == "wb_q_cramps"]  # its tab is closed
+    want = model.diagnose({"cramps": "yes"}, confidence={"cramps": 0.7})
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["muscle_fatigue"] == pytest.approx(100 * want.probability("muscle_fatigue"))
+    assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"
+    assert _wb(at, "selectbox", "wb_c_cramps").value == 0.7

@@ -310,8 +310,13 @@ def _answers_panel(model: Model) -> None:
         st.info("The runner was not sure about: " + "; ".join(
             model.question_map[q].text for q in st.session_state["wb_unsure"]))
     groups = common.question_groups(model)
-    tabs = st.tabs([common.GROUP_TITLES.get(g, g) for g in groups], key="wb_tabs")
+    # only the open tab's rows are drawn (a rerun then draws a fifth of the 200 boxes); the
+    # other tabs' answers stay in the session (kept at the top of render)
+    tabs = st.tabs([common.GROUP_TITLES.get(g, g) for g in groups], key="wb_tabs",
+                   on_change="rerun")
     for g, tab in zip(groups, tabs, strict=True):
+        if not tab.open:
+            continue
         with tab:
             for q in model.questions:
                 if q.group == g:
@@ -617,8 +622,17 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
                        key="wb_dl_json", on_click="ignore", width="stretch")
 
 
+def _keep_answers() -> None:
+    """Keep every answer and confidence in the session while its tab is closed (a widget not
+    drawn in a run loses its value unless set again at the top of the page)."""
+    ss = st.session_state
+    for k in [k for k in ss if isinstance(k, str) and k.startswith(("wb_q_", "wb_c_"))]:
+        ss[k] = ss[k]
+
+
 def render() -> None:
     """Render the physio workbench."""
+    _keep_answers()
     notes = _apply_share_link(common.get_model())
     st.title("Physio workbench")
     with st.container(key="wb_phone_note"):  # shown on narrow screens only (common.CSS)
