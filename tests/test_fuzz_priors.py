@@ -45,20 +45,25 @@ def _set(node: object, path: tuple, value: object) -> None:
     node[path[-1]] = value  # type: ignore[index]
 
 
+def _priors_with(tmp_path_factory, name: str, path: tuple, value: object) -> Path:
+    """A copy of the shipped priors with ``value`` written at ``path`` of file ``name``."""
+    d = tmp_path_factory.mktemp("priors")
+    for f in PRIORS.glob("*.yaml"):
+        shutil.copy(f, d / f.name)
+    doc = yaml.safe_load((PRIORS / name).read_text(encoding="utf-8"))
+    _set(doc, path, value)
+    (d / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return d
+
+
 @seed(20261125)
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_value_anywhere_is_refused_cleanly(tmp_path_factory, data):
-    d = tmp_path_factory.mktemp("priors")
-    for f in PRIORS.glob("*.yaml"):
-        shutil.copy(f, d / f.name)
     name = data.draw(st.sampled_from(FILES))
-    path = data.draw(st.sampled_from(PATHS[name]))
-    value = data.draw(junk)
-    doc = yaml.safe_load((PRIORS / name).read_text(encoding="utf-8"))
-    _set(doc, path, value)
-    (d / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    d = _priors_with(tmp_path_factory, name, data.draw(st.sampled_from(PATHS[name])),
+                     data.draw(junk))
     try:
         kb = load_knowledge_base(d)
     except PriorsError as exc:
@@ -112,15 +117,9 @@ def test_a_base_that_validates_also_diagnoses(tmp_path_factory, data):
 
     from model import Model
 
-    d = tmp_path_factory.mktemp("priors")
-    for f in PRIORS.glob("*.yaml"):
-        shutil.copy(f, d / f.name)
     name = data.draw(st.sampled_from(NUMBER_FILES))
-    path = data.draw(st.sampled_from(NUMBER_PATHS[name]))
-    value = data.draw(extreme)
-    doc = yaml.safe_load((PRIORS / name).read_text(encoding="utf-8"))
-    _set(doc, path, value)
-    (d / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    d = _priors_with(tmp_path_factory, name, data.draw(st.sampled_from(NUMBER_PATHS[name])),
+                     data.draw(extreme))
     try:
         kb = load_knowledge_base(d)
     except PriorsError as exc:
