@@ -176,19 +176,19 @@ def why_chart_data(model: Model, d: Diagnosis, cause: str,
     return df.sort_values("strength", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def why_chart(df: pd.DataFrame, cause_label: str) -> alt.Chart:
+def why_chart(df: pd.DataFrame) -> alt.Chart:
     """A sorted, labelled bar chart of odds ratios on a log scale (1 = no effect)."""
     return alt.Chart(df).mark_bar().encode(
         y=alt.Y("answer:N", sort=list(df["answer"]), title=None,
                 axis=alt.Axis(labelLimit=420)),
         x=alt.X("odds ratio:Q", scale=alt.Scale(type="log"),
-                title=f"Odds ratio on {inline_label(cause_label)} (log scale; 1 = no effect)"),
+                title="Odds ratio (log scale; 1 = no effect)"),
         x2=alt.datum(1.0),
         color=alt.Color("effect:N", scale=alt.Scale(domain=list(COLOURS),
                                                     range=list(COLOURS.values())),
                         legend=alt.Legend(title=None, orient="bottom")),
         tooltip=["answer", alt.Tooltip("odds ratio:Q", format=".2f"), "effect"],
-    ).properties(height=alt.Step(26))  # 26 px per answer, axis and legend added below
+    ).properties(height=alt.Step(26))  # 26 px per answer; the selector above names the cause
 
 
 def cause_sources(model: Model, cause: str) -> list[str]:

@@ -332,14 +332,15 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),
         column_config={
-            "cause": st.column_config.TextColumn("cause", width=270),
+            "cause": st.column_config.TextColumn("cause", width=300),
             "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width=70),
             "posterior": st.column_config.ProgressColumn("now", format="%.1f%%", min_value=0.0,
-                                                         max_value=100.0, width=150),
+                                                         max_value=100.0, width=120),
             "interval": st.column_config.TextColumn(
                 f"{model.kb.uncertainty.interval:.0%} interval", width=110,
-                help="How sure the model is: the interval over the uncertainty of the numbers "
-                     "in priors/ (by what each rests on; uncertainty.yaml)"),
+                help="How sure the model is: the interval over the uncertainty of the model's "
+                     "numbers (set by what each rests on: a study, an anchored estimate or a "
+                     "plain estimate)"),
             "change": st.column_config.NumberColumn("change", format="%+.1f pts", width=90),
         })
     explain.notes(d)
@@ -353,7 +354,7 @@ def _why_panel(model: Model, d: Diagnosis) -> None:
                        key="wb_why", format_func=labels.get)
     chart = explain.why_chart_data(model, d, why, st.session_state.get("hl_units", "metric"))
     if len(chart):
-        st.altair_chart(explain.why_chart(chart, labels[why]), width="stretch")
+        st.altair_chart(explain.why_chart(chart), width="stretch")
     else:
         st.caption("No answer moves this cause yet.")
     with st.expander(f"{labels[why]}: details, advice and sources"):
@@ -506,7 +507,7 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                    answers: dict[str, Any], conf: dict[str, float]) -> None:
     st.subheader("What widens the intervals")
     if not st.toggle("Show the numbers behind each interval", key="wb_drivers"):
-        st.caption("For the three leading causes: the three numbers in priors/ whose "
+        st.caption("For the three leading causes: the three numbers of the model whose "
                    "uncertainty widens each interval most (each moved by one standard "
                    "deviation on its own).")
         return
