@@ -934,3 +934,19 @@ def test_workbench_answers_survive_while_their_tab_is_closed(model):
     assert post["muscle_fatigue"] == pytest.approx(100 * want.probability("muscle_fatigue"))
     assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"
     assert _wb(at, "selectbox", "wb_c_cramps").value == 0.7
+
+
+def test_workbench_unit_boxes_follow_the_value_typed_in_the_other_units(model):
+    """10 °C typed in metric, 86 °F typed after switching to imperial, back to metric: the
+    box shows 30 °C, the number the result uses (a kept metric box showed 10)."""
+    at = _page("workbench").run()
+    _wb(at, "number_input", "wb_q_temperature_c_metric").set_value(10).run()
+    at.segmented_control(key="wb_units_pick").set_value("imperial").run()
+    _wb(at, "number_input", "wb_q_temperature_c_imperial").set_value(86).run()
+    at.segmented_control(key="wb_units_pick").set_value("metric").run()
+    _no_exception(at)
+    assert at.session_state["wb_v_temperature_c"] == pytest.approx(30)
+    assert _wb(at, "number_input", "wb_q_temperature_c_metric").value == pytest.approx(30)
+    want = model.diagnose({"temperature_c": 30}).probability("dehydration")
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["dehydration"] == pytest.approx(100 * want)

@@ -627,8 +627,10 @@ def _keep_answers() -> None:
     """Keep every answer and confidence in the session while its tab is closed (a widget not
     drawn in a run loses its value unless set again at the top of the page)."""
     ss = st.session_state
+    boxes = tuple(f"_{system}" for system in units.UNIT_SYSTEMS)  # km/°C boxes: see below
     for k in [k for k in ss if isinstance(k, str) and k.startswith(("wb_q_", "wb_c_"))]:
-        ss[k] = ss[k]
+        if not k.endswith(boxes):  # a unit box is drawn afresh from wb_v_ (the value kept)
+            ss[k] = ss[k]
 
 
 def render() -> None:
