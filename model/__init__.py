@@ -54,6 +54,7 @@ from .workflows.report import (
     report_markdown,
     report_pdf,
 )
+from .workflows.share import VIEW_PARAM, Screen, query_params, read_link, share_link
 
 __all__ = [
     "CONTRACT_CAUSES",
@@ -86,6 +87,11 @@ __all__ = [
     "pct",
     "plain",
     "running_label",
+    "VIEW_PARAM",
+    "Screen",
+    "query_params",
+    "read_link",
+    "share_link",
     "with_query",
     "QuestionGain",
     "Report",

@@ -469,3 +469,33 @@ def test_a_share_link_goes_in_the_query_before_the_fragment(model) -> None:
     q = parse_qs(parts.query)
     assert parts.fragment == "frag" and q["z"] == ["1"] and q["case"] != ["OLD"]
     assert dict(decode_share(link, model).case.answers) == {"age": 30}
+
+
+def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) -> None:
+    """case share -> case open-link keeps the answers, confidences, 'not sure' list and units
+    (the workbench's view part, read by the same code); an old case= and view= in --base-url
+    are replaced; a link's changed base rates are named on stderr (a case file has none); a
+    malformed view part is exit 2, nothing written."""
+    from model.workflows.share import Screen, share_link
+
+    src = tmp_path / "c.json"
+    src.write_text(json.dumps({"answers": {"age": 40, "cramps": "yes"},
+                               "confidence": {"cramps": 0.6}, "not_sure": ["sleep_hours"],
+                               "units": "imperial"}))
+    assert main(["case", "share", str(src), "--base-url",
+                 "http://x/physio?case=OLD&view=v1.OLD#f"]) == 0
+    link = capsys.readouterr().out.strip()
+    assert "OLD" not in link and link.endswith("#f")
+    out = tmp_path / "back.json"
+    assert main(["case", "open-link", link, "-o", str(out)]) == 0
+    back = load_case(out.read_bytes(), model).case
+    assert dict(back.answers) == {"age": 40, "cramps": "yes"}
+    assert dict(back.confidence) == {"cramps": 0.6} and back.not_sure == ("sleep_hours",)
+    assert back.units == "imperial"
+    rated = share_link(model, Screen({"age": 40}, base_rates={"cecs": 0.02}), "http://x/physio")
+    capsys.readouterr()
+    assert main(["case", "open-link", rated, "-o", str(tmp_path / "r.json")]) == 0
+    assert "base rates (cecs 2%)" in capsys.readouterr().err
+    broken = link.split("&view=")[0] + "&view=v1.garbage"
+    assert main(["case", "open-link", broken, "-o", str(tmp_path / "b.json")]) == 2
+    assert not (tmp_path / "b.json").exists()

@@ -1,6 +1,6 @@
-"""Hostile share links (ui/share.py): every malformed part of a link's view is named and left
-out while the answers and the other parts still load; a link that would not open the same
-screen is never made."""
+"""Hostile share links (model/workflows/share.py): every malformed part of a link's view is
+named and left out while the answers and the other parts still load; a link that would not
+open the same screen is never made."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from model import InputError, Model
-from ui import share
+from model.workflows import share
 
 ANSWERS = {"cramps": "yes", "age": 34}
 

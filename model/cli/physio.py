@@ -23,8 +23,6 @@ from ..workflows.cases import (
     MAX_NOTES,
     case_from_data,
     compare_cases,
-    decode_share,
-    encode_share,
     load_json_text,
     not_unicode,
     parse_case_text,
@@ -33,6 +31,7 @@ from ..workflows.cases import (
 )
 from ..workflows.learn import learn_csv
 from ..workflows.report import build_report, write_report
+from ..workflows.share import case_link, case_of_link
 from .common import (
     add_model_options,
     case_and_model,
@@ -191,11 +190,13 @@ def cmd_case(args: argparse.Namespace) -> int:
     if action == "share":
         loaded = read_case(args.files[0], model)
         require_ok(loaded)
-        print(encode_share(loaded.case, base_url=args.base_url, model=model))
+        print(case_link(loaded.case, model, args.base_url))
         return 0
     if action == "open-link":
-        loaded = decode_share(args.files[0], model)
+        loaded, notes = case_of_link(args.files[0], model)
         require_ok(loaded)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
         case = loaded.case
         if args.case_id is not None:
             case = replace(case, case_id=_text_arg("--case-id", args.case_id, MAX_ID) or None)

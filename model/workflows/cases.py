@@ -679,7 +679,7 @@ def encode_share(
         )
     if base_url is None:
         return token
-    return with_query(base_url, {SHARE_PARAM: token})
+    return with_query(base_url, {SHARE_PARAM: token}, drop=("view",))  # not this case's view
 
 
 def with_query(url: str, params: Mapping[str, str], drop: Sequence[str] = ()) -> str:
@@ -692,15 +692,21 @@ def with_query(url: str, params: Mapping[str, str], drop: Sequence[str] = ()) ->
     return urlunsplit(parts._replace(query=urlencode([*kept, *params.items()], safe=".")))
 
 
-def _token_of(link: str) -> str:
+def link_params(link: str) -> dict[str, str]:
+    """A link's query parameters (a full URL, a ``case=...&view=...`` query, or the case
+    token alone, read as ``{"case": token}``); the first value of each."""
     link = link.strip()
     if not any(ch in link for ch in "=/?&"):  # the token alone (base64url has none of these)
-        return link
+        return {SHARE_PARAM: link}
     query = urlsplit(link).query if ("?" in link or "://" in link) else link.lstrip("?")
-    values = parse_qs(query).get(SHARE_PARAM)
-    if not values:
+    return {k: v[0].strip() for k, v in parse_qs(query).items() if v}
+
+
+def _token_of(link: str) -> str:
+    token = link_params(link).get(SHARE_PARAM)
+    if not token:
         raise InputError([f"share link has no {SHARE_PARAM}= parameter; copy the whole link"])
-    return values[0].strip()
+    return token
 
 
 def decode_share(link: str, model: Model | None = None) -> LoadedCase:
