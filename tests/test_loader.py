@@ -283,8 +283,8 @@ def test_link_pushing_finding_downward(broken: Path) -> None:
 def test_ordered_link_pushing_finding_downward(broken: Path) -> None:
     def change(d: Any) -> None:
         f = d["findings"]["relief_time"]
-        f["links"]["pad"]["probs"] = {"minutes": 0.99, "15_to_30_min": 0.01, "hours": 0.0,
-                                      "not_relieved": 0.0}
+        f["links"]["pad"]["probs"] = {"minutes": 0.97, "15_to_30_min": 0.01, "hours": 0.01,
+                                      "not_relieved": 0.01}
 
     edit_yaml(broken, "findings.yaml", change)
     assert_problem(problems_of(broken), r"^findings\.yaml:", r"relief_time\.links\.pad",
@@ -729,3 +729,16 @@ def test_a_file_given_as_the_priors_directory_is_named_a_file(tmp_path: Path) ->
     r = _validate_cli(f, tmp_path)
     assert r.returncode == 2 and "is a file, not a directory" in r.stderr
     assert "no such priors directory" not in r.stderr
+
+
+def test_a_finding_link_of_probability_zero_is_refused(broken: Path) -> None:
+    """A link state at 0 would let one answer rule a cause out for good (swelling -> DVT with
+    none: 0 gave P(DVT) = 0 for 'no swelling', so DVT's escalation could never fire)."""
+    def change(d: Any) -> None:
+        probs = d["findings"]["swelling"]["links"]["dvt"]["probs"]
+        first = next(iter(probs))
+        probs[first], probs[list(probs)[-1]] = 0.0, probs[list(probs)[-1]] + probs[first]
+
+    edit_yaml(broken, "findings.yaml", change)
+    assert_problem(problems_of(broken), r"^findings\.yaml:", r"swelling", r"dvt",
+                   r"write a small positive number")

@@ -379,6 +379,15 @@ class FindingSpec(_Strict):
         _network_probs(v.named(), "")
         return v
 
+    @field_validator("links")
+    @classmethod
+    def _links_not_certain(cls, v: dict[str, Link]) -> dict[str, Link]:
+        # a 0 would let one answer rule a cause out for good (a swelling -> DVT link of
+        # none: 0 made P(DVT | no swelling) = 0, and its escalation could never fire)
+        for cause, link in v.items():
+            _network_probs(link.named(), f"{cause}:")
+        return v
+
 
 class FindingsFile(_Strict):
     findings: dict[str, FindingSpec]
