@@ -499,3 +499,18 @@ def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) 
     broken = link.split("&view=")[0] + "&view=v1.garbage"
     assert main(["case", "open-link", broken, "-o", str(tmp_path / "b.json")]) == 2
     assert not (tmp_path / "b.json").exists()
+
+
+@pytest.mark.parametrize("action", ["check", "new"])
+def test_a_case_with_rejected_answers_is_not_written_over_itself(tmp_path, capsys, action):
+    """case check/new X -o X with an answer set aside: exit 2 and the input untouched (the
+    rejected answer would have been lost for good); to another file it is written as before."""
+    src = tmp_path / "x.json"
+    text = json.dumps({"answers": {"age": 40, "cramps": "maybe"}})
+    src.write_text(text)
+    assert main(["case", action, str(src), "-o", str(src)]) == 2
+    assert src.read_text() == text
+    assert "would lose what was set aside" in capsys.readouterr().err
+    other = tmp_path / "y.json"
+    assert main(["case", action, str(src), "-o", str(other)]) == 2
+    assert json.loads(other.read_text())["answers"] == {"age": 40}

@@ -54,6 +54,24 @@ def _write_case(case: Any, output: str | None) -> None:
         print(f"wrote {output} ({len(case.answers)} answers)", file=sys.stderr)
 
 
+def _keep_input(source: str, output: str | None, problems: tuple[str, ...]) -> None:
+    """Refuse to write a case over the file it was read from while something in it was
+    set aside: the rejected answers would be lost for good (``case edit`` says how to fix
+    them)."""
+    if not problems or output in (None, "-") or source == "-":
+        return
+    src, out = Path(source), Path(output)
+    if out.exists() and src.exists() and out.resolve() == src.resolve():
+        raise InputError(
+            [
+                f"{output}: is the input file, and writing it would lose what was set aside "
+                "(below); write to another file, or fix the input with `python -m model case "
+                "edit`"
+            ]
+            + list(problems)
+        )
+
+
 def _text_arg(option: str, value: str, limit: int = MAX_NOTES) -> str:
     """A free-text option, refused if it holds bytes that were not UTF-8 (they cannot be
     written to a case file)."""
@@ -124,6 +142,7 @@ def _case_new(args: argparse.Namespace, model: Any) -> int:
     (answers, sources, confidences, case id, notes, population, units, created); ``--by``
     marks every answer, ``--notes`` and ``--case-id`` replace the file's."""
     loaded = read_case(args.files[0], model)
+    _keep_input(args.files[0], args.output, loaded.problems)
     warn(loaded.problems)
     case = loaded.case
     today = date.today().isoformat()
@@ -179,6 +198,7 @@ def cmd_case(args: argparse.Namespace) -> int:
         return _case_new(args, model)
     if action == "check":
         loaded = read_case(args.files[0], model)
+        _keep_input(args.files[0], args.output, loaded.problems)
         _write_case(loaded.case, args.output)
         for p in loaded.problems:
             print(f"error: {p}", file=sys.stderr)
