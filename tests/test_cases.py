@@ -514,3 +514,16 @@ def test_a_case_with_rejected_answers_is_not_written_over_itself(tmp_path, capsy
     other = tmp_path / "y.json"
     assert main(["case", action, str(src), "-o", str(other)]) == 2
     assert json.loads(other.read_text())["answers"] == {"age": 40}
+
+
+@pytest.mark.parametrize(("value", "kept", "named"), [
+    (None, (), "None is not a list"), ("sleep_hours", (), "is not a list"),
+    ([3, "sleep_hours"], ("sleep_hours",), "3 is not a question id"),
+])
+def test_a_malformed_not_sure_list_is_named_and_the_case_still_loads(model, value, kept, named):
+    """not_sure is optional: a value of the wrong shape is one problem line, never the
+    whole case refused (as a share link's malformed part is left out)."""
+    loaded = parse_case_text(json.dumps({"answers": {"age": 30}, "not_sure": value}), "c",
+                             model)
+    assert dict(loaded.case.answers) == {"age": 30} and loaded.case.not_sure == kept
+    assert any(named in p for p in loaded.problems), loaded.problems

@@ -192,13 +192,15 @@ def test_the_signs_checked_and_absent_are_warning_signs_only(model) -> None:
     rule on them holds, amber rules included (groin or hip pain), never a question that is
     not a warning sign ('one leg or both'); base rates read as percentages."""
     answers = {"age": 30, "legs_affected": "both", "groin_or_hip_pain": "no",
-               "chest_pain_or_fainting": "no", "calf_warm_red_tender": "no"}
+               "chest_pain_or_fainting": "no", "calf_warm_red_tender": "no",
+               "swelling": "both_legs"}
     r = build_report(answers, model, today="2025-03-02")
     assert r.triage_level in ("self_care", "see_doctor")
     said = " ".join(r.ruled_out)
     assert model.question_map["groin_or_hip_pain"].text.rstrip("?") in said
     assert model.question_map["chest_pain_or_fainting"].text.rstrip("?") in said
     assert model.question_map["legs_affected"].text.rstrip("?") not in said
+    assert model.question_map["swelling"].text.rstrip("?") not in said  # present, if not a flag
     variant = model.with_base_rates({"cecs": 0.01})
     md = report_markdown(build_report(answers, variant, today="2025-03-02"))
     assert "compartment syndrome 1%" in md.split("Base rates changed for this case:")[1]

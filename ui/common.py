@@ -59,8 +59,10 @@ def get_model(population: str = "self_assessment") -> Model:
     model = load_model(population=population, priors_dir=os.environ.get("HEAVYLEGS_PRIORS"))
     # The model, and everything imported so far, lives as long as the server: moved out of
     # the garbage collector's generations, a full collection no longer walks it (one took
-    # 90-360 ms, holding the interpreter lock while the server had a page to send). The
-    # forced collection after every rerun is off too (.streamlit/config.toml).
+    # 90-360 ms, holding the interpreter lock while the server had a page to send). Garbage
+    # is collected first, so none is frozen with it. The forced collection after every rerun
+    # is off too (.streamlit/config.toml).
+    gc.collect()
     gc.freeze()
     return model
 

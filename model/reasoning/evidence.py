@@ -40,14 +40,14 @@ def _as_given(value: Any) -> str:
 
 # a number written as text: plain ASCII decimals (float() also reads "1_000" and other
 # scripts' digits, which no runner means)
-_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
     """Return (clean value, None) or (None, problem)."""
     given = value
     if q.type == "number":
-        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        if isinstance(value, str) and NUMBER_TEXT.fullmatch(value.strip()):
             value = float(value.strip())
         elif isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
             value = int(value)  # numpy integers too

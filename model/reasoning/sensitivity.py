@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..inference import PREVIEW_COND_MAX, cause_table
-from ..kb import HEAVY_LEGS, CauseDef
+from ..kb import BASE_RATE_MAX, HEAVY_LEGS, CauseDef
 from . import texts
 from .context import ModelContext
 from .results import SensitivityRow
@@ -51,7 +51,7 @@ def _cause_variants(
         lo_v, hi_v = float(1 - spread), float(1 + spread)
     else:
         rate = ctx.base_rates.get(c.id, c.base_rates[ctx.population])
-        lo_v, hi_v = rate * (1 - spread), min(rate * (1 + spread), 0.99)
+        lo_v, hi_v = rate * (1 - spread), min(rate * (1 + spread), BASE_RATE_MAX)
         t_lo = cause_table(ctx.kb, c, ctx.population, lo_v)[0]
         t_hi = cause_table(ctx.kb, c, ctx.population, hi_v)[0]
         text = texts.base_rate_row(c.label, lo_v, hi_v, rate)

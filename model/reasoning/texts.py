@@ -128,7 +128,7 @@ def no_flags_reason(medical_threshold: float, unknown_signs: tuple[str, ...] = (
         n = len(unknown_signs)
         which = "1 warning sign is" if n == 1 else f"{n} warning signs are"
         return (
-            f"{which} not answered (listed below), so red flags are unknown, not ruled out; "
+            f"{which} not answered, so red flags are unknown, not ruled out; "
             f"among your answers {likely}."
         )
     return f"None of the warning signs applies to you, and {likely}."

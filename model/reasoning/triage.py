@@ -104,8 +104,13 @@ def signs_absent(
             for c in (r.all, *r.any)
             if q in c and top_cause not in r.about
         ]
-        guarded = any(top_cause in r.about and q in r.all for r in kb.red_flags)
-        if q in answers and conds and not guarded:
+        guarded = any(
+            top_cause in r.about and any(q in c for c in (r.all, *r.any))
+            for r in (*kb.red_flags, *kb.amber_flags)
+        )
+        question = kb.question_map[q]
+        negative = question.type != "number" and answers.get(q) == question.states[0]
+        if q in answers and conds and not guarded and negative:  # "no" / "none" only
             if not any(_holds(c, answers[q]) for c in conds):
                 out.append(q)
     return tuple(out)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from difflib import get_close_matches
@@ -25,6 +24,7 @@ from typing import IO, Any
 
 from ..api import Model
 from ..errors import InputError
+from ..reasoning.evidence import NUMBER_TEXT
 
 MAX_FIELD = 10_000  # characters in one cell
 MAX_LINE = 1_000_000  # characters in one line of the file
@@ -38,7 +38,6 @@ ERROR_MARK = "\0error"  # first cell of a row the reader could not read
 BLANK_LINE = "blank line (no cells, or every cell empty); remove it, an empty line is not a case"
 UNREADABLE = "unreadable row: "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _lines(fh: IO[str], where: str) -> Iterator[str]:
@@ -331,7 +330,11 @@ def neutralize(cell: Any) -> Any:
     """A cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, and is not a plain number) gets a leading ``'``, as
     OWASP's CSV-injection advice recommends; anything else is returned unchanged."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+    if (
+        isinstance(cell, str)
+        and cell.startswith(_FORMULA_START)
+        and not NUMBER_TEXT.fullmatch(cell)
+    ):
         return "'" + cell
     return cell
 

@@ -232,7 +232,7 @@ class CaseSchema(BaseModel):
     answers: dict[str, Any]
     answered_by: dict[str, Any] = {}
     confidence: dict[str, Any] = {}
-    not_sure: list[str] = []
+    not_sure: Any = []  # checked entry by entry (_not_sure): a bad one never costs the case
     notes: str = ""
 
 
@@ -466,9 +466,17 @@ def _not_sure(
 ) -> tuple[str, ...]:
     """The questions answered "not sure": ids of questions not answered in the same file
     (an id that is no question, or that has an answer, is named and left out)."""
-    out = []
+    out: list[str] = []
+    if not isinstance(raw.not_sure, list):
+        problems.append(
+            f"{where}: not_sure: {show_value(raw.not_sure)} is not a list; write a list "
+            '["question_id", ...] (left out)'
+        )
+        return ()
     for q in raw.not_sure:
-        if q not in model.question_map:
+        if not isinstance(q, str):
+            problems.append(f"{where}: not_sure: {show_value(q)} is not a question id; remove it")
+        elif q not in model.question_map:
             problems.append(f"{where}: not_sure: {q!r} is not a question; remove it")
         elif q in clean:
             problems.append(f"{where}: not_sure: {q} also has an answer; the answer is kept")
