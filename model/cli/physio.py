@@ -100,7 +100,8 @@ _CASE_OPTIONS = {
 }
 _EDIT_FIX = (
     "nothing was written: replace or remove each rejected answer with --set QUESTION=ANSWER "
-    "(an empty answer removes it), or correct the case file"
+    "(an empty answer removes it); a rejected confidence, source or not_sure entry is "
+    "corrected in the case file itself"
 )
 
 
