@@ -295,7 +295,9 @@ class Model:
         return export(self.network, fmt, path)
 
     # ------------------------------------------------------------------ variants
-    def _base_rate_problems(self, base_rates: Any) -> list[str]:
+    def base_rate_problems(self, base_rates: Any) -> list[str]:
+        """What :meth:`with_base_rates` would refuse in ``base_rates`` (one line each), without
+        building a variant (nor displacing one of the kept ones)."""
         if not isinstance(base_rates, Mapping):
             return [
                 f"base rates must map cause ids to numbers from {BASE_RATE_MIN:g} to "
@@ -329,7 +331,7 @@ class Model:
             For an unknown cause, or a rate that is not a real number (numpy's included)
             from ``BASE_RATE_MIN`` (1e-6) to ``BASE_RATE_MAX`` (0.99).
         """
-        problems = self._base_rate_problems(base_rates)
+        problems = self.base_rate_problems(base_rates)
         if problems:
             raise InputError(problems)
         merged = {**self.base_rates, **{k: float(v) for k, v in base_rates.items()}}

@@ -129,3 +129,15 @@ def test_the_link_keeps_a_fragment_and_other_parameters_after_the_query(model: M
     back, problems = share.read_link({k: v[0] for k, v in q.items()}, model)
     assert dict(back.answers) == ANSWERS and dict(back.confidence) == {"cramps": 0.6}
     assert share.share_link(model, screen, "http://x/physio").startswith("http://x/physio?case=")
+
+
+def test_checking_a_links_base_rates_builds_no_model_variant(model: Model) -> None:
+    """Making and reading a link check its base rates with the model's own rule without
+    building a variant: the few kept variants (other sessions' sliders) are not displaced."""
+    before = dict(model._variants)
+    screen = share.Screen(ANSWERS, base_rates={"cecs": 0.0123, "dvt": 0.0045})
+    params = share.query_params(model, screen)
+    got, problems = share.read_link(params, model)
+    assert problems == [] and dict(got.base_rates) == {"cecs": 0.0123, "dvt": 0.0045}
+    assert dict(model._variants) == before
+    assert model.base_rate_problems({"cecs": 2.0}) and not model.base_rate_problems({"cecs": 0.2})

@@ -110,10 +110,7 @@ def _check_screen(model: Model, screen: Screen) -> list[str]:
         if not isinstance(q, str) or q not in model.question_map:
             problems.append(f"'not sure' item {str(q)[:40]!r} is not a question id; leave it out")
     if screen.base_rates:
-        try:
-            model.with_base_rates(dict(screen.base_rates))
-        except InputError as exc:
-            problems.extend(exc.problems)
+        problems.extend(model.base_rate_problems(dict(screen.base_rates)))
     return problems
 
 
@@ -198,15 +195,17 @@ def _rates(view: Mapping[str, Any], model: Model, problems: list[str]) -> dict[s
     rates: dict[str, float] = {}
     for cid, r in _mapping_part(view, "b", "base-rate changes", problems).items():
         x = _number(r)
-        try:
-            if x is None:
-                raise InputError([f"base rate: {str(cid)[:40]!r}: {repr(r)[:20]} is not a number"])
-            model.with_base_rates({cid: x})  # the model's own check (cause, range)
-        except InputError as exc:
+        bad = (
+            [f"base rate: {str(cid)[:40]!r}: {repr(r)[:20]} is not a number"]
+            if x is None
+            else model.base_rate_problems({cid: x})  # the model's own check (cause, range)
+        )
+        if bad:
             problems.append(
-                f"{'; '.join(exc.problems)}; that change was left out (the priors' rate is used)"
+                f"{'; '.join(bad)}; that change was left out (the priors' rate is used)"
             )
             continue
+        assert x is not None
         rates[cid] = x
     return rates
 
