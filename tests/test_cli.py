@@ -347,3 +347,22 @@ def test_export_into_a_folder_that_cannot_hold_files_says_so(tmp_path: Path) -> 
     # root: "exists but no file can be created there"; others: "permission denied"
     assert_bad_input(r, r"/proc/x.bif: cannot write \((folder /proc exists|permission denied)")
     assert "does not exist" not in r.stderr
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["questions", "--group", "exam", "--all"], "--group and --all do not go together"),
+    (["questions", "--population", ""], "--population is empty"),
+])
+def test_options_that_would_be_ignored_are_refused(tmp_path: Path, args, named) -> None:
+    """An empty --population used to mean the default, and --all was dropped beside
+    --group: both are exit 2 naming the option."""
+    r = run(args, tmp_path)
+    assert_bad_input(r, re.escape(named))
+
+
+def test_a_question_set_twice_in_one_edit_is_refused(tmp_path: Path) -> None:
+    case = tmp_path / "c.json"
+    case.write_text(json.dumps({"answers": {"age": 40}}))
+    r = run(["case", "edit", str(case), "--set", "age=30", "--set", "age=50"], tmp_path)
+    assert_bad_input(r, r"--set age is given twice")
+    assert json.loads(case.read_text()) == {"answers": {"age": 40}}

@@ -115,7 +115,15 @@ def dump(obj: Any) -> str:
 def model_for(args: argparse.Namespace, population: str | None = None) -> Model:
     """The model of ``--priors`` for ``--population`` (else ``population``, else the
     default)."""
-    pop = getattr(args, "population", None) or population or "self_assessment"
+    given = getattr(args, "population", None)
+    if given is not None and not given.strip():
+        raise InputError(
+            [
+                "--population is empty; give a population (self_assessment or clinic with "
+                "the shipped priors) or leave the option out"
+            ]
+        )
+    pop = given or population or "self_assessment"
     return load_model(population=pop, priors_dir=args.priors)
 
 

@@ -36,6 +36,13 @@ def cmd_questions(args: argparse.Namespace) -> int:
     (``--all``); clinician findings carry their states and the sources of their numbers."""
     model = model_for(args)
     groups = sorted({q.group for q in model.questions})
+    if args.group is not None and args.all:
+        raise InputError(
+            [
+                "--group and --all do not go together: --all lists every question, "
+                "--group one group's; give one of them"
+            ]
+        )
     if args.group is not None and args.group not in groups:
         raise InputError(
             [f"--group: {args.group!r} is not a question group; use one of {', '.join(groups)}"]

@@ -134,6 +134,8 @@ def _set_changes(items: list[str] | None) -> dict[str, Any]:
         if "=" not in item:
             raise InputError([f"--set {item!r}: write question=answer (empty to remove)"])
         k, v = item.split("=", 1)
+        if k.strip() in changes:
+            raise InputError([f"--set {k.strip()} is given twice; keep the one you mean"])
         changes[k.strip()] = v.strip()
     return changes
 
