@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from model import load_model
 from model.errors import InputError
 from model.kb.yamlread import load_yaml
+from model.reasoning.evidence import NUMBER_TEXT
 from model.workflows import safeio
-from model.workflows.batch import _FORMULA_START, _NUMBER, score_csv
+from model.workflows.batch import _FORMULA_START, score_csv
 from model.workflows.cases import case_from_data, load_case, save_case
 from model.workflows.report import build_report, escape_markdown, report_markdown, report_pdf
 
@@ -92,7 +93,7 @@ def test_any_csv_is_scored_row_for_row_or_refused(table: Any, blank_every: int) 
             assert bool(r["error"]) != bool(r["top_cause"])
             for v in r.values():
                 if v and v.startswith(_FORMULA_START):
-                    assert _NUMBER.fullmatch(v), v
+                    assert NUMBER_TEXT.fullmatch(v), v
 
 
 # ----------------------------------------------------------------------------- case files
