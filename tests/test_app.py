@@ -388,7 +388,7 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
         ("case.json", json.dumps(case).encode(), "application/json")).run()
     _no_exception(at)
     assert _wb(at, "number_input", "wb_q_temperature_c_imperial").value == 86  # 30 °C
-    assert _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").value == 497  # 800 km
+    assert _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").value == 497.1  # 800 km
     assert "(°F)" in _wb(at, "number_input", "wb_q_temperature_c_imperial").label
     notes = [i.value for i in at.info]
     assert any("contract version 1" in n and "pad" in n for n in notes)
@@ -406,7 +406,7 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
     # the largest number of miles the box allows comes back within the km limit
     at.segmented_control(key="wb_units_pick").set_value("imperial").run()
     box = _wb(at, "number_input", "wb_q_shoe_distance_km_imperial")
-    assert box.proto.max == 3107  # 5000 km, rounded to whole miles
+    assert box.proto.max == 3106.9  # 5000 km, to one decimal
     box.set_value(box.proto.max).run()
     _no_exception(at)
     assert at.session_state["wb_v_shoe_distance_km"] == model.question_map["shoe_distance_km"].max
@@ -934,6 +934,17 @@ def test_workbench_answers_survive_while_their_tab_is_closed(model):
     assert post["muscle_fatigue"] == pytest.approx(100 * want.probability("muscle_fatigue"))
     assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"
     assert _wb(at, "selectbox", "wb_c_cramps").value == 0.7
+
+
+def test_a_converted_box_shows_the_value_the_result_uses(model):
+    """24.8 °C shown in °F is 76.6, not 77 (which reads as 25 °C, another temperature bin):
+    the box says what the result uses."""
+    at = _page("workbench").run()
+    _wb(at, "number_input", "wb_q_temperature_c_metric").set_value(24.8).run()
+    at.segmented_control(key="wb_units_pick").set_value("imperial").run()
+    assert _wb(at, "number_input", "wb_q_temperature_c_imperial").value == 76.6
+    want = model.diagnose({"temperature_c": 24.8}).probability("dehydration")
+    assert at.dataframe[0].value["posterior"].to_dict()["dehydration"] == pytest.approx(100 * want)
 
 
 def test_workbench_unit_boxes_follow_the_value_typed_in_the_other_units(model):

@@ -32,9 +32,10 @@ def unit(q: Question, system: str) -> str | None:
 
 
 def shown(q: Question, value: float, system: str) -> float:
-    """A model value in the runner's units (rounded to a whole number)."""
+    """A model value in the runner's units, to one decimal (a whole number showed 24.8 °C as
+    77 °F, which reads as 25 °C, a hot run, while the result used a warm one)."""
     if converts(q, system) and q.unit:
-        return float(round(CONVERSIONS[q.unit][1](float(value))))
+        return float(round(CONVERSIONS[q.unit][1](float(value)), 1))
     return float(value)
 
 
