@@ -515,6 +515,14 @@ def test_what_if_slider_changes_the_chance_of_heavy_legs(model):
         assert f"- {c.label}: {pct(c.probability)} → **{pct(after.probability(c.id))}**" in text
     assert want.p_heavy_legs < want.baseline_p_heavy_legs and moved != now
     assert answers == dict(at.session_state["rn_answers"])  # what-if never changes answers
+    # the effect also comes as a toast (a phone has scrolled the result box away), once
+    top = d.causes[0]
+    toasts = [t.value for t in at.toast]
+    assert toasts == [f"With the change: {top.label} {pct(top.probability)} → "
+                      f"{pct(after.probability(top.id))}; heavy legs in runners with these "
+                      f"habits {pct(want.baseline_p_heavy_legs)} → {pct(want.p_heavy_legs)}"]
+    at.run()
+    assert not at.toast  # the same change again: no second toast
 
 
 def test_why_we_ask_and_why_use_the_model_explanations(model):

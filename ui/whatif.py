@@ -108,3 +108,18 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
                            for c in d.causes[:3]):
             box.caption("This change makes no visible difference to your top causes: "
                         "with your other answers, it is not what drives them.")
+        _toast(d, after, changes, w.baseline_p_heavy_legs, w.p_heavy_legs, key_prefix)
+
+
+def _toast(d: Diagnosis, after: Diagnosis, changes: Mapping[str, Any], before_p: float,
+           after_p: float, key_prefix: str) -> None:
+    """The change's effect as a toast, once per new change: on a phone the result box is
+    scrolled out of sight while a slider further down is moved."""
+    ss = st.session_state
+    sig = tuple(sorted((k, str(v)) for k, v in changes.items()))
+    if changes and ss.get(f"{key_prefix}__toasted") != sig:
+        top = d.causes[0]
+        st.toast(f"With the change: {top.label} {common.pct(top.probability)} → "
+                 f"{common.pct(after.probability(top.id))}; heavy legs in runners with these "
+                 f"habits {common.pct(before_p)} → {common.pct(after_p)}")
+    ss[f"{key_prefix}__toasted"] = sig
