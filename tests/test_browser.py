@@ -350,14 +350,15 @@ CASE = {"answers": {"age": 28, "sex": "female", "performance_declining": "yes",
 
 
 def _table(page) -> dict[str, tuple[float, float]]:
-    """The posterior table as the grid exposes it: cause label -> (prior %, posterior %)."""
+    """The posterior table as the grid exposes it (cause, now, prior, ...): cause label ->
+    (prior %, posterior %)."""
     cells = page.locator(".st-key-wb_result [data-testid='stDataFrame'] [role='gridcell']")
     texts = [t.strip() for t in cells.all_inner_texts()]
     out = {}
     for i, t in enumerate(texts):
         if i + 2 < len(texts) and not re.fullmatch(r"[-+0-9.e]+", t):
             try:
-                out[t] = (float(texts[i + 1]), float(texts[i + 2]))
+                out[t] = (float(texts[i + 2]), float(texts[i + 1]))
             except ValueError:
                 continue
     return out

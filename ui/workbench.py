@@ -331,6 +331,8 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     st.dataframe(
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),
+        # the chance now beside the cause: a phone shows the first two columns only
+        column_order=("cause", "posterior", "prior", "change", "interval"),
         column_config={
             "cause": st.column_config.TextColumn("cause", width=300),
             "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width=70),
