@@ -312,6 +312,8 @@ def _downloads(page, m, answers: dict[str, Any]) -> None:
     opacity = copy.evaluate("b => { let o = 1; for (let e = b; e; e = e.parentElement) "
                             "o *= parseFloat(getComputedStyle(e).opacity); return o; }")
     assert copy.is_visible() and opacity == 1
+    size = copy.bounding_box()
+    assert size is not None and min(size["width"], size["height"]) >= 44  # a finger's target
 
 
 @pytest.mark.parametrize("size", list(SIZES))

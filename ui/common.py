@@ -184,6 +184,8 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 [data-testid="stCode"] div:has(> [data-testid="stElementToolbarButton"]),
 [data-testid="stCode"] div:has(> div > [data-testid="stElementToolbarButton"]) {
   opacity: 1 !important; visibility: visible !important; }
+[data-testid="stCode"] button[aria-label="Copy to clipboard"] { min-width: 44px;
+  min-height: 44px; }
 /* the element holding these rules takes no room (its style still applies) */
 [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
   display: none; }
