@@ -202,8 +202,11 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 def style() -> None:
     """The app's few style rules (see ``CSS``), as Markdown: st.html's code loads on demand,
     so on a fresh page its rules arrived 1-2 s after the rest (unstyled targets meanwhile);
-    Markdown's are there with the first elements."""
+    Markdown's are there with the first elements. An empty st.html on every page loads that
+    code with the first screen, so the scroll-to-top script after an answer runs at once (it
+    ran 1-2 s late on the first question, the page left scrolled down meanwhile)."""
     st.markdown(CSS, unsafe_allow_html=True)
+    st.html("<style></style>")
 
 
 def nav_bar(pages: Sequence[Any], icons: Sequence[str | None] = ()) -> None:
