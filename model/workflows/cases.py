@@ -675,9 +675,7 @@ def encode_share(
     if population and population != "self_assessment":
         payload["p"] = population
     raw = json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    token = SHARE_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode(
-        "ascii"
-    ).rstrip("=")
+    token = zip_token(SHARE_PREFIX, raw.encode("utf-8"))
     if len(token) > MAX_SHARE_CHARS:
         raise InputError(
             [
@@ -688,6 +686,23 @@ def encode_share(
     if base_url is None:
         return token
     return with_query(base_url, {SHARE_PARAM: token}, drop=("view",))  # not this case's view
+
+
+def zip_token(prefix: str, raw: bytes) -> str:
+    """A share link's token: ``prefix`` + base64url(zlib(raw)), without padding (URL-safe).
+    Both parts of a link (the case here, the view in ``share.py``) are made this way."""
+    return prefix + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def unzip_token(body: str, limit: int) -> bytes:
+    """The bytes of a token's body (:func:`zip_token` without its prefix), at most ``limit``
+    of them. Raises ValueError if truncated or longer (and binascii or zlib errors if the
+    text is not such a token)."""
+    dec = zlib.decompressobj()
+    raw = dec.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), limit)
+    if dec.unconsumed_tail or not dec.eof:
+        raise ValueError("truncated or oversized")
+    return raw
 
 
 def with_query(url: str, params: Mapping[str, str], drop: Sequence[str] = ()) -> str:
@@ -757,11 +772,7 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
             ]
         )
     try:
-        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        dec = zlib.decompressobj()
-        raw = dec.decompress(packed, MAX_SHARE_JSON)
-        if dec.unconsumed_tail or not dec.eof:
-            raise ValueError("truncated or oversized")
+        raw = unzip_token(body, MAX_SHARE_JSON)
         payload = json.loads(
             raw.decode("utf-8"),
             parse_constant=_reject_constant,

@@ -14,7 +14,6 @@ stored on a server.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -33,7 +32,9 @@ from .cases import (
     decode_share,
     encode_share,
     link_params,
+    unzip_token,
     with_query,
+    zip_token,
 )
 
 VIEW_PARAM = "view"
@@ -57,18 +58,13 @@ class Screen:
 
 def _pack(payload: Mapping[str, Any]) -> str:
     raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return VIEW_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+    return zip_token(VIEW_PREFIX, raw)
 
 
 def _unpack(token: str) -> Any:
     if not token.startswith(VIEW_PREFIX) or len(token) > MAX_VIEW_CHARS:
         raise ValueError("not a view token")
-    body = token[len(VIEW_PREFIX) :]
-    dec = zlib.decompressobj()
-    raw = dec.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), MAX_VIEW_JSON)
-    if dec.unconsumed_tail or not dec.eof:
-        raise ValueError("truncated or oversized")
-    return json.loads(raw.decode("utf-8"))
+    return json.loads(unzip_token(token[len(VIEW_PREFIX) :], MAX_VIEW_JSON).decode("utf-8"))
 
 
 def _number(v: Any) -> float | None:
