@@ -96,23 +96,15 @@ def signs_absent(
     """The first screen's questions answered with a value that meets no rule's condition on
     them (red flag or amber): the warning signs checked and absent. A sign of a rule about
     ``top_cause`` is left out, as :func:`triage` never lists such a rule as ruled out."""
+    rules = (*kb.red_flags, *kb.amber_flags)
     out = []
     for q in first_screen_questions(kb):
-        conds = [
-            c[q]
-            for r in (*kb.red_flags, *kb.amber_flags)
-            for c in (r.all, *r.any)
-            if q in c and top_cause not in r.about
-        ]
-        guarded = any(
-            top_cause in r.about and any(q in c for c in (r.all, *r.any))
-            for r in (*kb.red_flags, *kb.amber_flags)
-        )
         question = kb.question_map[q]
-        negative = question.type != "number" and answers.get(q) == question.states[0]
-        if q in answers and conds and not guarded and negative:  # "no" / "none" only
-            if not any(_holds(c, answers[q]) for c in conds):
-                out.append(q)
+        if question.type == "number" or answers.get(q) != question.states[0]:
+            continue  # "no" / "none" only
+        on = [(r, c[q]) for r in rules for c in (r.all, *r.any) if q in c]
+        if on and all(top_cause not in r.about and not _holds(cond, answers[q]) for r, cond in on):
+            out.append(q)
     return tuple(out)
 
 
