@@ -265,12 +265,12 @@ def _converted_number(q: Question) -> None:
 def _not_for(model: Model, q: Question) -> str | None:
     """Why a question does not apply to the answers on the page (periods or the pill once
     the sex is male), or None: such an answer is kept but carries no evidence."""
-    for other, wanted in q.applies_to:
-        v = st.session_state.get(f"wb_q_{other}")
-        if v is not None and v not in wanted:
-            o = model.question_map[other]
-            return f"not used: {o.answer_label(v).lower()} answered to “{o.text}”"
-    return None
+    given = {o: st.session_state.get(f"wb_q_{o}") for o, _ in q.applies_to}
+    other = q.excluded_by({o: v for o, v in given.items() if v is not None})
+    if other is None:
+        return None
+    o = model.question_map[other]
+    return f"not used: {o.answer_label(given[other]).lower()} answered to “{o.text}”"
 
 
 def _question_row(model: Model, qid: str) -> None:

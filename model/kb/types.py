@@ -112,6 +112,14 @@ class Question:
     cost: tuple[tuple[str, float | bool], ...] = ()  # ((minutes|money|invasive|referral, v),)
     cost_units: float | None = None  # the one number the "which test next" ranking uses
 
+    def excluded_by(self, answers: Mapping[str, Any]) -> str | None:
+        """The answered question that makes this one not apply (``sex`` = male for the
+        pill or pregnancy), or None: until that answer is given, the question may apply."""
+        for other, wanted in self.applies_to:
+            if other in answers and answers[other] not in wanted:
+                return other
+        return None
+
     def answer_label(self, value: Any) -> str:
         """The words the app shows for an answer (a number with its unit)."""
         if self.type == "number":

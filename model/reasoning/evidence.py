@@ -183,7 +183,7 @@ def validate_confidence(
 def applies(q: Question, answers: Mapping[str, Any]) -> bool:
     """Whether ``q`` applies given the answers so far: a question for one sex (periods, the
     pill, pregnancy) does not apply once another sex is answered; until then it may."""
-    return all(other not in answers or answers[other] in wanted for other, wanted in q.applies_to)
+    return q.excluded_by(answers) is None
 
 
 def evidence_for(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> dict[str, str]:
