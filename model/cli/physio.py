@@ -31,6 +31,7 @@ from ..workflows.cases import (
 )
 from ..workflows.learn import learn_csv
 from ..workflows.report import build_report, write_report
+from ..workflows.safeio import same_file
 from ..workflows.share import case_link, case_of_link
 from .common import (
     add_model_options,
@@ -60,8 +61,7 @@ def _keep_input(source: str, output: str | None, problems: tuple[str, ...]) -> N
     them)."""
     if not problems or output in (None, "-") or source == "-":
         return
-    src, out = Path(source), Path(output)
-    if out.exists() and src.exists() and out.resolve() == src.resolve():
+    if same_file(output, source):  # the same path, a symlink or a hard link
         raise InputError(
             [
                 f"{output}: is the input file, and writing it would lose what was set aside "
