@@ -113,6 +113,14 @@ class Contraction:
     length (the plan depends on them only through the path, so a batch index may be planned
     at one size and run at another). ``grads`` lists the operands whose derivatives
     :meth:`run` returns.
+
+    ``batch`` names a batch axis (the engine's term rows). The plan then takes and returns
+    every array that has it with that axis *last* (the other axes in ``subs`` order) and runs
+    each step as one ``numpy.einsum`` with the batch as the contiguous inner loop: the
+    arrays are many rows of small risk-factor tables, for which stacked matrix products of
+    tiny matrices and the transposes around them cost more than the arithmetic (measured
+    on the 41-cause growth network's largest component, 4,096 rows: forward pass 39 -> 14
+    ms, with the reverse pass 69 -> 40 ms).
     """
 
     def __init__(
@@ -121,6 +129,7 @@ class Contraction:
         out: Sequence[Hashable],
         sizes: Mapping[Any, int],
         grads: Sequence[int] = (),
+        batch: Hashable | None = None,
     ) -> None:
         sym: dict[Hashable, str] = {}
         for s in [*subs, out]:
@@ -128,9 +137,16 @@ class Contraction:
                 if x not in sym:
                     sym[x] = oe.get_symbol(len(sym))
         self.n_ops = len(subs)
-        in_subs = ["".join(sym[x] for x in s) for s in subs]
-        out_sub = "".join(sym[x] for x in out)
-        shapes = [tuple(sizes[x] for x in s) for s in subs]
+        self.batch_last = batch is not None
+        bsym = sym[batch] if batch is not None else ""
+
+        def last(s: str) -> str:  # the batch axis moved last (batch mode), else as named
+            return s.replace(bsym, "") + bsym if bsym and bsym in s else s
+
+        in_subs = [last("".join(sym[x] for x in s)) for s in subs]
+        out_sub = last("".join(sym[x] for x in out))
+        numel = {sym[x]: sizes[x] for x in sym if x in sizes}
+        shapes = [tuple(numel[ch] for ch in s) for s in in_subs]
         expr = ",".join(in_subs) + "->" + out_sub
         optimize = "greedy" if len(subs) > 10 else "auto"
         _, info = oe.contract_path(expr, *shapes, shapes=True, optimize=optimize)
@@ -142,6 +158,10 @@ class Contraction:
         nxt = self.n_ops
         self.steps: list[tuple[tuple[int, ...], tuple[str, ...], str]] = []
         parents: dict[int, tuple[int, ...]] = {}
+
+        def entries(s: str) -> int:
+            return int(np.prod([numel.get(ch, 1) for ch in s], dtype=np.int64))
+
         for c in info.contraction_list:
             where = tuple(c[0])  # sorted high to low, as opt_einsum pops them
             ins = tuple(ids.pop(i) for i in where)
@@ -149,6 +169,14 @@ class Contraction:
             parts = lhs.split(",")
             for i, p in zip(ins, parts, strict=True):
                 assert sorted(subs_of[i]) == sorted(p), (subs_of[i], p)
+            if self.batch_last:
+                # the stored axis orders, and the result in the order of its largest input
+                # (the batch axis last): each step then walks its biggest array in memory
+                # order, with the batch as the long contiguous inner loop
+                parts = [subs_of[i] for i in ins]
+                keep = set(rhs)
+                order = [ch for p in sorted(parts, key=entries, reverse=True) for ch in p]
+                rhs = last("".join(dict.fromkeys(ch for ch in order if ch in keep)))
             loc = _local(*parts, rhs)
             subs_of[nxt] = rhs
             # inputs may be permuted relative to their stored order; keep einsum's strings
@@ -198,9 +226,10 @@ class Contraction:
         operand, the operand's slice b only reaches result b, so the derivative per batch
         element is exact."""
         vals: dict[int, np.ndarray] = dict(enumerate(operands))
+        two = np.einsum if self.batch_last else pair
         for k, (ins, _, expr) in enumerate(self.steps):
             ops = [vals[i] for i in ins]
-            vals[self.n_ops + k] = pair(expr, *ops) if len(ops) == 2 else np.einsum(expr, *ops)
+            vals[self.n_ops + k] = two(expr, *ops) if len(ops) == 2 else np.einsum(expr, *ops)
         res = vals[self.root]
         if self.root_sub != self.out_sub:
             res = np.einsum(self.root_sub + "->" + self.out_sub, res)
@@ -220,7 +249,7 @@ class Contraction:
                     continue
                 j, i, e, expand, order = item
                 others = [vals[ins[m]] for m in range(len(ins)) if m != j]
-                d = pair(e, g_out, *others) if len(others) == 1 else np.einsum(e, g_out, *others)
+                d = two(e, g_out, *others) if len(others) == 1 else np.einsum(e, g_out, *others)
                 if expand:
                     d = np.expand_dims(d, expand)
                     d = np.broadcast_to(d, vals[i].shape)

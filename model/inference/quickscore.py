@@ -508,7 +508,7 @@ class QuickscoreEngine(NetworkIndex):
             sizes = {r: len(w) for r, w in zip(comp.risks, comp.weights, strict=True)}
             sizes["#b"] = 256
             grads = list(range(len(comp.risks), len(subs)))
-            plan = Contraction(subs, ("#b",), sizes, grads)
+            plan = Contraction(subs, ("#b",), sizes, grads, batch="#b")
             with self._lock:
                 self._plans[key] = plan
         return plan
@@ -549,19 +549,24 @@ class QuickscoreEngine(NetworkIndex):
             if comp.dense is not None:
                 self._eval_dense(comp, a, params, zc[:, i], m)
                 continue
+            # the plan's operands carry the term rows on their last axis (``batch``)
             ops: list[np.ndarray] = [
-                params[("w", r)] if ("w", r) in params else np.broadcast_to(w, (b, len(w)))
+                params[("w", r)].T
+                if ("w", r) in params
+                else np.broadcast_to(w[:, None], (len(w), b))
                 for r, w in zip(comp.risks, comp.weights, strict=True)
             ]
             p1s = []
             for a_i, p0_i, p1_i in zip(comp.axes, comp.p0, comp.p1, strict=True):
-                nd = p1_i.ndim
                 pp = params.get(("c", a_i))
-                if pp is not None:
-                    p0_i, p1_i = pp
-                col = a[:, a_i].reshape((b,) + (1,) * nd)
-                p1s.append((p1_i, pp is not None))  # per row when replaced
-                ops.append(col * p1_i + p0_i)
+                col = a[:, a_i]
+                if pp is None:
+                    p1s.append((p1_i, False))
+                    ops.append(p1_i[..., None] * col + p0_i[..., None])
+                else:  # per row: (B, *table) moved to (*table, B)
+                    p0_r, p1_r = np.moveaxis(pp[0], 0, -1), np.moveaxis(pp[1], 0, -1)
+                    p1s.append((p1_r, True))
+                    ops.append(p1_r * col + p0_r)
             assert comp.plan is not None
             z, d = comp.plan.run(ops, grads=grads)
             zc[:, i] = z
@@ -570,14 +575,12 @@ class QuickscoreEngine(NetworkIndex):
             base = len(comp.weights)
             for j, a_i in enumerate(comp.axes):
                 # E[c_i prod a^c] = a_i sum over the table of dZ/d(operand) x P(present | r)
-                dj = d[base + j].reshape(b, -1)
+                dj = d[base + j].reshape(-1, b)
                 p1_j, per_row = p1s[j]
                 if per_row:
-                    s = np.einsum(
-                        "ij,ij->i", dj, np.broadcast_to(p1_j, d[base + j].shape).reshape(b, -1)
-                    )
-                else:  # one table for every row: a matrix-vector product
-                    s = dj @ p1_j.reshape(-1)
+                    s = np.einsum("kb,kb->b", dj, p1_j.reshape(-1, b))
+                else:  # one table for every row: a vector-matrix product
+                    s = p1_j.reshape(-1) @ dj
                 m[:, a_i] = a[:, a_i] * s
         return zc, m
 

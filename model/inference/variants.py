@@ -173,16 +173,16 @@ def _grads(
             for j, a in enumerate(comp.axes):
                 grads[a] = (others[:, :, j], lambda p, ix=idx[j]: p.reshape(-1)[ix])
             continue
-        ops: list[np.ndarray] = [np.broadcast_to(w, (b, len(w))) for w in comp.weights]
+        # the plan takes the term rows on the last axis (``Contraction``'s batch)
+        ops: list[np.ndarray] = [np.broadcast_to(w[:, None], (len(w), b)) for w in comp.weights]
         for a, p0_a, p1_a in zip(comp.axes, comp.p0, comp.p1, strict=True):
-            col = x[:, a].reshape((b,) + (1,) * p1_a.ndim)
-            ops.append(col * p1_a + (0.0 if a == masked else p0_a))
+            ops.append(p1_a[..., None] * x[:, a] + (0.0 if a == masked else p0_a[..., None]))
         assert comp.plan is not None
         z, d = comp.plan.run(ops, grads=True)
         zc[:, i] = z
         base = len(comp.weights)
         for j, a in enumerate(comp.axes):
-            grads[a] = (np.reshape(d[base + j], (b, -1)), lambda p: p.reshape(-1))
+            grads[a] = (np.reshape(d[base + j], (-1, b)).T, lambda p: p.reshape(-1))
     return zc, grads
 
 
