@@ -175,8 +175,8 @@ class Contraction:
                 # order, with the batch as the long contiguous inner loop
                 parts = [subs_of[i] for i in ins]
                 keep = set(rhs)
-                order = [ch for p in sorted(parts, key=entries, reverse=True) for ch in p]
-                rhs = last("".join(dict.fromkeys(ch for ch in order if ch in keep)))
+                seq = [ch for p in sorted(parts, key=entries, reverse=True) for ch in p]
+                rhs = last("".join(dict.fromkeys(ch for ch in seq if ch in keep)))
             loc = _local(*parts, rhs)
             subs_of[nxt] = rhs
             # inputs may be permuted relative to their stored order; keep einsum's strings
