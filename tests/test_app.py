@@ -790,6 +790,28 @@ def test_why_chart_speaks_the_page_units(model):
     assert "30 °C" in metric
 
 
+def test_chart_labels_sit_above_their_bars_over_the_whole_width(model):
+    """Issue 17 (walk at 390 px): the why chart's and the tornado's labels are a text layer
+    above each bar, limited only by the chart's width, not a y axis beside the bars (which
+    took most of a phone's width and cut the labels and the bars)."""
+    from ui import workbench
+
+    d = model.diagnose({"age": 20, "sex": "male", "heaviness_onset": "reproducible_point"})
+    df = explain.why_chart_data(model, d, "cecs")
+    tdf = workbench.tornado_data("self_assessment", {}, {"age": 20}, {}, 4)[1]
+    for chart, field, frame in ((explain.why_chart(df), "answer", df),
+                                (workbench.tornado_chart(tdf, "CECS"), "parameter", tdf)):
+        spec = chart.to_dict()
+        texts = [lay for lay in spec["layer"] if lay["mark"]["type"] == "text"]
+        bars = [lay for lay in spec["layer"] if lay["mark"]["type"] == "bar"]
+        assert len(texts) == 1 and len(bars) == 1
+        assert texts[0]["encoding"]["text"]["field"] == field
+        assert texts[0]["mark"]["limit"] == {"expr": "width"}
+        assert texts[0]["mark"]["x"] == 0 and texts[0]["mark"]["align"] == "left"
+        assert bars[0]["encoding"]["y"]["axis"] is None  # no labels beside the bars
+        assert len(frame) > 0
+
+
 def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
     """While the runner reads a question, the diagnoses of its answers are computed in the
     background (most likely first), so the click finds them cached; a newer request drops

@@ -176,11 +176,14 @@ def why_chart_data(model: Model, d: Diagnosis, cause: str,
     return df.sort_values("strength", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def why_chart(df: pd.DataFrame) -> alt.Chart:
-    """A sorted, labelled bar chart of odds ratios on a log scale (1 = no effect)."""
-    return alt.Chart(df).mark_bar().encode(
-        y=alt.Y("answer:N", sort=list(df["answer"]), title=None,
-                axis=alt.Axis(labelLimit=420)),
+def why_chart(df: pd.DataFrame) -> alt.LayerChart:
+    """A sorted, labelled bar chart of odds ratios on a log scale (1 = no effect). Each
+    answer's label sits above its bar across the chart's whole width, so a phone's 390 px
+    shows the labels whole and the bars at full length (labels beside the bars took most
+    of a phone's width and cut both)."""
+    base = alt.Chart(df).encode(y=alt.Y("answer:N", sort=list(df["answer"]), title=None,
+                                        axis=None))
+    bars = base.mark_bar(size=12, yOffset=9).encode(
         x=alt.X("odds ratio:Q", scale=alt.Scale(type="log"),
                 title="Odds ratio (log scale; 1 = no effect)"),
         x2=alt.datum(1.0),
@@ -188,7 +191,19 @@ def why_chart(df: pd.DataFrame) -> alt.Chart:
                                                     range=list(COLOURS.values())),
                         legend=alt.Legend(title=None, orient="bottom")),
         tooltip=["answer", alt.Tooltip("odds ratio:Q", format=".2f"), "effect"],
-    ).properties(height=alt.Step(26))  # 26 px per answer; the selector above names the cause
+    )
+    return (bars + bar_labels(base, "answer")).properties(height=alt.Step(STEP_PX))
+
+
+# each labelled bar's height in the charts: a line of label above a 12 px bar
+STEP_PX = 42
+
+
+def bar_labels(base: alt.Chart, field: str) -> alt.Chart:
+    """The labels of a chart's bars, left-aligned above each bar over the chart's width."""
+    return base.mark_text(align="left", baseline="middle", x=0, dy=-7, fontSize=12,
+                          color="#1b1b1b", limit=alt.expr("width")).encode(
+        text=f"{field}:N")
 
 
 def cause_sources(model: Model, cause: str) -> list[str]:

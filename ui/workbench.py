@@ -236,16 +236,17 @@ def tornado_data(population: str, rates: dict[str, float], answers: dict[str, An
 
 def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
     order = list(df["parameter"])
-    base = alt.Chart(df).encode(y=alt.Y("parameter:N", sort=order, title=None,
-                                        axis=alt.Axis(labelLimit=460)))
-    bars = base.mark_bar(color="#5b7fa3").encode(
+    base = alt.Chart(df).encode(y=alt.Y("parameter:N", sort=order, title=None, axis=None))
+    bars = base.mark_bar(color="#5b7fa3", size=12, yOffset=9).encode(
         x=alt.X("low:Q", title=f"P({inline_label(cause_label)}) in % with the parameter ×0.5 "
                                "and ×1.5"),
         x2="high:Q",
         tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=".1f"),
                  alt.Tooltip("now:Q", format=".1f"), alt.Tooltip("high:Q", format=".1f")])
     now = alt.Chart(df.head(1)).mark_rule(color="#111", strokeDash=[4, 3]).encode(x="now:Q")
-    return (bars + now).properties(height=30 + 26 * max(len(df), 1))
+    # each parameter's label above its bar (explain.bar_labels), whole on a phone too
+    return (bars + now + explain.bar_labels(base, "parameter")).properties(
+        height=30 + explain.STEP_PX * max(len(df), 1))
 
 
 # ----------------------------------------------------------------------------- sections
