@@ -663,3 +663,27 @@ def test_run_all_raises_a_helpers_error_and_runs_every_item_once(
 
     with pytest.raises(ValueError, match="item 57"):
         th.run_all(fail, list(range(200)))
+
+
+def test_the_hypercube_engine_labels_more_than_26_risk_factors() -> None:
+    """Version 1's 17 causes cut from the shipped priors keep version 2's 27 risk factors. The
+    original engine's einsum now gives risk factors the upper case and then the lower case
+    the causes leave (it refused beyond 26 before), so the growth benchmark's baseline runs:
+    forced onto the hypercube route it equals the term sum."""
+    from model.kb import CONTRACT_CAUSES
+    from model.workflows.synthetic import subset_model
+
+    m = subset_model(CONTRACT_CAUSES[:17])
+    assert len(m.engine.risk_ids) > 26 and not m.engine.hypercube_ok
+    hyper = QuickscoreEngine(m.network, route="hypercube", gain_measure="joint")
+    old = Engine(m.network)
+    answers = {"age": 61, "smoker": "yes", "cramps": "yes", "heaviness_onset": "reproducible_point",
+               "sleep_hours": 5, "warmup": "none"}
+    clean, _ = m.validate(answers)
+    ev = m.likelihoods(clean, {})
+    want = m.engine.posterior(ev)
+    for eng in (hyper, old):
+        got = eng.posterior(ev)
+        np.testing.assert_allclose(got.marginals, want.marginals, atol=1e-12)
+        assert abs(got.log_evidence - want.log_evidence) < 1e-12
+    assert hyper.posterior(ev).route == "hypercube"

@@ -246,10 +246,16 @@ class Engine(NetworkIndex):
     def __init__(self, net: Network) -> None:
         super().__init__(net)
         nodes = net.node_map
-        if self.n > 26 or len(self.risk_ids) > 26:
-            raise ValueError("the einsum labelling supports at most 26 causes and 26 risk factors")
+        # numpy's einsum has 52 letters: the causes take lower case from "a", the risk
+        # factors upper case and then the lower case the causes leave
+        risk_pool = string.ascii_uppercase + string.ascii_lowercase[self.n :]
+        if self.n > 26 or len(self.risk_ids) > len(risk_pool):
+            raise ValueError(
+                "the einsum labelling supports at most 26 causes and 52 letters for causes and "
+                "risk factors together"
+            )
         self._cause_letter = {c: string.ascii_lowercase[i] for i, c in enumerate(self.cause_ids)}
-        self._risk_letter = {r: string.ascii_uppercase[i] for i, r in enumerate(self.risk_ids)}
+        self._risk_letter = {r: risk_pool[i] for i, r in enumerate(self.risk_ids)}
         self.finding_table: dict[str, np.ndarray] = {}
         self._cond_h: dict[str, np.ndarray] = {}  # H(finding | parents), made on first use
         for f in self.finding_ids:

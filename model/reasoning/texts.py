@@ -4,6 +4,7 @@ them (each names its fix)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -39,6 +40,7 @@ def flagged_note(labels: list[str]) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred labels, asked for thousands of times
 def inline_label(label: str) -> str:
     """A label as it reads inside a sentence: lower case, except acronyms and names with more
     than one capital ("Low energy availability (RED-S)" -> "low energy availability (RED-S)",
