@@ -245,3 +245,14 @@ def test_the_server_does_not_force_a_full_garbage_collection_after_every_rerun()
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert cfg["runner"]["postScriptGC"] is False
     assert "runner.postScriptGC" in config._config_options_template
+
+
+def test_the_app_is_drawn_on_its_light_theme() -> None:
+    """The charts' labels and the network use dark ink on the page's background: the theme is
+    fixed to light so a browser that prefers dark does not get dark-on-dark charts (an
+    option this Streamlit knows)."""
+    from streamlit import config
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["theme"]["base"] == "light"
+    assert "theme.base" in config._config_options_template

@@ -176,6 +176,10 @@ def why_chart_data(model: Model, d: Diagnosis, cause: str,
     return df.sort_values("strength", ascending=False, kind="stable").reset_index(drop=True)
 
 
+# each labelled bar's height in the charts: a line of label above a 12 px bar
+STEP_PX = 42
+
+
 def why_chart(df: pd.DataFrame) -> alt.LayerChart:
     """A sorted, labelled bar chart of odds ratios on a log scale (1 = no effect). Each
     answer's label sits above its bar across the chart's whole width, so a phone's 390 px
@@ -193,10 +197,6 @@ def why_chart(df: pd.DataFrame) -> alt.LayerChart:
         tooltip=["answer", alt.Tooltip("odds ratio:Q", format=".2f"), "effect"],
     )
     return (bars + bar_labels(base, "answer")).properties(height=alt.Step(STEP_PX))
-
-
-# each labelled bar's height in the charts: a line of label above a 12 px bar
-STEP_PX = 42
 
 
 def bar_labels(base: alt.Chart, field: str) -> alt.Chart:

@@ -7,6 +7,10 @@ respect to chosen operands. For a sum of products that is multilinear in an oper
 operand appears once), ``sum(dZ/dX * X')`` is the same contraction with X replaced by X'; the
 engine uses it to get every cause's marginal from one forward and one backward pass instead
 of one contraction per cause.
+
+Two layouts: the engine's component sums name their term rows as a ``batch`` axis, which the
+plan keeps last and contiguous, each step one ``numpy.einsum``; plans without a batch (the
+variable-elimination route) run their two-operand steps through :func:`pair`.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ import numpy as np
 import opt_einsum as oe
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# matrices of at most this many multiply-adds are multiplied as broadcast products summed over
-# the shared axis: numpy's stacked matmul spends about 30 ns on each matrix, which dominates
-# for 2 x 2 blocks by the hundred thousand (measured 3x faster on such a step of the
-# 25-cause network's largest component)
+# (in :func:`pair`, the plans without a batch axis) matrices of at most this many
+# multiply-adds are multiplied as broadcast products summed over the shared axis: numpy's
+# stacked matmul spends about 30 ns on each matrix, which dominates for 2 x 2 blocks by the
+# hundred thousand (measured 3x faster on such a step when the component sums used it)
 TINY = 8
 
 
@@ -53,8 +57,9 @@ def pair(expr: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Indices in both operands and the output are a batch, in both but not the output are
     summed by the product, in one operand and the output are its rows or columns, and in one
     operand only are summed first. A stacked ``np.matmul`` of small matrices is several
-    times faster than einsum's generic loop for the engine's batched contractions (9x on a
-    typical step in double precision, 2x in extended precision). Falls back to einsum for
+    times faster than einsum's generic loop on batch-first arrays (9x on a typical step in
+    double precision, 2x in extended precision; the component sums have since moved to the
+    batch-last layout, where one einsum per step is faster still). Falls back to einsum for
     anything else (repeated indices within an operand, broadcast sizes)."""
     lhs, out = expr.split("->")
     xs, ys = lhs.split(",")
@@ -120,7 +125,9 @@ class Contraction:
     arrays are many rows of small risk-factor tables, for which stacked matrix products of
     tiny matrices and the transposes around them cost more than the arithmetic (measured
     on the 41-cause growth network's largest component, 4,096 rows: forward pass 39 -> 14
-    ms, with the reverse pass 69 -> 40 ms).
+    ms, with the reverse pass 69 -> 40 ms). Inputs should be laid out that way too (the
+    engine makes per-row operands contiguous; a broadcast over the rows is fine), since a
+    batch-first array seen through a transpose walks memory against the inner loop.
     """
 
     def __init__(
@@ -145,24 +152,39 @@ class Contraction:
 
         in_subs = [last("".join(sym[x] for x in s)) for s in subs]
         out_sub = last("".join(sym[x] for x in out))
-        numel = {sym[x]: sizes[x] for x in sym if x in sizes}
+        missing = [x for x in sym if x not in sizes]
+        if missing:
+            raise ValueError(f"Contraction: no size for the indices {missing!r}")
+        numel = {sym[x]: sizes[x] for x in sym}
         shapes = [tuple(numel[ch] for ch in s) for s in in_subs]
         expr = ",".join(in_subs) + "->" + out_sub
         optimize = "greedy" if len(subs) > 10 else "auto"
         _, info = oe.contract_path(expr, *shapes, shapes=True, optimize=optimize)
         self.largest = int(info.largest_intermediate)
         self.flops = float(info.opt_cost)
-        # steps: (positions popped, input ids, input subs, output id, output sub, local expr)
+        self.out_sub = out_sub
+        self.wanted = tuple(grads)
+        self._plan_steps(info.contraction_list, in_subs, numel, last)
+        self._plan_reverse()
+
+    def _plan_steps(
+        self,
+        contraction_list: Sequence[Any],
+        in_subs: list[str],
+        numel: Mapping[str, int],
+        last: Any,
+    ) -> None:
+        """The forward steps from opt_einsum's path: (input ids, their axis strings and the
+        result's, the step's einsum expression in local letters)."""
         ids = list(range(self.n_ops))
         subs_of: dict[int, str] = dict(enumerate(in_subs))
         nxt = self.n_ops
         self.steps: list[tuple[tuple[int, ...], tuple[str, ...], str]] = []
-        parents: dict[int, tuple[int, ...]] = {}
 
         def entries(s: str) -> int:
             return int(np.prod([numel.get(ch, 1) for ch in s], dtype=np.int64))
 
-        for c in info.contraction_list:
+        for c in contraction_list:
             where = tuple(c[0])  # sorted high to low, as opt_einsum pops them
             ins = tuple(ids.pop(i) for i in where)
             lhs, rhs = c[2].split("->")
@@ -181,22 +203,22 @@ class Contraction:
             subs_of[nxt] = rhs
             # inputs may be permuted relative to their stored order; keep einsum's strings
             self.steps.append((ins, (*parts, rhs), ",".join(loc[:-1]) + "->" + loc[-1]))
-            parents[nxt] = ins
             ids.append(nxt)
             nxt += 1
         assert len(ids) == 1
         self.root = ids[0]
         self.root_sub = subs_of[self.root]
-        self.out_sub = out_sub
         self.subs_of = subs_of
-        self.wanted = tuple(grads)
-        # which ids need a derivative: the wanted leaves and every intermediate above them
+
+    def _plan_reverse(self) -> None:
+        """Which ids need a derivative (the wanted leaves and every intermediate above them)
+        and, per step and needed input, the einsum that takes the step's derivative down to
+        that input, with how to put its result back on the input's axes."""
         need = set(self.wanted)
         for k, (ins, _, _) in enumerate(self.steps):
             if need & set(ins):
                 need.add(self.n_ops + k)
         self.need = need
-        # reverse expressions per (step, input)
         self.back: list[list[tuple[int, int, str, tuple[int, ...], tuple[int, ...]] | None]] = []
         for ins, strs, _ in self.steps:
             *in_strs, out_s = strs
@@ -220,8 +242,9 @@ class Contraction:
     def run(
         self, operands: Sequence[np.ndarray], grads: bool = True
     ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-        """(result with axes ``out``, {operand: derivative of the result summed... over
-        the output axes, same shape as the operand}). The derivative is taken of the sum of
+        """(result with axes ``out`` (the batch axis last in batch mode), {operand:
+        derivative of the result summed... over the output axes, same shape as the
+        operand}). The derivative is taken of the sum of
         the result over its axes; where the output axis is a batch axis carried by the
         operand, the operand's slice b only reaches result b, so the derivative per batch
         element is exact."""

@@ -271,7 +271,11 @@ class QuickscoreEngine(NetworkIndex):
         # benchmarks' baseline, the original engine on the 17-cause network)
         self.hypercube_ok = (
             self.n <= HYPERCUBE_MAX_CAUSES and len(self.risk_ids) <= HYPERCUBE_MAX_RISKS
-        ) or (route == "hypercube" and self.n <= 26 and len(self.risk_ids) <= 52 - self.n)
+        ) or (
+            route == "hypercube"
+            and self.n <= HYPERCUBE_MAX_CAUSES
+            and len(self.risk_ids) <= 52 - self.n
+        )
         self.gain_measure = gain_measure or ("joint" if self.hypercube_ok else "sum_of_cause_mi")
 
     # ------------------------------------------------------------------ helpers
@@ -327,7 +331,8 @@ class QuickscoreEngine(NetworkIndex):
             if not self.hypercube_ok:
                 raise ValueError(
                     f"no hypercube route beyond {HYPERCUBE_MAX_CAUSES} causes or "
-                    f"{HYPERCUBE_MAX_RISKS} risk factors"
+                    f"{HYPERCUBE_MAX_RISKS} risk factors ({52 - self.n} when forced with "
+                    'route="hypercube")'
                 )
             with self._lock:
                 if self._hyper is None:
@@ -553,7 +558,7 @@ class QuickscoreEngine(NetworkIndex):
                 continue
             # the plan's operands carry the term rows on their last axis (``batch``)
             ops: list[np.ndarray] = [
-                params[("w", r)].T
+                np.ascontiguousarray(params[("w", r)].T)  # per row: rows the inner axis
                 if ("w", r) in params
                 else np.broadcast_to(w[:, None], (len(w), b))
                 for r, w in zip(comp.risks, comp.weights, strict=True)
@@ -568,7 +573,8 @@ class QuickscoreEngine(NetworkIndex):
                 else:  # per row: (B, *table) moved to (*table, B)
                     p0_r, p1_r = np.moveaxis(pp[0], 0, -1), np.moveaxis(pp[1], 0, -1)
                     p1s.append((p1_r, True))
-                    ops.append(p1_r * col + p0_r)
+                    # laid out with the rows innermost (arithmetic keeps its inputs' order)
+                    ops.append(np.ascontiguousarray(p1_r * col + p0_r))
             assert comp.plan is not None
             z, d = comp.plan.run(ops, grads=grads)
             zc[:, i] = z
