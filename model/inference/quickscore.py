@@ -530,8 +530,10 @@ class QuickscoreEngine(NetworkIndex):
     ) -> tuple[np.ndarray, np.ndarray]:
         """For term rows ``a`` (B, n): Zc (B, components) = each component's sum, and
         M (B, n) = each cause's E_component[c_i prod a^c]. ``params`` holds per-row
-        replacements in the same structure: ("w", r) -> (B, states) weights of a shared free
-        risk factor, ("c", axis) -> (p0, p1) per row of a cause's reduced table. Without
+        replacements in the same structure (:meth:`_rows_param`): ("w", r) -> weights of a
+        shared free risk factor, (B, states), ("c", axis) -> (p0, p1) per row of a cause's
+        reduced table, (B, *table); rows last, (states, B) and (*table, B), for the
+        components with a contraction plan. Without
         ``grads`` the contractions skip their reverse pass and M is not filled (the sums
         alone: log-evidence queries)."""
         b = a.shape[0]
@@ -558,7 +560,7 @@ class QuickscoreEngine(NetworkIndex):
                 continue
             # the plan's operands carry the term rows on their last axis (``batch``)
             ops: list[np.ndarray] = [
-                np.ascontiguousarray(params[("w", r)].T)  # per row: rows the inner axis
+                params[("w", r)]  # per row: (states, B), as _rows_param lays it out
                 if ("w", r) in params
                 else np.broadcast_to(w[:, None], (len(w), b))
                 for r, w in zip(comp.risks, comp.weights, strict=True)
@@ -569,12 +571,14 @@ class QuickscoreEngine(NetworkIndex):
                 col = a[:, a_i]
                 if pp is None:
                     p1s.append((p1_i, False))
-                    ops.append(p1_i[..., None] * col + p0_i[..., None])
-                else:  # per row: (B, *table) moved to (*table, B)
-                    p0_r, p1_r = np.moveaxis(pp[0], 0, -1), np.moveaxis(pp[1], 0, -1)
+                    op = p1_i[..., None] * col
+                    op += p0_i[..., None]
+                else:  # per row: (*table, B), as _rows_param lays it out
+                    p0_r, p1_r = pp
                     p1s.append((p1_r, True))
-                    # laid out with the rows innermost (arithmetic keeps its inputs' order)
-                    ops.append(np.ascontiguousarray(p1_r * col + p0_r))
+                    op = p1_r * col
+                    op += p0_r
+                ops.append(op)
             assert comp.plan is not None
             z, d = comp.plan.run(ops, grads=grads)
             zc[:, i] = z
@@ -675,20 +679,24 @@ class QuickscoreEngine(NetworkIndex):
         return np.asarray(pe, dtype=float), np.asarray(num, dtype=float)
 
     def _rows_param(self, case: QCase, key: Any, batch: Sequence[Job], bounds: np.ndarray) -> Any:
-        """A per-row parameter array for ``key`` over the rows of ``batch``."""
+        """A per-row parameter array for ``key`` over the rows of ``batch``: rows first, or
+        rows last (and contiguous) for a component with a contraction plan, whose operands
+        take the rows as their inner axis (``Contraction(batch=...)``)."""
         b = int(bounds[-1])
         who = [j for j, job in enumerate(batch) if key in job.over]
+        ci = int(
+            case.comp_of[self.axis[self.risk_children[key[1]][0]] if key[0] == "w" else key[1]]
+        )
+        comp = case.comps[ci]
+        if comp.plan is not None:
+            return self._rows_param_last(comp, key, batch, bounds, who)
         if key[0] == "w":
-            ci = int(case.comp_of[self.axis[self.risk_children[key[1]][0]]])
-            comp = case.comps[ci]
             base = comp.weights[comp.risks.index(key[1])]
             out = np.empty((b, len(base)))
             out[:] = base
             for j in who:
                 out[bounds[j] : bounds[j + 1]] = batch[j].over[key]
             return out
-        ci = int(case.comp_of[key[1]])
-        comp = case.comps[ci]
         k = comp.axes.index(key[1])
         base0, base1 = comp.p0[k], comp.p1[k]
         o0 = np.empty((b, *base0.shape))
@@ -702,6 +710,30 @@ class QuickscoreEngine(NetworkIndex):
         if not comp.risks:  # a singleton: per-row scalars
             return o0.reshape(b), o1.reshape(b)
         return o0, o1
+
+    @staticmethod
+    def _rows_param_last(
+        comp: Comp, key: Any, batch: Sequence[Job], bounds: np.ndarray, who: Sequence[int]
+    ) -> Any:
+        """:meth:`_rows_param` for a planned component: (states, B) weights, or a cause's
+        (P(absent), P(present)) tables as (*table, B)."""
+        b = int(bounds[-1])
+        if key[0] == "w":
+            base = comp.weights[comp.risks.index(key[1])]
+            out = np.empty((len(base), b))
+            out[:] = base[:, None]
+            for j in who:
+                out[:, bounds[j] : bounds[j + 1]] = np.asarray(batch[j].over[key])[:, None]
+            return out
+        k = comp.axes.index(key[1])
+        outs = []
+        for base, part in ((comp.p0[k], 0), (comp.p1[k], 1)):
+            o = np.empty((*base.shape, b))
+            o[:] = base[..., None]
+            for j in who:
+                o[..., bounds[j] : bounds[j + 1]] = np.asarray(batch[j].over[key][part])[..., None]
+            outs.append(o)
+        return tuple(outs)
 
     @staticmethod
     def _combine(
