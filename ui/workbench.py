@@ -292,12 +292,12 @@ def _question_row(model: Model, qid: str) -> None:
             st.selectbox(q.text + (f" ({off})" if off else ""), list(q.states), index=None,
                          key=key, placeholder="unknown", format_func=q.answer_label,
                          disabled=off is not None)
+    if (_number_value(q) if q.type == "number" else st.session_state.get(key)) is None:
+        return  # no answer, no confidence box: a tab draws half the boxes (each costs a rerun)
     with b:
         st.session_state.setdefault(f"wb_c_{qid}", 1.0)
         st.selectbox(f"Confidence in the answer to: {q.text}", CONFIDENCES,
                      key=f"wb_c_{qid}", format_func=_confidence_words,
-                     disabled=(_number_value(q) if q.type == "number"
-                               else st.session_state.get(key)) is None,
                      label_visibility="collapsed",
                      help="How sure the answer is: sure = hard evidence; 50% = a guess")
 
