@@ -239,6 +239,10 @@ class Job:
     a: np.ndarray
     over: dict[Any, Any] = field(default_factory=dict)
     scale: float = 1.0
+    # (Zc (T, components), M (T, n), components): these components' sums and numerators for
+    # the job's rows, already known (a preview's rows equal the case's on the components its
+    # finding or risk factor does not touch); evaluated, not taken, in extended precision
+    reuse: tuple[np.ndarray, np.ndarray, frozenset[int]] | None = None
 
 
 class QuickscoreEngine(NetworkIndex):
@@ -527,6 +531,7 @@ class QuickscoreEngine(NetworkIndex):
         a: np.ndarray,
         params: Mapping[Any, Any] | None = None,
         grads: bool = True,
+        reuse: tuple[np.ndarray, np.ndarray, frozenset[int]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """For term rows ``a`` (B, n): Zc (B, components) = each component's sum, and
         M (B, n) = each cause's E_component[c_i prod a^c]. ``params`` holds per-row
@@ -535,7 +540,8 @@ class QuickscoreEngine(NetworkIndex):
         reduced table, (B, *table); rows last, (states, B) and (*table, B), for the
         components with a contraction plan. Without
         ``grads`` the contractions skip their reverse pass and M is not filled (the sums
-        alone: log-evidence queries)."""
+        alone: log-evidence queries). ``reuse``: (Zc, M, components) already known for
+        these rows; those components are copied, not evaluated."""
         b = a.shape[0]
         params = params or {}
         zc = np.ones((b, len(case.comps)), dtype=a.dtype)
@@ -553,8 +559,16 @@ class QuickscoreEngine(NetworkIndex):
             h = a[:, s_axes] * p1
             zc[:, s_idx] = h + p0
             m[:, s_axes] = h
+        known: frozenset[int] = frozenset()
+        if reuse is not None:
+            zc_r, m_r, known = reuse
+            for i in known:
+                zc[:, i] = zc_r[:, i]
+                m[:, list(case.comps[i].axes)] = m_r[:, list(case.comps[i].axes)]
         for i in case.multi:
             comp = case.comps[i]
+            if i in known:
+                continue
             if comp.dense is not None:
                 self._eval_dense(comp, a, params, zc[:, i], m)
                 continue
@@ -618,19 +632,34 @@ class QuickscoreEngine(NetworkIndex):
         pe = np.zeros(len(jobs), dtype=dtype)
         num = np.zeros((len(jobs), self.n), dtype=dtype)
         absm = np.zeros(len(jobs), dtype=dtype)
+        if dtype is not float:  # the known sums are double: extended precision evaluates all
+            jobs = [replace(j, reuse=None) if j.reuse is not None else j for j in jobs]
+
+        def known(j: int) -> frozenset[int]:
+            r = jobs[j].reuse
+            return frozenset() if r is None else r[2]
+
+        # jobs that reuse the same components are packed together (in a stable order)
+        order = sorted(range(len(jobs)), key=lambda j: sorted(known(j)))
         spans: list[tuple[int, int]] = []  # the same packing for any number of threads
         k = 0
-        while k < len(jobs):
+        while k < len(order):
             size, end = 0, k
-            while end < len(jobs) and (end == k or size + len(jobs[end].w) <= BATCH_ROWS):
-                size += len(jobs[end].w)
+            while end < len(order) and (
+                end == k
+                or (
+                    size + len(jobs[order[end]].w) <= BATCH_ROWS
+                    and known(order[end]) == known(order[k])
+                )
+            ):
+                size += len(jobs[order[end]].w)
                 end += 1
             spans.append((k, end))
             k = end
 
         def run(span: tuple[int, int]) -> None:  # writes its own jobs' entries only
-            k, end = span
-            batch = jobs[k:end]
+            idx = order[span[0] : span[1]]
+            batch = [jobs[j] for j in idx]
             a = np.concatenate([j.a for j in batch]) if len(batch) > 1 else batch[0].a
             a = np.asarray(a, dtype=dtype)
             params: dict[Any, Any] = {}
@@ -639,15 +668,23 @@ class QuickscoreEngine(NetworkIndex):
                 bounds = np.cumsum([0] + [len(j.w) for j in batch])
                 for key in keys:
                     params[key] = self._rows_param(case, key, batch, bounds)
-            zc, m = self._eval(case, a, params, grads)
+            reuse = None
+            if batch[0].reuse is not None:
+                parts = [j.reuse for j in batch if j.reuse is not None]
+                reuse = (
+                    np.concatenate([r[0] for r in parts]),
+                    np.concatenate([r[1] for r in parts]),
+                    batch[0].reuse[2],
+                )
+            zc, m = self._eval(case, a, params, grads, reuse)
             z, nn = self._combine(zc, m, case.comp_of)
             lo = 0
-            for jj, job in enumerate(batch):
+            for jj, job in zip(idx, batch, strict=True):
                 hi = lo + len(job.w)
                 w = np.asarray(job.w, dtype=dtype)
-                pe[k + jj] = (w @ z[lo:hi]) * job.scale
-                num[k + jj] = (w @ nn[lo:hi]) * job.scale
-                absm[k + jj] = (np.abs(w) @ np.abs(z[lo:hi])) * job.scale
+                pe[jj] = (w @ z[lo:hi]) * job.scale
+                num[jj] = (w @ nn[lo:hi]) * job.scale
+                absm[jj] = (np.abs(w) @ np.abs(z[lo:hi])) * job.scale
                 lo = hi
 
         run_all(run, spans)  # on the caller and the helper threads (numpy frees the lock)
@@ -734,6 +771,23 @@ class QuickscoreEngine(NetworkIndex):
                 o[..., bounds[j] : bounds[j + 1]] = np.asarray(batch[j].over[key][part])[..., None]
             outs.append(o)
         return tuple(outs)
+
+    def _untouched(
+        self,
+        case: QCase,
+        row: np.ndarray | None = None,
+        over: Mapping[Any, Any] | None = None,
+    ) -> frozenset[int]:
+        """The components with shared risk factors whose sums a preview leaves as they are:
+        none of their causes' multipliers changed by the finding's ``row`` (1 for a cause
+        that is not its parent), none of their weights or tables replaced in ``over``."""
+        touched: set[int] = set()
+        if row is not None:
+            touched |= {int(case.comp_of[i]) for i in np.flatnonzero(row != 1.0)}
+        for kind, what in over or {}:
+            axis = self.axis[self.risk_children[what][0]] if kind == "w" else what
+            touched.add(int(case.comp_of[axis]))
+        return frozenset(i for i in case.multi if i not in touched)
 
     @staticmethod
     def _combine(
@@ -1221,10 +1275,22 @@ class QuickscoreEngine(NetworkIndex):
             ref = math.exp(post.log_evidence) / case.mass  # P(e): errors matter relative to it
         else:
             ref = float(self._sum(case, terms, np.longdouble)[0])
+        f_untouched = [self._untouched(case, row=row) for _, row, _ in f_jobs]
+        r_untouched = [self._untouched(case, over=over) for _, over, _ in r_jobs]
         for w, a in self._chunks(terms):
-            jobs = [Job(w, a)]
-            jobs += [Job(w * lk, a * row) for _, row, lk in f_jobs]
-            jobs += [Job(w, a, over, scale) for _, over, scale in r_jobs]
+            # the case's own rows, evaluated once: each preview copies the components its
+            # finding or risk factor leaves alone
+            zc0, m0 = self._eval(case, np.asarray(a, dtype=float))
+            every = frozenset(case.multi)
+            jobs = [Job(w, a, reuse=(zc0, m0, every))]
+            jobs += [
+                Job(w * lk, a * row, reuse=(zc0, m0, keep) if keep else None)
+                for (_, row, lk), keep in zip(f_jobs, f_untouched, strict=True)
+            ]
+            jobs += [
+                Job(w, a, over, scale, reuse=(zc0, m0, keep) if keep else None)
+                for (_, over, scale), keep in zip(r_jobs, r_untouched, strict=True)
+            ]
             p_, n_ = self._batch_checked(case, jobs, ref, PREVIEW_COND_MAX)
             pe += p_
             num += n_
