@@ -1476,9 +1476,13 @@ class QuickscoreEngine(NetworkIndex):
                     r_specs.append((k, over, scale))
             else:
                 raise ValueError(f"{node} is not an answered question node")
-        for w, a in self._chunks(terms):
-            for k, over, scale in r_specs:
-                jobs.append(Job(w, a, over, scale))
+        keeps = [self._untouched(case, over=over) for _, over, _ in r_specs]
+        for w, a in self._chunks(terms) if r_specs else ():
+            # the case's own rows once: each risk factor's withdrawal copies the components
+            # it leaves alone (as the previews do)
+            zc0, m0 = self._eval(case, np.asarray(a, dtype=float), grads=marginals)
+            for (k, over, scale), keep in zip(r_specs, keeps, strict=True):
+                jobs.append(Job(w, a, over, scale, reuse=(zc0, m0, keep) if keep else None))
                 owner.append(k)
         # leave-one-out sums serve explanations and the conflict check (shown rounded), so
         # they stay in double precision up to PREVIEW_COND_MAX, as the previews do
