@@ -778,7 +778,7 @@ class QuickscoreEngine(NetworkIndex):
         row: np.ndarray | None = None,
         over: Mapping[Any, Any] | None = None,
     ) -> frozenset[int]:
-        """The components with shared risk factors whose sums a preview leaves as they are:
+        """The components with a contraction plan whose sums a preview leaves as they are:
         none of their causes' multipliers changed by the finding's ``row`` (1 for a cause
         that is not its parent), none of their weights or tables replaced in ``over``."""
         touched: set[int] = set()
@@ -787,7 +787,9 @@ class QuickscoreEngine(NetworkIndex):
         for kind, what in over or {}:
             axis = self.axis[self.risk_children[what][0]] if kind == "w" else what
             touched.add(int(case.comp_of[axis]))
-        return frozenset(i for i in case.multi if i not in touched)
+        # only contractions are worth copying: a small component's enumeration costs less
+        # than the case's own rows evaluated once more
+        return frozenset(i for i in case.multi if i not in touched and case.comps[i].plan)
 
     @staticmethod
     def _combine(
@@ -1277,12 +1279,16 @@ class QuickscoreEngine(NetworkIndex):
             ref = float(self._sum(case, terms, np.longdouble)[0])
         f_untouched = [self._untouched(case, row=row) for _, row, _ in f_jobs]
         r_untouched = [self._untouched(case, over=over) for _, over, _ in r_jobs]
+        copy = any(f_untouched) or any(r_untouched)
         for w, a in self._chunks(terms):
-            # the case's own rows, evaluated once: each preview copies the components its
-            # finding or risk factor leaves alone
-            zc0, m0 = self._eval(case, np.asarray(a, dtype=float))
-            every = frozenset(case.multi)
-            jobs = [Job(w, a, reuse=(zc0, m0, every))]
+            if copy:
+                # the case's own rows, evaluated once: each preview copies the contractions
+                # its finding or risk factor leaves alone
+                zc0, m0 = self._eval(case, np.asarray(a, dtype=float))
+                planned = frozenset(i for i in case.multi if case.comps[i].plan)
+                jobs = [Job(w, a, reuse=(zc0, m0, planned))]
+            else:
+                jobs = [Job(w, a)]
             jobs += [
                 Job(w * lk, a * row, reuse=(zc0, m0, keep) if keep else None)
                 for (_, row, lk), keep in zip(f_jobs, f_untouched, strict=True)
@@ -1478,6 +1484,10 @@ class QuickscoreEngine(NetworkIndex):
                 raise ValueError(f"{node} is not an answered question node")
         keeps = [self._untouched(case, over=over) for _, over, _ in r_specs]
         for w, a in self._chunks(terms) if r_specs else ():
+            if not any(keeps):  # nothing worth copying: evaluate each as it is
+                jobs += [Job(w, a, over, scale) for _, over, scale in r_specs]
+                owner += [k for k, _, _ in r_specs]
+                continue
             # the case's own rows once: each risk factor's withdrawal copies the components
             # it leaves alone (as the previews do)
             zc0, m0 = self._eval(case, np.asarray(a, dtype=float), grads=marginals)
