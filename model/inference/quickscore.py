@@ -754,23 +754,21 @@ class QuickscoreEngine(NetworkIndex):
     ) -> Any:
         """:meth:`_rows_param` for a planned component: (states, B) weights, or a cause's
         (P(absent), P(present)) tables as (*table, B)."""
-        b = int(bounds[-1])
+        counts = np.diff(bounds)  # each job's rows
+        mine = set(who)
+
+        def spread(base: np.ndarray, value: Any) -> np.ndarray:
+            """Each job's table (its own, or the case's) repeated over its rows, rows last."""
+            cols = [np.asarray(value(batch[j])) if j in mine else base for j in range(len(batch))]
+            return np.repeat(np.stack(cols, axis=-1), counts, axis=-1)
+
         if key[0] == "w":
-            base = comp.weights[comp.risks.index(key[1])]
-            out = np.empty((len(base), b))
-            out[:] = base[:, None]
-            for j in who:
-                out[:, bounds[j] : bounds[j + 1]] = np.asarray(batch[j].over[key])[:, None]
-            return out
+            return spread(comp.weights[comp.risks.index(key[1])], lambda job: job.over[key])
         k = comp.axes.index(key[1])
-        outs = []
-        for base, part in ((comp.p0[k], 0), (comp.p1[k], 1)):
-            o = np.empty((*base.shape, b))
-            o[:] = base[..., None]
-            for j in who:
-                o[..., bounds[j] : bounds[j + 1]] = np.asarray(batch[j].over[key][part])[..., None]
-            outs.append(o)
-        return tuple(outs)
+        return (
+            spread(comp.p0[k], lambda job: job.over[key][0]),
+            spread(comp.p1[k], lambda job: job.over[key][1]),
+        )
 
     def _untouched(
         self,
