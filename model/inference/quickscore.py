@@ -572,43 +572,57 @@ class QuickscoreEngine(NetworkIndex):
             if comp.dense is not None:
                 self._eval_dense(comp, a, params, zc[:, i], m)
                 continue
-            # the plan's operands carry the term rows on their last axis (``batch``)
-            ops: list[np.ndarray] = [
-                params[("w", r)]  # per row: (states, B), as _rows_param lays it out
-                if ("w", r) in params
-                else np.broadcast_to(w[:, None], (len(w), b))
-                for r, w in zip(comp.risks, comp.weights, strict=True)
-            ]
-            p1s = []
-            for a_i, p0_i, p1_i in zip(comp.axes, comp.p0, comp.p1, strict=True):
-                pp = params.get(("c", a_i))
-                col = a[:, a_i]
-                if pp is None:
-                    p1s.append((p1_i, False))
-                    op = p1_i[..., None] * col
-                    op += p0_i[..., None]
-                else:  # per row: (*table, B), as _rows_param lays it out
-                    p0_r, p1_r = pp
-                    p1s.append((p1_r, True))
-                    op = p1_r * col
-                    op += p0_r
-                ops.append(op)
-            assert comp.plan is not None
-            z, d = comp.plan.run(ops, grads=grads)
-            zc[:, i] = z
-            if not grads:
-                continue
-            base = len(comp.weights)
-            for j, a_i in enumerate(comp.axes):
-                # E[c_i prod a^c] = a_i sum over the table of dZ/d(operand) x P(present | r)
-                dj = d[base + j].reshape(-1, b)
-                p1_j, per_row = p1s[j]
-                if per_row:
-                    s = np.einsum("kb,kb->b", dj, p1_j.reshape(-1, b))
-                else:  # one table for every row: a vector-matrix product
-                    s = p1_j.reshape(-1) @ dj
-                m[:, a_i] = a[:, a_i] * s
+            self._eval_planned(comp, a, params, grads, zc[:, i], m)
         return zc, m
+
+    @staticmethod
+    def _eval_planned(
+        comp: Comp,
+        a: np.ndarray,
+        params: Mapping[Any, Any],
+        grads: bool,
+        zc: np.ndarray,
+        m: np.ndarray,
+    ) -> None:
+        """A component by its contraction plan: its sum into ``zc`` (B,) and, with
+        ``grads``, each cause's numerator into its column of ``m`` (B, n)."""
+        b = a.shape[0]
+        # the plan's operands carry the term rows on their last axis (``batch``)
+        ops: list[np.ndarray] = [
+            params[("w", r)]  # per row: (states, B), as _rows_param lays it out
+            if ("w", r) in params
+            else np.broadcast_to(w[:, None], (len(w), b))
+            for r, w in zip(comp.risks, comp.weights, strict=True)
+        ]
+        p1s = []
+        for a_i, p0_i, p1_i in zip(comp.axes, comp.p0, comp.p1, strict=True):
+            pp = params.get(("c", a_i))
+            col = a[:, a_i]
+            if pp is None:
+                p1s.append((p1_i, False))
+                op = p1_i[..., None] * col
+                op += p0_i[..., None]
+            else:  # per row: (*table, B), as _rows_param lays it out
+                p0_r, p1_r = pp
+                p1s.append((p1_r, True))
+                op = p1_r * col
+                op += p0_r
+            ops.append(op)
+        assert comp.plan is not None
+        z, d = comp.plan.run(ops, grads=grads)
+        zc[:] = z
+        if not grads:
+            return
+        base = len(comp.weights)
+        for j, a_i in enumerate(comp.axes):
+            # E[c_i prod a^c] = a_i sum over the table of dZ/d(operand) x P(present | r)
+            dj = d[base + j].reshape(-1, b)
+            p1_j, per_row = p1s[j]
+            if per_row:
+                s = np.einsum("kb,kb->b", dj, p1_j.reshape(-1, b))
+            else:  # one table for every row: a vector-matrix product
+                s = p1_j.reshape(-1) @ dj
+            m[:, a_i] = a[:, a_i] * s
 
     def _eval_dense(
         self, comp: Comp, a: np.ndarray, params: Mapping[Any, Any], zc: np.ndarray, m: np.ndarray
