@@ -245,6 +245,14 @@ class Job:
     reuse: tuple[np.ndarray, np.ndarray, frozenset[int]] | None = None
 
 
+def _reuse(
+    base: tuple[np.ndarray, np.ndarray] | None, keep: frozenset[int]
+) -> tuple[np.ndarray, np.ndarray, frozenset[int]] | None:
+    """A job's ``reuse``: the components ``keep`` copied from ``base`` (Zc, M of the case's
+    own rows), or nothing to copy."""
+    return (base[0], base[1], keep) if base is not None and keep else None
+
+
 class QuickscoreEngine(NetworkIndex):
     """Exact inference on a BN2O network with the same methods as :class:`model.engine.Engine`.
 
@@ -1292,21 +1300,18 @@ class QuickscoreEngine(NetworkIndex):
         f_untouched = [self._untouched(case, row=row) for _, row, _ in f_jobs]
         r_untouched = [self._untouched(case, over=over) for _, over, _ in r_jobs]
         copy = any(f_untouched) or any(r_untouched)
+        planned = frozenset(i for i in case.multi if case.comps[i].plan)
         for w, a in self._chunks(terms):
-            if copy:
-                # the case's own rows, evaluated once: each preview copies the contractions
-                # its finding or risk factor leaves alone
-                zc0, m0 = self._eval(case, np.asarray(a, dtype=float))
-                planned = frozenset(i for i in case.multi if case.comps[i].plan)
-                jobs = [Job(w, a, reuse=(zc0, m0, planned))]
-            else:
-                jobs = [Job(w, a)]
+            # the case's own rows, evaluated once when a preview can copy from them: each
+            # copies the contractions its finding or risk factor leaves alone
+            base = self._eval(case, np.asarray(a, dtype=float)) if copy else None
+            jobs = [Job(w, a, reuse=_reuse(base, planned))]
             jobs += [
-                Job(w * lk, a * row, reuse=(zc0, m0, keep) if keep else None)
+                Job(w * lk, a * row, reuse=_reuse(base, keep))
                 for (_, row, lk), keep in zip(f_jobs, f_untouched, strict=True)
             ]
             jobs += [
-                Job(w, a, over, scale, reuse=(zc0, m0, keep) if keep else None)
+                Job(w, a, over, scale, reuse=_reuse(base, keep))
                 for (_, over, scale), keep in zip(r_jobs, r_untouched, strict=True)
             ]
             p_, n_ = self._batch_checked(case, jobs, ref, PREVIEW_COND_MAX)
@@ -1496,15 +1501,15 @@ class QuickscoreEngine(NetworkIndex):
                 raise ValueError(f"{node} is not an answered question node")
         keeps = [self._untouched(case, over=over) for _, over, _ in r_specs]
         for w, a in self._chunks(terms) if r_specs else ():
-            if not any(keeps):  # nothing worth copying: evaluate each as it is
-                jobs += [Job(w, a, over, scale) for _, over, scale in r_specs]
-                owner += [k for k, _, _ in r_specs]
-                continue
-            # the case's own rows once: each risk factor's withdrawal copies the components
-            # it leaves alone (as the previews do)
-            zc0, m0 = self._eval(case, np.asarray(a, dtype=float), grads=marginals)
+            # the case's own rows once, when a risk factor's withdrawal can copy the
+            # contractions it leaves alone (as the previews do)
+            base = (
+                self._eval(case, np.asarray(a, dtype=float), grads=marginals)
+                if any(keeps)
+                else None
+            )
             for (k, over, scale), keep in zip(r_specs, keeps, strict=True):
-                jobs.append(Job(w, a, over, scale, reuse=(zc0, m0, keep) if keep else None))
+                jobs.append(Job(w, a, over, scale, reuse=_reuse(base, keep)))
                 owner.append(k)
         # leave-one-out sums serve explanations and the conflict check (shown rounded), so
         # they stay in double precision up to PREVIEW_COND_MAX, as the previews do
