@@ -606,9 +606,22 @@ def _set_leak(v: Any) -> Callable[[Any], None]:
     return change
 
 
+def _smoker_certain(d: Any) -> None:
+    d["risk_factors"]["smoker"]["prior"]["probs"] = {"no": 1.0, "yes": 0.0}
+
+
+def _table_entry_zero(d: Any) -> None:
+    table = d["causes"]["medication_side_effect"]["table"]["p_present"]
+    table[next(iter(table))]["p"] = 0.0
+
+
 @pytest.mark.parametrize(
     ("name", "change", "patterns"),
     [
+        ("risk_factors.yaml", _smoker_certain,
+         [r"smoker\.prior", r"no = 1, yes = 0 outside", r"write a small positive number"]),
+        ("causes.yaml", _table_entry_zero,
+         [r"medication_side_effect\.table\.p_present", r"= 0 outside"]),
         ("causes.yaml", _set_base_rate(1.0e-300),
          [r"cecs\.base_rate", r"self_assessment\.p: base rate 1e-300",
           r"outside \[1e-06, 0\.99\]", r"write a rate in the range"]),
@@ -628,25 +641,6 @@ def test_a_number_the_network_cannot_use_is_refused(
 ) -> None:
     edit_yaml(broken, name, change)
     assert_problem(problems_of(broken), "^" + re.escape(name) + ":", *patterns)
-
-
-def test_a_risk_factor_state_of_probability_zero_is_refused(broken: Path) -> None:
-    def change(d: Any) -> None:
-        d["risk_factors"]["smoker"]["prior"]["probs"] = {"no": 1.0, "yes": 0.0}
-
-    edit_yaml(broken, "risk_factors.yaml", change)
-    assert_problem(problems_of(broken), r"^risk_factors\.yaml:", r"smoker\.prior",
-                   r"no = 1, yes = 0 outside", r"write a small positive number")
-
-
-def test_a_certain_table_entry_is_refused(broken: Path) -> None:
-    def change(d: Any) -> None:
-        table = d["causes"]["medication_side_effect"]["table"]["p_present"]
-        table[next(iter(table))]["p"] = 0.0
-
-    edit_yaml(broken, "causes.yaml", change)
-    assert_problem(problems_of(broken), r"^causes\.yaml:",
-                   r"medication_side_effect\.table\.p_present", r"= 0 outside")
 
 
 def test_the_ends_of_the_ranges_load_and_diagnose(broken: Path) -> None:
