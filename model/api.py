@@ -41,6 +41,12 @@ from .reasoning.whatif import what_if
 # question, so this holds the recent steps of a few dozen concurrent runners
 CACHE_SIZE = 1024
 ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
+# the engine's case and posterior of the latest assessments with intervals, which the
+# diagnosis of the same answers starts from (the app draws the ranking from the assessment,
+# then asks the next question from the diagnosis): a posterior and its case are a few
+# hundred KB at most
+HEADS_KEPT = 16
+READY_KEPT = 256  # the diagnoses :meth:`Model.ready` can name without computing one
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
 # a changed base rate lies in [BASE_RATE_MIN, BASE_RATE_MAX], as one in priors/ (model/kb/schema.py)
 
@@ -71,10 +77,13 @@ class Model:
         self.modifiable: tuple[str, ...] = self._ctx.modifiable
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._diagnose_clean)
         self._assessed = lru_cache(maxsize=ASSESS_CACHE_SIZE)(self._assess_clean)
+        self._heads: OrderedDict[Any, Any] = OrderedDict()  # (key, conf_key) -> assess's parts
+        self._ready: OrderedDict[Any, Diagnosis] = OrderedDict()  # diagnoses computed
+        self._memo_lock = threading.Lock()
         self._variants: OrderedDict[tuple[tuple[str, float], ...], Model] = OrderedDict()
         self._variants_lock = threading.Lock()
-        # single flight: a diagnosis being computed (say, ahead of a click by the app's
-        # prefetch) is waited for, not computed a second time
+        # single flight: a diagnosis or assessment being computed (say, ahead of a click by
+        # the app's prefetch) is waited for, not computed a second time
         self._inflight: dict[Any, threading.Event] = {}
         self._inflight_lock = threading.Lock()
 
@@ -133,19 +142,27 @@ class Model:
         self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...]
     ) -> Diagnosis:
         """The cached diagnosis, computed once even when several threads ask for it at the
-        same time (the others wait for it; if it fails, each computes and raises itself)."""
+        same time (see :meth:`_flight`)."""
+        d: Diagnosis = self._flight((key, conf_key), lambda: self._cached(key, conf_key))
+        self._keep(self._ready, (key, conf_key), d, READY_KEPT)
+        return d
+
+    def _flight(self, token: Any, compute: Any) -> Any:
+        """``compute()`` (a cached query) once per ``token`` at a time: a thread asking for
+        one being computed (say, ahead of a click by the app's prefetch) waits for it and
+        then reads the cache; if it failed, each computes and raises itself."""
         with self._inflight_lock:
-            busy = self._inflight.get((key, conf_key))
+            busy = self._inflight.get(token)
             if busy is None:
-                mine = self._inflight[(key, conf_key)] = threading.Event()
+                mine = self._inflight[token] = threading.Event()
         if busy is not None:
             busy.wait()
-            return self._cached(key, conf_key)
+            return compute()
         try:
-            return self._cached(key, conf_key)
+            return compute()
         finally:
             with self._inflight_lock:
-                del self._inflight[(key, conf_key)]
+                del self._inflight[token]
             mine.set()
 
     def assess(
@@ -165,7 +182,11 @@ class Model:
         """
         if not isinstance(intervals, bool):
             raise InputError([f"intervals {intervals!r}: write True or False"])
-        return self._assessed(*self._keys(answers, confidence), intervals)
+        key, conf_key = self._keys(answers, confidence)
+        return self._flight(
+            ("assess", key, conf_key, intervals),
+            lambda: self._assessed(key, conf_key, intervals),
+        )
 
     def which_test_next(
         self,
@@ -193,6 +214,35 @@ class Model:
         own = check_costs(self._ctx, costs)
         return which_test_next(self._ctx, key, conf_key, own)
 
+    def ready(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        confidence: Mapping[str, float] | None = None,
+    ) -> Diagnosis | None:
+        """The diagnosis of these answers if one has already been computed (by any caller,
+        or the app's prefetch), else None, at once: nothing is computed. The app uses it to
+        choose between drawing the whole page at once and drawing the ranking first
+        (:meth:`assess` with intervals) while the next question is chosen.
+
+        Raises
+        ------
+        InputError
+            One line per bad answer, each naming the fix.
+        """
+        key = self._keys(answers, confidence)
+        with self._memo_lock:
+            d = self._ready.get(key)
+            if d is not None:
+                self._ready.move_to_end(key)
+            return d
+
+    def _keep(self, memo: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+        with self._memo_lock:
+            memo[key] = value
+            memo.move_to_end(key)
+            while len(memo) > size:
+                memo.popitem(last=False)
+
     def _keys(
         self, answers: Mapping[str, Any] | None, confidence: Mapping[str, float] | None
     ) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, float], ...]]:
@@ -206,12 +256,17 @@ class Model:
         conf_key: tuple[tuple[str, float], ...] = (),
         intervals: bool = False,
     ) -> Assessment:
-        return reasoning.assess(self._ctx, key, conf_key, intervals)
+        a, _, case, post = reasoning.assess_parts(self._ctx, key, conf_key, intervals)
+        if intervals:  # the diagnosis of the same answers starts from them
+            self._keep(self._heads, (key, conf_key), (case, post, a.causes), HEADS_KEPT)
+        return a
 
     def _diagnose_clean(
         self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...] = ()
     ) -> Diagnosis:
-        return reasoning.diagnose(self._ctx, key, conf_key)
+        with self._memo_lock:
+            head = self._heads.pop((key, conf_key), None)
+        return reasoning.diagnose(self._ctx, key, conf_key, head)
 
     @property
     def priors(self) -> Mapping[str, float]:

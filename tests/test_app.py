@@ -991,3 +991,63 @@ def test_workbench_unit_boxes_follow_the_value_typed_in_the_other_units(model):
     want = model.diagnose({"temperature_c": 30}).probability("dehydration")
     post = at.dataframe[0].value["posterior"].to_dict()
     assert post["dehydration"] == pytest.approx(100 * want)
+
+
+def _question_shown(at: AppTest, model) -> str | None:
+    """The id of the question whose heading the page shows."""
+    shown = [q.id for q in model.questions for m in at.markdown if m.value == f"### {q.text}"]
+    assert len(shown) <= 1, shown
+    return shown[0] if shown else None
+
+
+def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_question(monkeypatch):
+    """With nothing computed ahead (the runner clicked at once), the page draws the headline
+    and the bars from the assessment first, then the next question from the diagnosis: the
+    screen at the end is the model's, number for number, and nothing is left "choosing"."""
+    from ui import common
+
+    monkeypatch.setattr(common, "prefetch", lambda m, sets: [])
+    m = common.get_model()
+    at = _past_basics(_past_red_flags(_page("runner").run(), m), age=47, sex="male")
+    for _ in range(4):
+        answers = dict(at.session_state["rn_answers"])
+        d = m.diagnose(answers)
+        qid = next_to_ask(d)
+        q = m.question_map[qid]
+        assert _question_shown(at, m) == qid
+        if q.type == "number":
+            at.button(key=f"rn_opt_{qid}__unsure").click().run()
+            continue
+        given = {**answers, qid: q.states[-1]}
+        assert m.ready(given) is None  # this click finds no diagnosis: two steps
+        at.button(key=f"rn_opt_{qid}_{q.states[-1]}").click().run()
+        _no_exception(at)
+        after = m.ready(given)
+        assert after is not None and after.to_dict() == load_model().diagnose(given).to_dict()
+        assert _bars(at) == [f"**{c.label}** · {chance(c)}" for c in after.causes[:len(_bars(at))]]
+        assert len(_bars(at)) == 5
+        top = after.causes[0]
+        assert any(f"**{top.label}** · **{chance(top)}**" in x.value for x in at.markdown)
+        assert _question_shown(at, m) == next_to_ask(after)
+        assert not any("Choosing your next question" in c.value for c in at.caption)
+
+
+def test_nothing_left_to_ask_after_a_two_step_click_opens_the_result_with_why(monkeypatch):
+    from ui import common
+
+    monkeypatch.setattr(common, "prefetch", lambda m, sets: [])
+    m = common.get_model()
+    at = _past_basics(_past_red_flags(_page("runner").run(), m), age=53, sex="female")
+    qid = _question_shown(at, m)
+    q = m.question_map[qid]
+    monkeypatch.setattr(runner, "next_question", lambda model, d: None)
+    given = {**at.session_state["rn_answers"], qid: q.states[0]}
+    assert m.ready(given) is None
+    at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "result"
+    d = m.diagnose(given)
+    notes = [x.value for x in (*at.info, *at.success)]
+    assert runner.stop_message(d) in notes
+    assert [s.value for s in at.subheader][:1] == ["Your result"]
+    assert _question_shown(at, m) is None

@@ -141,5 +141,5 @@ def test_the_model_facade_shows_only_what_its_callers_use() -> None:
     assert public == {
         "validate", "evidence_for", "likelihoods", "posterior", "diagnose", "assess",
         "which_test_next", "priors", "what_if", "sensitivity", "interval_drivers", "export",
-            "with_base_rates", "base_rate_problems",
+            "with_base_rates", "base_rate_problems", "ready",
     }  # fmt: skip

@@ -4,6 +4,7 @@ a single thread gets (hard answers, soft answers and what-ifs; cached and uncach
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -108,12 +109,12 @@ def test_a_diagnosis_asked_for_by_several_threads_at_once_is_computed_once(monke
     release = threading.Event()
     real = api.reasoning.diagnose
 
-    def slow(ctx: Any, key: Any, conf: Any = ()) -> Any:
+    def slow(ctx: Any, key: Any, conf: Any = (), head: Any = None) -> Any:
         calls.append(key)
         if dict(key).get("age") == 31:
             started.set()
             assert release.wait(30)
-        return real(ctx, key, conf)
+        return real(ctx, key, conf, head)
 
     monkeypatch.setattr(api.reasoning, "diagnose", slow)
     answers = {"age": 31, "cramps": "yes"}
@@ -132,7 +133,7 @@ def test_a_diagnosis_asked_for_by_several_threads_at_once_is_computed_once(monke
     assert [dict(k).get("age") for k in calls].count(31) == 1
     assert not m._inflight  # nothing left behind
 
-    def broken(ctx: Any, key: Any, conf: Any = ()) -> Any:
+    def broken(ctx: Any, key: Any, conf: Any = (), head: Any = None) -> Any:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(api.reasoning, "diagnose", broken)
@@ -140,4 +141,60 @@ def test_a_diagnosis_asked_for_by_several_threads_at_once_is_computed_once(monke
 
     with pytest.raises(RuntimeError):
         m.diagnose({"age": 52})
+    assert not m._inflight
+
+
+def test_a_diagnosis_that_starts_from_an_assessment_is_the_fresh_one() -> None:
+    """The runner page assesses a click first and diagnoses it after (the diagnosis takes
+    the assessment's case, posterior and intervals): the result equals a diagnosis computed
+    from scratch by another model, hard and soft answers alike; ``ready`` names a diagnosis
+    only once one has been computed."""
+    m, fresh = Model(load_model().kb), Model(load_model().kb)
+    cases = [(v.answers, {}) for v in load_vignettes(VIGNETTES, m)[::12]]
+    soft = next(a for a, _ in cases if "relief_time" in a)
+    cases.append((soft, {"relief_time": 0.7}))
+    assert len(cases) >= 10
+    for answers, conf in cases:
+        assert m.ready(answers, conf) is None
+        a = m.assess(answers, conf, intervals=True)
+        assert m._heads and m.ready(answers, conf) is None  # the assessment is no diagnosis
+        d = m.diagnose(answers, conf)
+        assert m.ready(answers, conf) is d
+        assert d.to_dict() == fresh.diagnose(answers, conf).to_dict()
+        assert [(c.id, c.probability, c.interval) for c in a.causes] == [
+            (c.id, c.probability, c.interval) for c in d.causes
+        ]
+    assert not m._heads  # each diagnosis took its head
+
+
+def test_an_assessment_asked_for_by_two_threads_at_once_is_computed_once(monkeypatch) -> None:
+    """The app's prefetch assesses the answers a click may give; the click asking for the same
+    assessment meanwhile waits for it instead of computing it beside it."""
+    import model.api as api
+
+    m = Model(load_model().kb)
+    calls: list[Any] = []
+    started, release = threading.Event(), threading.Event()
+    real = api.reasoning.assess_parts
+
+    def slow(ctx: Any, key: Any, conf: Any = (), intervals: bool = False) -> Any:
+        calls.append(key)
+        started.set()
+        assert release.wait(30)
+        return real(ctx, key, conf, intervals)
+
+    monkeypatch.setattr(api.reasoning, "assess_parts", slow)
+    got: list[Any] = []
+    answers = {"age": 29, "cramps": "yes"}
+    ts = [threading.Thread(target=lambda: got.append(m.assess(answers, intervals=True)))
+          for _ in range(3)]
+    ts[0].start()
+    assert started.wait(30)
+    for t in ts[1:]:
+        t.start()
+    time.sleep(0.5)  # the other two have asked by now (without single flight: two more calls)
+    release.set()
+    for t in ts:
+        t.join(30)
+    assert len(got) == 3 and all(g is got[0] for g in got) and len(calls) == 1
     assert not m._inflight

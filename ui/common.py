@@ -67,11 +67,13 @@ def get_model(population: str = "self_assessment") -> Model:
     return model
 
 
-# one background worker computes the diagnoses of the answers the runner may give next
-# (the model caches them, and a click on one of them waits for it rather than computing it
-# again: Model.diagnose is single-flight); a newer request drops the ones not yet started.
+# one background worker computes, for the answers the runner may give next, first their
+# assessments (the ranking the page draws at once after a click) and then their diagnoses
+# (the next question): the model caches both, and a click on one of them waits for it rather
+# than computing it again (Model.assess and Model.diagnose are single-flight); a newer
+# request, or a click, drops the ones not yet started.
 # A daemon thread: quitting the app never waits for a diagnosis nobody asked for.
-_PENDING: list[tuple[Future[Any], Model, dict[str, Any]]] = []
+_PENDING: list[tuple[Future[Any], Model, dict[str, Any], bool]] = []  # (..., whole diagnosis?)
 _WAKE = threading.Condition()
 _WORKER: list[threading.Thread] = []
 # the worker waits this long after a request before it starts computing: the rerun that asked
@@ -93,35 +95,50 @@ def _work() -> None:
         with _WAKE:
             if not _PENDING:  # cancelled meanwhile
                 continue
-            fut, model, answers = _PENDING.pop(0)
+            fut, model, answers, whole = _PENDING.pop(0)
         if not fut.set_running_or_notify_cancel():
             continue
         try:
-            model.diagnose(answers)
+            if whole:
+                model.diagnose(answers)
+            else:
+                model.assess(answers, intervals=True)
         except Exception:  # noqa: BLE001 - the click itself reports any problem
             pass
         fut.set_result(None)
 
 
 def prefetch(model: Model, answer_sets: Sequence[Mapping[str, Any]]) -> list[Future[Any]]:
-    """Start the diagnoses of ``answer_sets`` in the background, in order (most likely
-    first), so the click that gives one of them finds it ready (nothing is stored beyond the
-    model's in-memory cache, nothing is logged). Requests not yet started are dropped first:
-    only the latest question's answers are worth computing ahead. ``HEAVYLEGS_PREFETCH=0``
-    turns it off."""
+    """Start the assessments (with intervals) and then the diagnoses of ``answer_sets`` in
+    the background, in order (most likely first), so the click that gives one of them finds
+    its ranking, and then its next question, ready (nothing is stored beyond the model's
+    in-memory caches, nothing is logged); returns the diagnoses' futures. Requests not yet
+    started are dropped first: only the latest question's answers are worth computing
+    ahead. ``HEAVYLEGS_PREFETCH=0`` turns it off."""
     if os.environ.get("HEAVYLEGS_PREFETCH", "1") == "0":
         return []
     with _WAKE:
-        for fut, _, _ in _PENDING:
+        for fut, _, _, _ in _PENDING:
             fut.cancel()
-        _PENDING[:] = [(Future(), model, dict(a)) for a in answer_sets]
+        _PENDING[:] = [(Future(), model, dict(a), whole)
+                       for whole in (False, True) for a in answer_sets]
         _BATCH[0] += 1
         if not _WORKER:
             _WORKER.append(threading.Thread(target=_work, name="heavylegs-prefetch",
                                             daemon=True))
             _WORKER[0].start()
         _WAKE.notify()
-        return [fut for fut, _, _ in _PENDING]
+        return [fut for fut, _, _, whole in _PENDING if whole]
+
+
+def drop_prefetch() -> None:
+    """Cancel the background diagnoses not yet started: the runner has answered, and the
+    answer's own diagnosis should not wait behind answers not given (one already running
+    finishes)."""
+    with _WAKE:
+        for fut, _, _, _ in _PENDING:
+            fut.cancel()
+        _PENDING.clear()
 
 
 def require_model() -> None:

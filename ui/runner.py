@@ -15,6 +15,7 @@ in share links.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -23,6 +24,7 @@ from model import (
     BASICS,
     LEVELS,
     STOP_MIN_GAIN,
+    Assessment,
     Diagnosis,
     InputError,
     Model,
@@ -237,10 +239,18 @@ def _useful_remaining(d: Diagnosis) -> int:
                if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN)
 
 
-def _headline(d: Diagnosis, *, triage: bool = True) -> None:
-    """The result's headline: what to do and the most likely cause, at the top of the page."""
-    top = d.causes[0]
+def _headline(d: Diagnosis | Assessment, *, triage: bool = True) -> Any:
+    """The result's headline: what to do and the most likely cause, at the top of the page.
+    Returns its slot, which :func:`_headline_body` can fill again later in the same run."""
     with st.container(border=True, key="rn_headline"):
+        slot = st.empty()
+    _headline_body(slot, d, triage=triage)
+    return slot
+
+
+def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True) -> None:
+    top = d.causes[0]
+    with slot.container():
         if triage and d.triage.level != "self_care":
             common.render_triage(d, compact=True)
         st.markdown(f"Most likely so far: **{top.label}** · **{common.chance(top)}**")
@@ -320,14 +330,14 @@ def _answers_list(model: Model) -> None:
                       args=("red_flags",))
 
 
-def _bars(d: Diagnosis) -> None:
+def _bars(d: Diagnosis | Assessment) -> None:
     with st.container(key="rn_bars"):
         for c in d.causes[:common.TOP_N]:
             st.progress(min(max(c.probability, 0.0), 1.0),
                         text=f"**{c.label}** · {common.chance(c)}")
 
 
-def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
+def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> None:
     system = st.session_state["hl_units"]
     st.subheader("Your result" if full else "Your result so far")
     if full:
@@ -341,6 +351,7 @@ def _result(model: Model, d: Diagnosis, *, full: bool) -> None:
                "present at once, so the chances do not add up to 100%. " + common.range_note(model))
     if not full:
         return
+    assert isinstance(d, Diagnosis)  # the full result is drawn from the whole diagnosis
     if d.triage.act_first:  # nothing that reads as reassurance
         for c in d.causes[:3]:
             with st.expander(f"{c.label}: why", expanded=False):
@@ -394,37 +405,70 @@ def _downloads(model: Model, *, with_link: bool = True) -> None:
 
 
 def render() -> None:
-    """Render the runner page."""
+    """Render the runner page. After an answer whose diagnosis is not ready (the prefetch had
+    no time for it), the headline and the ranking are drawn first from the assessment
+    (:meth:`Model.assess`, the same numbers), and the next question, which needs every
+    question's previews, follows in place when the diagnosis is done."""
     _init()
     model = common.get_model()
     ss = st.session_state
     answers: dict[str, Any] = ss["rn_answers"]
-    d = model.diagnose(answers)
     stage = ss["rn_stage"]
+    d: Diagnosis | None = None
+    if stage != "red_flags":
+        d = model.ready(answers)
+    quick: Diagnosis | Assessment | None = d
+    if stage == "questions" and d is None:
+        common.drop_prefetch()  # the other answers' diagnoses would compete with this one
+        quick = model.assess(answers, intervals=True)
+    elif stage in ("triage", "result") and d is None:
+        quick = d = model.diagnose(answers)
     ahead: list[dict[str, Any]] | None = None  # the shown question's answer sets
-    unseen = ss.get("rn_seen_level", 0) < LEVELS.index(d.triage.level)
-    if stage in ("questions", "result") and d.triage.act_first and unseen:
+    if (stage in ("questions", "result") and quick is not None and quick.triage.act_first
+            and ss.get("rn_seen_level", 0) < LEVELS.index(quick.triage.level)):
         stage = ss["rn_stage"] = "triage"  # the level has just become urgent or worse
     if stage in ("red_flags", "triage"):
         st.header("Why do my legs feel heavy?")
     if stage == "red_flags":
         _red_flag_screen(model)
     elif stage == "triage":
+        d = d or model.diagnose(answers)
         _triage_screen(model, d)  # from the top: the warning-sign screen was scrolled
         st.html(SCROLL_TOP.format(step=f"triage-{d.triage.level}"), unsafe_allow_javascript=True)
     elif stage == "questions":
-        qid = next_question(model, d)
-        if qid is None:
-            (st.info if d.triage.so_far else st.success)(stop_message(d))
-            _set_stage("result")
-            stage = "result"
-        else:
-            _headline(d)
-            _question_card(model, d, qid)
-            ahead = next_answers(model, d, qid, answers)
+        if d is None:  # the ranking now, the question when the diagnosis is done
+            assert isinstance(quick, Assessment)
+            # the level shown before the look-ahead is done is "so far"
+            head = _headline(replace(quick, triage=replace(quick.triage, so_far=True)))
+            card = st.empty()
+            card.caption("Choosing your next question…")
             st.divider()
-            _result(model, d, full=False)
+            _result(model, quick, full=False)
+            d = model.diagnose(answers)  # starts from the assessment's work
+            qid = next_question(model, d)
+            if qid is None:
+                _stop(d)
+                st.rerun()
+            _headline_body(head, d)
+            with card.container():
+                _question_card(model, d, qid)
+            ahead = next_answers(model, d, qid, answers)
+        else:
+            qid = next_question(model, d)
+            if qid is None:
+                _stop(d)
+                stage = "result"
+            else:
+                _headline(d)
+                _question_card(model, d, qid)
+                ahead = next_answers(model, d, qid, answers)
+                st.divider()
+                _result(model, d, full=False)
     if stage == "result":
+        d = d or model.diagnose(answers)
+        note = ss.pop("rn_stop_note", None)
+        if note is not None:
+            (st.info if note[0] else st.success)(note[1])
         if not d.triage.act_first:  # else the triage box comes first alone
             _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
@@ -438,3 +482,9 @@ def render() -> None:
     common.render_disclaimer()
     if ahead is not None:  # last: the page is drawn before background work competes with it
         common.prefetch(model, ahead)
+
+
+def _stop(d: Diagnosis) -> None:
+    """Nothing more is worth asking: on to the result, which opens with why."""
+    st.session_state["rn_stop_note"] = (d.triage.so_far, stop_message(d))
+    _set_stage("result")

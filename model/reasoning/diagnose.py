@@ -411,13 +411,19 @@ def diagnose(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
     confidence: tuple[tuple[str, float], ...] = (),
+    head: tuple[Case, Posterior, tuple[CauseResult, ...]] | None = None,
 ) -> Diagnosis:
-    """The whole diagnosis of clean answers and confidences (sorted item tuples)."""
+    """The whole diagnosis of clean answers and confidences (sorted item tuples). ``head``:
+    the engine's case, posterior and ranked causes (with intervals) of :func:`assess_parts`
+    for the same answers, the work the two share, done once."""
     given, conf = dict(answers), dict(confidence)
     ev_states, clean, ev = _evidence(ctx, given, conf)
-    case = ctx.engine.case(ev)
-    post = ctx.engine.posterior(case)
-    causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post))
+    if head is None:
+        case = ctx.engine.case(ev)
+        post = ctx.engine.posterior(case)
+        causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post))
+    else:
+        case, post, causes = head
     gains, change, previews = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
