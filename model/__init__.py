@@ -7,6 +7,7 @@ base), ``inference``, ``reasoning``, ``api``, ``workflows``, ``cli``.
 
 from .api import Model, load_model
 from .errors import HeavylegsError, InputError, PriorsError
+from .inference import background
 from .kb import (
     CONTRACT_CAUSES,
     CONTRACT_QUESTIONS,
@@ -57,6 +58,7 @@ from .workflows.report import (
 from .workflows.share import VIEW_PARAM, Screen, query_params, read_link, share_link
 
 __all__ = [
+    "background",
     "CONTRACT_CAUSES",
     "CONTRACT_QUESTIONS",
     "DISCLAIMER",

@@ -198,3 +198,33 @@ def test_an_assessment_asked_for_by_two_threads_at_once_is_computed_once(monkeyp
         t.join(30)
     assert len(got) == 3 and all(g is got[0] for g in got) and len(calls) == 1
     assert not m._inflight
+
+
+def test_background_work_keeps_to_its_own_thread() -> None:
+    """Under ``background()`` (the app's computing ahead) a query's batches run on the
+    calling thread only, leaving the helper threads to a query someone waits for; the
+    results are the same."""
+    from model import background
+    from model.inference import threads
+
+    ran: list[str] = []
+    items = list(range(40))
+
+    def fn(i: int) -> None:
+        time.sleep(0.002)
+        ran.append(threading.current_thread().name)
+
+    me = threading.current_thread().name
+    with background():
+        threads.run_all(fn, items)
+    assert len(ran) == 40 and set(ran) == {me}
+    if threads.THREADS > 1:  # outside it the helpers join in again
+        ran.clear()
+        threads.run_all(fn, items)
+        assert len(ran) == 40 and set(ran) - {me}
+    m = load_model()
+    answers = {"age": 38, "cramps": "yes", "swelling": "one_leg", "relief_time": "hours"}
+    fresh = Model(m.kb)
+    with background():
+        d = fresh.diagnose(answers)
+    assert d.to_dict() == Model(m.kb).diagnose(answers).to_dict()

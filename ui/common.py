@@ -23,6 +23,7 @@ from model import (
     Diagnosis,
     Model,
     PriorsError,
+    background,
     load_model,
     pct,
     running_label,
@@ -99,10 +100,11 @@ def _work() -> None:
         if not fut.set_running_or_notify_cancel():
             continue
         try:
-            if whole:
-                model.diagnose(answers)
-            else:
-                model.assess(answers, intervals=True)
+            with background():  # on this thread alone: a click's query gets the other core
+                if whole:
+                    model.diagnose(answers)
+                else:
+                    model.assess(answers, intervals=True)
         except Exception:  # noqa: BLE001 - the click itself reports any problem
             pass
         fut.set_result(None)

@@ -25,6 +25,7 @@ from .quickscore import (
     QuickscoreEngine,
 )
 from .quickscore import QCase as Case
+from .threads import background
 
 Engine = QuickscoreEngine
 
@@ -36,6 +37,7 @@ __all__ = [
     "Engine",
     "HypercubeCase",
     "HypercubeEngine",
+    "background",
     "QuickscoreEngine",
     "Evidence",
     "Network",

@@ -7,7 +7,9 @@ than on its own, even when the helpers are busy with another caller's items (a c
 the app computes ahead in the background), and it waits at most for the items a helper has
 already taken. The helpers are daemon threads: quitting never waits for them. Each item must
 write only its own results, so the outcome does not depend on which thread ran it.
-``HEAVYLEGS_THREADS`` sets the number of threads (1: the caller alone).
+``HEAVYLEGS_THREADS`` sets the number of threads (1: the caller alone). Work started under
+:func:`background` (the app's computing ahead) keeps to its own thread, leaving the helpers
+and the other cores to the queries someone is waiting for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -37,6 +40,19 @@ THREADS = _threads_from_env()
 _TASKS: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 _HELPERS: list[threading.Thread] = []
 _START = threading.Lock()
+_LOCAL = threading.local()
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Within it, this thread's queries run on this thread alone (no helpers): for work
+    nobody waits for yet, which should not slow the work someone does wait for."""
+    before = getattr(_LOCAL, "background", False)
+    _LOCAL.background = True
+    try:
+        yield
+    finally:
+        _LOCAL.background = before
 
 
 def _helper() -> None:
@@ -57,7 +73,7 @@ def _ensure_helpers(n: int) -> None:
 def run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
     """``fn(item)`` for every item, on the calling thread and up to ``THREADS - 1`` helpers;
     the first exception raised by any of them is raised here once all have stopped."""
-    helpers = min(THREADS, len(items)) - 1
+    helpers = 0 if getattr(_LOCAL, "background", False) else min(THREADS, len(items)) - 1
     if helpers < 1:
         for item in items:
             fn(item)
