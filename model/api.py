@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .inference import Engine, Network, Posterior, build_network
+from .inference import Engine, Network, Posterior, build_network, threads
 from .kb import (
     BASE_RATE_MAX,
     BASE_RATE_MIN,
@@ -46,7 +46,7 @@ ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
 # then asks the next question from the diagnosis): a posterior and its case are a few
 # hundred KB at most
 HEADS_KEPT = 16
-READY_KEPT = 256  # the diagnoses :meth:`Model.ready` can name without computing one
+READY_KEPT = CACHE_SIZE  # the diagnoses :meth:`Model.ready` can name without computing one
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
 # a changed base rate lies in [BASE_RATE_MIN, BASE_RATE_MAX], as one in priors/ (model/kb/schema.py)
 
@@ -84,7 +84,8 @@ class Model:
         self._variants_lock = threading.Lock()
         # single flight: a diagnosis or assessment being computed (say, ahead of a click by
         # the app's prefetch) is waited for, not computed a second time
-        self._inflight: dict[Any, threading.Event] = {}
+        # token -> (done, the computing thread's mode: a waiter hurries background work)
+        self._inflight: dict[Any, tuple[threading.Event, threads.Mode | None]] = {}
         self._inflight_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -150,13 +151,18 @@ class Model:
     def _flight(self, token: Any, compute: Any) -> Any:
         """``compute()`` (a cached query) once per ``token`` at a time: a thread asking for
         one being computed (say, ahead of a click by the app's prefetch) waits for it and
-        then reads the cache; if it failed, each computes and raises itself."""
+        then reads the cache; if it failed, each computes and raises itself. Work computed in
+        the background (:func:`~model.inference.threads.background`, the app's prefetch)
+        that a thread comes to wait for takes the helper threads again."""
         with self._inflight_lock:
             busy = self._inflight.get(token)
             if busy is None:
-                mine = self._inflight[token] = threading.Event()
+                mine = threading.Event()
+                self._inflight[token] = (mine, threads.current_mode())
         if busy is not None:
-            busy.wait()
+            done, mode = busy
+            threads.hurry(mode)  # someone waits for it now
+            done.wait()
             return compute()
         try:
             return compute()

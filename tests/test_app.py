@@ -1000,51 +1000,91 @@ def _question_shown(at: AppTest, model) -> str | None:
     return shown[0] if shown else None
 
 
-def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_question(monkeypatch):
-    """With nothing computed ahead (the runner clicked at once), the page draws the headline
-    and the bars from the assessment first, then the next question from the diagnosis: the
-    screen at the end is the model's, number for number, and nothing is left "choosing"."""
+def _spied_model(monkeypatch) -> tuple[Any, list[tuple[str, Any]]]:
+    """A fresh model of its own (empty caches) behind the app, recording the order of its
+    assessments and diagnoses; the prefetch off (a runner who clicks at once)."""
+    from model import Model
     from ui import common
 
-    monkeypatch.setattr(common, "prefetch", lambda m, sets: [])
-    m = common.get_model()
+    m = Model(load_model().kb)
+    calls: list[tuple[str, Any]] = []
+    real_assess, real_diagnose = m.assess, m.diagnose
+
+    def assess(answers=None, confidence=None, intervals=False):
+        calls.append(("assess" if intervals else "assess-no-intervals", dict(answers or {})))
+        return real_assess(answers, confidence, intervals)
+
+    def diagnose(answers=None, confidence=None):
+        calls.append(("diagnose", dict(answers or {})))
+        return real_diagnose(answers, confidence)
+
+    monkeypatch.setattr(m, "assess", assess)
+    monkeypatch.setattr(m, "diagnose", diagnose)
+    monkeypatch.setattr(common, "get_model", lambda population=None: m)
+    monkeypatch.setattr(common, "prefetch", lambda model, sets: [])
+    return m, calls
+
+
+def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_question(monkeypatch):
+    """With nothing computed ahead (the runner clicked at once), the page assesses the
+    answers first (headline and bars), then diagnoses them (the next question) from the
+    assessment's work: the screen at the end is the model's, number for number, equal to a
+    diagnosis computed from scratch, and nothing is left "choosing"."""
+    from model import Model
+
+    m, calls = _spied_model(monkeypatch)
     at = _past_basics(_past_red_flags(_page("runner").run(), m), age=47, sex="male")
-    for _ in range(4):
+    clicks = 0
+    for _ in range(5):
         answers = dict(at.session_state["rn_answers"])
-        d = m.diagnose(answers)
-        qid = next_to_ask(d)
+        qid = _question_shown(at, m)
         q = m.question_map[qid]
-        assert _question_shown(at, m) == qid
         if q.type == "number":
             at.button(key=f"rn_opt_{qid}__unsure").click().run()
             continue
         given = {**answers, qid: q.states[-1]}
+        key = m._keys(given, None)
         assert m.ready(given) is None  # this click finds no diagnosis: two steps
+        calls.clear()
         at.button(key=f"rn_opt_{qid}_{q.states[-1]}").click().run()
         _no_exception(at)
+        clicks += 1
+        assert calls[:2] == [("assess", given), ("diagnose", given)]
+        assert key not in m._heads  # the diagnosis took the assessment's work
         after = m.ready(given)
-        assert after is not None and after.to_dict() == load_model().diagnose(given).to_dict()
-        assert _bars(at) == [f"**{c.label}** · {chance(c)}" for c in after.causes[:len(_bars(at))]]
-        assert len(_bars(at)) == 5
+        assert after is not None
+        assert after.to_dict() == Model(m.kb).diagnose(given).to_dict()
+        assert _bars(at) == [f"**{c.label}** · {chance(c)}" for c in after.causes[:5]]
         top = after.causes[0]
         assert any(f"**{top.label}** · **{chance(top)}**" in x.value for x in at.markdown)
         assert _question_shown(at, m) == next_to_ask(after)
         assert not any("Choosing your next question" in c.value for c in at.caption)
+    assert clicks >= 3
+    # a click whose diagnosis is ready is drawn at once: no assessment
+    answers = dict(at.session_state["rn_answers"])
+    qid = _question_shown(at, m)
+    q = m.question_map[qid]
+    given = {**answers, qid: q.states[0]}
+    ready = m.diagnose(given)
+    calls.clear()
+    at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
+    _no_exception(at)
+    assert [c[0] for c in calls] == [] and m.ready(given) is ready
+    assert _question_shown(at, m) == next_to_ask(ready)
 
 
 def test_nothing_left_to_ask_after_a_two_step_click_opens_the_result_with_why(monkeypatch):
-    from ui import common
-
-    monkeypatch.setattr(common, "prefetch", lambda m, sets: [])
-    m = common.get_model()
+    m, calls = _spied_model(monkeypatch)
     at = _past_basics(_past_red_flags(_page("runner").run(), m), age=53, sex="female")
     qid = _question_shown(at, m)
     q = m.question_map[qid]
     monkeypatch.setattr(runner, "next_question", lambda model, d: None)
     given = {**at.session_state["rn_answers"], qid: q.states[0]}
     assert m.ready(given) is None
+    calls.clear()
     at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
     _no_exception(at)
+    assert calls[:2] == [("assess", given), ("diagnose", given)]  # the two-step path
     assert at.session_state["rn_stage"] == "result"
     d = m.diagnose(given)
     notes = [x.value for x in (*at.info, *at.success)]

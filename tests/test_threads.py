@@ -165,6 +165,14 @@ def test_a_diagnosis_that_starts_from_an_assessment_is_the_fresh_one() -> None:
             (c.id, c.probability, c.interval) for c in d.causes
         ]
     assert not m._heads  # each diagnosis took its head
+    # the head belongs to its own answers and confidences: a diagnosis with another
+    # confidence neither takes it nor differs from a fresh one
+    answers = {**cases[0][0], "age": 66}  # not assessed yet
+    m.assess(answers, {}, intervals=True)
+    q = next(k for k in answers if k != "age")
+    other = m.diagnose(answers, {q: 0.7})
+    assert other.to_dict() == fresh.diagnose(answers, {q: 0.7}).to_dict()
+    assert len(m._heads) == 1
 
 
 def test_an_assessment_asked_for_by_two_threads_at_once_is_computed_once(monkeypatch) -> None:
@@ -228,3 +236,48 @@ def test_background_work_keeps_to_its_own_thread() -> None:
     with background():
         d = fresh.diagnose(answers)
     assert d.to_dict() == Model(m.kb).diagnose(answers).to_dict()
+
+
+def test_background_work_that_someone_comes_to_wait_for_takes_the_helpers_again(
+    monkeypatch,
+) -> None:
+    """The app's prefetch diagnoses in the background (one thread); a click that then asks
+    for the same diagnosis waits for it (single flight) and hurries it: its remaining
+    batches may use the helper threads again."""
+    import model.api as api
+    from model import background
+    from model.inference import threads
+
+    m = Model(load_model().kb)
+    started, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+    real = api.reasoning.diagnose
+
+    def slow(ctx: Any, key: Any, conf: Any = (), head: Any = None) -> Any:
+        mode = threads.current_mode()
+        seen.append(mode is not None and mode.background)
+        started.set()
+        assert release.wait(30)
+        seen.append(mode is not None and mode.background)
+        return real(ctx, key, conf, head)
+
+    monkeypatch.setattr(api.reasoning, "diagnose", slow)
+    answers = {"age": 33, "cramps": "yes"}
+
+    def ahead() -> None:
+        with background():
+            m.diagnose(answers)
+
+    worker = threading.Thread(target=ahead)
+    worker.start()
+    assert started.wait(30)
+    got: list[Any] = []
+    click = threading.Thread(target=lambda: got.append(m.diagnose(answers)))
+    click.start()
+    time.sleep(0.3)  # the click is waiting on the flight by now
+    release.set()
+    worker.join(30)
+    click.join(30)
+    assert seen == [True, False]  # in the background until the click came to wait
+    assert got and got[0] is m.ready(answers)
+    assert threads.current_mode() is None  # the main thread was never in the background

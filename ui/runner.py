@@ -436,34 +436,12 @@ def render() -> None:
         _triage_screen(model, d)  # from the top: the warning-sign screen was scrolled
         st.html(SCROLL_TOP.format(step=f"triage-{d.triage.level}"), unsafe_allow_javascript=True)
     elif stage == "questions":
-        if d is None:  # the ranking now, the question when the diagnosis is done
-            assert isinstance(quick, Assessment)
-            # the level shown before the look-ahead is done is "so far"
-            head = _headline(replace(quick, triage=replace(quick.triage, so_far=True)))
-            card = st.empty()
-            card.caption("Choosing your next question…")
-            st.divider()
-            _result(model, quick, full=False)
-            d = model.diagnose(answers)  # starts from the assessment's work
-            qid = next_question(model, d)
-            if qid is None:
-                _stop(d)
-                st.rerun()
-            _headline_body(head, d)
-            with card.container():
-                _question_card(model, d, qid)
-            ahead = next_answers(model, d, qid, answers)
+        qid = None if d is None else next_question(model, d)
+        if d is not None and qid is None:
+            _stop(d)
+            stage = "result"
         else:
-            qid = next_question(model, d)
-            if qid is None:
-                _stop(d)
-                stage = "result"
-            else:
-                _headline(d)
-                _question_card(model, d, qid)
-                ahead = next_answers(model, d, qid, answers)
-                st.divider()
-                _result(model, d, full=False)
+            ahead = _question_page(model, answers, d, quick, qid)
     if stage == "result":
         d = d or model.diagnose(answers)
         note = ss.pop("rn_stop_note", None)
@@ -482,6 +460,35 @@ def render() -> None:
     common.render_disclaimer()
     if ahead is not None:  # last: the page is drawn before background work competes with it
         common.prefetch(model, ahead)
+
+
+def _question_page(model: Model, answers: dict[str, Any], d: Diagnosis | None,
+                   quick: Diagnosis | Assessment | None,
+                   qid: str | None) -> list[dict[str, Any]]:
+    """Headline, question card and the ranking so far, in that order on the page, in the same
+    places whether the diagnosis is ready or not (so no piece of the previous page lingers
+    between them). Not ready: the headline and ranking are drawn from the assessment
+    (``quick``) at once, and the question follows when the diagnosis, which starts from the
+    assessment's work, is done. Returns the answer sets to compute ahead."""
+    assert quick is not None
+    shown = quick if d is not None else replace(quick, triage=replace(quick.triage, so_far=True))
+    head = _headline(shown)  # the level before the look-ahead is done is "so far"
+    card = st.empty()
+    if d is None:
+        card.caption("Choosing your next question…")
+    st.divider()
+    _result(model, quick, full=False)
+    if d is None:
+        d = model.diagnose(answers)  # starts from the assessment's work
+        qid = next_question(model, d)
+        if qid is None:
+            _stop(d)
+            st.rerun()
+        _headline_body(head, d)
+    assert qid is not None
+    with card.container():
+        _question_card(model, d, qid)
+    return next_answers(model, d, qid, answers)
 
 
 def _stop(d: Diagnosis) -> None:

@@ -43,16 +43,39 @@ _START = threading.Lock()
 _LOCAL = threading.local()
 
 
+class Mode:
+    """How a thread's queries run: ``background`` True keeps their batches on that thread."""
+
+    __slots__ = ("background",)
+
+    def __init__(self, background: bool) -> None:
+        self.background = background
+
+
 @contextmanager
-def background() -> Iterator[None]:
+def background() -> Iterator[Mode]:
     """Within it, this thread's queries run on this thread alone (no helpers): for work
-    nobody waits for yet, which should not slow the work someone does wait for."""
-    before = getattr(_LOCAL, "background", False)
-    _LOCAL.background = True
+    nobody waits for yet, which should not slow the work someone does wait for. Another
+    thread that comes to wait for this work after all calls :func:`hurry` on the mode it
+    yields (:func:`current_mode`), and the rest of the work takes the helpers again."""
+    before = getattr(_LOCAL, "mode", None)
+    mode = _LOCAL.mode = Mode(True)
     try:
-        yield
+        yield mode
     finally:
-        _LOCAL.background = before
+        _LOCAL.mode = before
+
+
+def current_mode() -> Mode | None:
+    """This thread's mode inside :func:`background`, else None."""
+    return getattr(_LOCAL, "mode", None)
+
+
+def hurry(mode: Mode | None) -> None:
+    """Someone now waits for the work running under ``mode``: its next batches use the
+    helpers again."""
+    if mode is not None:
+        mode.background = False
 
 
 def _helper() -> None:
@@ -73,7 +96,8 @@ def _ensure_helpers(n: int) -> None:
 def run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
     """``fn(item)`` for every item, on the calling thread and up to ``THREADS - 1`` helpers;
     the first exception raised by any of them is raised here once all have stopped."""
-    helpers = 0 if getattr(_LOCAL, "background", False) else min(THREADS, len(items)) - 1
+    mode = getattr(_LOCAL, "mode", None)
+    helpers = 0 if mode is not None and mode.background else min(THREADS, len(items)) - 1
     if helpers < 1:
         for item in items:
             fn(item)
