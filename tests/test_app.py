@@ -1091,3 +1091,23 @@ def test_nothing_left_to_ask_after_a_two_step_click_opens_the_result_with_why(mo
     assert runner.stop_message(d) in notes
     assert [s.value for s in at.subheader][:1] == ["Your result"]
     assert _question_shown(at, m) is None
+
+
+def test_workbench_sends_the_result_before_the_answer_form(model, monkeypatch):
+    """The posterior table is drawn before the long answer form (the browser gets the key
+    numbers first after each change; the columns keep the form on the left on screen)."""
+    from ui import workbench
+
+    order: list[str] = []
+    for name in ("_result_panel", "_answers_panel", "_share_panel"):
+        real = getattr(workbench, name)
+
+        def spy(*a, _real=real, _name=name, **k):
+            order.append(_name)
+            return _real(*a, **k)
+
+        monkeypatch.setattr(workbench, name, spy)
+    at = _page("workbench").run()
+    _no_exception(at)
+    assert order == ["_result_panel", "_share_panel", "_answers_panel"]
+    assert len(at.dataframe) >= 1  # the posterior table

@@ -662,12 +662,12 @@ def render() -> None:
         model = _base_rate_panel(pop)
     answers, conf = _answers(model)
     d = model.diagnose(answers, confidence=conf or None)
+    with result_box:  # sent first: the key numbers reach the browser before the form
+        _result_panel(model, d)
     with top[2]:
         _share_panel(model, answers, conf, _rates(pop))
     with left:
         _answers_panel(model)
-    with result_box:
-        _result_panel(model, d)
     with why_box:
         _why_panel(model, d)
         _next_panel(model, d)
