@@ -820,7 +820,8 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
 
     seen: list[list[dict]] = []
     real = common.prefetch
-    monkeypatch.setattr(common, "prefetch", lambda m, sets: seen.append(list(sets)) or [])
+    monkeypatch.setattr(common, "prefetch",
+                        lambda m, sets, owner="": seen.append(list(sets)) or [])
     m = load_model()
     at = _past_basics(_past_red_flags(_page("runner").run(), m))
     _no_exception(at)
@@ -851,6 +852,22 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
     second = real(fresh, [{"age": 40}])
     assert any(f.cancelled() for f in first[1:])
     second[0].result(timeout=120)
+    # per session: another session's request, or its click, leaves this one's work alone
+    mine = real(fresh, [{"age": a, "cramps": "yes", "swelling": "both_legs"}
+                        for a in range(30, 36)], "runner-a")
+    theirs = real(fresh, [{"age": 50}, {"age": 51}], "runner-b")
+    with common._WAKE:  # every session's assessments come before the diagnoses
+        whole = [job[3] for job in common._PENDING]
+    assert whole == sorted(whole) and True in whole
+    common.drop_prefetch("runner-b")  # runner b clicks
+    assert not any(f.cancelled() for f in mine)
+    assert theirs[-1].cancelled()
+    theirs = real(fresh, [{"age": 52}, {"age": 53}], "runner-b")
+    again = real(fresh, [{"age": 44}], "runner-a")  # runner a's newer question
+    assert any(f.cancelled() for f in mine[1:])
+    assert not any(f.cancelled() for f in theirs)
+    for f in (*theirs, *again):
+        f.result(timeout=120)
     monkeypatch.setenv("HEAVYLEGS_PREFETCH", "0")
     assert real(fresh, [{"age": 41}]) == []
 
@@ -1021,7 +1038,7 @@ def _spied_model(monkeypatch) -> tuple[Any, list[tuple[str, Any]]]:
     monkeypatch.setattr(m, "assess", assess)
     monkeypatch.setattr(m, "diagnose", diagnose)
     monkeypatch.setattr(common, "get_model", lambda population=None: m)
-    monkeypatch.setattr(common, "prefetch", lambda model, sets: [])
+    monkeypatch.setattr(common, "prefetch", lambda model, sets, owner="": [])
     return m, calls
 
 

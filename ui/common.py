@@ -11,6 +11,7 @@ import gc
 import os
 import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -71,10 +72,13 @@ def get_model(population: str = "self_assessment") -> Model:
 # one background worker computes, for the answers the runner may give next, first their
 # assessments (the ranking the page draws at once after a click) and then their diagnoses
 # (the next question): the model caches both, and a click on one of them waits for it rather
-# than computing it again (Model.assess and Model.diagnose are single-flight); a newer
-# request, or a click, drops the ones not yet started.
+# than computing it again (Model.assess and Model.diagnose are single-flight). Requests are
+# per browser session (``owner``): a session's newer request, or its click, drops its own
+# jobs not yet started, never another session's; the queue keeps every session's
+# assessments before the diagnoses, so each runner's next ranking comes first.
 # A daemon thread: quitting the app never waits for a diagnosis nobody asked for.
-_PENDING: list[tuple[Future[Any], Model, dict[str, Any], bool]] = []  # (..., whole diagnosis?)
+# (future, model, answers, whole diagnosis?, owner)
+_PENDING: list[tuple[Future[Any], Model, dict[str, Any], bool, str]] = []
 _WAKE = threading.Condition()
 _WORKER: list[threading.Thread] = []
 # the worker waits this long after a request before it starts computing: the rerun that asked
@@ -96,7 +100,7 @@ def _work() -> None:
         with _WAKE:
             if not _PENDING:  # cancelled meanwhile
                 continue
-            fut, model, answers, whole = _PENDING.pop(0)
+            fut, model, answers, whole, _ = _PENDING.pop(0)
         if not fut.set_running_or_notify_cancel():
             continue
         try:
@@ -110,37 +114,56 @@ def _work() -> None:
         fut.set_result(None)
 
 
-def prefetch(model: Model, answer_sets: Sequence[Mapping[str, Any]]) -> list[Future[Any]]:
+def session_owner() -> str:
+    """This browser session's token for the prefetch queue (random, kept in the session's
+    state only; it names no one)."""
+    return str(st.session_state.setdefault("hl_prefetch_owner", uuid.uuid4().hex))
+
+
+def _drop(owner: str) -> None:
+    """Cancel ``owner``'s jobs not yet started (the caller holds ``_WAKE``)."""
+    keep = []
+    for job in _PENDING:
+        if job[4] == owner:
+            job[0].cancel()
+        else:
+            keep.append(job)
+    _PENDING[:] = keep
+
+
+def prefetch(
+    model: Model, answer_sets: Sequence[Mapping[str, Any]], owner: str = ""
+) -> list[Future[Any]]:
     """Start the assessments (with intervals) and then the diagnoses of ``answer_sets`` in
     the background, in order (most likely first), so the click that gives one of them finds
     its ranking, and then its next question, ready (nothing is stored beyond the model's
-    in-memory caches, nothing is logged); returns the diagnoses' futures. Requests not yet
-    started are dropped first: only the latest question's answers are worth computing
-    ahead. ``HEAVYLEGS_PREFETCH=0`` turns it off."""
+    in-memory caches, nothing is logged); returns the diagnoses' futures. ``owner``'s
+    requests not yet started are dropped first: only its latest question's answers are
+    worth computing ahead. ``HEAVYLEGS_PREFETCH=0`` turns it off."""
     if os.environ.get("HEAVYLEGS_PREFETCH", "1") == "0":
         return []
     with _WAKE:
-        for fut, _, _, _ in _PENDING:
-            fut.cancel()
-        _PENDING[:] = [(Future(), model, dict(a), whole)
-                       for whole in (False, True) for a in answer_sets]
+        _drop(owner)
+        ranks = [(Future(), model, dict(a), False, owner) for a in answer_sets]
+        wholes = [(Future(), model, dict(a), True, owner) for a in answer_sets]
+        first_whole = next((i for i, job in enumerate(_PENDING) if job[3]), len(_PENDING))
+        _PENDING[first_whole:first_whole] = ranks  # after the other sessions' assessments
+        _PENDING.extend(wholes)
         _BATCH[0] += 1
         if not _WORKER:
             _WORKER.append(threading.Thread(target=_work, name="heavylegs-prefetch",
                                             daemon=True))
             _WORKER[0].start()
         _WAKE.notify()
-        return [fut for fut, _, _, whole in _PENDING if whole]
+        return [job[0] for job in wholes]
 
 
-def drop_prefetch() -> None:
-    """Cancel the background diagnoses not yet started: the runner has answered, and the
-    answer's own diagnosis should not wait behind answers not given (one already running
-    finishes)."""
+def drop_prefetch(owner: str = "") -> None:
+    """Cancel ``owner``'s background work not yet started: the runner has answered, and the
+    answer's own diagnosis should not wait behind answers not given (a job already running
+    finishes; other sessions' jobs stay)."""
     with _WAKE:
-        for fut, _, _, _ in _PENDING:
-            fut.cancel()
-        _PENDING.clear()
+        _drop(owner)
 
 
 def require_model() -> None:

@@ -419,7 +419,8 @@ def render() -> None:
         d = model.ready(answers)
     quick: Diagnosis | Assessment | None = d
     if stage == "questions" and d is None:
-        common.drop_prefetch()  # the other answers' diagnoses would compete with this one
+        # this session's other answers' diagnoses would compete with this one
+        common.drop_prefetch(common.session_owner())
         quick = model.assess(answers, intervals=True)
     elif stage in ("triage", "result") and d is None:
         quick = d = model.diagnose(answers)
@@ -459,7 +460,7 @@ def render() -> None:
         _answers_list(model)
     common.render_disclaimer()
     if ahead is not None:  # last: the page is drawn before background work competes with it
-        common.prefetch(model, ahead)
+        common.prefetch(model, ahead, common.session_owner())
 
 
 def _question_page(model: Model, answers: dict[str, Any], d: Diagnosis | None,
