@@ -46,7 +46,9 @@ ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
 # then asks the next question from the diagnosis): a posterior and its case are a few
 # hundred KB at most
 HEADS_KEPT = 16
-READY_KEPT = CACHE_SIZE  # the diagnoses :meth:`Model.ready` can name without computing one
+# the diagnoses :meth:`Model.ready` can name without computing one: the cache's own entries
+# (each diagnose call refreshes both in the same order, so this adds references, not memory)
+READY_KEPT = CACHE_SIZE
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
 # a changed base rate lies in [BASE_RATE_MIN, BASE_RATE_MAX], as one in priors/ (model/kb/schema.py)
 
