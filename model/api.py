@@ -47,7 +47,7 @@ ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
 # hundred KB at most
 HEADS_KEPT = 16
 # the diagnoses :meth:`Model.ready` can name without computing one: the cache's own entries
-# (each diagnose call refreshes both in the same order, so this adds references, not memory)
+# (each diagnose call refreshes both in the same order, so they hold mostly the same objects)
 READY_KEPT = CACHE_SIZE
 VARIANTS = 16  # models with changed base rates kept per model (the workbench's sliders)
 # a changed base rate lies in [BASE_RATE_MIN, BASE_RATE_MAX], as one in priors/ (model/kb/schema.py)
