@@ -743,10 +743,7 @@ class QuickscoreEngine(NetworkIndex):
         take the rows as their inner axis (``Contraction(batch=...)``)."""
         b = int(bounds[-1])
         who = [j for j, job in enumerate(batch) if key in job.over]
-        ci = int(
-            case.comp_of[self.axis[self.risk_children[key[1]][0]] if key[0] == "w" else key[1]]
-        )
-        comp = case.comps[ci]
+        comp = case.comps[int(case.comp_of[self._param_axis(key)])]
         if comp.plan is not None:
             return self._rows_param_last(comp, key, batch, bounds, who)
         if key[0] == "w":
@@ -792,6 +789,13 @@ class QuickscoreEngine(NetworkIndex):
             spread(comp.p1[k], lambda job: job.over[key][1]),
         )
 
+    def _param_axis(self, key: tuple[str, Any]) -> int:
+        """A cause axis in the component that a per-row parameter ``key`` belongs to:
+        ("c", axis) is that cause's table, ("w", r) a shared risk factor's weights (the
+        component of its first child)."""
+        kind, what = key
+        return int(self.axis[self.risk_children[what][0]]) if kind == "w" else int(what)
+
     def _untouched(
         self,
         case: QCase,
@@ -804,9 +808,8 @@ class QuickscoreEngine(NetworkIndex):
         touched: set[int] = set()
         if row is not None:
             touched |= {int(case.comp_of[i]) for i in np.flatnonzero(row != 1.0)}
-        for kind, what in over or {}:
-            axis = self.axis[self.risk_children[what][0]] if kind == "w" else what
-            touched.add(int(case.comp_of[axis]))
+        for key in over or {}:
+            touched.add(int(case.comp_of[self._param_axis(key)]))
         # only contractions are worth copying: a small component's enumeration costs less
         # than the case's own rows evaluated once more
         return frozenset(i for i in case.multi if i not in touched and case.comps[i].plan)

@@ -381,6 +381,20 @@ def assess(
     return assess_parts(ctx, answers, confidence, with_intervals)[0]
 
 
+def _head(
+    ctx: ModelContext, ev: Mapping[str, np.ndarray], with_intervals: bool
+) -> tuple[Case, Posterior, tuple[CauseResult, ...]]:
+    """The work an assessment and a diagnosis share: the engine's case and posterior of the
+    evidence, and the causes ranked (with their intervals if asked for)."""
+    case = ctx.engine.case(ev)
+    post = ctx.engine.posterior(case)
+    return (
+        case,
+        post,
+        rank_causes(ctx, post, cause_intervals(ctx, ev, post) if with_intervals else None),
+    )
+
+
 def assess_parts(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
@@ -390,9 +404,7 @@ def assess_parts(
     """:func:`assess` with what it was computed from (the answers that apply, the engine's
     case and posterior), for callers that query the same case further."""
     _, clean, ev = _evidence(ctx, dict(answers), dict(confidence))
-    case = ctx.engine.case(ev)
-    post = ctx.engine.posterior(case)
-    causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post) if with_intervals else None)
+    case, post, causes = _head(ctx, ev, with_intervals)
     answered = list(clean)
     log_z_without = (
         ctx.engine.withdrawn(post, case, answered, marginals=False)[1] if answered else np.empty(0)
@@ -418,12 +430,7 @@ def diagnose(
     for the same answers, the work the two share, done once."""
     given, conf = dict(answers), dict(confidence)
     ev_states, clean, ev = _evidence(ctx, given, conf)
-    if head is None:
-        case = ctx.engine.case(ev)
-        post = ctx.engine.posterior(case)
-        causes = rank_causes(ctx, post, cause_intervals(ctx, ev, post))
-    else:
-        case, post, causes = head
+    case, post, causes = head if head is not None else _head(ctx, ev, True)
     gains, change, previews = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
