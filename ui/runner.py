@@ -444,7 +444,7 @@ def render() -> None:
         else:
             ahead = _question_page(model, answers, d, quick, qid)
     if stage == "result":
-        d = d or model.diagnose(answers)
+        assert d is not None  # diagnosed above: a result stage, or the questions' stop
         note = ss.pop("rn_stop_note", None)
         if note is not None:
             (st.info if note[0] else st.success)(note[1])
