@@ -126,7 +126,7 @@ def test_the_engine_shows_only_what_its_callers_use() -> None:
     assert public == {
         "hyper", "one_hot", "case", "posterior", "marginal", "withdrawn", "previews",
         "node_distribution", "intervene", "intervene_each", "with_tables", "marginals_under",
-        "none_present", "variant_marginals",
+        "none_present", "variant_marginals", "sampled_draws",
     }  # fmt: skip
 
 

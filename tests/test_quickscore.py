@@ -427,8 +427,12 @@ def test_a_very_symptomatic_runner_gets_the_named_fallback_fast() -> None:
     a = m.assess(answers)
     assert a.inference is not None and a.inference.route == BOUNDED_ROUTE
     assert not a.inference.exact and 0 < a.inference.error <= 1e-6
+    # its extras (here the conflict check's withdrawals) are sampled, and named so
     assert a.inference.to_dict() == {"route": BOUNDED_ROUTE, "exact": False,
-                                     "error": a.inference.error}
+                                     "error": a.inference.error,
+                                     "extras": "importance-sampling",
+                                     "extras_error": a.inference.extras_error}
+    assert 0 < a.inference.extras_error < 0.05
     plain = m.diagnose({"age": 30}).to_dict()["inference"]  # the JSON names the route
     assert plain["exact"] and plain["error"] == 0.0 and plain["route"].startswith("quickscore")
 
@@ -608,7 +612,8 @@ def test_batch_threads_give_the_same_sums_bit_for_bit(monkeypatch: pytest.Monkey
     import model.inference.threads as th
 
     m = load_model()
-    eng = m.engine
+    eng = qs.QuickscoreEngine(m.engine.net)
+    eng.sampled_extras = False  # this rich case's previews would be sampled (test_particles)
     path = Path(__file__).parent / "vignettes" / "metabolic_myopathy-typical-01.yaml"
     answers = m.validate(yaml.safe_load(path.read_text())["answers"])[0]
     ev = dict(m.likelihoods(answers, {}))

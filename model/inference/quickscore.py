@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 
 from ..kb import HEAVY_LEGS
+from . import particles
 from .contraction import Contraction, before_after
 from .network import Network, NetworkIndex
 from .threads import run_all
@@ -289,6 +290,9 @@ class QuickscoreEngine(NetworkIndex):
             and len(self.risk_ids) <= 52 - self.n
         )
         self.gain_measure = gain_measure or ("joint" if self.hypercube_ok else "sum_of_cause_mi")
+        # a deep case's previews, withdrawals and interval draws by importance sampling
+        # (:mod:`.particles`); False keeps every extra exact (the tests' oracle comparisons)
+        self.sampled_extras = route is None
 
     # ------------------------------------------------------------------ helpers
     def one_hot(self, node: str, state: str) -> np.ndarray:
@@ -1273,6 +1277,9 @@ class QuickscoreEngine(NetworkIndex):
         return self._qs_previews(case, nodes, tr)
 
     def _qs_previews(self, case: QCase, nodes: Sequence[str], tr: list[int]) -> list[Preview]:
+        sampled = self._particles(case)
+        if sampled is not None:
+            return self._sampled_previews(sampled, nodes, tr)
         terms = self._terms(case)
         if self._n_terms(terms) > MAX_TERMS:
             return self._previews_by_posteriors(case, nodes, tr)
@@ -1349,6 +1356,42 @@ class QuickscoreEngine(NetworkIndex):
             for pv in self._make_many(group, p, joint, marg, tr):
                 out[pv.node] = pv
         return [out[node] for node in nodes]
+
+    def _sampled_previews(
+        self, p: particles.Particles, nodes: Sequence[str], tr: list[int]
+    ) -> list[Preview]:
+        """A deep case's previews from its weighted samples (:func:`particles.preview_parts`)."""
+        for node in nodes:
+            if node in p.answered:
+                raise ValueError(f"{node} is already answered")
+        out = []
+        for node, (ps, joint) in zip(nodes, particles.preview_parts(self, p, nodes), strict=True):
+            out += self._make_many([node], ps[None], joint[None], p.exact, tr)
+        return out
+
+    def _particles(self, case: QCase) -> particles.Particles | None:
+        """The weighted samples that serve a deep case's extras (previews, withdrawals,
+        interval draws; :mod:`.particles`), drawn once per case; None where the exact extras
+        cost at most ``particles.PARTICLE_MIN_COST`` or the samples are too few in effect."""
+        if "particles" in case.extra:
+            return case.extra["particles"]
+        found = None
+        if self.sampled_extras:
+            terms = self._terms(case)
+            per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
+            if self._n_terms(terms) * per_term > particles.PARTICLE_MIN_COST:
+                post = case.post if case.post is not None else self.posterior(case)
+                found = particles.draw(self, case.evidence, post.marginals, post.log_evidence)
+        case.extra["particles"] = found
+        return found
+
+    def sampled_draws(self, evidence: Evidence | QCase, st: Any) -> np.ndarray | None:
+        """Interval draws' cause marginals (K, n) from a deep case's samples reweighted by
+        the drawn tables (a :class:`~model.inference.draws.Stacked` block); None where the
+        case is not deep (the exact draws then)."""
+        case = self.case(evidence)
+        p = self._particles(case)
+        return None if p is None else particles.draw_marginals(self, p, case.evidence, st)
 
     def _previews_by_posteriors(
         self, case: QCase, nodes: Sequence[str], tr: list[int]
@@ -1478,6 +1521,10 @@ class QuickscoreEngine(NetworkIndex):
             inner = case.inner
             ipost = inner.post if inner.post is not None else self.hyper.posterior(inner)
             return self.hyper.withdrawn(ipost, inner, nodes)
+        sampled = self._particles(case)
+        if sampled is not None:
+            out, log_z = particles.withdrawn(self, sampled, case.evidence, nodes)
+            return (out if marginals else np.full_like(out, np.nan)), log_z
         out = np.empty((len(nodes), self.n))
         log_z = np.empty(len(nodes))
         terms = self._terms(case)

@@ -114,9 +114,14 @@ def triage_of(
     )
 
 
-def inference_of(post: Posterior) -> Inference:
-    """The route the posterior took, and its error bound when it is a named fallback."""
-    return Inference(post.route, post.exact, 0.0 if post.exact else float(post.std_error))
+def inference_of(post: Posterior, case: Case | None = None) -> Inference:
+    """The route the posterior took, and its error bound when it is a named fallback; how
+    the case's extras were computed (sampled for a deep case)."""
+    error = 0.0 if post.exact else float(post.std_error)
+    sampled = None if case is None else case.extra.get("particles")
+    if sampled is None:
+        return Inference(post.route, post.exact, error)
+    return Inference(post.route, post.exact, error, "importance-sampling", sampled.std_error)
 
 
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
@@ -391,7 +396,9 @@ def _head(
     return (
         case,
         post,
-        rank_causes(ctx, post, cause_intervals(ctx, ev, post) if with_intervals else None),
+        rank_causes(
+            ctx, post, cause_intervals(ctx, ev, post, case=case) if with_intervals else None
+        ),
     )
 
 
@@ -412,7 +419,7 @@ def assess_parts(
     conf_res = answer_conflict(ctx, ev, post, answered, log_z_without)
     tri = triage_of(ctx, post, case, clean, causes, conf_res)
     return (
-        Assessment(causes, tri, conf_res, post.log_evidence, inference_of(post)),
+        Assessment(causes, tri, conf_res, post.log_evidence, inference_of(post, case)),
         clean,
         case,
         post,
@@ -467,7 +474,7 @@ def diagnose(
         conflict=conf_res,
         helpful_changes=helpful_changes(ctx, clean, case),
         base_rates=tuple(sorted(ctx.base_rates.items())),
-        inference=inference_of(post),
+        inference=inference_of(post, case),
     )
 
 

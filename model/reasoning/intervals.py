@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit as _sigmoid
 
-from ..inference import DRAWS_COND_MAX, DRAWS_COND_MAX_LD, Posterior
+from ..inference import DRAWS_COND_MAX, DRAWS_COND_MAX_LD, Case, Posterior
 from ..inference.draws import Param, Stacked
 from .context import ModelContext
 
@@ -48,11 +48,19 @@ def _observed(ctx: ModelContext, evidence: Mapping[str, np.ndarray]) -> list[str
 
 
 def _block_logits(
-    ctx: ModelContext, evidence: Mapping[str, np.ndarray], draws: int, seed: int
+    ctx: ModelContext, evidence: Mapping[str, np.ndarray] | Case, draws: int, seed: int
 ) -> np.ndarray:
-    """:func:`_draw_logits` for the (cached) block of ``draws`` normals of ``seed``."""
-    z, st = ctx.param_draws.block(draws, seed, _observed(ctx, evidence))
-    return _draw_logits(ctx, evidence, z, st)
+    """:func:`_draw_logits` for the (cached) block of ``draws`` normals of ``seed``; a deep
+    case's draws reweight its shared samples instead (:mod:`model.inference.particles`)."""
+    ev = evidence.evidence if isinstance(evidence, Case) else evidence
+    z, st = ctx.param_draws.block(draws, seed, _observed(ctx, ev))
+    sampled = ctx.engine.sampled_draws(evidence, st)
+    if sampled is None:
+        return _draw_logits(ctx, ev, z, st)
+    redo = np.flatnonzero(np.isnan(sampled).any(axis=1))
+    if len(redo):  # draws too far from the samples: exactly
+        sampled[redo] = _sigmoid(_draw_logits(ctx, ev, z[redo]))
+    return np.asarray(logit(sampled))
 
 
 def _draw_logits(
@@ -97,12 +105,15 @@ def cause_intervals(
     draws: int | None = None,
     seed: int = SEED,
     level: float | None = None,
+    case: Case | None = None,
 ) -> np.ndarray:
-    """(low, high) per cause (rows in the engine's cause order) at coverage ``level``."""
+    """(low, high) per cause (rows in the engine's cause order) at coverage ``level``;
+    ``case``: the engine's case of ``evidence``, if made (a deep case's samples are then
+    drawn once for the intervals and the rest of the diagnosis)."""
     unc = ctx.kb.uncertainty
     draws = unc.draws if draws is None else draws
     level = unc.interval if level is None else level
-    lg = _block_logits(ctx, evidence, draws, seed)
+    lg = _block_logits(ctx, evidence if case is None else case, draws, seed)
     half = draws // 2
     point = logit(post.marginals)
     d = (lg[:half] - lg[half:]) / 2.0  # the part linear in the numbers

@@ -253,9 +253,21 @@ class Inference:
     route: str
     exact: bool = True
     error: float = 0.0  # the fallback's error bound (sampling: its standard error)
+    # how the extras around the posterior (the questions' previews and gains, the
+    # explanations and conflict check, the interval draws) were computed: "exact", or
+    # "importance-sampling" for a deep case (model/inference/particles.py), with the
+    # samples' standard error
+    extras: str = "exact"
+    extras_error: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"route": self.route, "exact": self.exact, "error": self.error}
+        return {
+            "route": self.route,
+            "exact": self.exact,
+            "error": self.error,
+            "extras": self.extras,
+            "extras_error": self.extras_error,
+        }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,309 @@
+"""The extras of a deep case by importance sampling (issue 12's worst case).
+
+A runner who reports many symptoms makes the exact term sum exponential: at 10-11 findings
+above their lowest state a full diagnosis took 5-24 s on the 25-cause network, almost all of
+it in the extras around the posterior (every question's previews, the leave-one-out
+withdrawals behind the explanations and the conflict check, and the 24 interval draws),
+while the posterior itself still takes its exact route in about a second. Where the exact
+extras would cost more than ``PARTICLE_MIN_COST`` (the engine's own cost model), they are
+computed from one shared set of weighted samples instead:
+
+- the samples: every risk factor drawn from its prior times its answer's likelihood, every
+  cause independently from the exact posterior marginals (kept within [0.02, 0.98]); the
+  weight of a sample is P(risk factors, causes, answers) / proposal, all in closed form
+  (the causes' tables given the drawn risk factors, each answered finding's noisy-MAX
+  factor);
+- a finding's preview: P(Y = y | causes) per sample, averaged with the weights; a risk
+  factor's: its exact conditional given the sample's causes and other risk factors
+  (Rao-Blackwellised), averaged the same way; the joint with each cause likewise;
+- a withdrawal: the weights divided by the withdrawn answer's factor (a finding) or times
+  the ratio of the risk factor's sums without and with its answer;
+- an interval draw: the same samples reweighted by P under the drawn tables / P under the
+  point tables (common samples, so the draws' differences keep little sampling noise).
+
+Every estimate is anchored to the exact posterior: previews' joints are scaled by exact /
+sampled marginal per cause (so they sum back to the exact posterior), withdrawals and draws
+move the exact log odds by the sampled change. The result names itself
+(``Inference.extras == "importance-sampling"``, with the standard error of the samples'
+marginals); with fewer than ``MIN_ESS`` effective samples the exact extras are computed
+instead. Checked against the exact extras in ``tests/test_particles.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+if TYPE_CHECKING:
+    from .quickscore import QuickscoreEngine
+
+Evidence = Mapping[str, np.ndarray]
+
+SAMPLES = 20_000  # samples of the shared set
+SEED = 16  # the same case gives the same samples (the same numbers)
+MIN_ESS = 500.0  # fewer effective samples: the exact extras instead
+CLIP = 0.02  # the causes' proposal stays within [CLIP, 1 - CLIP]
+# the exact extras' cost (the engine's term-sum cost model, terms x per-term cost) beyond
+# which the samples serve them: the exact previews cost about 0.6 s at 3.6e6 and 3.5 s at
+# 7.2e6 on the 25-cause network (benchmarks/bench_path.py)
+PARTICLE_MIN_COST = 5e6
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The network's numbers, with a leading variants axis K (1 for the point tables)."""
+
+    risk: Mapping[str, np.ndarray]  # (K, states)
+    causes: Mapping[str, np.ndarray]  # (K, *parent states, 2)
+    noisy: Mapping[str, tuple[np.ndarray, np.ndarray]]  # (K, states), (K, parents, states)
+
+
+def point_tables(eng: QuickscoreEngine) -> Tables:
+    return Tables(
+        {r: np.asarray(t)[None] for r, t in eng.risk_prior.items()},
+        {c: np.asarray(t)[None] for c, t in eng.cause_table.items()},
+        {f: (np.asarray(lk)[None], np.asarray(ln)[None]) for f, (lk, ln) in eng.noisy.items()},
+    )
+
+
+def drawn_tables(eng: QuickscoreEngine, st: Any) -> Tables:
+    """A block of interval draws' tables (:class:`~model.inference.draws.Stacked`), the
+    point tables where a number is not uncertain."""
+    pt = point_tables(eng)
+    k = next(iter(st.causes.values())).shape[0]
+
+    def widen(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, (k, *a.shape[1:]))
+
+    return Tables(
+        {r: st.risk[r] if r in st.risk else widen(t) for r, t in pt.risk.items()},
+        {c: st.causes[c] if c in st.causes else widen(t) for c, t in pt.causes.items()},
+        {
+            f: st.noisy[f] if f in st.noisy else (widen(lk), widen(ln))
+            for f, (lk, ln) in pt.noisy.items()
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Particles:
+    """One case's weighted samples, anchored to its exact posterior."""
+
+    answered: frozenset[str]  # the case's evidence nodes
+    x: np.ndarray  # (S, n) causes present, as floats
+    risk: Mapping[str, np.ndarray]  # each risk factor's drawn state (S,)
+    u: Mapping[str, np.ndarray]  # the uniforms each risk factor's states were drawn from (S,)
+    log_q: np.ndarray  # (S,) log proposal density of the causes
+    w: np.ndarray  # (S,) normalised weights under the point tables
+    factors: Mapping[str, np.ndarray]  # each answered finding's factor per sample (S,)
+    est: np.ndarray  # (n,) the samples' marginals
+    exact: np.ndarray  # (n,) the posterior's marginals (the anchor)
+    log_evidence: float  # the posterior's log P(answers)
+    ess: float
+
+    @property
+    def std_error(self) -> float:
+        """The standard error of the samples' marginals (the largest over the causes)."""
+        return float(np.sqrt(np.max(self.est * (1 - self.est)) / max(self.ess, 1.0)))
+
+
+def _finding_factors(
+    eng: QuickscoreEngine, ev: Evidence, x: np.ndarray, tabs: Tables
+) -> dict[str, np.ndarray]:
+    """Each answered finding's factor sum_y lik_y P(Y = y | causes) per variant and sample
+    (K, S), as the signed sum of its product forms (Quickscore's factor)."""
+    out = {}
+    for f in eng._observed(ev):
+        leak, link = tabs.noisy[f]
+        k = leak.shape[0]
+        d, _ = eng._coefficients(eng._lik(ev, f), leak)  # (K, states)
+        rows = eng._link_rows(f, link)  # (K, states, n)
+        with np.errstate(divide="ignore"):
+            lq = np.where(rows > 0, np.log(np.where(rows > 0, rows, 1.0)), -1e300)
+        e = np.exp(x @ lq.reshape(-1, eng.n).T).reshape(len(x), k, -1)  # (S, K, states)
+        out[f] = np.einsum("skm,km->ks", e, d)
+    return out
+
+
+def _log_joint(
+    eng: QuickscoreEngine,
+    ev: Evidence,
+    x: np.ndarray,
+    risk: Mapping[str, np.ndarray],
+    tabs: Tables,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """log P(causes, answers | risk factors) per variant and sample (K, S) (the risk factors
+    ``risk`` (K, S) are drawn from their own prior times their answer's likelihood, so
+    their part of the weight is a constant per variant), and the answered findings'
+    factors (K, S)."""
+    k = next(iter(tabs.causes.values())).shape[0]
+    out = np.zeros((k, len(x)))
+    xi = x.astype(np.intp)
+    rows = np.arange(k)[:, None]
+    with np.errstate(divide="ignore"):
+        for a, c in enumerate(eng.cause_ids):
+            idx = tuple(risk[p] for p in eng.cause_parents[c])
+            out += np.log(tabs.causes[c][(rows, *idx, xi[None, :, a])])
+        factors = _finding_factors(eng, ev, x, tabs)
+        for f in factors.values():
+            out += np.log(np.clip(f, 0.0, None))
+    return out, factors
+
+
+def _risk_states(
+    eng: QuickscoreEngine, ev: Evidence, u: Mapping[str, np.ndarray], tabs: Tables
+) -> dict[str, np.ndarray]:
+    """Each risk factor's state per variant and sample (K, S): drawn from its prior times
+    its answer's likelihood by inverting the distribution at the shared uniforms ``u``
+    (common random numbers: variants with close tables draw the same states)."""
+    out = {}
+    for r in eng.risk_ids:
+        v = np.asarray(tabs.risk[r], dtype=float)
+        if r in ev:
+            v = v * np.asarray(ev[r], dtype=float)[None, :]
+        cdf = np.cumsum(v, axis=1)
+        cdf = cdf / cdf[:, -1:]
+        out[r] = np.stack(
+            [np.minimum(np.searchsorted(c, u[r], side="right"), len(c) - 1) for c in cdf]
+        )
+    return out
+
+
+def _normalised(log_w: np.ndarray) -> np.ndarray:
+    w = np.exp(log_w - log_w.max(axis=-1, keepdims=True))
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+def draw(
+    eng: QuickscoreEngine, ev: Evidence, marginals: np.ndarray, log_evidence: float
+) -> Particles | None:
+    """The case's weighted samples, or None when they are too few in effect (``MIN_ESS``)."""
+    rng = np.random.default_rng(SEED)
+    u = {r: rng.random(SAMPLES) for r in eng.risk_ids}
+    pt = point_tables(eng)
+    risk = {r: v[0] for r, v in _risk_states(eng, ev, u, pt).items()}
+    prop = np.clip(np.asarray(marginals, dtype=float), CLIP, 1 - CLIP)
+    x = (rng.random((SAMPLES, eng.n)) < prop).astype(float)
+    log_q = np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
+    lj, factors = _log_joint(eng, ev, x, {r: v[None] for r, v in risk.items()}, pt)
+    w = _normalised(lj[0] - log_q)
+    ess = float(1.0 / (w @ w))
+    if not np.isfinite(ess) or ess < MIN_ESS:
+        return None
+    return Particles(
+        frozenset(ev),
+        x,
+        risk,
+        u,
+        log_q,
+        w,
+        {f: v[0] for f, v in factors.items()},
+        w @ x,
+        np.asarray(marginals, dtype=float),
+        float(log_evidence),
+        ess,
+    )
+
+
+def _anchor(p: Particles, est: np.ndarray) -> np.ndarray:
+    """Marginals moved from the exact posterior by the samples' change of log odds."""
+    lo = np.clip(np.asarray(est, dtype=float), 1e-12, 1 - 1e-12)
+    base = np.clip(p.est, 1e-12, 1 - 1e-12)
+    ex = np.clip(p.exact, 1e-15, 1 - 1e-15)
+    return np.asarray(
+        expit(np.log(ex / (1 - ex)) + np.log(lo / (1 - lo)) - np.log(base / (1 - base)))
+    )
+
+
+def _finding_probs(eng: QuickscoreEngine, f: str, x: np.ndarray) -> np.ndarray:
+    """P(Y = y | causes) per sample (S, states) under the point tables."""
+    leak = np.array(eng.noisy[f][0], dtype=float)
+    leak[-1] = 1.0
+    rows = eng._finding_rows(f)
+    with np.errstate(divide="ignore"):
+        lq = np.where(rows > 0, np.log(np.where(rows > 0, rows, 1.0)), -1e300)
+    cdf = np.exp(x @ lq.T) * leak[None, :]
+    cdf[:, -1] = 1.0
+    return np.diff(cdf, axis=1, prepend=0.0)
+
+
+def _risk_log_terms(eng: QuickscoreEngine, p: Particles, r: str) -> np.ndarray:
+    """log [P(r = s) prod over r's children of P(child | its parents with r = s)] per
+    sample and state (S, states), the other risk factors and the causes as drawn."""
+    m = len(eng.states[r])
+    out = np.log(np.asarray(eng.risk_prior[r], dtype=float))[None, :].repeat(len(p.x), 0)
+    xi = p.x.astype(np.intp)
+    for c in eng.risk_children[r]:
+        a = eng.axis[c]
+        t = np.asarray(eng.cause_table[c])
+        for s in range(m):
+            idx = tuple(np.full(len(p.x), s) if q == r else p.risk[q] for q in eng.cause_parents[c])
+            with np.errstate(divide="ignore"):
+                out[:, s] += np.log(t[(*idx, xi[:, a])])
+    return out
+
+
+def preview_parts(
+    eng: QuickscoreEngine, p: Particles, nodes: Sequence[str]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per node: P(state) (states,) and P(state, cause present) (states, n), the joint
+    scaled so that it sums over the states to the exact posterior."""
+    scale = p.exact / np.maximum(p.est, 1e-300)
+    out = []
+    for node in nodes:
+        if eng.kind[node] == "finding":
+            probs = _finding_probs(eng, node, p.x)
+        elif eng.kind[node] == "risk":
+            lt = _risk_log_terms(eng, p, node)
+            probs = np.exp(lt - logsumexp(lt, axis=1, keepdims=True))
+        else:
+            raise ValueError(f"{node} is not a question node")
+        ps = p.w @ probs
+        joint = (probs * p.w[:, None]).T @ p.x * scale[None, :]
+        out.append((ps / ps.sum(), np.minimum(joint, ps[:, None])))
+    return out
+
+
+def withdrawn(
+    eng: QuickscoreEngine, p: Particles, ev: Evidence, nodes: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(cause present | answers without node) (nodes, n) and log P(answers without node)
+    for each answered node."""
+    out = np.empty((len(nodes), eng.n))
+    log_z = np.empty(len(nodes))
+    for k, node in enumerate(nodes):
+        if eng.kind[node] == "finding":
+            with np.errstate(divide="ignore"):
+                ratio = 1.0 / np.clip(p.factors[node], 1e-300, None)
+        elif eng.kind[node] == "risk":
+            lt = _risk_log_terms(eng, p, node)
+            with np.errstate(divide="ignore"):
+                lik = np.log(np.asarray(ev[node], dtype=float))
+            ratio = np.exp(logsumexp(lt, axis=1) - logsumexp(lt + lik[None, :], axis=1))
+        else:
+            raise ValueError(f"{node} is not an answered question node")
+        w = p.w * ratio
+        tot = float(w.sum())
+        log_z[k] = p.log_evidence + math.log(tot)
+        out[k] = _anchor(p, (w @ p.x) / tot)
+    return out, log_z
+
+
+def draw_marginals(eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any) -> np.ndarray:
+    """Each interval draw's cause marginals (K, n): the samples' causes reweighted by the
+    drawn tables (:class:`~model.inference.draws.Stacked`), their risk factors redrawn from
+    the drawn priors at the same uniforms, anchored to the exact posterior. A draw whose
+    weights leave fewer than ``MIN_ESS`` effective samples is a row of NaN (the caller
+    computes it exactly)."""
+    tabs = drawn_tables(eng, st)
+    lj, _ = _log_joint(eng, ev, p.x, _risk_states(eng, ev, p.u, tabs), tabs)
+    w = _normalised(lj - p.log_q[None, :])
+    ess = 1.0 / np.einsum("ks,ks->k", w, w)
+    out = np.stack([_anchor(p, est) for est in w @ p.x])
+    out[~(ess >= MIN_ESS)] = np.nan
+    return out
