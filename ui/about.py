@@ -19,7 +19,10 @@ def render() -> None:
         "heavylegs is an open Bayesian network of why a runner's legs feel heavy: "
         f"{len(kb.causes)} possible causes, {len(kb.questions)} questions, "
         f"{len(model.network.nodes)} nodes. Every number in it comes from a cited source or is "
-        "marked as an estimate with its reason. Inference is exact.")
+        "marked as an estimate with its reason. The probabilities are computed exactly "
+        "(for very unusual answer sets, by a named fallback with its error bound); when many "
+        "symptoms are reported at once, the choice of the next question, the reasons and the "
+        "ranges are estimated from 20,000 weighted samples, which the result names.")
     st.subheader("How to read the result")
     st.markdown(
         f"- **Probability**: the chance the cause is present, for a runner with heavy legs and "
