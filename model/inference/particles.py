@@ -167,10 +167,8 @@ def _risk_states(
         if r in ev:
             v = v * np.asarray(ev[r], dtype=float)[None, :]
         cdf = np.cumsum(v, axis=1)
-        cdf = cdf / cdf[:, -1:]
-        out[r] = np.stack(
-            [np.minimum(np.searchsorted(c, u[r], side="right"), len(c) - 1) for c in cdf]
-        )
+        cdf = cdf[:, :-1] / cdf[:, -1:]  # (K, states - 1): the state is how many lie below u
+        out[r] = (u[r][None, None, :] >= cdf[:, :, None]).sum(axis=1)
     return out
 
 
