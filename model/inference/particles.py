@@ -105,6 +105,7 @@ class Particles:
     exact: np.ndarray  # (n,) the posterior's marginals (the anchor)
     log_evidence: float  # the posterior's log P(answers)
     ess: float
+    min_ess: float  # the fewest effective samples an estimate from them may rest on
 
     @property
     def std_error(self) -> float:
@@ -178,9 +179,17 @@ def _normalised(log_w: np.ndarray) -> np.ndarray:
 
 
 def draw(
-    eng: QuickscoreEngine, ev: Evidence, marginals: np.ndarray, log_evidence: float
+    eng: QuickscoreEngine,
+    ev: Evidence,
+    marginals: np.ndarray,
+    log_evidence: float,
+    sampled_posterior: bool = False,
 ) -> Particles | None:
-    """The case's weighted samples, or None when they are too few in effect (``MIN_ESS``)."""
+    """The case's weighted samples, or None when they are too few in effect (``MIN_ESS``).
+    Where the posterior is itself sampled (``sampled_posterior``: beyond every exact route),
+    the samples serve whatever their number in effect: the alternative, one round of
+    sampling per answer state from the same proposal, is no better and a hundred times
+    slower; their standard error is reported as for any sampled extra."""
     rng = np.random.default_rng(SEED)
     u = {r: rng.random(SAMPLES) for r in eng.risk_ids}
     pt = point_tables(eng)
@@ -191,7 +200,8 @@ def draw(
     lj, factors = _log_joint(eng, ev, x, {r: v[None] for r, v in risk.items()}, pt)
     w = _normalised(lj[0] - log_q)
     ess = float(1.0 / (w @ w))
-    if not np.isfinite(ess) or ess < MIN_ESS:
+    min_ess = 1.0 if sampled_posterior else MIN_ESS
+    if not np.isfinite(ess) or ess < min_ess:
         return None
     return Particles(
         frozenset(ev),
@@ -205,6 +215,7 @@ def draw(
         np.asarray(marginals, dtype=float),
         float(log_evidence),
         ess,
+        min_ess,
     )
 
 
@@ -338,12 +349,12 @@ def draw_marginals(eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any) -
     """Each interval draw's cause marginals (K, n): the samples' causes reweighted by the
     drawn tables (:class:`~model.inference.draws.Stacked`), their risk factors redrawn from
     the drawn priors at the same uniforms, anchored to the exact posterior. A draw whose
-    weights leave fewer than ``MIN_ESS`` effective samples is a row of NaN (the caller
-    computes it exactly)."""
+    weights leave fewer than ``MIN_ESS`` effective samples (``Particles.min_ess``) is a row
+    of NaN (the caller computes it exactly)."""
     tabs = drawn_tables(eng, st)
     lj, _ = _log_joint(eng, ev, p.x, _risk_states(eng, ev, p.u, tabs), tabs)
     w = _normalised(lj - p.log_q[None, :])
     ess = 1.0 / np.einsum("ks,ks->k", w, w)
     out = np.stack([_anchor(p, est) for est in w @ p.x])
-    out[~(ess >= MIN_ESS)] = np.nan
+    out[~(ess >= p.min_ess)] = np.nan
     return out

@@ -1381,7 +1381,13 @@ class QuickscoreEngine(NetworkIndex):
             per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
             if self._n_terms(terms) * per_term > particles.PARTICLE_MIN_COST:
                 post = case.post if case.post is not None else self.posterior(case)
-                found = particles.draw(self, case.evidence, post.marginals, post.log_evidence)
+                found = particles.draw(
+                    self,
+                    case.evidence,
+                    post.marginals,
+                    post.log_evidence,
+                    sampled_posterior=post.route == "importance-sampling",
+                )
         case.extra["particles"] = found
         return found
 
