@@ -52,6 +52,10 @@ CLIP = 0.02  # the causes' proposal stays within [CLIP, 1 - CLIP]
 # which the samples serve them: the exact previews cost about 0.6 s at 3.6e6 and 3.5 s at
 # 7.2e6 on the 25-cause network (benchmarks/bench_path.py)
 PARTICLE_MIN_COST = 5e6
+# beyond this cost an interval draw that leaves too few effective samples, even from
+# samples of its own, keeps its sampling error instead of being computed exactly (the exact
+# draws cost seconds to minutes there: a runner's 26th answer took 22 s, the 34th 274 s)
+EXACT_MAX_COST = 2e7
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,10 @@ class Particles:
     log_evidence: float  # the posterior's log P(answers)
     ess: float
     min_ess: float  # the fewest effective samples an estimate from them may rest on
+    ux: np.ndarray  # (S, n) the uniforms the causes were drawn from
+    # whether a draw that leaves too few effective samples is computed exactly (where the
+    # exact extras are affordable) or kept with its sampling error (beyond that)
+    exact_affordable: bool = True
 
     @property
     def std_error(self) -> float:
@@ -184,6 +192,7 @@ def draw(
     marginals: np.ndarray,
     log_evidence: float,
     sampled_posterior: bool = False,
+    exact_affordable: bool = True,
 ) -> Particles | None:
     """The case's weighted samples, or None when they are too few in effect (``MIN_ESS``).
     Where the posterior is itself sampled (``sampled_posterior``: beyond every exact route),
@@ -195,7 +204,8 @@ def draw(
     pt = point_tables(eng)
     risk = {r: v[0] for r, v in _risk_states(eng, ev, u, pt).items()}
     prop = np.clip(np.asarray(marginals, dtype=float), CLIP, 1 - CLIP)
-    x = (rng.random((SAMPLES, eng.n)) < prop).astype(float)
+    ux = rng.random((SAMPLES, eng.n))
+    x = (ux < prop).astype(float)
     log_q = np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
     lj, factors = _log_joint(eng, ev, x, {r: v[None] for r, v in risk.items()}, pt)
     w = _normalised(lj[0] - log_q)
@@ -216,6 +226,8 @@ def draw(
         float(log_evidence),
         ess,
         min_ess,
+        ux,
+        exact_affordable and not sampled_posterior,
     )
 
 
@@ -349,12 +361,37 @@ def draw_marginals(eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any) -
     """Each interval draw's cause marginals (K, n): the samples' causes reweighted by the
     drawn tables (:class:`~model.inference.draws.Stacked`), their risk factors redrawn from
     the drawn priors at the same uniforms, anchored to the exact posterior. A draw whose
-    weights leave fewer than ``MIN_ESS`` effective samples (``Particles.min_ess``) is a row
-    of NaN (the caller computes it exactly)."""
+    weights leave fewer than ``MIN_ESS`` effective samples (``Particles.min_ess``) gets
+    samples of its own (:func:`_redraw`); if they are still too few, it is a row of NaN
+    (the caller computes it exactly) where the exact extras are affordable, and kept with
+    its sampling error beyond that (``EXACT_MAX_COST``)."""
     tabs = drawn_tables(eng, st)
     lj, _ = _log_joint(eng, ev, p.x, _risk_states(eng, ev, p.u, tabs), tabs)
     w = _normalised(lj - p.log_q[None, :])
     ess = 1.0 / np.einsum("ks,ks->k", w, w)
     out = np.stack([_anchor(p, est) for est in w @ p.x])
-    out[~(ess >= p.min_ess)] = np.nan
+    for k in np.flatnonzero(~(ess >= p.min_ess)):
+        one = Tables(
+            {r: v[k : k + 1] for r, v in tabs.risk.items()},
+            {c: v[k : k + 1] for c, v in tabs.causes.items()},
+            {f: (lk[k : k + 1], ln[k : k + 1]) for f, (lk, ln) in tabs.noisy.items()},
+        )
+        est, ess_k = _redraw(eng, p, ev, one, out[k])
+        ok = ess_k >= p.min_ess or not p.exact_affordable
+        out[k] = est if ok else np.nan
     return out
+
+
+def _redraw(
+    eng: QuickscoreEngine, p: Particles, ev: Evidence, tabs: Tables, guess: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """One draw's cause marginals from samples of its own: the causes drawn at the shared
+    uniforms from ``guess`` (the reweighted estimate: close to the draw's posterior where
+    the point posterior is not), weighted under the draw's tables. (marginals, effective
+    samples)."""
+    prop = np.clip(np.nan_to_num(np.asarray(guess, dtype=float), nan=0.5), CLIP, 1 - CLIP)
+    x = (p.ux < prop).astype(float)
+    log_q = np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
+    lj, _ = _log_joint(eng, ev, x, _risk_states(eng, ev, p.u, tabs), tabs)
+    w = _normalised(lj[0] - log_q)
+    return w @ x, float(1.0 / (w @ w))

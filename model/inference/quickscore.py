@@ -1379,7 +1379,8 @@ class QuickscoreEngine(NetworkIndex):
         if self.sampled_extras:
             terms = self._terms(case)
             per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
-            if self._n_terms(terms) * per_term > particles.PARTICLE_MIN_COST:
+            cost = self._n_terms(terms) * per_term
+            if cost > particles.PARTICLE_MIN_COST:
                 post = case.post if case.post is not None else self.posterior(case)
                 found = particles.draw(
                     self,
@@ -1387,6 +1388,7 @@ class QuickscoreEngine(NetworkIndex):
                     post.marginals,
                     post.log_evidence,
                     sampled_posterior=post.route == "importance-sampling",
+                    exact_affordable=cost <= particles.EXACT_MAX_COST,
                 )
         case.extra["particles"] = found
         return found
