@@ -123,6 +123,18 @@ VARIANT_ROWS = 1 << 15
 # it); the batches of one query run on the machine's cores (:mod:`.threads`)
 BATCH_ROWS = CHUNK // 2
 SAMPLES = 20_000  # importance-sampling fallback: samples per round
+# A deep case (a runner's 30th answer with 15 or more findings above their lowest state) whose
+# sum cancels beyond extended precision and whose variable elimination costs more than
+# VE_MAX_FLOPS: importance sampling with this many samples per round (named, with its
+# standard error: 0.005 and an error of at most 0.005-0.010 against variable elimination on
+# such cases, in 1.1-1.5 s where the exact routes took 12-17 s, benchmarks/bench_path.py)
+DEEP_SAMPLES = 200_000
+# ... that is, where variable elimination would cost more than VE_SLOW_FLOPS (it took 10-17 s
+# at 0.9-1.8e9) and the extended-precision sum's bound passes DEEP_MAX_ERROR (a tenth of a
+# percentage point; up to it the bounded fallback is returned with its bound, as it always
+# was where no elimination plan fits VE_MAX_ENTRIES)
+VE_SLOW_FLOPS = 5e8
+DEEP_MAX_ERROR = 1e-3
 ROUNDS = 3
 
 
@@ -881,8 +893,7 @@ class QuickscoreEngine(NetworkIndex):
         if self.route is not None:
             return self.route
         t = self._n_terms(terms)
-        per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
-        qs_cost = t * per_term
+        qs_cost = self._cost(case, terms)
         if self.hypercube_ok:
             hyper_cost = float(2**self.n) * (len(terms) + 4)
             if hyper_cost < 4 * qs_cost:
@@ -892,6 +903,11 @@ class QuickscoreEngine(NetworkIndex):
         if self._ve_plan(case, terms) is not None:
             return "variable-elimination"
         return "importance-sampling"
+
+    def _cost(self, case: QCase, terms: Sequence[Term]) -> float:
+        """The term sum's cost in the route chooser's units: terms x per-term cost."""
+        per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
+        return self._n_terms(terms) * per_term
 
     @staticmethod
     def _comp_cost(comp: Comp) -> float:
@@ -1092,11 +1108,9 @@ class QuickscoreEngine(NetworkIndex):
             route = "quickscore-longdouble"
             if cond > COND_MAX_LD and self.route is None:
                 # even extended precision may lose 1e-10: an exact route without the signed sum
-                if self.hypercube_ok:
-                    return self._hyper_posterior(case)
-                plan = self._ve_plan(case, terms)
-                if plan is not None and (plan.flops <= VE_MAX_FLOPS or cond > BOUNDED_COND_MAX):
-                    return self._ve_posterior(case, terms)
+                deep = self._deep_posterior(case, terms, cond)
+                if deep is not None:
+                    return deep
         if not pe > 0:
             raise ValueError("the answers have probability zero under the model")
         marg = np.clip(np.asarray(num / pe, dtype=float), 0.0, 1.0)
@@ -1107,6 +1121,24 @@ class QuickscoreEngine(NetworkIndex):
             bound = cond * LD_EPS
             return Posterior(marg, log_e, BOUNDED_ROUTE, False, cond, std_error=bound)
         return Posterior(marg, log_e, route, condition=cond)
+
+    def _deep_posterior(self, case: QCase, terms: Sequence[Term], cond: float) -> Posterior | None:
+        """Where the signed sum cancels beyond extended precision's reach (``cond``): the
+        hypercube or variable elimination while affordable (``VE_MAX_FLOPS``, or
+        ``VE_SLOW_FLOPS`` where the bounded fallback's bound would pass 1e-6); else None
+        for the bounded fallback while its stated bound (cond x eps) is at most
+        ``DEEP_MAX_ERROR``, and beyond that importance sampling with ``DEEP_SAMPLES`` per
+        round (named, with its standard error)."""
+        if self.hypercube_ok:
+            return self._hyper_posterior(case)
+        plan = self._ve_plan(case, terms)
+        if plan is not None and (
+            plan.flops <= VE_MAX_FLOPS or (cond > BOUNDED_COND_MAX and plan.flops <= VE_SLOW_FLOPS)
+        ):
+            return self._ve_posterior(case, terms)
+        if cond * LD_EPS <= DEEP_MAX_ERROR:
+            return None
+        return self._is_posterior(case, terms, samples=DEEP_SAMPLES)
 
     # ------------------------------------------------------------------ variable elimination
     def _ve_parts(
@@ -1195,6 +1227,7 @@ class QuickscoreEngine(NetworkIndex):
         seed: int = 12,
         start: np.ndarray | None = None,
         rounds: int = ROUNDS,
+        samples: int = SAMPLES,
     ) -> Posterior:
         """Adaptive importance sampling (approximate): causes drawn independently from a
         proposal (first the prior marginals, or ``start``, then each round's estimate, kept
@@ -1207,7 +1240,7 @@ class QuickscoreEngine(NetworkIndex):
         se = 1.0
         log_pe = -math.inf
         for _ in range(rounds):
-            x = rng.random((SAMPLES, self.n)) < prop
+            x = rng.random((samples, self.n)) < prop
             logw = self._log_joint(case, terms, x, rng) - (
                 np.where(x, np.log(prop), np.log1p(-prop)).sum(axis=1)
             )
@@ -1217,7 +1250,7 @@ class QuickscoreEngine(NetworkIndex):
             est = (w @ x) / sw
             ess = sw**2 / float(w @ w)
             se = float(np.sqrt(np.max(est * (1 - est)) / max(ess, 1.0)))
-            log_pe = mx + math.log(sw / SAMPLES) + math.log(case.mass)
+            log_pe = mx + math.log(sw / samples) + math.log(case.mass)
             prop = np.clip(est, 0.02, 0.98)
         marg = np.clip(est, 0.0, 1.0)
         marg.setflags(write=False)
@@ -1378,8 +1411,7 @@ class QuickscoreEngine(NetworkIndex):
         found = None
         if self.sampled_extras:
             terms = self._terms(case)
-            per_term = self.n + sum(self._comp_cost(case.comps[i]) for i in case.multi)
-            cost = self._n_terms(terms) * per_term
+            cost = self._cost(case, terms)
             if cost > particles.PARTICLE_MIN_COST:
                 post = case.post if case.post is not None else self.posterior(case)
                 found = particles.draw(
