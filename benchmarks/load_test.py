@@ -38,8 +38,12 @@ MAX_ANSWERS = 500
 SETTLED = ("!document.querySelector(\"[data-testid='stStatusWidget']\") && "
            "!document.querySelector(\"[data-stale='true']\")")
 # the next question is shown (its "Question N" progress label changed) and the rerun is done
+# ... or the answer led to a screen without a question: the disposition screen of a raised
+# triage (its "Answer more questions for the report" button) or the result
+ELSEWHERE = ("document.querySelector('.st-key-rn_tri_continue') !== null || "
+             "document.querySelector('.st-key-rn_restart') !== null")
 NEXT = ("(b) => { const m = document.body.innerText.match(/Question \\d+/);"
-        " return m !== null && m[0] !== b && " + SETTLED + "; }")
+        " return ((m !== null && m[0] !== b) || " + ELSEWHERE + ") && " + SETTLED + "; }")
 QNUM = "() => { const m = document.body.innerText.match(/Question \\d+/); return m ? m[0] : ''; }"
 
 
@@ -48,6 +52,7 @@ async def session(browser: object, url: str, deadline: float, k: int,
     ctx = await browser.new_context(viewport=PHONE)  # type: ignore[attr-defined]
     page = await ctx.new_page()
     page.set_default_timeout(30_000)
+    n = 0
     try:
         await page.goto(url)
         await page.locator(".st-key-rn_rf_continue button").click()
@@ -56,6 +61,13 @@ async def session(browser: object, url: str, deadline: float, k: int,
         while time.perf_counter() < deadline and n < MAX_ANSWERS:
             buttons = page.locator(ANSWERS)
             count = await buttons.count()
+            if await page.locator(".st-key-rn_tri_continue button").count():
+                # a triage raised to a disposition screen: go on answering (not timed)
+                await page.locator(".st-key-rn_tri_continue button").click()
+                await page.wait_for_function(
+                    "() => document.querySelector('.st-key-rn_tri_continue') === null && "
+                    + SETTLED)
+                continue
             if count == 0 and await page.locator(UNSURE).count():  # a number question
                 buttons, count = page.locator(UNSURE), 1
             if count == 0:  # questions ran out: start again (not timed)
@@ -73,7 +85,7 @@ async def session(browser: object, url: str, deadline: float, k: int,
                 errors.append(f"session {k}: exception shown on the page")
                 break
     except PlaywrightTimeout as exc:
-        errors.append(f"session {k}: timeout ({str(exc).splitlines()[0]})")
+        errors.append(f"session {k}: timeout after {n} answers ({str(exc).splitlines()[0]})")
     finally:
         await ctx.close()
 
