@@ -1128,3 +1128,17 @@ def test_workbench_sends_the_result_before_the_answer_form(model, monkeypatch):
     _no_exception(at)
     assert order == ["_result_panel", "_share_panel", "_answers_panel"]
     assert len(at.dataframe) >= 1  # the posterior table
+
+
+def test_the_workbench_says_when_numbers_come_from_samples() -> None:
+    """A deep case (11 findings above their lowest state) has its extras sampled: the
+    physio's result panel says so with the standard error; a light case says nothing."""
+    from test_particles import PATH_25, SHALLOW
+
+    m = load_model()
+    deep = m.diagnose(PATH_25)
+    note = explain.computation_note(deep)
+    assert deep.inference is not None and deep.inference.extras == "importance-sampling"
+    assert note is not None and "weighted samples" in note and "question ranking" in note
+    assert f"{deep.inference.extras_error * 100:.1f} points" in note
+    assert explain.computation_note(m.diagnose(SHALLOW)) is None

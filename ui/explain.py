@@ -217,6 +217,27 @@ def cause_sources(model: Model, cause: str) -> list[str]:
     return keys
 
 
+def computation_note(d: Diagnosis) -> str | None:
+    """How the numbers were computed, when not all exactly (a deep case's sampled extras, a
+    posterior beyond every exact route): one sentence for the physio, None otherwise."""
+    inf = d.inference
+    if inf is None:
+        return None
+    parts = []
+    if not inf.exact and inf.route == "importance-sampling":
+        parts.append("the probabilities are estimated from weighted samples (standard error "
+                     f"about {inf.error * 100:.1f} points)")
+    elif not inf.exact:
+        parts.append(f"the probabilities are exact to within {inf.error:.0e}")
+    if inf.extras != "exact":
+        parts.append("the question ranking, the reasons and the intervals are estimated from "
+                     f"weighted samples (standard error about {inf.extras_error * 100:.1f} "
+                     "points)")
+    if not parts:
+        return None
+    return "With this many findings present, " + "; ".join(parts) + "."
+
+
 def notes(d: Diagnosis) -> None:
     """Conflicting answers, and what single answer would change the conclusion."""
     if d.conflict is not None and d.conflict.unusual:

@@ -346,6 +346,9 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
                      "plain estimate)"),
             "change": st.column_config.NumberColumn("change", format="%+.1f pts", width=90),
         })
+    how = explain.computation_note(d)
+    if how:
+        st.caption(how)
     explain.notes(d)
 
 
