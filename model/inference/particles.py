@@ -21,12 +21,18 @@ computed from one shared set of weighted samples instead:
 - an interval draw: the same samples reweighted by P under the drawn tables / P under the
   point tables (common samples, so the draws' differences keep little sampling noise).
 
-Every estimate is anchored to the exact posterior: previews' joints are scaled by exact /
-sampled marginal per cause (so they sum back to the exact posterior), withdrawals and draws
-move the exact log odds by the sampled change. The result names itself
-(``Inference.extras == "importance-sampling"``, with the standard error of the samples'
-marginals); with fewer than ``MIN_ESS`` effective samples the exact extras are computed
-instead. Checked against the exact extras in ``tests/test_particles.py``.
+Every estimate is anchored to the case's posterior (exact, or the named fallback's where the
+posterior took one): previews' joints are scaled by posterior / sampled marginal per cause
+(so they sum back to the posterior, unless an answer's joint must be clipped to its own
+probability), withdrawals and draws move the posterior's log odds by the sampled change; a
+finding's withdrawal averages each cause's conditional probability given the rest of its
+sample (Rao-Blackwellised). The result names itself (``Inference.extras ==
+"importance-sampling"``, with a bound on the standard error, 0.5 / sqrt(effective
+samples)). With fewer than ``MIN_ESS`` effective samples (in the shared set, or in a
+withdrawal's reweighting) the exact extras are computed instead, where they are affordable
+(``EXACT_MAX_COST``); beyond that, and where the posterior is itself sampled, the samples
+serve with their stated error. Checked against the exact extras in
+``tests/test_particles.py``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import expit, logsumexp
+
+from ..kb import HEAVY_LEGS
 
 if TYPE_CHECKING:
     from .quickscore import QuickscoreEngine
@@ -117,8 +125,17 @@ class Particles:
 
     @property
     def std_error(self) -> float:
-        """The standard error of the samples' marginals (the largest over the causes)."""
-        return float(np.sqrt(np.max(self.est * (1 - self.est)) / max(self.ess, 1.0)))
+        """A bound on the standard error of any marginal the samples give: 0.5 / sqrt(ESS)
+        (p (1 - p) is at most 1/4; a bound, because samples that collapse onto a few make
+        every estimate 0 or 1, whose own p (1 - p) would read 0)."""
+        return float(0.5 / math.sqrt(max(self.ess, 1.0)))
+
+
+def _ess(w: np.ndarray) -> float:
+    """The effective number of samples of (unnormalised) weights ``w``."""
+    tot = float(w.sum())
+    sq = float(w @ w)
+    return tot * tot / sq if sq > 0 and math.isfinite(tot) else 0.0
 
 
 def _finding_factors(
@@ -258,7 +275,8 @@ def _risk_log_terms(eng: QuickscoreEngine, p: Particles, r: str) -> np.ndarray:
     """log [P(r = s) prod over r's children of P(child | its parents with r = s)] per
     sample and state (S, states), the other risk factors and the causes as drawn."""
     m = len(eng.states[r])
-    out = np.log(np.asarray(eng.risk_prior[r], dtype=float))[None, :].repeat(len(p.x), 0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.asarray(eng.risk_prior[r], dtype=float))[None, :].repeat(len(p.x), 0)
     xi = p.x.astype(np.intp)
     for c in eng.risk_children[r]:
         a = eng.axis[c]
@@ -282,7 +300,8 @@ def preview_parts(
             probs = _finding_probs(eng, node, p.x)
         elif eng.kind[node] == "risk":
             lt = _risk_log_terms(eng, p, node)
-            probs = np.exp(lt - logsumexp(lt, axis=1, keepdims=True))
+            with np.errstate(invalid="ignore"):  # a sample no state allows: weight 0 anyway
+                probs = np.nan_to_num(np.exp(lt - logsumexp(lt, axis=1, keepdims=True)))
         else:
             raise ValueError(f"{node} is not a question node")
         ps = p.w @ probs
@@ -324,18 +343,24 @@ def _cause_log_odds(
 
 def withdrawn(
     eng: QuickscoreEngine, p: Particles, ev: Evidence, nodes: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """P(cause present | answers without node) (nodes, n) and log P(answers without node)
-    for each answered node; a finding's withdrawal averages the causes' conditional
-    probabilities (:func:`_cause_log_odds`), a risk factor's the samples."""
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """P(cause present | answers without node) (nodes, n), log P(answers without node)
+    for each answered node, and the fewest effective samples any withdrawal rests on (its
+    weights are the samples' reweighted to the answers without the node); a finding's
+    withdrawal averages the causes' conditional probabilities (:func:`_cause_log_odds`), a
+    risk factor's the samples."""
     out = np.empty((len(nodes), eng.n))
     log_z = np.empty(len(nodes))
+    fewest = math.inf
     lo, shares = _cause_log_odds(eng, p, ev)
     rb = p.w @ expit(lo)  # the posterior by the same estimator (the anchor's base)
     for k, node in enumerate(nodes):
+        if node == HEAVY_LEGS or node not in p.answered:
+            raise ValueError(f"{node} is not an answered question node")
         if eng.kind[node] == "finding":
             with np.errstate(divide="ignore"):
                 w = p.w / np.clip(p.factors[node], 1e-300, None)
+            fewest = min(fewest, _ess(w))
             axes, share = shares[node]
             lo_f = lo.copy()
             lo_f[:, axes] -= share
@@ -347,14 +372,17 @@ def withdrawn(
             lt = _risk_log_terms(eng, p, node)
             with np.errstate(divide="ignore"):
                 lik = np.log(np.asarray(ev[node], dtype=float))
-            ratio = np.exp(logsumexp(lt, axis=1) - logsumexp(lt + lik[None, :], axis=1))
+            with np.errstate(invalid="ignore"):  # a sample no state allows: weight 0 anyway
+                ratio = np.exp(logsumexp(lt, axis=1) - logsumexp(lt + lik[None, :], axis=1))
+            ratio = np.nan_to_num(ratio, nan=0.0, posinf=0.0)
         else:
             raise ValueError(f"{node} is not an answered question node")
         w = p.w * ratio
+        fewest = min(fewest, _ess(w))
         tot = float(w.sum())
         log_z[k] = p.log_evidence + math.log(tot)
         out[k] = _anchor(p, (w @ p.x) / tot)
-    return out, log_z
+    return out, log_z, fewest
 
 
 def draw_marginals(eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any) -> np.ndarray:
@@ -377,8 +405,10 @@ def draw_marginals(eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any) -
             {f: (lk[k : k + 1], ln[k : k + 1]) for f, (lk, ln) in tabs.noisy.items()},
         )
         est, ess_k = _redraw(eng, p, ev, one, out[k])
-        ok = ess_k >= p.min_ess or not p.exact_affordable
-        out[k] = est if ok else np.nan
+        if np.isfinite(est).all() and (ess_k >= p.min_ess or not p.exact_affordable):
+            out[k] = est
+        elif p.exact_affordable or not np.isfinite(out[k]).all():
+            out[k] = np.nan  # computed exactly by the caller
     return out
 
 
@@ -387,11 +417,18 @@ def _redraw(
 ) -> tuple[np.ndarray, float]:
     """One draw's cause marginals from samples of its own: the causes drawn at the shared
     uniforms from ``guess`` (the reweighted estimate: close to the draw's posterior where
-    the point posterior is not), weighted under the draw's tables. (marginals, effective
-    samples)."""
+    the point posterior is not), weighted under the draw's tables and, for the anchor's
+    base, under the point tables (so the draw moves the exact posterior by its sampled
+    change, as the other draws do). (marginals, effective samples)."""
     prop = np.clip(np.nan_to_num(np.asarray(guess, dtype=float), nan=0.5), CLIP, 1 - CLIP)
     x = (p.ux < prop).astype(float)
     log_q = np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
     lj, _ = _log_joint(eng, ev, x, _risk_states(eng, ev, p.u, tabs), tabs)
-    w = _normalised(lj[0] - log_q)
-    return w @ x, float(1.0 / (w @ w))
+    pt = point_tables(eng)
+    lj0, _ = _log_joint(eng, ev, x, _risk_states(eng, ev, p.u, pt), pt)
+    with np.errstate(invalid="ignore"):
+        w = _normalised(lj[0] - log_q)
+        w0 = _normalised(lj0[0] - log_q)
+    if not (np.isfinite(w).all() and np.isfinite(w0).all()):
+        return np.full(eng.n, np.nan), 0.0
+    return _anchor(p, w @ x, w0 @ x), min(_ess(w), _ess(w0))

@@ -1307,12 +1307,18 @@ class QuickscoreEngine(NetworkIndex):
                 ipost = self.hyper.posterior(inner_case)
             res = self.hyper.previews(ipost, inner_case, nodes, tr, use_maps)
             return [Preview(p.node, p.p_state, p.tracked, p.gain) for p in res]
+        return self._term_previews(case, nodes, tr, post)
+
+    def _term_previews(
+        self, case: QCase, nodes: Sequence[str], tr: list[int], post: Posterior | None
+    ) -> list[Preview]:
+        """The previews beyond the hypercube: from a deep case's samples, else exact."""
+        sampled = self._particles(case, post)
+        if sampled is not None:
+            return self._sampled_previews(sampled, nodes, tr)
         return self._qs_previews(case, nodes, tr)
 
     def _qs_previews(self, case: QCase, nodes: Sequence[str], tr: list[int]) -> list[Preview]:
-        sampled = self._particles(case)
-        if sampled is not None:
-            return self._sampled_previews(sampled, nodes, tr)
         terms = self._terms(case)
         if self._n_terms(terms) > MAX_TERMS:
             return self._previews_by_posteriors(case, nodes, tr)
@@ -1402,18 +1408,21 @@ class QuickscoreEngine(NetworkIndex):
             out += self._make_many([node], ps[None], joint[None], p.exact, tr)
         return out
 
-    def _particles(self, case: QCase) -> particles.Particles | None:
+    def _particles(self, case: QCase, post: Posterior | None = None) -> particles.Particles | None:
         """The weighted samples that serve a deep case's extras (previews, withdrawals,
-        interval draws; :mod:`.particles`), drawn once per case; None where the exact extras
-        cost at most ``particles.PARTICLE_MIN_COST`` or the samples are too few in effect."""
+        interval draws; :mod:`.particles`), drawn once per case around its posterior
+        (``post``, the case's own, or computed); None where the exact extras cost at most
+        ``particles.PARTICLE_MIN_COST``, the hypercube serves them, or the samples are too
+        few in effect."""
         if "particles" in case.extra:
             return case.extra["particles"]
         found = None
-        if self.sampled_extras:
+        if self.sampled_extras and not self.hypercube_ok:
             terms = self._terms(case)
             cost = self._cost(case, terms)
             if cost > particles.PARTICLE_MIN_COST:
-                post = case.post if case.post is not None else self.posterior(case)
+                if post is None:
+                    post = case.post if case.post is not None else self.posterior(case)
                 found = particles.draw(
                     self,
                     case.evidence,
@@ -1425,12 +1434,14 @@ class QuickscoreEngine(NetworkIndex):
         case.extra["particles"] = found
         return found
 
-    def sampled_draws(self, evidence: Evidence | QCase, st: Any) -> np.ndarray | None:
+    def sampled_draws(
+        self, evidence: Evidence | QCase, st: Any, post: Posterior | None = None
+    ) -> np.ndarray | None:
         """Interval draws' cause marginals (K, n) from a deep case's samples reweighted by
         the drawn tables (a :class:`~model.inference.draws.Stacked` block); None where the
         case is not deep (the exact draws then)."""
         case = self.case(evidence)
-        p = self._particles(case)
+        p = self._particles(case, post)
         return None if p is None else particles.draw_marginals(self, p, case.evidence, st)
 
     def _previews_by_posteriors(
@@ -1500,7 +1511,7 @@ class QuickscoreEngine(NetworkIndex):
         case = self.case(evidence)
         if self.gain_measure == "joint":
             return self._preview(post, case, node, ()).p_state
-        return self._qs_previews(case, [node], []).pop().p_state
+        return self._term_previews(case, [node], [], post).pop().p_state
 
     # ------------------------------------------------------------------ variants of a case
     def _set_risk(self, case: QCase, node: str, state: int | None) -> tuple[dict[Any, Any], float]:
@@ -1561,10 +1572,14 @@ class QuickscoreEngine(NetworkIndex):
             inner = case.inner
             ipost = inner.post if inner.post is not None else self.hyper.posterior(inner)
             return self.hyper.withdrawn(ipost, inner, nodes)
-        sampled = self._particles(case)
+        sampled = self._particles(case, post)
         if sampled is not None:
-            out, log_z = particles.withdrawn(self, sampled, case.evidence, nodes)
-            return (out if marginals else np.full_like(out, np.nan)), log_z
+            out, log_z, fewest = particles.withdrawn(self, sampled, case.evidence, nodes)
+            if fewest >= sampled.min_ess or not sampled.exact_affordable:
+                # the fewest effective samples any extra rests on (the stated error's)
+                case.extra["extras_ess"] = min(case.extra.get("extras_ess", sampled.ess), fewest)
+                return (out if marginals else np.full_like(out, np.nan)), log_z
+            # a withdrawal the samples serve badly: all of them exactly (affordable here)
         out = np.empty((len(nodes), self.n))
         log_z = np.empty(len(nodes))
         terms = self._terms(case)

@@ -119,9 +119,11 @@ def inference_of(post: Posterior, case: Case | None = None) -> Inference:
     the case's extras were computed (sampled for a deep case)."""
     error = 0.0 if post.exact else float(post.std_error)
     sampled = None if case is None else case.extra.get("particles")
-    if sampled is None:
+    if case is None or sampled is None:
         return Inference(post.route, post.exact, error)
-    return Inference(post.route, post.exact, error, "importance-sampling", sampled.std_error)
+    # a bound on the standard error, from the fewest effective samples any extra rests on
+    fewest = max(1.0, min(sampled.ess, case.extra.get("extras_ess", sampled.ess)))
+    return Inference(post.route, post.exact, error, "importance-sampling", 0.5 / fewest**0.5)
 
 
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:

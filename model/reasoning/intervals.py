@@ -48,13 +48,17 @@ def _observed(ctx: ModelContext, evidence: Mapping[str, np.ndarray]) -> list[str
 
 
 def _block_logits(
-    ctx: ModelContext, evidence: Mapping[str, np.ndarray] | Case, draws: int, seed: int
+    ctx: ModelContext,
+    evidence: Mapping[str, np.ndarray] | Case,
+    draws: int,
+    seed: int,
+    post: Posterior | None = None,
 ) -> np.ndarray:
     """:func:`_draw_logits` for the (cached) block of ``draws`` normals of ``seed``; a deep
     case's draws reweight its shared samples instead (:mod:`model.inference.particles`)."""
     ev = evidence.evidence if isinstance(evidence, Case) else evidence
     z, st = ctx.param_draws.block(draws, seed, _observed(ctx, ev))
-    sampled = ctx.engine.sampled_draws(evidence, st)
+    sampled = ctx.engine.sampled_draws(evidence, st, post)
     if sampled is None:
         return _draw_logits(ctx, ev, z, st)
     redo = np.flatnonzero(np.isnan(sampled).any(axis=1))
@@ -113,7 +117,7 @@ def cause_intervals(
     unc = ctx.kb.uncertainty
     draws = unc.draws if draws is None else draws
     level = unc.interval if level is None else level
-    lg = _block_logits(ctx, evidence if case is None else case, draws, seed)
+    lg = _block_logits(ctx, evidence if case is None else case, draws, seed, post)
     half = draws // 2
     point = logit(post.marginals)
     d = (lg[:half] - lg[half:]) / 2.0  # the part linear in the numbers
