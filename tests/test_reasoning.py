@@ -360,6 +360,10 @@ def test_typical_cases_rarely_warn_and_a_contradictory_case_does(m):
                       "warmup": "dynamic"})
     assert odd.conflict.unusual and odd.conflict.message
     assert {"legs_affected", "heaviness_onset"} <= set(odd.conflict.culprits)
+    # the message names them as the reader saw the questions, never by their ids
+    for qid in odd.conflict.culprits:
+        q = m.question_map[qid]
+        assert (q.label or q.text) in odd.conflict.message and qid not in odd.conflict.message
     assert CONFLICT_THRESHOLD > 0
 
 

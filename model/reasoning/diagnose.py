@@ -146,12 +146,16 @@ def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
 
 
 def conflict(
-    log_joint: float, singles: Mapping[str, float], local: Mapping[str, float] | None = None
+    log_joint: float,
+    singles: Mapping[str, float],
+    local: Mapping[str, float] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Conflict:
     """Hugin-style conflict over all answers, and each answer against the rest.
 
     ``conf = log prod_i P(a_i) - log P(a)``; ``local[i] = log P(a_i) P(rest) / P(a)``. The
-    answers are flagged as unusual when either exceeds ``CONFLICT_THRESHOLD``.
+    answers are flagged as unusual when either exceeds ``CONFLICT_THRESHOLD``. ``names``:
+    how the message names each question (its label; the culprits stay ids).
     """
     if len(singles) < 2:
         return Conflict(0.0, False, "", ())
@@ -162,7 +166,8 @@ def conflict(
     culprits = tuple(k for _, k in worst)
     if not unusual:
         return Conflict(score, False, "", ())
-    msg = texts.conflict_message(score, worst[0][0] if worst else None, culprits)
+    shown = tuple((names or {}).get(k, k) for k in culprits)
+    msg = texts.conflict_message(score, worst[0][0] if worst else None, shown)
     return Conflict(score, True, msg, culprits)
 
 
@@ -308,7 +313,10 @@ def answer_conflict(
         qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
         for k, qid in enumerate(answered)
     }
-    return conflict(log_joint, singles, local)
+    names = {
+        k: f"\u201c{q.label or q.text}\u201d" for k, q in ctx.question_map.items() if k in local
+    }
+    return conflict(log_joint, singles, local, names)
 
 
 def triage_change_chance(

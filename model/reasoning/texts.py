@@ -115,7 +115,7 @@ def stop_go_on(best_gain: float) -> str:
 
 def conflict_message(score: float, worst: float | None, culprits: tuple[str, ...]) -> str:
     factor = math.exp(min(max(score, worst if worst is not None else score), 50))
-    which = (" The answer(s) that fit least: " + ", ".join(culprits) + ".") if culprits else ""
+    which = (" The answer(s) that fit least: " + "; ".join(culprits) + ".") if culprits else ""
     return (
         "These answers are an unusual combination: they fit the model poorly together "
         f"(about {factor:.0f}\u00d7 less likely together than apart). The ranking may be "
