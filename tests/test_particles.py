@@ -204,6 +204,9 @@ def test_the_worst_case_completes_with_every_extra_named(model) -> None:
             answers[q.id] = q.max if q.type == "number" else q.states[-1]
     d = model.diagnose(answers)
     assert d.inference.route == "importance-sampling" and not d.inference.exact
+    # 200,000 samples a round, and rounds until the bound is 0.02 or six have run: 0.04
+    # measured (three rounds of 20,000 left 0.23)
+    assert d.inference.error <= 0.06
     assert d.inference.extras == "importance-sampling" and d.inference.extras_error > 0
     gains = [g.expected_information_gain for g in d.next_questions]
     assert gains and all(np.isfinite(gains))
