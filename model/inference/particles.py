@@ -385,31 +385,45 @@ def withdrawn(
     return out, log_z, fewest
 
 
-def draw_marginals(eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any) -> np.ndarray:
-    """Each interval draw's cause marginals (K, n): the samples' causes reweighted by the
-    drawn tables (:class:`~model.inference.draws.Stacked`), their risk factors redrawn from
-    the drawn priors at the same uniforms, anchored to the exact posterior. A draw whose
-    weights leave fewer than ``MIN_ESS`` effective samples (``Particles.min_ess``) gets
-    samples of its own (:func:`_redraw`); if they are still too few, it is a row of NaN
-    (the caller computes it exactly) where the exact extras are affordable, and kept with
-    its sampling error beyond that (``EXACT_MAX_COST``)."""
+def draw_marginals(
+    eng: QuickscoreEngine, p: Particles, ev: Evidence, st: Any
+) -> tuple[np.ndarray, float]:
+    """Each interval draw's cause marginals (K, n), and the fewest effective samples a kept
+    draw rests on: the samples' causes reweighted by the drawn tables
+    (:class:`~model.inference.draws.Stacked`), their risk factors redrawn from the drawn
+    priors at the same uniforms, anchored to the posterior. A draw whose weights leave
+    fewer than ``MIN_ESS`` effective samples (``Particles.min_ess``) gets samples of its own
+    (:func:`_redraw`); if they are still too few, it is a row of NaN (the caller computes it
+    exactly) where the exact extras are affordable, and beyond that (``EXACT_MAX_COST``) the
+    better of its two estimates is kept, with its sampling error (the point posterior's
+    marginals if neither is a number)."""
     tabs = drawn_tables(eng, st)
     lj, _ = _log_joint(eng, ev, p.x, _risk_states(eng, ev, p.u, tabs), tabs)
-    w = _normalised(lj - p.log_q[None, :])
-    ess = 1.0 / np.einsum("ks,ks->k", w, w)
+    with np.errstate(invalid="ignore"):
+        w = _normalised(lj - p.log_q[None, :])
+    ess = np.nan_to_num(1.0 / np.einsum("ks,ks->k", w, w), nan=0.0)
     out = np.stack([_anchor(p, est) for est in w @ p.x])
-    for k in np.flatnonzero(~(ess >= p.min_ess)):
+    good = ess >= p.min_ess
+    fewest = float(ess[good].min()) if good.any() else math.inf
+    for k in np.flatnonzero(~good):
         one = Tables(
             {r: v[k : k + 1] for r, v in tabs.risk.items()},
             {c: v[k : k + 1] for c, v in tabs.causes.items()},
             {f: (lk[k : k + 1], ln[k : k + 1]) for f, (lk, ln) in tabs.noisy.items()},
         )
         est, ess_k = _redraw(eng, p, ev, one, out[k])
-        if np.isfinite(est).all() and (ess_k >= p.min_ess or not p.exact_affordable):
-            out[k] = est
-        elif p.exact_affordable or not np.isfinite(out[k]).all():
+        mine = np.isfinite(est).all()
+        if mine and ess_k >= p.min_ess:
+            out[k], fewest = est, min(fewest, ess_k)
+        elif p.exact_affordable:
             out[k] = np.nan  # computed exactly by the caller
-    return out
+        elif mine and (ess_k >= ess[k] or not np.isfinite(out[k]).all()):
+            out[k], fewest = est, min(fewest, ess_k)
+        elif np.isfinite(out[k]).all():
+            fewest = min(fewest, float(ess[k]))
+        else:  # neither is a number: this draw moves nothing
+            out[k], fewest = p.exact, min(fewest, 1.0)
+    return out, fewest
 
 
 def _redraw(

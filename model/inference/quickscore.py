@@ -1256,8 +1256,8 @@ class QuickscoreEngine(NetworkIndex):
         est = prop
         se = 1.0
         log_pe = -math.inf
-        for k in range(max(rounds, max_rounds or 0)):
-            if k >= rounds and se <= IS_TARGET_SE:
+        for k in range(max(1, rounds, max_rounds or 0)):
+            if k >= rounds and not se > IS_TARGET_SE:  # met (or not a number: stop)
                 break
             x = rng.random((samples, self.n)) < prop
             logw = self._log_joint(case, terms, x, rng) - (
@@ -1461,7 +1461,12 @@ class QuickscoreEngine(NetworkIndex):
         case is not deep (the exact draws then)."""
         case = self.case(evidence)
         p = self._particles(case, post)
-        return None if p is None else particles.draw_marginals(self, p, case.evidence, st)
+        if p is None:
+            return None
+        out, fewest = particles.draw_marginals(self, p, case.evidence, st)
+        # the fewest effective samples any extra rests on (the stated error's)
+        case.extra["extras_ess"] = min(case.extra.get("extras_ess", p.ess), fewest)
+        return out
 
     def _previews_by_posteriors(
         self, case: QCase, nodes: Sequence[str], tr: list[int]
