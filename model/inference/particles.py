@@ -66,6 +66,25 @@ PARTICLE_MIN_COST = 5e6
 EXACT_MAX_COST = 2e7
 
 
+def error_bound(ess: float) -> float:
+    """The stated error of a sampled estimate: 0.5 / sqrt(effective samples), a bound on
+    the standard error of any marginal (p (1 - p) is at most 1/4; a bound, because weights
+    that collapse onto a few samples make every estimate 0 or 1, whose own p (1 - p) would
+    read 0)."""
+    return float(0.5 / math.sqrt(max(ess, 1.0)))
+
+
+def log_links(q: np.ndarray) -> np.ndarray:
+    """log q with -1e300 where q is 0 (a cause that rules a state out: exp gives 0)."""
+    with np.errstate(divide="ignore"):
+        return np.where(q > 0, np.log(np.where(q > 0, q, 1.0)), -1e300)
+
+
+def log_bernoulli(x: np.ndarray, prop: np.ndarray) -> np.ndarray:
+    """log of the independent-Bernoulli proposal ``prop`` at each sample row of ``x``."""
+    return np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
+
+
 @dataclass(frozen=True)
 class Tables:
     """The network's numbers, with a leading variants axis K (1 for the point tables)."""
@@ -125,10 +144,8 @@ class Particles:
 
     @property
     def std_error(self) -> float:
-        """A bound on the standard error of any marginal the samples give: 0.5 / sqrt(ESS)
-        (p (1 - p) is at most 1/4; a bound, because samples that collapse onto a few make
-        every estimate 0 or 1, whose own p (1 - p) would read 0)."""
-        return float(0.5 / math.sqrt(max(self.ess, 1.0)))
+        """The stated error of the samples' marginals (:func:`error_bound`)."""
+        return error_bound(self.ess)
 
 
 def _ess(w: np.ndarray) -> float:
@@ -148,9 +165,7 @@ def _finding_factors(
         leak, link = tabs.noisy[f]
         k = leak.shape[0]
         d, _ = eng._coefficients(eng._lik(ev, f), leak)  # (K, states)
-        rows = eng._link_rows(f, link)  # (K, states, n)
-        with np.errstate(divide="ignore"):
-            lq = np.where(rows > 0, np.log(np.where(rows > 0, rows, 1.0)), -1e300)
+        lq = log_links(eng._link_rows(f, link))  # (K, states, n)
         e = np.exp(x @ lq.reshape(-1, eng.n).T).reshape(len(x), k, -1)  # (S, K, states)
         out[f] = np.einsum("skm,km->ks", e, d)
     return out
@@ -223,12 +238,12 @@ def draw(
     prop = np.clip(np.asarray(marginals, dtype=float), CLIP, 1 - CLIP)
     ux = rng.random((SAMPLES, eng.n))
     x = (ux < prop).astype(float)
-    log_q = np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
+    log_q = log_bernoulli(x, prop)
     lj, factors = _log_joint(eng, ev, x, {r: v[None] for r, v in risk.items()}, pt)
     w = _normalised(lj[0] - log_q)
-    ess = float(1.0 / (w @ w))
+    ess = _ess(w)
     min_ess = 1.0 if sampled_posterior else MIN_ESS
-    if not np.isfinite(ess) or ess < min_ess:
+    if ess < min_ess:
         return None
     return Particles(
         frozenset(ev),
@@ -263,10 +278,7 @@ def _finding_probs(eng: QuickscoreEngine, f: str, x: np.ndarray) -> np.ndarray:
     """P(Y = y | causes) per sample (S, states) under the point tables."""
     leak = np.array(eng.noisy[f][0], dtype=float)
     leak[-1] = 1.0
-    rows = eng._finding_rows(f)
-    with np.errstate(divide="ignore"):
-        lq = np.where(rows > 0, np.log(np.where(rows > 0, rows, 1.0)), -1e300)
-    cdf = np.exp(x @ lq.T) * leak[None, :]
+    cdf = np.exp(x @ log_links(eng._finding_rows(f)).T) * leak[None, :]
     cdf[:, -1] = 1.0
     return np.diff(cdf, axis=1, prepend=0.0)
 
@@ -360,28 +372,24 @@ def withdrawn(
         if eng.kind[node] == "finding":
             with np.errstate(divide="ignore"):
                 w = p.w / np.clip(p.factors[node], 1e-300, None)
-            fewest = min(fewest, _ess(w))
             axes, share = shares[node]
             lo_f = lo.copy()
             lo_f[:, axes] -= share
-            tot = float(w.sum())
-            log_z[k] = p.log_evidence + math.log(tot)
-            out[k] = _anchor(p, (w @ expit(lo_f)) / tot, rb)
-            continue
-        if eng.kind[node] == "risk":
+            present, base = expit(lo_f), rb
+        elif eng.kind[node] == "risk":
             lt = _risk_log_terms(eng, p, node)
             with np.errstate(divide="ignore"):
                 lik = np.log(np.asarray(ev[node], dtype=float))
             with np.errstate(invalid="ignore"):  # a sample no state allows: weight 0 anyway
                 ratio = np.exp(logsumexp(lt, axis=1) - logsumexp(lt + lik[None, :], axis=1))
-            ratio = np.nan_to_num(ratio, nan=0.0, posinf=0.0)
+            w = p.w * np.nan_to_num(ratio, nan=0.0, posinf=0.0)
+            present, base = p.x, None
         else:
             raise ValueError(f"{node} is not an answered question node")
-        w = p.w * ratio
         fewest = min(fewest, _ess(w))
         tot = float(w.sum())
         log_z[k] = p.log_evidence + math.log(tot)
-        out[k] = _anchor(p, (w @ p.x) / tot)
+        out[k] = _anchor(p, (w @ present) / tot, base)
     return out, log_z, fewest
 
 
@@ -436,10 +444,10 @@ def _redraw(
     change, as the other draws do). (marginals, effective samples)."""
     prop = np.clip(np.nan_to_num(np.asarray(guess, dtype=float), nan=0.5), CLIP, 1 - CLIP)
     x = (p.ux < prop).astype(float)
-    log_q = np.where(x > 0, np.log(prop), np.log1p(-prop)).sum(axis=1)
+    log_q = log_bernoulli(x, prop)
     lj, _ = _log_joint(eng, ev, x, _risk_states(eng, ev, p.u, tabs), tabs)
-    pt = point_tables(eng)
-    lj0, _ = _log_joint(eng, ev, x, _risk_states(eng, ev, p.u, pt), pt)
+    # under the point tables the risk factors are the shared set's own (same uniforms)
+    lj0, _ = _log_joint(eng, ev, x, {r: v[None] for r, v in p.risk.items()}, point_tables(eng))
     with np.errstate(invalid="ignore"):
         w = _normalised(lj[0] - log_q)
         w0 = _normalised(lj0[0] - log_q)

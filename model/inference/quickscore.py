@@ -1260,15 +1260,13 @@ class QuickscoreEngine(NetworkIndex):
             if k >= rounds and not se > IS_TARGET_SE:  # met (or not a number: stop)
                 break
             x = rng.random((samples, self.n)) < prop
-            logw = self._log_joint(case, terms, x, rng) - (
-                np.where(x, np.log(prop), np.log1p(-prop)).sum(axis=1)
-            )
+            logw = self._log_joint(case, terms, x, rng) - (particles.log_bernoulli(x, prop))
             mx = logw.max()
             w = np.exp(logw - mx)
             sw = w.sum()
             est = (w @ x) / sw
             ess = sw**2 / float(w @ w)
-            se = float(0.5 / math.sqrt(max(ess, 1.0)))
+            se = particles.error_bound(ess)
             log_pe = mx + math.log(sw / samples) + math.log(case.mass)
             prop = np.clip(est, 0.02, 0.98)
         marg = np.clip(est, 0.0, 1.0)
@@ -1284,8 +1282,7 @@ class QuickscoreEngine(NetworkIndex):
         s = x.shape[0]
         out = np.zeros(s)
         for d, q in terms:  # factor = sum_k d_k prod_i q_i(k)^x_i, all rows at once
-            with np.errstate(divide="ignore"):
-                lq = np.where(q > 0, np.log(np.where(q > 0, q, 1.0)), -1e300)
+            lq = particles.log_links(q)
             f = np.exp(x.astype(float) @ lq.T) @ d
             with np.errstate(divide="ignore"):
                 out += np.log(np.clip(f, 0.0, None))
@@ -1464,9 +1461,15 @@ class QuickscoreEngine(NetworkIndex):
         if p is None:
             return None
         out, fewest = particles.draw_marginals(self, p, case.evidence, st)
-        # the fewest effective samples any extra rests on (the stated error's)
-        case.extra["extras_ess"] = min(case.extra.get("extras_ess", p.ess), fewest)
+        self._rests_on(case, p, fewest)
         return out
+
+    @staticmethod
+    def _rests_on(case: QCase, p: particles.Particles, ess: float) -> None:
+        """Keep the fewest effective samples any of the case's sampled extras rests on
+        (``case.extra["extras_ess"]``, whose :func:`particles.error_bound` is the stated
+        error; the shared set's own until an extra rests on fewer)."""
+        case.extra["extras_ess"] = min(case.extra.get("extras_ess", p.ess), ess)
 
     def _previews_by_posteriors(
         self, case: QCase, nodes: Sequence[str], tr: list[int]
@@ -1600,8 +1603,7 @@ class QuickscoreEngine(NetworkIndex):
         if sampled is not None:
             out, log_z, fewest = particles.withdrawn(self, sampled, case.evidence, nodes)
             if fewest >= sampled.min_ess or not sampled.exact_affordable:
-                # the fewest effective samples any extra rests on (the stated error's)
-                case.extra["extras_ess"] = min(case.extra.get("extras_ess", sampled.ess), fewest)
+                self._rests_on(case, sampled, fewest)
                 return (out if marginals else np.full_like(out, np.nan)), log_z
             # a withdrawal the samples serve badly: all of them exactly (affordable here)
         out = np.empty((len(nodes), self.n))

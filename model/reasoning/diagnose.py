@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..inference import Case, Posterior
+from ..inference.particles import error_bound
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
@@ -121,9 +122,9 @@ def inference_of(post: Posterior, case: Case | None = None) -> Inference:
     sampled = None if case is None else case.extra.get("particles")
     if case is None or sampled is None:
         return Inference(post.route, post.exact, error)
-    # a bound on the standard error, from the fewest effective samples any extra rests on
-    fewest = max(1.0, min(sampled.ess, case.extra.get("extras_ess", sampled.ess)))
-    return Inference(post.route, post.exact, error, "importance-sampling", 0.5 / fewest**0.5)
+    # the stated error of the fewest effective samples any extra rests on
+    fewest = min(sampled.ess, case.extra.get("extras_ess", sampled.ess))
+    return Inference(post.route, post.exact, error, "importance-sampling", error_bound(fewest))
 
 
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
