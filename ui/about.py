@@ -22,7 +22,7 @@ def render() -> None:
         "marked as an estimate with its reason. The probabilities are computed exactly "
         "(for very unusual answer sets, by a named fallback with its error bound); when many "
         "symptoms are reported at once, the choice of the next question, the reasons and the "
-        "ranges are estimated from 20,000 weighted samples, which the result names.")
+        "ranges are estimated from weighted samples, which the result names.")
     st.subheader("How to read the result")
     st.markdown(
         f"- **Probability**: the chance the cause is present, for a runner with heavy legs and "
