@@ -131,7 +131,7 @@ class Particles:
     u: Mapping[str, np.ndarray]  # the uniforms each risk factor's states were drawn from (S,)
     log_q: np.ndarray  # (S,) log proposal density of the causes
     w: np.ndarray  # (S,) normalised weights under the point tables
-    factors: Mapping[str, np.ndarray]  # each answered finding's factor per sample (S,)
+    log_factors: Mapping[str, np.ndarray]  # each answered finding's log factor per sample (S,)
     est: np.ndarray  # (n,) the samples' marginals
     exact: np.ndarray  # (n,) the posterior's marginals (the anchor)
     log_evidence: float  # the posterior's log P(answers)
@@ -155,20 +155,71 @@ def _ess(w: np.ndarray) -> float:
     return tot * tot / sq if sq > 0 and math.isfinite(tot) else 0.0
 
 
-def _finding_factors(
-    eng: QuickscoreEngine, ev: Evidence, x: np.ndarray, tabs: Tables
-) -> dict[str, np.ndarray]:
-    """Each answered finding's factor sum_y lik_y P(Y = y | causes) per variant and sample
-    (K, S), as the signed sum of its product forms (Quickscore's factor)."""
-    out = {}
+def _forms(
+    eng: QuickscoreEngine, ev: Evidence, tabs: Tables
+) -> list[tuple[str, np.ndarray, list[int], bool, np.ndarray]]:
+    """Per answered finding: (finding, its product forms' coefficients (K, states), the
+    states whose form varies (not zero in some variant, not the top state), whether the
+    top state's constant form 1 is kept, log q of the varying forms (K, forms, n), 0 for
+    non-parents)."""
+    out = []
     for f in eng._observed(ev):
         leak, link = tabs.noisy[f]
-        k = leak.shape[0]
-        d, _ = eng._coefficients(eng._lik(ev, f), leak)  # (K, states)
-        lq = log_links(eng._link_rows(f, link))  # (K, states, n)
-        e = np.exp(x @ lq.reshape(-1, eng.n).T).reshape(len(x), k, -1)  # (S, K, states)
-        out[f] = np.einsum("skm,km->ks", e, d)
+        d, keep = eng._coefficients(eng._lik(ev, f), leak)  # (K, states)
+        top = d.shape[-1] - 1
+        rows = [int(y) for y in keep if y != top]
+        lq = np.zeros((leak.shape[0], len(rows), eng.n))
+        lq[..., list(eng.finding_axes[f])] = log_links(
+            np.swapaxes(np.asarray(link, dtype=float), -1, -2)[:, rows]
+        )
+        out.append((f, d, rows, top in keep, lq))
     return out
+
+
+def _log_factor(
+    x: np.ndarray, d: np.ndarray, rows: list[int], top: bool, lq: np.ndarray
+) -> np.ndarray:
+    """One finding's log factor per variant and sample (K, S) (:func:`_forms`' parts)."""
+    k = d.shape[0]
+    xl = (lq.reshape(-1, lq.shape[-1]) @ x.T).reshape(k, len(rows), len(x))  # log products
+    if len(rows) == 1 and not top:  # log-linear: d >= 0 (the answer's likelihood falls)
+        with np.errstate(divide="ignore"):
+            return np.asarray(xl[:, 0] + np.log(d[:, rows[0], None]))
+    res = np.zeros((k, len(x)))
+    if top:
+        res += d[:, -1, None]
+    if rows:
+        res += np.einsum("kms,km->ks", np.exp(xl), d[:, rows])
+    with np.errstate(divide="ignore"):  # a sum that cancels to 0 or below: weight 0
+        return np.asarray(np.log(np.clip(res, 0.0, None)))
+
+
+def _log_factors(
+    eng: QuickscoreEngine, ev: Evidence, x: np.ndarray, tabs: Tables
+) -> dict[str, np.ndarray]:
+    """Each answered finding's log factor log sum_y lik_y P(Y = y | causes) per variant and
+    sample (K, S), its factor the signed sum of its product forms (Quickscore's factor):
+    only the states whose coefficient is not zero in some variant enter, and the top
+    state's form is 1."""
+    return {f: _log_factor(x, d, rows, top, lq) for f, d, rows, top, lq in _forms(eng, ev, tabs)}
+
+
+def _log_factor_sum(eng: QuickscoreEngine, ev: Evidence, x: np.ndarray, tabs: Tables) -> np.ndarray:
+    """The sum of :func:`_log_factors` (K, S), the log-linear ones (one product form: an
+    answer at the lowest state, the commonest) summed in one product with the causes."""
+    k = next(iter(tabs.noisy.values()))[0].shape[0]
+    lin = np.zeros((k, eng.n))
+    with np.errstate(divide="ignore"):
+        const = np.zeros((k, 1))
+    out = np.zeros((k, len(x)))
+    for _, d, rows, top, lq in _forms(eng, ev, tabs):
+        if len(rows) == 1 and not top:
+            lin += lq[:, 0]
+            with np.errstate(divide="ignore"):
+                const += np.log(d[:, rows[0], None])
+        else:
+            out += _log_factor(x, d, rows, top, lq)
+    return np.asarray(out + (lin @ x.T + const))
 
 
 def _log_joint(
@@ -177,22 +228,28 @@ def _log_joint(
     x: np.ndarray,
     risk: Mapping[str, np.ndarray],
     tabs: Tables,
+    each: bool = False,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """log P(causes, answers | risk factors) per variant and sample (K, S) (the risk factors
     ``risk`` (K, S) are drawn from their own prior times their answer's likelihood, so
-    their part of the weight is a constant per variant), and the answered findings'
-    factors (K, S)."""
+    their part of the weight is a constant per variant), and, with ``each``, the answered
+    findings' log factors (K, S) (else an empty mapping)."""
     k = next(iter(tabs.causes.values())).shape[0]
     out = np.zeros((k, len(x)))
     xi = x.astype(np.intp)
-    rows = np.arange(k)[:, None]
-    with np.errstate(divide="ignore"):
-        for a, c in enumerate(eng.cause_ids):
-            idx = tuple(risk[p] for p in eng.cause_parents[c])
-            out += np.log(tabs.causes[c][(rows, *idx, xi[None, :, a])])
-        factors = _finding_factors(eng, ev, x, tabs)
-        for f in factors.values():
-            out += np.log(np.clip(f, 0.0, None))
+    for a, c in enumerate(eng.cause_ids):
+        t = tabs.causes[c]  # (K, *parents' states, 2): flat index per sample
+        at = np.zeros((1, 1), dtype=np.intp)
+        for p, size in zip(eng.cause_parents[c], t.shape[1:-1], strict=True):
+            at = at * size + risk[p]
+        with np.errstate(divide="ignore"):
+            flat = np.log(t.reshape(k, -1))
+        out += np.take_along_axis(flat, np.broadcast_to(at * 2 + xi[:, a], out.shape), axis=1)
+    if not each:
+        return out + _log_factor_sum(eng, ev, x, tabs), {}
+    factors = _log_factors(eng, ev, x, tabs)
+    for f in factors.values():
+        out += f
     return out, factors
 
 
@@ -239,7 +296,7 @@ def draw(
     ux = rng.random((SAMPLES, eng.n))
     x = (ux < prop).astype(float)
     log_q = log_bernoulli(x, prop)
-    lj, factors = _log_joint(eng, ev, x, {r: v[None] for r, v in risk.items()}, pt)
+    lj, factors = _log_joint(eng, ev, x, {r: v[None] for r, v in risk.items()}, pt, each=True)
     w = _normalised(lj[0] - log_q)
     ess = _ess(w)
     min_ess = 1.0 if sampled_posterior else MIN_ESS
@@ -342,6 +399,11 @@ def _cause_log_odds(
         axes = eng.finding_axes[f]
         d, q = eng._finding_term(f, eng._lik(ev, f))
         lq = np.log(np.clip(q, 1e-300, None))  # (states, n)
+        if len(d) == 1:  # one product form (d > 0): F(c = 1) / F(c = 0) is q_c itself
+            share = np.broadcast_to(lq[0, axes], (len(p.x), len(axes)))
+            lo[:, axes] += share
+            shares[f] = (axes, share)
+            continue
         e = np.exp(
             (p.x @ lq.T)[:, :, None] - p.x[:, None, axes] * lq[None, :, axes]
         )  # the factor's product forms without the cause: (S, states, parents)
@@ -365,17 +427,18 @@ def withdrawn(
     log_z = np.empty(len(nodes))
     fewest = math.inf
     lo, shares = _cause_log_odds(eng, p, ev)
-    rb = p.w @ expit(lo)  # the posterior by the same estimator (the anchor's base)
+    pr = expit(lo)
+    rb = p.w @ pr  # the posterior by the same estimator (the anchor's base)
     for k, node in enumerate(nodes):
         if node == HEAVY_LEGS or node not in p.answered:
             raise ValueError(f"{node} is not an answered question node")
         if eng.kind[node] == "finding":
-            with np.errstate(divide="ignore"):
-                w = p.w / np.clip(p.factors[node], 1e-300, None)
+            with np.errstate(divide="ignore", invalid="ignore"):  # -inf: the weight is 0
+                w = np.where(p.w > 0, np.exp(np.log(p.w) - p.log_factors[node]), 0.0)
             axes, share = shares[node]
-            lo_f = lo.copy()
-            lo_f[:, axes] -= share
-            present, base = expit(lo_f), rb
+            est = w @ pr  # only the finding's parents' conditionals change
+            est[list(axes)] = w @ expit(lo[:, axes] - share)
+            base = rb
         elif eng.kind[node] == "risk":
             lt = _risk_log_terms(eng, p, node)
             with np.errstate(divide="ignore"):
@@ -383,13 +446,13 @@ def withdrawn(
             with np.errstate(invalid="ignore"):  # a sample no state allows: weight 0 anyway
                 ratio = np.exp(logsumexp(lt, axis=1) - logsumexp(lt + lik[None, :], axis=1))
             w = p.w * np.nan_to_num(ratio, nan=0.0, posinf=0.0)
-            present, base = p.x, None
+            est, base = w @ p.x, None
         else:
             raise ValueError(f"{node} is not an answered question node")
         fewest = min(fewest, _ess(w))
         tot = float(w.sum())
         log_z[k] = p.log_evidence + math.log(tot)
-        out[k] = _anchor(p, (w @ present) / tot, base)
+        out[k] = _anchor(p, est / tot, base)
     return out, log_z, fewest
 
 
