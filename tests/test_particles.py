@@ -56,6 +56,7 @@ def _ev(model, answers):  # type: ignore[no-untyped-def]
 def forced(monkeypatch):  # type: ignore[no-untyped-def]
     """Samples for every case, however cheap its exact extras."""
     monkeypatch.setattr(particles, "PARTICLE_MIN_COST", 0.0)
+    monkeypatch.setattr(particles, "EXACT_HEAD_MAX_COST", 0.0)
 
 
 def test_only_a_deep_case_is_sampled_and_the_result_says_so(model) -> None:
@@ -176,6 +177,7 @@ def test_sampled_intervals_are_close_to_the_exact_intervals(model, forced, k) ->
 
 def test_too_few_effective_samples_fall_back_to_the_exact_extras(model, monkeypatch) -> None:
     monkeypatch.setattr(particles, "PARTICLE_MIN_COST", 0.0)
+    monkeypatch.setattr(particles, "EXACT_HEAD_MAX_COST", 0.0)
     monkeypatch.setattr(particles, "MIN_ESS", 1e9)
     sampled, exact = _engines(model)
     ev = _ev(model, MODERATE[0])
@@ -278,6 +280,7 @@ def test_a_withdrawal_the_samples_serve_badly_is_computed_exactly(model, monkeyp
     """Where a withdrawal's reweighted samples are too few in effect and the exact extras
     are affordable, every withdrawal of the case is computed exactly."""
     monkeypatch.setattr(particles, "PARTICLE_MIN_COST", 0.0)
+    monkeypatch.setattr(particles, "EXACT_HEAD_MAX_COST", 0.0)
     real = particles.withdrawn
 
     def starved(*args, **kw):  # type: ignore[no-untyped-def]
@@ -293,3 +296,49 @@ def test_a_withdrawal_the_samples_serve_badly_is_computed_exactly(model, monkeyp
     me, ze = exact.withdrawn(exact.posterior(ce), ce, nodes)
     assert cs.extra["particles"] is not None
     assert np.array_equal(ms, me) and np.array_equal(zs, ze)
+
+
+# a runner's 16th answer on the app's path (benchmarks/bench_browser.py: warning signs "no",
+# then the first and second answer in turn): cost 5.6e6, extended precision, a plain route
+APP_16 = {
+    **{q: "no" for q in (
+        "pain_at_rest_or_night", "foot_cold_or_pale", "calf_warm_red_tender",
+        "leg_weakness_or_foot_drop", "dark_cola_urine", "chest_pain_or_fainting",
+        "bladder_bowel_or_saddle_numbness", "confusion_vomiting_or_severe_headache",
+        "sudden_severe_leg_pain", "both_legs_weak", "extreme_muscle_pain_or_little_urine",
+        "stroke_like_signs", "groin_or_hip_pain", "palpitations")},
+    "sex": "female", "heaviness_onset": "reproducible_point", "symptom_location": "lower_leg",
+    "legs_affected": "both", "lower_leg_tightness_burning": "no", "bone_tender_spot": "yes",
+    "shin_or_joint_pain": "no", "relief_time": "15_to_30_min", "asymmetry_noticed": "no",
+    "swelling": "both_legs", "worse_in_heat": "no", "numbness_tingling": "yes",
+    "back_pain_radiating": "no", "fatigue_daily_life": "yes",
+    "cold_intolerance_weight_gain": "no", "performance_declining": "yes",
+}  # fmt: skip
+
+
+def test_the_rankings_own_extras_stay_exact_where_one_exact_batch_is_affordable(model) -> None:
+    """Between PARTICLE_MIN_COST and EXACT_HEAD_MAX_COST on a plain route the previews are
+    sampled, but the withdrawals and the interval draws (what an assessment needs) are the
+    exact engine's, number for number; forced beyond the cost, they are sampled."""
+    sampled, exact = _engines(model)
+    ev = _ev(model, APP_16)
+    cs, ce = sampled.case(ev), exact.case(ev)
+    post_s, post_e = sampled.posterior(cs), exact.posterior(ce)
+    cost = sampled._cost(cs, sampled._terms(cs))
+    assert particles.PARTICLE_MIN_COST < cost <= particles.EXACT_HEAD_MAX_COST
+    assert post_s.route in ("quickscore", "quickscore-longdouble")
+    nodes = [x for x in ev if x != "heavy_legs"]
+    ms, zs = sampled.withdrawn(post_s, cs, nodes)
+    me, ze = exact.withdrawn(post_e, ce, nodes)
+    assert np.array_equal(ms, me) and np.array_equal(zs, ze)
+    observed = [x for x in ev if sampled.kind[x] == "finding"]
+    _, st = model._ctx.param_draws.block(24, 0, observed)
+    assert sampled.sampled_draws(cs, st, post_s) is None  # the exact draws, then
+    assert "extras_ess" not in cs.extra
+    assert sampled._particles(cs, post_s) is not None  # the previews' samples
+    fresh = QuickscoreEngine(model.engine.net)
+    cf = fresh.case(ev)
+    particles_ = pytest.MonkeyPatch.context()
+    with particles_ as mp:
+        mp.setattr(particles, "EXACT_HEAD_MAX_COST", cost / 2)
+        assert fresh.sampled_draws(cf, st, fresh.posterior(cf)) is not None

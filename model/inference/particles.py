@@ -60,6 +60,13 @@ CLIP = 0.02  # the causes' proposal stays within [CLIP, 1 - CLIP]
 # which the samples serve them: the exact previews cost about 0.6 s at 3.6e6 and 3.5 s at
 # 7.2e6 on the 25-cause network (benchmarks/bench_path.py)
 PARTICLE_MIN_COST = 5e6
+# the withdrawals and the interval draws (an assessment's extras, the ranking's own) stay
+# exact up to this cost where the posterior took a plain route (double or extended
+# precision): there one batched exact evaluation (0.1 s and 0.4 s on a runner's 16th answer,
+# cost 5.6e6) beats reweighting, which leaves some draws too few samples and computes them
+# exactly anyway (0.2 s and 0.9 s); beyond it, or where the sum cancels beyond extended
+# precision (each exact draw is then a variable elimination), the samples serve them
+EXACT_HEAD_MAX_COST = 2e7
 # beyond this cost an interval draw that leaves too few effective samples, even from
 # samples of its own, keeps its sampling error instead of being computed exactly (the exact
 # draws cost seconds to minutes there: a runner's 26th answer took 22 s, the 34th 274 s)

@@ -1450,6 +1450,20 @@ class QuickscoreEngine(NetworkIndex):
         case.extra["particles"] = found
         return found
 
+    def _head_particles(
+        self, case: QCase, post: Posterior | None = None
+    ) -> particles.Particles | None:
+        """The samples for the withdrawals and the interval draws: only where their exact
+        form is costly (``particles.EXACT_HEAD_MAX_COST``) or the posterior's sum cancels
+        beyond extended precision; :meth:`_particles` otherwise."""
+        if self.sampled_extras and not self.hypercube_ok and "particles" not in case.extra:
+            if post is None:
+                post = case.post if case.post is not None else self.posterior(case)
+            plain = post.route in ("quickscore", "quickscore-longdouble")
+            if plain and self._cost(case, self._terms(case)) <= particles.EXACT_HEAD_MAX_COST:
+                return None
+        return self._particles(case, post)
+
     def sampled_draws(
         self, evidence: Evidence | QCase, st: Any, post: Posterior | None = None
     ) -> np.ndarray | None:
@@ -1457,7 +1471,7 @@ class QuickscoreEngine(NetworkIndex):
         the drawn tables (a :class:`~model.inference.draws.Stacked` block); None where the
         case is not deep (the exact draws then)."""
         case = self.case(evidence)
-        p = self._particles(case, post)
+        p = self._head_particles(case, post)
         if p is None:
             return None
         out, fewest = particles.draw_marginals(self, p, case.evidence, st)
@@ -1599,7 +1613,7 @@ class QuickscoreEngine(NetworkIndex):
             inner = case.inner
             ipost = inner.post if inner.post is not None else self.hyper.posterior(inner)
             return self.hyper.withdrawn(ipost, inner, nodes)
-        sampled = self._particles(case, post)
+        sampled = self._head_particles(case, post)
         if sampled is not None:
             out, log_z, fewest = particles.withdrawn(self, sampled, case.evidence, nodes)
             if fewest >= sampled.min_ess or not sampled.exact_affordable:
