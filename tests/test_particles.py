@@ -342,3 +342,24 @@ def test_the_rankings_own_extras_stay_exact_where_one_exact_batch_is_affordable(
     with particles_ as mp:
         mp.setattr(particles, "EXACT_HEAD_MAX_COST", cost / 2)
         assert fresh.sampled_draws(cf, st, fresh.posterior(cf)) is not None
+
+
+def test_an_assessment_and_a_diagnosis_withdraw_alike_when_the_previews_are_sampled(
+    model, monkeypatch
+) -> None:
+    """The previews' samples, drawn by a diagnosis before its explanations, do not turn the
+    withdrawals (explanations, the conflict check) sampled where an assessment keeps them
+    exact: the samples' withdrawals are never consulted, and the two agree on the conflict,
+    the intervals and the level."""
+
+    def refused(*args, **kw):  # type: ignore[no-untyped-def]
+        raise AssertionError("sampled withdrawals where the exact ones are affordable")
+
+    monkeypatch.setattr(particles, "withdrawn", refused)
+    d = type(model)(model.kb, model.population).diagnose(APP_16)
+    a = type(model)(model.kb, model.population).assess(APP_16, intervals=True)
+    assert d.inference.extras == "importance-sampling"  # the previews'
+    assert a.inference.extras == "exact"
+    assert d.conflict.score == pytest.approx(a.conflict.score, abs=1e-9)
+    assert [c.interval for c in d.causes] == [c.interval for c in a.causes]
+    assert d.triage.level == a.triage.level

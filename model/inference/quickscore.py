@@ -1455,8 +1455,10 @@ class QuickscoreEngine(NetworkIndex):
     ) -> particles.Particles | None:
         """The samples for the withdrawals and the interval draws: only where their exact
         form is costly (``particles.EXACT_HEAD_MAX_COST``) or the posterior's sum cancels
-        beyond extended precision; :meth:`_particles` otherwise."""
-        if self.sampled_extras and not self.hypercube_ok and "particles" not in case.extra:
+        beyond extended precision; :meth:`_particles` otherwise. The choice rests on the
+        case alone, never on whether the previews have drawn samples already, so an
+        assessment and a diagnosis of the same answers withdraw and draw alike."""
+        if self.sampled_extras and not self.hypercube_ok:
             if post is None:
                 post = case.post if case.post is not None else self.posterior(case)
             plain = post.route in ("quickscore", "quickscore-longdouble")
