@@ -3,8 +3,6 @@ input and composes the reasoning (:mod:`model.reasoning`) over the compiled netw
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import threading
 from collections import OrderedDict
@@ -29,7 +27,14 @@ from .kb import (
 from .reasoning import diagnose as reasoning
 from .reasoning.context import ModelContext
 from .reasoning.diagnose import interval_drivers
-from .reasoning.evidence import evidence_for, likelihoods, validate_answers, validate_confidence
+from .reasoning.evidence import (
+    evidence_for,
+    finite_real,
+    likelihoods,
+    show_value,
+    validate_answers,
+    validate_confidence,
+)
 from .reasoning.intervals import IntervalDriver
 from .reasoning.results import Assessment, Diagnosis, SensitivityRow, TestValue, WhatIf
 from .reasoning.sensitivity import sensitivity
@@ -315,10 +320,21 @@ class Model:
             raise InputError([f"spread {spread!r} must be a number between 0 and 1"])
         clean, conf = self._require(answers, confidence)
         d = self.diagnose(clean, conf or None)
-        tracked = causes or tuple(c.id for c in d.causes[: reasoning.TRACKED])
-        unknown = [c for c in tracked if c not in self.cause_map]
+        if causes is not None and (
+            isinstance(causes, str) or not isinstance(causes, tuple | list) or not causes
+        ):
+            raise InputError(
+                [
+                    f"causes {show_value(causes)}: give a non-empty list of cause ids, or leave "
+                    "it out for the top causes"
+                ]
+            )
+        tracked = tuple(causes) if causes else tuple(c.id for c in d.causes[: reasoning.TRACKED])
+        unknown = [c for c in tracked if not isinstance(c, str) or c not in self.cause_map]
         if unknown:
-            raise InputError([f"sensitivity: unknown cause(s) {unknown}"])
+            raise InputError(
+                [f"sensitivity: unknown cause(s) {unknown}; use the ids of model.causes"]
+            )
         now = {c.id: c.probability for c in d.causes}
         ev = self.likelihoods(clean, conf)
         return sensitivity(self._ctx, ev, clean, now, tracked, spread)
@@ -372,14 +388,9 @@ class Model:
                 problems.append(f"base rate: {str(cid)[:60]!r} is not a cause")
             elif self.cause_map[cid].table is not None:
                 problems.append(f"base rate: {cid} is set by its table (medication), not a rate")
-            elif (
-                isinstance(r, bool)
-                or not isinstance(r, numbers.Real)
-                or not math.isfinite(float(r))
-                or not BASE_RATE_MIN <= float(r) <= BASE_RATE_MAX
-            ):
+            elif (x := finite_real(r)) is None or not BASE_RATE_MIN <= x <= BASE_RATE_MAX:
                 problems.append(
-                    f"base rate: {cid}: {str(r)[:30]} must be a number from {BASE_RATE_MIN:g}"
+                    f"base rate: {cid}: {show_value(r)} must be a number from {BASE_RATE_MIN:g}"
                     f" to {BASE_RATE_MAX:g} (one runner in a million to 99 in 100)"
                 )
         return problems

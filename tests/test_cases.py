@@ -226,6 +226,10 @@ def test_cli_case_commands(tmp_path: Path, examples_dir: Path, capsys) -> None:
     assert {a["id"] for a in out["answers"]} == {"cramps", "age"}
     assert main(["case", "share", str(c2), "--base-url", "http://x/physio"]) == 0
     link = capsys.readouterr().out.strip()
+    for bad in ("javascript:alert(1)", "localhost:8501/physio", "/physio"):
+        capsys.readouterr()
+        assert main(["case", "share", str(c2), "--base-url", bad]) == 2
+        assert "starting with http:// or https://" in capsys.readouterr().err
     assert main(["case", "open-link", link]) == 0
     opened = json.loads(capsys.readouterr().out)
     assert opened["answers"] == data["answers"]
@@ -475,7 +479,8 @@ def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) 
     """case share -> case open-link keeps the answers, confidences, 'not sure' list and units
     (the workbench's view part, read by the same code); an old case= and view= in --base-url
     are replaced; a link's changed base rates are named on stderr (a case file has none); a
-    malformed view part is exit 2, nothing written."""
+    malformed view part is exit 2 with the part named, and the answers are written all the
+    same (as the message says); a link holding case= or view= twice is refused."""
     from model.workflows.share import Screen, share_link
 
     src = tmp_path / "c.json"
@@ -497,8 +502,18 @@ def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) 
     assert main(["case", "open-link", rated, "-o", str(tmp_path / "r.json")]) == 0
     assert "base rates (cecs 2%)" in capsys.readouterr().err
     broken = link.split("&view=")[0] + "&view=v1.garbage"
+    capsys.readouterr()
     assert main(["case", "open-link", broken, "-o", str(tmp_path / "b.json")]) == 2
-    assert not (tmp_path / "b.json").exists()
+    assert "view part is damaged" in capsys.readouterr().err
+    kept = load_case((tmp_path / "b.json").read_bytes(), model).case
+    assert dict(kept.answers) == {"age": 40, "cramps": "yes"} and not kept.confidence
+    other = share_link(model, Screen({"age": 71}), "http://x/physio")
+    head = link.split("#")[0]  # parameters after the #fragment never reach the page
+    for twice in (head + "&" + other.split("?", 1)[1].split("&")[0], head + "&view=v1.AAAA"):
+        capsys.readouterr()
+        assert main(["case", "open-link", twice, "-o", str(tmp_path / "t.json")]) == 2
+        assert "more than once" in capsys.readouterr().err
+        assert not (tmp_path / "t.json").exists()
 
 
 @pytest.mark.parametrize("action", ["check", "new"])

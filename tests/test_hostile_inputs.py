@@ -361,3 +361,38 @@ def test_a_write_error_in_an_existing_folder_does_not_say_the_folder_is_missing(
     assert "cannot hold new files" in there and "does not exist" not in there
     gone = write_error(tmp_path / "no" / "x.bif", OSError(errno.ENOENT, "No such file"))
     assert "does not exist; create it first" in gone.problems[0]
+
+
+def test_every_api_number_takes_numpy_numbers_and_names_a_huge_integer(model) -> None:
+    """Confidences, base rates and test costs read numpy's numbers as answers do, and an
+    integer too large for a float is named (InputError), never an OverflowError."""
+    import numpy as np
+
+    d = model.diagnose({"smoker": "yes"}, confidence={"smoker": np.float32(0.75)})
+    assert d.probability("pad") == model.diagnose(
+        {"smoker": "yes"}, confidence={"smoker": 0.75}).probability("pad")
+    assert model.with_base_rates({"cecs": np.float32(0.05)}) is not model
+    ranked = model.which_test_next({"age": 34}, costs={"exam_foot_pulses": np.int64(5)})
+    assert ranked == model.which_test_next({"age": 34}, costs={"exam_foot_pulses": 5})
+    for call, needle in [
+        (lambda: model.with_base_rates({"cecs": 10**400}), "base rate: cecs: a whole number"),
+        (lambda: model.which_test_next({"age": 34}, costs={"exam_foot_pulses": 10**400}),
+         "cost for 'exam_foot_pulses': a whole number"),
+        (lambda: model.diagnose({"smoker": "yes"}, confidence={"smoker": 10**5000}),
+         "confidence: smoker: a whole number"),
+        (lambda: model.sensitivity({"age": 34}, causes="cecs"), "give a non-empty list"),
+    ]:
+        with pytest.raises(InputError) as exc:
+            call()
+        assert needle in " ".join(exc.value.problems)
+
+
+def test_a_huge_integer_in_a_priors_file_is_named_at_its_line(priors_copy, capsys) -> None:
+    d = priors_copy()
+    text = (d / "causes.yaml").read_text(encoding="utf-8")
+    (d / "causes.yaml").write_text(
+        text.replace("{value: 1.5,", "{value: " + "1" * 5001 + ",", 1), encoding="utf-8")
+    assert main(["validate-priors", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "causes.yaml" in err and "line " in err and "thousands of digits" in err
+    assert "set_int_max_str_digits" not in err

@@ -124,6 +124,20 @@ def test_write_report_and_cli(model, case, tmp_path: Path, capsys) -> None:
     assert "no such file" in capsys.readouterr().err
 
 
+def test_a_report_never_replaces_the_case_it_is_made_from(case, tmp_path: Path, capsys) -> None:
+    """The output named as the input (a case file may have any name), or a link to it, is
+    refused with exit 2 and the case file is left as it was."""
+    saved = tmp_path / "case.md"
+    saved.write_text(case.to_json())
+    link = tmp_path / "link.pdf"
+    link.symlink_to(saved)
+    for out in (saved, link):
+        capsys.readouterr()
+        assert main(["report", str(saved), "-o", str(out)]) == 2
+        assert "is the input file" in capsys.readouterr().err
+        assert saved.read_text() == case.to_json()
+
+
 def test_the_report_says_what_rests_on_examination_and_tests(model, case) -> None:
     """Issue 19: with examination or test findings, each leading cause shows its probability
     from the runner's answers alone beside the one with the findings; without, nothing."""

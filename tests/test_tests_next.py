@@ -125,7 +125,8 @@ def test_next_test_command(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)[0]["id"] != want[0].id
     for bad, message in (("test_ferritin", "write ID=UNITS"), ("test_ferritin=x", "ID=UNITS"),
                          ("age=3", "not an examination or test finding"),
-                         ("test_ferritin=0", "above 0")):
+                         ("test_ferritin=0", "above 0"), ("test_ferritin=5_0", "ID=UNITS"),
+                         ("test_ferritin=\u0665", "ID=UNITS")):  # not "50", not Arabic-Indic 5
         assert main(["next-test", str(case), "--cost", bad]) == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..reasoning.evidence import NUMBER_TEXT
 from ..workflows.cases import (
     ANSWER_SOURCES,
     CLINICIAN,
@@ -31,7 +32,7 @@ from ..workflows.cases import (
 )
 from ..workflows.learn import learn_csv
 from ..workflows.report import build_report, write_report
-from ..workflows.safeio import same_file
+from ..workflows.safeio import refuse_same_file, same_file
 from ..workflows.share import case_link, case_of_link
 from .common import (
     add_model_options,
@@ -216,15 +217,18 @@ def cmd_case(args: argparse.Namespace) -> int:
         print(case_link(loaded.case, model, args.base_url))
         return 0
     if action == "open-link":
+        # a part set aside (a damaged view, a bad answer) is named, exit 2, and the rest of
+        # the case is written all the same, as ``case check`` does: nothing else is lost
         loaded, notes = case_of_link(args.files[0], model)
-        require_ok(loaded)
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
         case = loaded.case
         if args.case_id is not None:
             case = replace(case, case_id=_text_arg("--case-id", args.case_id, MAX_ID) or None)
         _write_case(case, args.output)
-        return 0
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        for p in loaded.problems:
+            print(f"error: {p}", file=sys.stderr)
+        return 2 if loaded.problems else 0
     raise InputError([f"unknown case action {action!r}"])  # pragma: no cover - argparse checks
 
 
@@ -232,6 +236,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = output_path(args.output, "report")
     if out.suffix.lower() not in (".pdf", ".md", ".markdown"):
         raise InputError([f"{args.output}: end the name with .pdf or .md"])
+    refuse_same_file(out, args.case)  # the report would replace the case it was made from
     loaded, model = case_and_model(args)
     require_ok(loaded)
     write_report(build_report(loaded.case, model), out)
@@ -245,11 +250,11 @@ def _costs(items: list[str]) -> dict[str, float]:
     problems = []
     for item in items:
         qid, sep, value = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
+        # plain ASCII decimals, as for answers (float() also reads "5_0" and other scripts'
+        # digits, which nobody means for a cost)
+        if sep and NUMBER_TEXT.fullmatch(value.strip()):
             out[qid.strip()] = float(value)
-        except ValueError:
+        else:
             problems.append(
                 f"--cost {item!r}: write ID=UNITS with a number, e.g. --cost test_ferritin=5"
             )

@@ -41,6 +41,23 @@ class UniqueKeyLoader(_BASE):
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: Any) -> int:
+        """An integer, or a problem at its line when it has more digits than Python turns
+        into a number (4,300): no priors number needs more than a few."""
+        try:
+            return int(super().construct_yaml_int(node))
+        except ValueError:
+            raise ConstructorError(
+                None,
+                None,
+                "a number with thousands of digits; write a probability such as 0.2 or a "
+                "ratio such as 1.5",
+                node.start_mark,
+            ) from None
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", UniqueKeyLoader.construct_yaml_int)
+
 
 def load_yaml(path: str | Path) -> Any:
     """The YAML document of ``path``.

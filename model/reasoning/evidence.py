@@ -32,6 +32,18 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def finite_real(value: Any) -> float | None:
+    """``value`` as a float if it is a finite real number (numpy's included), else None:
+    never a bool, and an integer too large for a float (``float`` would raise) is none."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        x = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
 def _as_given(value: Any) -> str:
     """A number answer as the user gave it, for a message: text as typed, a number exactly
     (``-100.0001`` is not rounded to ``-100``)."""
@@ -151,12 +163,8 @@ def _confidence_problem(
             f"confidence: {qid}: its answer is missing or was rejected (see above), so there "
             "is nothing to be sure of; give a valid answer or drop the confidence"
         )
-    if (
-        isinstance(c, bool)
-        or not isinstance(c, int | float)
-        or not MIN_CONFIDENCE <= c <= 1  # before isfinite: a huge int cannot become a float
-        or not math.isfinite(c)
-    ):
+    x = finite_real(c)  # numpy's numbers too; a huge int is not one
+    if x is None or not MIN_CONFIDENCE <= x <= 1:
         return f"confidence: {qid}: {show_value(c)} must be a number from 0.5 (a guess) to 1 (sure)"
     return None
 

@@ -12,14 +12,13 @@ the triage of the answers with that result, on the point probabilities of the tr
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError
 from .context import ModelContext
 from .diagnose import TRACKED, assess_parts
-from .evidence import applies, value_for_state
+from .evidence import applies, finite_real, show_value, value_for_state
 from .results import Outcome, TestValue
 from .triage import escalations, triage
 
@@ -36,10 +35,13 @@ def check_costs(ctx: ModelContext, costs: Mapping[str, Any] | None) -> dict[str,
                 "`python -m model questions --group exam` and `--group test`"
             )
             continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-            problems.append(f"cost for {qid!r}: {v!r} is not valid; give a number above 0")
+        x = finite_real(v)  # numpy's numbers too; a huge int is not one
+        if x is None or x <= 0:
+            problems.append(
+                f"cost for {qid!r}: {show_value(v)} is not valid; give a number above 0"
+            )
             continue
-        out[qid] = float(v)
+        out[qid] = x
     if problems:
         raise InputError(problems)
     return out

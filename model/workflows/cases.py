@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..api import Model
 from ..errors import InputError
 from ..reasoning import Diagnosis
-from ..reasoning.evidence import show_value, validate_answers
+from ..reasoning.evidence import finite_real, show_value, validate_answers
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
@@ -401,14 +401,14 @@ def _confidence(
             )
         elif qid not in clean:
             continue  # the answer itself is rejected (reported above)
-        elif isinstance(c, bool) or not isinstance(c, int | float) or not lo <= c <= hi:
+        elif (x := finite_real(c)) is None or not lo <= x <= hi:
             text = " (written as text: leave out the quotes)" if isinstance(c, str) else ""
             problems.append(
                 f"{where}: confidence.{qid}: {show_value(c)} must be a number from "
                 f"{lo} (a guess) to {hi} (sure){text}"
             )
         else:
-            conf[qid] = float(c)
+            conf[qid] = x
     return conf
 
 
@@ -710,6 +710,13 @@ def with_query(url: str, params: Mapping[str, str], drop: Sequence[str] = ()) ->
     those in ``drop``), before any ``#fragment``: a token appended after the fragment never
     reaches the server."""
     parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            [
+                f"base URL {url[:60]!r}: give the app page's web address, starting with "
+                "http:// or https:// (e.g. http://localhost:8501/physio)"
+            ]
+        )
     gone = {*params, *drop}
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in gone]
     return urlunsplit(parts._replace(query=urlencode([*kept, *params.items()], safe=".")))
@@ -722,7 +729,17 @@ def link_params(link: str) -> dict[str, str]:
     if not any(ch in link for ch in "=/?&"):  # the token alone (base64url has none of these)
         return {SHARE_PARAM: link}
     query = urlsplit(link).query if ("?" in link or "://" in link) else link.lstrip("?")
-    return {k: v[0].strip() for k, v in parse_qs(query).items() if v}
+    parsed = parse_qs(query)
+    twice = [k for k in (SHARE_PARAM, "view") if len(parsed.get(k, ())) > 1]
+    if twice:  # two runners' cases run together: neither is taken silently
+        raise InputError(
+            [
+                f"share link holds {k}= more than once (two links run together?); copy "
+                "one whole link again"
+                for k in twice
+            ]
+        )
+    return {k: v[0].strip() for k, v in parsed.items() if v}
 
 
 def _token_of(link: str) -> str:

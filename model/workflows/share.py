@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import math
-import numbers
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from typing import Any
 
 from ..api import Model
 from ..errors import InputError
+from ..reasoning.evidence import finite_real
 from .cases import (
     UNIT_SYSTEMS,
     Case,
@@ -69,10 +68,7 @@ def _unpack(token: str) -> Any:
 
 def _number(v: Any) -> float | None:
     """``v`` as a float if it is a finite real number (numpy's included, never a bool)."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        return None
-    x = float(v)
-    return x if math.isfinite(x) else None
+    return finite_real(v)
 
 
 def _confidence_problem(q: Any, c: Any) -> str | None:
@@ -307,8 +303,20 @@ def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
 def case_of_link(link: str, model: Model) -> tuple[LoadedCase, tuple[str, ...]]:
     """The case a link opens (answers, population, confidences, 'not sure' list, units; a
     malformed part is a problem line), and a note for what a case file cannot hold (the
-    link's changed base rates: the workbench applies them)."""
-    screen, problems = read_link(link_params(link), model)
+    link's changed base rates: the workbench applies them).
+
+    Raises
+    ------
+    InputError
+        If an answer in the link is rejected: a case without it (a red-flag answer in the
+        wrong spelling) would read as if it were never given, so none is made. A damaged
+        view part (confidences, 'not sure' list, units, base rates) is only a problem line.
+    """
+    params = link_params(link)
+    screen, problems = read_link(params, model)
+    rejected = decode_share(str(params["case"]), model).problems
+    if rejected:
+        raise InputError([*rejected, "nothing was written; correct the answer and share again"])
     case = Case(
         answers=screen.answers,
         confidence=screen.confidence,
