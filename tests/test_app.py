@@ -152,6 +152,13 @@ def test_emergency_red_flag(model):
         assert needed in text, needed
     assert not any(r in text for r in REASSURING)
     at.button(key="rn_tri_continue").click().run()  # more answers for the report
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "questions"
+    # the question page's headline: the call buttons again and the flagged cause, never
+    # "most likely: muscle fatigue" under "call an ambulance"
+    text = _page_text(at)
+    assert "Most likely so far" not in text and "Your warning sign comes first" in text
+    assert {b.proto.url for b in at.get("link_button")} >= {"tel:112", "tel:999"}
     at.button(key="rn_stop").click().run()  # the result page
     _no_exception(at)
     assert at.session_state["rn_stage"] == "result"
@@ -875,19 +882,23 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
 def test_the_stop_message_never_says_enough_while_the_advice_could_change(model):
     """When nothing is left worth asking, the runner reads "That is enough" only if the
     triage is settled; with the advice still "so far" (here a heart suspicion whose signs
-    are unknown), the message says the advice could still change."""
-    open_ = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
-                            "chest_pain_or_fainting": "no"})
-    assert open_.triage.so_far
+    are unknown), the message says the advice could still change; with a warning sign left
+    unanswered on the first screen (never asked again), it says so and how to answer it."""
+    signs = {q: model.question_map[q].states[0] for q in runner.red_flag_questions(model)}
+    open_ = model.diagnose({**signs, "age": 76, "endurance_years": 30})
+    assert open_.triage.so_far and not open_.triage.unknown_warning_signs
     text = runner.stop_message(open_)
     assert "enough" not in text.lower() and "could still change" in text
-    settled = model.diagnose({"age": 25, "sex": "male", "warmup": "none",
-                              "eases_as_run_continues": "yes", "heaviness_onset": "from_start",
-                              "legs_affected": "both", "symptom_weeks": 1, "palpitations": "no",
-                              "chest_pain_or_fainting": "no", "swelling": "none",
-                              "calf_warm_red_tender": "no"})
-    assert not settled.triage.so_far
+    calm = {"age": 25, "sex": "male", "warmup": "none", "eases_as_run_continues": "yes",
+            "heaviness_onset": "from_start", "legs_affected": "both", "symptom_weeks": 1}
+    settled = model.diagnose({**signs, **calm})
+    assert not settled.triage.so_far and not settled.triage.unknown_warning_signs
     assert runner.stop_message(settled).startswith("That is enough")
+    skipped = model.diagnose({**{q: v for q, v in signs.items() if q != "swelling"}, **calm})
+    assert skipped.triage.unknown_warning_signs
+    text = runner.stop_message(skipped)
+    assert "enough" not in text.lower() and "1 warning sign was left unanswered" in text
+    assert "Change warning signs" in text
 
 
 def test_age_and_sex_come_first_after_the_warning_signs_and_can_be_declined(model):

@@ -258,6 +258,10 @@ def test_a_sign_brings_its_follow_up_questions_first(model):
     assert "previous_blood_clot" in man.follow_up
     assert not {"hormonal_contraception", "pregnant_or_recently_pregnant"} & set(man.follow_up)
     assert model.diagnose({"age": 28, "sex": "male"}).triage.follow_up == ()
+    # sex not yet known: it is asked before the pill and pregnancy, which it decides
+    unknown = model.diagnose({"swelling": "one_leg"}).triage.follow_up
+    assert unknown.index("sex") < unknown.index("hormonal_contraception")
+    assert unknown.index("sex") < unknown.index("pregnant_or_recently_pregnant")
 
 
 def test_urgent_is_not_final_while_an_answer_could_make_it_an_emergency(model):

@@ -170,10 +170,7 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
     with st.container(key="rn_disposition"):
         st.markdown(f"**Where:** {common.WHERE[level]}")
         if level == "emergency":
-            cols = st.columns(len(common.EMERGENCY_NUMBERS))
-            for col, (number, where) in zip(cols, common.EMERGENCY_NUMBERS, strict=True):
-                col.link_button(f"Call {number}", f"tel:{number}", type="primary",
-                                help=where, width="stretch", icon=":material/call:")
+            _call_buttons()
         st.markdown("**Why:**")
         for r in t.reasons:
             st.markdown(f"- {r}")
@@ -227,6 +224,12 @@ def stop_message(d: Diagnosis) -> str:
     """What the runner reads when nothing more is worth asking: "enough" only when the advice
     is settled; while it could still change (``triage.so_far``: an answer we do not have,
     often one the runner was not sure about), it says so instead of inviting them to stop."""
+    unknown = len(d.triage.unknown_warning_signs)
+    if unknown:  # a sign left unanswered on the first screen is never asked again
+        which = "1 warning sign was" if unknown == 1 else f"{unknown} warning signs were"
+        return (f"No more questions worth asking here, but {which} left unanswered: if any "
+                "applies to you, the advice changes. Answer them with \"Change warning "
+                "signs\" under your answers.")
     if d.triage.so_far:
         return ("No more questions worth asking. The advice could still change with answers "
                 "we do not have, so it says \"so far\".")
@@ -249,11 +252,34 @@ def _headline(d: Diagnosis | Assessment, *, triage: bool = True) -> Any:
 
 
 def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True) -> None:
+    """The level (unless self-care) and the most likely cause; at an urgent or emergency
+    level the cause a warning sign points to (or the advice) instead of the most likely
+    one, which would read as reassurance under "call an ambulance", and the call buttons
+    again for an emergency."""
     top = d.causes[0]
     with slot.container():
         if triage and d.triage.level != "self_care":
             common.render_triage(d, compact=True)
+        if triage and d.triage.act_first:
+            if d.triage.level == "emergency":
+                _call_buttons()
+            model = common.get_model()
+            labels = [model.cause_map[c].label for c in d.triage.flagged]
+            st.markdown(flagged_note(labels) if labels else ACT_FIRST_HEADLINE)
+            return
         st.markdown(f"Most likely so far: **{top.label}** · **{common.chance(top)}**")
+
+
+ACT_FIRST_HEADLINE = ("**Act on the advice above first.** The chances below come from all your "
+                      "answers together and are no reason to wait.")
+
+
+def _call_buttons() -> None:
+    """One button per emergency number (``tel:`` links), the place each serves as help."""
+    cols = st.columns(len(common.EMERGENCY_NUMBERS))
+    for col, (number, where) in zip(cols, common.EMERGENCY_NUMBERS, strict=True):
+        col.link_button(f"Call {number}", f"tel:{number}", type="primary",
+                        help=where, width="stretch", icon=":material/call:")
 
 
 def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
@@ -326,6 +352,7 @@ def _answers_list(model: Model) -> None:
             st.caption("Warning signs: " + "; ".join(
                 f"{model.question_map[q].text} {model.question_map[q].answer_label(v)}"
                 for q, v in flags.items()))
+        if rf:  # answered signs to change, or signs left open to answer
             st.button("Change warning signs", key="rn_rf_change", on_click=_set_stage,
                       args=("red_flags",))
 
@@ -494,5 +521,6 @@ def _question_page(model: Model, answers: dict[str, Any], d: Diagnosis | None,
 
 def _stop(d: Diagnosis) -> None:
     """Nothing more is worth asking: on to the result, which opens with why."""
-    st.session_state["rn_stop_note"] = (d.triage.so_far, stop_message(d))
+    open_ = d.triage.so_far or bool(d.triage.unknown_warning_signs)
+    st.session_state["rn_stop_note"] = (open_, stop_message(d))
     _set_stage("result")

@@ -206,7 +206,7 @@ def _flip(
     if p_state <= 1e-9 or len(top_ids) < 2:
         return None
     p_old = after[top.id]
-    rival = max((c for c in top_ids if c != top.id), key=lambda c: after[c])
+    rival = max((c for c in after if c != top.id), key=lambda c: (after[c], c))
     if not (after[rival] > p_old or top.probability >= 0.5 > p_old):
         return None
     new_top = rival if after[rival] > p_old else top.id
@@ -237,8 +237,10 @@ def question_gains(
     (so the triage lookahead reuses them instead of computing them again)."""
     eng = ctx.engine
     top_ids = [c.id for c in causes[:TRACKED]]
-    tracked_axes = sorted({eng.axis[c] for c in top_ids} | set(_serious_axes(ctx)))
-    tracked_ids = [eng.cause_ids[a] for a in tracked_axes]
+    # every cause is tracked (the previews' joints hold them all anyway): the answer that
+    # changes the conclusion names the cause that would really lead, wherever it ranks now
+    tracked_axes = list(range(eng.n))
+    tracked_ids = list(eng.cause_ids)
     # the runner's questions that apply; the clinician's exam and test findings are ranked by
     # the physio's "which test next", never offered here
     open_qs = [

@@ -177,11 +177,17 @@ def _add_askable(
     out: list[str], qids: Iterable[str], qmap: Mapping[str, Any], answers: Mapping[str, Any]
 ) -> None:
     """Append each of ``qids`` not yet in ``out`` that a runner can still be asked: put to a
-    runner, unanswered, and applying to them (no pregnancy question for a man)."""
+    runner, unanswered, and applying to them (no pregnancy question for a man). A question
+    for one sex whose answer is not yet known comes after the question that decides it
+    (sex before the pill or pregnancy), so a man is never asked whether he is pregnant."""
     for q in qids:
         ok = q in qmap and qmap[q].asked_by == "runner" and applies(qmap[q], answers)
-        if ok and q not in answers and q not in out:
-            out.append(q)
+        if not ok or q in answers or q in out:
+            continue
+        for other, _ in qmap[q].applies_to:
+            if other in qmap and other not in answers and other not in out:
+                out.append(other)
+        out.append(q)
 
 
 def escalations(kb: KnowledgeBase) -> tuple[Escalation, ...]:
