@@ -218,3 +218,20 @@ def test_the_signs_checked_and_absent_are_warning_signs_only(model) -> None:
     variant = model.with_base_rates({"cecs": 0.01})
     md = report_markdown(build_report(answers, variant, today="2025-03-02"))
     assert "compartment syndrome 1%" in md.split("Base rates changed for this case:")[1]
+
+
+def test_an_interval_whose_ends_read_the_same_is_one_value(model) -> None:
+    """"under 1% (80% interval under 1% to under 1%)" said nothing: such an interval is one
+    value in the Markdown table and left out of the PDF's line."""
+    from dataclasses import replace
+
+    from model.workflows.cases import case_from_data
+
+    c = case_from_data({"answers": {"age": 34, "sex": "female", "cramps": "yes"}}, "x", model)
+    r = build_report(c.case, model)
+    same = [x for x in r.causes if x.interval is not None and " to " not in x.interval_text]
+    assert same and all(x.interval_text == pct(x.interval[0]) for x in same)
+    assert " to under 1%" not in report_markdown(r)
+    assert " to under 1%" not in _pdf_text(report_pdf(r))
+    wide = replace(r.causes[0], interval=(0.21, 0.66))
+    assert wide.interval_text == f"{pct(0.21)} to {pct(0.66)}"

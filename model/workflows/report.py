@@ -80,10 +80,12 @@ class ReportCause:
 
     @property
     def interval_text(self) -> str:
-        """ "21.0-66.4%", or "" without an interval."""
+        """ "21% to 66%", one value where both ends read the same (not "under 1% to under
+        1%"), or "" without an interval."""
         if self.interval is None:
             return ""
-        return f"{pct(self.interval[0])} to {pct(self.interval[1])}"
+        lo, hi = pct(self.interval[0]), pct(self.interval[1])
+        return lo if lo == hi else f"{lo} to {hi}"
 
 
 @dataclass(frozen=True)
@@ -503,7 +505,12 @@ def report_pdf(report: Report) -> bytes:
     for c in r.causes:
         para(
             f"{c.label}: {pct(c.probability)}"
-            + (f" ({r.coverage:.0%} interval {c.interval_text})" if c.interval is not None else "")
+            # an interval whose ends read the same adds nothing beside the probability
+            + (
+                f" ({r.coverage:.0%} interval {c.interval_text})"
+                if " to " in c.interval_text
+                else ""
+            )
             + f"; before any answer {pct(c.prior)}",
             style="B" if c.reasons_for or c.advice else "",
         )
