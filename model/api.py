@@ -318,23 +318,25 @@ class Model:
         (1 + spread). Rows sorted by the swing of the first tracked cause."""
         if not isinstance(spread, int | float) or not 0 < spread < 1:
             raise InputError([f"spread {spread!r} must be a number between 0 and 1"])
-        clean, conf = self._require(answers, confidence)
-        d = self.diagnose(clean, conf or None)
-        if causes is not None and (
-            isinstance(causes, str) or not isinstance(causes, tuple | list) or not causes
+        if isinstance(causes, str) or not (
+            causes is None or isinstance(causes, tuple | list | set | frozenset)
         ):
             raise InputError(
                 [
-                    f"causes {show_value(causes)}: give a non-empty list of cause ids, or leave "
-                    "it out for the top causes"
+                    f"causes {show_value(causes)}: give a list of cause ids, or leave it out "
+                    "for the top causes"
                 ]
             )
-        tracked = tuple(causes) if causes else tuple(c.id for c in d.causes[: reasoning.TRACKED])
-        unknown = [c for c in tracked if not isinstance(c, str) or c not in self.cause_map]
+        unknown = [
+            show_value(c) for c in causes or () if not isinstance(c, str) or c not in self.cause_map
+        ]
         if unknown:
             raise InputError(
-                [f"sensitivity: unknown cause(s) {unknown}; use the ids of model.causes"]
+                [f"sensitivity: unknown cause(s) {', '.join(unknown)}; use the ids of model.causes"]
             )
+        clean, conf = self._require(answers, confidence)
+        d = self.diagnose(clean, conf or None)
+        tracked = tuple(causes) if causes else tuple(c.id for c in d.causes[: reasoning.TRACKED])
         now = {c.id: c.probability for c in d.causes}
         ev = self.likelihoods(clean, conf)
         return sensitivity(self._ctx, ev, clean, now, tracked, spread)
@@ -385,7 +387,7 @@ class Model:
         problems = []
         for cid, r in base_rates.items():
             if cid not in self.cause_map:
-                problems.append(f"base rate: {str(cid)[:60]!r} is not a cause")
+                problems.append(f"base rate: {show_value(cid)} is not a cause")
             elif self.cause_map[cid].table is not None:
                 problems.append(f"base rate: {cid} is set by its table (medication), not a rate")
             elif (x := finite_real(r)) is None or not BASE_RATE_MIN <= x <= BASE_RATE_MAX:

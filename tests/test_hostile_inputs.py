@@ -380,11 +380,20 @@ def test_every_api_number_takes_numpy_numbers_and_names_a_huge_integer(model) ->
          "cost for 'exam_foot_pulses': a whole number"),
         (lambda: model.diagnose({"smoker": "yes"}, confidence={"smoker": 10**5000}),
          "confidence: smoker: a whole number"),
-        (lambda: model.sensitivity({"age": 34}, causes="cecs"), "give a non-empty list"),
+        (lambda: model.sensitivity({"age": 34}, causes="cecs"), "give a list of cause ids"),
+        # an integer key too large for a message's repr is named by its size, never a crash
+        (lambda: model.with_base_rates({10**5000: 0.1}), "base rate: a whole number"),
+        (lambda: model.which_test_next({"age": 34}, costs={10**5000: 5}),
+         "cost for a whole number"),
+        (lambda: model.diagnose({"age": 34}, confidence={10**5000: 0.8}),
+         "confidence: a whole number"),
+        (lambda: model.sensitivity({"age": 34}, causes=[10**5000]), "unknown cause(s) a whole"),
     ]:
         with pytest.raises(InputError) as exc:
             call()
         assert needle in " ".join(exc.value.problems)
+    # an empty list still means the top causes, as leaving it out does
+    assert model.sensitivity({"age": 34}, causes=()) == model.sensitivity({"age": 34})
 
 
 def test_a_huge_integer_in_a_priors_file_is_named_at_its_line(priors_copy, capsys) -> None:

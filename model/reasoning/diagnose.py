@@ -206,7 +206,8 @@ def _flip(
     if p_state <= 1e-9 or len(top_ids) < 2:
         return None
     p_old = after[top.id]
-    rival = max((c for c in after if c != top.id), key=lambda c: (after[c], c))
+    # the ranking's order: highest first, ties by id (as rank_causes sorts)
+    rival = min((c for c in after if c != top.id), key=lambda c: (-after[c], c))
     if not (after[rival] > p_old or top.probability >= 0.5 > p_old):
         return None
     new_top = rival if after[rival] > p_old else top.id

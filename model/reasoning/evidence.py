@@ -157,7 +157,7 @@ def _confidence_problem(
     qid: str, c: Any, questions: Mapping[str, Question], answers: Any
 ) -> str | None:
     if qid not in questions:
-        return f"confidence: {str(qid)[:60]!r} is not a question"
+        return f"confidence: {show_value(qid)} is not a question"
     if qid not in answers:
         return (
             f"confidence: {qid}: its answer is missing or was rejected (see above), so there "

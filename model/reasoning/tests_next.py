@@ -31,14 +31,14 @@ def check_costs(ctx: ModelContext, costs: Mapping[str, Any] | None) -> dict[str,
         q = ctx.question_map.get(qid)
         if q is None or q.asked_by != "clinician":
             problems.append(
-                f"cost for {qid!r}: not an examination or test finding; see "
+                f"cost for {show_value(qid)}: not an examination or test finding; see "
                 "`python -m model questions --group exam` and `--group test`"
             )
             continue
         x = finite_real(v)  # numpy's numbers too; a huge int is not one
         if x is None or x <= 0:
             problems.append(
-                f"cost for {qid!r}: {show_value(v)} is not valid; give a number above 0"
+                f"cost for {show_value(qid)}: {show_value(v)} is not valid; give a number above 0"
             )
             continue
         out[qid] = x

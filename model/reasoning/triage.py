@@ -185,7 +185,14 @@ def _add_askable(
         if not ok or q in answers or q in out:
             continue
         for other, _ in qmap[q].applies_to:
-            if other in qmap and other not in answers and other not in out:
+            deciding = qmap.get(other)
+            if (
+                deciding is not None
+                and deciding.asked_by == "runner"
+                and applies(deciding, answers)
+                and other not in answers
+                and other not in out
+            ):
                 out.append(other)
         out.append(q)
 
