@@ -936,6 +936,12 @@ def test_why_we_ask_says_the_true_reason_for_the_question(model):
     assert "breathless_easily" in held.triage.follow_up
     assert "because of your earlier answers" in explain.why_text(model, held,
                                                                  "breathless_easily")
+    # one swollen leg, sex unknown: sex comes first, for the pill and pregnancy it decides
+    swollen = model.diagnose({"swelling": "one_leg"})
+    asked = swollen.triage.follow_up
+    assert asked.index("sex") < asked.index("hormonal_contraception")
+    text = explain.why_text(model, swollen, "sex")
+    assert "because of your earlier answers" in text and "pill" in text
 
 
 def test_a_warning_sign_answered_not_sure_is_not_asked_again_as_a_follow_up(model):

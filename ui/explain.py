@@ -64,6 +64,10 @@ def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -
     runner is (age and sex, asked of everyone first), the most informative question left
     (``skip``: those answered "not sure"), or, for any other (asked again through Back or
     Change), what it helps tell apart."""
+    if qid == "sex" and qid in d.triage.follow_up:  # it decides the pill and pregnancy
+        return ("We ask this because of your earlier answers: the next questions (the pill, "
+                "pregnancy) apply only to women and can change how soon you should be seen. "
+                "What each answer would do:")
     if qid in d.triage.follow_up:
         return ("We ask this because of your earlier answers: it can change how soon you "
                 "should be seen. What each answer would do:")
