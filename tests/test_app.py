@@ -194,6 +194,10 @@ def test_skipped_warning_signs_are_called_unknown(model):
     _no_exception(at)
     text = _page_text(at)
     assert "unknown, not ruled out" in text and "No red flags" not in text
+    # the unanswered signs folded under one line that counts them (a phone screen or more)
+    n = len(model.diagnose(dict(at.session_state["rn_answers"])).triage.unknown_warning_signs)
+    folded = [e for e in at.expander if "not answered, so unknown rather than ruled out" in e.label]
+    assert len(folded) == 1 and folded[0].label.startswith(f"{n} warning sign")
     level = model.diagnose(dict(at.session_state["rn_answers"])).triage.level
     assert ("Running:" if level == "self_care" else "Running until seen:") in text
 

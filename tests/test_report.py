@@ -235,3 +235,16 @@ def test_an_interval_whose_ends_read_the_same_is_one_value(model) -> None:
     assert " to under 1%" not in _pdf_text(report_pdf(r))
     wide = replace(r.causes[0], interval=(0.21, 0.66))
     assert wide.interval_text == f"{pct(0.21)} to {pct(0.66)}"
+
+
+def test_the_answers_list_keeps_the_warning_signs_together(model, case) -> None:
+    """The warning signs the runner answered on the first screen come first, together, then
+    the other answers in the questionnaire's order (a reviewer found "where do you feel it"
+    in the middle of the warning signs)."""
+    from model.reasoning import first_screen_questions
+
+    signs = set(first_screen_questions(model.kb))
+    ids = [a.id for a in build_report(case, model).answers]
+    flags = [i in signs for i in ids]
+    assert any(flags) and not all(flags)
+    assert flags == sorted(flags, reverse=True)  # every sign before every other answer

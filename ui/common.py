@@ -368,8 +368,12 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map
-        st.caption("Not answered, so unknown rather than ruled out: " + "; ".join(
-            f"“{qmap[q].text}”" for q in t.unknown_warning_signs if q in qmap))
+        shown = [q for q in t.unknown_warning_signs if q in qmap]
+        which = "1 warning sign" if len(shown) == 1 else f"{len(shown)} warning signs"
+        # a list folded away: on a phone the questions in full run to a screen or more
+        with st.expander(f"{which} not answered, so unknown rather than ruled out"):
+            for q in shown:
+                st.markdown(f"- {qmap[q].text}")
 
 
 def render_disclaimer() -> None:

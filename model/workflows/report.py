@@ -31,7 +31,7 @@ from ..reasoning import (
     plain,
     running_label,
 )
-from ..reasoning.triage import signs_absent
+from ..reasoning.triage import first_screen_questions, signs_absent
 from .cases import CLINICIAN, Case, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
@@ -235,6 +235,14 @@ def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
     return tuple(causes)
 
 
+def _answer_order(model: Model) -> list[Any]:
+    """The questions in the order a reader meets them: the warning signs of the first screen
+    together, as the runner answered them, then the others in the questionnaire's order."""
+    signs = list(first_screen_questions(model.kb))
+    rank = {q: i for i, q in enumerate(signs)}
+    return sorted(model.questions, key=lambda q: (q.id not in rank, rank.get(q.id, 0)))
+
+
 def _signs_absent(model: Model, d: Diagnosis) -> tuple[str, ...]:
     """The warning signs checked and absent, in plain words (the question and its answer)."""
     top = d.causes[0].id if d.causes else None
@@ -267,7 +275,7 @@ def report_of(
             confidence.get(q.id),
             q.answer_label(answers[q.id]),
         )
-        for q in model.questions
+        for q in _answer_order(model)
         if q.id in answers
     )
     advice = model.kb.advice
