@@ -351,3 +351,31 @@ def test_ill_conditioned_draws_are_kept_within_their_bound(model) -> None:
     extended = ctx.engine.marginals_under(*args, cond_max_ld=DRAWS_COND_MAX_LD, cond_max=1e5)
     assert extended is not None and not np.isnan(extended).any()
     np.testing.assert_allclose(extended[0], exact.marginals, atol=1e-9, rtol=0)
+
+
+def test_draws_in_groups_equal_draws_at_once(model, monkeypatch) -> None:
+    """marginals_under splits its variants into groups when their term rows together would
+    pass VARIANT_ROWS (a deep case's few hundred interval drivers held 24 GB at once); the
+    groups give the same numbers."""
+    import model.inference.quickscore as qs
+
+    ctx, ev, _ = _case(model, CASES["claudication"])
+    observed = [k for k in ev if ctx.engine.kind[k] == "finding"]
+    st = ctx.param_draws.stacked(ctx.param_draws.normals(10, seed=3), observed)
+    whole = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, st.noisy)
+    n_terms = ctx.engine._n_terms(ctx.engine._terms(ctx.engine.case(dict(ev))))
+    monkeypatch.setattr(qs, "VARIANT_ROWS", 3 * n_terms)  # groups of 3, 3, 3 and 1
+    grouped = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, st.noisy)
+    assert whole is not None and grouped is not None
+    np.testing.assert_allclose(grouped, whole, atol=1e-12, rtol=0)
+
+
+def test_interval_drivers_in_chunks_equal_all_at_once(model, monkeypatch) -> None:
+    answers = CASES["claudication"]
+    want = model.interval_drivers(answers, top=4)
+    monkeypatch.setattr(iv, "DRIVER_CHUNK", 5)
+    got = type(model)(model.kb, model.population).interval_drivers(answers, top=4)
+    for cid, rows in want.items():
+        assert [r.param for r in got[cid]] == [r.param for r in rows]
+        for a, b in zip(got[cid], rows, strict=True):
+            assert a.share == pytest.approx(b.share, abs=1e-9)

@@ -68,6 +68,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,8 @@ DRAWS_COND_MAX = PREVIEW_COND_MAX
 DRAWS_COND_MAX_LD = 1e14
 # variant_marginals (the tornado): term rows per evaluation of a group of variants
 VARIANT_ROWS = 1 << 15
+# a deep case's variants (the tornado's rows) reweight its samples this many at a time
+PARTICLE_VARIANTS = 48
 # rows per batch of ``_batch``, whatever the number of threads (so the sums do not depend on
 # it); the batches of one query run on the machine's cores (:mod:`.threads`)
 BATCH_ROWS = CHUNK // 2
@@ -956,7 +959,7 @@ class QuickscoreEngine(NetworkIndex):
 
     def marginals_under(
         self,
-        evidence: Evidence,
+        evidence: Evidence | QCase,
         risk: Mapping[str, np.ndarray],
         causes: Mapping[str, np.ndarray],
         noisy: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -979,6 +982,16 @@ class QuickscoreEngine(NetworkIndex):
         if self._route(case, terms) != "quickscore":
             return None
         k = next(iter(causes.values())).shape[0]
+        group = max(1, VARIANT_ROWS // max(1, self._n_terms(terms)))
+        if k > group:  # every variant's term rows at once would not fit: in groups
+            return np.concatenate(
+                [
+                    self._marginals_part(
+                        case, risk, causes, noisy, slice(lo, lo + group), cond_max_ld, cond_max
+                    )
+                    for lo in range(0, k, group)
+                ]
+            )
         ev = case.evidence
         wk = {
             r: risk[r] * (np.asarray(ev[r], dtype=float)[None, :] if r in ev else 1.0)
@@ -1021,6 +1034,28 @@ class QuickscoreEngine(NetworkIndex):
         out[good] = np.clip(num[good] / pe[good, None], 0.0, 1.0)
         return out
 
+    def _marginals_part(
+        self,
+        case: QCase,
+        risk: Mapping[str, np.ndarray],
+        causes: Mapping[str, np.ndarray],
+        noisy: Mapping[str, tuple[np.ndarray, np.ndarray]],
+        part: slice,
+        cond_max_ld: float,
+        cond_max: float,
+    ) -> np.ndarray:
+        """:meth:`marginals_under` for the variants ``part`` of the tables."""
+        out = self.marginals_under(
+            case,
+            {r: v[part] for r, v in risk.items()},
+            {c: v[part] for c, v in causes.items()},
+            {f: (lk[part], ln[part]) for f, (lk, ln) in noisy.items()},
+            cond_max_ld=cond_max_ld,
+            cond_max=cond_max,
+        )
+        assert out is not None  # the same case, the same route
+        return out
+
     def variant_marginals(
         self,
         evidence: Evidence,
@@ -1041,9 +1076,12 @@ class QuickscoreEngine(NetworkIndex):
         groups of about ``rows_per_call`` term rows (each variant's tables stacked over the
         unchanged ones), so one evaluation of the term sum serves a whole group; a variant
         the sum cannot take (another route, or a sum that cancels beyond extended precision)
-        gets its own variant engine. ``cond_max``: the largest condition kept in double
-        precision (as :meth:`marginals_under`; beyond it a sum is redone in extended
-        precision)."""
+        gets its own variant engine. A deep case whose withdrawals and draws are sampled
+        (:meth:`_head_particles`) reweights its samples instead, as its interval draws do
+        (the result says so: ``Inference.extras``), ``PARTICLE_VARIANTS`` at a time: its
+        exact variants took minutes each and, all at once, all the memory there was.
+        ``cond_max``: the largest condition kept in double precision (as
+        :meth:`marginals_under`; beyond it a sum is redone in extended precision)."""
         ev = dict(evidence)
         case = self.case(ev)
         terms = self._terms(case)
@@ -1052,45 +1090,68 @@ class QuickscoreEngine(NetworkIndex):
         for nid in {k for v in variants for k in v[0]}:
             if self.kind[nid] != "cause":
                 raise ValueError(f"{nid}: variant_marginals varies causes' tables and findings'")
-        quick = n_terms <= MAX_TERMS and self._route(case, terms) == "quickscore"
-        if quick:
-            out = single_cause_marginals(self, case, variants, cols, cond_max)
-        else:
-            out = np.full((len(variants), len(cols)), np.nan)
         observed = self._observed(ev)
-        todo = np.flatnonzero(np.isnan(out).any(axis=1)).tolist()
-        group = max(1, rows_per_call // max(1, n_terms))
-        if quick:
+        sampled = self._head_particles(case)
+        quick = n_terms <= MAX_TERMS and self._route(case, terms) == "quickscore"
+        if sampled is not None:  # a deep case: its samples reweighted, a group at a time
+            out = np.full((len(variants), len(cols)), np.nan)
+            for lo in range(0, len(variants), PARTICLE_VARIANTS):
+                part = variants[lo : lo + PARTICLE_VARIANTS]
+                risk, causes, noisy = self._stack_variants(part, observed)
+                est, fewest = particles.draw_marginals(
+                    self,
+                    sampled,
+                    case.evidence,
+                    SimpleNamespace(risk=risk, causes=causes, noisy=noisy),
+                )
+                self._rests_on(case, sampled, fewest)
+                out[lo : lo + len(part)] = est[:, cols]
+        elif quick:
+            out = single_cause_marginals(self, case, variants, cols, cond_max)
+            todo = np.flatnonzero(np.isnan(out).any(axis=1)).tolist()
+            group = max(1, rows_per_call // max(1, n_terms))
             for lo in range(0, len(todo), group):
                 part = [variants[j] for j in todo[lo : lo + group]]
-                k = len(part)
-                risk = {
-                    r: np.broadcast_to(self.risk_prior[r], (k, *self.risk_prior[r].shape))
-                    for r in self.risk_ids
-                }
-                causes = {}
-                for c in self.cause_ids:
-                    base = self.cause_table[c]
-                    st = np.empty((k, *base.shape))
-                    for i, (tables, _) in enumerate(part):
-                        st[i] = tables.get(c, base)
-                    causes[c] = st
-                noisy = {}
-                for f in observed:
-                    leak0, link0 = self.noisy[f]
-                    leak = np.empty((k, *np.shape(leak0)))
-                    link = np.empty((k, *np.shape(link0)))
-                    for i, (_, nz) in enumerate(part):
-                        leak[i], link[i] = nz.get(f, (leak0, link0))
-                    noisy[f] = (leak, link)
+                risk, causes, noisy = self._stack_variants(part, observed)
                 marg = self.marginals_under(ev, risk, causes, noisy, cond_max=cond_max)
                 if marg is None:
                     break
                 out[todo[lo : lo + group]] = marg[:, cols]
+        else:
+            out = np.full((len(variants), len(cols)), np.nan)
         for j in np.flatnonzero(np.isnan(out).any(axis=1)).tolist():
             tables, nz = variants[j]
             out[j] = self.with_tables(tables, nz).posterior(ev).marginals[cols]
         return out
+
+    def _stack_variants(
+        self,
+        part: Sequence[tuple[Mapping[str, np.ndarray], Mapping[str, Any]]],
+        observed: Sequence[str],
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
+        """Variants' tables stacked over the unchanged ones, a leading axis per variant:
+        (risk factors' priors, causes' tables, observed findings' (leak, link))."""
+        k = len(part)
+        risk = {
+            r: np.broadcast_to(self.risk_prior[r], (k, *self.risk_prior[r].shape))
+            for r in self.risk_ids
+        }
+        causes = {}
+        for c in self.cause_ids:
+            base = self.cause_table[c]
+            st = np.empty((k, *base.shape))
+            for i, (tables, _) in enumerate(part):
+                st[i] = tables.get(c, base)
+            causes[c] = st
+        noisy = {}
+        for f in observed:
+            leak0, link0 = self.noisy[f]
+            leak = np.empty((k, *np.shape(leak0)))
+            link = np.empty((k, *np.shape(link0)))
+            for i, (_, nz) in enumerate(part):
+                leak[i], link[i] = nz.get(f, (leak0, link0))
+            noisy[f] = (leak, link)
+        return risk, causes, noisy
 
     def _hyper_posterior(self, case: QCase) -> Posterior:
         inner = self.hyper.posterior(self._inner_case(case))

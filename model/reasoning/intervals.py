@@ -36,6 +36,9 @@ from ..inference.draws import Param, Stacked
 from .context import ModelContext
 
 SEED = 0  # the draws are the same for the same case (the same seed, the same interval)
+# the numbers moved one at a time for the interval drivers, this many per evaluation: a few
+# hundred at once held every term row of every number in memory (a deep case took 24 GB)
+DRIVER_CHUNK = 64
 
 
 def logit(p: float | np.ndarray) -> Any:
@@ -58,6 +61,20 @@ def _block_logits(
     case's draws reweight its shared samples instead (:mod:`model.inference.particles`)."""
     ev = evidence.evidence if isinstance(evidence, Case) else evidence
     z, st = ctx.param_draws.block(draws, seed, _observed(ctx, ev))
+    return _logits_of(ctx, evidence, z, st, post)
+
+
+def _logits_of(
+    ctx: ModelContext,
+    evidence: Mapping[str, np.ndarray] | Case,
+    z: np.ndarray,
+    st: Stacked,
+    post: Posterior | None = None,
+) -> np.ndarray:
+    """Each cause's log odds under each row of ``z`` (its tables ``st``): a deep case's
+    samples reweighted (:meth:`~model.inference.QuickscoreEngine.sampled_draws`), the rows
+    they serve badly and every other case's exactly (:func:`_draw_logits`)."""
+    ev = evidence.evidence if isinstance(evidence, Case) else evidence
     sampled = ctx.engine.sampled_draws(evidence, st, post)
     if sampled is None:
         return _draw_logits(ctx, ev, z, st)
@@ -152,10 +169,22 @@ def first_order(
     """(the numbers that can move this case, the change of each cause's log odds when each
     moves by one standard deviation alone: numbers x causes)."""
     pd = ctx.param_draws
-    idx = pd.relevant(_observed(ctx, evidence))
+    observed = _observed(ctx, evidence)
+    idx = pd.relevant(observed)
     z = np.zeros((len(idx), len(pd.params)))
     z[np.arange(len(idx)), idx] = 1.0
-    moved = _draw_logits(ctx, evidence, z) - logit(post.marginals)[None, :]
+    case = ctx.engine.case(evidence)  # one case: a deep case's samples are drawn once
+    parts = [
+        _logits_of(
+            ctx,
+            case,
+            z[lo : lo + DRIVER_CHUNK],
+            pd.stacked(z[lo : lo + DRIVER_CHUNK], observed),
+            post,
+        )
+        for lo in range(0, len(z), DRIVER_CHUNK)
+    ]
+    moved = np.concatenate(parts or [np.empty((0, ctx.engine.n))]) - logit(post.marginals)[None, :]
     return tuple(pd.params[i] for i in idx), moved
 
 
