@@ -821,6 +821,15 @@ def test_chart_labels_sit_above_their_bars_over_the_whole_width(model):
         assert texts[0]["mark"]["x"] == 0 and texts[0]["mark"]["align"] == "left"
         assert bars[0]["encoding"]["y"]["axis"] is None  # no labels beside the bars
         assert len(frame) > 0
+    # the tornado's axis title in short lines (one long line shrank the plot to a 30 px
+    # strip on a phone), and its ends marked: open ×0.5, filled ×1.5
+    spec = workbench.tornado_chart(tdf, "CECS").to_dict()
+    title = next(lay for lay in spec["layer"] if lay["mark"]["type"] == "bar")["encoding"]["x"][
+        "title"]
+    assert isinstance(title, list) and max(len(t) for t in title) <= 40
+    points = [lay for lay in spec["layer"] if lay["mark"]["type"] == "point"]
+    assert {(p["encoding"]["x"]["field"], p["mark"]["filled"]) for p in points} == {
+        ("low", False), ("high", True)}
 
 
 def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
@@ -1163,3 +1172,21 @@ def test_the_workbench_says_when_numbers_come_from_samples() -> None:
     assert note is not None and "weighted samples" in note and "question ranking" in note
     assert f"{deep.inference.extras_error * 100:.1f} points" in note
     assert explain.computation_note(m.diagnose(SHALLOW)) is None
+
+
+def test_loading_a_case_says_it_resets_changed_base_rates(model):
+    """A case file holds no base rates: opening one after changing a base rate resets it,
+    and the page says so (the physio review found it silent); the case download says what it
+    does not hold while a base rate is changed; no 'computing' note is left on the page."""
+    at = _page("workbench").run()
+    at.selectbox(key="wb_br_cause").set_value("cecs").run()
+    at.number_input(key="wb_br_self_assessment_cecs").set_value(2.0).run()
+    _no_exception(at)
+    assert "not the changed base rates" in " ".join(c.value for c in at.caption)
+    at.file_uploader(key="wb_upload").set_value(
+        ("case.json", json.dumps({"answers": {"age": 30}}).encode(), "application/json")).run()
+    _no_exception(at)
+    notes = " ".join(i.value for i in at.info)
+    assert "the 1 you had changed were reset" in notes
+    assert at.session_state["wb_rates"] == {"self_assessment": {}}
+    assert "Computing the result" not in notes

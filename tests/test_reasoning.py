@@ -416,3 +416,20 @@ def test_what_would_change_names_the_cause_that_would_really_lead(model) -> None
         assert after.probability(w.top_before) == pytest.approx(w.p_top_before_after, abs=1e-6)
         checked += 1
     assert checked >= 2
+
+
+def test_the_conflict_message_says_whether_the_set_or_one_answer_fits_poorly() -> None:
+    """A set that as a whole fits better than apart (score below the threshold) with one
+    answer fitting the rest poorly is told so, never "they fit the model poorly together"
+    (the physio review: a score of -5.1 read "about 2x less likely together than apart")."""
+    from model.reasoning.diagnose import CONFLICT_THRESHOLD, conflict
+
+    one = conflict(0.0, {"age": -1.0, "cramps": -1.2}, {"age": 0.8}, {"age": "How old are you?"})
+    assert one.unusual and one.culprits == ("age",)
+    assert "One answer fits the others poorly" in one.message
+    assert "fit the model poorly together" not in one.message
+    assert "about 2\u00d7" in one.message and "How old are you?" in one.message
+    score = -1.0 - 1.2 - (-2.2 - CONFLICT_THRESHOLD - 1.0)  # the set itself fits poorly
+    whole = conflict(-2.2 - CONFLICT_THRESHOLD - 1.0, {"age": -1.0, "cramps": -1.2}, {})
+    assert whole.unusual and whole.score == pytest.approx(score)
+    assert "fit the model poorly together" in whole.message

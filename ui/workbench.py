@@ -122,6 +122,7 @@ def _on_upload() -> None:
         ss["wb_load_problems"] = [f"Could not load {up.name}: {p}" for p in exc.problems]
         return
     c = loaded.case
+    changed = sum(len(r) for r in ss.get("wb_rates", {}).values())
     _fill(common.get_model(c.population),
           share.Screen(dict(c.answers), dict(c.confidence), c.population, unsure=c.not_sure))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
@@ -129,6 +130,11 @@ def _on_upload() -> None:
     ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
     ss["wb_load_changes"] = list(loaded.changes)
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
+    if changed:  # a case file holds no base rates: the case's screen has the priors' own
+        ss["wb_load_changes"].append(
+            f"opened with the priors' base rates: the {changed} you had changed were reset "
+            "(a case file does not hold base rates; a share link does)"
+        )
 
 
 def _load_upload() -> None:
@@ -235,17 +241,25 @@ def tornado_data(population: str, rates: dict[str, float], answers: dict[str, An
 
 
 def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
+    """One bar per number from the top cause's probability with it ×0.5 (open circle) to
+    ×1.5 (filled), the present probability dashed. The axis title is short lines: one long
+    line made the plot a strip 30 px wide on a phone (Vega keeps a title within the chart)."""
     order = list(df["parameter"])
     base = alt.Chart(df).encode(y=alt.Y("parameter:N", sort=order, title=None, axis=None))
+    tips = [alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", title="×0.5", format=".1f"),
+            alt.Tooltip("now:Q", title="now", format=".1f"),
+            alt.Tooltip("high:Q", title="×1.5", format=".1f")]
+    title = [f"P({inline_label(cause_label)}) in %", "○ the number ×0.5   ● ×1.5"]
     bars = base.mark_bar(color="#5b7fa3", size=12, yOffset=9).encode(
-        x=alt.X("low:Q", title=f"P({inline_label(cause_label)}) in % with the parameter ×0.5 "
-                               "and ×1.5"),
-        x2="high:Q",
-        tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", format=".1f"),
-                 alt.Tooltip("now:Q", format=".1f"), alt.Tooltip("high:Q", format=".1f")])
+        x=alt.X("low:Q", title=title, axis=alt.Axis(titleLimit=0)), x2="high:Q", tooltip=tips)
+    ends = [
+        base.mark_point(shape="circle", size=60, yOffset=9, filled=filled, color="#1b1b1b",
+                        opacity=1).encode(x=f"{field}:Q", tooltip=tips)
+        for field, filled in (("low", False), ("high", True))
+    ]
     now = alt.Chart(df.head(1)).mark_rule(color="#111", strokeDash=[4, 3]).encode(x="now:Q")
     # each parameter's label above its bar (explain.bar_labels), whole on a phone too
-    return (bars + now + explain.bar_labels(base, "parameter")).properties(
+    return alt.layer(bars, *ends, now, explain.bar_labels(base, "parameter")).properties(
         height=30 + explain.STEP_PX * max(len(df), 1))
 
 
@@ -622,6 +636,9 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
                                                     not_sure=unsure),
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
+    if model.base_rates:  # changed on this page (the model is their variant)
+        st.caption("The case file holds the answers, confidences and 'not sure' items, not the "
+                   "changed base rates: the reports and the share link carry those.")
     c3.download_button("Case (JSON)",
                        data=lambda: case_json(model, answers, confidence=conf, base=base,
                                               units=ss_units, not_sure=unsure),
@@ -637,6 +654,10 @@ def _keep_answers() -> None:
     for k in [k for k in ss if isinstance(k, str) and k.startswith(("wb_q_", "wb_c_"))]:
         if not k.endswith(boxes):  # a unit box is drawn afresh from wb_v_ (the value kept)
             ss[k] = ss[k]
+
+
+COMPUTING = ("Computing the result for these answers… A case with many findings above their "
+             "lowest state takes longer (up to a minute); the result replaces this note.")
 
 
 def render() -> None:
@@ -664,8 +685,13 @@ def render() -> None:
     with rates_box:  # drawn under the result, computed first: the result depends on it
         model = _base_rate_panel(pop)
     answers, conf = _answers(model)
-    d = model.diagnose(answers, confidence=conf or None)
-    with result_box:  # sent first: the key numbers reach the browser before the form
+    holder = result_box.empty()
+    d = model.ready(answers, confidence=conf or None)
+    if d is None:  # not computed yet: say so where the result goes, instead of leaving the
+        # previous case's result (greyed, but readable: "self-care") there meanwhile
+        holder.info(COMPUTING, icon=":material/hourglass_top:")
+        d = model.diagnose(answers, confidence=conf or None)
+    with holder.container():  # sent first: the key numbers reach the browser before the form
         _result_panel(model, d)
     with top[2]:
         _share_panel(model, answers, conf, _rates(pop))

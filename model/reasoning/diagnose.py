@@ -168,7 +168,7 @@ def conflict(
     if not unusual:
         return Conflict(score, False, "", ())
     shown = tuple((names or {}).get(k, k) for k in culprits)
-    msg = texts.conflict_message(score, worst[0][0] if worst else None, shown)
+    msg = texts.conflict_message(score, worst[0][0] if worst else None, shown, CONFLICT_THRESHOLD)
     return Conflict(score, True, msg, culprits)
 
 

@@ -113,13 +113,27 @@ def stop_go_on(best_gain: float) -> str:
     return f"More answers would help (best question gains {best_gain:.2f} bits)."
 
 
-def conflict_message(score: float, worst: float | None, culprits: tuple[str, ...]) -> str:
-    factor = math.exp(min(max(score, worst if worst is not None else score), 50))
+def conflict_message(
+    score: float, worst: float | None, culprits: tuple[str, ...], threshold: float = 0.7
+) -> str:
+    """What the runner and the physio read when answers fit the model poorly: the answers as
+    a whole (``score``, Hugin's conflict) or, when they fit together well enough, the
+    answers that fit the others poorly (``worst``, the largest local conflict), never "these
+    answers fit poorly together" for a set that, as a whole, fits better than apart."""
     which = (" The answer(s) that fit least: " + "; ".join(culprits) + ".") if culprits else ""
+    if score > threshold or worst is None:
+        factor = math.exp(min(max(score, worst if worst is not None else score), 50))
+        return (
+            "These answers are an unusual combination: they fit the model poorly together "
+            f"(about {factor:.0f}\u00d7 less likely together than apart). The ranking may be "
+            "unreliable; a professional should look at this case." + which
+        )
+    factor = math.exp(min(worst, 50))
     return (
-        "These answers are an unusual combination: they fit the model poorly together "
-        f"(about {factor:.0f}\u00d7 less likely together than apart). The ranking may be "
-        "unreliable; a professional should look at this case." + which
+        "One answer fits the others poorly: it is about "
+        f"{factor:.0f}\u00d7 less likely together with them than apart, though the answers as "
+        "a whole fit the model. Check it; if it is right, a professional should look at this "
+        "case." + which
     )
 
 
