@@ -1190,3 +1190,24 @@ def test_loading_a_case_says_it_resets_changed_base_rates(model):
     assert "the 1 you had changed were reset" in notes
     assert at.session_state["wb_rates"] == {"self_assessment": {}}
     assert "Computing the result" not in notes
+
+
+def test_a_nodes_numbers_read_in_the_physios_words(model):
+    """The network panel's table names each number as the page does (the physio review
+    found "links.popliteal entrapment", "base rate.self assessment", "odds ratios.age.30 39"
+    and base rates as fractions beside percentages elsewhere)."""
+    from ui.network_graph import node_table
+
+    cause = node_table(model, "popliteal_entrapment")
+    rate = next(c for c in model.kb.causes if c.id == "popliteal_entrapment").base_rates[
+        "self_assessment"]
+    entries = list(cause["entry"])
+    assert "Base rate (runners self-assessing)" in entries
+    assert any(e.startswith("Odds ratio: ") and "age" in e.lower() for e in entries)
+    shown = cause.loc[cause["entry"] == "Base rate (runners self-assessing)", "value"].iloc[0]
+    assert shown.endswith("%") and float(shown[:-1]) == pytest.approx(100 * rate, rel=1e-2)
+    finding = node_table(model, "calf_pain_walking")
+    assert any(e.startswith("Link to popliteal") for e in finding["entry"])
+    assert "Leak (with none of the model's causes present)" in list(finding["entry"])
+    for table in (cause, finding):
+        assert not any("." in e.split(" ")[0] or "_" in e for e in table["entry"])

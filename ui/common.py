@@ -231,6 +231,8 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
   opacity: 1 !important; visibility: visible !important; }
 [data-testid="stCode"] button[aria-label="Copy to clipboard"] { min-width: 44px;
   min-height: 44px; }
+/* ... and the link wraps beside it, not under it (the button hid part of the link) */
+[data-testid="stCode"] pre { padding-right: 64px !important; }
 /* the element holding these rules takes no room (its style still applies) */
 [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
   display: none; }

@@ -14,7 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from model import Model
+from model import Model, inline_label
 
 from . import units
 
@@ -115,6 +115,44 @@ def network_chart(model: Model, posteriors: Mapping[str, float], answers: Mappin
     return (edges + points + labels).properties(height=height).configure_view(stroke=None)
 
 
+POPULATION_WORDS = {"self_assessment": "runners self-assessing", "clinic": "physio clinic"}
+
+
+def entry_words(model: Model, where: str) -> str:
+    """A number's key in priors/ in the physio's words: "links.cecs" -> "Link to chronic
+    exertional compartment syndrome", "odds_ratios.age.30_39" -> "Odds ratio: age 30-39"."""
+    head, _, rest = where.partition(".")
+    if head == "links":
+        cause = model.cause_map.get(rest)
+        name = inline_label(cause.label) if cause else rest.replace("_", " ")
+        return f"Link to {name} (if only it is present)"
+    if head == "leak":
+        return "Leak (with none of the model's causes present)"
+    if head == "base_rate":
+        return f"Base rate ({POPULATION_WORDS.get(rest, rest.replace('_', ' '))})"
+    if head == "odds_ratios":
+        parent, _, state = rest.partition(".")
+        q = model.question_map.get(parent)
+        name = (q.label or parent.replace("_", " ")) if q else parent.replace("_", " ")
+        shown = q.state_label(state) if q else state.replace("_", " ")
+        return f"Odds ratio: {name} {shown}"
+    return where.replace("_", " ").capitalize()
+
+
+def value_words(where: str, value: Any) -> str:
+    """A number as the rest of the page shows it: probabilities in % (base rates, links and
+    leaks), odds ratios as a factor."""
+    if value is None:
+        return ""
+    if not isinstance(value, float | int) or isinstance(value, bool):
+        return str(value)
+    if where.startswith("odds_ratios."):
+        return f"×{value:.3g}"
+    if where.startswith(("links.", "leak", "base_rate.")):
+        return f"{100 * value:.3g}%"
+    return f"{value:.3g}"
+
+
 def node_table(model: Model, node: str) -> pd.DataFrame:
     """A node's numbers with their sources (reference keys in short form) and reasons."""
     from .common import sources_text
@@ -133,10 +171,8 @@ def node_table(model: Model, node: str) -> pd.DataFrame:
             value = getattr(cited, "value", None)
         if value is None and getattr(cited, "probs", None):
             value = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in cited.probs.items())
-        rows.append({"entry": where.replace("_", " "),
-                     "value": "" if value is None else (f"{value:.3g}"
-                                                        if isinstance(value, float) else
-                                                        str(value)),
+        rows.append({"entry": entry_words(model, where),
+                     "value": value_words(where, value),
                      "source": sources_text(model, cited.source_keys) or "estimate",
                      "reason": cited.estimate or cited.note or ""})
     return pd.DataFrame(rows, columns=["entry", "value", "source", "reason"])

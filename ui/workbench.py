@@ -350,7 +350,8 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
         column_order=("cause", "posterior", "prior", "change", "interval"),
         column_config={
             "cause": st.column_config.TextColumn("cause", width=300),
-            "prior": st.column_config.NumberColumn("prior", format="%.1f%%", width=70),
+            # three significant digits: a rare cause's 0.0883% is not "0.1%"
+            "prior": st.column_config.NumberColumn("prior", format="%.3g%%", width=70),
             "posterior": st.column_config.ProgressColumn("now", format="%.1f%%", min_value=0.0,
                                                          max_value=100.0, width=120),
             "interval": st.column_config.TextColumn(
