@@ -165,6 +165,7 @@ def test_emergency_red_flag(model):
     text = _page_text(at)
     assert "Training advice, what-ifs and habits are left out" in text
     assert not any(r in text for r in REASSURING)
+    assert {b.proto.url for b in at.get("link_button")} >= {"tel:112", "tel:999"}
     assert not [s for s in at.slider if s.key and s.key.startswith("rn_wi")]  # no what-if
 
 

@@ -369,6 +369,8 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> None:
     st.subheader("Your result" if full else "Your result so far")
     if full:
         common.render_triage(d)
+        if d.triage.level == "emergency":  # the call buttons on the result page too
+            _call_buttons()
     st.markdown("**Most probable causes**")
     if d.triage.flagged:  # a warning sign's cause is checked whatever its chance below
         st.warning(flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
