@@ -339,7 +339,7 @@ class Model:
         tracked = tuple(causes) if causes else tuple(c.id for c in d.causes[: reasoning.TRACKED])
         now = {c.id: c.probability for c in d.causes}
         ev = self.likelihoods(clean, conf)
-        return sensitivity(self._ctx, ev, clean, now, tracked, spread)
+        return sensitivity(self._ctx, ev, clean, now, tracked, spread, self._posterior_of(d))
 
     def interval_drivers(
         self,
@@ -362,12 +362,31 @@ class Model:
             )
         else:
             tracked = tuple(dict.fromkeys(causes))  # each once, in the order given
-        unknown = [c for c in tracked if not isinstance(c, str) or c not in self.cause_map]
+        unknown = [
+            show_value(c) for c in tracked if not isinstance(c, str) or c not in self.cause_map
+        ]
         if unknown:
             raise InputError(
-                [f"interval_drivers: unknown cause(s) {unknown}; use the ids of model.causes"]
+                [
+                    f"interval_drivers: unknown cause(s) {', '.join(unknown)}; use the ids of "
+                    "model.causes"
+                ]
             )
-        return interval_drivers(self._ctx, clean, conf, tracked, top)
+        post = self._posterior_of(self.diagnose(clean, conf or None))
+        return interval_drivers(self._ctx, clean, conf, tracked, top, post)
+
+    def _posterior_of(self, d: Diagnosis) -> Posterior:
+        """The engine's posterior as ``d`` states it (marginals in the engine's order, log
+        evidence, route and error): the physio's tools start from the diagnosis's own
+        instead of computing it again (a deep case's took 14 s)."""
+        inf = d.inference
+        return Posterior(
+            np.array([d.probability(c) for c in self.engine.cause_ids]),
+            float(d.log_evidence),
+            inf.route if inf is not None else "quickscore",
+            exact=inf.exact if inf is not None else True,
+            std_error=inf.error if inf is not None else 0.0,
+        )
 
     # ------------------------------------------------------------------ export
     def export(self, fmt: str, path: str | Path) -> Path:

@@ -1065,6 +1065,7 @@ class QuickscoreEngine(NetworkIndex):
         rows_per_call: int = VARIANT_ROWS,
         cond_max: float = COND_MAX,
         axes: Sequence[int] | None = None,
+        post: Posterior | None = None,
     ) -> np.ndarray:
         """P(cause present | evidence) under each variant (tables, noisy) of
         :meth:`with_tables` (the tornado's rows): (variants, n), or (variants, len(axes))
@@ -1081,7 +1082,8 @@ class QuickscoreEngine(NetworkIndex):
         (the result says so: ``Inference.extras``), ``PARTICLE_VARIANTS`` at a time: its
         exact variants took minutes each and, all at once, all the memory there was.
         ``cond_max``: the largest condition kept in double precision (as
-        :meth:`marginals_under`; beyond it a sum is redone in extended precision)."""
+        :meth:`marginals_under`; beyond it a sum is redone in extended precision); ``post``:
+        the posterior of ``evidence``, if known (not computed again)."""
         ev = dict(evidence)
         case = self.case(ev)
         terms = self._terms(case)
@@ -1091,7 +1093,7 @@ class QuickscoreEngine(NetworkIndex):
             if self.kind[nid] != "cause":
                 raise ValueError(f"{nid}: variant_marginals varies causes' tables and findings'")
         observed = self._observed(ev)
-        sampled = self._head_particles(case)
+        sampled = self._head_particles(case, post)
         quick = n_terms <= MAX_TERMS and self._route(case, terms) == "quickscore"
         if sampled is not None:  # a deep case: its samples reweighted, a group at a time
             out = np.full((len(variants), len(cols)), np.nan)

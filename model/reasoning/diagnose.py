@@ -498,7 +498,9 @@ def interval_drivers(
     confidence: Mapping[str, float],
     causes: Sequence[str],
     top: int = 3,
+    post: Posterior | None = None,
 ) -> dict[str, tuple[IntervalDriver, ...]]:
-    """The numbers that widen each cause's interval most, for clean answers (issue 16)."""
+    """The numbers that widen each cause's interval most, for clean answers (issue 16);
+    ``post``: their posterior, if known (the diagnosis's)."""
     _, _, ev = _evidence(ctx, dict(answers), dict(confidence))
-    return drivers(ctx, ev, ctx.engine.posterior(ev), causes, top)
+    return drivers(ctx, ev, ctx.engine.posterior(ev) if post is None else post, causes, top)

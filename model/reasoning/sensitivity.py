@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..inference import PREVIEW_COND_MAX, cause_table
+from ..inference import PREVIEW_COND_MAX, Posterior, cause_table
 from ..kb import BASE_RATE_MAX, HEAVY_LEGS, CauseDef
 from . import texts
 from .context import ModelContext
@@ -102,15 +102,19 @@ def sensitivity(
     now: Mapping[str, float],
     tracked: Sequence[str],
     spread: float,
+    post: Posterior | None = None,
 ) -> tuple[SensitivityRow, ...]:
     """Tornado rows for evidence ``ev`` (of the clean answers), sorted by the swing of the
-    first tracked cause; ``now`` holds every cause's probability."""
+    first tracked cause; ``now`` holds every cause's probability; ``post``: the posterior of
+    ``ev``, if known (a deep case's rows start from it)."""
     idx = [ctx.engine.axis[c] for c in tracked]
     specs = row_specs(ctx, clean, spread)
     variants = [v for s in specs for v in (s[4], s[5])]
     # double precision up to condition 1e12 (as the previews): an error of at most about
     # 1e-4, far below the tornado's tenths of a point; beyond it, extended precision
-    marg = ctx.engine.variant_marginals(ev, variants, cond_max=PREVIEW_COND_MAX, axes=idx)
+    marg = ctx.engine.variant_marginals(
+        ev, variants, cond_max=PREVIEW_COND_MAX, axes=idx, post=post
+    )
     rows = [
         _row(param, text, lo, hi, tracked, marg[2 * k], now, marg[2 * k + 1])
         for k, (param, text, lo, hi, _, _) in enumerate(specs)
