@@ -594,6 +594,11 @@ def test_about_page_by_the_menu(app_url, browser, size):
     _no_exception(page)
     _axe(page, "about")
     _save(page, f"{size}-about.png")
+    # the self-check page by its own name opens it (it lives at "/"; the name gave "Page
+    # not found"), and its link in the row leads back
+    page.goto(f"{app_url}/self-check")
+    expect(page.get_by_text("First, a few warning signs")).to_be_visible(timeout=FIRST_LOAD_MS)
+    assert "Page not found" not in page.inner_text("body")
     assert outside == []
     page.close()
 
