@@ -237,6 +237,12 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
   display: none; }
 .st-key-wb_phone_note { display: none; }
+/* a touch screen keeps the "hover" of the last tap on whatever button comes to lie under
+   it: the next question's answer looked chosen already */
+@media (hover: none) {
+  .stButton button[kind="secondary"]:hover { background-color: inherit !important;
+    border-color: rgba(49, 51, 63, 0.2) !important; color: inherit !important; }
+}
 @media (max-width: 640px) {
   /* the workbench on a phone: its columns stack, so the result comes before the answers */
   [data-testid="stColumn"]:has(.st-key-wb_result) { order: -1; }
