@@ -134,3 +134,18 @@ def test_v2_hyponatraemia_example(model: Model, examples_dir: Path) -> None:
     d = model.diagnose(load_case(examples_dir, "v2-red-flag-hyponatraemia"))
     assert d.triage.level == "emergency"
     assert d.triage.red_flags
+
+
+def test_the_readmes_python_snippet_runs_as_written() -> None:
+    """The README's Python API snippet, run as printed (a review found it used an answer it
+    never gave a value to), and what its first lines claim."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S)
+    assert code is not None
+    space: dict[str, Any] = {}
+    exec(compile(code.group(1), "README.md", "exec"), space)  # noqa: S102 - our own README
+    d = space["d"]
+    assert isinstance(space["m"], Model) and d.triage.level in LEVELS
+    assert sorted(c.id for c in d.causes) == sorted(CONTRACT_CAUSES)
