@@ -372,7 +372,8 @@ class Model:
                     "model.causes"
                 ]
             )
-        post = self._posterior_of(self.diagnose(clean, conf or None))
+        d = self.ready(clean, conf or None)  # a diagnosis already made gives its posterior
+        post = None if d is None else self._posterior_of(d)
         return interval_drivers(self._ctx, clean, conf, tracked, top, post)
 
     def _posterior_of(self, d: Diagnosis) -> Posterior:

@@ -828,6 +828,12 @@ def test_chart_labels_sit_above_their_bars_over_the_whole_width(model):
     title = next(lay for lay in spec["layer"] if lay["mark"]["type"] == "bar")["encoding"]["x"][
         "title"]
     assert isinstance(title, list) and max(len(t) for t in title) <= 40
+    # a long cause name too (popliteal entrapment's made a 77-character line, cut on a phone)
+    longest = max((c.label for c in model.causes), key=len)
+    spec = workbench.tornado_chart(tdf, longest).to_dict()
+    title = next(lay for lay in spec["layer"] if lay["mark"]["type"] == "bar")["encoding"]["x"][
+        "title"]
+    assert len(title) >= 3 and max(len(t) for t in title) <= 40
     points = [lay for lay in spec["layer"] if lay["mark"]["type"] == "point"]
     assert {(p["encoding"]["x"]["field"], p["mark"]["filled"]) for p in points} == {
         ("low", False), ("high", True)}
@@ -1188,7 +1194,7 @@ def test_loading_a_case_says_it_resets_changed_base_rates(model):
         ("case.json", json.dumps({"answers": {"age": 30}}).encode(), "application/json")).run()
     _no_exception(at)
     notes = " ".join(i.value for i in at.info)
-    assert "the 1 you had changed were reset" in notes
+    assert "the base rate you had changed was reset" in notes
     assert at.session_state["wb_rates"] == {"self_assessment": {}}
     assert "Computing the result" not in notes
 
@@ -1210,5 +1216,35 @@ def test_a_nodes_numbers_read_in_the_physios_words(model):
     finding = node_table(model, "calf_pain_walking")
     assert any(e.startswith("Link to popliteal") for e in finding["entry"])
     assert "Leak (with none of the model's causes present)" in list(finding["entry"])
-    for table in (cause, finding):
+    multi = node_table(model, "relief_time")  # a choice: one chance per state, in %
+    assert all(v.endswith("%") for v in multi["value"]) and "min" in multi["value"].iloc[0]
+    drug = node_table(model, "medication_side_effect")  # a cause given as a table
+    assert any(e == "Chance of the cause with beta blocker" for e in drug["entry"])
+    tables = [node_table(model, n) for n in (*model.cause_map, *model.question_map)]
+    for table in (cause, finding, multi, drug, *tables):
         assert not any("." in e.split(" ")[0] or "_" in e for e in table["entry"])
+
+
+def test_the_tornado_and_drivers_say_when_their_rows_are_sampled(model):
+    """On a deep case (its extras sampled) the tornado's rows and the drivers reweight the
+    same samples as the intervals: the workbench says so, with the stated error; an ordinary
+    case says nothing."""
+    from ui.workbench import sampled_note
+
+    deep = {
+        "heaviness_onset": "reproducible_point", "symptom_location": "lower_leg",
+        "lower_leg_tightness_burning": "yes", "relief_time": "minutes", "age": 56,
+        "calf_pain_walking": "no", "asymmetry_noticed": "yes", "legs_affected": "one",
+        "shin_or_joint_pain": "yes", "bone_tender_spot": "no", "numbness_tingling": "yes",
+        "swelling": "none", "symptom_weeks": 260, "back_pain_radiating": "no",
+        "foot_cold_or_pale": "yes", "sex": "female", "leg_weakness_or_foot_drop": "yes",
+        "worse_in_heat": "no", "relief_sitting_or_bending_forward": "yes",
+        "both_legs_weak": "no", "cycles_a_lot": "yes", "only_at_high_intensity": "no",
+        "previous_leg_injury": "yes", "performance_declining": "no",
+        "pain_at_rest_or_night": "yes",
+    }  # fmt: skip
+    d = model.diagnose(deep)
+    note = sampled_note(d, "the tornado's rows")
+    assert d.inference.extras == "importance-sampling" and note is not None
+    assert f"{100 * d.inference.extras_error:.1f} points" in note
+    assert sampled_note(model.diagnose({"age": 30}), "the tornado's rows") is None

@@ -433,3 +433,12 @@ def test_the_conflict_message_says_whether_the_set_or_one_answer_fits_poorly() -
     whole = conflict(-2.2 - CONFLICT_THRESHOLD - 1.0, {"age": -1.0, "cramps": -1.2}, {})
     assert whole.unusual and whole.score == pytest.approx(score)
     assert "fit the model poorly together" in whole.message
+
+
+def test_the_conflict_message_speaks_of_several_answers_as_several() -> None:
+    from model.reasoning.diagnose import conflict
+
+    two = conflict(0.0, {"age": -1.0, "cramps": -1.2}, {"age": 0.8, "cramps": 0.9},
+                   {"age": "How old are you?", "cramps": "Cramps?"})
+    assert two.message.startswith("Some answers fit the others poorly")
+    assert "Check them" in two.message and "How old are you?" in two.message

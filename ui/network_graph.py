@@ -130,6 +130,8 @@ def entry_words(model: Model, where: str) -> str:
         return "Leak (with none of the model's causes present)"
     if head == "base_rate":
         return f"Base rate ({POPULATION_WORDS.get(rest, rest.replace('_', ' '))})"
+    if head == "table":  # a cause given as a table over one risk factor (medication)
+        return f"Chance of the cause with {rest.replace('_', ' ')}"
     if head == "odds_ratios":
         parent, _, state = rest.partition(".")
         q = model.question_map.get(parent)
@@ -148,7 +150,7 @@ def value_words(where: str, value: Any) -> str:
         return str(value)
     if where.startswith("odds_ratios."):
         return f"×{value:.3g}"
-    if where.startswith(("links.", "leak", "base_rate.")):
+    if where.startswith(("links.", "leak", "base_rate.", "table.")):
         return f"{100 * value:.3g}%"
     return f"{value:.3g}"
 
@@ -169,8 +171,12 @@ def node_table(model: Model, node: str) -> pd.DataFrame:
         value = getattr(cited, "p", None)
         if value is None:
             value = getattr(cited, "value", None)
-        if value is None and getattr(cited, "probs", None):
-            value = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in cited.probs.items())
+        if value is None and getattr(cited, "probs", None):  # one chance per state, in %
+            q = model.question_map.get(node)
+            value = ", ".join(
+                f"{q.state_label(k) if q else k.replace('_', ' ')} {100 * v:.3g}%"
+                for k, v in cited.probs.items()
+            )
         rows.append({"entry": entry_words(model, where),
                      "value": value_words(where, value),
                      "source": sources_text(model, cited.source_keys) or "estimate",

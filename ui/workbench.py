@@ -15,6 +15,7 @@ population, base rates, "not sure" items and units.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import altair as alt
@@ -131,9 +132,11 @@ def _on_upload() -> None:
     ss["wb_load_changes"] = list(loaded.changes)
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
     if changed:  # a case file holds no base rates: the case's screen has the priors' own
+        which = "the base rate you had changed was" if changed == 1 else (
+            f"the {changed} base rates you had changed were")
         ss["wb_load_changes"].append(
-            f"opened with the priors' base rates: the {changed} you had changed were reset "
-            "(a case file does not hold base rates; a share link does)"
+            f"opened with the priors' base rates: {which} reset (a case file does not hold "
+            "base rates; a share link does)"
         )
 
 
@@ -240,6 +243,9 @@ def tornado_data(population: str, rates: dict[str, float], answers: dict[str, An
     })
 
 
+TITLE_CHARS = 36  # an axis title's line, so that it fits a phone's chart (about 340 px)
+
+
 def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
     """One bar per number from the top cause's probability with it ×0.5 (open circle) to
     ×1.5 (filled), the present probability dashed. The axis title is short lines: one long
@@ -249,7 +255,8 @@ def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
     tips = [alt.Tooltip("parameter:N"), alt.Tooltip("low:Q", title="×0.5", format=".1f"),
             alt.Tooltip("now:Q", title="now", format=".1f"),
             alt.Tooltip("high:Q", title="×1.5", format=".1f")]
-    title = [f"P({inline_label(cause_label)}) in %", "○ the number ×0.5   ● ×1.5"]
+    title = [*textwrap.wrap(f"P({inline_label(cause_label)}) in %", TITLE_CHARS),
+             "○ the number ×0.5   ● ×1.5"]
     bars = base.mark_bar(color="#5b7fa3", size=12, yOffset=9).encode(
         x=alt.X("low:Q", title=title, axis=alt.Axis(titleLimit=0)), x2="high:Q", tooltip=tips)
     ends = [
@@ -472,9 +479,20 @@ def _base_rate_panel(population: str) -> Model:
     return adjusted
 
 
+def sampled_note(d: Diagnosis, what: str) -> str | None:
+    """Said under the tornado or the drivers when the case's extras are sampled: their rows
+    reweight the same samples as the intervals, with the same stated error."""
+    inf = d.inference
+    if inf is None or inf.extras != "importance-sampling":
+        return None
+    return (f"On this case {what} are estimated from the same weighted samples as the "
+            f"intervals (error up to about {100 * inf.extras_error:.1f} points).")
+
+
 @st.fragment
 def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, Any],
-                   conf: dict[str, float], labels: dict[str, str]) -> None:
+                   conf: dict[str, float], labels: dict[str, str],
+                   d: Diagnosis | None = None) -> None:
     st.subheader("Sensitivity of the top cause (tornado)")
     if not st.toggle("Show the tornado", key="wb_tornado"):
         st.caption("Moves every base rate and every link of the answered questions by ±50% "
@@ -487,6 +505,8 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
     with st.container(key="wb_tornado_box"):
         st.altair_chart(tornado_chart(tdf, labels.get(cause, cause)), width="stretch",
                         key="wb_tornado_chart")
+    if d is not None and (note := sampled_note(d, "the tornado's rows")):
+        st.caption(note)
     with st.expander("The numbers"):
         st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
                      column_config={k: st.column_config.NumberColumn(format="%.1f%%")
@@ -533,6 +553,8 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                    "deviation on its own).")
         return
     df = drivers_data(model, d, population, rates, answers, conf)
+    if note := sampled_note(d, "these numbers' effects"):
+        st.caption(note)
     with st.container(key="wb_drivers_box"):
         st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
                      column_config={
@@ -704,7 +726,7 @@ def render() -> None:
         _tests_panel(model, answers, conf)
         _downloads(model, answers, conf)
     labels = {c.id: c.label for c in d.causes}
-    _tornado_panel(pop, _rates(pop), answers, conf, labels)
+    _tornado_panel(pop, _rates(pop), answers, conf, labels, d)
     _drivers_panel(model, d, pop, _rates(pop), answers, conf)
     _network_panel(model, d, answers)
     common.render_disclaimer()

@@ -1044,12 +1044,18 @@ class QuickscoreEngine(NetworkIndex):
         cond_max_ld: float,
         cond_max: float,
     ) -> np.ndarray:
-        """:meth:`marginals_under` for the variants ``part`` of the tables."""
+        """:meth:`marginals_under` for the variants ``part`` of the tables (a table with one
+        variant, shared by all, is kept whole)."""
+        k = next(iter(causes.values())).shape[0]
+
+        def cut(a: np.ndarray) -> np.ndarray:
+            return a[part] if np.shape(a)[0] == k else a
+
         out = self.marginals_under(
             case,
-            {r: v[part] for r, v in risk.items()},
-            {c: v[part] for c, v in causes.items()},
-            {f: (lk[part], ln[part]) for f, (lk, ln) in noisy.items()},
+            {r: cut(v) for r, v in risk.items()},
+            {c: cut(v) for c, v in causes.items()},
+            {f: (cut(lk), cut(ln)) for f, (lk, ln) in noisy.items()},
             cond_max_ld=cond_max_ld,
             cond_max=cond_max,
         )
@@ -1079,8 +1085,9 @@ class QuickscoreEngine(NetworkIndex):
         the sum cannot take (another route, or a sum that cancels beyond extended precision)
         gets its own variant engine. A deep case whose withdrawals and draws are sampled
         (:meth:`_head_particles`) reweights its samples instead, as its interval draws do
-        (the result says so: ``Inference.extras``), ``PARTICLE_VARIANTS`` at a time: its
-        exact variants took minutes each and, all at once, all the memory there was.
+        (its diagnosis says its extras are sampled, ``Inference.extras``, with their stated
+        error), ``PARTICLE_VARIANTS`` at a time: its exact variants took minutes each and,
+        all at once, all the memory there was.
         ``cond_max``: the largest condition kept in double precision (as
         :meth:`marginals_under`; beyond it a sum is redone in extended precision); ``post``:
         the posterior of ``evidence``, if known (not computed again)."""

@@ -129,11 +129,16 @@ def conflict_message(
             "unreliable; a professional should look at this case." + which
         )
     factor = math.exp(min(worst, 50))
+    one = len(culprits) <= 1
     return (
-        "One answer fits the others poorly: it is about "
-        f"{factor:.0f}\u00d7 less likely together with them than apart, though the answers as "
-        "a whole fit the model. Check it; if it is right, a professional should look at this "
-        "case." + which
+        ("One answer fits" if one else "Some answers fit")
+        + " the others poorly: "
+        + ("it is" if one else "the worst is")
+        + f" about {factor:.0f}\u00d7 less likely together with them than apart, though the "
+        "answers as a whole fit the model. "
+        + ("Check it; if it is right" if one else "Check them; if they are right")
+        + ", a professional should look at this case."
+        + which
     )
 
 
