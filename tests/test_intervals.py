@@ -368,6 +368,15 @@ def test_draws_in_groups_equal_draws_at_once(model, monkeypatch) -> None:
     grouped = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, st.noisy)
     assert whole is not None and grouped is not None
     np.testing.assert_allclose(grouped, whole, atol=1e-12, rtol=0)
+    # a table given once for every variant (a leading axis of 1) stays whole in the groups
+    f = next(iter(st.noisy))
+    shared = {**st.noisy, f: (st.noisy[f][0][:1], st.noisy[f][1][:1])}
+    monkeypatch.setattr(qs, "VARIANT_ROWS", 1 << 15)
+    once = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, shared)
+    monkeypatch.setattr(qs, "VARIANT_ROWS", 3 * n_terms)
+    again = ctx.engine.marginals_under(dict(ev), st.risk, st.causes, shared)
+    assert once is not None and again is not None
+    np.testing.assert_allclose(again, once, atol=1e-12, rtol=0)
 
 
 def test_interval_drivers_in_chunks_equal_all_at_once(model, monkeypatch) -> None:
