@@ -46,6 +46,7 @@ from .reasoning.whatif import what_if
 # question, so this holds the recent steps of a few dozen concurrent runners
 CACHE_SIZE = 1024
 ASSESS_CACHE_SIZE = 4096  # assessments (batch scoring): a few KB each
+TESTS_CACHE_SIZE = 64  # "which test next" rankings (the workbench): a few KB each
 # the engine's case and posterior of the latest assessments with intervals, which the
 # diagnosis of the same answers starts from (the app draws the ranking from the assessment,
 # then asks the next question from the diagnosis): a posterior and its case are a few
@@ -84,6 +85,9 @@ class Model:
         self.modifiable: tuple[str, ...] = self._ctx.modifiable
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._diagnose_clean)
         self._assessed = lru_cache(maxsize=ASSESS_CACHE_SIZE)(self._assess_clean)
+        # the physio's "which test next": one per answer set and costs (each rerun of the
+        # workbench asks again)
+        self._tests_ranked = lru_cache(maxsize=TESTS_CACHE_SIZE)(self._tests_ranked_clean)
         self._heads: OrderedDict[Any, Any] = OrderedDict()  # (key, conf_key) -> assess's parts
         self._ready: OrderedDict[Any, Diagnosis] = OrderedDict()  # diagnoses computed
         self._memo_lock = threading.Lock()
@@ -225,7 +229,16 @@ class Model:
                 ]
             )
         own = check_costs(self._ctx, costs)
-        return which_test_next(self._ctx, key, conf_key, own)
+        return self._tests_ranked(key, conf_key, tuple(sorted(own.items())))
+
+    def _tests_ranked_clean(
+        self, key: Any, conf_key: Any, costs: tuple[tuple[str, float], ...]
+    ) -> tuple[TestValue, ...]:
+        """:meth:`which_test_next` of clean keys, from the diagnosis's posterior when it is
+        made (a deep case's took 14 s to compute again on every rerun of the workbench)."""
+        d = self.ready(dict(key), dict(conf_key) or None)
+        known = None if d is None else (self._posterior_of(d), d)
+        return which_test_next(self._ctx, key, conf_key, dict(costs), known)
 
     def ready(
         self,

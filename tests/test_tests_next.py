@@ -130,3 +130,27 @@ def test_next_test_command(tmp_path, capsys) -> None:
         assert main(["next-test", str(case), "--cost", bad]) == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
+
+
+def test_a_diagnosis_made_serves_the_ranking_and_the_ranking_is_kept(model: Model,
+                                                                    monkeypatch) -> None:
+    """Once the answers are diagnosed, "which test next" starts from that diagnosis's
+    posterior (a deep case's took 14 s to compute again on every rerun of the workbench) and
+    gives what it gives from scratch; asked again, it is not computed again."""
+    fresh = type(model)(model.kb, model.population).which_test_next(HISTORY)
+    m = type(model)(model.kb, model.population)
+    m.diagnose(HISTORY)
+    calls = []
+
+    def refused(*args, **kw):  # type: ignore[no-untyped-def]
+        raise AssertionError("the posterior computed again")
+
+    monkeypatch.setattr(m.engine, "posterior", refused)
+    real = m.engine.previews
+    monkeypatch.setattr(m.engine, "previews", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = m.which_test_next(HISTORY)
+    assert [t.id for t in got] == [t.id for t in fresh]
+    for a, b in zip(got, fresh, strict=True):
+        assert a.expected_information_gain == pytest.approx(b.expected_information_gain, abs=1e-12)
+        assert a.levels == b.levels
+    assert m.which_test_next(HISTORY) == got and len(calls) == 1

@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError
+from ..inference import Posterior
 from .context import ModelContext
 from .diagnose import TRACKED, assess_parts
+from .diagnose import _evidence as evidence_parts
 from .evidence import applies, finite_real, show_value, value_for_state
-from .results import Outcome, TestValue
+from .results import Assessment, Diagnosis, Outcome, TestValue
 from .triage import escalations, triage
 
 
@@ -52,12 +54,20 @@ def which_test_next(
     answers: tuple[tuple[str, Any], ...],
     confidence: tuple[tuple[str, float], ...] = (),
     costs: Mapping[str, float] | None = None,
+    known: tuple[Posterior, Diagnosis] | None = None,
 ) -> tuple[TestValue, ...]:
     """Every unanswered clinician finding that applies, highest gain per cost unit first
-    (ties: higher gain, then id)."""
+    (ties: higher gain, then id). ``known``: the answers' posterior and diagnosis, if made
+    (their causes and conflict; only the previews are computed then)."""
     own = dict(costs or {})
     # the current causes, conflict and triage, and the case and posterior they came from
-    base, clean, case, post = assess_parts(ctx, answers, confidence)
+    base: Assessment | Diagnosis
+    if known is None:
+        base, clean, case, post = assess_parts(ctx, answers, confidence)
+    else:
+        post, base = known
+        _, clean, ev = evidence_parts(ctx, dict(answers), dict(confidence))
+        case = ctx.engine.case(ev)
     eng = ctx.engine
     tests = [
         q
@@ -69,6 +79,7 @@ def which_test_next(
     axes = sorted({eng.axis[c] for c in [*top_ids, *serious]})
     ids = [eng.cause_ids[a] for a in axes]
     probs = {c.id: c.probability for c in base.causes}
+    unusual = base.conflict is not None and base.conflict.unusual
     out = []
     for q, pv in zip(tests, eng.previews(post, case, [q.id for q in tests], axes), strict=True):
         outcomes, levels = [], []
@@ -80,7 +91,7 @@ def which_test_next(
             )
             top = max(after, key=lambda c: (after[c], c))
             with_result = {**clean, q.id: value_for_state(q, state)}
-            tri = triage(ctx.kb, with_result, after, unusual=base.conflict.unusual, top_cause=top)
+            tri = triage(ctx.kb, with_result, after, unusual=unusual, top_cause=top)
             levels.append(tri.level)
         units = own.get(q.id, q.cost_units or 1.0)
         out.append(
