@@ -21,8 +21,9 @@ def render() -> None:
         f"{len(model.network.nodes)} nodes. Every number in it comes from a cited source or is "
         "marked as an estimate with its reason. The probabilities are computed exactly "
         "(for very unusual answer sets, by a named fallback with its error bound); when many "
-        "symptoms are reported at once, the choice of the next question, the reasons and the "
-        "ranges are estimated from weighted samples, which the result names.")
+        "symptoms are reported at once, the choice of the next question (and, with even "
+        "more, the reasons, the ranges and the physio's sensitivity tools) are estimated from "
+        "weighted samples, which the result names.")
     st.subheader("How to read the result")
     st.markdown(
         f"- **Probability**: the chance the cause is present, for a runner with heavy legs and "
