@@ -1229,20 +1229,10 @@ def test_the_tornado_and_drivers_say_when_their_rows_are_sampled(model):
     """On a deep case (its extras sampled) the tornado's rows and the drivers reweight the
     same samples as the intervals: the workbench says so, with the stated error; an ordinary
     case says nothing."""
+    from test_particles import PATH_25 as deep  # a runner's 25th answer: extras sampled
+
     from ui.workbench import sampled_note
 
-    deep = {
-        "heaviness_onset": "reproducible_point", "symptom_location": "lower_leg",
-        "lower_leg_tightness_burning": "yes", "relief_time": "minutes", "age": 56,
-        "calf_pain_walking": "no", "asymmetry_noticed": "yes", "legs_affected": "one",
-        "shin_or_joint_pain": "yes", "bone_tender_spot": "no", "numbness_tingling": "yes",
-        "swelling": "none", "symptom_weeks": 260, "back_pain_radiating": "no",
-        "foot_cold_or_pale": "yes", "sex": "female", "leg_weakness_or_foot_drop": "yes",
-        "worse_in_heat": "no", "relief_sitting_or_bending_forward": "yes",
-        "both_legs_weak": "no", "cycles_a_lot": "yes", "only_at_high_intensity": "no",
-        "previous_leg_injury": "yes", "performance_declining": "no",
-        "pain_at_rest_or_night": "yes",
-    }  # fmt: skip
     d = model.diagnose(deep)
     note = sampled_note(d, "the tornado's rows")
     assert d.inference.extras == "importance-sampling" and note is not None
