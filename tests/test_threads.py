@@ -281,3 +281,32 @@ def test_background_work_that_someone_comes_to_wait_for_takes_the_helpers_again(
     assert seen == [True, False]  # in the background until the click came to wait
     assert got and got[0] is m.ready(answers)
     assert threads.current_mode() is None  # the main thread was never in the background
+
+
+def test_a_term_sum_in_chunks_on_the_helpers_is_the_one_threads_bit_for_bit(monkeypatch) -> None:
+    """The posterior's term sum runs its chunks on the caller and the helper threads (a
+    deep case's extended-precision sum took 14 s on one) and adds their sums in the chunks'
+    order: the result is the one thread's, bit for bit, in double and extended precision."""
+    import numpy as np
+
+    import model.inference.quickscore as qs
+    from model.inference import threads
+
+    m = load_model()
+    clean, _ = m.validate({"age": 62, "smoker": "yes", "calf_pain_walking": "yes",
+                           "relief_time": "minutes", "foot_cold_or_pale": "yes",
+                           "numbness_tingling": "yes", "cramps": "yes", "swelling": "one_leg"})
+    ev = m.likelihoods(clean, {})
+    monkeypatch.setattr(qs, "CHUNK", 2)  # many chunks from a small case
+    eng = m.engine
+    case = eng.case(ev)
+    terms = eng._terms(case)
+    chunks = len(eng._chunk_maker(terms)[1])
+    assert chunks >= 8
+    got = {}
+    for n in (1, 2):
+        monkeypatch.setattr(threads, "THREADS", n)
+        got[n] = [eng._sum(case, terms, dtype) for dtype in (float, np.longdouble)]
+    for (pe1, num1, abs1), (pe2, num2, abs2) in zip(got[1], got[2], strict=True):
+        assert pe1.tobytes() == pe2.tobytes() and num1.tobytes() == num2.tobytes()
+        assert abs1.tobytes() == abs2.tobytes()

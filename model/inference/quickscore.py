@@ -65,7 +65,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
@@ -878,6 +878,15 @@ class QuickscoreEngine(NetworkIndex):
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """The terms as (W (T_c,), A (T_c, n)) chunks of at most CHUNK rows (when one
         factor alone is not larger), in a fixed order."""
+        chunk, combos = self._chunk_maker(terms, dtype)
+        for combo in combos:
+            yield chunk(combo)
+
+    def _chunk_maker(
+        self, terms: Sequence[Term], dtype: Any = float
+    ) -> tuple[Callable[[tuple[int, ...]], tuple[np.ndarray, np.ndarray]], list[tuple[int, ...]]]:
+        """(a function making the chunk of one combination, the combinations in order):
+        :meth:`_chunks` one at a time, in any order or on several threads."""
         sizes = [len(d) for d, _ in terms]
         j, size = len(terms), 1
         while j > 0 and size * sizes[j - 1] <= CHUNK:
@@ -889,13 +898,16 @@ class QuickscoreEngine(NetworkIndex):
             w2 = (w2[:, None] * d[None, :]).reshape(-1)
             a2 = (a2[:, None, :] * q[None, :, :]).reshape(-1, self.n)
         head = terms[:j]
-        for combo in itertools.product(*[range(s) for s in sizes[:j]]):
+
+        def chunk(combo: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
             w = 1.0
             a = np.ones(self.n, dtype=dtype)
             for (d, q), c in zip(head, combo, strict=True):
                 w = w * d[c]
                 a = a * q[c]
-            yield w2 * w, a2 * a
+            return w2 * w, a2 * a
+
+        return chunk, list(itertools.product(*[range(s) for s in sizes[:j]]))
 
     # ------------------------------------------------------------------ routes
     def _route(self, case: QCase, terms: Sequence[Term]) -> str:
@@ -1169,16 +1181,27 @@ class QuickscoreEngine(NetworkIndex):
     def _sum(
         self, case: QCase, terms: Sequence[Term], dtype: Any = float
     ) -> tuple[float, np.ndarray, float]:
-        """(P(e) without case.mass, numerators P(c_i present, e), sum of |terms|)."""
+        """(P(e) without case.mass, numerators P(c_i present, e), sum of |terms|). The chunks
+        run on the caller and the helper threads (a deep case's extended-precision sum took
+        14 s on one); their sums are added in the chunks' order, so the result is the one
+        thread's, bit for bit."""
+        chunk, combos = self._chunk_maker(terms, dtype)
+        parts: list[Any] = [None] * len(combos)
+
+        def run(i: int) -> None:  # writes its own entry only
+            w, a = chunk(combos[i])
+            zc, m = self._eval(case, a)
+            z, nn = self._combine(zc, m, case.comp_of)
+            parts[i] = (w @ z, w @ nn, np.abs(w) @ np.abs(z))
+
+        run_all(run, range(len(combos)))
         pe = np.zeros((), dtype=dtype)
         num = np.zeros(self.n, dtype=dtype)
         absm = np.zeros((), dtype=dtype)
-        for w, a in self._chunks(terms, dtype):
-            zc, m = self._eval(case, a)
-            z, nn = self._combine(zc, m, case.comp_of)
-            pe += w @ z
-            num += w @ nn
-            absm += np.abs(w) @ np.abs(z)
+        for p_e, p_num, p_abs in parts:
+            pe += p_e
+            num += p_num
+            absm += p_abs
         return pe, num, absm  # type: ignore[return-value]
 
     def _qs_posterior(self, case: QCase, terms: Sequence[Term]) -> Posterior:
