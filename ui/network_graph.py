@@ -14,7 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from model import Model, inline_label
+from model import POPULATION_TITLES, Model, inline_label
 
 from . import units
 
@@ -115,9 +115,6 @@ def network_chart(model: Model, posteriors: Mapping[str, float], answers: Mappin
     return (edges + points + labels).properties(height=height).configure_view(stroke=None)
 
 
-POPULATION_WORDS = {"self_assessment": "runners self-assessing", "clinic": "physio clinic"}
-
-
 def entry_words(model: Model, where: str) -> str:
     """A number's key in priors/ in the physio's words: "links.cecs" -> "Link to chronic
     exertional compartment syndrome", "odds_ratios.age.30_39" -> "Odds ratio: age 30-39"."""
@@ -129,7 +126,8 @@ def entry_words(model: Model, where: str) -> str:
     if head == "leak":
         return "Leak (with none of the model's causes present)"
     if head == "base_rate":
-        return f"Base rate ({POPULATION_WORDS.get(rest, rest.replace('_', ' '))})"
+        title = POPULATION_TITLES.get(rest, rest.replace("_", " "))
+        return f"Base rate ({title[:1].lower() + title[1:]})"
     if head == "table":  # a cause given as a table over one risk factor (medication)
         return f"Chance of the cause with {rest.replace('_', ' ')}"
     if head == "odds_ratios":

@@ -216,8 +216,7 @@ def _log_factor_sum(eng: QuickscoreEngine, ev: Evidence, x: np.ndarray, tabs: Ta
     answer at the lowest state, the commonest) summed in one product with the causes."""
     k = next(iter(tabs.noisy.values()))[0].shape[0]
     lin = np.zeros((k, eng.n))
-    with np.errstate(divide="ignore"):
-        const = np.zeros((k, 1))
+    const = np.zeros((k, 1))
     out = np.zeros((k, len(x)))
     for _, d, rows, top, lq in _forms(eng, ev, tabs):
         if len(rows) == 1 and not top:

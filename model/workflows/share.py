@@ -66,13 +66,8 @@ def _unpack(token: str) -> Any:
     return json.loads(unzip_token(token[len(VIEW_PREFIX) :], MAX_VIEW_JSON).decode("utf-8"))
 
 
-def _number(v: Any) -> float | None:
-    """``v`` as a float if it is a finite real number (numpy's included, never a bool)."""
-    return finite_real(v)
-
-
 def _confidence_problem(q: Any, c: Any) -> str | None:
-    x = _number(c)
+    x = finite_real(c)
     if x is None or not CONF_MIN <= x <= 1.0:
         return (
             f"confidence for {str(q)[:40]!r}: {repr(c)[:20]} is not valid; give a number "
@@ -186,7 +181,7 @@ def _confidences(view: Mapping[str, Any], screen: Screen, problems: list[str]) -
 def _rates(view: Mapping[str, Any], model: Model, problems: list[str]) -> dict[str, float]:
     rates: dict[str, float] = {}
     for cid, r in _mapping_part(view, "b", "base-rate changes", problems).items():
-        x = _number(r)
+        x = finite_real(r)
         bad = (
             [f"base rate: {str(cid)[:40]!r}: {repr(r)[:20]} is not a number"]
             if x is None
@@ -256,7 +251,9 @@ def _view(token: str, screen: Screen, model: Model, problems: list[str]) -> Scre
     )
 
 
-def read_link(params: Mapping[str, str], model: Model) -> tuple[Screen, list[str]]:
+def read_link(
+    params: Mapping[str, str], model: Model, refuse_rejected: bool = False
+) -> tuple[Screen, list[str]]:
     """The screen a link's query parameters describe, and one line per part set aside
     (a malformed confidence, base rate, 'not sure' list or units is named and left out; the
     answers and the other parts still load).
@@ -264,13 +261,18 @@ def read_link(params: Mapping[str, str], model: Model) -> tuple[Screen, list[str
     Raises
     ------
     InputError
-        If the ``case`` part is missing or cannot be read at all (damaged, another version).
+        If the ``case`` part is missing or cannot be read at all (damaged, another version),
+        or, with ``refuse_rejected``, if it holds a rejected answer.
     """
     if not isinstance(params, Mapping) or not params.get("case"):
         raise InputError(
             ["the link has no case part (?case=...); copy the whole link, or ask for the case file"]
         )
     loaded = decode_share(str(params["case"]), model)
+    if refuse_rejected and loaded.problems:
+        raise InputError(
+            [*loaded.problems, "nothing was written; correct the answer and share again"]
+        )
     problems = list(loaded.problems)
     screen = Screen(dict(loaded.case.answers), {}, loaded.case.population)
     token = params.get(VIEW_PARAM)
@@ -312,11 +314,7 @@ def case_of_link(link: str, model: Model) -> tuple[LoadedCase, tuple[str, ...]]:
         wrong spelling) would read as if it were never given, so none is made. A damaged
         view part (confidences, 'not sure' list, units, base rates) is only a problem line.
     """
-    params = link_params(link)
-    screen, problems = read_link(params, model)
-    rejected = decode_share(str(params["case"]), model).problems
-    if rejected:
-        raise InputError([*rejected, "nothing was written; correct the answer and share again"])
+    screen, problems = read_link(link_params(link), model, refuse_rejected=True)
     case = Case(
         answers=screen.answers,
         confidence=screen.confidence,
