@@ -33,6 +33,7 @@ from browser_harness import (
     say_no_to_warning_signs,
     settled,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
 from model import load_model, next_to_ask
@@ -108,10 +109,19 @@ def _axe(page, where: str) -> None:
     assert not bad, (where, [(v["id"], v["nodes"]) for v in bad])
 
 
-def _in_view(page, selector: str) -> bool:
-    box = page.locator(selector).first.bounding_box()
-    return box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 40) <= \
-        page.viewport_size["height"]
+def _in_view(page, selector: str, within_ms: int = 3000) -> bool:
+    """Whether the element's top is on the screen within ``within_ms``: the app's scroll back
+    to the top is a script Streamlit runs as its element arrives, a moment after the page has
+    settled (CI once read the page a few ms before it ran)."""
+    try:
+        page.wait_for_function(
+            """(s) => { const e = document.querySelector(s); if (!e) return false;
+                const r = e.getBoundingClientRect();
+                return r.width > 0 && r.top >= 0 && r.top + Math.min(r.height, 40)
+                       <= window.innerHeight; }""", arg=selector, timeout=within_ms)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def _scroll_down(page) -> None:
