@@ -236,8 +236,7 @@ class Model:
     ) -> tuple[TestValue, ...]:
         """:meth:`which_test_next` of clean keys, from the diagnosis's posterior when it is
         made (a deep case's took 14 s to compute again on every rerun of the workbench)."""
-        d = self.ready(dict(key), dict(conf_key) or None)
-        known = None if d is None else (self._posterior_of(d), d)
+        known = self._ready_posterior(dict(key), dict(conf_key))
         return which_test_next(self._ctx, key, conf_key, dict(costs), known)
 
     def ready(
@@ -385,9 +384,17 @@ class Model:
                     "model.causes"
                 ]
             )
-        d = self.ready(clean, conf or None)  # a diagnosis already made gives its posterior
-        post = None if d is None else self._posterior_of(d)
+        known = self._ready_posterior(clean, conf)
+        post = None if known is None else known[0]
         return interval_drivers(self._ctx, clean, conf, tracked, top, post)
+
+    def _ready_posterior(
+        self, answers: Mapping[str, Any], conf: Mapping[str, float]
+    ) -> tuple[Posterior, Diagnosis] | None:
+        """The posterior (and diagnosis) of clean answers if their diagnosis is already made,
+        else None: the physio's tools start from it instead of computing it again."""
+        d = self.ready(answers, conf or None)
+        return None if d is None else (self._posterior_of(d), d)
 
     def _posterior_of(self, d: Diagnosis) -> Posterior:
         """The engine's posterior as ``d`` states it (marginals in the engine's order, log

@@ -38,7 +38,7 @@ from ..inference.particles import error_bound
 from ..kb import HEAVY_LEGS, Question
 from . import texts
 from .context import ModelContext
-from .evidence import applies, evidence_for, likelihoods, value_for_state
+from .evidence import applies, evidence_parts, value_for_state
 from .intervals import IntervalDriver, cause_intervals, drivers, logit
 from .results import (
     Assessment,
@@ -378,16 +378,6 @@ def triage_change_chance(
     return worst
 
 
-def _evidence(
-    ctx: ModelContext, given: Mapping[str, Any], conf: Mapping[str, float]
-) -> tuple[dict[str, str], dict[str, Any], dict[str, np.ndarray]]:
-    """(hard evidence states, the answers that apply, likelihood vectors)."""
-    ev_states = evidence_for(ctx.question_map, given)
-    # answers to questions that do not apply (e.g. periods for a man) carry no evidence
-    clean = {k: v for k, v in given.items() if k in ev_states}
-    return ev_states, clean, likelihoods(ctx.engine, ctx.question_map, clean, conf)
-
-
 def assess(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
@@ -424,7 +414,7 @@ def assess_parts(
 ) -> tuple[Assessment, dict[str, Any], Case, Posterior]:
     """:func:`assess` with what it was computed from (the answers that apply, the engine's
     case and posterior), for callers that query the same case further."""
-    _, clean, ev = _evidence(ctx, dict(answers), dict(confidence))
+    _, clean, ev = evidence_parts(ctx.engine, ctx.question_map, dict(answers), dict(confidence))
     case, post, causes = _head(ctx, ev, with_intervals)
     answered = list(clean)
     log_z_without = (
@@ -450,7 +440,7 @@ def diagnose(
     the engine's case, posterior and ranked causes (with intervals) of :func:`assess_parts`
     for the same answers, the work the two share, done once."""
     given, conf = dict(answers), dict(confidence)
-    ev_states, clean, ev = _evidence(ctx, given, conf)
+    ev_states, clean, ev = evidence_parts(ctx.engine, ctx.question_map, given, conf)
     case, post, causes = head if head is not None else _head(ctx, ev, True)
     gains, change, previews = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
@@ -502,5 +492,5 @@ def interval_drivers(
 ) -> dict[str, tuple[IntervalDriver, ...]]:
     """The numbers that widen each cause's interval most, for clean answers (issue 16);
     ``post``: their posterior, if known (the diagnosis's)."""
-    _, _, ev = _evidence(ctx, dict(answers), dict(confidence))
+    _, _, ev = evidence_parts(ctx.engine, ctx.question_map, dict(answers), dict(confidence))
     return drivers(ctx, ev, ctx.engine.posterior(ev) if post is None else post, causes, top)

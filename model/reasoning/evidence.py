@@ -240,3 +240,16 @@ def value_for_state(q: Question, state: str) -> Any:
     if state_of(q, value) != state:  # a bin narrower than the range rounding: use its lower end
         value = lo
     return value
+
+
+def evidence_parts(
+    engine: Engine,
+    questions: Mapping[str, Question],
+    given: Mapping[str, Any],
+    confidence: Mapping[str, float],
+) -> tuple[dict[str, str], dict[str, Any], dict[str, np.ndarray]]:
+    """(hard evidence states, the answers that apply, likelihood vectors) of clean answers:
+    an answer to a question that does not apply (periods for a man) carries no evidence."""
+    ev_states = evidence_for(questions, given)
+    clean = {k: v for k, v in given.items() if k in ev_states}
+    return ev_states, clean, likelihoods(engine, questions, clean, confidence)

@@ -19,8 +19,7 @@ from ..errors import InputError
 from ..inference import Posterior
 from .context import ModelContext
 from .diagnose import TRACKED, assess_parts
-from .diagnose import _evidence as evidence_parts
-from .evidence import applies, finite_real, show_value, value_for_state
+from .evidence import applies, evidence_parts, finite_real, show_value, value_for_state
 from .results import Assessment, Diagnosis, Outcome, TestValue
 from .triage import escalations, triage
 
@@ -66,7 +65,7 @@ def which_test_next(
         base, clean, case, post = assess_parts(ctx, answers, confidence)
     else:
         post, base = known
-        _, clean, ev = evidence_parts(ctx, dict(answers), dict(confidence))
+        _, clean, ev = evidence_parts(ctx.engine, ctx.question_map, dict(answers), dict(confidence))
         case = ctx.engine.case(ev)
     eng = ctx.engine
     tests = [

@@ -87,6 +87,12 @@ class ReportCause:
         lo, hi = pct(self.interval[0]), pct(self.interval[1])
         return lo if lo == hi else f"{lo} to {hi}"
 
+    @property
+    def interval_spans(self) -> bool:
+        """Whether the interval's ends read differently (else it adds nothing beside the
+        probability)."""
+        return self.interval is not None and pct(self.interval[0]) != pct(self.interval[1])
+
 
 @dataclass(frozen=True)
 class Report:
@@ -513,12 +519,7 @@ def report_pdf(report: Report) -> bytes:
     for c in r.causes:
         para(
             f"{c.label}: {pct(c.probability)}"
-            # an interval whose ends read the same adds nothing beside the probability
-            + (
-                f" ({r.coverage:.0%} interval {c.interval_text})"
-                if " to " in c.interval_text
-                else ""
-            )
+            + (f" ({r.coverage:.0%} interval {c.interval_text})" if c.interval_spans else "")
             + f"; before any answer {pct(c.prior)}",
             style="B" if c.reasons_for or c.advice else "",
         )
