@@ -367,6 +367,49 @@ def test_typical_cases_rarely_warn_and_a_contradictory_case_does(m):
     assert CONFLICT_THRESHOLD > 0
 
 
+def test_the_local_conflict_bound_holds_and_skipping_below_it_changes_nothing(m):
+    """The answers whose conflict with the rest provably stays under the threshold are not
+    withdrawn (reasoning.diagnose.local_conflict_bound): the bound is at least every answer's
+    actual conflict on sampled runners, and the check gives the same result as with every
+    answer withdrawn (culprits, their order and the message)."""
+    from model.reasoning.diagnose import (
+        _singles,
+        answer_conflict,
+        conflict_candidates,
+        local_conflict_bound,
+    )
+    from model.reasoning.evidence import likelihoods
+    from model.workflows.calibration import synthetic_runners
+    from model.workflows.operating import sample_answers
+
+    ctx, eng = m._ctx, m.engine
+    sets = sample_answers(m, synthetic_runners(m, 60, 11), 12, 11)
+    sets += [{"legs_affected": "one", "asymmetry_noticed": "no", "swelling": "none",
+              "heaviness_onset": "from_start", "eases_as_run_continues": "yes",
+              "warmup": "dynamic", "calf_warm_red_tender": "no", "palpitations": "yes"}]
+    n = skipped = flagged = 0
+    for answers in sets:
+        ev = likelihoods(eng, m.question_map, answers, {})
+        case = eng.case(ev)
+        post = eng.posterior(case)
+        every = [k for k in ev if k != "heavy_legs"]
+        _, log_z = eng.withdrawn(post, case, every, marginals=False)
+        singles = _singles(ctx, ev)
+        for k, q in enumerate(every):
+            local = singles[q] + log_z[k] - post.log_evidence
+            for p in (post, None):  # with the posterior's bound and without
+                assert local <= local_conflict_bound(ctx, q, ev[q], singles[q], p) + 1e-6, q
+        can = conflict_candidates(ctx, ev, every, post)
+        n += len(every)
+        skipped += len(every) - len(can)
+        full = answer_conflict(ctx, ev, post, every, log_z)
+        part = answer_conflict(ctx, ev, post, can, log_z[[every.index(q) for q in can]])
+        assert part == full
+        flagged += full.unusual
+    assert skipped / n > 0.5  # the point of it: most answers need no withdrawal
+    assert flagged >= 1  # the contradictory case is among them
+
+
 def test_diagnosis_json_carries_the_reasoning(m):
     import json
 

@@ -27,6 +27,7 @@ Definitions (documented in the README):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -299,6 +300,74 @@ def explanations(
     return tuple(out), log_z_without
 
 
+def _singles(ctx: ModelContext, ev: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """log P(a_i | heavy legs) of each answer on its own."""
+    return {
+        node: float(np.log(np.exp(ctx.single_answer_logp[node]) @ lik))
+        for node, lik in ev.items()
+        if node != HEAVY_LEGS
+    }
+
+
+def local_conflict_bound(
+    ctx: ModelContext, node: str, lik: np.ndarray, single: float, post: Posterior | None = None
+) -> float:
+    """An upper bound on answer ``node``'s conflict with the rest, ``log P(a_i) - log P(a_i |
+    rest)``, all given heavy legs (infinity for a risk factor: no bound). A finding depends on
+    the causes alone, with L(c) = sum_y lik_y P(y | c) for a cause set c:
+
+    - whatever the rest says, P(a_i | rest) = E[L(c) | rest] >= min_c L(c). Under noisy-MAX,
+      P(lowest state | c) = F_leak(0) prod_{j in c} F_j(0) lies between its value with
+      every linked cause present and with none, and L(c) >= lik_0 P(0 | c) + m (1 - P(0 |
+      c)), m the smallest likelihood of the other states: linear in P(0 | c), so its
+      smaller end bounds it;
+    - for an answer at the lowest state, from the exact posterior of all the answers:
+      P(rest) / P(all) = E[1 / L(c) | all] with 1 / L(c) = prod_{j in c} (1 + d_j) /
+      F_leak(0), d_j = 1 / F_j(0) - 1. Expanding the product over the sets S of present
+      causes and bounding P(S present | all) by the smallest marginal in S, with the causes
+      in increasing posterior order: E <= 1 + sum_k p_k d_k prod_{l > k} (1 + d_l).
+    """
+    eng = ctx.engine
+    noisy = eng.net.node_map[node].noisy if eng.kind[node] == "finding" else None
+    if noisy is None:
+        return math.inf
+    leak_cdf, link = np.asarray(noisy[0], dtype=float), np.asarray(noisy[1], dtype=float)
+    p0_max = float(leak_cdf[0])
+    p0_min = p0_max * float(np.prod(link[:, 0]))
+    lik = np.asarray(lik, dtype=float)
+    m = float(lik[1:].min())
+    low = min(m + (float(lik[0]) - m) * p for p in (p0_min, p0_max))
+    bound = single - math.log(low) if low > 0 else math.inf
+    if post is None or not post.exact or lik[0] != 1.0 or m != 0.0 or p0_min <= 0:
+        return bound
+    # marginals rounded up (a relative 1e-6 and 1e-9 beyond the exact routes' error)
+    p = np.minimum(post.marginals[list(eng.finding_axes[node])] * (1 + 1e-6) + 1e-9, 1.0)
+    d = 1.0 / link[:, 0] - 1.0
+    order = np.argsort(p)
+    p, d = p[order], d[order]
+    after = np.append(np.cumprod((1.0 + d)[::-1])[::-1][1:], 1.0)  # prod over l > k
+    e = 1.0 + float(np.sum(p * d * after))
+    return min(bound, single - math.log(p0_max) + math.log(e))
+
+
+def conflict_candidates(
+    ctx: ModelContext,
+    ev: Mapping[str, np.ndarray],
+    answered: Sequence[str],
+    post: Posterior | None = None,
+) -> list[str]:
+    """The answers whose conflict with the rest can pass ``CONFLICT_THRESHOLD`` (by
+    :func:`local_conflict_bound`, from ``post``, the posterior of all the answers, where
+    given): only theirs needs the answers withdrawn one at a time (the others cannot be
+    flagged, so the check gives the same result without them)."""
+    singles = _singles(ctx, ev)
+    return [
+        q
+        for q in answered
+        if local_conflict_bound(ctx, q, ev[q], singles[q], post) > CONFLICT_THRESHOLD - 1e-6
+    ]
+
+
 def answer_conflict(
     ctx: ModelContext,
     ev: Mapping[str, np.ndarray],
@@ -306,16 +375,17 @@ def answer_conflict(
     answered: Sequence[str],
     log_z_without: np.ndarray,
 ) -> Conflict:
-    """The unusual-combination check of the answers (given heavy legs)."""
-    singles = {}
-    for node, lik in ev.items():
-        if node != HEAVY_LEGS:
-            singles[node] = float(np.log(np.exp(ctx.single_answer_logp[node]) @ lik))
+    """The unusual-combination check of the answers (given heavy legs); ``log_z_without``
+    holds log P(rest) for each of ``answered``, of which only the
+    :func:`conflict_candidates` are used (the others cannot be flagged)."""
+    singles = _singles(ctx, ev)
     log_joint = post.log_evidence - ctx.prior.log_evidence
     # conflict of each answer with the rest: log P(a_i) P(rest) / P(all), given heavy legs
+    can = set(conflict_candidates(ctx, ev, answered, post))
     local = {
         qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
         for k, qid in enumerate(answered)
+        if qid in can
     }
     names = {
         k: f"\u201c{q.label or q.text}\u201d" for k, q in ctx.question_map.items() if k in local
@@ -416,7 +486,9 @@ def assess_parts(
     case and posterior), for callers that query the same case further."""
     _, clean, ev = evidence_parts(ctx.engine, ctx.question_map, dict(answers), dict(confidence))
     case, post, causes = _head(ctx, ev, with_intervals)
-    answered = list(clean)
+    # only the answers whose conflict with the rest could be flagged are withdrawn (on a long
+    # questionnaire most are "no" to signs with weak links, which cannot)
+    answered = conflict_candidates(ctx, ev, list(clean), post)
     log_z_without = (
         ctx.engine.withdrawn(post, case, answered, marginals=False)[1] if answered else np.empty(0)
     )
