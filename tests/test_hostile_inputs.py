@@ -405,3 +405,21 @@ def test_a_huge_integer_in_a_priors_file_is_named_at_its_line(priors_copy, capsy
     err = capsys.readouterr().err
     assert "causes.yaml" in err and "line " in err and "thousands of digits" in err
     assert "set_int_max_str_digits" not in err
+
+
+def test_a_yaml_alias_bomb_in_a_priors_file_is_refused_before_it_is_walked(
+        priors_copy, capsys) -> None:
+    """Ten lines of anchors and aliases stand for 10^8 strings: once loaded, the checks that
+    walk the document used gigabytes (a review's machine reached 8 GB). Refused at load."""
+    d = priors_copy()
+    levels = ["  a: &a [" + ", ".join(['"x"'] * 10) + "]"]
+    for prev, name in zip("abcdefg", "bcdefgh", strict=True):
+        levels.append(f"  {name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    text = (d / "findings.yaml").read_text(encoding="utf-8")
+    (d / "findings.yaml").write_text(
+        text.replace("findings:\n", "x_bomb:\n" + "\n".join(levels) + "\nfindings:\n", 1),
+        encoding="utf-8")
+    assert main(["validate-priors", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "findings.yaml" in err and "alias" in err and "write the values out" in err
+    assert "Traceback" not in err

@@ -83,13 +83,34 @@ def load_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
-        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        doc = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except RecursionError:
         raise ValueError(_TOO_DEEP) from None
     except yaml.YAMLError as exc:  # libyaml's own depth limit (1,000 levels)
         if "maximum nesting depth" in str(getattr(exc, "problem", "")):
             raise ValueError(_TOO_DEEP) from None
         raise
+    _refuse_shared(doc)
+    return doc
+
+
+def _refuse_shared(doc: Any) -> None:
+    """Refuse a list or mapping reached twice: YAML aliases (``*name``) share one object, so
+    ten lines can stand for a billion values that every later step would walk (a priors
+    file needs none)."""
+    seen: set[int] = set()
+    stack = [doc]
+    while stack:
+        x = stack.pop()
+        if not isinstance(x, list | dict):
+            continue
+        if id(x) in seen:
+            raise ValueError(
+                "repeats a list or mapping through a YAML alias (*name); write the values "
+                "out: a priors file needs no anchors or aliases"
+            )
+        seen.add(id(x))
+        stack.extend(x.values() if isinstance(x, dict) else x)
 
 
 _TOO_DEEP = "nested too deeply; a priors file nests a few levels only"
