@@ -34,9 +34,11 @@ def _write(d: Path, vid: str, answers: dict, top1: list, top3: list, triage: lis
 # as sourced changes help (2026-11-27, CHANGELOG 10: top-1 129/155; CHANGELOG 14 and the
 # version-1 rhabdomyolysis vignette moved to the version-2 cause: top-1 130/155, top-3
 # 144/155; CHANGELOG 16 was reverted in 20 and came back in 21 with the heart's
-# without-sign tier: top-1 131/155, top-3 146/155), so nothing regresses, and names the
-# under-triaged cases: any other fails.
-FLOOR = {"min_top1": 131 / 155, "min_top3": 146 / 155, "max_over_triage": 0.10}
+# without-sign tier: top-1 131/155, top-3 146/155; 2026-11-28, 13 cases with clinician
+# findings added, written blind from published case reports: 11 of them first, 11 in the
+# top three, so 142/168 and 157/168), so nothing regresses, and names the under-triaged
+# cases: any other fails.
+FLOOR = {"min_top1": 142 / 168, "min_top3": 157 / 168, "max_over_triage": 0.10}
 # none since the brief's palpitations rule (priors/CHANGELOG.md §7); heart_condition-typical-01
 # (AF at 58, heart_condition 0.017 < 0.03) was the one before it
 KNOWN_UNDER_TRIAGE: set[str] = set()

@@ -407,8 +407,10 @@ def format_reliability(rel: Sequence[ReliabilityBin]) -> str:
 
 
 def _pct(k: int, n: int) -> str:
+    """A count as "142/168 = 84.5% (95% CI 78%-89%)": one decimal, so that a rate just
+    under a goal (84.5% against 85%) is not printed as the goal itself."""
     lo, hi = wilson(k, n)
-    return f"{k}/{n} = {k / n if n else 0:.0%} (95% CI {lo:.0%}-{hi:.0%})"
+    return f"{k}/{n} = {k / n if n else 0:.1%} (95% CI {lo:.0%}-{hi:.0%})"
 
 
 def format_side_by_side(vig: Any, real: RealEvaluation) -> str:
