@@ -356,7 +356,7 @@ WORSE = {
 
 def render_reasons(d: Diagnosis) -> None:
     """The rules and suspicions that set the triage level, one line each."""
-    for r in d.triage.reasons:
+    for r in d.triage.reasons_shown:
         st.markdown(f"- {r}")
 
 

@@ -172,7 +172,7 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
         if level == "emergency":
             _call_buttons()
         st.markdown("**Why:**")
-        for r in t.reasons:
+        for r in t.reasons_shown:
             st.markdown(f"- {r}")
         label = "While you wait" if level == "emergency" else "If it gets worse"
         st.markdown(f"**{label}:** {common.WORSE[level]}")
@@ -288,8 +288,11 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     system = ss["hl_units"]
     n_done = len(ss["rn_history"])
     remaining = min(_useful_remaining(d), TYPICAL_MORE)
-    hint = ("a few more answers could change our advice" if d.triage.so_far
-            else "stop whenever you like")
+    # never "stop whenever you like" under "call an ambulance"
+    first = "act on the advice above first; " if d.triage.act_first else ""
+    hint = (f"{first}a few more answers could change our advice" if d.triage.so_far
+            else "act on the advice above first: these answers are for your report"
+            if first else "stop whenever you like")
     st.progress(n_done / max(n_done + remaining, 1), text=f"Question {n_done + 1} · {hint}")
     st.markdown(f"### {q.text}", help=q.help)
     prev = ss["rn_prev"].get(qid)

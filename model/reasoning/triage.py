@@ -51,6 +51,17 @@ class Triage:
     # the causes the warning signs present point to (their rules' ``about``): to be checked
     # whatever their probabilities say, which a ranking shown with the level must not hide
     flagged: tuple[str, ...] = ()
+    reason_levels: tuple[str, ...] = ()  # the level each of ``reasons`` asks for
+
+    @property
+    def reasons_shown(self) -> tuple[str, ...]:
+        """The reasons to show with the level: at an urgent or emergency level only those
+        that ask for it (a lower level's "possible (8%): see a doctor before hard running"
+        under "call an ambulance" reads as reassurance); else all of them."""
+        if not self.act_first or len(self.reason_levels) != len(self.reasons):
+            return self.reasons
+        pairs = zip(self.reasons, self.reason_levels, strict=True)
+        return tuple(r for r, lv in pairs if lv == self.level)
 
     @property
     def act_first(self) -> bool:
@@ -72,6 +83,7 @@ class Triage:
             "so_far": self.so_far,
             "change_chance": self.change_chance,
             "follow_up": list(self.follow_up),
+            "reason_levels": list(self.reason_levels),
             "unexplained": self.unexplained,
             "flagged_causes": list(self.flagged),
         }
@@ -212,10 +224,12 @@ def escalations(kb: KnowledgeBase) -> tuple[Escalation, ...]:
 class _Tally:
     level: int = 0
     reasons: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)  # each reason's own level
 
     def raise_to(self, level: str, reason: str) -> None:
         self.level = max(self.level, LEVELS.index(level))
         self.reasons.append(reason)
+        self.levels.append(level)
 
 
 def _red_flags(
@@ -308,6 +322,7 @@ def triage(
     unknown = tuple(q for q in first_screen_questions(kb) if q not in answers)
     if tally.level == 0:
         tally.reasons.append(texts.no_flags_reason(kb.medical_threshold, unknown))
+        tally.levels.append(LEVELS[0])
     name = LEVELS[tally.level]
     return Triage(
         name,
@@ -324,6 +339,7 @@ def triage(
         follow_up=_with_signs_to_ask(kb, answers, follow_up_questions(kb, answers), hits),
         unexplained=unexplained,
         flagged=tuple(dict.fromkeys(flagged)),
+        reason_levels=tuple(tally.levels),
     )
 
 

@@ -293,7 +293,7 @@ def report_of(
         answers=report_answers,
         causes=_report_causes(model, d),
         triage_level=d.triage.level,
-        triage_reasons=tuple(d.triage.reasons),
+        triage_reasons=d.triage.reasons_shown,
         triage_advice=d.triage.advice,
         red_flags=fired,
         ruled_out=ruled_out,
