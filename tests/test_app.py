@@ -767,14 +767,14 @@ def test_runner_units_are_chosen_once_and_converted(model):
     at.segmented_control(key="rn_units_pick").set_value("imperial").run()
     assert at.session_state["hl_units"] == "imperial"
     assert "miles" in at.number_input(key="rn_num_shoe_distance_km").label
-    at.number_input(key="rn_num_shoe_distance_km").set_value(100).run()
+    at.number_input(key="rn_num_shoe_distance_km").set_value(100)  # typed, then saved
     at.button(key="rn_save_shoe_distance_km").click().run()
     _no_exception(at)
     assert at.session_state["rn_answers"]["shoe_distance_km"] == pytest.approx(160.9)
     at.session_state["rn_force"] = "temperature_c"
     at.run()
     assert "°F" in at.number_input(key="rn_num_temperature_c").label
-    at.number_input(key="rn_num_temperature_c").set_value(68).run()
+    at.number_input(key="rn_num_temperature_c").set_value(68)
     at.button(key="rn_save_temperature_c").click().run()
     assert at.session_state["rn_answers"]["temperature_c"] == 20
 

@@ -267,7 +267,8 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
             labels = [model.cause_map[c].label for c in d.triage.flagged]
             st.markdown(flagged_note(labels) if labels else ACT_FIRST_HEADLINE)
             return
-        st.markdown(f"Most likely so far: **{top.label}** · **{common.chance(top)}**")
+        lead = "Most likely so far" if triage else "Most likely"  # the result page's own
+        st.markdown(f"{lead}: **{top.label}** · **{common.chance(top)}**")
 
 
 ACT_FIRST_HEADLINE = ("**Act on the advice above first.** The chances below come from all your "
@@ -305,11 +306,14 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
         unit = units.unit(q, system)
         lo, hi = units.shown_range(q, system)
         start = units.shown(q, prev, system) if isinstance(prev, int | float) else None
-        st.number_input(f"Your answer ({unit})" if unit else "Your answer",
-                        min_value=float(lo), max_value=float(hi), value=start, step=1.0,
-                        key=f"rn_num_{qid}")
-        st.button("Save answer", key=f"rn_save_{qid}", type="primary", on_click=_answer_number,
-                  args=(qid,), width="stretch")
+        # a form: Enter in the box saves the answer as the button does, and the +/- steps
+        # do not (the box alone applied Enter without saving); "%g": 30, not "30.00"
+        with st.form(key=f"rn_form_{qid}", border=False, enter_to_submit=True):
+            st.number_input(f"Your answer ({unit})" if unit else "Your answer",
+                            min_value=float(lo), max_value=float(hi), value=start, step=1.0,
+                            format="%g", key=f"rn_num_{qid}")
+            st.form_submit_button("Save answer", key=f"rn_save_{qid}", type="primary",
+                                  on_click=_answer_number, args=(qid,), width="stretch")
     else:
         for opt in q.states:
             label = q.answer_label(opt)
@@ -336,7 +340,9 @@ def _answers_list(model: Model) -> None:
     system = ss["hl_units"]
     rf = set(red_flag_questions(model))
     mine = {q: v for q, v in answers.items() if q not in rf}
-    with st.expander(f"Your answers ({len(mine)})", expanded=False):
+    unsure = len(ss["rn_unsure"])  # listed too, so counted too
+    count = f"{len(mine)}, {unsure} not sure" if unsure else f"{len(mine)}"
+    with st.expander(f"Your answers ({count})", expanded=False):
         if not mine and not ss["rn_unsure"]:
             st.write("No answers yet.")
         for qid, v in mine.items():

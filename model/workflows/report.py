@@ -126,7 +126,9 @@ def _show_value(v: Any) -> str:
 
 
 def _population(r: Report) -> str:
-    return f"{POPULATION_TITLES.get(r.population, r.population).lower()} ({r.population})"
+    """The population in words ("runners self-assessing"); its id only if it has none."""
+    title = POPULATION_TITLES.get(r.population)
+    return title.lower() if title else r.population
 
 
 _MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|!~$:@])")  # links, images, HTML, emphasis, LaTeX...
