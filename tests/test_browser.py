@@ -290,6 +290,14 @@ def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
     expect(page.locator("[class*='st-key-rn_wi_weekly_distance_change_pct'] "
                         "input[type='range']")).to_be_visible()
     _no_exception(page)
+    # a handle a thumb can take: 24 px drawn, and a tap up to 20 px from its centre lands on
+    # it (44 px across; a runner walk measured 12 px handles that a tap beside missed)
+    hit = page.evaluate("""() => { const t = document.querySelector(
+        "[data-testid='stSlider'] div[style*='translate(-50%, -50%)']");
+        t.scrollIntoView({block: 'center'}); const r = t.getBoundingClientRect();
+        const e = document.elementFromPoint(r.left + r.width / 2 + 20, r.top + r.height / 2);
+        return [r.width, r.height, t.contains(e)]; }""")
+    assert hit[0] >= 24 and hit[1] >= 24 and hit[2], hit
     d = m.diagnose(answers)
     text = _whatif_text(page)
     now = pct(m.what_if(answers, {}).p_heavy_legs)

@@ -240,13 +240,14 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 /* touch targets of at least 44 px (WCAG 2.5.5): slider handles (12 px by default, with an
    invisible margin that takes the tap), call and link buttons, expander headers, number
    boxes and the units control */
-[data-testid="stSlider"] [role="slider"] { width: 24px !important; height: 24px !important; }
-[data-testid="stSlider"] [role="slider"]::before { content: ""; position: absolute;
-  inset: -10px; }
+[data-testid="stSlider"] div[style*="translate(-50%, -50%)"] { width: 24px !important;
+  height: 24px !important; }
+[data-testid="stSlider"] div[style*="translate(-50%, -50%)"]::before { content: "";
+  position: absolute; inset: -10px; }
 [data-testid^="stBaseLinkButton"] { min-height: 48px; }
 [data-testid="stExpander"] summary { min-height: 44px; }
 [data-testid="stNumberInput"] input { min-height: 44px; }
-button[data-testid^="stBaseButton-segmented_control"] { min-height: 44px; }
+button[data-variant="segmented_control"] { min-height: 44px; }
 /* keyboard focus scrolls clear of the sticky Continue button of the warning signs */
 html, [data-testid="stMain"], [data-testid="stAppViewContainer"] { scroll-padding-bottom: 96px; }
 /* a touch screen keeps the "hover" of the last tap on whatever button comes to lie under
