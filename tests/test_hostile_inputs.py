@@ -423,3 +423,23 @@ def test_a_yaml_alias_bomb_in_a_priors_file_is_refused_before_it_is_walked(
     err = capsys.readouterr().err
     assert "findings.yaml" in err and "alias" in err and "write the values out" in err
     assert "Traceback" not in err
+
+
+def test_a_confidence_on_an_answer_that_does_not_apply_is_ignored_not_a_crash(
+        model, tmp_path, capsys) -> None:
+    """A confidence on an answer that does not apply (periods for a man) carries no evidence,
+    as the answer does not: every entry point gives its result (a review found a KeyError in
+    diagnose, sensitivity, report and the workbench)."""
+    answers = {"sex": "male", "menstrual_irregular": "yes", "age": 30}
+    conf = {"menstrual_irregular": 0.7}
+    d = model.diagnose(answers, conf)
+    assert d.virtual_evidence == () and "menstrual_irregular" not in dict(d.evidence)
+    plain = model.diagnose({"sex": "male", "age": 30})
+    assert [c.probability for c in d.causes] == [c.probability for c in plain.causes]
+    assert model.sensitivity(answers, confidence=conf)
+    assert model.interval_drivers(answers, conf, causes=("dvt",))
+    assert model.which_test_next(answers, conf)
+    case = _write(tmp_path / "c.json", json.dumps({"answers": answers, "confidence": conf}))
+    assert main(["diagnose", str(case)]) == 0
+    assert main(["report", str(case), "-o", str(tmp_path / "r.md")]) == 0
+    assert "Traceback" not in capsys.readouterr().err

@@ -542,7 +542,9 @@ def diagnose(
         population=ctx.population,
         model_version=ctx.version,
         log_evidence=post.log_evidence,
-        virtual_evidence=tuple((k, tuple(float(x) for x in ev[k])) for k in sorted(conf)),
+        virtual_evidence=tuple(  # a confidence on an answer that does not apply: none
+            (k, tuple(float(x) for x in ev[k])) for k in sorted(conf) if k in ev
+        ),
         confidence=confidence,
         explanations=why,
         what_would_change=change,
