@@ -46,6 +46,7 @@ from .workflows.cases import (
     encode_share,
     load_case,
     new_case,
+    one_each,
     with_query,
 )
 from .workflows.report import (
@@ -93,6 +94,7 @@ __all__ = [
     "Screen",
     "query_params",
     "read_link",
+    "one_each",
     "share_link",
     "with_query",
     "QuestionGain",

@@ -1243,3 +1243,20 @@ def test_the_tornado_and_drivers_say_when_their_rows_are_sampled(model):
     assert d.inference.extras == "importance-sampling" and note is not None
     assert f"{100 * d.inference.extras_error:.1f} points" in note
     assert sampled_note(model.diagnose({"age": 30}), "the tornado's rows") is None
+
+
+def test_a_link_with_two_case_parts_is_refused_on_the_workbench(model):
+    """Two links run together hold case= twice: the workbench names it and loads neither
+    (it took the last one silently, dropping a chest-pain red flag), as `case open-link`
+    refuses it."""
+    from ui import share
+
+    chest = share.query_params(model, share.Screen({"chest_pain_or_fainting": "yes"}, {}))
+    cramps = share.query_params(model, share.Screen({"cramps": "yes"}, {}))
+    at = _page("workbench")
+    at.query_params["case"] = [chest["case"], cramps["case"]]
+    at.run()
+    _no_exception(at)
+    texts = " ".join(w.value for w in at.warning)
+    assert "more than once" in texts, texts
+    assert _wb(at, "selectbox", "wb_q_cramps").value != "yes"

@@ -162,6 +162,8 @@ def test_share_link_errors(model) -> None:
     token = encode_share(ANSWERS, model=model)
     with pytest.raises(InputError, match="damaged"):
         decode_share(token[:-6], model)
+    with pytest.raises(InputError, match="damaged"):  # text appended after the data's end
+        decode_share(token + "AAAA", model)
     with pytest.raises(InputError, match="limit 4000"):
         decode_share("h1." + "A" * 5000, model)
     bomb = base64.urlsafe_b64encode(zlib.compress(b'{"a":{"x":"' + b"a" * 10**6 + b'"}}', 9))

@@ -93,14 +93,15 @@ def _fill(model: Model, screen: share.Screen) -> None:
 
 def _apply_share_link(model: Model) -> list[str]:
     """A share link fills the page once per session (before any widget is drawn)."""
-    params = st.query_params.to_dict()
-    token = params.get("case")
+    qp = st.query_params
+    every = {k: qp.get_all(k) for k in qp}
     ss = st.session_state
-    if not token or ss.get("wb_share_done") == (token, params.get(share.VIEW_PARAM)):
+    done = (tuple(every.get("case", ())), tuple(every.get(share.VIEW_PARAM, ())))
+    if not every.get("case") or ss.get("wb_share_done") == done:
         return []
-    ss["wb_share_done"] = (token, params.get(share.VIEW_PARAM))
-    try:
-        screen, problems = share.read_link(params, model)
+    ss["wb_share_done"] = done
+    try:  # a case or view part given twice (two links run together) is refused, not the last
+        screen, problems = share.read_link(share.one_each(every), model)
     except InputError as exc:
         return [f"Share link: {p}" for p in exc.problems]
     _fill(model, screen)

@@ -700,8 +700,8 @@ def unzip_token(body: str, limit: int) -> bytes:
     text is not such a token)."""
     dec = zlib.decompressobj()
     raw = dec.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), limit)
-    if dec.unconsumed_tail or not dec.eof:
-        raise ValueError("truncated or oversized")
+    if dec.unconsumed_tail or not dec.eof or dec.unused_data:  # or something appended
+        raise ValueError("truncated, oversized or with text after its end")
     return raw
 
 
@@ -729,9 +729,21 @@ def link_params(link: str) -> dict[str, str]:
     if not any(ch in link for ch in "=/?&"):  # the token alone (base64url has none of these)
         return {SHARE_PARAM: link}
     query = urlsplit(link).query if ("?" in link or "://" in link) else link.lstrip("?")
-    parsed = parse_qs(query)
-    twice = [k for k in (SHARE_PARAM, "view") if len(parsed.get(k, ())) > 1]
-    if twice:  # two runners' cases run together: neither is taken silently
+    return one_each(parse_qs(query))
+
+
+def one_each(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """A link's parameters as given with every value (``parse_qs``, or a web page's query
+    parameters), the first of each; a case or view part given twice is refused.
+
+    Raises
+    ------
+    InputError
+        If ``case=`` or ``view=`` appears more than once: two runners' cases run together,
+        neither is taken silently.
+    """
+    twice = [k for k in (SHARE_PARAM, "view") if len(params.get(k, ())) > 1]
+    if twice:
         raise InputError(
             [
                 f"share link holds {k}= more than once (two links run together?); copy "
@@ -739,7 +751,7 @@ def link_params(link: str) -> dict[str, str]:
                 for k in twice
             ]
         )
-    return {k: v[0].strip() for k, v in parsed.items() if v}
+    return {k: str(v[0]).strip() for k, v in params.items() if v}
 
 
 def _token_of(link: str) -> str:
