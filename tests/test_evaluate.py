@@ -160,3 +160,20 @@ def test_what_the_clinician_findings_add_is_reported(evaluation: Evaluation,
     assert cl["top1_without"] == stripped
     assert "with examination or test findings" in format_report(evaluation)
     assert evaluation.to_dict()["clinician_findings"]["n"] == cl["n"]
+
+
+@pytest.mark.parametrize("text, message", [
+    # a key given twice: YAML keeps the last silently (it turned a case into a red flag)
+    ("id: bad-01\nid: bad-01\n", "appears twice"),
+    # ten lines of aliases that stand for 10^8 values (2.9 GB before the reader was shared)
+    ("a: &a [" + ", ".join(['"x"'] * 10) + "]\n" + "".join(
+        f"{n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n"
+        for p, n in zip("abcdefg", "bcdefgh", strict=True)), "alias"),
+])
+def test_a_vignette_is_read_as_safely_as_a_priors_file(
+        tmp_path: Path, text: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "good-01", {"age": 30}, ["muscle_fatigue"], [], ["self_care"])
+    (tmp_path / "bad-01.yaml").write_text(text, encoding="utf-8")
+    assert main(["evaluate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "bad-01.yaml" in err and message in err and "Traceback" not in err

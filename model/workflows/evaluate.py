@@ -39,6 +39,7 @@ import yaml
 
 from ..api import Model
 from ..errors import InputError
+from ..kb.yamlread import load_yaml
 from ..reasoning.triage import LEVELS
 
 REQUIRED_KEYS = ("id", "title", "citation", "rationale", "answers", "expect")
@@ -223,13 +224,17 @@ def parse_vignette(
     where = str(path)
     problems: list[str] = []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # the priors' reader: a size limit, no key given twice, no alias bombs
+        data = load_yaml(path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return None, [f"{where}: not valid YAML{at}; fix the syntax there"]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{where}: cannot be read ({exc}); save it as UTF-8 YAML"]
+        what = getattr(exc, "problem", None) or "not valid YAML"
+        return None, [f"{where}: {what}{at}; fix it there"]
+    except ValueError as exc:  # too large, not UTF-8, too deep, aliases
+        return None, [f"{where}: {exc}"]
+    except OSError as exc:
+        return None, [f"{where}: cannot be read ({exc.strerror or exc}); check the file"]
     if not isinstance(data, dict):
         return None, [f"{where}: a vignette is a YAML mapping with keys {', '.join(REQUIRED_KEYS)}"]
     for key in REQUIRED_KEYS:

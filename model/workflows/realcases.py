@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import InputError
+from ..kb.yamlread import load_yaml
 from ..reasoning import LEVELS
 
 if TYPE_CHECKING:
@@ -236,11 +237,14 @@ def parse_real_case(path: Path, model: Model) -> tuple[RealCase | None, list[str
     """(case, []) or (None, one problem per line naming the file, the key and the fix)."""
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return None, [_problem(where, "not valid YAML; fix the syntax")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [_problem(where, f"cannot be read ({exc}); save it as UTF-8 YAML")]
+        data = load_yaml(path)  # a size limit, no key given twice, no alias bombs
+    except yaml.YAMLError as exc:
+        what = getattr(exc, "problem", None) or "not valid YAML"
+        return None, [_problem(where, f"{what}; fix it")]
+    except ValueError as exc:  # too large, not UTF-8, too deep, aliases
+        return None, [_problem(where, str(exc))]
+    except OSError as exc:
+        return None, [_problem(where, f"cannot be read ({exc.strerror or exc}); check the file")]
     problems = _check_keys(where, data)
     if problems:
         return None, problems
