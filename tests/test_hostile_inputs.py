@@ -443,3 +443,26 @@ def test_a_confidence_on_an_answer_that_does_not_apply_is_ignored_not_a_crash(
     assert main(["diagnose", str(case)]) == 0
     assert main(["report", str(case), "-o", str(tmp_path / "r.md")]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("template, needle", [
+    ("{foo} is possible", "{foo} cannot be filled in"),
+    ("{0} is possible", "{0} cannot be filled in"),
+    ("possible ({probability:q})", "{probability:q} cannot be filled in"),
+    ("possible ({probability:>300000000})", "cannot be filled in"),  # hung for minutes
+    ("possible ({probability", "lone brace"),
+])
+def test_a_triage_text_that_cannot_be_filled_in_is_refused_when_the_priors_load(
+        priors_copy, capsys, template: str, needle: str) -> None:
+    """An escalation's reason is filled in with the cause and its probability at the first
+    diagnosis that shows it: a template it cannot fill passed validate-priors and failed
+    there (exit 1), or padded a line to gigabytes. Checked at load, named with its file."""
+    d = priors_copy()
+    text = (d / "triage.yaml").read_text(encoding="utf-8")
+    old = 'reason: "A bone stress injury is possible ({probability:.0%})'
+    assert old in text
+    (d / "triage.yaml").write_text(text.replace(old, f'reason: "{template}', 1),
+                                   encoding="utf-8")
+    assert main(["validate-priors", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "triage.yaml" in err and needle in err and "Traceback" not in err

@@ -4,6 +4,8 @@ key is an error). Cross-file checks live in :mod:`model.kb.loader`."""
 from __future__ import annotations
 
 import math
+import re
+import string
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -115,6 +117,39 @@ def _number_first(v: Any, what: str = "a number such as 0.5 (a probability)") ->
     if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
         raise ValueError(_not_a_number(v, what))
     return v
+
+
+# a template's format spec: at most a precision and a type (".0%", ".1f"): a width such as
+# ">300000000" would pad a line to gigabytes
+_SPEC = re.compile(r"(\.\d{1,2})?[%f]?")
+
+
+def _template(allowed: tuple[str, ...]) -> Any:
+    """A validator of a text that is filled in with ``allowed`` (``{probability:.0%}``):
+    any other field, a conversion, a long format spec or a lone brace is refused here, not
+    at the first diagnosis that shows it."""
+
+    def check(cls: Any, v: str | None) -> str | None:
+        if v is None:
+            return v
+        names = " and ".join("{" + a + "}" for a in allowed)
+        try:
+            parts = list(string.Formatter().parse(v))
+        except ValueError:
+            raise ValueError(
+                f"a lone brace in the text; write {{{{ or }}}} for a brace, or use {names}"
+            ) from None
+        for _, field, spec, conv in parts:
+            if field is None:
+                continue
+            if field not in allowed or conv is not None or not _SPEC.fullmatch(spec or ""):
+                raise ValueError(
+                    f"{{{field}{'!' + conv if conv else ''}{':' + spec if spec else ''}}} "
+                    f"cannot be filled in; use {names}, with at most a format such as :.0%"
+                )
+        return v
+
+    return classmethod(check)
 
 
 def _check_probability(v: float) -> float:
@@ -431,6 +466,7 @@ class WithoutSignSpec(_Strict):
     reason: str  # shown instead of the row's reason; {label} and {probability} are filled in
 
     _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
+    _r = field_validator("reason")(_template(("label", "probability")))
 
 
 class EscalationSpec(Cited):
@@ -447,6 +483,7 @@ class EscalationSpec(Cited):
     without_sign: WithoutSignSpec | None = None  # a lower level while no sign is answered
 
     _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
+    _r = field_validator("reason")(_template(("label", "probability")))
 
 
 class OutsideModelSpec(Cited):
@@ -461,6 +498,7 @@ class OutsideModelSpec(Cited):
     _u = field_validator("unexplained")(
         classmethod(lambda cls, v: v if v is None else _check_probability(v))
     )
+    _r = field_validator("unexplained_reason")(_template(("probability",)))
 
 
 class MedicalRuleSpec(Cited):
@@ -468,6 +506,7 @@ class MedicalRuleSpec(Cited):
     reason: str
 
     _t = field_validator("threshold")(classmethod(lambda cls, v: _check_probability(v)))
+    _r = field_validator("reason")(_template(("label", "probability")))
 
 
 class TriageFile(_Strict):
