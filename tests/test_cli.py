@@ -366,3 +366,15 @@ def test_a_question_set_twice_in_one_edit_is_refused(tmp_path: Path) -> None:
     r = run(["case", "edit", str(case), "--set", "age=30", "--set", "age=50"], tmp_path)
     assert_bad_input(r, r"--set age is given twice")
     assert json.loads(case.read_text()) == {"answers": {"age": 40}}
+
+
+def test_a_full_disk_under_standard_output_is_named_with_exit_2() -> None:
+    """`diagnose case.json > /dev/full`: the write fails at exit; it said "internal error ...
+    Please report it" (exit 1), now what happened and the fix (exit 2)."""
+    root = Path(__file__).resolve().parents[1]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "model", "questions"], cwd=root,
+                           stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "could not write the output" in r.stderr and "-o" in r.stderr
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr

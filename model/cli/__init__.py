@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)
             return 2
-        return int(args.func(args))
+        rc = int(args.func(args))
+        sys.stdout.flush()  # a full disk under stdout shows here, not at exit
+        return rc
     except HeavylegsError as exc:
         kind = "priors" if isinstance(exc, PriorsError) else "error"
         for line in cap_problems(list(exc.problems)):
@@ -56,9 +58,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except OSError as exc:  # the machine's, not the model's: a file it may not read...
+        print(f"error: {_os_problem(exc)}", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the contract: exit 1, no traceback
         print(f"internal error: {type(exc).__name__}: {exc}. Please report it.", file=sys.stderr)
         return 1
+
+
+def _os_problem(exc: OSError) -> str:
+    """An operating-system error in words that name the file and the fix."""
+    what = exc.strerror or type(exc).__name__
+    if exc.filename is None:  # standard output (a full disk, a closed pipe)
+        return f"could not write the output ({what}); write it to a file with -o, or free space"
+    if isinstance(exc, PermissionError):
+        return f"{exc.filename}: {what}; give read access to it (and its folder), or copy it"
+    return f"{exc.filename}: {what}; check the path"
 
 
 __all__ = ["build_parser", "main"]
