@@ -87,7 +87,10 @@ def test_the_physios_costs_change_the_ranking(model: Model, ranked) -> None:
 
 
 @pytest.mark.parametrize("costs, message", [
-    ({"test_ferritin": 0}, "not valid; give a number above 0"),
+    ({"test_ferritin": 0}, "not valid; give a number from 1e-09"),
+    # a positive cost so small that gain per cost is infinite (not JSON): a review's 1e-320
+    ({"test_ferritin": 1e-320}, "not valid; give a number from 1e-09"),
+    ({"test_ferritin": 1e9}, "not valid"),
     ({"test_ferritin": -3}, "not valid"),
     ({"test_ferritin": float("nan")}, "not valid"),
     ({"test_ferritin": "cheap"}, "not valid"),
@@ -125,11 +128,16 @@ def test_next_test_command(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)[0]["id"] != want[0].id
     for bad, message in (("test_ferritin", "write ID=UNITS"), ("test_ferritin=x", "ID=UNITS"),
                          ("age=3", "not an examination or test finding"),
-                         ("test_ferritin=0", "above 0"), ("test_ferritin=5_0", "ID=UNITS"),
+                         ("test_ferritin=0", "from 1e-09"), ("test_ferritin=5_0", "ID=UNITS"),
+                         ("test_ferritin=1e-320", "from 1e-09"),
                          ("test_ferritin=\u0665", "ID=UNITS")):  # not "50", not Arabic-Indic 5
         assert main(["next-test", str(case), "--cost", bad]) == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
+    # the same finding twice: which was meant? (the last one was used silently)
+    assert main(["next-test", str(case), "--cost", "test_ferritin=5", "--cost",
+                 "test_ferritin=6"]) == 2
+    assert "given twice" in capsys.readouterr().err
 
 
 def test_a_diagnosis_made_serves_the_ranking_and_the_ranking_is_kept(model: Model,

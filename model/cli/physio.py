@@ -252,7 +252,9 @@ def _costs(items: list[str]) -> dict[str, float]:
         qid, sep, value = item.partition("=")
         # plain ASCII decimals, as for answers (float() also reads "5_0" and other scripts'
         # digits, which nobody means for a cost)
-        if sep and NUMBER_TEXT.fullmatch(value.strip()):
+        if sep and qid.strip() in out:  # as case edit --set: which one was meant?
+            problems.append(f"--cost {qid.strip()} is given twice; keep the one you mean")
+        elif sep and NUMBER_TEXT.fullmatch(value.strip()):
             out[qid.strip()] = float(value)
         else:
             problems.append(

@@ -23,6 +23,10 @@ from .evidence import applies, evidence_parts, finite_real, show_value, value_fo
 from .results import Assessment, Diagnosis, Outcome, TestValue
 from .triage import escalations, triage
 
+# a cost's range: the gain per cost of a cost near zero is infinite (not JSON), and one far
+# above the shipped 1-20 units ranks nothing
+MIN_COST, MAX_COST = 1e-9, 1e6
+
 
 def check_costs(ctx: ModelContext, costs: Mapping[str, Any] | None) -> dict[str, float]:
     """The physio's own cost units per finding, validated (InputError names each problem)."""
@@ -37,9 +41,10 @@ def check_costs(ctx: ModelContext, costs: Mapping[str, Any] | None) -> dict[str,
             )
             continue
         x = finite_real(v)  # numpy's numbers too; a huge int is not one
-        if x is None or x <= 0:
+        if x is None or not MIN_COST <= x <= MAX_COST:
             problems.append(
-                f"cost for {show_value(qid)}: {show_value(v)} is not valid; give a number above 0"
+                f"cost for {show_value(qid)}: {show_value(v)} is not valid; give a number "
+                f"from {MIN_COST:g} to {MAX_COST:g} (the shipped costs are 1-20 units)"
             )
             continue
         out[qid] = x
