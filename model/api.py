@@ -108,14 +108,24 @@ class Model:
         return validate_answers(self.question_map, answers)
 
     def evidence_for(self, answers: Mapping[str, Any]) -> dict[str, str]:
-        """Hard evidence on network nodes for clean answers, with ``heavy_legs = yes``."""
-        return evidence_for(self.question_map, answers)
+        """Hard evidence on network nodes for the answers, with ``heavy_legs = yes``.
+
+        Raises
+        ------
+        InputError
+            One line per bad answer (``sex: "zzz"`` and an age of 999 are refused, not
+            passed through or binned).
+        """
+        clean, _ = self._require(answers)
+        return evidence_for(self.question_map, clean)
 
     def likelihoods(
-        self, answers: Mapping[str, Any], confidence: Mapping[str, float]
+        self, answers: Mapping[str, Any], confidence: Mapping[str, float] | None = None
     ) -> dict[str, np.ndarray]:
-        """Evidence as likelihood vectors (virtual evidence for soft answers)."""
-        return likelihoods(self.engine, self.question_map, answers, confidence)
+        """Evidence as likelihood vectors (virtual evidence for soft answers); raises
+        InputError as :meth:`evidence_for`."""
+        clean, conf = self._require(answers, confidence)
+        return likelihoods(self.engine, self.question_map, clean, conf)
 
     def posterior(
         self, answers: Mapping[str, Any], confidence: Mapping[str, float] | None = None
@@ -373,7 +383,7 @@ class Model:
                 [f"causes {causes!r}: give a non-empty list of cause ids, or leave it out for all"]
             )
         else:
-            tracked = tuple(dict.fromkeys(causes))  # each once, in the order given
+            tracked = tuple(causes)
         unknown = [
             show_value(c) for c in tracked if not isinstance(c, str) or c not in self.cause_map
         ]
@@ -384,6 +394,7 @@ class Model:
                     "model.causes"
                 ]
             )
+        tracked = tuple(dict.fromkeys(tracked))  # each once, in the order given
         known = self._ready_posterior(clean, conf)
         post = None if known is None else known[0]
         return interval_drivers(self._ctx, clean, conf, tracked, top, post)

@@ -137,7 +137,7 @@ def test_broken_yaml_and_empty_folder(tmp_path: Path, model: Model) -> None:
     with pytest.raises(InputError, match="no \\*.yaml vignette files"):
         load_vignettes(tmp_path, model)
     (tmp_path / "a.yaml").write_text("id: [unclosed\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"a.yaml: not valid YAML at line \d+"):
+    with pytest.raises(InputError, match=r"a.yaml: not valid YAML \(.*\) at line \d+"):
         load_vignettes(tmp_path, model)
     with pytest.raises(InputError, match="no such folder"):
         load_vignettes(tmp_path / "missing", model)

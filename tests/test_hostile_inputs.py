@@ -466,3 +466,17 @@ def test_a_triage_text_that_cannot_be_filled_in_is_refused_when_the_priors_load(
     assert main(["validate-priors", str(d)]) == 2
     err = capsys.readouterr().err
     assert "triage.yaml" in err and needle in err and "Traceback" not in err
+
+
+def test_the_apis_evidence_and_driver_calls_check_what_they_are_given(model) -> None:
+    """Model.evidence_for passed ``sex: "zzz"`` through and binned an age of 999 as 70+;
+    interval_drivers raised a TypeError for a list inside ``causes``: each is named now."""
+    for bad, needle in (({"sex": "zzz"}, "sex: 'zzz'"), ({"age": 999}, "age: 999")):
+        with pytest.raises(InputError, match=re.escape(needle)):
+            model.evidence_for(bad)
+        with pytest.raises(InputError, match=re.escape(needle)):
+            model.likelihoods(bad)
+    assert model.evidence_for({"age": 30}) == {"age": "30_39", "heavy_legs": "yes"}
+    with pytest.raises(InputError, match=r"unknown cause\(s\) \['dvt'\]"):
+        model.interval_drivers({"age": 30}, causes=[["dvt"]])
+    assert list(model.interval_drivers({"age": 30}, causes=["dvt", "dvt"])) == ["dvt"]

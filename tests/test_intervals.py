@@ -20,7 +20,7 @@ from model.errors import PriorsError
 from model.kb import load_knowledge_base
 from model.kb.schema import Cited
 from model.reasoning import intervals as iv
-from model.reasoning.diagnose import _evidence
+from model.reasoning.evidence import evidence_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIORS = ROOT / "priors"
@@ -40,7 +40,7 @@ MC_TOLERANCE = 0.2
 
 def _case(model, answers):
     ctx = model._ctx
-    _, _, ev = _evidence(ctx, answers, {})
+    _, _, ev = evidence_parts(ctx.engine, ctx.question_map, answers, {})
     return ctx, ev, ctx.engine.posterior(ev)
 
 
@@ -253,7 +253,7 @@ def test_all_draws_at_once_equal_one_engine_per_draw(model, vid) -> None:
     answers = dict(v.answers)
     soft = {next(q for q in answers if q in ctx.engine.risk_ids): 0.7,
             next(q for q in answers if ctx.engine.kind.get(q) == "finding"): 0.6}
-    _, _, ev = _evidence(ctx, answers, soft)
+    _, _, ev = evidence_parts(ctx.engine, ctx.question_map, answers, soft)
     observed = [k for k in ev if ctx.engine.kind[k] == "finding"]
     z = ctx.param_draws.normals(8, seed=5)
     st = ctx.param_draws.stacked(z, observed)
@@ -333,7 +333,7 @@ def test_ill_conditioned_draws_are_kept_within_their_bound(model) -> None:
     vid = "metabolic_myopathy-typical-01"  # twelve findings above their lowest state
     v = next(x for x in load_vignettes(ROOT / "tests" / "vignettes", model) if x.id == vid)
     ctx = model._ctx
-    _, _, ev = _evidence(ctx, dict(v.answers), {})
+    _, _, ev = evidence_parts(ctx.engine, ctx.question_map, dict(v.answers), {})
     observed = [k for k in ev if ctx.engine.kind[k] == "finding"]
     z = ctx.param_draws.normals(2, seed=0)
     st = ctx.param_draws.stacked(z, observed)

@@ -94,23 +94,40 @@ def load_yaml(path: str | Path) -> Any:
     return doc
 
 
+# values a document may stand for once its aliases are expanded: the priors hold tens of
+# thousands; ten lines of nested aliases stand for a hundred million
+MAX_EXPANDED = 1_000_000
+
+
 def _refuse_shared(doc: Any) -> None:
-    """Refuse a list or mapping reached twice: YAML aliases (``*name``) share one object, so
-    ten lines can stand for a billion values that every later step would walk (a priors
-    file needs none)."""
+    """Refuse a document whose aliases (``*name``: one shared list or mapping) expand to more
+    than ``MAX_EXPANDED`` values, which every later step would walk. A document without
+    shared containers (every priors file shipped) costs one pass over its values."""
     seen: set[int] = set()
+    shared = False
     stack = [doc]
     while stack:
         x = stack.pop()
-        if not isinstance(x, list | dict):
-            continue
-        if id(x) in seen:
+        if isinstance(x, list | dict):
+            if id(x) in seen:
+                shared = True
+                continue
+            seen.add(id(x))
+            stack.extend(x.values() if isinstance(x, dict) else x)
+    if not shared:
+        return
+    count = 0
+    stack = [doc]
+    while stack:  # the expanded size, counted up to the limit only
+        x = stack.pop()
+        count += 1
+        if count > MAX_EXPANDED:
             raise ValueError(
-                "repeats a list or mapping through a YAML alias (*name); write the values "
-                "out: a priors file needs no anchors or aliases"
+                "repeats lists or mappings through YAML aliases (*name) to more than "
+                f"{MAX_EXPANDED:,} values; write the values out"
             )
-        seen.add(id(x))
-        stack.extend(x.values() if isinstance(x, dict) else x)
+        if isinstance(x, list | dict):
+            stack.extend(x.values() if isinstance(x, dict) else x)
 
 
 _TOO_DEEP = "nested too deeply; a priors file nests a few levels only"

@@ -229,8 +229,8 @@ def parse_vignette(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = getattr(exc, "problem", None) or "not valid YAML"
-        return None, [f"{where}: {what}{at}; fix it there"]
+        what = getattr(exc, "problem", None)
+        return None, [f"{where}: not valid YAML{f' ({what})' if what else ''}{at}; fix it there"]
     except ValueError as exc:  # too large, not UTF-8, too deep, aliases
         return None, [f"{where}: {exc}"]
     except OSError as exc:

@@ -239,8 +239,8 @@ def parse_real_case(path: Path, model: Model) -> tuple[RealCase | None, list[str
     try:
         data = load_yaml(path)  # a size limit, no key given twice, no alias bombs
     except yaml.YAMLError as exc:
-        what = getattr(exc, "problem", None) or "not valid YAML"
-        return None, [_problem(where, f"{what}; fix it")]
+        what = getattr(exc, "problem", None)
+        return None, [_problem(where, f"not valid YAML{f' ({what})' if what else ''}; fix it")]
     except ValueError as exc:  # too large, not UTF-8, too deep, aliases
         return None, [_problem(where, str(exc))]
     except OSError as exc:
