@@ -480,3 +480,14 @@ def test_the_apis_evidence_and_driver_calls_check_what_they_are_given(model) -> 
     with pytest.raises(InputError, match=r"unknown cause\(s\) \['dvt'\]"):
         model.interval_drivers({"age": 30}, causes=[["dvt"]])
     assert list(model.interval_drivers({"age": 30}, causes=["dvt", "dvt"])) == ["dvt"]
+
+
+def test_diagnose_says_which_answers_do_not_apply(tmp_path, capsys) -> None:
+    """pregnant = yes for a man carries no evidence (as documented); the command says so
+    on stderr instead of dropping it silently, and still exits 0 with the JSON."""
+    case = _write(tmp_path / "c.json", json.dumps(
+        {"answers": {"sex": "male", "pregnant_or_recently_pregnant": "yes", "age": 30}}))
+    assert main(["diagnose", str(case)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["causes"]
+    assert "pregnant_or_recently_pregnant: does not apply with sex = male" in err

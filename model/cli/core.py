@@ -28,6 +28,16 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     loaded, model = case_and_model(args)
     require_ok(loaded)
     print(dump(diagnose_case(loaded.case, model).to_dict()))
+    answers = loaded.case.answers
+    for qid in answers:  # kept in the case, left out of the evidence: said, not silent
+        q = model.question_map.get(qid)
+        other = q.excluded_by(answers) if q is not None else None
+        if other is not None:
+            print(
+                f"note: {qid}: does not apply with {other} = {answers[other]}; left out of "
+                "the diagnosis",
+                file=sys.stderr,
+            )
     return 0
 
 
