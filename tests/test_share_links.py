@@ -141,3 +141,14 @@ def test_checking_a_links_base_rates_builds_no_model_variant(model: Model) -> No
     assert problems == [] and dict(got.base_rates) == {"cecs": 0.0123, "dvt": 0.0045}
     assert dict(model._variants) == before
     assert model.base_rate_problems({"cecs": 2.0}) and not model.base_rate_problems({"cecs": 0.2})
+
+
+def test_a_view_part_with_a_key_given_twice_is_set_aside_as_the_case_part_is(
+        model: Model, case: str) -> None:
+    """Two confidences for one answer in a view part: which is meant? JSON keeps the last
+    silently; the view part is named as damaged and the answers still load."""
+    raw = b'{"c": {"cramps": 0.8, "cramps": 0.55}, "units": "imperial"}'
+    token = share.VIEW_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+    screen, problems = share.read_link({"case": case, "view": token}, model)
+    assert dict(screen.answers) == ANSWERS and not screen.confidence
+    assert len(problems) == 1 and "view part is damaged" in problems[0], problems

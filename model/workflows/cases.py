@@ -530,9 +530,7 @@ def parse_case_text(text: str, where: str = "case", model: Model | None = None) 
 def load_json_text(text: str, where: str) -> Any:
     """Parse JSON text; every failure becomes an InputError naming line, column and fix."""
     try:
-        return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_refuse_duplicates
-        )
+        return json.loads(text, parse_constant=reject_constant, object_pairs_hook=refuse_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError(
             [
@@ -552,7 +550,7 @@ def load_json_text(text: str, where: str) -> Any:
         ) from None
 
 
-def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object, refusing a key given twice (JSON keeps the last one silently)."""
     out: dict[str, Any] = {}
     for k, v in pairs:
@@ -564,7 +562,7 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON; give a finite number")
 
 
@@ -804,8 +802,8 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
         raw = unzip_token(body, MAX_SHARE_JSON)
         payload = json.loads(
             raw.decode("utf-8"),
-            parse_constant=_reject_constant,
-            object_pairs_hook=_refuse_duplicates,
+            parse_constant=reject_constant,
+            object_pairs_hook=refuse_duplicates,
         )
     except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError, RecursionError):
         raise InputError(

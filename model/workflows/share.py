@@ -31,6 +31,8 @@ from .cases import (
     decode_share,
     encode_share,
     link_params,
+    refuse_duplicates,
+    reject_constant,
     unzip_token,
     with_query,
     zip_token,
@@ -63,7 +65,11 @@ def _pack(payload: Mapping[str, Any]) -> str:
 def _unpack(token: str) -> Any:
     if not token.startswith(VIEW_PREFIX) or len(token) > MAX_VIEW_CHARS:
         raise ValueError("not a view token")
-    return json.loads(unzip_token(token[len(VIEW_PREFIX) :], MAX_VIEW_JSON).decode("utf-8"))
+    return json.loads(  # a key given twice is refused, as in the case part
+        unzip_token(token[len(VIEW_PREFIX) :], MAX_VIEW_JSON).decode("utf-8"),
+        parse_constant=reject_constant,
+        object_pairs_hook=refuse_duplicates,
+    )
 
 
 def _confidence_problem(q: Any, c: Any) -> str | None:
