@@ -200,3 +200,13 @@ def test_batch_reads_stdin_for_a_dash(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     out = _read(tmp_path / "out.csv")
     assert [r["case_id"] for r in out] == ["A"] and out[0]["top_cause"]
+
+
+@pytest.mark.parametrize("header", ["\u0430ge", "a\u200bge", "AGE "])  # Cyrillic а, zero width
+def test_a_look_alike_header_gets_its_question_suggested(model, header: str) -> None:
+    """A header that looks like 'age' (a Cyrillic letter, an invisible character) names no
+    question and is carried through; the note says which question it looks like."""
+    from model.workflows.batch import column_notes
+
+    notes = column_notes(model, [header, "sex"])
+    assert any("did you mean 'age'" in n for n in notes), notes

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from difflib import get_close_matches
 from pathlib import Path
@@ -399,11 +400,25 @@ def column_notes(model: Model, header: list[str]) -> list[str]:
     ]
     lower = {q.lower(): q for q in model.question_map}
     for h in unknown[:10]:
-        close = get_close_matches(h, list(model.question_map), n=1, cutoff=0.8)
-        guess = lower.get(h.strip().lower()) or (close[0] if close else None)
+        plain = _unlookalike(h).strip().lower()  # "аge" with a Cyrillic а reads as "age"
+        close = get_close_matches(plain, list(model.question_map), n=1, cutoff=0.8)
+        guess = lower.get(plain) or (close[0] if close else None)
         if guess:
             out.append(f"warning: column {h[:40]!r} is not a question id; did you mean {guess!r}?")
     return out
+
+
+# Cyrillic and Greek letters that look like Latin ones, and invisible characters: a header
+# typed or pasted with them looks right and names no question
+_LOOKALIKE = str.maketrans(
+    "аеорсухіјѕԁАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdABEKMHOPCTXIJSABEZHIKMNOPTYX",
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad",
+)
+
+
+def _unlookalike(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_LOOKALIKE)
 
 
 def warn_unknown_columns(model: Model, header: list[str]) -> list[str]:
