@@ -491,3 +491,17 @@ def test_diagnose_says_which_answers_do_not_apply(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert json.loads(out)["causes"]
     assert "pregnant_or_recently_pregnant: does not apply with sex = male" in err
+
+
+def test_a_yaml_exponent_without_a_dot_is_named_with_the_fix(priors_copy, capsys) -> None:
+    """YAML 1.1 reads `p: 1e-1` as the text '1e-1': the message said only 'must be a
+    number'; it now says why and what to write."""
+    d = priors_copy()
+    text = (d / "findings.yaml").read_text(encoding="utf-8")
+    old = "leak: {p: 0.1, source: R196"
+    assert old in text
+    (d / "findings.yaml").write_text(text.replace(old, "leak: {p: 1e-1, source: R196", 1),
+                                     encoding="utf-8")
+    assert main(["validate-priors", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "findings.yaml" in err and "1e-1" in err and "write 1.0e-1" in err

@@ -106,6 +106,11 @@ def _not_a_number(v: Any, what: str) -> str:
             f"must be a number, got {str(v).lower()} (YAML reads yes, no, on, off, true and"
             f" false as truth values); write {what}"
         )
+    if isinstance(v, str) and re.fullmatch(r"[-+]?\d+[eE][-+]?\d+", v.strip()):
+        return (  # YAML 1.1 reads 1e-1 (no dot) as text
+            f"must be a number, got {v.strip()!r}: YAML reads an exponent without a dot as text; "
+            f"write {v.strip().lower().replace('e', '.0e', 1)} or a plain decimal"
+        )
     return f"must be a number, got {str(v)[:40]!r}; write {what}"
 
 
