@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from model import load_model  # noqa: E402
 from model.reasoning import diagnose as dx  # noqa: E402
 from model.reasoning import intervals as iv  # noqa: E402
+from model.reasoning.evidence import evidence_parts  # noqa: E402
 from model.workflows.evaluate import load_vignettes  # noqa: E402
 
 GOAL = 0.5
@@ -53,7 +54,7 @@ def main() -> int:
             diag_s.append(time.perf_counter() - t)
         finally:
             dx.cause_intervals = real
-        _, _, ev = dx._evidence(ctx, dict(key), {})
+        _, _, ev = evidence_parts(ctx.engine, ctx.question_map, dict(key), {})
         post = ctx.engine.posterior(ev)
         t = time.perf_counter()
         iv.cause_intervals(ctx, ev, post)
@@ -71,7 +72,8 @@ def main() -> int:
     if args.mc:
         worst = 0.0
         for v in chosen[: args.mc]:
-            _, _, ev = dx._evidence(ctx, dict(model.validate(v.answers)[0]), {})
+            clean = dict(model.validate(v.answers)[0])
+            _, _, ev = evidence_parts(ctx.engine, ctx.question_map, clean, {})
             post = ctx.engine.posterior(ev)
             fast = iv.cause_intervals(ctx, ev, post)
             mc = iv.monte_carlo_intervals(ctx, ev, draws=400)
