@@ -1260,3 +1260,25 @@ def test_a_link_with_two_case_parts_is_refused_on_the_workbench(model):
     texts = " ".join(w.value for w in at.warning)
     assert "more than once" in texts, texts
     assert _wb(at, "selectbox", "wb_q_cramps").value != "yes"
+
+
+def test_imperial_what_if_sliders_move_in_round_steps(model):
+    """50 km is 31.07 miles: the shoe slider went 186, 217, 248 miles (a runner walk). In
+    miles and °F each slider now moves in a step a runner would choose, its ends on that
+    step's grid and inside the question's converted range."""
+    from ui import units
+    from ui.whatif import _range
+
+    seen = 0
+    for qid in model.modifiable:
+        q = model.question_map[qid]
+        if q.type != "number" or not units.converts(q, "imperial"):
+            continue
+        seen += 1
+        lo, hi, step = _range(q, "imperial")
+        assert step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500), (qid, step)
+        assert lo % step == 0 and hi % step == 0 and lo < hi, (qid, lo, hi, step)
+        a, b = units.shown_range(q, "imperial")
+        assert a <= lo and hi <= b, (qid, lo, hi, a, b)
+    assert seen >= 2  # shoe distance and temperature
+    assert _range(model.question_map["shoe_distance_km"], "imperial")[2] == 25

@@ -12,6 +12,7 @@ runner's other answers kept).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,13 +29,25 @@ def slider_format(unit: str | None) -> str:
     return f"%d {unit.replace('%', '%%')}" if unit else "%d"
 
 
+def _nice(x: float) -> int:
+    """A whole step a runner would choose near ``x``: 1, 2, 5, 10, 20, 25, 50, ... (50 km is
+    31.07 miles, which made the shoe slider go 186, 217, 248 miles)."""
+    if x <= 1:
+        return 1
+    k = 10 ** math.floor(math.log10(x))
+    steps = [k, 2 * k, 5 * k, 10 * k] + ([25 * k // 10] if k >= 10 else [])
+    return int(min(steps, key=lambda c: abs(math.log(c / x))))
+
+
 def _range(q: Question, system: str) -> tuple[int, int, int]:
     lo, hi, step = q.slider or (q.min or 0, q.max or 100, 1)
     if not units.converts(q, system):
         return int(lo), int(hi), int(step)
-    a, b = int(units.shown(q, lo, system)), int(units.shown(q, hi, system))
-    s = max(1, round(units.shown(q, lo + step, system) - units.shown(q, lo, system)))
-    return a, b, int(s)
+    s = _nice(units.shown(q, lo + step, system) - units.shown(q, lo, system))
+    # the ends on that step's grid, inside the converted range
+    a = math.ceil(units.shown(q, lo, system) / s) * s
+    b = math.floor(units.shown(q, hi, system) / s) * s
+    return int(a), int(b), s
 
 
 def _widget(model: Model, qid: str, start: Any, key: str, system: str) -> Any:
