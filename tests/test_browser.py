@@ -149,12 +149,13 @@ def _expected_next(m, answers: dict[str, Any], unsure: list[str]) -> str:
     return qid
 
 
-def _check_numbers(page, m, answers: dict[str, Any]) -> None:
-    """The headline and every bar show the model's numbers for these answers."""
+def _check_numbers(page, m, answers: dict[str, Any], lead: str = "Most likely so far") -> None:
+    """The headline and every bar show the model's numbers for these answers (``lead``:
+    the headline's words, "so far" while questions are asked, not on the result page)."""
     d = m.diagnose(answers)
     top = d.causes[0]
-    expect(page.locator(".st-key-rn_headline")).to_contain_text(re.compile(
-        r"Most likely( so far)?: " + re.escape(f"{top.label} · {pct(top.probability)}")))
+    expect(page.locator(".st-key-rn_headline")).to_contain_text(
+        f"{lead}: {top.label} · {pct(top.probability)}")
     want = [f"{c.label} · {chance(c)}" for c in d.causes[:5]]  # with its interval
     page.wait_for_function("(w) => [...document.querySelectorAll(\".st-key-rn_bars "
                            "[data-testid='stProgress']\")].map(e => e.innerText.trim())"
@@ -354,7 +355,8 @@ def test_runner_journey(app_url, browser, size):
     page.locator(".st-key-rn_stop button").click()
     expect(page.get_by_text("Your result", exact=True)).to_be_visible()
     _settled(page)
-    _check_numbers(page, m, answers)
+    _check_numbers(page, m, answers, lead="Most likely")
+    assert "so far" not in page.locator(".st-key-rn_headline").inner_text()
     assert _in_view(page, ".st-key-rn_headline")
     _no_exception(page)
     _axe(page, "result")

@@ -451,6 +451,7 @@ def test_a_confidence_on_an_answer_that_does_not_apply_is_ignored_not_a_crash(
     ("possible ({probability:q})", "{probability:q} cannot be filled in"),
     ("possible ({probability:>300000000})", "cannot be filled in"),  # hung for minutes
     ("possible ({probability", "lone brace"),
+    ("{label:.0%} is possible", "{label:.0%} cannot be filled in"),  # a format on the text
 ])
 def test_a_triage_text_that_cannot_be_filled_in_is_refused_when_the_priors_load(
         priors_copy, capsys, template: str, needle: str) -> None:

@@ -475,17 +475,26 @@ def test_the_causes_a_warning_sign_points_to_are_flagged(model) -> None:
 def test_an_act_first_level_shows_only_the_reasons_that_ask_for_it(model) -> None:
     """Chest pain is an emergency; the heart and post-viral suspicions it also raises ask
     for less ("possible (8%): ... before hard running"), which under "call an ambulance"
-    reads as reassurance: shown with a see-a-doctor level, not with an emergency."""
+    reads as reassurance: not shown to the runner there. Every warning sign that fired is
+    shown whatever its level (a review found an urgent calf sign hidden under an emergency)."""
     signs = {q: ("no" if "no" in model.question_map[q].states else "none")
              for q in first_screen_questions(model.kb)}
     t = model.diagnose({**signs, "chest_pain_or_fainting": "yes", "age": 45}).triage
-    assert t.level == "emergency" and len(t.reason_levels) == len(t.reasons)
-    lower = [r for r, lv in zip(t.reasons, t.reason_levels, strict=True) if lv != "emergency"]
-    assert lower  # the suspicions are there (the physio and the JSON keep them)
+    assert t.level == "emergency"
+    assert len(t.reason_levels) == len(t.reason_kinds) == len(t.reasons)
+    lower = [r for r, lv, k in zip(t.reasons, t.reason_levels, t.reason_kinds, strict=True)
+             if k == "suspicion" and lv != "emergency"]
+    assert lower  # the suspicions are there (the physio's bench and the JSON keep them)
     assert t.reasons_shown and not set(lower) & set(t.reasons_shown)
-    assert all(lv == "emergency" for r, lv in zip(t.reasons, t.reason_levels, strict=True)
-               if r in t.reasons_shown)
     assert t.to_dict()["reason_levels"] == list(t.reason_levels)
+    assert t.to_dict()["reason_kinds"] == list(t.reason_kinds)
+    # an urgent warning sign under an emergency one: both shown
+    both = model.diagnose({"sudden_severe_leg_pain": "yes", "calf_warm_red_tender": "yes",
+                           "age": 45, "sex": "female"}).triage
+    assert both.level == "emergency" and len(both.red_flags) == 2
+    signs_fired = [r for r, k in zip(both.reasons, both.reason_kinds, strict=True)
+                   if k == "red_flag"]
+    assert len(signs_fired) == 2 and set(signs_fired) <= set(both.reasons_shown)
     # below urgent every reason is shown
     mild = model.diagnose({"age": 30, "shin_or_joint_pain": "yes", "legs_affected": "one"}).triage
     assert not mild.act_first and mild.reasons_shown == mild.reasons

@@ -350,7 +350,8 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     st.subheader("Result")
     common.render_triage(d, compact=True)
     with st.expander("Why this level", key="wb_why_level"):
-        common.render_reasons(d)  # as the runner sees them
+        for r in d.triage.reasons:  # every reason, lower levels' too (the runner's: shown)
+            st.markdown(f"- {r}")
     st.dataframe(
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),

@@ -69,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _os_problem(exc: OSError) -> str:
     """An operating-system error in words that name the file and the fix."""
     what = exc.strerror or type(exc).__name__
-    if exc.filename is None:  # standard output (a full disk, a closed pipe)
-        return f"could not write the output ({what}); write it to a file with -o, or free space"
+    if exc.filename is None:  # standard output or an output file (a full disk)
+        return f"could not write the output ({what}); check there is room where it goes"
     if isinstance(exc, PermissionError):
         return f"{exc.filename}: {what}; give read access to it (and its folder), or copy it"
     return f"{exc.filename}: {what}; check the path"

@@ -65,7 +65,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
@@ -1695,10 +1695,14 @@ class QuickscoreEngine(NetworkIndex):
         evidence: Evidence | QCase,
         nodes: Sequence[str],
         marginals: bool = True,
+        optional: Collection[str] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """P(cause_i = present | evidence without node) for each node (rows) and cause, and
         log P(evidence without node) for each node. Without ``marginals`` only the second is
-        computed (the term sums skip their reverse pass) and the first is NaN."""
+        computed (the term sums skip their reverse pass) and the first is NaN. ``optional``:
+        nodes the caller can do without; where the withdrawals are term sums they are not
+        computed (their rows NaN), elsewhere (the hypercube's ratios, the samples) every
+        node is, so the samples' route never depends on which nodes were asked for."""
         case = self.case(evidence)
         if post.route == "hypercube":
             return self.hyper.withdrawn(post.inner, self._inner_case(case), nodes)
@@ -1715,6 +1719,22 @@ class QuickscoreEngine(NetworkIndex):
                 self._rests_on(case, sampled, fewest)
                 return (out if marginals else np.full_like(out, np.nan)), log_z
             # a withdrawal the samples serve badly: all of them exactly (affordable here)
+        # beyond the term bound each withdrawal is a posterior of its own, maybe sampled:
+        # every one is made, as the samples' are
+        skip = set(optional) if self._n_terms(self._terms(case)) <= MAX_TERMS else set()
+        keep = [k for k, node in enumerate(nodes) if node not in skip]
+        out = np.full((len(nodes), self.n), np.nan)
+        log_z = np.full(len(nodes), np.nan)
+        if keep:
+            out[keep], log_z[keep] = self._withdrawn_exact(
+                case, post, [nodes[k] for k in keep], marginals
+            )
+        return out, log_z
+
+    def _withdrawn_exact(
+        self, case: QCase, post: Posterior, nodes: Sequence[str], marginals: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`withdrawn` by term sums (each withdrawal from scratch beyond the bound)."""
         out = np.empty((len(nodes), self.n))
         log_z = np.empty(len(nodes))
         terms = self._terms(case)

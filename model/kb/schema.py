@@ -99,6 +99,13 @@ def _plain_number(v: Any) -> Any:
     return v
 
 
+def _signed_exponent(text: str) -> str:
+    """'1e-1' -> '1.0e-1', '3E5' -> '3.0e+5': the forms YAML 1.1 reads as numbers."""
+    mant, _, exp = text.lower().partition("e")
+    sign = "" if exp[:1] in "+-" else "+"
+    return f"{mant}.0e{sign}{exp}"
+
+
 def _not_a_number(v: Any, what: str) -> str:
     """Why ``v`` (as YAML read it) is not a number, naming the fix."""
     if isinstance(v, bool):
@@ -109,7 +116,7 @@ def _not_a_number(v: Any, what: str) -> str:
     if isinstance(v, str) and re.fullmatch(r"[-+]?\d+[eE][-+]?\d+", v.strip()):
         return (  # YAML 1.1 reads 1e-1 (no dot) as text
             f"must be a number, got {v.strip()!r}: YAML reads an exponent without a dot as text; "
-            f"write {v.strip().lower().replace('e', '.0e', 1)} or a plain decimal"
+            f"write {_signed_exponent(v.strip())} or a plain decimal"
         )
     return f"must be a number, got {str(v)[:40]!r}; write {what}"
 
@@ -147,11 +154,19 @@ def _template(allowed: tuple[str, ...]) -> Any:
         for _, field, spec, conv in parts:
             if field is None:
                 continue
-            if field not in allowed or conv is not None or not _SPEC.fullmatch(spec or ""):
+            numeric = field == "probability"  # {label} is text: no format
+            if (
+                field not in allowed
+                or conv is not None
+                or not _SPEC.fullmatch(spec or "")
+                or (spec and not numeric)
+            ):
                 raise ValueError(
                     f"{{{field}{'!' + conv if conv else ''}{':' + spec if spec else ''}}} "
-                    f"cannot be filled in; use {names}, with at most a format such as :.0%"
+                    f"cannot be filled in; use {names}, with at most a format such as "
+                    "{probability:.0%}"
                 )
+        v.format(**{a: 0.5 if a == "probability" else "x" for a in allowed})  # as it will be
         return v
 
     return classmethod(check)

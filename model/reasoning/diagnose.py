@@ -68,6 +68,10 @@ BASICS = ("age", "sex")
 # of typical cases sampled from the model itself (0.59 over all answers, 0.61 for one answer
 # against the rest, 300 cases with 5-19 answers); tests/test_reasoning.py re-checks the rate
 CONFLICT_THRESHOLD = 0.7
+# an answer whose conflict bound is this far below the threshold is not withdrawn in the
+# assessment: beyond the withdrawal sums' own rounding (measured up to 2e-5 nats on exact
+# routes), so the diagnosis, which withdraws every answer, cannot flag it either
+MARGIN = 1e-3
 TRACKED = 3  # causes tracked in the per-answer previews
 STOP_TRIAGE_CHANGE = 0.05  # largest chance that the next answer changes the triage level
 TRIAGE_LOOKAHEAD = 6  # questions (most informative first) whose answers are checked
@@ -364,7 +368,7 @@ def conflict_candidates(
     return [
         q
         for q in answered
-        if local_conflict_bound(ctx, q, ev[q], singles[q], post) > CONFLICT_THRESHOLD - 1e-6
+        if local_conflict_bound(ctx, q, ev[q], singles[q], post) > CONFLICT_THRESHOLD - MARGIN
     ]
 
 
@@ -376,16 +380,15 @@ def answer_conflict(
     log_z_without: np.ndarray,
 ) -> Conflict:
     """The unusual-combination check of the answers (given heavy legs); ``log_z_without``
-    holds log P(rest) for each of ``answered``, of which only the
-    :func:`conflict_candidates` are used (the others cannot be flagged)."""
+    holds log P(rest) for each of ``answered``, NaN for an answer not withdrawn (the
+    assessment's: one whose conflict cannot pass the threshold, :func:`conflict_candidates`)."""
     singles = _singles(ctx, ev)
     log_joint = post.log_evidence - ctx.prior.log_evidence
     # conflict of each answer with the rest: log P(a_i) P(rest) / P(all), given heavy legs
-    can = set(conflict_candidates(ctx, ev, answered, post))
     local = {
         qid: singles[qid] + float(log_z_without[k]) - post.log_evidence
         for k, qid in enumerate(answered)
-        if qid in can
+        if not np.isnan(log_z_without[k])
     }
     names = {
         k: f"\u201c{q.label or q.text}\u201d" for k, q in ctx.question_map.items() if k in local
@@ -486,11 +489,17 @@ def assess_parts(
     case and posterior), for callers that query the same case further."""
     _, clean, ev = evidence_parts(ctx.engine, ctx.question_map, dict(answers), dict(confidence))
     case, post, causes = _head(ctx, ev, with_intervals)
-    # only the answers whose conflict with the rest could be flagged are withdrawn (on a long
-    # questionnaire most are "no" to signs with weak links, which cannot)
-    answered = conflict_candidates(ctx, ev, list(clean), post)
+    # only the answers whose conflict with the rest could be flagged are withdrawn where the
+    # withdrawals are term sums (on a long questionnaire most are "no" to signs with weak
+    # links, which cannot be flagged); the samples' withdrawals are all made, as diagnose's
+    answered = list(clean)
+    can = set(conflict_candidates(ctx, ev, answered, post))
     log_z_without = (
-        ctx.engine.withdrawn(post, case, answered, marginals=False)[1] if answered else np.empty(0)
+        ctx.engine.withdrawn(
+            post, case, answered, marginals=False, optional=[q for q in answered if q not in can]
+        )[1]
+        if answered
+        else np.empty(0)
     )
     conf_res = answer_conflict(ctx, ev, post, answered, log_z_without)
     tri = triage_of(ctx, post, case, clean, causes, conf_res)

@@ -52,16 +52,26 @@ class Triage:
     # whatever their probabilities say, which a ranking shown with the level must not hide
     flagged: tuple[str, ...] = ()
     reason_levels: tuple[str, ...] = ()  # the level each of ``reasons`` asks for
+    # and what raised it: red_flag, amber, suspicion (a cause's probability), outside_model
+    reason_kinds: tuple[str, ...] = ()
 
     @property
     def reasons_shown(self) -> tuple[str, ...]:
-        """The reasons to show with the level: at an urgent or emergency level only those
-        that ask for it (a lower level's "possible (8%): see a doctor before hard running"
-        under "call an ambulance" reads as reassurance); else all of them."""
-        if not self.act_first or len(self.reason_levels) != len(self.reasons):
+        """The reasons to show a runner with the level. At an urgent or emergency level:
+        every warning sign that fired, every rule that asks for urgent care or more, and
+        the suspicions (the model's probabilities) that ask for this level; a lower
+        suspicion ("a heart condition is possible (8%) ...") under "call an ambulance"
+        reads as reassurance. Below urgent, all of them."""
+        parts = (self.reasons, self.reason_levels, self.reason_kinds)
+        if not self.act_first or len({len(x) for x in parts}) != 1:
             return self.reasons
-        pairs = zip(self.reasons, self.reason_levels, strict=True)
-        return tuple(r for r, lv in pairs if lv == self.level)
+        return tuple(
+            r
+            for r, lv, kind in zip(*parts, strict=True)
+            if kind == "red_flag"
+            or (kind != "suspicion" and lv in ACT_FIRST_LEVELS)
+            or lv == self.level
+        )
 
     @property
     def act_first(self) -> bool:
@@ -84,6 +94,7 @@ class Triage:
             "change_chance": self.change_chance,
             "follow_up": list(self.follow_up),
             "reason_levels": list(self.reason_levels),
+            "reason_kinds": list(self.reason_kinds),
             "unexplained": self.unexplained,
             "flagged_causes": list(self.flagged),
         }
@@ -225,11 +236,13 @@ class _Tally:
     level: int = 0
     reasons: list[str] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)  # each reason's own level
+    kinds: list[str] = field(default_factory=list)  # each reason's kind (REASON_KINDS)
 
-    def raise_to(self, level: str, reason: str) -> None:
+    def raise_to(self, level: str, reason: str, kind: str) -> None:
         self.level = max(self.level, LEVELS.index(level))
         self.reasons.append(reason)
         self.levels.append(level)
+        self.kinds.append(kind)
 
 
 def _red_flags(
@@ -241,7 +254,7 @@ def _red_flags(
         status = rule_status(rule, answers)
         if status:
             fired.append(rule.id)
-            tally.raise_to(rule.level, rule.reason)
+            tally.raise_to(rule.level, rule.reason, "red_flag")
         elif status is False and top_cause not in rule.about:
             ruled_out.append(rule.id)
     return fired, ruled_out
@@ -276,7 +289,7 @@ def _escalate(
     )
     for e in hits:
         p = probabilities[e.cause]
-        tally.raise_to(e.level, e.reason.format(label=labels[e.cause], probability=p))
+        tally.raise_to(e.level, e.reason.format(label=labels[e.cause], probability=p), "suspicion")
     return hits
 
 
@@ -307,7 +320,7 @@ def triage(
     flagged = [c for r in kb.red_flags if r.id in fired for c in r.about]
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
-            tally.raise_to(rule.level, rule.reason)
+            tally.raise_to(rule.level, rule.reason, "amber")
             own += [(rule.level, rule.running)] if rule.running else []
             flagged += rule.about
     hits = _escalate(kb, probabilities, tally, answers)
@@ -315,14 +328,15 @@ def triage(
     om = kb.outside_model
     outside = unusual and om is not None
     if outside and om is not None:
-        tally.raise_to(om.level, om.reason)
+        tally.raise_to(om.level, om.reason, "outside_model")
     if om is not None and om.unexplained is not None and unexplained >= om.unexplained:
         outside = True
-        tally.raise_to(om.level, om.unexplained_reason.format(probability=unexplained))
+        tally.raise_to(
+            om.level, om.unexplained_reason.format(probability=unexplained), "outside_model"
+        )
     unknown = tuple(q for q in first_screen_questions(kb) if q not in answers)
     if tally.level == 0:
-        tally.reasons.append(texts.no_flags_reason(kb.medical_threshold, unknown))
-        tally.levels.append(LEVELS[0])
+        tally.raise_to(LEVELS[0], texts.no_flags_reason(kb.medical_threshold, unknown), "none")
     name = LEVELS[tally.level]
     return Triage(
         name,
@@ -340,6 +354,7 @@ def triage(
         unexplained=unexplained,
         flagged=tuple(dict.fromkeys(flagged)),
         reason_levels=tuple(tally.levels),
+        reason_kinds=tuple(tally.kinds),
     )
 
 

@@ -730,7 +730,7 @@ def link_params(link: str) -> dict[str, str]:
     return one_each(parse_qs(query))
 
 
-def one_each(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
+def one_each(params: Mapping[str, Sequence[str] | str]) -> dict[str, str]:
     """A link's parameters as given with every value (``parse_qs``, or a web page's query
     parameters), the first of each; a case or view part given twice is refused.
 
@@ -740,6 +740,8 @@ def one_each(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
         If ``case=`` or ``view=`` appears more than once: two runners' cases run together,
         neither is taken silently.
     """
+    # a plain mapping of one value each (a page's parameters as a dict) is one value each
+    params = {k: [v] if isinstance(v, str) else v for k, v in params.items()}
     twice = [k for k in (SHARE_PARAM, "view") if len(params.get(k, ())) > 1]
     if twice:
         raise InputError(
