@@ -1282,3 +1282,18 @@ def test_imperial_what_if_sliders_move_in_round_steps(model):
         assert a <= lo and hi <= b, (qid, lo, hi, a, b)
     assert seen >= 2  # shoe distance and temperature
     assert _range(model.question_map["shoe_distance_km"], "imperial")[2] == 25
+
+
+def test_a_case_built_on_the_workbench_records_its_findings_as_the_physios(model):
+    """A physio walk found the foot pulses of a case built on the bench saved as
+    "self_report": the examination and test findings entered there are the physio's."""
+    from ui.downloads import case_json
+
+    raw = case_json(model, {"age": 24, "cramps": "yes", "exam_foot_pulses": "normal"},
+                    confidence={"cramps": 0.8, "exam_foot_pulses": 0.9})
+    data = json.loads(raw)
+    assert data["answered_by"] == {"age": "self_report", "cramps": "self_report",
+                                   "exam_foot_pulses": "clinician_verified"}
+    assert data["confidence"] == {"cramps": 0.8, "exam_foot_pulses": 0.9}
+    back = load_case(raw, model)
+    assert not back.problems and back.case.answers["exam_foot_pulses"] == "normal"
