@@ -1297,3 +1297,22 @@ def test_a_case_built_on_the_workbench_records_its_findings_as_the_physios(model
     assert data["confidence"] == {"cramps": 0.8, "exam_foot_pulses": 0.9}
     back = load_case(raw, model)
     assert not back.problems and back.case.answers["exam_foot_pulses"] == "normal"
+
+
+def test_a_warning_sign_on_the_workbench_is_announced_above_the_form(model):
+    """A physio walk: a chest-pain 'yes' made the result an emergency at the top of the
+    result column only, out of sight from the form. An urgent or emergency level is now
+    also said above the form (kept in view by the page's style), naming what the signs
+    point to; a self-care case has no such box."""
+    from ui import share
+
+    at = _page("workbench")
+    for k, v in share.query_params(model, share.Screen(
+            {"age": 24, "sex": "male", "chest_pain_or_fainting": "yes"}, {})).items():
+        at.query_params[k] = v
+    at.run()
+    _no_exception(at)
+    alerts = [e.value for e in at.error if "warning signs answered point to" in e.value]
+    assert len(alerts) == 1 and "ambulance" in alerts[0] and "heart" in alerts[0], alerts
+    calm = _page("workbench").run()
+    assert not [e for e in calm.error if "warning signs answered point to" in e.value]

@@ -237,6 +237,9 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
   display: none; }
 .st-key-wb_phone_note { display: none; }
+/* the workbench's urgent or emergency level stays in view while the form is scrolled */
+[data-testid="stLayoutWrapper"]:has(> .st-key-wb_alert), .st-key-wb_alert { position: sticky;
+  top: 3.75rem; z-index: 20; }
 /* touch targets of at least 44 px (WCAG 2.5.5): slider handles (12 px by default, with an
    invisible margin that takes the tap), call and link buttons, expander headers, number
    boxes and the units control */

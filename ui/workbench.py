@@ -696,6 +696,7 @@ def render() -> None:
                 icon=":material/screen_rotation:")
     for line in notes:
         st.warning(escape_markdown(line))
+    alert = st.container(key="wb_alert")  # kept in view (common.CSS): filled below
     populations = list(common.get_model().kb.populations)  # from priors/causes.yaml
     top = st.columns([3, 3, 2], vertical_alignment="center")
     with top[0]:
@@ -718,6 +719,14 @@ def render() -> None:
         d = model.diagnose(answers, confidence=conf or None)
     with holder.container():  # sent first: the key numbers reach the browser before the form
         _result_panel(model, d)
+    if d.triage.act_first:  # in view wherever the physio is in the form (a walk found a
+        # warning sign's emergency only at the top of the result column, scrolled away)
+        with alert:
+            names = [inline_label(model.cause_map[c].label) for c in d.triage.flagged]
+            causes = names[0] if len(names) < 2 else ", ".join(names[:-1]) + " or " + names[-1]
+            which = (f" The warning signs answered point to {causes}: to be checked whatever "
+                     "the chances in the table say." if names else "")
+            st.error(f"**{d.triage.advice}**{which}", icon=common.LEVEL_ICONS[d.triage.level])
     with top[2]:
         _share_panel(model, answers, conf, _rates(pop))
     with left:
