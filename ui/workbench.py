@@ -121,7 +121,8 @@ def _on_upload() -> None:
     try:
         loaded = load_case(up.getvalue(), model)
     except InputError as exc:
-        ss["wb_load_problems"] = [f"Could not load {up.name}: {p}" for p in exc.problems]
+        ss["wb_load_problems"] = [f"Could not load {up.name}: {p}" for p in exc.problems] + [
+            "The case on screen is unchanged (it is not this file's)."]
         return
     c = loaded.case
     changed = sum(len(r) for r in ss.get("wb_rates", {}).values())

@@ -354,17 +354,20 @@ def not_unicode(text: str | None) -> bool:
     return text is not None and any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
-def _population(raw: CaseSchema, where: str, model: Model) -> str:
+def _population(raw: CaseSchema, where: str, model: Model, problems: list[str]) -> str:
+    """The case's population; an unknown one is named (with the others' problems, not
+    alone) and the runners' own is used, so the answers still load."""
     population = raw.population or "self_assessment"
     pops = model.kb.populations
     if population not in pops:
         close = get_close_matches(population, list(pops), n=1)
-        raise InputError(
-            [
-                f"{where}: population {population!r} is unknown; use one of "
-                f"{', '.join(sorted(pops))}" + (f" (did you mean {close[0]!r}?)" if close else "")
-            ]
+        problems.append(
+            f"{where}: population {population!r} is unknown; use one of "
+            f"{', '.join(sorted(pops))}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + " (read as self_assessment)"
         )
+        return "self_assessment"
     return population
 
 
@@ -425,14 +428,15 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     model = _model(model)
     _check_shape(data, where)
     raw = _schema(data, where)
-    population = _population(raw, where, model)
+    early: list[str] = []
+    population = _population(raw, where, model, early)
     created = _check_date(raw.created, "created", where)
     updated = _check_date(raw.updated, "updated", where)
     unknown = [k for k in raw.answers if k not in model.question_map]
     extra = set(unknown[MAX_PROBLEMS:])  # not checked one by one (each is a spelling search)
     checked = {k: v for k, v in raw.answers.items() if k not in extra}
     clean, bad = validate_answers(model.question_map, checked)
-    problems = [f"{where}: {p}" for p in cap_problems(bad)]
+    problems = early + [f"{where}: {p}" for p in cap_problems(bad)]
     if extra:
         problems.append(
             f"{where}: ... and {len(extra):,} more answers to questions that do not exist; "
