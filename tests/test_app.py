@@ -1317,3 +1317,28 @@ def test_a_warning_sign_on_the_workbench_is_announced_above_the_form(model):
     assert len(alerts) == 1 and "ambulance" in alerts[0] and "heart" in alerts[0], alerts
     calm = _page("workbench").run()
     assert not [e for e in calm.error if "warning signs answered point to" in e.value]
+    # urgent from the model's suspicion alone (no sign answered): the level, no cause list
+    # (the first version indexed an empty list here and crashed the page)
+    answers = {"legs_affected": "one", "calf_pain_walking": "yes"}
+    assert model.diagnose(answers).triage.level == "urgent"
+    for k, v in answers.items():
+        _wb(calm, "selectbox", f"wb_q_{k}").set_value(v).run()
+    _no_exception(calm)
+    assert any("Get medical help today" in e.value for e in calm.error)
+
+
+def test_the_why_chart_follows_the_top_cause_until_another_is_picked(model):
+    """A physio walk: building a case answer by answer left the why chart on the empty
+    case's top cause while another led. It follows the leader; a cause the physio picks
+    stays picked."""
+    at = _page("workbench").run()
+    first = at.selectbox(key="wb_why").value
+    _wb(at, "selectbox", "wb_q_legs_affected").set_value("one").run()
+    _wb(at, "selectbox", "wb_q_calf_pain_walking").set_value("yes").run()
+    answers = {"legs_affected": "one", "calf_pain_walking": "yes"}
+    top = model.diagnose(answers).causes[0].id
+    assert top != first and at.selectbox(key="wb_why").value == top
+    other = model.diagnose(answers).causes[3].id
+    at.selectbox(key="wb_why").set_value(other).run()
+    _wb(at, "selectbox", "wb_q_cramps").set_value("yes").run()
+    assert at.selectbox(key="wb_why").value == other

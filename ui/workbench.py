@@ -379,8 +379,13 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
 
 def _why_panel(model: Model, d: Diagnosis) -> None:
     labels = {c.id: c.label for c in d.causes}
-    if st.session_state.pop("wb_why_reset", False) or st.session_state.get("wb_why") not in labels:
-        st.session_state["wb_why"] = d.causes[0].id
+    ss, top = st.session_state, d.causes[0].id
+    # the chart follows the top cause until the physio picks another one (a case built
+    # answer by answer kept the empty case's muscle fatigue while another cause led)
+    if (ss.pop("wb_why_reset", False) or ss.get("wb_why") not in labels
+            or ss.get("wb_why") == ss.get("wb_why_top")):
+        ss["wb_why"] = top
+    ss["wb_why_top"] = top
     why = st.selectbox("Why: what each answer does to", [c.id for c in d.causes],
                        key="wb_why", format_func=labels.get)
     chart = explain.why_chart_data(model, d, why, st.session_state.get("hl_units", "metric"))
@@ -724,7 +729,8 @@ def render() -> None:
         # warning sign's emergency only at the top of the result column, scrolled away)
         with alert:
             names = [inline_label(model.cause_map[c].label) for c in d.triage.flagged]
-            causes = names[0] if len(names) < 2 else ", ".join(names[:-1]) + " or " + names[-1]
+            causes = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else \
+                "".join(names)
             which = (f" The warning signs answered point to {causes}: to be checked whatever "
                      "the chances in the table say." if names else "")
             st.error(f"**{d.triage.advice}**{which}", icon=common.LEVEL_ICONS[d.triage.level])
