@@ -1342,3 +1342,17 @@ def test_the_why_chart_follows_the_top_cause_until_another_is_picked(model):
     at.selectbox(key="wb_why").set_value(other).run()
     _wb(at, "selectbox", "wb_q_cramps").set_value("yes").run()
     assert at.selectbox(key="wb_why").value == other
+
+
+def test_a_node_shows_the_base_rate_in_use(model):
+    """A physio walk: with CECS at 3% the node panel said 6.13% (the priors' own) while the
+    tornado said 3%: the node shows the rate in use and the priors' beside it."""
+    from model import load_model as _load
+    from ui.network_graph import node_table
+
+    clinic = _load(population="clinic")
+    table = node_table(clinic.with_base_rates({"cecs": 0.03}), "cecs")
+    row = table[table["entry"] == "Base rate (physio clinic)"]["value"].iloc[0]
+    assert row.startswith("3%") and "changed on this page" in row and "6.13%" in row
+    plain = node_table(clinic, "cecs")
+    assert plain[plain["entry"] == "Base rate (physio clinic)"]["value"].iloc[0] == "6.13%"

@@ -175,8 +175,13 @@ def node_table(model: Model, node: str) -> pd.DataFrame:
                 f"{q.state_label(k) if q else k.replace('_', ' ')} {100 * v:.3g}%"
                 for k, v in cited.probs.items()
             )
+        shown = value_words(where, value)
+        if where == f"base_rate.{model.population}" and node in model.base_rates:
+            # a base rate changed on the page: the number in use, and the priors' own
+            shown = (f"{value_words(where, model.base_rates[node])} (changed on this page; "
+                     f"the priors say {shown})")
         rows.append({"entry": entry_words(model, where),
-                     "value": value_words(where, value),
+                     "value": shown,
                      "source": sources_text(model, cited.source_keys) or "estimate",
                      "reason": cited.estimate or cited.note or ""})
     return pd.DataFrame(rows, columns=["entry", "value", "source", "reason"])
