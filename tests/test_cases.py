@@ -479,7 +479,7 @@ def test_a_share_link_goes_in_the_query_before_the_fragment(model) -> None:
 def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) -> None:
     """case share -> case open-link keeps the answers, confidences, 'not sure' list and units
     (the workbench's view part, read by the same code); an old case= and view= in --base-url
-    are replaced; a link's changed base rates are named on stderr (a case file has none); a
+    are replaced; a link's changed base rates go into the case file; a
     malformed view part is exit 2 with the part named, and the answers are written all the
     same (as the message says); a link holding case= or view= twice is refused."""
     from model.workflows.share import Screen, share_link
@@ -501,7 +501,15 @@ def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) 
     rated = share_link(model, Screen({"age": 40}, base_rates={"cecs": 0.02}), "http://x/physio")
     capsys.readouterr()
     assert main(["case", "open-link", rated, "-o", str(tmp_path / "r.json")]) == 0
-    assert "base rates (cecs 2%)" in capsys.readouterr().err
+    capsys.readouterr()
+    # the link's changed base rates go into the case file (it reopens the same screen),
+    # and `case share` puts a case file's back into the link
+    assert dict(load_case(tmp_path / "r.json", model).case.base_rates) == {"cecs": 0.02}
+    assert main(["case", "share", str(tmp_path / "r.json"), "--base-url",
+                 "http://x/physio"]) == 0
+    again = capsys.readouterr().out.strip()
+    assert main(["case", "open-link", again, "-o", str(tmp_path / "r2.json")]) == 0
+    assert dict(load_case(tmp_path / "r2.json", model).case.base_rates) == {"cecs": 0.02}
     broken = link.split("&view=")[0] + "&view=v1.garbage"
     capsys.readouterr()
     assert main(["case", "open-link", broken, "-o", str(tmp_path / "b.json")]) == 2

@@ -378,3 +378,20 @@ def test_a_full_disk_under_standard_output_is_named_with_exit_2() -> None:
     assert r.returncode == 2, r.stderr
     assert "could not write the output" in r.stderr and "room" in r.stderr
     assert "internal error" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_diagnose_uses_the_base_rates_a_case_file_holds(tmp_path: Path, capsys) -> None:
+    """A case saved on the physio's page with a base rate changed: the command line gives
+    the page's numbers (for the case's population), as the report does."""
+    from model import load_model
+    from model.cli import main
+
+    answers = {"age": 24, "calf_pain_walking": "yes"}
+    case = tmp_path / "c.json"
+    case.write_text(json.dumps({"answers": answers, "population": "clinic",
+                                "base_rates": {"cecs": 0.03}}), encoding="utf-8")
+    assert main(["diagnose", str(case)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    want = load_model(population="clinic").with_base_rates({"cecs": 0.03}).diagnose(answers)
+    got = {c["id"]: c["probability"] for c in out["causes"]}
+    assert got["cecs"] == pytest.approx(want.probability("cecs"), abs=1e-12)

@@ -39,7 +39,8 @@ def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, flo
         case = base.with_answers(changes, model=model) if changes else base
         case = replace(case, confidence=dict(confidence or {}), population=model.population,
                        units=units)
-    return replace(case, not_sure=tuple(not_sure))
+    # the base rates changed on the page go into the file: it reopens the same screen
+    return replace(case, not_sure=tuple(not_sure), base_rates=dict(model.base_rates))
 
 
 def case_json(model: Model, answers: Mapping[str, Any], *,

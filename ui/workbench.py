@@ -127,19 +127,22 @@ def _on_upload() -> None:
     c = loaded.case
     changed = sum(len(r) for r in ss.get("wb_rates", {}).values())
     _fill(common.get_model(c.population),
-          share.Screen(dict(c.answers), dict(c.confidence), c.population, unsure=c.not_sure))
+          share.Screen(dict(c.answers), dict(c.confidence), c.population, dict(c.base_rates),
+                       unsure=c.not_sure))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
     ss["hl_units"] = c.units  # the runner's units, as the case remembers them
     ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
     ss["wb_load_changes"] = list(loaded.changes)
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
-    if changed:  # a case file holds no base rates: the case's screen has the priors' own
+    if changed and not c.base_rates:  # the case's screen has the priors' own rates
         which = "the base rate you had changed was" if changed == 1 else (
             f"the {changed} base rates you had changed were")
         ss["wb_load_changes"].append(
-            f"opened with the priors' base rates: {which} reset (a case file does not hold "
-            "base rates; a share link does)"
+            f"opened with the priors' base rates: {which} reset (this case file holds none)"
         )
+    if c.base_rates:
+        ss["wb_load_changes"].append(
+            f"opened with the base rates changed in the file: {len(c.base_rates)} of them")
 
 
 def _load_upload() -> None:
@@ -668,8 +671,8 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
     if model.base_rates:  # changed on this page (the model is their variant)
-        st.caption("The case file holds the answers, confidences and 'not sure' items, not the "
-                   "changed base rates: the reports and the share link carry those.")
+        st.caption("The case file, the reports and the share link all carry the changed base "
+                   "rates: each reopens these numbers.")
     c3.download_button("Case (JSON)",
                        data=lambda: case_json(model, answers, confidence=conf, base=base,
                                               units=ss_units, not_sure=unsure),

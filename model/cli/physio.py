@@ -23,6 +23,7 @@ from ..workflows.cases import (
     MAX_ID,
     MAX_NOTES,
     case_from_data,
+    case_model,
     compare_cases,
     load_json_text,
     not_unicode,
@@ -270,7 +271,7 @@ def cmd_next_test(args: argparse.Namespace) -> int:
     loaded, model = case_and_model(args)
     require_ok(loaded)
     case = loaded.case
-    ranked = model.which_test_next(
+    ranked = case_model(case, model).which_test_next(
         dict(case.answers), dict(case.confidence) or None, _costs(args.cost)
     )
     print(dump([t.to_dict() for t in ranked]))

@@ -109,8 +109,12 @@ class Case:
     units: str = "metric"  # how the runner reads numbers; answers are always in model units
     contract_version: int = CONTRACT_VERSION
     not_sure: tuple[str, ...] = ()  # questions asked and answered "not sure" (not answers)
+    # base rates changed on the physio's page (cause id -> rate, for ``population``): the
+    # case's diagnosis uses them, so the file reproduces the screen it came from
+    base_rates: Mapping[str, float] = field(default_factory=_frozen)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "base_rates", _frozen(dict(self.base_rates)))
         object.__setattr__(self, "answers", _frozen(self.answers))
         by = {q: self.answered_by.get(q, SELF_REPORT) for q in self.answers}
         object.__setattr__(self, "answered_by", _frozen(by))
@@ -139,6 +143,8 @@ class Case:
             d["confidence"] = dict(self.confidence)
         if self.not_sure:
             d["not_sure"] = list(self.not_sure)
+        if self.base_rates:
+            d["base_rates"] = dict(self.base_rates)
         d["notes"] = self.notes
         return d
 
@@ -233,6 +239,7 @@ class CaseSchema(BaseModel):
     answered_by: dict[str, Any] = {}
     confidence: dict[str, Any] = {}
     not_sure: Any = []  # checked entry by entry (_not_sure): a bad one never costs the case
+    base_rates: Any = {}  # cause id -> base rate changed on the physio's page (entry by entry)
     notes: str = ""
 
 
@@ -450,6 +457,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     by = _answered_by(raw, clean, where, problems)
     conf = _confidence(raw, clean, where, problems)
     unsure = _not_sure(raw, clean, where, problems, model)
+    rates = _base_rates(raw, where, problems, model)
     case = Case(
         answers=clean,
         answered_by=by,
@@ -461,8 +469,28 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         updated=updated,
         units=raw.units or "metric",
         not_sure=unsure,
+        base_rates=rates,
     )
     return LoadedCase(case, tuple(problems), _frozen(rejected), version_changes(raw, clean))
+
+
+def _base_rates(raw: CaseSchema, where: str, problems: list[str], model: Model) -> dict[str, float]:
+    """The base rates a physio changed, each checked as the page checks it (a bad one is
+    named and left out; the others are kept)."""
+    if not isinstance(raw.base_rates, dict):
+        problems.append(
+            f"{where}: base_rates: {show_value(raw.base_rates)} is not a mapping; write "
+            '{"cause_id": 0.05, ...} (left out)'
+        )
+        return {}
+    out: dict[str, float] = {}
+    for cid, rate in raw.base_rates.items():
+        bad = model.base_rate_problems({cid: rate})
+        if bad:
+            problems.extend(f"{where}: base_rates: {b} (left out)" for b in bad)
+        else:
+            out[cid] = float(rate)
+    return out
 
 
 def _not_sure(
@@ -513,7 +541,15 @@ def version_changes(raw: CaseSchema, answers: Mapping[str, Any]) -> tuple[str, .
 def diagnose_case(case: Case, model: Model) -> Diagnosis:
     """The diagnosis of a case: its answers with their confidences (reports, ``diagnose``
     and ``case compare`` all go through here)."""
-    return model.diagnose(dict(case.answers), dict(case.confidence) or None)
+    return case_model(case, model).diagnose(dict(case.answers), dict(case.confidence) or None)
+
+
+def case_model(case: Case, model: Model) -> Model:
+    """``model`` with the base rates the physio had changed in the case, as on the page
+    (they are the case's population's: another population keeps its own)."""
+    if case.base_rates and model.population == case.population:
+        return model.with_base_rates(dict(case.base_rates))
+    return model
 
 
 def parse_case_text(text: str, where: str = "case", model: Model | None = None) -> LoadedCase:

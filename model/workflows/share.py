@@ -298,7 +298,12 @@ def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
         As :func:`query_params`.
     """
     screen = Screen(
-        dict(case.answers), dict(case.confidence), case.population, {}, case.not_sure, case.units
+        dict(case.answers),
+        dict(case.confidence),
+        case.population,
+        dict(case.base_rates),
+        case.not_sure,
+        case.units,
     )
     if base_url is not None:
         return share_link(model, screen, base_url)
@@ -309,9 +314,9 @@ def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
 
 
 def case_of_link(link: str, model: Model) -> tuple[LoadedCase, tuple[str, ...]]:
-    """The case a link opens (answers, population, confidences, 'not sure' list, units; a
-    malformed part is a problem line), and a note for what a case file cannot hold (the
-    link's changed base rates: the workbench applies them).
+    """The case a link opens (answers, population, confidences, 'not sure' list, units and
+    changed base rates; a malformed part is a problem line), and notes (none since case
+    files hold base rates; kept for callers that print them).
 
     Raises
     ------
@@ -327,12 +332,6 @@ def case_of_link(link: str, model: Model) -> tuple[LoadedCase, tuple[str, ...]]:
         population=screen.population,
         not_sure=screen.unsure,
         units=screen.units,
+        base_rates=screen.base_rates,
     )
-    notes: tuple[str, ...] = ()
-    if screen.base_rates:
-        rates = ", ".join(f"{c} {100 * r:.3g}%" for c, r in screen.base_rates.items())
-        notes = (
-            f"the link also changes base rates ({rates}), which a case file does not "
-            "hold; open the link on the workbench to use them",
-        )
-    return LoadedCase(case, tuple(problems)), notes
+    return LoadedCase(case, tuple(problems)), ()
