@@ -605,6 +605,10 @@ def test_workbench_shows_intervals_and_what_widens_them(model):
     drivers = next(df.value for df in at.dataframe if "share of the spread" in df.value)
     want = model.interval_drivers(answers, causes=tuple(c.id for c in d.causes[:3]))
     assert list(drivers["number (file: key)"][:3]) == [x.param.key for x in want[d.top.id]]
+    # each number in words too, its value as the page shows numbers (a physio walk found
+    # only priors keys, and a base rate as the fraction 0.004955)
+    assert all(": " in w and "yaml" not in w and "_" not in w for w in drivers["number"])
+    assert all(str(v).endswith("%") or str(v).startswith("×") for v in drivers["value"])
     assert drivers["cause"].iloc[0] == d.top.label
     assert drivers["share of the spread"].iloc[0] == pytest.approx(
         100 * want[d.top.id][0].share)

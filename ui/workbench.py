@@ -37,7 +37,7 @@ from model import (
 
 from . import common, explain, share, units
 from .downloads import case_json, markdown_report, pdf_report
-from .network_graph import network_chart, node_name, node_table
+from .network_graph import entry_words, network_chart, node_name, node_table, value_words
 
 URL_PATH = "physio"
 N_NEXT = 5
@@ -538,6 +538,14 @@ def _drivers(population: str, rates: tuple[tuple[str, float], ...],
     return out
 
 
+def driver_words(model: Model, key: str) -> str:
+    """A number of priors/ in the physio's words ("findings.yaml: cramps.links.dvt" ->
+    "Cramps: link to deep vein thrombosis (if only it is present)")."""
+    node, _, where = key.split(": ", 1)[-1].partition(".")
+    words = entry_words(model, where)
+    return f"{node_name(model, node)}: {words[:1].lower()}{words[1:]}"
+
+
 def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, float],
                  answers: dict[str, Any], conf: dict[str, float]) -> pd.DataFrame:
     """The three numbers that widen each leading cause's interval most."""
@@ -546,9 +554,10 @@ def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, f
                     tuple(sorted(conf.items())), tuple(c.id for c in d.causes[:3]))
     return pd.DataFrame({
         "cause": [labels[r[0]] for r in rows],
+        "number": [driver_words(model, r[1]) for r in rows],
         "number (file: key)": [r[1] for r in rows],
         "rests on": [r[2] for r in rows],
-        "value": [r[3] for r in rows],
+        "value": [value_words(r[1].split(": ", 1)[-1].split(".", 1)[-1], r[3]) for r in rows],
         "sd (log odds)": [r[4] for r in rows],
         "share of the spread": [r[5] for r in rows],
         "cause if 1 sd up": [r[6] for r in rows],
@@ -569,8 +578,8 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
     with st.container(key="wb_drivers_box"):
         st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
                      column_config={
-                         "number (file: key)": st.column_config.TextColumn(width="large"),
-                         "value": st.column_config.NumberColumn(format="%.4g"),
+                         "number": st.column_config.TextColumn(width="large"),
+                         "number (file: key)": st.column_config.TextColumn(width="small"),
                          "share of the spread": st.column_config.NumberColumn(format="%.0f%%"),
                          "cause if 1 sd up": st.column_config.NumberColumn(format="%.1f%%"),
                      })
