@@ -508,3 +508,19 @@ def test_the_conflict_message_speaks_of_several_answers_as_several() -> None:
                    {"age": "How old are you?", "cramps": "Cramps?"})
     assert two.message.startswith("Some answers fit the others poorly")
     assert "Check them" in two.message and "How old are you?" in two.message
+
+
+def test_tornado_link_rows_name_the_finding_first_in_the_questions_words(m):
+    """Tornado rows for links named the finding by its id at the end ("Link popliteal
+    artery entrapment (and other ...) → exam foot pulses"), which a phone cut off, so six
+    rows read the same: the finding comes first, in the question's words."""
+    rows = m.sensitivity({"age": 30, "cramps": "yes", "calf_pain_walking": "yes"})
+    links = [r for r in rows if r.parameter.startswith("link:")]
+    assert links
+    for r in links:
+        finding = r.parameter.split("->")[1]
+        q = m.question_map.get(finding)
+        head = r.text.split(" \u2190 ")[0]
+        assert "_" not in head and head[:1].isupper()
+        if q is not None:
+            assert (q.label or q.text).lower().startswith(head.rstrip("\u2026").lower())

@@ -73,7 +73,9 @@ def _link_variants(
             new[j] = 1 - np.clip((1 - link[j]) * factor, 0, 1)
             new[j, -1] = 1.0
             variants.append(({}, {finding: (leak_cdf, new)}))
-        text = texts.link_row(ctx.cause_map[cid].label, finding, spread)
+        q = ctx.question_map.get(finding)
+        name = (q.label or q.text) if q is not None else finding.replace("_", " ")
+        text = texts.link_row(ctx.cause_map[cid].label, name, spread)
         out.append((cid, text, variants[0], variants[1]))
     return out
 

@@ -226,8 +226,19 @@ def table_row(label: str, spread: float) -> str:
     return f"P({inline_label(label)} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
 
 
+def short_name(text: str, chars: int = 40) -> str:
+    """A question's words short enough for a chart's row: cut at a word, with an ellipsis."""
+    text = text.rstrip("?").strip()
+    if len(text) <= chars:
+        return text
+    return text[: chars - 1].rsplit(" ", 1)[0].rstrip(",:;") + "\u2026"
+
+
 def link_row(label: str, finding: str, spread: float) -> str:
+    """A tornado row's name for a link: the finding first (rows of one cause's links differ
+    there, and a phone cuts the end of a long name), in the question's words."""
+    name = short_name(finding)
     return (
-        f"Link {inline_label(label)} \u2192 {finding.replace('_', ' ')}"
+        f"{name[:1].upper()}{name[1:]} \u2190 {inline_label(label)}"
         f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
     )
