@@ -395,3 +395,32 @@ def test_diagnose_uses_the_base_rates_a_case_file_holds(tmp_path: Path, capsys) 
     want = load_model(population="clinic").with_base_rates({"cecs": 0.03}).diagnose(answers)
     got = {c["id"]: c["probability"] for c in out["causes"]}
     assert got["cecs"] == pytest.approx(want.probability("cecs"), abs=1e-12)
+
+
+def test_a_cases_base_rates_stay_with_its_population(tmp_path: Path, capsys) -> None:
+    """A code review: `case new --population` moved a case's base rates to another
+    population silently, `diagnose --population` dropped them without a word, and the
+    report's 'from the runner's answers alone' ignored them."""
+    from model import load_model
+    from model.cli import main
+    from model.workflows.cases import load_case
+    from model.workflows.report import build_report
+
+    answers = {"exam_focal_bone_tenderness": "yes", "exam_hop_test_pain": "yes"}
+    src = tmp_path / "c.json"
+    src.write_text(json.dumps({"answers": answers, "base_rates": {"bone_stress_injury": 0.3}}),
+                   encoding="utf-8")
+    out = tmp_path / "g.json"
+    assert main(["case", "new", str(src), "--population", "clinic", "-o", str(out)]) == 0
+    assert "left out for clinic" in capsys.readouterr().err
+    moved = load_case(out, load_model(population="clinic")).case
+    assert moved.population == "clinic" and not moved.base_rates
+    assert main(["diagnose", str(src), "--population", "clinic"]) == 0
+    assert "uses its own" in capsys.readouterr().err
+    plain = load_model()
+    r = build_report(load_case(src, plain).case, plain)
+    adjusted = plain.with_base_rates({"bone_stress_injury": 0.3})
+    bone = next(c for c in r.causes if c.id == "bone_stress_injury")
+    alone = adjusted.assess({}).causes  # no runner answers: the prior with the case's rate
+    assert bone.without_clinician == pytest.approx(
+        next(c.probability for c in alone if c.id == "bone_stress_injury"), abs=1e-9)

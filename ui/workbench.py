@@ -380,17 +380,22 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     explain.notes(d)
 
 
+def _pin_why() -> None:
+    st.session_state["wb_why_pinned"] = True
+
+
 def _why_panel(model: Model, d: Diagnosis) -> None:
     labels = {c.id: c.label for c in d.causes}
     ss, top = st.session_state, d.causes[0].id
-    # the chart follows the top cause until the physio picks another one (a case built
-    # answer by answer kept the empty case's muscle fatigue while another cause led)
-    if (ss.pop("wb_why_reset", False) or ss.get("wb_why") not in labels
-            or ss.get("wb_why") == ss.get("wb_why_top")):
+    # the chart follows the top cause until the physio picks a cause (a case built answer
+    # by answer kept the empty case's muscle fatigue while another cause led); a case or
+    # link loaded follows its top cause again
+    if ss.pop("wb_why_reset", False):
+        ss["wb_why_pinned"] = False
+    if not ss.get("wb_why_pinned") or ss.get("wb_why") not in labels:
         ss["wb_why"] = top
-    ss["wb_why_top"] = top
     why = st.selectbox("Why: what each answer does to", [c.id for c in d.causes],
-                       key="wb_why", format_func=labels.get)
+                       key="wb_why", format_func=labels.get, on_change=_pin_why)
     chart = explain.why_chart_data(model, d, why, st.session_state.get("hl_units", "metric"))
     if len(chart):
         st.altair_chart(explain.why_chart(chart), width="stretch")

@@ -28,6 +28,12 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     loaded, model = case_and_model(args)
     require_ok(loaded)
     print(dump(diagnose_case(loaded.case, model).to_dict()))
+    if loaded.case.base_rates and model.population != loaded.case.population:
+        print(
+            f"note: the case's changed base rates are its {loaded.case.population} "
+            f"population's; --population {model.population} uses its own",
+            file=sys.stderr,
+        )
     answers = loaded.case.answers
     for qid in answers:  # kept in the case, left out of the evidence: said, not silent
         q = model.question_map.get(qid)

@@ -151,6 +151,14 @@ def _case_new(args: argparse.Namespace, model: Any) -> int:
     warn(loaded.problems)
     case = loaded.case
     today = date.today().isoformat()
+    moved = bool(args.population) and model.population != case.population
+    if moved and case.base_rates:  # they are the file's population's, not the new one's
+        print(
+            f"warning: the changed base rates ({', '.join(sorted(case.base_rates))}) are "
+            f"the {case.population} population's; left out for {model.population}",
+            file=sys.stderr,
+        )
+        case = replace(case, base_rates={})
     case = replace(
         case,
         answered_by=dict.fromkeys(case.answers, args.by) if args.by else case.answered_by,

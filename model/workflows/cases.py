@@ -362,19 +362,17 @@ def not_unicode(text: str | None) -> bool:
 
 
 def _population(raw: CaseSchema, where: str, model: Model, problems: list[str]) -> str:
-    """The case's population; an unknown one is named (with the others' problems, not
-    alone) and the runners' own is used, so the answers still load."""
+    """The case's population; an unknown one is a problem (the case is then refused, with
+    every other problem of the file listed beside it, not alone)."""
     population = raw.population or "self_assessment"
     pops = model.kb.populations
     if population not in pops:
         close = get_close_matches(population, list(pops), n=1)
         problems.append(
             f"{where}: population {population!r} is unknown; use one of "
-            f"{', '.join(sorted(pops))}"
-            + (f" (did you mean {close[0]!r}?)" if close else "")
-            + " (read as self_assessment)"
+            f"{', '.join(sorted(pops))}" + (f" (did you mean {close[0]!r}?)" if close else "")
         )
-        return "self_assessment"
+        return "self_assessment"  # only to check the rest; the case is refused
     return population
 
 
@@ -471,6 +469,9 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         not_sure=unsure,
         base_rates=rates,
     )
+    if early:  # an unknown population: no case is made (nothing may run under another),
+        # but the file's other problems are named with it
+        raise InputError(problems)
     return LoadedCase(case, tuple(problems), _frozen(rejected), version_changes(raw, clean))
 
 
@@ -484,12 +485,14 @@ def _base_rates(raw: CaseSchema, where: str, problems: list[str], model: Model) 
         )
         return {}
     out: dict[str, float] = {}
+    bad: list[str] = []
     for cid, rate in raw.base_rates.items():
-        bad = model.base_rate_problems({cid: rate})
-        if bad:
-            problems.extend(f"{where}: base_rates: {b} (left out)" for b in bad)
+        wrong = model.base_rate_problems({cid: rate})
+        if wrong:
+            bad.extend(f"{b.removeprefix('base rate: ')} (left out)" for b in wrong)
         else:
             out[cid] = float(rate)
+    problems.extend(f"{where}: base_rates: {b}" for b in cap_problems(bad))
     return out
 
 

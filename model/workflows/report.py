@@ -32,7 +32,7 @@ from ..reasoning import (
     running_label,
 )
 from ..reasoning.triage import first_screen_questions, signs_absent
-from .cases import CLINICIAN, Case, diagnose_case
+from .cases import CLINICIAN, Case, case_model, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
 REASONS_PER_SIDE = 3
@@ -338,6 +338,7 @@ def build_report(
         if problems:
             raise InputError(problems)
         case = Case(answers=clean, population=model.population)
+    model = case_model(case, model)  # the case's changed base rates, for every figure
     d = diagnose_case(case, model)
     return report_of(d, case, model, today=today, not_sure=not_sure or case.not_sure)
 
