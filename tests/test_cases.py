@@ -569,3 +569,19 @@ def test_a_case_with_an_unknown_population_names_every_problem_with_it(model) ->
         assert needle in text, needle
     with pytest.raises(InputError, match="did you mean 'clinic'"):
         parse_case_text('{"answers": {}, "population": "clinc"}', "c.json", model)
+
+
+def test_compare_names_the_base_rates_each_case_changed(model) -> None:
+    """Two cases with the same answers, one with a changed base rate: the causes move, and
+    the comparison says why (a code review found it silent: no answer had changed)."""
+    same = {"exam_focal_bone_tenderness": "yes"}
+    before = Case(answers=same)
+    after = Case(answers=same, base_rates={"bone_stress_injury": 0.3})
+    cmp = compare_cases(before, after, model)
+    assert not cmp.answers
+    assert dict(cmp.base_rates_after) == {"bone_stress_injury": 0.3}
+    assert not cmp.base_rates_before
+    assert "| bone_stress_injury | - | 0.3 |" in cmp.to_markdown()
+    assert cmp.to_dict()["base_rates"]["after"] == {"bone_stress_injury": 0.3}
+    bone = next(c for c in cmp.causes if c.id == "bone_stress_injury")
+    assert bone.after > bone.before

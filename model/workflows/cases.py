@@ -936,6 +936,10 @@ class Comparison:
     population: str
     model_version: str
     coverage: float = 0.8  # of the intervals (priors/uncertainty.yaml)
+    # the base rates each case changed (its diagnosis used them): a change that is not
+    # an answer's is said, not hidden in the causes' numbers
+    base_rates_before: Mapping[str, float] = field(default_factory=_frozen)
+    base_rates_after: Mapping[str, float] = field(default_factory=_frozen)
 
     @property
     def biggest_changes(self) -> tuple[CauseChange, ...]:
@@ -948,6 +952,10 @@ class Comparison:
             "triage": {"before": self.triage_before, "after": self.triage_after},
             "population": self.population,
             "model_version": self.model_version,
+            "base_rates": {
+                "before": dict(self.base_rates_before),
+                "after": dict(self.base_rates_after),
+            },
         }
 
     def to_markdown(self) -> str:
@@ -968,6 +976,15 @@ class Comparison:
                 f"(in brackets: the {self.coverage:.0%} interval over the uncertainty of the"
                 " model's numbers)",
             ]
+        if self.base_rates_before or self.base_rates_after:
+            rates = sorted({*self.base_rates_before, *self.base_rates_after})
+            lines += ["", "| changed base rate | before | after |", "| --- | --- | --- |"]
+            for cid in rates:
+                rb, ra = self.base_rates_before.get(cid), self.base_rates_after.get(cid)
+                lines.append(
+                    f"| {cid} | {'-' if rb is None else f'{rb:.3g}'} |"
+                    f" {'-' if ra is None else f'{ra:.3g}'} |"
+                )
         if self.answers:
             lines += ["", "| answer | before | after |", "| --- | --- | --- |"]
             for a in self.answers:
@@ -1036,6 +1053,8 @@ def compare_cases(
         model.population,
         model.version,
         model.kb.uncertainty.interval,
+        dict(case_model(b, model).base_rates),
+        dict(case_model(a, model).base_rates),
     )
 
 
