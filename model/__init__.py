@@ -38,6 +38,7 @@ from .reasoning import (
     pct,
     plain,
     running_label,
+    short_name,
 )
 from .workflows.cases import (
     Case,
@@ -90,6 +91,7 @@ __all__ = [
     "pct",
     "plain",
     "running_label",
+    "short_name",
     "VIEW_PARAM",
     "Screen",
     "query_params",

@@ -131,7 +131,7 @@ class Model:
         self, answers: Mapping[str, Any], confidence: Mapping[str, float] | None = None
     ) -> Posterior:
         clean, conf = self._require(answers, confidence)
-        return self.engine.posterior(self.likelihoods(clean, conf))
+        return self.engine.posterior(likelihoods(self.engine, self.question_map, clean, conf))
 
     def _require(
         self, answers: Any, confidence: Any = None
@@ -360,7 +360,7 @@ class Model:
         d = self.diagnose(clean, conf or None)
         tracked = tuple(causes) if causes else tuple(c.id for c in d.causes[: reasoning.TRACKED])
         now = {c.id: c.probability for c in d.causes}
-        ev = self.likelihoods(clean, conf)
+        ev = likelihoods(self.engine, self.question_map, clean, conf)  # validated above
         return sensitivity(self._ctx, ev, clean, now, tracked, spread, self._posterior_of(d))
 
     def interval_drivers(

@@ -370,9 +370,10 @@ WORSE = {
 }
 
 
-def render_reasons(d: Diagnosis) -> None:
-    """The rules and suspicions that set the triage level, one line each."""
-    for r in d.triage.reasons_shown:
+def render_reasons(d: Diagnosis, every: bool = False) -> None:
+    """The rules and suspicions that set the triage level, one line each: those shown to a
+    runner (``Triage.reasons_shown``), or with ``every`` all of them (the physio's)."""
+    for r in d.triage.reasons if every else d.triage.reasons_shown:
         st.markdown(f"- {r}")
 
 

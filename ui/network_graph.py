@@ -14,7 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from model import POPULATION_TITLES, Model, inline_label
+from model import POPULATION_TITLES, Model, inline_label, short_name
 
 from . import units
 
@@ -48,8 +48,7 @@ def node_name(model: Model, node: str) -> str:
     q = model.question_map.get(node)
     if q is None:
         return node.replace("_", " ")
-    name = q.label or q.text.rstrip("?")
-    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return short_name(q.label or q.text, NAME_CHARS)
 
 
 def network_frames(model: Model, posteriors: Mapping[str, float], answers: Mapping[str, Any],

@@ -354,8 +354,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     st.subheader("Result")
     common.render_triage(d, compact=True)
     with st.expander("Why this level", key="wb_why_level"):
-        for r in d.triage.reasons:  # every reason, lower levels' too (the runner's: shown)
-            st.markdown(f"- {r}")
+        common.render_reasons(d, every=True)  # lower levels' too (the runner's: shown)
     st.dataframe(
         posterior_table(d), key="wb_table", width="stretch", hide_index=True,
         height=36 + 35 * len(d.causes),
@@ -543,10 +542,17 @@ def _drivers(population: str, rates: tuple[tuple[str, float], ...],
     return out
 
 
+def _key_parts(key: str) -> tuple[str, str]:
+    """(node, entry) of a number's key in priors/ ("findings.yaml: cramps.links.dvt" ->
+    ("cramps", "links.dvt"))."""
+    node, _, where = key.split(": ", 1)[-1].partition(".")
+    return node, where
+
+
 def driver_words(model: Model, key: str) -> str:
     """A number of priors/ in the physio's words ("findings.yaml: cramps.links.dvt" ->
     "Cramps: link to deep vein thrombosis (if only it is present)")."""
-    node, _, where = key.split(": ", 1)[-1].partition(".")
+    node, where = _key_parts(key)
     words = entry_words(model, where)
     return f"{node_name(model, node)}: {words[:1].lower()}{words[1:]}"
 
@@ -562,7 +568,7 @@ def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, f
         "number": [driver_words(model, r[1]) for r in rows],
         "number (file: key)": [r[1] for r in rows],
         "rests on": [r[2] for r in rows],
-        "value": [value_words(r[1].split(": ", 1)[-1].split(".", 1)[-1], r[3]) for r in rows],
+        "value": [value_words(_key_parts(r[1])[1], r[3]) for r in rows],
         "sd (log odds)": [r[4] for r in rows],
         "share of the spread": [r[5] for r in rows],
         "cause if 1 sd up": [r[6] for r in rows],

@@ -228,13 +228,11 @@ def cmd_case(args: argparse.Namespace) -> int:
     if action == "open-link":
         # a part set aside (a damaged view, a bad answer) is named, exit 2, and the rest of
         # the case is written all the same, as ``case check`` does: nothing else is lost
-        loaded, notes = case_of_link(args.files[0], model)
+        loaded = case_of_link(args.files[0], model)
         case = loaded.case
         if args.case_id is not None:
             case = replace(case, case_id=_text_arg("--case-id", args.case_id, MAX_ID) or None)
         _write_case(case, args.output)
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
         for p in loaded.problems:
             print(f"error: {p}", file=sys.stderr)
         return 2 if loaded.problems else 0

@@ -68,7 +68,6 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -76,6 +75,7 @@ import numpy as np
 from ..kb import HEAVY_LEGS
 from . import particles
 from .contraction import Contraction, before_after
+from .draws import Stacked
 from .network import Network, NetworkIndex
 from .threads import run_all
 from .variants import single_cause_marginals
@@ -1118,12 +1118,8 @@ class QuickscoreEngine(NetworkIndex):
             out = np.full((len(variants), len(cols)), np.nan)
             for lo in range(0, len(variants), PARTICLE_VARIANTS):
                 part = variants[lo : lo + PARTICLE_VARIANTS]
-                risk, causes, noisy = self._stack_variants(part, observed)
                 est, fewest = particles.draw_marginals(
-                    self,
-                    sampled,
-                    case.evidence,
-                    SimpleNamespace(risk=risk, causes=causes, noisy=noisy),
+                    self, sampled, case.evidence, self._stack_variants(part, observed)
                 )
                 self._rests_on(case, sampled, fewest)
                 out[lo : lo + len(part)] = est[:, cols]
@@ -1133,8 +1129,8 @@ class QuickscoreEngine(NetworkIndex):
             group = max(1, rows_per_call // max(1, n_terms))
             for lo in range(0, len(todo), group):
                 part = [variants[j] for j in todo[lo : lo + group]]
-                risk, causes, noisy = self._stack_variants(part, observed)
-                marg = self.marginals_under(ev, risk, causes, noisy, cond_max=cond_max)
+                st = self._stack_variants(part, observed)
+                marg = self.marginals_under(ev, st.risk, st.causes, st.noisy, cond_max=cond_max)
                 if marg is None:
                     break
                 out[todo[lo : lo + group]] = marg[:, cols]
@@ -1149,9 +1145,10 @@ class QuickscoreEngine(NetworkIndex):
         self,
         part: Sequence[tuple[Mapping[str, np.ndarray], Mapping[str, Any]]],
         observed: Sequence[str],
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
-        """Variants' tables stacked over the unchanged ones, a leading axis per variant:
-        (risk factors' priors, causes' tables, observed findings' (leak, link))."""
+    ) -> Stacked:
+        """Variants' tables stacked over the unchanged ones, a leading axis per variant, as
+        a block of interval draws is (risk factors' priors, causes' tables, observed
+        findings' (leak, link))."""
         k = len(part)
         risk = {
             r: np.broadcast_to(self.risk_prior[r], (k, *self.risk_prior[r].shape))
@@ -1172,7 +1169,7 @@ class QuickscoreEngine(NetworkIndex):
             for i, (_, nz) in enumerate(part):
                 leak[i], link[i] = nz.get(f, (leak0, link0))
             noisy[f] = (leak, link)
-        return risk, causes, noisy
+        return Stacked(risk, causes, noisy)
 
     def _hyper_posterior(self, case: QCase) -> Posterior:
         inner = self.hyper.posterior(self._inner_case(case))

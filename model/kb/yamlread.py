@@ -94,6 +94,23 @@ def load_yaml(path: str | Path) -> Any:
     return doc
 
 
+def read_yaml(path: str | Path) -> tuple[Any, str | None]:
+    """(the document of ``path``, None), or (None, why it cannot be read, in words that name
+    the place and the fix): :func:`load_yaml` for readers that list problems instead of
+    raising (the vignettes, the real cases)."""
+    try:
+        return load_yaml(path), None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None)
+        return None, f"not valid YAML{f' ({what})' if what else ''}{at}; fix it there"
+    except ValueError as exc:  # too large, not UTF-8, too deep, aliases
+        return None, str(exc)
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc}); check the file"
+
+
 # values a document may stand for once its aliases are expanded: the priors hold tens of
 # thousands; ten lines of nested aliases stand for a hundred million
 MAX_EXPANDED = 1_000_000
@@ -133,4 +150,4 @@ def _refuse_shared(doc: Any) -> None:
 _TOO_DEEP = "nested too deeply; a priors file nests a few levels only"
 
 
-__all__ = ["MAX_YAML_BYTES", "UniqueKeyLoader", "load_yaml"]
+__all__ = ["MAX_YAML_BYTES", "UniqueKeyLoader", "load_yaml", "read_yaml"]

@@ -36,6 +36,7 @@ from .texts import (
     pct,
     plain,
     running_label,
+    short_name,
 )
 from .triage import LEVELS, Triage, first_screen_questions
 
@@ -71,4 +72,5 @@ __all__ = [
     "pct",
     "plain",
     "running_label",
+    "short_name",
 ]

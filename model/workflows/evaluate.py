@@ -35,11 +35,9 @@ from numbers import Integral
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..api import Model
 from ..errors import InputError
-from ..kb.yamlread import load_yaml
+from ..kb.yamlread import read_yaml
 from ..reasoning.triage import LEVELS
 
 REQUIRED_KEYS = ("id", "title", "citation", "rationale", "answers", "expect")
@@ -223,18 +221,9 @@ def parse_vignette(
     """(vignette, []) or (None, one problem per line naming the file, the key and the fix)."""
     where = str(path)
     problems: list[str] = []
-    try:
-        # the priors' reader: a size limit, no key given twice, no alias bombs
-        data = load_yaml(path)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = getattr(exc, "problem", None)
-        return None, [f"{where}: not valid YAML{f' ({what})' if what else ''}{at}; fix it there"]
-    except ValueError as exc:  # too large, not UTF-8, too deep, aliases
-        return None, [f"{where}: {exc}"]
-    except OSError as exc:
-        return None, [f"{where}: cannot be read ({exc.strerror or exc}); check the file"]
+    data, unread = read_yaml(path)  # the priors' reader: a size limit, no key twice, no bombs
+    if unread is not None:
+        return None, [f"{where}: {unread}"]
     if not isinstance(data, dict):
         return None, [f"{where}: a vignette is a YAML mapping with keys {', '.join(REQUIRED_KEYS)}"]
     for key in REQUIRED_KEYS:

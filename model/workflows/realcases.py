@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from ..errors import InputError
-from ..kb.yamlread import load_yaml
+from ..kb.yamlread import read_yaml
 from ..reasoning import LEVELS
 
 if TYPE_CHECKING:
@@ -236,15 +234,9 @@ def _split_answers(
 def parse_real_case(path: Path, model: Model) -> tuple[RealCase | None, list[str]]:
     """(case, []) or (None, one problem per line naming the file, the key and the fix)."""
     where = str(path)
-    try:
-        data = load_yaml(path)  # a size limit, no key given twice, no alias bombs
-    except yaml.YAMLError as exc:
-        what = getattr(exc, "problem", None)
-        return None, [_problem(where, f"not valid YAML{f' ({what})' if what else ''}; fix it")]
-    except ValueError as exc:  # too large, not UTF-8, too deep, aliases
-        return None, [_problem(where, str(exc))]
-    except OSError as exc:
-        return None, [_problem(where, f"cannot be read ({exc.strerror or exc}); check the file")]
+    data, unread = read_yaml(path)  # a size limit, no key given twice, no alias bombs
+    if unread is not None:
+        return None, [_problem(where, unread)]
     problems = _check_keys(where, data)
     if problems:
         return None, problems

@@ -313,10 +313,9 @@ def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
     return "&".join(f"{k}={v}" for k, v in params.items())
 
 
-def case_of_link(link: str, model: Model) -> tuple[LoadedCase, tuple[str, ...]]:
+def case_of_link(link: str, model: Model) -> LoadedCase:
     """The case a link opens (answers, population, confidences, 'not sure' list, units and
-    changed base rates; a malformed part is a problem line), and notes (none since case
-    files hold base rates; kept for callers that print them).
+    changed base rates; a malformed part is a problem line).
 
     Raises
     ------
@@ -334,4 +333,4 @@ def case_of_link(link: str, model: Model) -> tuple[LoadedCase, tuple[str, ...]]:
         units=screen.units,
         base_rates=screen.base_rates,
     )
-    return LoadedCase(case, tuple(problems)), ()
+    return LoadedCase(case, tuple(problems))
