@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -295,8 +296,21 @@ def test_an_older_case_file_version_reads_and_a_newer_one_is_refused(model):
                                 "answers": {"age": 30}}).encode(), model)
     assert old.ok and old.case.answers == {"age": 30}
     with pytest.raises(InputError) as exc:
-        load_case(json.dumps({"version": 3, "answers": {"age": 30}}).encode(), model)
+        load_case(json.dumps({"version": 4, "answers": {"age": 30}}).encode(), model)
     assert "update heavylegs" in " ".join(exc.value.problems)
+
+
+def test_a_case_with_base_rates_is_version_3_and_one_without_stays_version_2(model):
+    plain = new_case({"age": 30}, model=model)
+    rated = replace(plain, base_rates={"cecs": 0.03})
+    assert json.loads(plain.to_json())["version"] == 2  # every reader since version 2 reads it
+    data = json.loads(rated.to_json())
+    assert data["version"] == 3 and data["base_rates"] == {"cecs": 0.03}
+    back = load_case(rated.to_json().encode(), model)
+    assert back.ok and back.case.base_rates == {"cecs": 0.03}
+    # files written before version 3 with base rates in them still read
+    old = load_case(json.dumps({**data, "version": 2}).encode(), model)
+    assert old.ok and old.case.base_rates == {"cecs": 0.03}
 
 
 def test_cli_case_new_keeps_the_units_and_notes_the_version(tmp_path, capsys):

@@ -248,3 +248,15 @@ def test_the_answers_list_keeps_the_warning_signs_together(model, case) -> None:
     flags = [i in signs for i in ids]
     assert any(flags) and not all(flags)
     assert flags == sorted(flags, reverse=True)  # every sign before every other answer
+
+
+def test_pdf_marks_characters_its_font_cannot_show_instead_of_dropping_them(model) -> None:
+    c = new_case({"age": 30}, notes="Läufer 跑步者 Ελλάδα", case_id="R-中", model=model)
+    r = build_report(c, model, today="2025-03-02")
+    pdf = _pdf_text(report_pdf(r))
+    assert "Läufer ??? Ελλάδα" in pdf and "Case: R-?" in pdf  # what the font has stays
+    assert "4 character(s) this PDF's font cannot show are printed as '?'" in pdf
+    assert "跑步者" in report_markdown(r)  # the Markdown keeps them
+    plain = _pdf_text(report_pdf(build_report(new_case({"age": 30}, notes="Läufer", model=model),
+                                              model, today="2025-03-02")))
+    assert "cannot show" not in plain

@@ -1,7 +1,8 @@
 """Case files, share links and side-by-side comparison of two cases.
 
 A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
-``"version": 2``; version 1, without ``contract_version`` and ``units``, still reads)::
+``"version": 2``, or 3 when it holds base rates; version 1, without ``contract_version`` and
+``units``, still reads)::
 
     {
       "format": "heavylegs.case", "version": 2,
@@ -14,6 +15,7 @@ A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
       "answered_by": {"cramps": "clinician_verified"},    # default: self_report
       "confidence": {"cramps": 0.7},            # optional, 0.5 (a guess) .. 1.0 (sure)
       "not_sure": ["sleep_hours"],              # optional: asked, answered "not sure"
+      "base_rates": {"dvt": 0.05},              # optional (version 3): rates the physio set
       "notes": "free text for the clinician"
     }
 
@@ -52,7 +54,11 @@ from ..reasoning.evidence import finite_real, show_value, validate_answers
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
-CASE_VERSION = 2  # 2 added contract_version and units (an older reader says to update)
+# 2 added contract_version and units, 3 base_rates (an older reader says to update rather
+# than rejecting the key); a case without base rates is still written as version 2, which
+# every reader since version 2 reads
+CASE_VERSION = 3
+BASE_RATES_VERSION: Final = 3
 CONTRACT_VERSION: Final = 2  # the interface version a case's answers were written under
 Units = Literal["metric", "imperial"]  # how the runner reads numbers (km/°C, miles/°F)
 UNIT_SYSTEMS: Final = get_args(Units)
@@ -126,8 +132,9 @@ class Case:
             raise InputError([f"units {self.units!r}: use one of {', '.join(UNIT_SYSTEMS)}"])
 
     def to_dict(self) -> dict[str, Any]:
-        """The case file's JSON (schema version 2)."""
-        d: dict[str, Any] = {"format": CASE_FORMAT, "version": CASE_VERSION}
+        """The case file's JSON (schema version 2, or 3 when it holds base rates)."""
+        version = BASE_RATES_VERSION if self.base_rates else 2
+        d: dict[str, Any] = {"format": CASE_FORMAT, "version": version}
         if self.case_id is not None:
             d["case_id"] = self.case_id
         d["population"] = self.population
@@ -222,7 +229,7 @@ class LoadedCase:
 
 # ----------------------------------------------------------------------------- schema
 class CaseSchema(BaseModel):
-    """Shape of a case file (versions 1 and 2). Entries are checked one by one afterwards so that a
+    """Shape of a case file (versions 1 to 3). Entries are checked one by one afterwards so that a
     bad answer never costs the good ones."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

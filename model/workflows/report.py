@@ -12,6 +12,7 @@ one), the model version and population, the date and the disclaimer.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -456,9 +457,32 @@ FONT = "DejaVuSans"  # shipped in model/fonts (DejaVu licence there): Latin, Gre
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 
 
-def _pdf_text(text: str) -> str:
-    """Text the PDF can hold: control characters dropped (the font shows the rest)."""
-    return _CONTROL.sub("", text)
+MISSING_GLYPH = "?"
+
+
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    """The characters every style of the shipped font can draw (fpdf2 silently leaves out
+    any other, so a name or a note in a script the font lacks would vanish from the PDF)."""
+    from fontTools.ttLib import TTFont
+
+    maps = [set(TTFont(str(FONT_DIR / name)).getBestCmap()) for name in _FONT_FILES.values()]
+    return frozenset(set.intersection(*maps))
+
+
+def _pdf_text(text: str, replaced: list[int] | None = None) -> str:
+    """Text the PDF can hold: control characters dropped, and each character the font cannot
+    draw shown as ``?`` (counted in ``replaced``), never silently left out."""
+    glyphs = _glyphs()
+    out = []
+    for ch in _CONTROL.sub("", text):
+        if ch in "\n\t" or ord(ch) in glyphs:
+            out.append(ch)
+        else:
+            out.append(MISSING_GLYPH)
+            if replaced is not None:
+                replaced[0] += 1
+    return "".join(out)
 
 
 def _pdf_triage(r: Report, para: Callable[..., None], heading: Callable[[str], None]) -> None:
@@ -497,10 +521,11 @@ def report_pdf(report: Report) -> bytes:
     pdf.set_creator("heavylegs")
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
+    replaced = [0]  # characters the font cannot draw, shown as "?"
 
     def para(text: str, size: float = 10, style: str = "", h: float = 5) -> None:
         pdf.set_font(FONT, style=style, size=size)
-        pdf.multi_cell(width, h, _pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, h, _pdf_text(text, replaced), new_x="LMARGIN", new_y="NEXT")
 
     def heading(text: str) -> None:
         pdf.ln(2)
@@ -552,6 +577,14 @@ def report_pdf(report: Report) -> bytes:
     if r.notes.strip():
         heading("Notes")
         para(r.notes.strip(), size=9)
+    if replaced[0]:
+        pdf.ln(2)
+        para(
+            f"{replaced[0]} character(s) this PDF's font cannot show are printed as "
+            f"'{MISSING_GLYPH}'; the Markdown report and the case file keep them as written.",
+            size=8,
+            style="I",
+        )
     return bytes(pdf.output())
 
 
