@@ -3,8 +3,9 @@
 Starts ``streamlit run app.py`` on a free port, drives Debian's Chromium (phone size) and, for
 each of N rounds, clicks an answer to the current question and times until the cause bars
 show new text (questions follow one another; when they run out it starts again, untimed),
-and until the next question is on screen (the page draws the ranking first when the
-click's diagnosis was not computed ahead, and the question when it is).
+until the bars show their ranges ("could be 21% to 66%"), and until the next question is on
+screen (when the click's diagnosis was not computed ahead, the page draws the ranking first,
+then its ranges, then the question; when it was, all at once).
 Baseline measured in the same run: the in-process ``Model.diagnose`` time for fresh answers.
 Prints median and p95 in ms and the ratio of the browser latency to that baseline.
 
@@ -47,6 +48,12 @@ CHANGED = ("(b) => { const t = [...document.querySelectorAll("
            " return t.length >= 5 && t.join('|') !== b; }")
 
 
+# the bars show their ranges, or the next question is on screen (a page whose ranges all
+# round to the chance itself shows none)
+RANGED = ("(b) => [...document.querySelectorAll(\".st-key-rn_bars [data-testid='stProgress']\")]"
+          ".some(e => e.innerText.includes('could be'))"
+          " || [...document.querySelectorAll(\"[class*='st-key-rn_opt_'][class*='__unsure']\")]"
+          ".some(x => !x.closest('[data-stale=\"true\"]') && !x.classList.contains(b))")
 # the next question is on screen: one "Not sure" button, not stale, of another question
 ASKED = ("(b) => { const e = [...document.querySelectorAll("
          "\"[class*='st-key-rn_opt_'][class*='__unsure']\")]"
@@ -77,6 +84,7 @@ def main(rounds: int = 20, read: float = 0.0) -> None:
         base.append((time.perf_counter() - t) * 1000)
     lat: list[float] = []
     asked: list[float] = []  # click -> the next question on screen
+    ranged: list[float] = []  # click -> the bars with their ranges
     with running_app() as url, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport=PHONE)
@@ -115,13 +123,16 @@ def main(rounds: int = 20, read: float = 0.0) -> None:
                 _settle(page)
                 continue
             lat.append((time.perf_counter() - t) * 1000)
+            page.wait_for_function(RANGED, arg=shown, timeout=30_000)
+            ranged.append((time.perf_counter() - t) * 1000)
             try:
                 page.wait_for_function(ASKED, arg=shown, timeout=30_000)
                 asked.append((time.perf_counter() - t) * 1000)
                 more = f", next question {asked[-1]:.0f} ms"
             except PlaywrightTimeout:  # no question left: the result page
                 more = ""
-            print(f"  round {len(lat)}: ranking {lat[-1]:.0f} ms{more}", flush=True)
+            print(f"  round {len(lat)}: ranking {lat[-1]:.0f} ms, with ranges "
+                  f"{ranged[-1]:.0f} ms{more}", flush=True)
             _settle(page)
         browser.close()
     med, p95 = statistics.median(lat), _p95(lat)
@@ -130,6 +141,8 @@ def main(rounds: int = 20, read: float = 0.0) -> None:
           f"{read:g} s on each question before the click:")
     print(f"  median {med:.0f} ms, p95 {p95:.0f} ms, worst {max(lat):.0f} ms "
           "(goal, issue 17: median <= 151 ms, worst <= 486 ms)")
+    print(f"  click -> ranking with its ranges: median {statistics.median(ranged):.0f} ms, "
+          f"p95 {_p95(ranged):.0f} ms, worst {max(ranged):.0f} ms")
     if asked:
         print(f"  click -> next question on screen: median {statistics.median(asked):.0f} ms, "
               f"p95 {_p95(asked):.0f} ms, worst {max(asked):.0f} ms ({len(asked)} rounds)")

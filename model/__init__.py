@@ -7,7 +7,7 @@ base), ``inference``, ``reasoning``, ``api``, ``workflows``, ``cli``.
 
 from .api import Model, load_model
 from .errors import HeavylegsError, InputError, PriorsError
-from .inference import background
+from .inference import Stopped, abandon, background
 from .kb import (
     CONTRACT_CAUSES,
     CONTRACT_QUESTIONS,
@@ -61,6 +61,8 @@ from .workflows.share import VIEW_PARAM, Screen, query_params, read_link, share_
 
 __all__ = [
     "background",
+    "abandon",
+    "Stopped",
     "CONTRACT_CAUSES",
     "CONTRACT_QUESTIONS",
     "DISCLAIMER",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -89,6 +89,9 @@ class Model:
         # workbench asks again)
         self._tests_ranked = lru_cache(maxsize=TESTS_CACHE_SIZE)(self._tests_ranked_clean)
         self._heads: OrderedDict[Any, Any] = OrderedDict()  # (key, conf_key) -> assess's parts
+        # assessments without intervals with their case and posterior, for the intervals next
+        self._bare: OrderedDict[Any, Any] = OrderedDict()
+        self._with_intervals: OrderedDict[Any, bool] = OrderedDict()  # assessed with them
         self._ready: OrderedDict[Any, Diagnosis] = OrderedDict()  # diagnoses computed
         self._memo_lock = threading.Lock()
         self._variants: OrderedDict[tuple[tuple[str, float], ...], Model] = OrderedDict()
@@ -197,10 +200,16 @@ class Model:
         answers: Mapping[str, Any] | None = None,
         confidence: Mapping[str, float] | None = None,
         intervals: bool = False,
+        early: Callable[[Assessment], None] | None = None,
     ) -> Assessment:
         """The causes, conflict and triage level of :meth:`diagnose` (equal to them), without
         the question ranking, explanations and what-ifs: for evaluation and batch scoring.
         ``intervals=True`` adds each cause's interval (as :meth:`diagnose` gives it).
+
+        ``early`` (with ``intervals=True``): called first with the assessment without its
+        intervals (the same ranking and triage) when the intervals still have to be
+        computed, so a page can show the ranking while they are (they cost about as much as
+        the rest); not called when the assessment with intervals is ready or being computed.
 
         Raises
         ------
@@ -210,10 +219,27 @@ class Model:
         if not isinstance(intervals, bool):
             raise InputError([f"intervals {intervals!r}: write True or False"])
         key, conf_key = self._keys(answers, confidence)
+        if intervals and early is not None and not self._assessed_or_running(key, conf_key):
+            early(
+                self._flight(
+                    ("assess", key, conf_key, False), lambda: self._assessed(key, conf_key, False)
+                )
+            )
         return self._flight(
             ("assess", key, conf_key, intervals),
             lambda: self._assessed(key, conf_key, intervals),
         )
+
+    def _assessed_or_running(
+        self, key: tuple[tuple[str, Any], ...], conf_key: tuple[tuple[str, float], ...]
+    ) -> bool:
+        """Whether the assessment with intervals of these answers is computed or being
+        computed (by the app's prefetch, say): then waiting for it beats starting anew."""
+        with self._inflight_lock:
+            if ("assess", key, conf_key, True) in self._inflight:
+                return True
+        with self._memo_lock:
+            return (key, conf_key) in self._with_intervals
 
     def which_test_next(
         self,
@@ -291,9 +317,18 @@ class Model:
         conf_key: tuple[tuple[str, float], ...] = (),
         intervals: bool = False,
     ) -> Assessment:
-        a, _, case, post = reasoning.assess_parts(self._ctx, key, conf_key, intervals)
+        with self._memo_lock:
+            bare = self._bare.get((key, conf_key)) if intervals else None
+        if bare is not None:  # the same assessment without intervals: only they are new
+            a, case, post = bare
+            a = reasoning.with_intervals(self._ctx, a, case, post)
+        else:
+            a, _, case, post = reasoning.assess_parts(self._ctx, key, conf_key, intervals)
         if intervals:  # the diagnosis of the same answers starts from them
             self._keep(self._heads, (key, conf_key), (case, post, a.causes), HEADS_KEPT)
+            self._keep(self._with_intervals, (key, conf_key), True, ASSESS_CACHE_SIZE)
+        else:  # intervals asked for next (``early``) start from it
+            self._keep(self._bare, (key, conf_key), (a, case, post), HEADS_KEPT)
         return a
 
     def _diagnose_clean(

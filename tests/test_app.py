@@ -905,6 +905,17 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
     assert not any(f.cancelled() for f in theirs)
     for f in (*theirs, *again):
         f.result(timeout=120)
+    # a click stops the session's own job already running, unless it is for the answers given
+    from model.inference import threads
+
+    for owner, given, stopped in (("runner-a", {"age": 1}, True),
+                                  ("runner-a", {"age": 44}, False),
+                                  ("runner-b", {"age": 1}, False)):
+        with threads.background() as mode, common._WAKE:
+            common._RUNNING[:] = [("runner-a", {"age": 44}, mode)]
+        common.drop_prefetch(owner, given)
+        assert mode.stopped is stopped
+        common._RUNNING.clear()
     monkeypatch.setenv("HEAVYLEGS_PREFETCH", "0")
     assert real(fresh, [{"age": 41}]) == []
 
@@ -1074,9 +1085,15 @@ def _spied_model(monkeypatch) -> tuple[Any, list[tuple[str, Any]]]:
     calls: list[tuple[str, Any]] = []
     real_assess, real_diagnose = m.assess, m.diagnose
 
-    def assess(answers=None, confidence=None, intervals=False):
+    def assess(answers=None, confidence=None, intervals=False, early=None):
         calls.append(("assess" if intervals else "assess-no-intervals", dict(answers or {})))
-        return real_assess(answers, confidence, intervals)
+
+        def first(a):  # the page drawn from the assessment before its intervals
+            calls.append(("early", dict(answers or {})))
+            assert all(c.interval is None for c in a.causes)
+            early(a)
+
+        return real_assess(answers, confidence, intervals, None if early is None else first)
 
     def diagnose(answers=None, confidence=None):
         calls.append(("diagnose", dict(answers or {})))
@@ -1091,7 +1108,8 @@ def _spied_model(monkeypatch) -> tuple[Any, list[tuple[str, Any]]]:
 
 def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_question(monkeypatch):
     """With nothing computed ahead (the runner clicked at once), the page assesses the
-    answers first (headline and bars), then diagnoses them (the next question) from the
+    answers first (headline and bars, drawn before their ranges are computed and then filled
+    in with them), then diagnoses them (the next question) from the
     assessment's work: the screen at the end is the model's, number for number, equal to a
     diagnosis computed from scratch, and nothing is left "choosing"."""
     from model import Model
@@ -1113,7 +1131,9 @@ def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_questio
         at.button(key=f"rn_opt_{qid}_{q.states[-1]}").click().run()
         _no_exception(at)
         clicks += 1
-        assert calls[:2] == [("assess", given), ("diagnose", given)]
+        # the ranking first without its ranges, then with them (in the same places), then
+        # the question
+        assert calls[:3] == [("assess", given), ("early", given), ("diagnose", given)]
         assert key not in m._heads  # the diagnosis took the assessment's work
         after = m.ready(given)
         assert after is not None
@@ -1148,7 +1168,7 @@ def test_nothing_left_to_ask_after_a_two_step_click_opens_the_result_with_why(mo
     calls.clear()
     at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
     _no_exception(at)
-    assert calls[:2] == [("assess", given), ("diagnose", given)]  # the two-step path
+    assert calls[:3] == [("assess", given), ("early", given), ("diagnose", given)]  # two steps
     assert at.session_state["rn_stage"] == "result"
     d = m.diagnose(given)
     notes = [x.value for x in (*at.info, *at.success)]

@@ -283,6 +283,49 @@ def test_background_work_that_someone_comes_to_wait_for_takes_the_helpers_again(
     assert threads.current_mode() is None  # the main thread was never in the background
 
 
+def test_abandoned_background_work_stops_at_its_next_batch_and_caches_nothing() -> None:
+    """``abandon`` (the runner answered something else) stops background work before its
+    next batch with ``Stopped``; work someone came to wait for (``hurry``) and work outside
+    ``background()`` carry on; a stopped query leaves no cached result, and the same query
+    asked again is the fresh one."""
+    from model import Stopped, abandon, background
+    from model.inference import threads
+
+    ran: list[int] = []
+    with background() as mode:
+        threads.run_all(ran.append, [1, 2])
+        abandon(mode)
+        try:
+            threads.run_all(ran.append, [3, 4])
+        except Stopped:
+            pass
+        else:
+            raise AssertionError("abandoned work ran its next batch")
+    assert ran == [1, 2]
+    with background() as mode:  # someone waits for it: not stopped
+        threads.hurry(mode)
+        abandon(mode)
+        threads.run_all(ran.append, [5])
+    abandon(threads.current_mode())  # outside background(): nothing to stop
+    threads.run_all(ran.append, [6])
+    assert ran == [1, 2, 5, 6]
+
+    m = load_model()
+    fresh = Model(m.kb)
+    answers = {"age": 38, "cramps": "yes", "swelling": "one_leg", "relief_time": "hours"}
+    with background() as mode:
+        abandon(mode)
+        try:
+            fresh.diagnose(answers)
+        except Stopped:
+            pass
+        else:
+            raise AssertionError("an abandoned diagnosis ran to the end")
+    assert fresh.ready(answers) is None and not fresh._inflight
+    assert fresh._cached.cache_info().currsize == 0
+    assert fresh.diagnose(answers).to_dict() == Model(m.kb).diagnose(answers).to_dict()
+
+
 def test_a_term_sum_in_chunks_on_the_helpers_is_the_one_threads_bit_for_bit(monkeypatch) -> None:
     """The posterior's term sum runs its chunks on the caller and the helper threads (a
     deep case's extended-precision sum took 14 s on one) and adds their sums in the chunks'

@@ -24,6 +24,7 @@ from model import (
     Diagnosis,
     Model,
     PriorsError,
+    abandon,
     background,
     load_model,
     pct,
@@ -89,6 +90,8 @@ _WORKER: list[threading.Thread] = []
 # with no loss for a reading runner (--read 4: 111 ms median, worst 170 ms)
 SETTLE_S = 0.05
 _BATCH = [0]  # requests so far (the worker settles once per new request, not per diagnosis)
+# the job the worker is computing: (owner, answers, its threads mode), or empty
+_RUNNING: list[tuple[str, dict[str, Any], Any]] = []
 
 
 def _work() -> None:
@@ -103,17 +106,22 @@ def _work() -> None:
         with _WAKE:
             if not _PENDING:  # cancelled meanwhile
                 continue
-            fut, model, answers, whole, _ = _PENDING.pop(0)
+            fut, model, answers, whole, owner = _PENDING.pop(0)
         if not fut.set_running_or_notify_cancel():
             continue
         try:
-            with background():  # on this thread alone: a click's query gets the other core
+            with background() as mode:  # on this thread alone: a click's gets the other core
+                with _WAKE:
+                    _RUNNING[:] = [(owner, answers, mode)]
                 if whole:
                     model.diagnose(answers)
                 else:
                     model.assess(answers, intervals=True)
-        except Exception:  # noqa: BLE001 - the click itself reports any problem
+        except Exception:  # noqa: BLE001 - the click itself reports any problem; or Stopped
             pass
+        finally:
+            with _WAKE:
+                _RUNNING.clear()
         fut.set_result(None)
 
 
@@ -161,12 +169,18 @@ def prefetch(
         return [job[0] for job in wholes]
 
 
-def drop_prefetch(owner: str = "") -> None:
+def drop_prefetch(owner: str = "", given: Mapping[str, Any] | None = None) -> None:
     """Cancel ``owner``'s background work not yet started: the runner has answered, and the
-    answer's own diagnosis should not wait behind answers not given (a job already running
-    finishes; other sessions' jobs stay)."""
+    answer's own diagnosis should not wait behind answers not given. With ``given`` (the
+    answers the runner gave), ``owner``'s job already running is stopped at its next batch
+    too unless it is for those answers (:func:`model.abandon`: it would hold a core the
+    click's own assessment needs); other sessions' jobs stay."""
     with _WAKE:
         _drop(owner)
+        if given is not None and _RUNNING:
+            who, answers, mode = _RUNNING[0]
+            if who == owner and answers != dict(given):
+                abandon(mode)
 
 
 def require_model() -> None:

@@ -14,7 +14,7 @@ in share links.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -366,14 +366,24 @@ def _answers_list(model: Model) -> None:
                       args=("red_flags",))
 
 
-def _bars(d: Diagnosis | Assessment) -> None:
+def _bars(d: Diagnosis | Assessment) -> Any:
+    """The top causes' bars; returns their slot, which :func:`_bars_body` can fill again
+    later in the same run (with the ranges, once computed)."""
     with st.container(key="rn_bars"):
+        slot = st.empty()
+    _bars_body(slot, d)
+    return slot
+
+
+def _bars_body(slot: Any, d: Diagnosis | Assessment) -> None:
+    with slot.container():
         for c in d.causes[:common.TOP_N]:
             st.progress(min(max(c.probability, 0.0), 1.0),
                         text=f"**{c.label}** · {common.chance(c)}")
 
 
-def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> None:
+def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
+    """The result (``full``) or the ranking so far; returns the bars' slot."""
     system = st.session_state["hl_units"]
     st.subheader("Your result" if full else "Your result so far")
     if full:
@@ -384,11 +394,11 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> None:
     if d.triage.flagged:  # a warning sign's cause is checked whatever its chance below
         st.warning(flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
                    icon=":material/priority_high:")
-    _bars(d)
+    bars = _bars(d)
     st.caption("The chance that each cause is behind your heavy legs. Several causes can be "
                "present at once, so the chances do not add up to 100%. " + common.range_note(model))
     if not full:
-        return
+        return bars
     assert isinstance(d, Diagnosis)  # the full result is drawn from the whole diagnosis
     if d.triage.act_first:  # nothing that reads as reassurance
         for c in d.causes[:3]:
@@ -396,7 +406,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> None:
                 explain.cause_details(model, d, c.id, None, key=f"rn_cd_{c.id}", system=system)
         st.caption(common.ACT_FIRST_NOTE)
         _downloads(model)
-        return
+        return bars
     explain.notes(d)
     advice = common.get_advice()
     for i, c in enumerate(d.causes[:3]):
@@ -411,6 +421,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> None:
             st.markdown(f"- {item.text}")
             st.caption(f"Sources: {common.sources_text(model, item.sources)}")
     _downloads(model)
+    return bars
 
 
 def _downloads(model: Model, *, with_link: bool = True) -> None:
@@ -456,10 +467,12 @@ def render() -> None:
     if stage != "red_flags":
         d = model.ready(answers)
     quick: Diagnosis | Assessment | None = d
+    drawn: list[Any] = []  # the page drawn from the assessment before its ranges
     if stage == "questions" and d is None:
         # this session's other answers' diagnoses would compete with this one
-        common.drop_prefetch(common.session_owner())
-        quick = model.assess(answers, intervals=True)
+        common.drop_prefetch(common.session_owner(), answers)
+        quick = model.assess(answers, intervals=True,
+                             early=lambda a: _draw_early(model, a, drawn))
     elif stage in ("triage", "result") and d is None:
         quick = d = model.diagnose(answers)
     ahead: list[dict[str, Any]] | None = None  # the shown question's answer sets
@@ -480,7 +493,7 @@ def render() -> None:
             _stop(d)
             stage = "result"
         else:
-            ahead = _question_page(model, answers, d, quick, qid)
+            ahead = _question_page(model, answers, d, quick, qid, drawn)
     if stage == "result":
         assert d is not None  # diagnosed above: a result stage, or the questions' stop
         note = ss.pop("rn_stop_note", None)
@@ -501,22 +514,51 @@ def render() -> None:
         common.prefetch(model, ahead, common.session_owner())
 
 
+def _so_far(a: Diagnosis | Assessment) -> Diagnosis | Assessment:
+    """An assessment's triage as shown before the look-ahead is done: "so far"."""
+    return replace(a, triage=replace(a.triage, so_far=True))
+
+
+def _draw_ranking(model: Model, shown: Diagnosis | Assessment,
+                  waiting: bool) -> tuple[Any, Any, Any]:
+    """Headline, the question's place (``waiting``: a note that it is being chosen) and
+    the ranking so far, in that order; returns their slots (headline, card, bars)."""
+    head = _headline(shown)
+    card = st.empty()
+    if waiting:
+        card.caption("Choosing your next question…")
+    st.divider()
+    bars = _result(model, shown, full=False)
+    return head, card, bars
+
+
+def _draw_early(model: Model, a: Assessment, drawn: list[Any]) -> None:
+    """The page from the assessment without its ranges (``Model.assess``'s ``early``), drawn
+    while they are computed; their slots go to ``drawn``. Nothing when the answer has just
+    raised the level to act first: its screen replaces the questions."""
+    if a.triage.act_first and st.session_state.get("rn_seen_level", 0) < LEVELS.index(
+            a.triage.level):
+        return
+    drawn.extend(_draw_ranking(model, _so_far(a), True))
+
+
 def _question_page(model: Model, answers: dict[str, Any], d: Diagnosis | None,
                    quick: Diagnosis | Assessment | None,
-                   qid: str | None) -> list[dict[str, Any]]:
+                   qid: str | None, drawn: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Headline, question card and the ranking so far, in that order on the page, in the same
     places whether the diagnosis is ready or not (so no piece of the previous page lingers
     between them). Not ready: the headline and ranking are drawn from the assessment
-    (``quick``) at once, and the question follows when the diagnosis, which starts from the
-    assessment's work, is done. Returns the answer sets to compute ahead."""
+    (``quick``) at once (``drawn``: already drawn without the ranges, which are filled in
+    now), and the question follows when the diagnosis, which starts from the assessment's
+    work, is done. Returns the answer sets to compute ahead."""
     assert quick is not None
-    shown = quick if d is not None else replace(quick, triage=replace(quick.triage, so_far=True))
-    head = _headline(shown)  # the level before the look-ahead is done is "so far"
-    card = st.empty()
-    if d is None:
-        card.caption("Choosing your next question…")
-    st.divider()
-    _result(model, quick, full=False)
+    shown = quick if d is not None else _so_far(quick)  # "so far" until the look-ahead is done
+    if drawn:
+        head, card, bars = drawn
+        _headline_body(head, shown)
+        _bars_body(bars, shown)
+    else:
+        head, card, _ = _draw_ranking(model, shown, d is None)
     if d is None:
         d = model.diagnose(answers)  # starts from the assessment's work
         qid = next_question(model, d)

@@ -25,7 +25,7 @@ from .quickscore import (
     QuickscoreEngine,
 )
 from .quickscore import QCase as Case
-from .threads import background
+from .threads import Stopped, abandon, background
 
 Engine = QuickscoreEngine
 
@@ -38,6 +38,8 @@ __all__ = [
     "HypercubeCase",
     "HypercubeEngine",
     "background",
+    "abandon",
+    "Stopped",
     "QuickscoreEngine",
     "Evidence",
     "Network",

@@ -9,7 +9,8 @@ already taken. The helpers are daemon threads: quitting never waits for them. Ea
 write only its own results, so the outcome does not depend on which thread ran it.
 ``HEAVYLEGS_THREADS`` sets the number of threads (1: the caller alone). Work started under
 :func:`background` (the app's computing ahead) keeps to its own thread, leaving the helpers
-and the other cores to the queries someone is waiting for.
+and the other cores to the queries someone is waiting for; if it turns out nobody will read
+it (the runner answered something else), :func:`abandon` stops it at its next batch.
 """
 
 from __future__ import annotations
@@ -43,13 +44,24 @@ _START = threading.Lock()
 _LOCAL = threading.local()
 
 
-class Mode:
-    """How a thread's queries run: ``background`` True keeps their batches on that thread."""
+class Stopped(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by :func:`run_all` in background work that was :func:`abandon`-ed."""
 
-    __slots__ = ("background",)
+
+class Mode:
+    """How a thread's queries run: ``background`` True keeps their batches on that thread;
+    ``stopped`` (set by :func:`abandon`) ends background work at its next batch."""
+
+    __slots__ = ("background", "stopped")
 
     def __init__(self, background: bool) -> None:
         self.background = background
+        self.stopped = False
+
+    def check(self) -> None:
+        """Raise :class:`Stopped` if this work was abandoned and nobody waits for it."""
+        if self.stopped and self.background:
+            raise Stopped("background work abandoned")
 
 
 @contextmanager
@@ -73,9 +85,18 @@ def current_mode() -> Mode | None:
 
 def hurry(mode: Mode | None) -> None:
     """Someone now waits for the work running under ``mode``: its next batches use the
-    helpers again."""
+    helpers again (and it is no longer stopped by :func:`abandon`)."""
     if mode is not None:
         mode.background = False
+
+
+def abandon(mode: Mode | None) -> None:
+    """Nobody will read the background work running under ``mode``: its next batch raises
+    :class:`Stopped` instead of running (a batch already running finishes), freeing the core
+    for the work someone waits for. Work that someone came to wait for (:func:`hurry`)
+    carries on. Whatever was stopped is simply not cached: a later query computes it."""
+    if mode is not None and mode.background:
+        mode.stopped = True
 
 
 def _helper() -> None:
@@ -100,6 +121,8 @@ def run_all(fn: Callable[[Any], None], items: Sequence[Any]) -> None:
     helpers = 0 if mode is not None and mode.background else min(THREADS, len(items)) - 1
     if helpers < 1:
         for item in items:
+            if mode is not None:
+                mode.check()
             fn(item)
         return
     err = np.geterr()  # the helpers keep the caller's floating-point error handling

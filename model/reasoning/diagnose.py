@@ -511,6 +511,15 @@ def assess_parts(
     )
 
 
+def with_intervals(ctx: ModelContext, a: Assessment, case: Case, post: Posterior) -> Assessment:
+    """The assessment ``a`` (computed without intervals from ``case`` and ``post``) with each
+    cause's interval: equal to :func:`assess_parts` with intervals (tested). Nothing else
+    depends on them (triage and conflict use the point probabilities); the way the extras
+    were computed may (the draws can rest on a deep case's samples)."""
+    causes = rank_causes(ctx, post, cause_intervals(ctx, case.evidence, post, case=case))
+    return replace(a, causes=causes, inference=inference_of(post, case))
+
+
 def diagnose(
     ctx: ModelContext,
     answers: tuple[tuple[str, Any], ...],
