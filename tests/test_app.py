@@ -124,6 +124,39 @@ def test_red_flag_yes_leads_to_triage_screen_first(model):
     assert "brief" not in _page_text(at)
 
 
+def test_a_sign_s_cause_is_in_the_ranking_and_its_low_chance_is_not_a_reason(model):
+    """A runner walk: a warm calf and one swollen leg, then answers that make a clot look
+    unlikely (pain from the start, gone within minutes): the red box said "A blood clot
+    (DVT) is possible (4%)" under "get help today", and the ranking never showed DVT. The
+    suspicion's reason stays in the triage (the physio's bench and the JSON keep it) but is
+    not shown to the runner beside the sign's own; DVT is pinned under the ranking."""
+    answers = {"calf_warm_red_tender": "yes", "swelling": "one_leg",
+               "recent_travel_or_surgery": "yes", "sex": "male", "age": 34,
+               "heaviness_onset": "from_start", "relief_time": "minutes",
+               "symptom_location": "lower_leg"}
+    d = model.diagnose(answers)
+    t = d.triage
+    assert t.level == "urgent" and "dvt" in t.flagged and "dvt" in t.escalated
+    dvt = next(c for c in d.causes if c.id == "dvt")
+    assert dvt not in d.causes[:5]
+    hidden = [r for r, c in zip(t.reasons, t.reason_covered, strict=True) if c]
+    assert len(hidden) == 1 and "blood clot" in hidden[0] and hidden[0] not in t.reasons_shown
+    assert [k for k, c in zip(t.reason_kinds, t.reason_covered, strict=True) if c] == ["suspicion"]
+    assert any("blood clot" in r for r in t.reasons_shown)  # the signs' own reasons
+    at = _page("runner").run()
+    at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")
+    at.radio(key="rn_rf_swelling").set_value("one_leg")
+    at.button(key="rn_rf_continue").click().run()
+    at.button(key="rn_tri_continue").click().run()
+    at.session_state["rn_answers"] = {**at.session_state["rn_answers"], **answers}
+    at.run()
+    _no_exception(at)
+    bars = _bars(at)
+    assert bars[-1] == f"**{dvt.label}** · {chance(dvt)} · {runner.FLAGGED_BAR}"
+    assert "A blood clot (DVT) is possible" in hidden[0]
+    assert "A blood clot (DVT) is possible" not in _page_text(at)  # no "possible (3%)"
+
+
 def _page_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for e in at.error] + [w.value for w in at.warning]

@@ -376,10 +376,21 @@ def _bars(d: Diagnosis | Assessment) -> Any:
 
 
 def _bars_body(slot: Any, d: Diagnosis | Assessment) -> None:
+    """The most probable causes, and after them any cause a warning sign present points to
+    that is not among them (a runner sent to a doctor for a clot looked for it in vain)."""
+    top = d.causes[:common.TOP_N]
+    shown = {c.id for c in top}
+    pinned = [c for c in d.causes if c.id in d.triage.flagged and c.id not in shown]
     with slot.container():
-        for c in d.causes[:common.TOP_N]:
+        for c in top:
             st.progress(min(max(c.probability, 0.0), 1.0),
                         text=f"**{c.label}** · {common.chance(c)}")
+        for c in pinned:
+            st.progress(min(max(c.probability, 0.0), 1.0),
+                        text=f"**{c.label}** · {common.chance(c)} · {FLAGGED_BAR}")
+
+
+FLAGGED_BAR = "your warning sign points to it: to be checked whatever its chance"
 
 
 def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:

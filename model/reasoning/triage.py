@@ -54,6 +54,10 @@ class Triage:
     reason_levels: tuple[str, ...] = ()  # the level each of ``reasons`` asks for
     # and what raised it: red_flag, amber, suspicion (a cause's probability), outside_model
     reason_kinds: tuple[str, ...] = ()
+    # per reason: a suspicion about a cause that a warning sign present already points to at
+    # its level or higher (the sign's reason says what to do; "possible (4%)" beside it
+    # reads as reassurance)
+    reason_covered: tuple[bool, ...] = ()
 
     @property
     def reasons_shown(self) -> tuple[str, ...]:
@@ -61,16 +65,19 @@ class Triage:
         every warning sign that fired, every rule that asks for urgent care or more, and
         the suspicions (the model's probabilities) that ask for this level; a lower
         suspicion ("a heart condition is possible (8%) ...") under "call an ambulance"
-        reads as reassurance. Below urgent, all of them."""
-        parts = (self.reasons, self.reason_levels, self.reason_kinds)
+        reads as reassurance, and so does a suspicion about the cause a warning sign present
+        points to ("a blood clot is possible (4%)" beside the calf sign). Below urgent, all
+        of them."""
+        covered = self.reason_covered or (False,) * len(self.reasons)
+        parts = (self.reasons, self.reason_levels, self.reason_kinds, covered)
         if not self.act_first or len({len(x) for x in parts}) != 1:
             return self.reasons
         return tuple(
             r
-            for r, lv, kind in zip(*parts, strict=True)
+            for r, lv, kind, cov in zip(*parts, strict=True)
             if kind == "red_flag"
             or (kind != "suspicion" and lv in ACT_FIRST_LEVELS)
-            or lv == self.level
+            or (lv == self.level and not cov)
         )
 
     @property
@@ -237,12 +244,14 @@ class _Tally:
     reasons: list[str] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)  # each reason's own level
     kinds: list[str] = field(default_factory=list)  # each reason's kind (REASON_KINDS)
+    covered: list[bool] = field(default_factory=list)  # Triage.reason_covered
 
-    def raise_to(self, level: str, reason: str, kind: str) -> None:
+    def raise_to(self, level: str, reason: str, kind: str, covered: bool = False) -> None:
         self.level = max(self.level, LEVELS.index(level))
         self.reasons.append(reason)
         self.levels.append(level)
         self.kinds.append(kind)
+        self.covered.append(covered)
 
 
 def _red_flags(
@@ -280,7 +289,11 @@ def _escalate(
     probabilities: Mapping[str, float],
     tally: _Tally,
     answers: Mapping[str, Any],
+    flag_levels: Mapping[str, int],
 ) -> list[Escalation]:
+    """The escalations that apply, each raising the level with its reason, marked covered
+    when a warning sign present points to its cause at its level or higher (``flag_levels``:
+    cause -> the highest level of the signs about it)."""
     labels = {c.id: c.label for c in kb.causes}
     applied = (_signed(e, probabilities.get(e.cause, 0.0), answers) for e in escalations(kb))
     hits = sorted(
@@ -289,7 +302,9 @@ def _escalate(
     )
     for e in hits:
         p = probabilities[e.cause]
-        tally.raise_to(e.level, e.reason.format(label=labels[e.cause], probability=p), "suspicion")
+        covered = flag_levels.get(e.cause, -1) >= LEVELS.index(e.level)
+        reason = e.reason.format(label=labels[e.cause], probability=p)
+        tally.raise_to(e.level, reason, "suspicion", covered)
     return hits
 
 
@@ -318,12 +333,18 @@ def triage(
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
     own = [(r.level, r.running) for r in kb.red_flags if r.id in fired and r.running]
     flagged = [c for r in kb.red_flags if r.id in fired for c in r.about]
+    flag_levels: dict[str, int] = {}
+    signs = [r for r in kb.red_flags if r.id in fired]
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason, "amber")
             own += [(rule.level, rule.running)] if rule.running else []
             flagged += rule.about
-    hits = _escalate(kb, probabilities, tally, answers)
+            signs.append(rule)
+    for rule in signs:
+        for c in rule.about:
+            flag_levels[c] = max(flag_levels.get(c, -1), LEVELS.index(rule.level))
+    hits = _escalate(kb, probabilities, tally, answers, flag_levels)
     own += [(e.level, e.running) for e in hits if e.running]
     om = kb.outside_model
     outside = unusual and om is not None
@@ -355,6 +376,7 @@ def triage(
         flagged=tuple(dict.fromkeys(flagged)),
         reason_levels=tuple(tally.levels),
         reason_kinds=tuple(tally.kinds),
+        reason_covered=tuple(tally.covered),
     )
 
 
