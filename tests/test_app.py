@@ -70,7 +70,7 @@ def _past_basics(at: AppTest, age: int = 34, sex: str = "female") -> AppTest:
     from model.reasoning.diagnose import BASICS
 
     assert BASICS == ("age", "sex")
-    at.number_input(key="rn_num_age").set_value(age)
+    at.text_input(key="rn_num_age").input(str(age))
     at.button(key="rn_save_age").click().run()
     return at.button(key=f"rn_opt_sex_{sex}").click().run()
 
@@ -104,6 +104,29 @@ def test_warning_screen_is_the_signs_alone_and_asks_the_rest_as_follow_ups(model
     at.button(key="rn_opt_legs_affected_both").click().run()
     assert at.session_state["rn_stage"] == "triage"  # both legs: now an emergency
     assert any("ambulance" in e.value for e in at.error)
+
+
+def test_skipped_warning_signs_are_said_on_every_question_page(model):
+    """A runner walk: after "Continue (0 of 15 answered)" the question pages looked like
+    those of a runner who had said no to every sign; only the result said they were
+    unknown. The headline now says so on every page, at any level."""
+    ids = runner.red_flag_questions(model)
+    at = _page("runner").run()
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    note = f"{len(ids)} warning signs were not answered: unknown, not ruled out"
+    assert any(note in c.value for c in at.caption)
+    at.text_input(key="rn_num_age").input("30")
+    at.button(key="rn_save_age").click().run()
+    assert any(note in c.value for c in at.caption)
+    some = _past_red_flags(_page("runner").run(), model)  # "no", swelling "not sure"
+    assert any("1 warning sign was not answered: unknown" in c.value for c in some.caption)
+    every = _page("runner").run()
+    for qid in ids:
+        q = model.question_map[qid]
+        every.radio(key=f"rn_rf_{qid}").set_value("no" if "no" in q.states else q.states[0])
+    every = every.button(key="rn_rf_continue").click().run()
+    assert not any("not answered: unknown" in c.value for c in every.caption)
 
 
 def test_red_flag_yes_leads_to_triage_screen_first(model):
@@ -300,15 +323,47 @@ def test_number_question_and_change_answer(model):
     at = _past_red_flags(_page("runner").run(), model)
     at.session_state["rn_force"] = "rest_days_per_week"
     at.run()
-    at.number_input(key="rn_num_rest_days_per_week").set_value(0)
+    at.text_input(key="rn_num_rest_days_per_week").input(str(0))
     at.button(key="rn_save_rest_days_per_week").click().run()
     _no_exception(at)
     assert at.session_state["rn_answers"]["rest_days_per_week"] == 0
     at.button(key="rn_rm_rest_days_per_week").click().run()
     assert "rest_days_per_week" not in at.session_state["rn_answers"]
     # "Change" asks the question again, the earlier answer in the box
-    assert at.number_input(key="rn_num_rest_days_per_week").value == 0
+    assert at.text_input(key="rn_num_rest_days_per_week").value == "0"
     assert any("Your earlier answer: **0 days**" in c.value for c in at.caption)
+
+
+def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
+    """A runner walk: "2,5" weeks was saved as 25 (the number box dropped the comma) and an
+    age of 7 only got a red mark explained on hover, which a phone cannot do. The box is
+    read by units.parse_number: a decimal comma counts, "1.200" is asked about, and a
+    number outside the range keeps the question on screen with the range in words."""
+    from ui.units import parse_number
+
+    q = model.question_map["symptom_weeks"]
+    assert parse_number("2,5", q, "metric") == (2.5, None)
+    assert parse_number(" 0.5 ", q, "metric") == (0.5, None)
+    for bad, words in (("1.200", "1200 or 1.2"), ("1,200", "1200 or 1.2"), ("", "Write a number"),
+                       ("abc", "is not a number"), ("9999", "from 0 to"), ("1e3", "not a number")):
+        value, problem = parse_number(bad, q, "metric")
+        assert value is None and words in str(problem), (bad, problem)
+    at = _past_red_flags(_page("runner").run(), model)
+    at.text_input(key="rn_num_age").input("7")
+    at.button(key="rn_save_age").click().run()
+    _no_exception(at)
+    assert "age" not in at.session_state["rn_answers"]  # kept on screen, said in words
+    assert any("from 12 to 100" in e.value for e in at.error)
+    assert "12 to 100" in at.text_input(key="rn_num_age").label
+    at.text_input(key="rn_num_age").input("34")
+    at.button(key="rn_save_age").click().run()
+    assert at.session_state["rn_answers"]["age"] == 34 and not at.error
+    at.session_state["rn_force"] = "symptom_weeks"
+    at.run()
+    at.text_input(key="rn_num_symptom_weeks").input("2,5")
+    at.button(key="rn_save_symptom_weeks").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_answers"]["symptom_weeks"] == 2.5
 
 
 def test_stop_shows_full_result_with_downloads_and_advice(model):
@@ -547,7 +602,7 @@ def test_what_if_slider_changes_the_chance_of_heavy_legs(model):
     at = _past_red_flags(_page("runner").run(), model)
     at.session_state["rn_force"] = "rest_days_per_week"
     at.run()
-    at.number_input(key="rn_num_rest_days_per_week").set_value(0)
+    at.text_input(key="rn_num_rest_days_per_week").input(str(0))
     at.button(key="rn_save_rest_days_per_week").click().run()
     at.button(key="rn_stop").click().run()
     answers = dict(at.session_state["rn_answers"])
@@ -683,6 +738,21 @@ def test_source_lines_name_a_work_even_without_authors():
             assert ref.title.split(" ")[0].rstrip(":,") in text
 
 
+def test_a_what_if_slider_starts_at_the_runner_s_answer_beyond_its_usual_range(model):
+    """A runner walk: 500 % and 3000 km answered, the sliders showed 200 % and 1500 km under
+    "from 500 %": the slider's range now takes the runner's own answer in."""
+    at = _past_red_flags(_page("runner").run(), model)
+    at.session_state["rn_answers"] = {**at.session_state["rn_answers"],
+                                      "longest_run_increase_pct": 500}
+    at.run()
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    sl = at.slider(key="rn_wi_longest_run_increase_pct_500")
+    usual = model.question_map["longest_run_increase_pct"].slider
+    assert usual is not None and usual[1] < 500
+    assert sl.value == 500 and sl.max == 500 and sl.min == usual[0]
+
+
 def test_what_if_slider_format_escapes_a_percent_unit():
     """A bare % in a slider's printf format made the browser show "[sprintf] unexpected
     placeholder" instead of the slider (the browser test walks the real slider)."""
@@ -804,15 +874,15 @@ def test_runner_units_are_chosen_once_and_converted(model):
     at.run()
     at.segmented_control(key="rn_units_pick").set_value("imperial").run()
     assert at.session_state["hl_units"] == "imperial"
-    assert "miles" in at.number_input(key="rn_num_shoe_distance_km").label
-    at.number_input(key="rn_num_shoe_distance_km").set_value(100)  # typed, then saved
+    assert "miles" in at.text_input(key="rn_num_shoe_distance_km").label
+    at.text_input(key="rn_num_shoe_distance_km").input(str(100))  # typed, then saved
     at.button(key="rn_save_shoe_distance_km").click().run()
     _no_exception(at)
     assert at.session_state["rn_answers"]["shoe_distance_km"] == pytest.approx(160.9)
     at.session_state["rn_force"] = "temperature_c"
     at.run()
-    assert "°F" in at.number_input(key="rn_num_temperature_c").label
-    at.number_input(key="rn_num_temperature_c").set_value(68)
+    assert "°F" in at.text_input(key="rn_num_temperature_c").label
+    at.text_input(key="rn_num_temperature_c").input(str(68))
     at.button(key="rn_save_temperature_c").click().run()
     assert at.session_state["rn_answers"]["temperature_c"] == 20
 
@@ -1030,7 +1100,7 @@ def test_a_warning_sign_answered_not_sure_is_not_asked_again_as_a_follow_up(mode
     _no_exception(at)
     assert "palpitations" in at.session_state["rn_unsure"]
     assert "palpitations" not in at.session_state["rn_answers"]
-    at.number_input(key="rn_num_age").set_value(78)
+    at.text_input(key="rn_num_age").input(str(78))
     at = at.button(key="rn_save_age").click().run()
     d = model.diagnose(dict(at.session_state["rn_answers"]))
     assert "palpitations" in d.triage.follow_up  # the model would ask it...

@@ -391,10 +391,20 @@ def render_reasons(d: Diagnosis, every: bool = False) -> None:
         st.markdown(f"- {r}")
 
 
-def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
+def unknown_signs_note(t: Any) -> str:
+    """One line for warning signs left unanswered (the questions pages: said, not listed)."""
+    n = len(t.unknown_warning_signs)
+    which = "1 warning sign was" if n == 1 else f"{n} warning signs were"
+    return (f"{which} not answered: unknown, not ruled out ('Change warning signs' under your "
+            "answers).")
+
+
+def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
-    answers could still change is labelled "so far"."""
+    answers could still change is labelled "so far". ``compact``: the reasons folded away
+    under "Why this advice" when ``why`` (else the page lists them itself), the unknown
+    signs in one line."""
     t = d.triage
     so_far = " (so far: a few more answers could change this)" if t.so_far else ""
     body = f"**{t.advice}**{so_far}"
@@ -403,8 +413,13 @@ def render_triage(d: Diagnosis, *, compact: bool = False) -> None:
     show(body, icon=LEVEL_ICONS[t.level])
     if not compact:
         render_reasons(d)
+    elif why and t.reasons_shown and t.level != "self_care":  # the advice: "a reason below"
+        with st.expander("Why this advice"):
+            render_reasons(d)
     if t.running:
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
+    if t.unknown_warning_signs and compact and why:
+        st.caption(unknown_signs_note(t))
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map
         shown = [q for q in t.unknown_warning_signs if q in qmap]

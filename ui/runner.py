@@ -45,7 +45,12 @@ SCROLL_TOP = """<script>/* step {step} */
 (() => {{ const d = window.parent ? window.parent.document : document;
   for (const s of ['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]'])
     {{ const e = d.querySelector(s); if (e) e.scrollTop = 0; }}
-  window.scrollTo(0, 0); }})();</script>"""
+  window.scrollTo(0, 0);
+  /* a number answer's text box gets a phone's number keyboard (with its decimal key) */
+  let tries = 0; const t = setInterval(() => {{
+    d.querySelectorAll('[class*="st-key-rn_num_"] input').forEach(
+      i => i.setAttribute('inputmode', 'decimal'));
+    if (++tries > 20) clearInterval(t); }}, 100); }})();</script>"""
 
 
 # ----------------------------------------------------------------------------- state
@@ -68,6 +73,7 @@ def red_flag_questions(model: Model) -> list[str]:
 
 def _answer(qid: str, value: Any) -> None:
     ss = st.session_state
+    ss.pop(f"rn_numerr_{qid}", None)  # a number box's problem is answered by "not sure" too
     answers = dict(ss["rn_answers"])
     unsure = [u for u in ss["rn_unsure"] if u != qid]
     if value is None:
@@ -83,10 +89,16 @@ def _answer(qid: str, value: Any) -> None:
 
 
 def _answer_number(qid: str) -> None:
-    value = st.session_state.get(f"rn_num_{qid}")
-    if value is not None:
-        q = common.get_model().question_map[qid]
-        _answer(qid, units.stored(q, float(value), st.session_state["hl_units"]))
+    """Save the number typed (a text box: the number box read "2,5" as 25), or keep the
+    question on screen with what is wrong with it (shown under the box)."""
+    ss = st.session_state
+    q = common.get_model().question_map[qid]
+    value, problem = units.parse_number(str(ss.get(f"rn_num_{qid}") or ""), q, ss["hl_units"])
+    if value is None:
+        ss[f"rn_numerr_{qid}"] = problem
+        return
+    ss.pop(f"rn_numerr_{qid}", None)
+    _answer(qid, units.stored(q, value, ss["hl_units"]))
 
 
 def _ask_again(qid: str) -> None:
@@ -259,7 +271,9 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
     top = d.causes[0]
     with slot.container():
         if triage and d.triage.level != "self_care":
-            common.render_triage(d, compact=True)
+            common.render_triage(d, compact=True, why=True)
+        elif triage and d.triage.unknown_warning_signs:  # skipped signs: said on every page
+            st.caption(common.unknown_signs_note(d.triage))
         if triage and d.triage.act_first:
             if d.triage.level == "emergency":
                 _call_buttons()
@@ -306,12 +320,17 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
         unit = units.unit(q, system)
         lo, hi = units.shown_range(q, system)
         start = units.shown(q, prev, system) if isinstance(prev, int | float) else None
-        # a form: Enter in the box saves the answer as the button does, and the +/- steps
-        # do not (the box alone applied Enter without saving); "%g": 30, not "30.00"
+        if start is not None and f"rn_num_{qid}" not in ss:
+            ss[f"rn_num_{qid}"] = f"{start:g}"  # the earlier answer as written: 30, not 30.00
+        # a form: Enter in the box saves the answer as the button does; a text box read here
+        # (units.parse_number), so a decimal comma counts and a problem is said in words
         with st.form(key=f"rn_form_{qid}", border=False, enter_to_submit=True):
-            st.number_input(f"Your answer ({unit})" if unit else "Your answer",
-                            min_value=float(lo), max_value=float(hi), value=start, step=1.0,
-                            format="%g", key=f"rn_num_{qid}")
+            st.text_input(f"Your answer ({unit}, {lo:g} to {hi:g})" if unit
+                          else f"Your answer ({lo:g} to {hi:g})",
+                          key=f"rn_num_{qid}", max_chars=20, autocomplete="off")
+            problem = ss.get(f"rn_numerr_{qid}")
+            if problem:
+                st.error(problem, icon=":material/error:")
             st.form_submit_button("Save answer", key=f"rn_save_{qid}", type="primary",
                                   on_click=_answer_number, args=(qid,), width="stretch")
     else:

@@ -7,6 +7,7 @@ Pure functions: ``shown(q, value, system)`` converts a model value for display,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -64,3 +65,32 @@ def label(q: Question, value: Any, system: str) -> str:
     if q.type == "number" and isinstance(value, int | float) and converts(q, system):
         return f"{shown(q, value, system):g} {unit(q, system)}"
     return q.answer_label(value)
+
+
+_PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 1,200 or 1.200: a thousands separator?
+
+
+def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str | None]:
+    """What a runner typed in a number box, read as a number in the runner's units:
+    (value, None), or (None, a problem naming the fix). A decimal comma is read as a point
+    ("2,5" is 2.5: the box read it as 25, ten times the answer); "1,200" and "1.200" could be
+    either a thousand and more or a little over one, so they are asked about, not guessed;
+    a number outside the question's range says the range (the box only showed a red mark)."""
+    raw = text.strip().replace(" ", "").replace("\u00a0", "")
+    u = unit(q, system)
+    if not raw:
+        return None, "Write a number, or choose the answer below it if you do not know."
+    if _GROUPED.fullmatch(raw):
+        whole, frac = raw.lstrip("+").replace(",", ".").split(".")
+        return None, (f"Is {raw} {whole}{frac} or {whole}.{frac.rstrip('0') or '0'}? Write "
+                      "it without a thousands separator (a decimal point or comma is fine).")
+    if not _PLAIN.fullmatch(raw):
+        return None, (f"{text.strip()[:20]!r} is not a number: write digits with no thousands "
+                      "separator, for example 2.5.")
+    value = float(raw.replace(",", "."))
+    lo, hi = shown_range(q, system)
+    if not lo <= value <= hi:
+        return None, (f"Write a number from {lo:g} to {hi:g}" + (f" {u}" if u else "")
+                      + f" ({value:g} is outside the range this question takes).")
+    return value, None

@@ -56,7 +56,12 @@ def _widget(model: Model, qid: str, start: Any, key: str, system: str) -> Any:
     label = q.label or q.text
     if q.type == "number":
         lo, hi, step = _range(q, system)
-        v = int(min(max(units.shown(q, start, system), lo), hi))
+        # the runner's own answer beyond the slider's usual range widens it (a slider at
+        # "200 %" under "from 500 %" contradicted the answer), on the step's grid
+        own = units.shown(q, start, system)
+        lo = min(lo, math.floor(own / step) * step)
+        hi = max(hi, math.ceil(own / step) * step)
+        v = int(min(max(round(own), lo), hi))
         unit = units.unit(q, system)
         if unit and unit.lower() in label.lower():  # "Rest days per week": "2", not "2 days"
             unit = None
