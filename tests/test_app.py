@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import load_model, next_to_ask
+from model import cause_name, load_model, next_to_ask
 from model.workflows.cases import load_case
 from ui import explain, runner
 from ui.common import chance, pct
@@ -517,6 +517,24 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
     assert at.session_state["wb_v_shoe_distance_km"] == model.question_map["shoe_distance_km"].max
 
 
+def test_workbench_upload_says_the_population_and_names_questions_in_words(model):
+    """A physio walk: a plain case uploaded on the clinic population switched the radio to
+    self-assessment with nothing said, and a bad key's note told the physio to run `python
+    -m model questions` and named the suggestion by its id."""
+    at = _page("workbench").run()
+    at.radio(key="wb_population").set_value("clinic").run()
+    case = {"answers": {"age": 30, "weekly_distance_km": 40}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("case.json", json.dumps(case).encode(), "application/json")).run()
+    _no_exception(at)
+    assert at.radio(key="wb_population").value == "self_assessment"
+    assert any("opened in its own population, Runners self-assessing (the page was on "
+               "Physio clinic)" in i.value for i in at.info)
+    warned = " ".join(w.value for w in at.warning).replace("\\", "")  # markdown escapes
+    assert "'weekly_distance_km' is not a question; did you mean “" in warned
+    assert "python -m model" not in warned and "”?" in warned
+
+
 @pytest.mark.parametrize("payload, message", [
     (b"{not json", "not valid JSON"),
     (b'{"answers": {"age": 500, "smoker": "yes"}}', "age"),
@@ -697,7 +715,14 @@ def test_workbench_shows_intervals_and_what_widens_them(model):
     # only priors keys, and a base rate as the fraction 0.004955)
     assert all(": " in w and "yaml" not in w and "_" not in w for w in drivers["number"])
     assert all(str(v).endswith("%") or str(v).startswith("×") for v in drivers["value"])
-    assert drivers["cause"].iloc[0] == d.top.label
+    assert drivers["cause"].iloc[0] == cause_name(d.top.label)
+    assert not any("probs" in w for w in drivers["number"])  # a state's number says its answer
+    from ui.workbench import driver_words
+
+    two = [driver_words(model, f"findings.yaml: exam_foot_pulses.leak.probs.{s}")
+           for s in ("normal", "reduced_after_exercise")]
+    assert two[0] != two[1] and all("answer" in w and "probs" not in w for w in two)
+    assert list(drivers.columns)[-1] == "number (file: key)"  # the words first, the key last
     assert drivers["share of the spread"].iloc[0] == pytest.approx(
         100 * want[d.top.id][0].share)
 
@@ -915,6 +940,40 @@ def test_why_chart_speaks_the_page_units(model):
     assert "30 °C" in metric
 
 
+def test_why_chart_labels_keep_the_answer_whole(model):
+    """A physio walk: long examination questions pushed their answer past the chart's width
+    ("Foot pulses (...) that brings on the symptoms ..." without "Reduced after
+    exercise"); the question is cut short, the answer kept."""
+    d = model.diagnose({"age": 24, "sex": "male", "exam_foot_pulses": "reduced_after_exercise",
+                        "exam_pulse_loss_plantar_flexion": "yes"})
+    labels = list(explain.why_chart_data(model, d, "popliteal_entrapment")["answer"])
+    q = model.question_map["exam_foot_pulses"]
+    mine = [x for x in labels if x.endswith(q.answer_label("reduced_after_exercise"))]
+    assert len(q.label or q.text) > explain.QUESTION_CHARS and len(mine) == 1
+    assert len(mine[0].split(" → ")[0]) <= explain.QUESTION_CHARS
+
+
+def test_an_examination_finding_is_a_finding_in_the_reasons_not_an_answer(model):
+    """A physio walk: "You answered 'Reduced after exercise' to 'Foot pulses...'" spoke to
+    the runner about the physio's own finding; the PDF ran the finding into its result."""
+    from ui.downloads import pdf_report
+
+    answers = {"age": 24, "sex": "male", "exam_foot_pulses": "reduced_after_exercise"}
+    d = model.diagnose(answers)
+    pro, con = explain.reasons(model, d, "popliteal_entrapment")
+    lines = " ".join(pro + con)
+    assert "The finding “Foot pulses" in lines and "to “Foot pulses" not in lines
+    assert "You answered “24 years” to" in lines or "You answered" not in lines
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        pdf_report(model, answers))).pages).split())
+    q = model.question_map["exam_foot_pulses"]
+    assert f"{q.text.rstrip()}: {q.answer_label('reduced_after_exercise')}" in text
+
+
 def test_chart_labels_sit_above_their_bars_over_the_whole_width(model):
     """Issue 17 (walk at 390 px): the why chart's and the tornado's labels are a text layer
     above each bar, limited only by the chart's width, not a y axis beside the bars (which
@@ -950,6 +1009,9 @@ def test_chart_labels_sit_above_their_bars_over_the_whole_width(model):
     points = [lay for lay in spec["layer"] if lay["mark"]["type"] == "point"]
     assert {(p["encoding"]["x"]["field"], p["mark"]["filled"]) for p in points} == {
         ("low", False), ("high", True)}
+    # the axis spans the bars, not from 0 (a top cause at 98.6 % squeezed every bar)
+    bar = next(lay for lay in spec["layer"] if lay["mark"]["type"] == "bar")
+    assert bar["encoding"]["x"]["scale"]["zero"] is False
 
 
 def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):

@@ -251,6 +251,9 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
   display: none; }
 .st-key-wb_phone_note { display: none; }
+/* the workbench's result keeps its room while a new one is computed (the note that
+   replaces it meanwhile made the why chart and the tables below jump up and back) */
+.st-key-wb_result { min-height: 56rem; }
 /* the workbench's urgent or emergency level stays in view while the form is scrolled */
 [data-testid="stLayoutWrapper"]:has(> .st-key-wb_alert), .st-key-wb_alert { position: sticky;
   top: 3.75rem; z-index: 20; }
@@ -273,9 +276,18 @@ html, [data-testid="stMain"], [data-testid="stAppViewContainer"] { scroll-paddin
   .stButton button[kind="secondary"]:hover { background-color: inherit !important;
     border-color: rgba(49, 51, 63, 0.2) !important; color: inherit !important; }
 }
-@media (max-width: 640px) {
-  /* the workbench on a phone: its columns stack, so the result comes before the answers */
+@media (max-width: 1199px) {
+  /* the workbench below a wide desktop (a 1024 px tablet): its answers and result columns
+     stack, the result first, each the page's width (side by side the posterior table cut
+     its interval column and the answer tabs hid Examination and Tests behind an arrow) */
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-wb_result) {
+    flex-wrap: wrap; }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-wb_result)
+    > [data-testid="stColumn"] { width: 100% !important; flex: 1 1 100% !important;
+    min-width: 100% !important; }
   [data-testid="stColumn"]:has(.st-key-wb_result) { order: -1; }
+}
+@media (max-width: 640px) {
   .st-key-wb_phone_note { display: block; }
 }
 </style>

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import BASICS, Advice, Diagnosis, Model, inline_label
+from model import BASICS, Advice, Diagnosis, Model, inline_label, short_name
 
 from . import common, units
 
@@ -117,8 +117,11 @@ def reasons(model: Model, d: Diagnosis, cause: str,
         if abs(c.delta_log_odds) < MIN_REASON:
             continue
         q = model.question_map[c.question]
-        said = f"You answered “{answer_words(model, c.question, c.answer, system)}” to " \
-               f"“{q.text}”"
+        words = answer_words(model, c.question, c.answer, system)
+        if q.asked_by == "clinician":  # an examination or test finding, not the runner's
+            said = f"The finding “{q.label or q.text}: {words}”"
+        else:
+            said = f"You answered “{words}” to “{q.text}”"
         much = "much " if abs(c.delta_log_odds) >= STRONG else ""
         if linked(model, c.question, cause):
             line = f"{said}: this makes it {much}{'more' if c.delta_log_odds > 0 else 'less'} " \
@@ -172,7 +175,10 @@ def why_chart_data(model: Model, d: Diagnosis, cause: str,
             if abs(c.delta_log_odds) < CHART_MIN:
                 continue
             q = model.question_map[c.question]
-            rows.append({"answer": f"{q.label or q.text} → {units.label(q, c.answer, system)}",
+            # the question cut short, the answer whole: a long question's label pushed its
+            # answer past the chart's width (a physio walk)
+            rows.append({"answer": f"{short_name(q.label or q.text, QUESTION_CHARS)} → "
+                                   f"{units.label(q, c.answer, system)}",
                          "odds ratio": math.exp(c.delta_log_odds),
                          "effect": "raises" if c.delta_log_odds > 0 else "lowers",
                          "strength": abs(c.delta_log_odds)})
@@ -180,6 +186,7 @@ def why_chart_data(model: Model, d: Diagnosis, cause: str,
     return df.sort_values("strength", ascending=False, kind="stable").reset_index(drop=True)
 
 
+QUESTION_CHARS = 40  # a question's words in a why chart's label (its answer follows whole)
 # each labelled bar's height in the charts: a line of label above a 12 px bar
 STEP_PX = 42
 

@@ -114,16 +114,27 @@ def network_chart(model: Model, posteriors: Mapping[str, float], answers: Mappin
     return (edges + points + labels).properties(height=height).configure_view(stroke=None)
 
 
-def entry_words(model: Model, where: str) -> str:
+def entry_words(model: Model, where: str, node: str | None = None) -> str:
     """A number's key in priors/ in the physio's words: "links.cecs" -> "Link to chronic
-    exertional compartment syndrome", "odds_ratios.age.30_39" -> "Odds ratio: age 30-39"."""
+    exertional compartment syndrome", "odds_ratios.age.30_39" -> "Odds ratio: age 30-39";
+    one state's chance of a finding with several ("links.cecs.probs.minutes", the finding
+    ``node``) ends with that answer, so two of its numbers never read the same."""
+    parts = where.split(".")
+    state = ""
+    if "probs" in parts:
+        i = parts.index("probs")
+        if i + 1 < len(parts):
+            q = model.question_map.get(node or "")
+            raw = parts[i + 1]
+            state = f": answer \u201c{q.state_label(raw) if q else raw.replace('_', ' ')}\u201d"
+        where = ".".join(parts[:i])
     head, _, rest = where.partition(".")
     if head == "links":
         cause = model.cause_map.get(rest)
         name = inline_label(cause.label) if cause else rest.replace("_", " ")
-        return f"Link to {name} (if only it is present)"
+        return f"Link to {name} (if only it is present){state}"
     if head == "leak":
-        return "Leak (with none of the model's causes present)"
+        return f"Leak (with none of the model's causes present){state}"
     if head == "base_rate":
         title = POPULATION_TITLES.get(rest, rest.replace("_", " "))
         return f"Base rate ({title[:1].lower() + title[1:]})"
@@ -179,7 +190,7 @@ def node_table(model: Model, node: str) -> pd.DataFrame:
             # a base rate changed on the page: the number in use, and the priors' own
             shown = (f"{value_words(where, model.base_rates[node])} (changed on this page; "
                      f"the priors say {shown})")
-        rows.append({"entry": entry_words(model, where),
+        rows.append({"entry": entry_words(model, where, node),
                      "value": shown,
                      "source": sources_text(model, cited.source_keys) or "estimate",
                      "reason": cited.estimate or cited.note or ""})

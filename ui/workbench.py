@@ -15,6 +15,7 @@ population, base rates, "not sure" items and units.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -30,6 +31,7 @@ from model import (
     Model,
     Question,
     TestValue,
+    cause_name,
     escape_markdown,
     inline_label,
     load_case,
@@ -86,6 +88,8 @@ def _fill(model: Model, screen: share.Screen) -> None:
         ss[f"wb_c_{q.id}"] = float(screen.confidence.get(q.id, 1.0))
     ss["wb_population"] = screen.population
     ss["wb_rates"] = {screen.population: dict(screen.base_rates)}
+    if screen.base_rates:  # a case's changed rates are shown open
+        ss["wb_br_open"] = True
     ss["wb_unsure"] = list(screen.unsure)
     ss["hl_units"] = screen.units
     ss["wb_why_reset"] = True  # the why chart follows the new top cause
@@ -126,14 +130,20 @@ def _on_upload() -> None:
         return
     c = loaded.case
     changed = sum(len(r) for r in ss.get("wb_rates", {}).values())
+    before = ss.get("wb_population")
     _fill(common.get_model(c.population),
           share.Screen(dict(c.answers), dict(c.confidence), c.population, dict(c.base_rates),
                        unsure=c.not_sure))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
     ss["hl_units"] = c.units  # the runner's units, as the case remembers them
-    ss["wb_load_problems"] = [f"Set aside: {p}" for p in loaded.problems]
+    ss["wb_load_problems"] = [f"Set aside: {physio_words(model, p)}" for p in loaded.problems]
     ss["wb_load_changes"] = list(loaded.changes)
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
+    if before is not None and before != c.population:  # the radio moved: say so
+        title = POPULATION_TITLES.get(c.population, c.population)
+        ss["wb_load_changes"].append(
+            f"opened in its own population, {title} (the page was on "
+            f"{POPULATION_TITLES.get(before, before)})")
     if changed and not c.base_rates:  # the case's screen has the priors' own rates
         which = "the base rate you had changed was" if changed == 1 else (
             f"the {changed} base rates you had changed were")
@@ -145,10 +155,31 @@ def _on_upload() -> None:
             f"opened with the base rates changed in the file: {len(c.base_rates)} of them")
 
 
+_CLI_HINT = re.compile(r";? *\(?(see|use an id of) `python -m model questions`\)?")
+
+
+def physio_words(model: Model, line: str) -> str:
+    """A case file's problem as the workbench says it: without the command-line hint, and
+    a known question named by its words, not its id (an unknown key stays as the file has
+    it, so it can be found there)."""
+    line = _CLI_HINT.sub("", line)
+
+    def name(m: re.Match[str]) -> str:
+        q = model.question_map.get(m.group(1))
+        return f"\u201c{q.label or q.text}\u201d" if q else m.group(0)
+
+    return re.sub(r"'([a-z][a-z0-9_]*)'", name, line)
+
+
 def _load_upload() -> None:
     st.file_uploader("Load a case file (JSON)", type=["json"], key="wb_upload",
                      on_change=_on_upload,
                      help="A case the runner downloaded, or one from the CLI.")
+
+
+def _load_messages() -> None:
+    """What loading a case said, under the top row across the page (inside the uploader's
+    column they pushed the population and the share button down)."""
     ss = st.session_state
     if ss.get("wb_load_note"):
         st.success(escape_markdown(ss["wb_load_note"]))  # user text is shown literally
@@ -200,7 +231,7 @@ def posterior_table(d: Diagnosis) -> pd.DataFrame:
     """Prior, posterior and change per cause in percent (highest posterior first; index =
     cause id, hidden on screen)."""
     return pd.DataFrame({
-        "cause": [c.label for c in d.causes],
+        "cause": [cause_name(c.label) for c in d.causes],
         "prior": [100 * c.prior for c in d.causes],
         "posterior": [100 * c.probability for c in d.causes],
         "interval": [_interval_text(c.interval) for c in d.causes],
@@ -262,8 +293,11 @@ def tornado_chart(df: pd.DataFrame, cause_label: str) -> alt.LayerChart:
             alt.Tooltip("high:Q", title="×1.5", format=".1f")]
     title = [*textwrap.wrap(f"P({inline_label(cause_label)}) in %", TITLE_CHARS),
              "○ the number ×0.5   ● ×1.5"]
+    # the axis spans the bars, not 0-100 % (a top cause at 98.6 % put every bar in the last
+    # few pixels: a physio walk)
     bars = base.mark_bar(color="#5b7fa3", size=12, yOffset=9).encode(
-        x=alt.X("low:Q", title=title, axis=alt.Axis(titleLimit=0)), x2="high:Q", tooltip=tips)
+        x=alt.X("low:Q", title=title, axis=alt.Axis(titleLimit=0),
+                scale=alt.Scale(zero=False, nice=True)), x2="high:Q", tooltip=tips)
     ends = [
         base.mark_point(shape="circle", size=60, yOffset=9, filled=filled, color="#1b1b1b",
                         opacity=1).encode(x=f"{field}:Q", tooltip=tips)
@@ -457,14 +491,17 @@ def _tests_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) 
 def _base_rate_panel(population: str) -> Model:
     base = common.get_model(population)
     rates = _rates(population)
-    # keyed, with its open state kept in the session across the reruns its own inputs cause
-    # while the label stays the same; a new count in the label makes a new panel, open
-    # whenever some base rate is changed
-    with st.expander(f"Base rates ({len(rates)} changed)", expanded=bool(rates), key="wb_br_open",
-                     on_change="rerun"):
+    # keyed, with its open state kept in the session across the reruns its own inputs cause;
+    # its label and initial state never change (both are part of the panel's identity: a
+    # count of the changed rates in the label, or "expanded" once a rate was changed, made
+    # a new panel, and the base-rate box lost the keyboard focus: a physio walk). A loaded
+    # case with changed rates opens it through its state (_fill)
+    with st.expander("Base rates", key="wb_br_open", on_change="rerun"):
         st.caption("A base rate is P(cause present) for a runner with reference risk factors "
                    "in this population; the prior beside it is P(cause | heavy legs) with no "
-                   "answers, what the result starts from.")
+                   "answers, what the result starts from. "
+                   + (f"**{len(rates)} changed** from the defaults (listed below)." if rates
+                      else "None changed from the defaults."))
         causes = [c for c in base.kb.causes if population in c.base_rates]
         labels = {c.id: c.label for c in causes}
         a, b, c = st.columns([3, 2, 2], vertical_alignment="bottom")
@@ -523,9 +560,15 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
     if d is not None and (note := sampled_note(d, "the tornado's rows")):
         st.caption(note)
     with st.expander("The numbers"):
+        # "low" and "high" are the number ×0.5 and ×1.5, and the cause can move either way
         st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
-                     column_config={k: st.column_config.NumberColumn(format="%.1f%%")
-                                    for k in ("low", "now", "high")})
+                     column_config={
+                         "parameter": st.column_config.TextColumn("number", width="large"),
+                         "low": st.column_config.NumberColumn(
+                             "cause with the number ×0.5", format="%.1f%%"),
+                         "now": st.column_config.NumberColumn("cause now", format="%.1f%%"),
+                         "high": st.column_config.NumberColumn(
+                             "cause with the number ×1.5", format="%.1f%%")})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -553,7 +596,7 @@ def driver_words(model: Model, key: str) -> str:
     """A number of priors/ in the physio's words ("findings.yaml: cramps.links.dvt" ->
     "Cramps: link to deep vein thrombosis (if only it is present)")."""
     node, where = _key_parts(key)
-    words = entry_words(model, where)
+    words = entry_words(model, where, node)
     return f"{node_name(model, node)}: {words[:1].lower()}{words[1:]}"
 
 
@@ -564,14 +607,14 @@ def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, f
     rows = _drivers(population, tuple(sorted(rates.items())), tuple(sorted(answers.items())),
                     tuple(sorted(conf.items())), tuple(c.id for c in d.causes[:3]))
     return pd.DataFrame({
-        "cause": [labels[r[0]] for r in rows],
+        "cause": [cause_name(labels[r[0]]) for r in rows],
         "number": [driver_words(model, r[1]) for r in rows],
-        "number (file: key)": [r[1] for r in rows],
-        "rests on": [r[2] for r in rows],
         "value": [value_words(_key_parts(r[1])[1], r[3]) for r in rows],
+        "rests on": [r[2] for r in rows],
         "sd (log odds)": [r[4] for r in rows],
         "share of the spread": [r[5] for r in rows],
         "cause if 1 sd up": [r[6] for r in rows],
+        "number (file: key)": [r[1] for r in rows],  # last: the words above say it
     })
 
 
@@ -588,11 +631,21 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
         st.caption(note)
     with st.container(key="wb_drivers_box"):
         st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
+                     # widths that fit a 1366 px screen without scrolling (two columns
+                     # were off-screen); the file key, which the words repeat, comes last
                      column_config={
-                         "number": st.column_config.TextColumn(width="large"),
-                         "number (file: key)": st.column_config.TextColumn(width="small"),
-                         "share of the spread": st.column_config.NumberColumn(format="%.0f%%"),
-                         "cause if 1 sd up": st.column_config.NumberColumn(format="%.1f%%"),
+                         "cause": st.column_config.TextColumn(width=200),
+                         "number": st.column_config.TextColumn(width=360),
+                         "value": st.column_config.TextColumn(width=70),
+                         "rests on": st.column_config.TextColumn(width=110),
+                         "sd (log odds)": st.column_config.TextColumn("sd", width=60,
+                                                                      help="log odds"),
+                         "share of the spread": st.column_config.NumberColumn(
+                             "share", format="%.0f%%", width=70,
+                             help="This number's share of the interval's spread"),
+                         "cause if 1 sd up": st.column_config.NumberColumn(
+                             "cause if 1 sd up", format="%.1f%%", width=110),
+                         "number (file: key)": st.column_config.TextColumn(width=180),
                      })
 
 
@@ -733,6 +786,7 @@ def render() -> None:
                        format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
     with top[1]:
         _load_upload()
+    _load_messages()
     left, right = st.columns([4, 6], gap="medium")
     with right:
         result_box, why_box = st.container(key="wb_result"), st.container()

@@ -31,6 +31,7 @@ from .texts import (
     DISCLAIMER,
     LEVEL_TITLES,
     POPULATION_TITLES,
+    cause_name,
     flagged_note,
     inline_label,
     pct,
@@ -72,5 +73,6 @@ __all__ = [
     "pct",
     "plain",
     "running_label",
+    "cause_name",
     "short_name",
 ]

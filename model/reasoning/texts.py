@@ -234,6 +234,16 @@ def short_name(text: str, chars: int = 40) -> str:
     return text[: chars - 1].rsplit(" ", 1)[0].rstrip(",:;") + "\u2026"
 
 
+def cause_name(label: str, chars: int = 32) -> str:
+    """A cause's label for a table's narrow column: a long label without its closing
+    parenthesis ("Popliteal artery entrapment (and other popliteal causes in the young)" is
+    "Popliteal artery entrapment"); a short one, or one that is all parenthesis, as it is."""
+    if len(label) <= chars or not label.endswith(")") or " (" not in label:
+        return label
+    head = label[: label.rindex(" (")].strip()
+    return head or label
+
+
 def link_row(label: str, finding: str, spread: float) -> str:
     """A tornado row's name for a link: the finding first (rows of one cause's links differ
     there, and a phone cuts the end of a long name), in the question's words."""

@@ -507,6 +507,22 @@ def _pdf_triage(r: Report, para: Callable[..., None], heading: Callable[[str], N
         para(ACT_FIRST, style="B")
 
 
+def _pdf_answers(r: Report, para: Callable[..., None], heading: Callable[[str], None]) -> None:
+    """The PDF's answers: each with who gave it, then those answered "not sure"."""
+    heading("Answers")
+    for a in r.answers:
+        # a question ends with "?"; an examination finding's words need a colon before
+        # the result ("... brings on the symptoms Reduced after exercise" ran together)
+        sep = " " if a.text.rstrip().endswith("?") else ": "
+        para(f"{a.text.rstrip()}{sep}{a.shown} ({_by(a)})", size=9)
+    if not r.answers:
+        para("(no answers)", size=9)
+    if r.not_sure:
+        para(UNKNOWN_TITLE, style="B")
+        for t in r.not_sure:
+            para(f"- {t}", size=9)
+
+
 def report_pdf(report: Report) -> bytes:
     """The report as a PDF (A4, the DejaVu Sans font shipped in ``model/fonts``, so text in
     any language it covers is shown as written; the text can be selected and read back)."""
@@ -565,15 +581,7 @@ def report_pdf(report: Report) -> bytes:
         heading("General advice")
         for t in r.general_advice:
             para(f"- {t}", size=9)
-    heading("Answers")
-    for a in r.answers:
-        para(f"{a.text} {a.shown} ({_by(a)})", size=9)
-    if not r.answers:
-        para("(no answers)", size=9)
-    if r.not_sure:
-        para(UNKNOWN_TITLE, style="B")
-        for t in r.not_sure:
-            para(f"- {t}", size=9)
+    _pdf_answers(r, para, heading)
     if r.notes.strip():
         heading("Notes")
         para(r.notes.strip(), size=9)
