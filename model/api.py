@@ -264,7 +264,7 @@ class Model:
                     f"{type(costs).__name__}"
                 ]
             )
-        own = check_costs(self._ctx, costs)
+        own = check_costs(self.question_map, costs)
         return self._tests_ranked(key, conf_key, tuple(sorted(own.items())))
 
     def _tests_ranked_clean(

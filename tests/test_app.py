@@ -815,6 +815,37 @@ def test_share_link_reproduces_the_screen(model):
     assert any("not sure about" in i.value and "cramps" in i.value.lower() for i in at.info)
 
 
+def test_share_link_carries_the_test_costs_and_the_why_chart_s_cause(model):
+    """A physio walk: after a cost change the recipient's "which test next" differed, and a
+    why chart set to CECS opened on the top cause. The workbench's link now carries both."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ui import share
+
+    at = _page("workbench").run()
+    for qid, v in (("age", 24), ("sex", "male")):
+        at.session_state[f"wb_q_{qid}"] = v
+    at.session_state["wb_cost_test_duplex_arterial"] = 5.0
+    at.run()
+    at.selectbox(key="wb_why").set_value("cecs").run()
+    _no_exception(at)
+    link = next(c.value for c in at.code if "case=" in c.value)
+    q = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    screen, problems = share.read_link(q, model)
+    assert not problems and dict(screen.costs) == {"test_duplex_arterial": 5.0}
+    assert screen.why == "cecs"
+    other = _page("workbench")
+    for k, v in q.items():
+        other.query_params[k] = v
+    other.run()
+    _no_exception(other)
+    assert other.session_state["wb_cost_test_duplex_arterial"] == 5.0
+    assert other.selectbox(key="wb_why").value == "cecs"
+    tables = [t.value for t in other.table if t.value.index.name == "examination or test"]
+    mine = [t.value for t in at.table if t.value.index.name == "examination or test"]
+    assert tables and list(tables[0].index) == list(mine[0].index)
+
+
 def test_share_link_with_a_damaged_view_keeps_the_answers(model):
     from ui import share
 

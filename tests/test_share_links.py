@@ -102,6 +102,9 @@ def test_a_link_without_a_case_part_is_an_input_error(model: Model) -> None:
         (share.Screen({"cramps": "yes"}, base_rates={"nope": 7}), "'nope' is not a cause"),
         (share.Screen({"cramps": "yes"}, base_rates={"cecs": 1e-300}), "from 1e-06 to 0.99"),
         (share.Screen({"cramps": "yes"}, unsure=("nope",)), "'not sure' item 'nope'"),
+        (share.Screen({"cramps": "yes"}, costs={"cramps": 3}), "not an examination or test"),
+        (share.Screen({"cramps": "yes"}, costs={"test_creatine_kinase": -1}), "is not valid"),
+        (share.Screen({"cramps": "yes"}, why="nope"), "why chart cause 'nope'"),
     ],
 )
 def test_a_link_that_would_not_reopen_the_screen_is_refused(
@@ -114,9 +117,26 @@ def test_a_link_that_would_not_reopen_the_screen_is_refused(
 
 def test_a_valid_screen_still_round_trips(model: Model) -> None:
     screen = share.Screen(ANSWERS, {"cramps": 0.6}, "self_assessment", {"cecs": 0.2},
-                          ("swelling",), "imperial")
+                          ("swelling",), "imperial", {"test_duplex_arterial": 5.0}, "cecs")
     back, problems = share.read_link(share.query_params(model, screen), model)
     assert back == screen and problems == []
+
+
+def test_a_links_bad_test_cost_or_why_cause_is_named_and_left_out(model: Model) -> None:
+    """A physio walk: the link dropped the changed test costs and the cause the why chart
+    was set to. They travel in the view part; a bad one read from a hand-made link is
+    named and left out, the rest of the screen opens."""
+    from model.workflows.share import _pack
+
+    params = share.query_params(model, share.Screen(ANSWERS))
+    params["view"] = _pack({"t": {"test_duplex_arterial": 5, "cramps": 2,
+                                  "test_creatine_kinase": "x"}, "w": "nope"})
+    back, problems = share.read_link(params, model)
+    assert dict(back.costs) == {"test_duplex_arterial": 5.0} and back.why is None
+    assert dict(back.answers) == ANSWERS
+    text = " ".join(problems)
+    assert "'cramps': not an examination or test finding" in text
+    assert "that cost was left out" in text and "why-chart cause 'nope'" in text
 
 
 def test_the_link_keeps_a_fragment_and_other_parameters_after_the_query(model: Model) -> None:

@@ -92,7 +92,14 @@ def _fill(model: Model, screen: share.Screen) -> None:
         ss["wb_br_open"] = True
     ss["wb_unsure"] = list(screen.unsure)
     ss["hl_units"] = screen.units
-    ss["wb_why_reset"] = True  # the why chart follows the new top cause
+    for q in model.questions:  # the link's test costs, the priors' for the others
+        if q.asked_by == "clinician":
+            cost = float(screen.costs.get(q.id, q.cost_units or 1.0))
+            ss[f"wb_cost_{q.id}"] = min(max(cost, COST_BOX[0]), COST_BOX[1])  # the box's range
+    if screen.why is not None:  # the cause the sender had set the why chart to
+        ss["wb_why"], ss["wb_why_pinned"] = screen.why, True
+    else:
+        ss["wb_why_reset"] = True  # the why chart follows the new top cause
 
 
 def _apply_share_link(model: Model) -> list[str]:
@@ -464,23 +471,37 @@ def tests_table(model: Model, tests: tuple[TestValue, ...], n: int = N_TESTS) ->
     }, index=pd.Index([t.text for t in rows], name="examination or test"))
 
 
+COST_BOX = (0.1, 1000.0)  # a test's cost units on the page
+
+
+def own_costs(model: Model) -> dict[str, float]:
+    """The cost units the physio changed from the priors' (kept in the session; the share
+    link carries them too)."""
+    ss = st.session_state
+    out: dict[str, float] = {}
+    for q in model.questions:
+        v = ss.get(f"wb_cost_{q.id}")
+        if q.asked_by == "clinician" and v is not None and float(v) != (q.cost_units or 1.0):
+            out[q.id] = float(v)
+    return out
+
+
 def _tests_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
     st.markdown("**Which test next**")
     st.caption("Examination and test findings not yet entered, ranked by expected information "
                "gain per cost unit (1 = a 2-minute bedside test, 10 = a blood test, 60 = "
                "compartment pressure). Change a cost below to match your clinic.")
     clinician = [q for q in model.questions if q.asked_by == "clinician"]
-    costs: dict[str, float] = {}
     with st.expander("Costs (units)"):
         cols = st.columns(2)
         for i, q in enumerate(clinician):
             key = f"wb_cost_{q.id}"
             if key not in st.session_state:
                 st.session_state[key] = float(q.cost_units or 1.0)
-            v = cols[i % 2].number_input(q.text[:70] + ("…" if len(q.text) > 70 else ""),
-                                         min_value=0.1, max_value=1000.0, step=1.0, key=key)
-            if v != (q.cost_units or 1.0):
-                costs[q.id] = float(v)
+            cols[i % 2].number_input(q.text[:70] + ("…" if len(q.text) > 70 else ""),
+                                     min_value=COST_BOX[0], max_value=COST_BOX[1], step=1.0,
+                                     key=key)
+    costs = own_costs(model)
     tests = model.which_test_next(answers, conf or None, costs or None)
     if tests:
         st.table(tests_table(model, tests))
@@ -714,8 +735,10 @@ def _node_panel(model: Model, d: Diagnosis, node: str, answers: dict[str, Any]) 
 def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
                  rates: dict[str, float]) -> None:
     ss = st.session_state
+    why = ss.get("wb_why") if ss.get("wb_why_pinned") else None
     screen = share.Screen(answers, conf, model.population, rates,
-                          tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"))
+                          tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
+                          own_costs(model), why)
     with st.popover("Copy share link", icon=":material/link:", width="stretch", key="wb_share"):
         try:
             link = share.share_link(model, screen, common.page_url(URL_PATH))
@@ -723,8 +746,8 @@ def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
             st.warning(escape_markdown("No share link: " + "; ".join(exc.problems)))
             return
         st.caption("Copy with the button at the right of the link. It opens this screen: "
-                   "answers, confidences, population and base rates (no notes, nothing "
-                   "stored on a server).")
+                   "answers, confidences, population, base rates, your test costs and the "
+                   "cause the why chart is set to (no notes, nothing stored on a server).")
         st.code(link, language=None, wrap_lines=True)
 
 

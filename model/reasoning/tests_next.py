@@ -28,12 +28,14 @@ from .triage import escalations, triage
 MIN_COST, MAX_COST = 1e-9, 1e6
 
 
-def check_costs(ctx: ModelContext, costs: Mapping[str, Any] | None) -> dict[str, float]:
+def check_costs(
+    question_map: Mapping[str, Any], costs: Mapping[str, Any] | None
+) -> dict[str, float]:
     """The physio's own cost units per finding, validated (InputError names each problem)."""
     out: dict[str, float] = {}
     problems = []
     for qid, v in (costs or {}).items():
-        q = ctx.question_map.get(qid)
+        q = question_map.get(qid) if isinstance(qid, str) else None
         if q is None or q.asked_by != "clinician":
             problems.append(
                 f"cost for {show_value(qid)}: not an examination or test finding; see "

@@ -24,6 +24,7 @@ from typing import Any
 from ..api import Model
 from ..errors import InputError
 from ..reasoning.evidence import finite_real
+from ..reasoning.tests_next import check_costs
 from .cases import (
     UNIT_SYSTEMS,
     Case,
@@ -55,6 +56,11 @@ class Screen:
     base_rates: Mapping[str, float] = field(default_factory=dict)
     unsure: tuple[str, ...] = ()
     units: str = "metric"
+    # the physio's own cost units of examinations and tests (which test next), and the
+    # cause the why chart was pinned to: a link opened the same table and chart only
+    # with the priors' costs and the top cause (a physio walk)
+    costs: Mapping[str, float] = field(default_factory=dict)
+    why: str | None = None
 
 
 def _pack(payload: Mapping[str, Any]) -> str:
@@ -104,6 +110,13 @@ def _check_screen(model: Model, screen: Screen) -> list[str]:
             problems.append(f"'not sure' item {str(q)[:40]!r} is not a question id; leave it out")
     if screen.base_rates:
         problems.extend(model.base_rate_problems(dict(screen.base_rates)))
+    if screen.costs:
+        try:
+            check_costs(model.question_map, screen.costs)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if screen.why is not None and screen.why not in model.cause_map:
+        problems.append(f"why chart cause {str(screen.why)[:40]!r} is not a cause id")
     return problems
 
 
@@ -134,6 +147,10 @@ def query_params(model: Model, screen: Screen) -> dict[str, str]:
         view["u"] = unsure
     if screen.units != "metric":
         view["units"] = screen.units
+    if screen.costs:
+        view["t"] = {k: float(v) for k, v in screen.costs.items()}
+    if screen.why is not None:
+        view["w"] = screen.why
     if view:
         params[VIEW_PARAM] = _pack(view)
         if len(params[VIEW_PARAM]) > MAX_VIEW_CHARS:
@@ -235,6 +252,31 @@ def _units(view: Mapping[str, Any], problems: list[str]) -> str:
     return units
 
 
+def _costs(view: Mapping[str, Any], model: Model, problems: list[str]) -> dict[str, float]:
+    costs: dict[str, float] = {}
+    for qid, v in _mapping_part(view, "t", "test costs", problems).items():
+        try:
+            costs.update(check_costs(model.question_map, {qid: v}))
+        except InputError as exc:
+            problems.append(
+                f"{'; '.join(exc.problems)}; that cost was left out (the priors' cost is used)"
+            )
+    return costs
+
+
+def _why(view: Mapping[str, Any], model: Model, problems: list[str]) -> str | None:
+    why = view.get("w")
+    if why is None:
+        return None
+    if not isinstance(why, str) or why not in model.cause_map:
+        problems.append(
+            f"the link's why-chart cause {str(why)[:40]!r} is not a cause; the "
+            "chart follows the top cause"
+        )
+        return None
+    return why
+
+
 def _view(token: str, screen: Screen, model: Model, problems: list[str]) -> Screen:
     try:
         view = _unpack(token)
@@ -254,6 +296,8 @@ def _view(token: str, screen: Screen, model: Model, problems: list[str]) -> Scre
         _rates(view, model, problems),
         _unsure(view, screen, model, problems),
         _units(view, problems),
+        _costs(view, model, problems),
+        _why(view, model, problems),
     )
 
 
