@@ -105,6 +105,7 @@ def main(rounds: int = 20, read: float = 0.0) -> None:
                 continue
             if buttons.count() == 0:  # the questions ran out: start again (not timed)
                 page.locator(".st-key-rn_restart button").click()
+                page.locator(".st-key-rn_restart_yes button").click()  # it asks first
                 page.locator(".st-key-rn_rf_continue button").wait_for()
                 say_no_to_warning_signs(page, m, _settle)
                 page.locator(UNSURE).first.wait_for()

@@ -72,6 +72,7 @@ async def session(browser: object, url: str, deadline: float, k: int,
                 buttons, count = page.locator(UNSURE), 1
             if count == 0:  # questions ran out: start again (not timed)
                 await page.locator(".st-key-rn_restart button").click()
+                await page.locator(".st-key-rn_restart_yes button").click()  # it asks first
                 await page.locator(".st-key-rn_rf_continue button").click()
                 await page.locator(UNSURE).first.wait_for()  # any question (age first: a number)
                 continue

@@ -374,8 +374,15 @@ def test_stop_shows_full_result_with_downloads_and_advice(model):
     assert {b.key for b in at.get("download_button")} >= {"rn_dl_pdf", "rn_dl_json"}
     assert any("What to do" in m.value for m in at.markdown)
     assert any("DISCLAIMER" not in c.value and "not a diagnosis" in c.value for c in at.caption)
+    answers = dict(at.session_state["rn_answers"])
+    at.button(key="rn_restart").click().run()  # asks first: nothing is cleared yet
+    assert at.session_state["rn_stage"] == "result" and at.session_state["rn_answers"] == answers
+    assert any("clears all your answers" in w.value for w in at.warning)
+    at.button(key="rn_restart_no").click().run()
+    assert at.session_state["rn_answers"] == answers and at.button(key="rn_restart")
     at.button(key="rn_restart").click().run()
-    assert at.session_state["rn_stage"] == "red_flags"
+    at.button(key="rn_restart_yes").click().run()
+    assert at.session_state["rn_stage"] == "red_flags" and not at.session_state["rn_answers"]
 
 
 def test_workbench_renders_every_question(model):
@@ -1003,6 +1010,38 @@ def test_an_examination_finding_is_a_finding_in_the_reasons_not_an_answer(model)
         pdf_report(model, answers))).pages).split())
     q = model.question_map["exam_foot_pulses"]
     assert f"{q.text.rstrip()}: {q.answer_label('reduced_after_exercise')}" in text
+
+
+def test_a_runner_s_texts_word_answers_and_causes_alike(model):
+    """A runner walk: 'from "No" to "yes"' and "whether **Muscle fatigue** and ..." with a
+    capital mid-sentence."""
+    d = model.diagnose({"age": 30, "rest_days_per_week": 0, "drinks_on_long_runs": "no",
+                        "temperature_c": 30, "run_duration_min": 100})
+    lines = explain.helpful_lines(model, d)
+    drink = [x for x in lines if x.startswith(model.question_map["drinks_on_long_runs"].label)]
+    assert drink and "from “No” to “Yes”" in drink[0]
+    assert any("from “0 days” to “2 days or more”" in x for x in lines)
+    qid = d.next_questions[3].id
+    text = explain.why_text(model, d, qid)
+    names = text.split("whether ")[1].split(" could")[0]
+    assert names.count("**") == 4
+    assert all(n[2].islower() for n in names.split(" and ")), names
+
+
+def test_the_result_gives_no_advice_for_a_cause_it_finds_unlikely(model):
+    """A runner walk (55, smoker, calf pain walking uphill): arterial disease at 96 % said
+    "walk to near-maximal pain" and popliteal entrapment at 1 %, third, said "never walk
+    through the pain" on the same page."""
+    from model.workflows.evaluate import load_vignettes
+
+    v = next(x for x in load_vignettes(Path(__file__).parent / "vignettes", model)
+             if x.id == "iliac_flow_limitation-typical-01")  # iliac 96 %, popliteal 1 % third
+    d = model.diagnose(v.answers)
+    shown = runner.detailed_causes(d)
+    assert shown[0] is d.causes[0]
+    assert all(c.probability >= runner.DETAIL_MIN for c in shown[1:])
+    assert any(c.probability < runner.DETAIL_MIN for c in d.causes[:3])  # one was left out
+    assert len(shown) < 3
 
 
 def test_chart_labels_sit_above_their_bars_over_the_whole_width(model):

@@ -85,8 +85,7 @@ def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -
               - min(p for o in gain.outcomes for cc, p in o.causes if cc == c)
               for c, _ in gain.outcomes[0].causes}
     pair = sorted(spread, key=lambda c: -spread[c])[:2]
-    names = " and ".join(f"**{inline_label(labels[c]) if i else labels[c]}**"
-                         for i, c in enumerate(pair))
+    names = " and ".join(f"**{inline_label(labels[c])}**" for c in pair)  # mid-sentence
     best = next((g.id for g in d.next_questions if g.id not in skip and g.id not in BASICS),
                 None)
     lead = "Of the questions left, this one helps most" if qid == best else "This question helps"
@@ -258,17 +257,29 @@ def notes(d: Diagnosis) -> None:
                 icon=":material/swap_vert:")
 
 
-def helpful_changes(model: Model, d: Diagnosis, system: str = "metric") -> None:
+def helpful_lines(model: Model, d: Diagnosis, system: str = "metric") -> list[str]:
     """Changes to the runner's own answers that would lower the chance of heavy legs by at
-    least two points (factors never asked are not the runner's to change)."""
+    least two points (factors never asked are not the runner's to change), one line each."""
     answered = dict(d.answers)
     rows = [h for h in d.helpful_changes if h.question in answered
             and h.p_heavy_legs_now - h.p_heavy_legs_after >= 0.02][:4]
-    if not rows:
-        return
-    st.markdown("**Changes that could help most**")
+    lines = []
     for h in rows:
         q = model.question_map[h.question]
         was = answer_words(model, q.id, answered[q.id], system)
-        st.markdown(f"- {q.label or q.text}: from “{was}” to “{h.label}”: chance of heavy "
-                    f"legs {common.pct(h.p_heavy_legs_now)} → {common.pct(h.p_heavy_legs_after)}")
+        # a choice's answer worded as "was" ("No" to "Yes", not "yes"); a number's range
+        # as the model names it ("2 days or more")
+        to = h.label if q.type == "number" else answer_words(model, q.id, h.state, system)
+        lines.append(f"{q.label or q.text}: from “{was}” to “{to}”: chance of heavy legs "
+                     f"{common.pct(h.p_heavy_legs_now)} → {common.pct(h.p_heavy_legs_after)}")
+    return lines
+
+
+def helpful_changes(model: Model, d: Diagnosis, system: str = "metric") -> None:
+    """:func:`helpful_lines` under their heading, if any."""
+    lines = helpful_lines(model, d, system)
+    if not lines:
+        return
+    st.markdown("**Changes that could help most**")
+    for line in lines:
+        st.markdown(f"- {line}")

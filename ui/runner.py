@@ -128,6 +128,29 @@ def _restart() -> None:
         del st.session_state[k]
 
 
+def _ask_restart(ask: bool) -> None:
+    st.session_state["rn_restart_ask"] = ask
+
+
+def _result_buttons() -> None:
+    """"Answer more questions" and "Start again"; starting again asks first (a runner walk:
+    it sat under the other button and wiped every answer with no way back)."""
+    if st.session_state.get("rn_restart_ask"):
+        st.warning("Start again clears all your answers. Download the report first if you "
+                   "want to keep them.", icon=":material/restart_alt:")
+        c1, c2 = st.columns(2)
+        c1.button("Yes, clear my answers", key="rn_restart_yes", on_click=_restart,
+                  width="stretch")
+        c2.button("Keep my answers", key="rn_restart_no", on_click=_ask_restart,
+                  args=(False,), width="stretch", type="primary")
+        return
+    c1, c2 = st.columns(2)
+    c1.button("Answer more questions", key="rn_more", on_click=_set_stage,
+              args=("questions",), width="stretch")
+    c2.button("Start again", key="rn_restart", on_click=_ask_restart, args=(True,),
+              width="stretch")
+
+
 def _submit_red_flags(ids: list[str]) -> None:
     ss = st.session_state
     answers = dict(ss["rn_answers"])
@@ -439,7 +462,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
         return bars
     explain.notes(d)
     advice = common.get_advice()
-    for i, c in enumerate(d.causes[:3]):
+    for i, c in enumerate(detailed_causes(d)):
         with st.expander(f"{c.label}: why, what to do, when to see someone", expanded=i == 0):
             explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}", system=system)
     explain.helpful_changes(model, d, system)
@@ -452,6 +475,20 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
             st.caption(f"Sources: {common.sources_text(model, item.sources)}")
     _downloads(model)
     return bars
+
+
+DETAIL_MIN = 0.05  # a cause below this chance gets no "what to do" on the result page
+
+
+def detailed_causes(d: Diagnosis) -> list[Any]:
+    """The causes whose reasons and advice the result page opens: the top three, less any
+    below ``DETAIL_MIN`` (a runner walk: a 96 % arterial disease's "walk to near-maximal
+    pain" sat beside a 1 % popliteal entrapment's "never walk through the pain"), the
+    leading cause always, and a cause a warning sign points to whatever its chance."""
+    top = d.causes[:3]
+    keep = [c for i, c in enumerate(top) if i == 0 or c.probability >= DETAIL_MIN
+            or c.id in d.triage.flagged]
+    return keep
 
 
 def _downloads(model: Model, *, with_link: bool = True) -> None:
@@ -532,10 +569,7 @@ def render() -> None:
         if not d.triage.act_first:  # else the triage box comes first alone
             _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
-        c1, c2 = st.columns(2)
-        c1.button("Answer more questions", key="rn_more", on_click=_set_stage,
-                  args=("questions",), width="stretch")
-        c2.button("Start again", key="rn_restart", on_click=_restart, width="stretch")
+        _result_buttons()
         st.html(SCROLL_TOP.format(step="result"), unsafe_allow_javascript=True)
     if stage in ("questions", "result"):
         _answers_list(model)
