@@ -43,7 +43,9 @@ from .reasoning import (
 )
 from .workflows.cases import (
     Case,
+    Comparison,
     LoadedCase,
+    compare_cases,
     decode_share,
     encode_share,
     load_case,
@@ -112,6 +114,8 @@ __all__ = [
     "encode_share",
     "escape_markdown",
     "load_case",
+    "compare_cases",
+    "Comparison",
     "load_model",
     "new_case",
     "report_markdown",

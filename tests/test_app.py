@@ -853,6 +853,36 @@ def test_share_link_carries_the_test_costs_and_the_why_chart_s_cause(model):
     assert tables and list(tables[0].index) == list(mine[0].index)
 
 
+def test_the_workbench_compares_the_case_on_screen_with_another_case_file(model):
+    """A physio walk: comparing two cases existed only as the CLI's `case compare`. The
+    workbench puts a case file beside the case on screen: every cause's numbers (those of
+    compare_cases), both triage levels and the answers that differ, in words."""
+    from model import compare_cases, new_case
+
+    at = _page("workbench").run()
+    for qid, v in (("age", 24), ("sex", "male"), ("calf_pain_walking", "yes")):
+        at.session_state[f"wb_q_{qid}"] = v
+    at.run()
+    other = {"age": 24, "sex": "male", "calf_pain_walking": "no", "cramps": "yes"}
+    raw = new_case(other, model=model).to_json().encode()
+    at.file_uploader(key="wb_compare_up").set_value(("other.json", raw, "application/json"))
+    at.run()
+    _no_exception(at)
+    want = compare_cases(new_case(other, model=model),
+                         new_case({"age": 24, "sex": "male", "calf_pain_walking": "yes"},
+                                  model=model), model)
+    causes = next(df.value for df in at.dataframe if "other case" in df.value.columns
+                  and "cause" in df.value.columns)
+    assert list(causes["other case"]) == pytest.approx([100 * c.before for c in want.causes])
+    assert list(causes["this case"]) == pytest.approx([100 * c.after for c in want.causes])
+    changed = next(df.value for df in at.dataframe if "question" in df.value.columns)
+    q = model.question_map["calf_pain_walking"]
+    row = changed[changed["question"] == (q.label or q.text)].iloc[0]
+    assert (row["other case"], row["this case"]) == (q.answer_label("no"), q.answer_label("yes"))
+    assert "unanswered" in list(changed["this case"])  # cramps: only the other case has it
+    assert any(m.value.startswith("**Triage:** other case") for m in at.markdown)
+
+
 def test_share_link_with_a_damaged_view_keeps_the_answers(model):
     from ui import share
 

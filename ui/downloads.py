@@ -43,6 +43,13 @@ def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, flo
     return replace(case, not_sure=tuple(not_sure), base_rates=dict(model.base_rates))
 
 
+def screen_case(model: Model, answers: Mapping[str, Any],
+                confidence: Mapping[str, float] | None = None, base: Case | None = None,
+                units: str = "metric", not_sure: Sequence[str] = ()) -> Case:
+    """The case on screen as a :class:`~model.Case` (what the downloads write)."""
+    return _case(model, answers, confidence, base, units, not_sure)
+
+
 def case_json(model: Model, answers: Mapping[str, Any], *,
               confidence: Mapping[str, float] | None = None,
               base: Case | None = None, units: str = "metric",

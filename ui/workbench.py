@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import replace
 from typing import Any
 
 import altair as alt
@@ -26,19 +27,21 @@ import streamlit as st
 from model import (
     LEVEL_TITLES,
     POPULATION_TITLES,
+    Comparison,
     Diagnosis,
     InputError,
     Model,
     Question,
     TestValue,
     cause_name,
+    compare_cases,
     escape_markdown,
     inline_label,
     load_case,
 )
 
 from . import common, explain, share, units
-from .downloads import case_json, markdown_report, pdf_report
+from .downloads import case_json, markdown_report, pdf_report, screen_case
 from .network_graph import entry_words, network_chart, node_name, node_table, value_words
 
 URL_PATH = "physio"
@@ -776,6 +779,80 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
                        key="wb_dl_json", on_click="ignore", width="stretch")
 
 
+def comparison_tables(model: Model, cmp: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every cause in the two cases, the answers that differ), in words and percent."""
+    causes = pd.DataFrame({
+        "cause": [cause_name(c.label) for c in cmp.causes],
+        "other case": [100 * c.before for c in cmp.causes],
+        "this case": [100 * c.after for c in cmp.causes],
+        "change": [100 * c.change for c in cmp.causes],
+    })
+    qmap = model.question_map
+
+    def said(qid: str, v: Any) -> str:
+        return "unanswered" if v is None else qmap[qid].answer_label(v)
+
+    answers = pd.DataFrame({
+        "question": [qmap[a.id].label or qmap[a.id].text for a in cmp.answers],
+        "other case": [said(a.id, a.before) for a in cmp.answers],
+        "this case": [said(a.id, a.after) for a in cmp.answers],
+    })
+    return causes, answers
+
+
+def _compare_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) -> None:
+    """This case beside another case file: every cause, both triage levels, the answers
+    that differ and the base rates each changed (``model.compare_cases``, the CLI's ``case
+    compare``)."""
+    with st.expander("Compare with another case", key="wb_compare_open", on_change="rerun"):
+        up = st.file_uploader("The other case file (JSON)", type=["json"], key="wb_compare_up",
+                              help="Its answers, confidences and base rates are its own; this "
+                                   "case is the one on screen.")
+        if up is None:
+            st.caption("Load a case file to put it beside the case on screen.")
+            return
+        try:
+            other = load_case(up.getvalue(), model)
+        except InputError as exc:
+            for line in exc.problems:
+                st.warning(escape_markdown(
+                    f"Could not load {up.name}: {physio_words(model, line)}"))
+            return
+        for line in other.problems:
+            st.warning(escape_markdown(f"Set aside in {up.name}: {physio_words(model, line)}"))
+        base = common.get_model(model.population)  # each case keeps its own base rates
+        ss = st.session_state
+        mine = screen_case(model, answers, conf, ss.get("wb_case"),
+                           ss.get("hl_units", "metric"), tuple(ss.get("wb_unsure", ())))
+        oc = other.case
+        if oc.population != model.population:  # one model for both: this page's
+            st.caption(f"The other case was saved for "
+                       f"{POPULATION_TITLES.get(oc.population, oc.population).lower()}: it is "
+                       "compared in this page's population, without base rates of its own.")
+            oc = replace(oc, population=model.population, base_rates={})
+        cmp = compare_cases(oc, mine, base)
+        st.markdown(f"**Triage:** other case {LEVEL_TITLES[cmp.triage_before].lower()}, this "
+                    f"case {LEVEL_TITLES[cmp.triage_after].lower()}")
+        causes, changed = comparison_tables(model, cmp)
+        st.dataframe(causes, hide_index=True, width="stretch", key="wb_compare_causes",
+                     column_config={
+                         "cause": st.column_config.TextColumn(width=270),
+                         "other case": st.column_config.NumberColumn(format="%.1f%%"),
+                         "this case": st.column_config.NumberColumn(format="%.1f%%"),
+                         "change": st.column_config.NumberColumn(format="%+.1f pts")})
+        if len(changed):
+            st.markdown("**Answers that differ**")
+            st.dataframe(changed, hide_index=True, width="stretch", key="wb_compare_answers")
+        else:
+            st.caption("The two cases have the same answers.")
+        for name, rates in (("other case", cmp.base_rates_before),
+                            ("this case", cmp.base_rates_after)):
+            if rates:
+                st.caption(f"Base rates changed in the {name}: " + ", ".join(
+                    f"{inline_label(model.cause_map[k].label)} {100 * v:.2g}%"
+                    for k, v in rates.items()))
+
+
 def _keep_answers() -> None:
     """Keep every answer and confidence in the session while its tab is closed (a widget not
     drawn in a run loses its value unless set again at the top of the page)."""
@@ -844,6 +921,7 @@ def render() -> None:
         _tests_panel(model, answers, conf)
         _downloads(model, answers, conf)
     labels = {c.id: c.label for c in d.causes}
+    _compare_panel(model, answers, conf)
     _tornado_panel(pop, _rates(pop), answers, conf, labels, d)
     _drivers_panel(model, d, pop, _rates(pop), answers, conf)
     _network_panel(model, d, answers)
