@@ -736,3 +736,81 @@ def test_a_finding_link_of_probability_zero_is_refused(broken: Path) -> None:
     edit_yaml(broken, "findings.yaml", change)
     assert_problem(problems_of(broken), r"^findings\.yaml:", r"swelling", r"dvt",
                    r"write a small positive number")
+
+
+# ----------------------------------------------------------------------------- session 19
+def _rule(data: Any, rid: str) -> dict[str, Any]:
+    return next(r for r in (*data["red_flags"], *data["amber_flags"]) if r["id"] == rid)
+
+
+@pytest.mark.parametrize(
+    ("condition", "said"),
+    [
+        ({"at_least": float("nan")}, r"at_least/below must be finite numbers"),
+        ({"at_least": float("inf")}, r"at_least/below must be finite numbers"),
+        ({"at_least": 9999}, r"no answer from 0 to 520 can meet"),
+        ({"at_least": 3, "below": 2}, r"no answer from 0 to 520 can meet"),
+    ],
+)
+def test_a_number_condition_that_can_never_hold_is_refused(
+    broken: Path, condition: dict[str, float], said: str
+) -> None:
+    """A hostile-input review: these made the three-weeks fatigue rule impossible, so a
+    runner with five weeks of fatigue got self-care, and validate-priors said "valid"."""
+    edit_yaml(broken, "triage.yaml",
+              lambda d: _rule(d, "fatigue_beyond_three_weeks")["all"].update(
+                  symptom_weeks=condition))
+    assert_problem(problems_of(broken), r"triage\.yaml", r"fatigue_beyond_three_weeks",
+                   r"symptom_weeks", said)
+
+
+def test_an_empty_rule_or_answer_list_is_refused(broken: Path) -> None:
+    """`all: {}` fired for every runner (every case urgent); `chest_pain_or_fainting: []`
+    never fired."""
+    def change(d: Any) -> None:
+        _rule(d, "dvt_calf")["all"] = {}
+        _rule(d, "chest_pain_or_fainting")["all"] = {"chest_pain_or_fainting": []}
+
+    edit_yaml(broken, "triage.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"dvt_calf", r"no condition; a rule needs at least one")
+    assert_problem(problems, r"chest_pain_or_fainting", r"empty list of answers never holds")
+
+
+def test_a_rule_id_given_twice_is_refused(broken: Path) -> None:
+    edit_yaml(broken, "triage.yaml",
+              lambda d: d["amber_flags"].append(dict(_rule(d, "dvt_calf"))))
+    assert_problem(problems_of(broken), r"rule id 'dvt_calf' is used twice")
+
+
+def test_the_contract_s_red_flags_cannot_be_deleted_or_lowered(broken: Path) -> None:
+    """Deleting the chest-pain rule validated, and chest pain then gave "urgent" with no red
+    flag (contract section 3: emergency); lowering a rule's level is the same."""
+    def change(d: Any) -> None:
+        d["red_flags"] = [r for r in d["red_flags"] if r["id"] != "chest_pain_or_fainting"]
+        _rule(d, "cauda_equina")["level"] = "urgent"
+
+    edit_yaml(broken, "triage.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"contract section 3: chest_pain_or_fainting = yes must give at "
+                             r"least 'emergency'")
+    assert_problem(problems, r"bladder_bowel_or_saddle_numbness = yes must give at least "
+                             r"'emergency'")
+
+
+@pytest.mark.parametrize("bound", [float("nan"), float("inf")])
+def test_a_question_s_range_and_bins_must_be_finite(broken: Path, bound: float) -> None:
+    """A NaN bin bound put a rest-day answer of 1 in the last bin; `max: .inf` passed and
+    then crashed `questions` with an internal error."""
+    def change(d: Any) -> None:
+        for q in d["questions"]:
+            if q["id"] == "rest_days_per_week":
+                q["bins"][0]["below"] = bound
+            if q["id"] == "age":
+                q["max"] = bound
+
+    edit_yaml(broken, "questions.yaml", change)
+    problems = problems_of(broken)
+    assert_problem(problems, r"rest_days_per_week", r"`below` must be a finite number")
+    said = r"`min` and `max` must be finite" if bound == bound else r"needs `min` < `max`"
+    assert_problem(problems, r"\bage\b", said)  # (a NaN max fails min < max first)

@@ -61,7 +61,7 @@ def test_the_literal_replay_asks_what_the_app_asks(model):
         if qid not in answers:
             at.button(key=f"rn_opt_{qid}__unsure").click().run()
         elif q.type == "number":
-            at.number_input(key=f"rn_num_{qid}").set_value(float(answers[qid]))
+            at.text_input(key=f"rn_num_{qid}").input(f"{float(answers[qid]):g}")
             at.button(key=f"rn_save_{qid}").click().run()
         else:
             at.button(key=f"rn_opt_{qid}_{answers[qid]}").click().run()

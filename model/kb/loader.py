@@ -44,6 +44,7 @@ from .types import (
     CONTRACT_CAUSES,
     CONTRACT_GROUPS,
     CONTRACT_QUESTIONS,
+    CONTRACT_RED_FLAGS,
     DEFAULT_UNCERTAINTY,
     HEAVY_LEGS,
     REQUIRED_POPULATIONS,
@@ -57,9 +58,11 @@ from .types import (
     Rule,
     Uncertainty,
     WithoutSign,
+    rule_status,
 )
 from .yamlread import load_yaml
 
+CONTRACT_LEVELS = ("self_care", "see_doctor", "urgent", "emergency")  # contract section 3
 FILES = (
     "references.yaml",
     "questions.yaml",
@@ -301,11 +304,18 @@ def _question_shape(q: QuestionSpec, key: str, problems: list[str]) -> None:
     else:
         if q.min is None or q.max is None or not q.min < q.max:
             problems.append(f"questions.yaml: {key}: a number needs `min` < `max`")
+        elif not (math.isfinite(q.min) and math.isfinite(q.max)):  # .inf passed, then crashed
+            problems.append(f"questions.yaml: {key}: `min` and `max` must be finite numbers")
         if not q.bins or len(q.bins) < 2:
             problems.append(f"questions.yaml: {key}: a number needs at least two `bins`")
         else:
             bounds = [b.below for b in q.bins]
-            if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+            if any(b is not None and not math.isfinite(b) for b in bounds):
+                # a NaN bound compares false with everything: answers went to the last bin
+                problems.append(
+                    f"questions.yaml: {key}: every bin's `below` must be a finite number"
+                )
+            elif bounds[-1] is not None or any(b is None for b in bounds[:-1]):
                 problems.append(
                     f"questions.yaml: {key}: every bin but the last needs "
                     "`below`; the last has none"
@@ -820,7 +830,37 @@ def _check_every_node_used(
 def _rule_conditions(
     key: str, r: RuleSpec, qmap: Mapping[str, Question], problems: list[str]
 ) -> None:
+    # an empty clause holds for every runner (`all: {}` made every case urgent); an empty
+    # `any` list for none
+    if not r.all:
+        problems.append(f"triage.yaml: {key}.all: no condition; a rule needs at least one")
+    if r.any is not None and (not r.any or not all(r.any)):
+        problems.append(
+            f"triage.yaml: {key}.any: an empty list or clause; give each alternative a "
+            "condition, or leave `any` out"
+        )
     _conditions(key, [r.all, *(r.any or [])], qmap, problems)
+
+
+def _range_condition(
+    key: str, qid: str, c: Mapping[str, Any], q: Question, problems: list[str]
+) -> None:
+    """A number condition that can hold: finite bounds, at_least below `below`, and some
+    answer in the question's range meeting it (`at_least: .nan`, `.inf` or 9999 on a
+    question that stops at 520 passed and switched a rule off)."""
+    values = {k: v for k, v in c.items() if k in ("at_least", "below")}
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values.values()):
+        problems.append(f"triage.yaml: {key}: {qid}: at_least/below must be finite numbers")
+        return
+    lo = values.get("at_least", -math.inf)
+    hi = values.get("below", math.inf)
+    qlo = q.min if q.min is not None else -math.inf
+    qhi = q.max if q.max is not None else math.inf
+    if not lo < hi or lo > qhi or hi <= qlo:
+        problems.append(
+            f"triage.yaml: {key}: {qid}: no answer from {qlo:g} to {qhi:g} can meet "
+            f"{dict(values)}; correct the bounds"
+        )
 
 
 def _conditions(
@@ -838,6 +878,11 @@ def _conditions(
             vals = [c] if isinstance(c, str) else c if isinstance(c, list) else None
             if vals is not None:
                 allowed = YES_NO if q.type == "yes_no" else q.options
+                if not vals:
+                    problems.append(
+                        f"triage.yaml: {key}: {qid}: an empty list of answers never holds; "
+                        "name at least one"
+                    )
                 for v in vals:
                     if v not in allowed:
                         problems.append(
@@ -848,6 +893,8 @@ def _conditions(
                 problems.append(
                     f"triage.yaml: {key}: {qid}: use at_least/below only with number questions"
                 )
+            else:
+                _range_condition(key, qid, c, q, problems)
 
 
 def _rules(
@@ -996,7 +1043,7 @@ def _load_triage(
     """(levels, red-flag rules, amber rules); the escalation rows and the outside-the-model
     rule are read by :func:`_escalations` and :func:`_outside_model`."""
     levels = tuple(f.levels)
-    if levels != ("self_care", "see_doctor", "urgent", "emergency"):
+    if levels != CONTRACT_LEVELS:
         check.problems.append(
             "triage.yaml: levels: must be [self_care, see_doctor, urgent, emergency]"
             " (contract section 3)"
@@ -1006,8 +1053,46 @@ def _load_triage(
             check.problems.append(f"triage.yaml: level_texts: no text for {lv!r}; add one")
     red = _rules("red_flags", f.red_flags, levels, qmap, check)
     amber = _rules("amber_flags", f.amber_flags, levels, qmap, check)
+    ids = [r.id for r in (*red, *amber)]
+    for rid in sorted({i for i in ids if ids.count(i) > 1}):
+        check.problems.append(f"triage.yaml: rule id {rid!r} is used twice; give each its own")
+    if levels == CONTRACT_LEVELS:
+        _contract_red_flags((*red, *amber), levels, qmap, check.problems)
     check.sources("triage.yaml", "medical_rule", f.medical_rule)
     return levels, red, amber
+
+
+def _fires(rule: Rule, answers: Mapping[str, Any]) -> bool:
+    """Whether a rule fires on these answers; a condition of the wrong kind (a range on a
+    yes/no question, reported by :func:`_conditions`) does not."""
+    try:
+        return rule_status(rule, answers) is True
+    except TypeError:
+        return False
+
+
+def _contract_red_flags(
+    rules: tuple[Rule, ...],
+    levels: tuple[str, ...],
+    qmap: Mapping[str, Question],
+    problems: list[str],
+) -> None:
+    """Each red-flag row of contract section 3 gives at least its level from its answers
+    alone (a priors directory without the chest-pain rule validated and gave chest pain
+    "urgent" with no red flag)."""
+    for row, least in CONTRACT_RED_FLAGS:
+        answers = dict(row)
+        if any(q not in qmap for q in answers):
+            continue  # the question itself is missing: said by the questions check
+        fired = [  # (a rule with an unknown level is reported by itself)
+            levels.index(r.level) for r in rules if r.level in levels and _fires(r, answers)
+        ]
+        if max(fired, default=-1) < levels.index(least):
+            said = " and ".join(f"{q} = {v}" for q, v in row)
+            problems.append(
+                f"triage.yaml: contract section 3: {said} must give at least {least!r}; "
+                "no red_flags or amber_flags rule does (restore the rule or its level)"
+            )
 
 
 # ----------------------------------------------------------------------------- the whole base

@@ -213,6 +213,68 @@ class Rule:
     running: str = ""  # whether to run on until seen, when the level's default is not enough
 
 
+def condition_holds(cond: Any, value: Any) -> bool:
+    """Whether an answer meets a rule's condition (an answer, a list of them, or a range)."""
+    if isinstance(cond, str):
+        return bool(value == cond)
+    if isinstance(cond, list):
+        return value in cond
+    ok = True
+    if "at_least" in cond:
+        ok = ok and value >= cond["at_least"]
+    if "below" in cond:
+        ok = ok and value < cond["below"]
+    return ok
+
+
+def clause_status(clause: Mapping[str, Any], answers: Mapping[str, Any]) -> bool | None:
+    """True/False when decided by the answers, None while a needed answer is missing."""
+    undecided = False
+    for qid, cond in clause.items():
+        if qid not in answers:
+            undecided = True
+        elif not condition_holds(cond, answers[qid]):
+            return False
+    return None if undecided else True
+
+
+def rule_status(rule: Rule, answers: Mapping[str, Any]) -> bool | None:
+    """True (fires), False (ruled out by the answers) or None (not yet decided)."""
+    first = clause_status(rule.all, answers)
+    if first is False:
+        return False
+    if not rule.any:
+        return first
+    alts = [clause_status(c, answers) for c in rule.any]
+    if any(a is True for a in alts):
+        return first
+    if all(a is False for a in alts):
+        return False
+    return None
+
+
+# Contract section 3 (../shared/spec/interface.md, version 2 included): the least level of
+# each red-flag row, for those answers alone. A priors directory whose rules miss one is
+# refused (a deleted chest-pain rule made chest pain "urgent" with no red flag); the "any
+# of" row is one row per alternative.
+CONTRACT_RED_FLAGS: tuple[tuple[tuple[tuple[str, str], ...], str], ...] = (
+    ((("chest_pain_or_fainting", "yes"),), "emergency"),
+    ((("bladder_bowel_or_saddle_numbness", "yes"),), "emergency"),
+    ((("calf_warm_red_tender", "yes"),), "urgent"),
+    ((("swelling", "one_leg"), ("recent_travel_or_surgery", "yes")), "urgent"),
+    ((("dark_cola_urine", "yes"),), "emergency"),
+    ((("pain_at_rest_or_night", "yes"), ("foot_cold_or_pale", "yes")), "urgent"),
+    ((("leg_weakness_or_foot_drop", "yes"),), "urgent"),
+    ((("confusion_vomiting_or_severe_headache", "yes"),), "emergency"),
+    ((("sudden_severe_leg_pain", "yes"),), "emergency"),
+    ((("both_legs_weak", "yes"),), "emergency"),
+    ((("calf_warm_red_tender", "yes"), ("chest_pain_or_fainting", "yes")), "emergency"),
+    ((("swelling", "one_leg"), ("hormonal_contraception", "yes")), "urgent"),
+    ((("swelling", "one_leg"), ("pregnant_or_recently_pregnant", "yes")), "urgent"),
+    ((("swelling", "one_leg"), ("previous_blood_clot", "yes")), "urgent"),
+)
+
+
 @dataclass(frozen=True)
 class WithoutSign:
     """A lower threshold for an escalation: from ``threshold`` (below the row's own), the

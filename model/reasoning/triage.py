@@ -23,7 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..kb import Escalation, KnowledgeBase, Rule
+from ..kb import Escalation, KnowledgeBase
+from ..kb.types import clause_status as _clause
+from ..kb.types import condition_holds as _holds
+from ..kb.types import rule_status
 from . import texts
 from .evidence import applies
 
@@ -107,19 +110,6 @@ class Triage:
         }
 
 
-def _holds(cond: Any, value: Any) -> bool:
-    if isinstance(cond, str):
-        return bool(value == cond)
-    if isinstance(cond, list):
-        return value in cond
-    ok = True
-    if "at_least" in cond:
-        ok = ok and value >= cond["at_least"]
-    if "below" in cond:
-        ok = ok and value < cond["below"]
-    return ok
-
-
 def signs_absent(
     kb: KnowledgeBase, answers: Mapping[str, Any], top_cause: str | None
 ) -> tuple[str, ...]:
@@ -136,32 +126,6 @@ def signs_absent(
         if on and all(top_cause not in r.about and not _holds(cond, answers[q]) for r, cond in on):
             out.append(q)
     return tuple(out)
-
-
-def _clause(clause: Mapping[str, Any], answers: Mapping[str, Any]) -> bool | None:
-    """True/False when decided by the answers, None while a needed answer is missing."""
-    undecided = False
-    for qid, cond in clause.items():
-        if qid not in answers:
-            undecided = True
-        elif not _holds(cond, answers[qid]):
-            return False
-    return None if undecided else True
-
-
-def rule_status(rule: Rule, answers: Mapping[str, Any]) -> bool | None:
-    """True (fires), False (ruled out by the answers) or None (not yet decided)."""
-    first = _clause(rule.all, answers)
-    if first is False:
-        return False
-    if not rule.any:
-        return first
-    alts = [_clause(c, answers) for c in rule.any]
-    if any(a is True for a in alts):
-        return first
-    if all(a is False for a in alts):
-        return False
-    return None
 
 
 def first_screen_questions(kb: KnowledgeBase) -> tuple[str, ...]:
