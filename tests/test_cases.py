@@ -135,7 +135,10 @@ def test_share_link_round_trip_is_compact_and_self_reported(model) -> None:
         back = decode_share(form, model)
         assert back.ok
         assert dict(back.case.answers) == answers
-        assert set(back.case.answered_by.values()) == {SELF_REPORT}
+        # the runner's answers self-reported; examination and test findings the physio's
+        assert {q: by for q, by in back.case.answered_by.items()} == {
+            q.id: CLINICIAN if q.asked_by == "clinician" else SELF_REPORT
+            for q in model.questions}
         assert back.case.population == "clinic"
 
 

@@ -506,3 +506,98 @@ def test_a_yaml_exponent_without_a_dot_is_named_with_the_fix(priors_copy, capsys
     assert main(["validate-priors", str(d)]) == 2
     err = capsys.readouterr().err
     assert "findings.yaml" in err and "1e-1" in err and "write 1.0e-1" in err
+
+
+# ----------------------------------------------------------------------------- session 19
+def test_a_yaml_exponent_without_a_sign_is_named_with_the_fix(priors_copy, capsys) -> None:
+    d = priors_copy()
+    text = (d / "findings.yaml").read_text(encoding="utf-8")
+    old = "leak: {p: 0.1, source: R196"
+    (d / "findings.yaml").write_text(text.replace(old, "leak: {p: 1.0e-1, source: R196", 1)
+                                     .replace("leak: {p: 1.0e-1", "leak: {p: 1.5e0", 1),
+                                     encoding="utf-8")
+    assert main(["validate-priors", str(d)]) == 2
+    assert "without a sign as text; write 1.5e+0" in capsys.readouterr().err
+
+
+def test_an_optional_priors_file_that_is_not_a_file_is_named(priors_copy, capsys) -> None:
+    """uncertainty.yaml as a folder, advice.yaml as a device: they were taken as absent and
+    the defaults used, with "valid" said."""
+    d = priors_copy()
+    (d / "uncertainty.yaml").unlink()
+    (d / "uncertainty.yaml").mkdir()
+    (d / "advice.yaml").unlink()
+    (d / "advice.yaml").symlink_to("/dev/null")
+    assert main(["validate-priors", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "uncertainty.yaml: is a folder" in err
+    assert "advice.yaml: is not a regular file" in err
+    (d / "extra.yaml").write_text("a: 1\n", encoding="utf-8")
+    assert main(["validate-priors", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "extra.yaml: unknown file" in err and "'advice.yaml'" in err  # named among them
+
+
+def test_small_input_slips_get_the_right_message(model, tmp_path: Path, capsys) -> None:
+    """A truncated link, stdin named twice, an output path under a file, an option without
+    the engine it needs, a UTF-16 file: each named as what it is (exit 2)."""
+    assert main(["case", "open-link", "h1"]) == 2
+    assert "cut short" in capsys.readouterr().err
+    src = _write(tmp_path / "in.csv", "age, sex\n34, female\n")
+    under = tmp_path / "o.csv"
+    under.write_text("x", encoding="utf-8")
+    assert main(["batch", str(src), "-o", str(under / "x"), "--quiet"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main(["batch", str(src), "-o", str(tmp_path / "p.csv"), "--partition-rows", "5"]) == 2
+    assert "--partition-rows needs --engine dask" in capsys.readouterr().err
+    u16 = tmp_path / "c.json"
+    u16.write_bytes('{"answers": {"age": 34}}'.encode("utf-16"))
+    assert main(["diagnose", str(u16)]) == 2
+    assert "UTF-16 text, not UTF-8" in capsys.readouterr().err
+
+
+def test_spaces_around_a_batch_column_name_are_not_part_of_it(model, tmp_path: Path) -> None:
+    """"age, sex" scored every row without sex (column ' sex' unknown)."""
+    src = _write(tmp_path / "in.csv", "age, sex\n34, female\n")
+    assert main(["batch", str(src), "-o", str(tmp_path / "out.csv"), "--quiet"]) == 0
+    row = _read(tmp_path / "out.csv")[0]
+    want = model.assess({"age": 34, "sex": "female"})
+    assert row["sex"].strip() == "female" and row["top_cause"] == want.top.id
+    assert float(row[f"p_{want.top.id}"]) == pytest.approx(want.top.probability, abs=1e-6)
+
+
+def test_stdin_named_twice_is_refused_with_the_reason(monkeypatch, capsys) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"answers": {}}')))
+    assert main(["case", "compare", "-", "-"]) == 2
+    assert "read only once" in capsys.readouterr().err
+
+
+def test_a_decimal_is_a_number_and_a_tab_in_notes_reaches_the_pdf(model) -> None:
+    from decimal import Decimal
+
+    from model.workflows.cases import new_case
+
+    assert model.diagnose({"age": Decimal("34")}).to_dict() == model.diagnose(
+        {"age": 34}).to_dict()
+    with pytest.raises(InputError, match="not a finite number"):
+        model.diagnose({"age": Decimal("NaN")})
+    r = build_report(new_case({"age": 30}, notes="left\tright", model=model), model,
+                     today="2025-03-02")
+    import io as _io
+
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(_io.BytesIO(report_pdf(r))).pages)
+    assert "left" in text and "right" in text and "cannot show" not in text
+
+
+def test_a_workbench_links_findings_are_the_physios(model) -> None:
+    """A share link's examination or test findings were read back as the runner's own."""
+    from model.workflows.cases import CLINICIAN, SELF_REPORT, decode_share, encode_share
+
+    token = encode_share({"age": 30, "exam_foot_pulses": "normal"}, model=model)
+    case = decode_share(token, model).case
+    assert case.answered_by == {"age": SELF_REPORT, "exam_foot_pulses": CLINICIAN}

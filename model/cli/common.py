@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..api import Model, load_model
-from ..errors import InputError
+from ..errors import InputError, not_utf8
 from ..workflows.cases import LoadedCase, parse_case_text
 from ..workflows.safeio import cap_problems, read_limited, write_error
 
@@ -51,9 +51,7 @@ def read_text_arg(path: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8-sig"), where
     except UnicodeDecodeError as exc:
-        raise InputError(
-            [f"{where}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 JSON"]
-        ) from None
+        raise InputError([f"{where}: {not_utf8(exc, 'JSON')}"]) from None
 
 
 _KINDS = (

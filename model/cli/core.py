@@ -129,13 +129,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
             Path(args.input),
             Path(args.output),
             scheduler=args.scheduler,
-            partition_rows=args.partition_rows,
+            partition_rows=5000 if args.partition_rows is None else args.partition_rows,
             progress=not args.quiet,
             priors_dir=args.priors,
             intervals=intervals,
         )
     elif args.scheduler:
         raise InputError(["--scheduler needs --engine dask"])
+    elif args.partition_rows is not None:  # it was taken and ignored without a word
+        raise InputError(["--partition-rows needs --engine dask"])
     else:
         stats = score_csv(
             model,
@@ -258,7 +260,7 @@ def _add_batch(sub: Any) -> None:
     b.add_argument(
         "--partition-rows",
         type=int,
-        default=5000,
+        default=None,
         help="with --engine dask: rows per partition (default 5000)",
     )
     _population_options(b)

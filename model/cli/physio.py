@@ -193,6 +193,10 @@ def _case_edit(args: argparse.Namespace, model: Any) -> int:
 
 
 def _case_compare(args: argparse.Namespace, model: Any) -> int:
+    if args.files[0] == args.files[1] == "-":  # the second read found stdin used up
+        raise InputError(
+            ["standard input (-) can be read only once; give at least one case as a file"]
+        )
     before = read_case(args.files[0], model)
     after = read_case(args.files[1], model)
     require_ok(before, after)

@@ -134,12 +134,34 @@ def schema_problems(name: str, raw: Any, exc: ValidationError) -> list[str]:
     return problems
 
 
+def _not_a_file(path: Path, directory: Path) -> str:
+    """Why a priors file cannot be read as one: missing, a folder, or not a regular file."""
+    name = path.name
+    if path.is_dir():
+        return f"{name}: is a folder in {directory}, not a file; put the YAML file there"
+    if path.exists() or path.is_symlink():
+        return (
+            f"{name}: is not a regular file in {directory} (a device, a pipe or a broken "
+            "link); put the YAML file there"
+        )
+    return f"{name}: file is missing from {directory}; restore it from the repository's priors/"
+
+
+def _present(directory: Path, name: str, problems: list[str]) -> bool:
+    """An optional file: False when absent; a folder or a device in its place is a problem
+    (it was taken as absent and the defaults used, with "valid" said)."""
+    path = directory / name
+    if path.is_file():
+        return True
+    if path.exists() or path.is_symlink():
+        problems.append(_not_a_file(path, directory))
+    return False
+
+
 def _read(directory: Path, name: str, schema: type[BaseModel], problems: list[str]) -> Any:
     path = directory / name
     if not path.is_file():
-        problems.append(
-            f"{name}: file is missing from {directory}; restore it from the repository's priors/"
-        )
+        problems.append(_not_a_file(path, directory))
         return None
     try:
         raw = load_yaml(path)
@@ -270,7 +292,7 @@ def _files(directory: Path) -> tuple[Any, ...]:
     for n in unknown_files:
         problems.append(
             f"{n}: unknown file in the priors directory; remove it or rename it "
-            f"to one of {list(FILES)}"
+            f"to one of {list(known)}"
         )
     schemas: tuple[type[BaseModel], ...] = (
         ReferencesFile,
@@ -1110,7 +1132,7 @@ def _version(directory: Path) -> str:
 def _load_uncertainty(directory: Path, problems: list[str]) -> Uncertainty:
     """priors/uncertainty.yaml when present (checked), else the defaults of types.py; what
     the file leaves out takes the default too."""
-    if not (directory / UNCERTAINTY_FILE).is_file():
+    if not _present(directory, UNCERTAINTY_FILE, problems):
         return DEFAULT_UNCERTAINTY
     f = _read(directory, UNCERTAINTY_FILE, UncertaintyFile, problems)
     if f is None:
@@ -1183,6 +1205,7 @@ def load_knowledge_base(
     # both a parent and a child would create one; those are caught above (a finding that is
     # also a risk factor). Unused references are allowed (a bibliography), unknown ones not.
     uncertainty = _load_uncertainty(directory, check.problems)
+    has_advice = _present(directory, ADVICE_FILE, check.problems)
     if check.problems:
         raise PriorsError(check.problems)
     advice_path = directory / ADVICE_FILE
@@ -1193,7 +1216,7 @@ def load_knowledge_base(
             check.refs,
             unused=() if require_contract else CONTRACT_CAUSES,
         )
-        if advice_path.is_file()
+        if has_advice
         else None
     )
     return KnowledgeBase(

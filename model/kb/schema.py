@@ -100,10 +100,12 @@ def _plain_number(v: Any) -> Any:
 
 
 def _signed_exponent(text: str) -> str:
-    """'1e-1' -> '1.0e-1', '3E5' -> '3.0e+5': the forms YAML 1.1 reads as numbers."""
+    """'1e-1' -> '1.0e-1', '3E5' -> '3.0e+5', '2.5e0' -> '2.5e+0': the forms YAML 1.1 reads
+    as numbers (a dot in the mantissa and a sign in the exponent)."""
     mant, _, exp = text.lower().partition("e")
     sign = "" if exp[:1] in "+-" else "+"
-    return f"{mant}.0e{sign}{exp}"
+    dot = "" if "." in mant else ".0"
+    return f"{mant}{dot}e{sign}{exp}"
 
 
 def _not_a_number(v: Any, what: str) -> str:
@@ -117,6 +119,11 @@ def _not_a_number(v: Any, what: str) -> str:
         return (  # YAML 1.1 reads 1e-1 (no dot) as text
             f"must be a number, got {v.strip()!r}: YAML reads an exponent without a dot as text; "
             f"write {_signed_exponent(v.strip())} or a plain decimal"
+        )
+    if isinstance(v, str) and re.fullmatch(r"[-+]?\d*\.\d*[eE]\d+", v.strip()):
+        return (  # ... and 2.5e0 (no sign in the exponent)
+            f"must be a number, got {v.strip()!r}: YAML reads an exponent without a sign as "
+            f"text; write {_signed_exponent(v.strip())} or a plain decimal"
         )
     return f"must be a number, got {str(v)[:40]!r}; write {what}"
 

@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
+from ..errors import not_utf8
+
 MAX_YAML_BYTES = 5_000_000  # a priors file is tens of kB
 
 
@@ -81,7 +83,7 @@ def load_yaml(path: str | Path) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise ValueError(not_utf8(exc, "")) from None
     try:
         doc = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except RecursionError:

@@ -8,6 +8,7 @@ import math
 import numbers
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from difflib import get_close_matches
 from typing import Any
 
@@ -33,9 +34,10 @@ def show_value(value: Any) -> str:
 
 
 def finite_real(value: Any) -> float | None:
-    """``value`` as a float if it is a finite real number (numpy's included), else None:
-    never a bool, and an integer too large for a float (``float`` would raise) is none."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    """``value`` as a float if it is a finite real number (numpy's and ``Decimal`` included:
+    ``Fraction(34)`` was an age and ``Decimal("34")`` "not a number"), else None: never a
+    bool, and an integer too large for a float (``float`` would raise) is none."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real | Decimal):
         return None
     try:
         x = float(value)
@@ -63,8 +65,11 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
             value = float(value.strip())
         elif isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
             value = int(value)  # numpy integers too
-        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-            value = float(value)  # numpy floats too
+        elif isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool):
+            try:
+                value = float(value)  # numpy floats and Decimal too
+            except OverflowError:  # a Fraction beyond a float
+                value = math.inf
         else:
             return None, (
                 f"{q.id}: {show_value(value)} is not a number; give a number "

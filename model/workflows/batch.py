@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..api import Model
-from ..errors import InputError
+from ..errors import InputError, not_utf8
 from ..reasoning.evidence import NUMBER_TEXT
 
 MAX_FIELD = 10_000  # characters in one cell
@@ -144,12 +144,21 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
         raise InputError([f"{where}: cannot read the header ({header[1]}); fix the first row"])
     if _undecodable(header):
         fh.close()
-        raise InputError([f"{where}: the header is not UTF-8 text; save the file as UTF-8 CSV"])
+        head = header[0].encode("utf-8", "surrogateescape")[:2] if header else b""
+        kind = (
+            "is UTF-16 text, not UTF-8"
+            if head in (b"\xff\xfe", b"\xfe\xff")
+            else ("is not UTF-8 text")
+        )
+        raise InputError([f"{where}: the header {kind}; save the file as UTF-8 CSV"])
     if not any(h.strip() for h in header):
         fh.close()
         raise InputError(
             [f"{where}: the first row is blank; it must name the columns (question ids)"]
         )
+    # spaces around a column's name are not part of it ("age, sex" is common: " sex" was
+    # taken as an unknown column and every row scored without sex)
+    header = [h.strip() for h in header]
     try:
         check_header(header, where)
     except InputError:
@@ -180,7 +189,7 @@ def _csv_problem(exc: Exception) -> str:
     if "field larger than field limit" in text:
         return f"a cell is longer than {MAX_LINE:,} characters; shorten it"
     if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
+        return not_utf8(exc, "CSV")
     return text
 
 
@@ -451,12 +460,12 @@ class RowCounts:
 def open_batch(model: Model, src: Path, dst: Path) -> tuple[list[str], Iterator[list[str]]]:
     """Check the paths and the header of a batch run (the output is not the input, no
     column-less file), print the column notes, and return (header, rows)."""
-    from .safeio import refuse_same_file
+    from .safeio import no_folder, refuse_same_file
 
     if dst.is_dir():
         raise InputError([f"{dst}: is a folder; give a file name for the output"])
     if not dst.absolute().parent.is_dir():
-        raise InputError([f"{dst}: folder {dst.parent} does not exist; create it first"])
+        raise InputError([no_folder(dst)])
     if src.exists():
         refuse_same_file(dst, src)
     header, rows = _rows(src)

@@ -48,7 +48,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..api import Model
-from ..errors import InputError
+from ..errors import InputError, not_utf8
 from ..reasoning import Diagnosis
 from ..reasoning.evidence import finite_real, show_value, validate_answers
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
@@ -638,9 +638,7 @@ def load_case(source: str | Path | bytes, model: Model | None = None) -> LoadedC
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            [f"{where}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 JSON"]
-        ) from None
+        raise InputError([f"{where}: {not_utf8(exc, 'JSON')}"]) from None
     return parse_case_text(text, where, model)
 
 
@@ -814,8 +812,9 @@ def _token_of(link: str) -> str:
 def decode_share(link: str, model: Model | None = None) -> LoadedCase:
     """Decode a share link (full URL, ``case=...`` query, or the token alone) into a case.
 
-    Every answer is marked ``self_report`` (the runner gave it); the physio page then applies
-    the physio's edits with :meth:`Case.with_answers` (marked ``clinician_verified``).
+    Every answer is marked ``self_report`` (the runner gave it), but an examination or test
+    finding ``clinician_verified`` (only the workbench enters one); the physio page then
+    applies the physio's edits with :meth:`Case.with_answers` (marked ``clinician_verified``).
     Invalid answers are listed in ``problems``; the valid ones survive.
 
     Raises
@@ -833,6 +832,10 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
             ]
         )
     token = _token_of(link)
+    if token.rstrip(".") == SHARE_PREFIX.rstrip(".") or token == SHARE_PREFIX:
+        raise InputError(  # "h1" said "version 'h1' is not one this heavylegs reads (h1)"
+            ["share link is cut short: it has its version but no case; copy the whole link"]
+        )
     if not token.startswith(SHARE_PREFIX):
         version = token.split(".", 1)[0] if "." in token else token[:8]
         raise InputError(
@@ -873,6 +876,14 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
     data: dict[str, Any] = {"answers": payload["a"]}
     if "p" in payload:
         data["population"] = payload["p"]
+    # an examination or test finding is the physio's (the runner's page never asks one): a
+    # workbench link's findings were read back as the runner's own
+    qmap = _model(model).question_map
+    data["answered_by"] = {
+        q: CLINICIAN
+        for q in payload["a"]
+        if isinstance(q, str) and q in qmap and qmap[q].asked_by == "clinician"
+    }
     return case_from_data(data, "share link", model)
 
 

@@ -475,8 +475,8 @@ def _pdf_text(text: str, replaced: list[int] | None = None) -> str:
     draw shown as ``?`` (counted in ``replaced``), never silently left out."""
     glyphs = _glyphs()
     out = []
-    for ch in _CONTROL.sub("", text):
-        if ch in "\n\t" or ord(ch) in glyphs:
+    for ch in _CONTROL.sub("", text.replace("\t", "    ")):  # the font has no tab glyph
+        if ch == "\n" or ord(ch) in glyphs:
             out.append(ch)
         else:
             out.append(MISSING_GLYPH)

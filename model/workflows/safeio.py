@@ -73,8 +73,16 @@ def _target(path: Path) -> Path:
         raise InputError([f"{path}: is a folder; give a file name for the output"])
     real = Path(os.path.realpath(path))
     if not real.parent.is_dir():
-        raise InputError([f"{path}: folder {path.parent} does not exist; create it first"])
+        raise InputError([no_folder(path)])
     return real
+
+
+def no_folder(path: Path) -> str:
+    """Why the folder of an output path is not one: missing, or a file ("o1.csv/x")."""
+    parent = path.absolute().parent
+    if parent.exists() and not parent.is_dir():
+        return f"{path}: {path.parent} is a file, not a folder; give a path inside a folder"
+    return f"{path}: folder {path.parent} does not exist; create it first"
 
 
 def _new_file_mode(existing: Path) -> int:
@@ -206,7 +214,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise InputError([f"{path}: exists and is not an empty folder; choose a new folder"])
     if not path.absolute().parent.is_dir():
-        raise InputError([f"{path}: folder {path.parent} does not exist; create it first"])
+        raise InputError([no_folder(path)])
     try:
         tmp = Path(
             tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.absolute().parent)
