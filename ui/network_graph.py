@@ -14,7 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from model import POPULATION_TITLES, Model, inline_label, short_name
+from model import POPULATION_TITLES, Model, cause_name, inline_label, short_name
 
 from . import units
 
@@ -114,7 +114,7 @@ def network_chart(model: Model, posteriors: Mapping[str, float], answers: Mappin
     return (edges + points + labels).properties(height=height).configure_view(stroke=None)
 
 
-def entry_words(model: Model, where: str, node: str | None = None) -> str:
+def entry_words(model: Model, where: str, node: str | None = None, brief: bool = False) -> str:
     """A number's key in priors/ in the physio's words: "links.cecs" -> "Link to chronic
     exertional compartment syndrome", "odds_ratios.age.30_39" -> "Odds ratio: age 30-39";
     one state's chance of a finding with several ("links.cecs.probs.minutes", the finding
@@ -129,12 +129,14 @@ def entry_words(model: Model, where: str, node: str | None = None) -> str:
             state = f": answer \u201c{q.state_label(raw) if q else raw.replace('_', ' ')}\u201d"
         where = ".".join(parts[:i])
     head, _, rest = where.partition(".")
-    if head == "links":
+    if head == "links":  # ``brief``: a table whose column help says the rest
         cause = model.cause_map.get(rest)
-        name = inline_label(cause.label) if cause else rest.replace("_", " ")
-        return f"Link to {name} (if only it is present){state}"
+        name = inline_label(cause_name(cause.label) if brief else cause.label) if cause else \
+            rest.replace("_", " ")
+        return f"Link to {name}{'' if brief else ' (if only it is present)'}{state}"
     if head == "leak":
-        return f"Leak (with none of the model's causes present){state}"
+        what = "" if brief else " (with none of the model's causes present)"
+        return f"Leak{what}{state}"
     if head == "base_rate":
         title = POPULATION_TITLES.get(rest, rest.replace("_", " "))
         return f"Base rate ({title[:1].lower() + title[1:]})"
@@ -190,7 +192,7 @@ def node_table(model: Model, node: str) -> pd.DataFrame:
             # a base rate changed on the page: the number in use, and the priors' own
             shown = (f"{value_words(where, model.base_rates[node])} (changed on this page; "
                      f"the priors say {shown})")
-        rows.append({"entry": entry_words(model, where, node),
+        rows.append({"entry": entry_words(model, where, node, brief=True),
                      "value": shown,
                      "source": sources_text(model, cited.source_keys) or "estimate",
                      "reason": cited.estimate or cited.note or ""})

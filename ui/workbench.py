@@ -729,10 +729,16 @@ def _node_panel(model: Model, d: Diagnosis, node: str, answers: dict[str, Any]) 
         table = node_table(model, node)
         if len(table):
             st.dataframe(table, hide_index=True, width="stretch", key="wb_node_table",
-                         column_config={"entry": st.column_config.TextColumn(width=220),
-                                        "value": st.column_config.TextColumn(width=160),
-                                        "source": st.column_config.TextColumn(width=200),
-                                        "reason": st.column_config.TextColumn(width="large")})
+                         # widths that show a link's cause and a changed base rate whole
+                         # at 1366 px (a physio walk found both cut)
+                         column_config={
+                             "entry": st.column_config.TextColumn(
+                                 width=330, help="A link: the chance of this finding when only "
+                                 "that cause is present. The leak: with none of the model's "
+                                 "causes present."),
+                             "value": st.column_config.TextColumn(width=250),
+                             "source": st.column_config.TextColumn(width=150),
+                             "reason": st.column_config.TextColumn(width="large")})
 
 
 def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
