@@ -220,6 +220,11 @@ def test_emergency_red_flag(model):
     assert "Most likely so far" not in text and "Your warning sign comes first" in text
     assert {b.proto.url for b in at.get("link_button")} >= {"tel:112", "tel:999"}
     assert not any(r in " ".join(p.text for p in at.get("progress")) for r in REASSURING)
+    # kept short on a phone (a walk found the question below the screen): the reasons are
+    # on the disposition screen just read, and the signs' causes without long asides
+    assert not any(e.label == "Why this advice" for e in at.expander)
+    note = next(m.value for m in at.markdown if m.value.startswith("Your warning sign"))
+    assert "heart rhythm problem or heart failure" in note and "(e.g." not in note
     at.button(key="rn_stop").click().run()  # the result page
     _no_exception(at)
     assert at.session_state["rn_stage"] == "result"

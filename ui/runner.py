@@ -294,7 +294,9 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
     top = d.causes[0]
     with slot.container():
         if triage and d.triage.level != "self_care":
-            common.render_triage(d, compact=True, why=True)
+            # at an act-first level the runner has just read the reasons on the disposition
+            # screen: the question pages keep to the advice, the call buttons and the sign
+            common.render_triage(d, compact=True, why=not d.triage.act_first)
         elif triage and d.triage.unknown_warning_signs:  # skipped signs: said on every page
             st.caption(common.unknown_signs_note(d.triage))
         if triage and d.triage.act_first:
@@ -313,11 +315,13 @@ ACT_FIRST_HEADLINE = ("**Act on the advice above first.** The chances below come
 
 
 def _call_buttons() -> None:
-    """One button per emergency number (``tel:`` links), the place each serves as help."""
-    cols = st.columns(len(common.EMERGENCY_NUMBERS))
-    for col, (number, where) in zip(cols, common.EMERGENCY_NUMBERS, strict=True):
-        col.link_button(f"Call {number}", f"tel:{number}", type="primary",
-                        help=where, width="stretch", icon=":material/call:")
+    """One button per emergency number (``tel:`` links), the place each serves as help, in
+    a row that wraps (as columns they stacked into four full-width buttons on a phone and
+    pushed the question below the screen)."""
+    with st.container(horizontal=True, gap="small"):
+        for number, where in common.EMERGENCY_NUMBERS:
+            st.link_button(f"Call {number}", f"tel:{number}", type="primary",
+                           help=where, width="content", icon=":material/call:")
 
 
 def _question_card(model: Model, d: Diagnosis, qid: str) -> None:

@@ -32,7 +32,9 @@ def flagged_note(labels: list[str]) -> str:
     checked whatever their chances (which may read low: the answers as a whole decide them)."""
     if not labels:
         return ""
-    names = [inline_label(x) for x in labels]
+    # without a long label's parenthesis: "(e.g. atrial fibrillation)" and "(incl. after
+    # COVID-19)" under "call an ambulance" pushed the question off a phone's screen
+    names = [inline_label(cause_name(x)) for x in labels]
     causes = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return (
         f"Your warning sign comes first: a doctor needs to check for {causes} whatever the "
