@@ -40,6 +40,7 @@ from .reasoning import (
     plain,
     running_label,
     short_name,
+    strongest_answers,
 )
 from .workflows.cases import (
     Case,
@@ -92,6 +93,7 @@ __all__ = [
     "flagged_note",
     "inline_label",
     "next_to_ask",
+    "strongest_answers",
     "BASICS",
     "pct",
     "plain",

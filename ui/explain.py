@@ -16,12 +16,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import BASICS, Advice, Diagnosis, Model, inline_label, short_name
+from model import BASICS, Advice, Diagnosis, Model, inline_label, short_name, strongest_answers
 
 from . import common, units
 
-MAX_REASONS = 4
-MIN_REASON = 0.1  # |change in log-odds| an answer needs to be given as a reason (odds ×1.1)
 STRONG = 1.0  # ... to be called strong (odds ×2.7)
 CHART_MIN = 0.01  # answers that move a cause less than this are left out of the why chart
 COLOURS = {"raises": "#b2182b", "lowers": "#2166ac"}  # red / blue, both 4.5:1 on white
@@ -107,14 +105,12 @@ def why_we_ask(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ())
 
 def reasons(model: Model, d: Diagnosis, cause: str,
             system: str = "metric") -> tuple[list[str], list[str]]:
-    """Plain sentences for the answers that raised (for) and lowered (against) a cause."""
-    if not d.explanations:
-        return [], []
+    """Plain sentences for the answers that raised (for) and lowered (against) a cause: the
+    report's too (``model.strongest_answers``)."""
     pro: list[str] = []
     con: list[str] = []
-    for c in d.explanation(cause).contributions:
-        if abs(c.delta_log_odds) < MIN_REASON:
-            continue
+    ups, downs = strongest_answers(d, cause)
+    for c in (*ups, *downs):
         q = model.question_map[c.question]
         words = answer_words(model, c.question, c.answer, system)
         if q.asked_by == "clinician":  # an examination or test finding, not the runner's
@@ -132,7 +128,7 @@ def reasons(model: Model, d: Diagnosis, cause: str,
             line = f"{said}: this points to another cause that would explain your heavy " \
                    f"legs, so this one becomes {much}less likely."
         (pro if c.delta_log_odds > 0 else con).append(line)
-    return pro[:MAX_REASONS], con[:MAX_REASONS]
+    return pro, con
 
 
 def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None, *,

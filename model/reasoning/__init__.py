@@ -10,6 +10,7 @@ from .diagnose import (
     STOP_TOP_PROBABILITY,
     TRACKED,
     next_to_ask,
+    strongest_answers,
 )
 from .results import (
     Assessment,
@@ -67,6 +68,7 @@ __all__ = [
     "WhatIf",
     "first_screen_questions",
     "next_to_ask",
+    "strongest_answers",
     "BASICS",
     "flagged_note",
     "inline_label",

@@ -132,6 +132,30 @@ def inference_of(post: Posterior, case: Case | None = None) -> Inference:
     return Inference(post.route, post.exact, error, "importance-sampling", error_bound(fewest))
 
 
+# the answers given as reasons for and against a cause, on every page and report alike (the
+# why chart, the cause's details and the PDF's "For:" listed different answers: a physio walk)
+REASON_MIN_LOG_ODDS = 0.1  # the answer moves the cause's odds by a factor of 1.1 or more
+REASONS_PER_SIDE = 4
+
+
+def strongest_answers(
+    d: Diagnosis, cause: str
+) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
+    """(the answers that raise the cause most, those that lower it most): each moving its
+    odds by a factor of 1.1 or more (``REASON_MIN_LOG_ODDS``), strongest first, at most
+    ``REASONS_PER_SIDE`` each, from the diagnosis's own leave-one-out explanation."""
+    if not d.explanations:
+        return (), ()
+    cs = d.explanation(cause).contributions
+    ups = sorted(
+        (c for c in cs if c.delta_log_odds >= REASON_MIN_LOG_ODDS), key=lambda c: -c.delta_log_odds
+    )
+    downs = sorted(
+        (c for c in cs if c.delta_log_odds <= -REASON_MIN_LOG_ODDS), key=lambda c: c.delta_log_odds
+    )
+    return tuple(ups[:REASONS_PER_SIDE]), tuple(downs[:REASONS_PER_SIDE])
+
+
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
     """The question the runner's questionnaire asks next (the app's policy): a follow-up of
     a sign already present first (:func:`~model.reasoning.triage.follow_up_questions`), then

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,12 +31,11 @@ from ..reasoning import (
     plain,
     running_label,
 )
+from ..reasoning.diagnose import strongest_answers
 from ..reasoning.triage import first_screen_questions, signs_absent
 from .cases import CLINICIAN, Case, case_model, diagnose_case
 
 TOP_CAUSES = 8  # causes with reasons and advice; the rest are listed with their numbers
-REASONS_PER_SIDE = 3
-MIN_LOG_RATIO = math.log(1.1)  # an answer "speaks for" a cause if it moves it by >= 10 %
 
 
 UNKNOWN_TITLE = "Left unknown (answered “not sure”, or “prefer not to say”):"
@@ -175,28 +173,16 @@ def _answer_phrase(model: Model, qid: str, value: Any) -> str:
 
 
 def _reasons(model: Model, d: Diagnosis, cause: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The answers that speak most for and against a cause, from the diagnosis's own
-    explanation: withdrawing the answer would change the cause's probability by a factor of
-    at least 1.1 (``MIN_LOG_RATIO``); P(cause | all but the answer) follows from the
-    answer's change in log-odds."""
+    """The answers that speak most for and against a cause: those the screen gives too
+    (:func:`~model.reasoning.diagnose.strongest_answers`, each moving its odds by a factor
+    of 1.1 or more: the report had its own rule, a 10 % change in probability, which at
+    98 % kept one answer of eight)."""
     answers = dict(d.answers)
-    p = d.probability(cause)
-    effects = []
-    for c in d.explanation(cause).contributions:
-        p_without = 1.0 / (1.0 + math.exp(-(_logit(p) - c.delta_log_odds)))
-        if p > 0 and p_without > 0:
-            effects.append((math.log(p / p_without), c.question))
-    ups = sorted((e for e in effects if e[0] >= MIN_LOG_RATIO), reverse=True)
-    downs = sorted(e for e in effects if e[0] <= -MIN_LOG_RATIO)
+    ups, downs = strongest_answers(d, cause)
     return (
-        tuple(_answer_phrase(model, q, answers[q]) for _, q in ups[:REASONS_PER_SIDE]),
-        tuple(_answer_phrase(model, q, answers[q]) for _, q in downs[:REASONS_PER_SIDE]),
+        tuple(_answer_phrase(model, c.question, answers[c.question]) for c in ups),
+        tuple(_answer_phrase(model, c.question, answers[c.question]) for c in downs),
     )
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-15), 1 - 1e-15)
-    return math.log(p / (1 - p))
 
 
 def _history_alone(model: Model, d: Diagnosis) -> dict[str, float] | None:
