@@ -43,6 +43,8 @@ from .reasoning import (
     strongest_answers,
 )
 from .workflows.cases import (
+    CLINICIAN,
+    SELF_REPORT,
     Case,
     Comparison,
     LoadedCase,
@@ -116,6 +118,8 @@ __all__ = [
     "encode_share",
     "escape_markdown",
     "load_case",
+    "CLINICIAN",
+    "SELF_REPORT",
     "compare_cases",
     "Comparison",
     "load_model",

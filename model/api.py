@@ -317,8 +317,8 @@ class Model:
         conf_key: tuple[tuple[str, float], ...] = (),
         intervals: bool = False,
     ) -> Assessment:
-        with self._memo_lock:
-            bare = self._bare.get((key, conf_key)) if intervals else None
+        with self._memo_lock:  # taken, not kept: the diagnosis goes on to add to its case
+            bare = self._bare.pop((key, conf_key), None) if intervals else None
         if bare is not None:  # the same assessment without intervals: only they are new
             a, case, post = bare
             a = reasoning.with_intervals(self._ctx, a, case, post)

@@ -119,6 +119,14 @@ def test_skipped_warning_signs_are_said_on_every_question_page(model):
     at.text_input(key="rn_num_age").input("30")
     at.button(key="rn_save_age").click().run()
     assert any(note in c.value for c in at.caption)
+    urgent = _page("runner").run()  # at an act-first level too (a code review)
+    urgent.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")
+    urgent.button(key="rn_rf_continue").click().run()
+    urgent.button(key="rn_tri_continue").click().run()
+    _no_exception(urgent)
+    assert urgent.session_state["rn_stage"] == "questions"
+    assert any(f"{len(ids) - 1} warning signs were not answered: unknown" in c.value
+               for c in urgent.caption)
     some = _past_red_flags(_page("runner").run(), model)  # "no", swelling "not sure"
     assert any("1 warning sign was not answered: unknown" in c.value for c in some.caption)
     every = _page("runner").run()
@@ -856,6 +864,14 @@ def test_share_link_carries_the_test_costs_and_the_why_chart_s_cause(model):
     tables = [t.value for t in other.table if t.value.index.name == "examination or test"]
     mine = [t.value for t in at.table if t.value.index.name == "examination or test"]
     assert tables and list(tables[0].index) == list(mine[0].index)
+    # an upload (a case file holds no costs) leaves the physio's own costs as they are
+    from model import new_case
+
+    other.file_uploader(key="wb_upload").set_value(
+        ("c.json", new_case({"age": 30}, model=model).to_json().encode(), "application/json"))
+    other.run()
+    _no_exception(other)
+    assert other.session_state["wb_cost_test_duplex_arterial"] == 5.0
 
 
 def test_the_workbench_compares_the_case_on_screen_with_another_case_file(model):
@@ -883,8 +899,15 @@ def test_the_workbench_compares_the_case_on_screen_with_another_case_file(model)
     changed = next(df.value for df in at.dataframe if "question" in df.value.columns)
     q = model.question_map["calf_pain_walking"]
     row = changed[changed["question"] == (q.label or q.text)].iloc[0]
-    assert (row["other case"], row["this case"]) == (q.answer_label("no"), q.answer_label("yes"))
+    assert (row["other case"], row["this case"]) == (f"{q.answer_label('no')} (runner)",
+                                                     f"{q.answer_label('yes')} (runner)")
     assert "unanswered" in list(changed["this case"])  # cramps: only the other case has it
+    from ui.workbench import comparison_tables
+
+    same = new_case({"cramps": "yes"}, model=model)  # the same answer, confirmed by the physio
+    _, rows = comparison_tables(model, compare_cases(
+        same, same.with_answers({"cramps": "yes"}, model=model), model))
+    assert list(rows.iloc[0][["other case", "this case"]]) == ["Yes (runner)", "Yes (physio)"]
     assert any(m.value.startswith("**Triage:** other case") for m in at.markdown)
 
 

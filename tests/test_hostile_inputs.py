@@ -582,8 +582,9 @@ def test_a_decimal_is_a_number_and_a_tab_in_notes_reaches_the_pdf(model) -> None
 
     assert model.diagnose({"age": Decimal("34")}).to_dict() == model.diagnose(
         {"age": 34}).to_dict()
-    with pytest.raises(InputError, match="not a finite number"):
-        model.diagnose({"age": Decimal("NaN")})
+    for bad in ("NaN", "sNaN", "1e999"):
+        with pytest.raises(InputError, match="not a finite number"):
+            model.diagnose({"age": Decimal(bad)})
     r = build_report(new_case({"age": 30}, notes="left\tright", model=model), model,
                      today="2025-03-02")
     import io as _io

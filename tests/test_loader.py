@@ -814,3 +814,14 @@ def test_a_question_s_range_and_bins_must_be_finite(broken: Path, bound: float) 
     assert_problem(problems, r"rest_days_per_week", r"`below` must be a finite number")
     said = r"`min` and `max` must be finite" if bound == bound else r"needs `min` < `max`"
     assert_problem(problems, r"\bage\b", said)  # (a NaN max fails min < max first)
+
+
+def test_a_rule_with_only_alternatives_is_valid(broken: Path) -> None:
+    """`all: {}` with a non-empty `any` fires on any of them: not refused (a code review)."""
+    def change(d: Any) -> None:
+        r = _rule(d, "chest_pain_or_fainting")
+        r["all"] = {}
+        r["any"] = [{"chest_pain_or_fainting": "yes"}, {"stroke_like_signs": "yes"}]
+
+    edit_yaml(broken, "triage.yaml", change)
+    load_knowledge_base(broken)

@@ -353,3 +353,28 @@ def test_a_term_sum_in_chunks_on_the_helpers_is_the_one_threads_bit_for_bit(monk
     for (pe1, num1, abs1), (pe2, num2, abs2) in zip(got[1], got[2], strict=True):
         assert pe1.tobytes() == pe2.tobytes() and num1.tobytes() == num2.tobytes()
         assert abs1.tobytes() == abs2.tobytes()
+
+
+def test_an_assessment_drawn_early_equals_a_fresh_one_even_after_its_diagnosis(model) -> None:
+    """``assess(early=...)`` hands the page the assessment without intervals and then
+    computes only the intervals from its case: the result equals a fresh assessment with
+    intervals, on a plain and a deep answer set; and the case it came from (which the
+    diagnosis goes on to extend) is not reused for a later assessment (a code review: an
+    evicted assessment was rebuilt from the diagnosis's case, with its sampled extras)."""
+    sets = [
+        {"age": 34, "cramps": "yes", "relief_time": "minutes"},
+        {"age": 45, "sex": "female", "heaviness_onset": "reproducible_point",
+         "symptom_location": "lower_leg", "legs_affected": "both", "bone_tender_spot": "yes",
+         "relief_time": "15_to_30_min", "swelling": "both_legs", "numbness_tingling": "yes",
+         "fatigue_daily_life": "yes", "performance_declining": "yes", "cramps": "yes"},
+    ]
+    for answers in sets:
+        m = Model(model.kb)
+        seen: list[Any] = []
+        got = m.assess(answers, intervals=True, early=seen.append)
+        fresh = Model(model.kb).assess(answers, intervals=True)
+        assert len(seen) == 1 and all(c.interval is None for c in seen[0].causes)
+        assert got == fresh
+        m.diagnose(answers)
+        m._assessed.cache_clear()  # as if evicted
+        assert m.assess(answers, intervals=True) == fresh

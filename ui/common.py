@@ -411,12 +411,13 @@ def unknown_signs_note(t: Any) -> str:
             "answers).")
 
 
-def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False) -> None:
+def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
+                  signs: bool = False) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
     answers could still change is labelled "so far". ``compact``: the reasons folded away
-    under "Why this advice" when ``why`` (else the page lists them itself), the unknown
-    signs in one line."""
+    under "Why this advice" when ``why`` (else the page lists them itself), and with
+    ``signs`` the unknown signs in one line."""
     t = d.triage
     so_far = " (so far: a few more answers could change this)" if t.so_far else ""
     body = f"**{t.advice}**{so_far}"
@@ -430,7 +431,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False) -> 
             render_reasons(d)
     if t.running:
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
-    if t.unknown_warning_signs and compact and why:
+    if t.unknown_warning_signs and compact and signs:
         st.caption(unknown_signs_note(t))
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map

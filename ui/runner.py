@@ -296,7 +296,7 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
         if triage and d.triage.level != "self_care":
             # at an act-first level the runner has just read the reasons on the disposition
             # screen: the question pages keep to the advice, the call buttons and the sign
-            common.render_triage(d, compact=True, why=not d.triage.act_first)
+            common.render_triage(d, compact=True, why=not d.triage.act_first, signs=True)
         elif triage and d.triage.unknown_warning_signs:  # skipped signs: said on every page
             st.caption(common.unknown_signs_note(d.triage))
         if triage and d.triage.act_first:
@@ -488,7 +488,8 @@ def detailed_causes(d: Diagnosis) -> list[Any]:
     """The causes whose reasons and advice the result page opens: the top three, less any
     below ``DETAIL_MIN`` (a runner walk: a 96 % arterial disease's "walk to near-maximal
     pain" sat beside a 1 % popliteal entrapment's "never walk through the pain"), the
-    leading cause always, and a cause a warning sign points to whatever its chance."""
+    leading cause always, and a cause among them that a warning sign points to whatever
+    its chance (one outside the top three is pinned under the ranking instead)."""
     top = d.causes[:3]
     keep = [c for i, c in enumerate(top) if i == 0 or c.probability >= DETAIL_MIN
             or c.id in d.triage.flagged]

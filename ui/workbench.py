@@ -25,8 +25,10 @@ import pandas as pd
 import streamlit as st
 
 from model import (
+    CLINICIAN,
     LEVEL_TITLES,
     POPULATION_TITLES,
+    SELF_REPORT,
     Comparison,
     Diagnosis,
     InputError,
@@ -75,8 +77,11 @@ def _store_number(qid: str, system: str) -> None:
     st.session_state[f"wb_v_{qid}"] = None if v is None else units.stored(q, float(v), system)
 
 
-def _fill(model: Model, screen: share.Screen) -> None:
-    """Set every widget from a case or link (unanswered questions cleared)."""
+def _fill(model: Model, screen: share.Screen, link: bool = False) -> list[str]:
+    """Set every widget from a case or link (unanswered questions cleared); a ``link`` also
+    sets the test costs (the sender's; a case file holds none, so an upload leaves the
+    physio's own). Returns notes on what could not be set as given."""
+    notes: list[str] = []
     ss = st.session_state
     for q in model.questions:
         v = screen.answers.get(q.id)
@@ -95,14 +100,20 @@ def _fill(model: Model, screen: share.Screen) -> None:
         ss["wb_br_open"] = True
     ss["wb_unsure"] = list(screen.unsure)
     ss["hl_units"] = screen.units
-    for q in model.questions:  # the link's test costs, the priors' for the others
+    for q in model.questions if link else ():  # the link's costs, the priors' for the rest
         if q.asked_by == "clinician":
             cost = float(screen.costs.get(q.id, q.cost_units or 1.0))
-            ss[f"wb_cost_{q.id}"] = min(max(cost, COST_BOX[0]), COST_BOX[1])  # the box's range
+            kept = min(max(cost, COST_BOX[0]), COST_BOX[1])  # the box's range
+            if kept != cost:
+                notes.append(f"the link's cost {cost:g} for '{q.label or q.text}' is outside "
+                             f"the page's range ({COST_BOX[0]:g} to {COST_BOX[1]:g}); "
+                             f"{kept:g} is used")
+            ss[f"wb_cost_{q.id}"] = kept
     if screen.why is not None:  # the cause the sender had set the why chart to
         ss["wb_why"], ss["wb_why_pinned"] = screen.why, True
     else:
         ss["wb_why_reset"] = True  # the why chart follows the new top cause
+    return notes
 
 
 def _apply_share_link(model: Model) -> list[str]:
@@ -118,7 +129,7 @@ def _apply_share_link(model: Model) -> list[str]:
         screen, problems = share.read_link(share.one_each(every), model)
     except InputError as exc:
         return [f"Share link: {p}" for p in exc.problems]
-    _fill(model, screen)
+    problems += _fill(model, screen, link=True)
     return [f"Share link: {p}" for p in problems]
 
 
@@ -795,13 +806,18 @@ def comparison_tables(model: Model, cmp: Comparison) -> tuple[pd.DataFrame, pd.D
     })
     qmap = model.question_map
 
-    def said(qid: str, v: Any) -> str:
-        return "unanswered" if v is None else qmap[qid].answer_label(v)
+    def said(qid: str, v: Any, by: str | None) -> str:
+        if v is None:
+            return "unanswered"
+        who = {CLINICIAN: " (physio)", SELF_REPORT: " (runner)"}.get(by or "", "")
+        return qmap[qid].answer_label(v) + who
 
+    # who gave an answer is shown: the same answer confirmed by the physio is a difference
+    # compare_cases counts, and "Yes | Yes" alone read as none
     answers = pd.DataFrame({
         "question": [qmap[a.id].label or qmap[a.id].text for a in cmp.answers],
-        "other case": [said(a.id, a.before) for a in cmp.answers],
-        "this case": [said(a.id, a.after) for a in cmp.answers],
+        "other case": [said(a.id, a.before, a.before_by) for a in cmp.answers],
+        "this case": [said(a.id, a.after, a.after_by) for a in cmp.answers],
     })
     return causes, answers
 

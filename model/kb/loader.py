@@ -854,7 +854,7 @@ def _rule_conditions(
 ) -> None:
     # an empty clause holds for every runner (`all: {}` made every case urgent); an empty
     # `any` list for none
-    if not r.all:
+    if not r.all and not r.any:
         problems.append(f"triage.yaml: {key}.all: no condition; a rule needs at least one")
     if r.any is not None and (not r.any or not all(r.any)):
         problems.append(

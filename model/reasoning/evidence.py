@@ -68,7 +68,7 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
         elif isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool):
             try:
                 value = float(value)  # numpy floats and Decimal too
-            except OverflowError:  # a Fraction beyond a float
+            except (OverflowError, ValueError):  # a Fraction beyond a float, Decimal("sNaN")
                 value = math.inf
         else:
             return None, (

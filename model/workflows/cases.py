@@ -5,7 +5,7 @@ A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
 ``units``, still reads)::
 
     {
-      "format": "heavylegs.case", "version": 2,
+      "format": "heavylegs.case", "version": 3,   # 2 when it holds no base rates
       "contract_version": 2,                    # the interface its answers were written under
       "units": "metric",                        # or "imperial": how the runner reads numbers
       "case_id": "R-0042",                      # optional, free text (a pseudonym)
