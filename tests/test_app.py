@@ -186,6 +186,11 @@ def test_a_sign_s_cause_is_in_the_ranking_and_its_low_chance_is_not_a_reason(mod
     assert bars[-1] == f"**{dvt.label}** · {chance(dvt)} · {runner.FLAGGED_BAR}"
     assert "A blood clot (DVT) is possible" in hidden[0]
     assert "A blood clot (DVT) is possible" not in _page_text(at)  # no "possible (3%)"
+    # the result page gives the pinned cause its "why" too (the runner is sent for it)
+    assert dvt in runner.detailed_causes(d)
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    assert any(e.label.startswith(dvt.label) for e in at.expander)
 
 
 def _page_text(at: AppTest) -> str:
@@ -373,6 +378,13 @@ def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
     assert at.session_state["rn_answers"]["age"] == 34 and not at.error
     at.session_state["rn_force"] = "symptom_weeks"
     at.run()
+    at.text_input(key="rn_num_symptom_weeks").input("abc")
+    at.button(key="rn_save_symptom_weeks").click().run()
+    assert any("is not a number" in e.value for e in at.error)
+    at.button(key="rn_back").click().run()  # back, and forward again: no old problem shown
+    at.session_state["rn_force"] = "symptom_weeks"
+    at.run()
+    assert not any("is not a number" in e.value for e in at.error)
     at.text_input(key="rn_num_symptom_weeks").input("2,5")
     at.button(key="rn_save_symptom_weeks").click().run()
     _no_exception(at)

@@ -102,8 +102,11 @@ def _answer_number(qid: str) -> None:
 
 
 def _ask_again(qid: str) -> None:
-    """Take an answer back and ask its question again, the earlier answer shown."""
+    """Take an answer back and ask its question again, the earlier answer shown (and no
+    number box's old problem: "abc", Back, and the same answer again showed it still)."""
     ss = st.session_state
+    for k in [k for k in ss if str(k).startswith("rn_numerr_")]:
+        del ss[k]
     answers = dict(ss["rn_answers"])
     ss["rn_prev"] = {**ss["rn_prev"], qid: answers.pop(qid, UNSURE)}
     ss["rn_answers"] = answers
@@ -200,7 +203,7 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
     t = d.triage
     st.session_state["rn_seen_level"] = LEVELS.index(t.level)
     st.subheader("Please act on this first")
-    common.render_triage(d, compact=True)
+    common.render_triage(d, compact=True, signs=True)
     level = t.level if t.level in common.WHERE else "urgent"
     with st.container(key="rn_disposition"):
         st.markdown(f"**Where:** {common.WHERE[level]}")
@@ -458,7 +461,8 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
         return bars
     assert isinstance(d, Diagnosis)  # the full result is drawn from the whole diagnosis
     if d.triage.act_first:  # nothing that reads as reassurance
-        for c in d.causes[:3]:
+        shown = [*d.causes[:3], *(c for c in d.causes[3:] if c.id in d.triage.flagged)]
+        for c in shown:
             with st.expander(f"{c.label}: why", expanded=False):
                 explain.cause_details(model, d, c.id, None, key=f"rn_cd_{c.id}", system=system)
         st.caption(common.ACT_FIRST_NOTE)
@@ -488,12 +492,12 @@ def detailed_causes(d: Diagnosis) -> list[Any]:
     """The causes whose reasons and advice the result page opens: the top three, less any
     below ``DETAIL_MIN`` (a runner walk: a 96 % arterial disease's "walk to near-maximal
     pain" sat beside a 1 % popliteal entrapment's "never walk through the pain"), the
-    leading cause always, and a cause among them that a warning sign points to whatever
-    its chance (one outside the top three is pinned under the ranking instead)."""
+    leading cause always, and any cause a warning sign points to whatever its chance (the
+    runner is sent to have it checked: a walk found a pinned DVT with no "why")."""
     top = d.causes[:3]
     keep = [c for i, c in enumerate(top) if i == 0 or c.probability >= DETAIL_MIN
             or c.id in d.triage.flagged]
-    return keep
+    return keep + [c for c in d.causes[3:] if c.id in d.triage.flagged]
 
 
 def _downloads(model: Model, *, with_link: bool = True) -> None:

@@ -598,7 +598,7 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
         # "low" and "high" are the number ×0.5 and ×1.5, and the cause can move either way
         st.dataframe(tdf, hide_index=True, width="stretch", key="wb_tornado_table",
                      column_config={
-                         "parameter": st.column_config.TextColumn("number", width="large"),
+                         "parameter": st.column_config.TextColumn("number", width=620),
                          "low": st.column_config.NumberColumn(
                              "cause with the number ×0.5", format="%.1f%%"),
                          "now": st.column_config.NumberColumn("cause now", format="%.1f%%"),
@@ -632,7 +632,10 @@ def driver_words(model: Model, key: str) -> str:
     "Cramps: link to deep vein thrombosis (if only it is present)")."""
     node, where = _key_parts(key)
     words = entry_words(model, where, node)
-    return f"{node_name(model, node)}: {words[:1].lower()}{words[1:]}"
+    name = node_name(model, node)
+    if node in model.cause_map:  # a cause's long aside cut the number's own words
+        name = cause_name(model.cause_map[node].label)
+    return f"{name}: {words[:1].lower()}{words[1:]}"
 
 
 def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, float],
@@ -669,10 +672,10 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                      # widths that fit a 1366 px screen without scrolling (two columns
                      # were off-screen); the file key, which the words repeat, comes last
                      column_config={
-                         "cause": st.column_config.TextColumn(width=200),
-                         "number": st.column_config.TextColumn(width=360),
+                         "cause": st.column_config.TextColumn(width=230),
+                         "number": st.column_config.TextColumn(width=450),
                          "value": st.column_config.TextColumn(width=70),
-                         "rests on": st.column_config.TextColumn(width=110),
+                         "rests on": st.column_config.TextColumn(width=100),
                          "sd (log odds)": st.column_config.TextColumn("sd", width=60,
                                                                       help="log odds"),
                          "share of the spread": st.column_config.NumberColumn(
@@ -680,7 +683,7 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                              help="This number's share of the interval's spread"),
                          "cause if 1 sd up": st.column_config.NumberColumn(
                              "cause if 1 sd up", format="%.1f%%", width=110),
-                         "number (file: key)": st.column_config.TextColumn(width=180),
+                         "number (file: key)": st.column_config.TextColumn(width=110),
                      })
 
 
@@ -864,7 +867,8 @@ def _compare_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]
                          "change": st.column_config.NumberColumn(format="%+.1f pts")})
         if len(changed):
             st.markdown("**Answers that differ**")
-            st.dataframe(changed, hide_index=True, width="stretch", key="wb_compare_answers")
+            st.dataframe(changed, hide_index=True, width="stretch", key="wb_compare_answers",
+                         column_config={"question": st.column_config.TextColumn(width="large")})
         else:
             st.caption("The two cases have the same answers.")
         for name, rates in (("other case", cmp.base_rates_before),
