@@ -524,3 +524,16 @@ def test_tornado_link_rows_name_the_finding_first_in_the_questions_words(m):
         assert "_" not in head and head[:1].isupper()
         if q is not None:
             assert (q.label or q.text).lower().startswith(head.rstrip("\u2026").lower())
+
+
+def test_what_would_change_speaks_of_a_finding_as_a_finding() -> None:
+    """A physio walk: "If you answered 'Reduced after exercise' to 'Foot pulses...'" spoke
+    to the runner about the physio's own examination."""
+    from model.reasoning.texts import conclusion_text
+
+    exam = conclusion_text("Yes", "Pulse loss with plantar flexion", 0.3, "Chronic exertional "
+                           "compartment syndrome", 0.6, 0.2, None, finding=True)
+    asked = conclusion_text("Yes", "Do you smoke?", 0.3, "Peripheral artery disease", 0.6, 0.2,
+                            None)
+    assert exam.startswith("If the finding “Pulse loss with plantar flexion” were “Yes”")
+    assert asked.startswith("If you answered “Yes” to “Do you smoke?”")

@@ -242,7 +242,16 @@ def _flip(
     new_top = rival if after[rival] > p_old else top.id
     lead = (ctx.cause_map[new_top].label, after[new_top]) if new_top != top.id else None
     label = q.state_label(state)
-    text = texts.conclusion_text(label, q.text, p_state, top.label, top.probability, p_old, lead)
+    text = texts.conclusion_text(
+        label,
+        q.text,
+        p_state,
+        top.label,
+        top.probability,
+        p_old,
+        lead,
+        finding=q.asked_by == "clinician",
+    )
     change = ConclusionChange(
         q.id, state, label, p_state, top.id, top.probability, new_top, p_old, text
     )

@@ -79,12 +79,19 @@ def conclusion_text(
     p_before: float,
     p_after: float,
     new_top: tuple[str, float] | None,
+    finding: bool = False,
 ) -> str:
     """What single answer would change the conclusion (``new_top``: (label, probability) of
-    the cause that would lead, if another)."""
+    the cause that would lead, if another); a ``finding`` (an examination or test, on the
+    physio's page) is worded as one, not as the runner's answer."""
     lead = f" and {inline_label(new_top[0])} would lead ({new_top[1]:.0%})." if new_top else "."
+    said = (
+        f"If the finding \u201c{question_text}\u201d were \u201c{answer_label}\u201d"
+        if finding
+        else f"If you answered \u201c{answer_label}\u201d to \u201c{question_text}\u201d"
+    )
     return (
-        f"If you answered \u201c{answer_label}\u201d to \u201c{question_text}\u201d "
+        f"{said} "
         f"({p_answer:.0%} likely), {inline_label(top_label)} would fall from {p_before:.0%} to "
         f"{p_after:.0%}" + lead
     )
