@@ -399,12 +399,21 @@ def test_stop_shows_full_result_with_downloads_and_advice(model):
     assert {b.key for b in at.get("download_button")} >= {"rn_dl_pdf", "rn_dl_json"}
     assert any("What to do" in m.value for m in at.markdown)
     assert any("DISCLAIMER" not in c.value and "not a diagnosis" in c.value for c in at.caption)
+    def scrolls() -> bool:  # the result's scroll-to-top script is on the page
+        return any("step result" in h.proto.body for h in at.get("html"))
+
+    assert scrolls()  # arriving at the result: to its top
     answers = dict(at.session_state["rn_answers"])
     at.button(key="rn_restart").click().run()  # asks first: nothing is cleared yet
+    assert not scrolls()  # a rerun of the same result stays where the runner is
     assert at.session_state["rn_stage"] == "result" and at.session_state["rn_answers"] == answers
     assert any("clears all your answers" in w.value for w in at.warning)
     at.button(key="rn_restart_no").click().run()
     assert at.session_state["rn_answers"] == answers and at.button(key="rn_restart")
+    assert not scrolls()
+    at.button(key="rn_more").click().run()  # more questions, then the result again: to its top
+    at.button(key="rn_stop").click().run()
+    assert scrolls()
     at.button(key="rn_restart").click().run()
     at.button(key="rn_restart_yes").click().run()
     assert at.session_state["rn_stage"] == "red_flags" and not at.session_state["rn_answers"]

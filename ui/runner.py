@@ -124,6 +124,8 @@ def _back() -> None:
 
 def _set_stage(stage: str) -> None:
     st.session_state["rn_stage"] = stage
+    if stage != "result":  # coming back to a result scrolls to its top again
+        st.session_state.pop("rn_result_scrolled", None)
 
 
 def _restart() -> None:
@@ -579,7 +581,13 @@ def render() -> None:
             _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
         _result_buttons()
-        st.html(SCROLL_TOP.format(step="result"), unsafe_allow_javascript=True)
+        # to the top on arriving at a result, not on every rerun of it: "Start again", "Keep
+        # my answers" or a what-if slider moved the element and the page jumped to the top
+        # (a re-walk)
+        arrived = repr(sorted(answers.items()))
+        if ss.get("rn_result_scrolled") != arrived:
+            ss["rn_result_scrolled"] = arrived
+            st.html(SCROLL_TOP.format(step="result"), unsafe_allow_javascript=True)
     if stage in ("questions", "result"):
         _answers_list(model)
     common.render_disclaimer()
