@@ -220,11 +220,16 @@ class Model:
             raise InputError([f"intervals {intervals!r}: write True or False"])
         key, conf_key = self._keys(answers, confidence)
         if intervals and early is not None and not self._assessed_or_running(key, conf_key):
-            early(
-                self._flight(
-                    ("assess", key, conf_key, False), lambda: self._assessed(key, conf_key, False)
-                )
-            )
+            early(self._assess_once(key, conf_key, False))
+        return self._assess_once(key, conf_key, intervals)
+
+    def _assess_once(
+        self,
+        key: tuple[tuple[str, Any], ...],
+        conf_key: tuple[tuple[str, float], ...],
+        intervals: bool,
+    ) -> Assessment:
+        """The cached assessment, computed once at a time (:meth:`_flight`)."""
         return self._flight(
             ("assess", key, conf_key, intervals),
             lambda: self._assessed(key, conf_key, intervals),

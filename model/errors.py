@@ -23,10 +23,15 @@ class PriorsError(HeavylegsError):
     """A knowledge base (priors directory) that cannot be used; nothing of it is loaded."""
 
 
+def utf16(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is UTF-16 text (it starts with its byte-order
+    mark; Windows calls it "Unicode")."""
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
 def not_utf8(exc: UnicodeDecodeError, save_as: str) -> str:
-    """Why bytes are not UTF-8 text, and the fix: a UTF-16 file (Windows' "Unicode") is said
-    to be one ("not UTF-8 text (byte 0)" left the reader guessing)."""
-    head = bytes(exc.object[:2])
-    if exc.start <= 1 and head in (b"\xff\xfe", b"\xfe\xff"):
+    """Why bytes are not UTF-8 text, and the fix: a UTF-16 file is said to be one ("not
+    UTF-8 text (byte 0)" left the reader guessing)."""
+    if exc.start <= 1 and utf16(bytes(exc.object[:2])):
         return f"UTF-16 text, not UTF-8; save the file as UTF-8 {save_as}".rstrip()
     return f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 {save_as}".rstrip()

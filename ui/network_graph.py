@@ -42,9 +42,10 @@ def heat(p: float) -> str:
 
 
 def node_name(model: Model, node: str) -> str:
-    """A short readable name: the cause's label, the question's label or its text."""
+    """A short readable name: the cause's label (without a long label's aside), the
+    question's label or its text."""
     if node in model.cause_map:
-        return str(model.cause_map[node].label)
+        return cause_name(str(model.cause_map[node].label))
     q = model.question_map.get(node)
     if q is None:
         return node.replace("_", " ")

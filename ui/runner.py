@@ -97,8 +97,7 @@ def _answer_number(qid: str) -> None:
     if value is None:
         ss[f"rn_numerr_{qid}"] = problem
         return
-    ss.pop(f"rn_numerr_{qid}", None)
-    _answer(qid, units.stored(q, value, ss["hl_units"]))
+    _answer(qid, units.stored(q, value, ss["hl_units"]))  # (which clears the problem)
 
 
 def _ask_again(qid: str) -> None:
@@ -429,11 +428,9 @@ def _bars(d: Diagnosis | Assessment) -> Any:
 def _bars_body(slot: Any, d: Diagnosis | Assessment) -> None:
     """The most probable causes, and after them any cause a warning sign present points to
     that is not among them (a runner sent to a doctor for a clot looked for it in vain)."""
-    top = d.causes[:common.TOP_N]
-    shown = {c.id for c in top}
-    pinned = [c for c in d.causes if c.id in d.triage.flagged and c.id not in shown]
+    pinned = flagged_beyond(d, common.TOP_N)
     with slot.container():
-        for c in top:
+        for c in d.causes[:common.TOP_N]:
             st.progress(min(max(c.probability, 0.0), 1.0),
                         text=f"**{c.label}** · {common.chance(c)}")
         for c in pinned:
@@ -442,6 +439,12 @@ def _bars_body(slot: Any, d: Diagnosis | Assessment) -> None:
 
 
 FLAGGED_BAR = "your warning sign points to it: to be checked whatever its chance"
+
+
+def flagged_beyond(d: Diagnosis | Assessment, n: int) -> list[Any]:
+    """The causes a warning sign present points to that rank below the first ``n``: shown
+    after them whatever their chance (the bars, the result's "why" sections)."""
+    return [c for c in d.causes[n:] if c.id in d.triage.flagged]
 
 
 def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
@@ -463,8 +466,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
         return bars
     assert isinstance(d, Diagnosis)  # the full result is drawn from the whole diagnosis
     if d.triage.act_first:  # nothing that reads as reassurance
-        shown = [*d.causes[:3], *(c for c in d.causes[3:] if c.id in d.triage.flagged)]
-        for c in shown:
+        for c in [*d.causes[:3], *flagged_beyond(d, 3)]:
             with st.expander(f"{c.label}: why", expanded=False):
                 explain.cause_details(model, d, c.id, None, key=f"rn_cd_{c.id}", system=system)
         st.caption(common.ACT_FIRST_NOTE)
@@ -499,7 +501,7 @@ def detailed_causes(d: Diagnosis) -> list[Any]:
     top = d.causes[:3]
     keep = [c for i, c in enumerate(top) if i == 0 or c.probability >= DETAIL_MIN
             or c.id in d.triage.flagged]
-    return keep + [c for c in d.causes[3:] if c.id in d.triage.flagged]
+    return keep + flagged_beyond(d, 3)
 
 
 def _downloads(model: Model, *, with_link: bool = True) -> None:

@@ -632,10 +632,7 @@ def driver_words(model: Model, key: str) -> str:
     "Cramps: link to deep vein thrombosis (if only it is present)")."""
     node, where = _key_parts(key)
     words = entry_words(model, where, node)
-    name = node_name(model, node)
-    if node in model.cause_map:  # a cause's long aside cut the number's own words
-        name = cause_name(model.cause_map[node].label)
-    return f"{name}: {words[:1].lower()}{words[1:]}"
+    return f"{node_name(model, node)}: {words[:1].lower()}{words[1:]}"
 
 
 def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, float],

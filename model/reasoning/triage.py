@@ -295,16 +295,14 @@ def triage(
     """
     tally = _Tally()
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
-    own = [(r.level, r.running) for r in kb.red_flags if r.id in fired and r.running]
-    flagged = [c for r in kb.red_flags if r.id in fired for c in r.about]
-    flag_levels: dict[str, int] = {}
-    signs = [r for r in kb.red_flags if r.id in fired]
+    signs = [r for r in kb.red_flags if r.id in fired]  # the red flags, then the amber rules
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
             tally.raise_to(rule.level, rule.reason, "amber")
-            own += [(rule.level, rule.running)] if rule.running else []
-            flagged += rule.about
             signs.append(rule)
+    own = [(r.level, r.running) for r in signs if r.running]
+    flagged = [c for r in signs for c in r.about]
+    flag_levels: dict[str, int] = {}  # cause -> the highest level of the signs about it
     for rule in signs:
         for c in rule.about:
             flag_levels[c] = max(flag_levels.get(c, -1), LEVELS.index(rule.level))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..api import Model
-from ..errors import InputError, not_utf8
+from ..errors import InputError, not_utf8, utf16
 from ..reasoning.evidence import NUMBER_TEXT
 
 MAX_FIELD = 10_000  # characters in one cell
@@ -144,12 +144,8 @@ def _reader_rows(fh: IO[str], where: str) -> tuple[list[str], Iterator[list[str]
         raise InputError([f"{where}: cannot read the header ({header[1]}); fix the first row"])
     if _undecodable(header):
         fh.close()
-        head = header[0].encode("utf-8", "surrogateescape")[:2] if header else b""
-        kind = (
-            "is UTF-16 text, not UTF-8"
-            if head in (b"\xff\xfe", b"\xfe\xff")
-            else ("is not UTF-8 text")
-        )
+        head = header[0].encode("utf-8", "surrogateescape") if header else b""
+        kind = "is UTF-16 text, not UTF-8" if utf16(head) else "is not UTF-8 text"
         raise InputError([f"{where}: the header {kind}; save the file as UTF-8 CSV"])
     if not any(h.strip() for h in header):
         fh.close()

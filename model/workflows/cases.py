@@ -832,7 +832,7 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
             ]
         )
     token = _token_of(link)
-    if token.rstrip(".") == SHARE_PREFIX.rstrip(".") or token == SHARE_PREFIX:
+    if token.rstrip(".") == SHARE_PREFIX.rstrip("."):  # "h1" or "h1.": the version alone
         raise InputError(  # "h1" said "version 'h1' is not one this heavylegs reads (h1)"
             ["share link is cut short: it has its version but no case; copy the whole link"]
         )
