@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ def _past_red_flags(at: AppTest, model, value: str = "no") -> AppTest:
         choice = value if value in q.states else "Not sure"
         at.radio(key=f"rn_rf_{qid}").set_value(choice)
     return at.button(key="rn_rf_continue").click().run()
+
+
+def _unsure(at: AppTest) -> set[str]:
+    """The questions the runner answered "not sure" (a warning sign among them is not asked
+    again: the app's ``skip``)."""
+    return set(at.session_state["rn_unsure"])
 
 
 def _past_basics(at: AppTest, age: int = 34, sex: str = "female") -> AppTest:
@@ -287,7 +294,7 @@ def test_no_red_flags_goes_to_the_most_informative_question(model):
     _no_exception(at)
     assert at.session_state["rn_stage"] == "questions"
     answers = dict(at.session_state["rn_answers"])
-    expected = next_to_ask(model.diagnose(answers))
+    expected = next_to_ask(model.diagnose(answers), _unsure(at))
     assert at.markdown and any(model.question_map[expected].text in m.value for m in at.markdown)
     assert at.button(key=f"rn_opt_{expected}__unsure") is not None
 
@@ -303,7 +310,7 @@ def test_answering_questions_changes_the_ranking(model):
     asked = []
     for _ in range(3):
         d = model.diagnose(dict(at.session_state["rn_answers"]))
-        qid = next_to_ask(d)
+        qid = next_to_ask(d, _unsure(at))
         q = model.question_map[qid]
         assert q.type != "number"
         asked.append(qid)
@@ -326,7 +333,7 @@ def test_answering_questions_changes_the_ranking(model):
 
 def test_not_sure_skips_and_back_restores(model):
     at = _past_red_flags(_page("runner").run(), model)
-    first = next_to_ask(model.diagnose(dict(at.session_state["rn_answers"])))
+    first = next_to_ask(model.diagnose(dict(at.session_state["rn_answers"])), _unsure(at))
     at.button(key=f"rn_opt_{first}__unsure").click().run()
     assert first not in at.session_state["rn_answers"]
     assert first in at.session_state["rn_unsure"]
@@ -417,6 +424,55 @@ def test_stop_shows_full_result_with_downloads_and_advice(model):
     at.button(key="rn_restart").click().run()
     at.button(key="rn_restart_yes").click().run()
     assert at.session_state["rn_stage"] == "red_flags" and not at.session_state["rn_answers"]
+    # the warning signs open at their top again (they opened scrolled to their end), once
+    assert any("step signs-" in h.proto.body for h in at.get("html"))
+    at.radio(key=f"rn_rf_{runner.red_flag_questions(model)[0]}").set_value("no").run()
+    assert not any("step signs-" in h.proto.body for h in at.get("html"))
+
+
+def test_answer_more_questions_asks_what_is_left_after_the_stop(model, monkeypatch):
+    """"Answer more questions" on a result reached because nothing more was worth asking
+    goes on with the questions left, most informative first (a runner walk: it led back to
+    the same result, and her vegetarian diet was never asked); the button says how many are
+    left, and is not offered when none is."""
+    at = _past_basics(_past_red_flags(_page("runner").run(), model))
+    monkeypatch.setattr(runner, "next_to_ask", lambda d, skip=(): None)  # "nothing worth it"
+    qid = _question_shown(at, model)
+    at.button(key=f"rn_opt_{qid}__unsure").click().run()
+    assert at.session_state["rn_stage"] == "result"
+    d = model.diagnose(dict(at.session_state["rn_answers"]))
+    left = [g.id for g in d.next_questions if g.outcomes and g.id not in _unsure(at)]
+    more = at.button(key="rn_more")
+    assert more.label == f"Answer more questions ({len(left)} left)"
+    more.click().run()
+    assert at.session_state["rn_stage"] == "questions"
+    assert _question_shown(at, model) == left[0]
+    # every question answered or skipped: no button
+    at.session_state["rn_unsure"] = [*_unsure(at), *left]
+    at.session_state["rn_stage"] = "result"
+    at.run()
+    assert not [b for b in at.button if b.key == "rn_more"]
+
+
+def test_a_settled_stop_is_green_only_at_self_care(model):
+    """"That is enough" beside "see a doctor" read as an all-clear (a runner walk): the stop
+    note is green only for a settled self-care result."""
+    signs = {q: model.question_map[q].states[0] for q in runner.red_flag_questions(model)}
+    pad = {**signs, "age": 62, "sex": "male", "calf_pain_walking": "yes", "relief_time": "minutes",
+           "heaviness_onset": "reproducible_point", "legs_affected": "one",
+           "symptom_location": "lower_leg"}
+    d = model.diagnose(pad)
+    assert d.triage.level == "see_doctor"
+    settled_pad = replace(d, triage=replace(d.triage, so_far=False))  # the level alone
+    assert runner.stop_note(settled_pad) == (True, "That is enough: more answers would "
+                                                   "hardly change the result.")
+    calm = {**signs, "age": 25, "sex": "male", "warmup": "none", "symptom_weeks": 1,
+            "eases_as_run_continues": "yes", "heaviness_onset": "from_start",
+            "legs_affected": "both", "bone_tender_spot": "no"}
+    settled = model.diagnose(calm)
+    assert settled.triage.level == "self_care" and not settled.triage.so_far
+    assert runner.stop_note(settled) == (False, "That is enough: more answers would hardly "
+                                                "change the result.")
 
 
 def test_workbench_renders_every_question(model):
@@ -576,6 +632,24 @@ def test_workbench_upload_says_the_population_and_names_questions_in_words(model
     assert "python -m model" not in warned and "”?" in warned
 
 
+def test_switching_population_after_an_upload_updates_its_notes(model):
+    """A clinic case with changed base rates, then the radio back to self-assessment: the
+    load notes about the population and the file's base rates no longer stood (a physio
+    walk); the page says the case's rates stay with its population."""
+    at = _page("workbench").run()
+    case = {"answers": {"age": 30}, "population": "clinic",
+            "base_rates": {"popliteal_entrapment": 0.01, "cecs": 0.1}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("case.json", json.dumps(case).encode(), "application/json")).run()
+    notes = " ".join(i.value for i in at.info).replace("\\", "")  # markdown escapes
+    assert "opened with the base rates changed in the file: 2 of them" in notes
+    at.radio(key="wb_population").set_value("self_assessment").run()
+    _no_exception(at)
+    notes = " ".join(i.value for i in at.info).replace("\\", "")  # markdown escapes
+    assert "base rates changed in the file" not in notes
+    assert "saved with base rates changed for Physio clinic" in notes
+
+
 @pytest.mark.parametrize("payload, message", [
     (b"{not json", "not valid JSON"),
     (b'{"answers": {"age": 500, "smoker": "yes"}}', "age"),
@@ -606,6 +680,14 @@ def test_workbench_population_switch_and_base_rate_slider(model):
     assert moved["cecs"] == pytest.approx(100 * want)
     assert moved["cecs"] > clinic["cecs"]
     assert any(m.label == "Prior it gives" and m.value == f"{100 * want:.1f}%" for m in at.metric)
+    # the default typed back as the box shows it (two decimals) is no change (a physio walk:
+    # popliteal's 0.4955 % shows "0.50", and 0.5 counted as changed in the report)
+    at.selectbox(key="wb_br_cause").set_value("popliteal_entrapment").run()
+    exact = 100 * load_model(population="clinic").cause_map["popliteal_entrapment"].base_rates[
+        "clinic"]
+    assert round(exact, 2) != exact  # what the box shows is not the exact default
+    at.number_input(key="wb_br_clinic_popliteal_entrapment").set_value(round(exact, 2)).run()
+    assert "popliteal_entrapment" not in at.session_state["wb_rates"]["clinic"]
 
 
 def test_workbench_network_marks_answered_nodes_and_sets_evidence(model):
@@ -653,7 +735,7 @@ def test_downloads_pdf_markdown_and_case_json(model):
 
 
 def _metric(at: AppTest) -> str:
-    text = next(m.value for m in at.markdown if "Heavy legs in runners with these" in m.value)
+    text = next(m.value for m in at.markdown if "your habits get heavy legs" in m.value)
     return text.split("**")[-2] if "→" in text else text.split(":**")[-1].strip()
 
 
@@ -682,9 +764,10 @@ def test_what_if_slider_changes_the_chance_of_heavy_legs(model):
     # the effect also comes as a toast (a phone has scrolled the result box away), once
     top = d.causes[0]
     toasts = [t.value for t in at.toast]
-    assert toasts == [f"With the change: {top.label} {pct(top.probability)} → "
-                      f"{pct(after.probability(top.id))}; heavy legs in runners with these "
-                      f"habits {pct(want.baseline_p_heavy_legs)} → {pct(want.p_heavy_legs)}"]
+    assert toasts == [f"With the change: runners with your habits get heavy legs "
+                      f"{pct(want.baseline_p_heavy_legs)} → {pct(want.p_heavy_legs)}; if yours "
+                      f"still did, {top.label} {pct(top.probability)} → "
+                      f"{pct(after.probability(top.id))}"]
     at.run()
     assert not at.toast  # the same change again: no second toast
 
@@ -1178,7 +1261,7 @@ def test_the_runner_page_computes_the_next_answers_ahead(monkeypatch):
     _no_exception(at)
     answers = dict(at.session_state["rn_answers"])
     d = m.diagnose(answers)
-    qid = next_to_ask(d)
+    qid = next_to_ask(d, _unsure(at))
     q = m.question_map[qid]
     assert seen and [s[qid] for s in seen[-1]] == sorted(
         q.states, key=lambda s: -next(o.probability for o in next(
@@ -1245,7 +1328,8 @@ def test_the_stop_message_never_says_enough_while_the_advice_could_change(model)
     text = runner.stop_message(open_)
     assert "enough" not in text.lower() and "could still change" in text
     calm = {"age": 25, "sex": "male", "warmup": "none", "eases_as_run_continues": "yes",
-            "heaviness_onset": "from_start", "legs_affected": "both", "symptom_weeks": 1}
+            "heaviness_onset": "from_start", "legs_affected": "both", "symptom_weeks": 1,
+            "bone_tender_spot": "no"}  # a tender spot (9% here) would send to a doctor
     settled = model.diagnose({**signs, **calm})
     assert not settled.triage.so_far and not settled.triage.unknown_warning_signs
     assert runner.stop_message(settled).startswith("That is enough")
@@ -1455,7 +1539,7 @@ def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_questio
         assert _bars(at) == [f"**{c.label}** · {chance(c)}" for c in after.causes[:5]]
         top = after.causes[0]
         assert any(f"**{top.label}** · **{chance(top)}**" in x.value for x in at.markdown)
-        assert _question_shown(at, m) == next_to_ask(after)
+        assert _question_shown(at, m) == next_to_ask(after, _unsure(at))
         assert not any("Choosing your next question" in c.value for c in at.caption)
     assert clicks >= 3
     # a click whose diagnosis is ready is drawn at once: no assessment
@@ -1468,7 +1552,7 @@ def test_a_click_whose_diagnosis_is_not_ready_draws_the_ranking_then_the_questio
     at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
     _no_exception(at)
     assert [c[0] for c in calls] == [] and m.ready(given) is ready
-    assert _question_shown(at, m) == next_to_ask(ready)
+    assert _question_shown(at, m) == next_to_ask(ready, _unsure(at))
 
 
 def test_nothing_left_to_ask_after_a_two_step_click_opens_the_result_with_why(monkeypatch):
@@ -1477,10 +1561,15 @@ def test_nothing_left_to_ask_after_a_two_step_click_opens_the_result_with_why(mo
     qid = _question_shown(at, m)
     q = m.question_map[qid]
     monkeypatch.setattr(runner, "next_question", lambda model, d: None)
-    given = {**at.session_state["rn_answers"], qid: q.states[0]}
+    value = q.max if q.type == "number" else q.states[0]
+    given = {**at.session_state["rn_answers"], qid: value}
     assert m.ready(given) is None
     calls.clear()
-    at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
+    if q.type == "number":  # how long it has lasted can come first: it can change the advice
+        at.text_input(key=f"rn_num_{qid}").input(f"{value:g}")
+        at.button(key=f"rn_save_{qid}").click().run()
+    else:
+        at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
     _no_exception(at)
     assert calls[:3] == [("assess", given), ("early", given), ("diagnose", given)]  # two steps
     assert at.session_state["rn_stage"] == "result"
@@ -1537,7 +1626,7 @@ def test_loading_a_case_says_it_resets_changed_base_rates(model):
     at.file_uploader(key="wb_upload").set_value(
         ("case.json", json.dumps({"answers": {"age": 30}}).encode(), "application/json")).run()
     _no_exception(at)
-    notes = " ".join(i.value for i in at.info)
+    notes = " ".join(i.value for i in at.info).replace("\\", "")  # markdown escapes
     assert "the base rate you had changed was reset" in notes
     assert at.session_state["wb_rates"] == {"self_assessment": {}}
     assert "Computing the result" not in notes

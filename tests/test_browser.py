@@ -302,7 +302,7 @@ def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
     d = m.diagnose(answers)
     text = _whatif_text(page)
     now = pct(m.what_if(answers, {}).p_heavy_legs)
-    assert f"Heavy legs in runners with these habits: {now}" in text
+    assert f"How often runners with your habits get heavy legs: {now}" in text
     for c in d.causes[:3]:
         assert f"{c.label}: {pct(c.probability)}" in text  # the ranking's own numbers
     changes: dict[str, Any] = {}
@@ -315,7 +315,7 @@ def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
         w = m.what_if(answers, changes)
         after = m.diagnose({**answers, **changes})
         box = page.locator(".st-key-rn_wi__result")
-        expect(box).to_contain_text(f"Heavy legs in runners with these habits: "
+        expect(box).to_contain_text(f"How often runners with your habits get heavy legs: "
                                     f"{pct(w.baseline_p_heavy_legs)} → {pct(w.p_heavy_legs)}")
         for c in d.causes[:3]:
             expect(box).to_contain_text(
@@ -348,7 +348,11 @@ def test_runner_journey(app_url, browser, size):
     page = browser.new_page(viewport=SIZES[size])
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
+    # nothing to lose yet: leaving the page is not questioned
+    assert page.evaluate("() => window.onbeforeunload") is None
     answers = _red_flags(page, m, size)
+    # answers live only in this browser: a reload or Back asks first (a runner walk)
+    page.wait_for_function("() => typeof window.onbeforeunload === 'function'")
     answers, unsure = _adaptive(page, m, answers, size)
     assert len([a for a in answers if m.question_map[a].group != "red_flags"]) >= 7
     # the result

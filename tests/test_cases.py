@@ -602,3 +602,53 @@ def test_compare_names_the_base_rates_each_case_changed(model) -> None:
     assert cmp.to_dict()["base_rates"]["after"] == {"bone_stress_injury": 0.3}
     bone = next(c for c in cmp.causes if c.id == "bone_stress_injury")
     assert bone.after > bone.before
+
+
+def test_compare_counts_a_confidence_as_a_difference(model) -> None:
+    """The same answer held at 60 % in one case: the comparison lists it with both
+    confidences (a physio walk read "the same answers" above a 5-point change)."""
+    answers = {"age": 24, "exam_pulse_loss_plantar_flexion": "yes"}
+    before = new_case(answers, model=model)
+    after = new_case(answers, model=model, confidence={"exam_pulse_loss_plantar_flexion": 0.6})
+    cmp = compare_cases(before, after, model)
+    (a,) = cmp.answers
+    assert (a.id, a.before_confidence, a.after_confidence) == (
+        "exam_pulse_loss_plantar_flexion", None, 0.6)
+    assert "| exam_pulse_loss_plantar_flexion | yes (clinician) | yes (clinician, confidence " \
+           "60%) |" in cmp.to_markdown()
+    assert not compare_cases(after, after, model).answers
+
+
+def test_case_new_marks_examination_findings_as_the_clinicians(model) -> None:
+    """Only a clinician examines: `case new` marked a pulse test "self-reported" in the
+    physio's report (a physio walk)."""
+    case = new_case({"age": 24, "exam_pulse_loss_plantar_flexion": "yes"}, model=model)
+    assert case.answered_by == {"age": SELF_REPORT, "exam_pulse_loss_plantar_flexion": CLINICIAN}
+
+
+def test_cli_compares_cases_in_their_own_population(tmp_path: Path, capsys) -> None:
+    """Two clinic cases are compared in the clinic population with their base rates, as
+    `diagnose` reads them (they were compared in the self-assessment population, the base
+    rates dropped without a word: a physio walk); cases of two populations need
+    --population."""
+    c1, c2, c3 = (tmp_path / f"c{i}.json" for i in (1, 2, 3))
+    answers = {"age": 24, "exam_pulse_loss_plantar_flexion": "yes"}
+    clinic = {"answers": answers, "population": "clinic",
+              "base_rates": {"popliteal_entrapment": 0.01}}
+    c1.write_text(json.dumps(clinic))
+    c2.write_text(json.dumps({**clinic, "answers": {**answers, "calf_pain_walking": "yes"}}))
+    c3.write_text(json.dumps({"answers": answers}))
+    assert main(["case", "compare", str(c1), str(c2), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["population"] == "clinic"
+    assert out["base_rates"]["after"] == {"popliteal_entrapment": 0.01}
+    assert main(["diagnose", str(c2)]) == 0
+    want = {c["id"]: c["probability"] for c in json.loads(capsys.readouterr().out)["causes"]}
+    assert {c["id"]: c["after"] for c in out["causes"]} == want
+    assert main(["case", "compare", str(c1), str(c3)]) == 2
+    err = capsys.readouterr().err
+    assert "different populations (clinic and self_assessment)" in err and "--population" in err
+    assert main(["case", "compare", str(c1), str(c3), "--population", "self_assessment"]) == 0
+    cap = capsys.readouterr()
+    assert "Population: self_assessment" in cap.out
+    assert "its changed base rates are its clinic population's" in cap.err

@@ -17,6 +17,8 @@ from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
 from model.reasoning.triage import (
     escalations,
     first_screen_questions,
+    level_of,
+    rule_questions,
     rule_status,
     triage,
 )
@@ -159,7 +161,7 @@ def test_every_result_says_whether_to_keep_running(model):
 
 
 def test_stop_is_not_offered_while_the_triage_could_change(model):
-    """The stop banner never appears while the next best questions have more than the stated
+    """The stop banner never appears while an unanswered question has more than the stated
     chance of changing the level; then the triage is labelled 'so far'."""
     seen_open = False
     for answers in ({"age": 28, "sex": "female", "lower_leg_tightness_burning": "yes"},
@@ -168,41 +170,99 @@ def test_stop_is_not_offered_while_the_triage_could_change(model):
         d = model.diagnose(answers)
         if d.triage.change_chance > STOP_TRIAGE_CHANGE:
             seen_open = True
-            assert not d.stop.stop and d.triage.so_far
+            assert not d.stop.stop and d.triage.so_far and d.triage.change_questions
         if d.stop.stop:
             assert d.triage.change_chance <= STOP_TRIAGE_CHANGE or d.triage.level in (
                 "urgent", "emergency") or not d.next_questions
     assert seen_open
 
 
-def test_triage_change_chance_is_exact(model):
-    """The chance equals a direct computation over the best questions: every answer's own
-    posterior (a full diagnosis), the rules on the new answers, weighted by P(answer)."""
-    from model.reasoning.diagnose import TRIAGE_LOOKAHEAD
+def _change_chances(model, answers, d):
+    """Each unanswered question's chance of changing the level, computed directly: every
+    answer's own posterior (an assessment of the answers with it), the full triage on it,
+    weighted by P(answer)."""
     from model.reasoning.evidence import value_for_state
 
-    answers = {"age": 28, "sex": "female", "lower_leg_tightness_burning": "yes"}
-    d = model.diagnose(answers)
-    assert d.triage.level in ("self_care", "see_doctor")
-    worst = 0.0
-    look = [g.id for g in d.next_questions[:TRIAGE_LOOKAHEAD]]
-    look += [q for q in d.triage.follow_up if q in model.engine.states and q not in look]
-    gains = {g.id: g for g in d.next_questions}
-    for g in (gains[qid] for qid in look):
+    out = {}
+    asked = [g for g in d.next_questions if g.outcomes]  # the questions that apply
+    for g in asked:
         q = model.question_map[g.id]
         chance = 0.0
-        for out in g.outcomes:
-            if out.probability <= 1e-9:
+        for o in g.outcomes:
+            if o.probability <= 1e-9:
                 continue
-            value = value_for_state(q, out.answer)
-            after = model.diagnose({**answers, q.id: value})
+            after = model.assess({**answers, q.id: value_for_state(q, o.answer)})
             probs = {c.id: c.probability for c in after.causes}
-            lvl = triage(model.kb, dict(after.answers), probs, unusual=d.conflict.unusual,
-                         top_cause=after.causes[0].id, unexplained=d.triage.unexplained).level
-            chance += out.probability * (lvl != d.triage.level)
-        worst = max(worst, chance)
-    assert d.triage.change_chance == pytest.approx(worst, abs=1e-9)
-    assert worst > STOP_TRIAGE_CHANGE
+            lvl = triage(model.kb, dict(model.validate({**answers, q.id: value_for_state(
+                q, o.answer)})[0]), probs, unusual=d.conflict.unusual,
+                top_cause=after.causes[0].id, unexplained=d.triage.unexplained).level
+            chance += o.probability * (lvl != d.triage.level)
+        out[g.id] = chance
+    return out
+
+
+@pytest.mark.parametrize("answers", [
+    {"age": 28, "sex": "female", "lower_leg_tightness_burning": "yes"},
+    {"age": 30},
+])
+def test_triage_change_chance_is_exact(model, answers):
+    """The chance, and the questions above the stop rule's limit (likeliest first), equal a
+    direct computation over every unanswered question that applies, not only the most
+    informative ones: three months of heaviness sends to a doctor, and how long it has lasted
+    is not among the six most informative questions for a 30-year-old."""
+    d = model.diagnose(answers)
+    assert d.triage.level in ("self_care", "see_doctor")
+    chances = _change_chances(model, answers, d)
+    assert d.triage.change_chance == pytest.approx(max(chances.values()), abs=1e-9)
+    above = sorted((q for q, c in chances.items() if c > STOP_TRIAGE_CHANGE),
+                   key=lambda q: -chances[q])
+    assert set(d.triage.change_questions) == set(above)
+    got = [chances[q] for q in d.triage.change_questions]
+    assert got == sorted(got, reverse=True)
+    assert max(chances.values()) > STOP_TRIAGE_CHANGE
+
+
+def test_the_questionnaire_asks_what_could_change_the_triage_first(model):
+    """When an answer could change the level, that question comes before the most
+    informative one (a runner who stops early is not left with an unsettled level); with
+    it answered "not sure", the next such question."""
+    from model.reasoning import next_to_ask
+
+    answers = {"age": 30, "sex": "male"}
+    d = model.diagnose(answers)
+    first = d.triage.change_questions[0]
+    assert first != d.next_questions[0].id  # it is not the most informative question
+    assert next_to_ask(d) == first == "symptom_weeks"
+    assert next_to_ask(d, skip={first}) == d.triage.change_questions[1]
+    # once every such question is settled, the most informative question again
+    settled = model.diagnose({**answers, "symptom_weeks": 2})
+    assert "symptom_weeks" not in settled.triage.change_questions
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=_answer_strategy(MODEL, 15), seed=st.integers(0, 2**32 - 1),
+       unusual=st.booleans(), unexplained=st.floats(0, 1))
+def test_the_level_alone_equals_the_triages_level(answers, seed, unusual, unexplained):
+    """``level_of`` (the lookahead's) equals ``triage(...).level`` for any answers and any
+    probabilities, including ones at and around each escalation's thresholds."""
+    rng = random.Random(seed)
+    clean = MODEL.validate(answers)[0]
+    cuts = [t for e in escalations(MODEL.kb) for t in (e.threshold, e.without_sign.threshold
+                                                        if e.without_sign else e.threshold)]
+    probs = {c.id: rng.choice([rng.random(), rng.choice(cuts), 0.0])
+             for c in MODEL.kb.causes}
+    want = triage(MODEL.kb, clean, probs, unusual=unusual, unexplained=unexplained).level
+    assert level_of(MODEL.kb, clean, probs, unusual=unusual, unexplained=unexplained) == want
+
+
+def test_only_the_named_questions_change_the_rules(model):
+    """The lookahead skips the rules for an answer no rule names: every question a rule or
+    an escalation's sign names is in ``rule_questions``."""
+    named = rule_questions(model.kb)
+    for rule in (*model.kb.red_flags, *model.kb.amber_flags):
+        assert set(rule.all) <= named and all(set(c) <= named for c in rule.any)
+    assert "symptom_weeks" in named and "palpitations" in named
+    assert "surface" not in named
 
 
 def test_outside_model_raises_to_see_doctor(model):
@@ -498,3 +558,23 @@ def test_an_act_first_level_shows_only_the_reasons_that_ask_for_it(model) -> Non
     # below urgent every reason is shown
     mild = model.diagnose({"age": 30, "shin_or_joint_pain": "yes", "legs_affected": "one"}).triage
     assert not mild.act_first and mild.reasons_shown == mild.reasons
+
+
+def test_a_more_specific_sign_speaks_alone(model):
+    """One swollen leg after long travel: the after-travel rule's reason only, not also "one
+    swollen calf ... even without travel" (a runner walk read them as contradicting each
+    other); the level and the fired rules are unchanged, and without travel the general
+    reason is back."""
+    both = model.assess({"swelling": "one_leg", "recent_travel_or_surgery": "yes"}).triage
+    assert both.level == "urgent" and "dvt_swelling_after_travel" in both.red_flags
+    assert any("after long travel" in r for r in both.reasons)
+    assert not any("without travel" in r for r in both.reasons)
+    alone = model.assess({"swelling": "one_leg", "recent_travel_or_surgery": "no"}).triage
+    assert alone.level == "urgent" and any("without travel" in r for r in alone.reasons)
+    assert len(both.reasons) == len(both.reason_levels) == len(both.reason_kinds)
+
+
+def test_a_number_answer_of_one_reads_in_the_singular(model):
+    q = model.question_map["rest_days_per_week"]
+    assert q.answer_label(1) == "1 day" and q.answer_label(2) == "2 days"
+    assert model.question_map["weekly_distance_change_pct"].answer_label(1) == "1 %"

@@ -23,16 +23,9 @@ def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, flo
     sure" (both kept in the file). With ``base`` (an uploaded case) its notes, case id, dates
     and who answered what are kept; answers changed on screen are marked clinician-verified,
     as are the examination and test findings of a case built on the page."""
-    if base is None:  # the examination and test findings are the physio's own entries
-        exam = {q: v for q, v in answers.items()
-                if q in model.question_map and model.question_map[q].asked_by == "clinician"}
-        told = {q: v for q, v in answers.items() if q not in exam}
-        case = new_case(told, confidence={q: c for q, c in (confidence or {}).items()
-                                          if q in told},
-                        population=model.population, model=model, units=units)
-        if exam:
-            case = case.with_answers(exam, model=model)  # marked clinician-verified
-            case = replace(case, confidence=dict(confidence or {}))
+    if base is None:  # new_case marks the examination and test findings the physio's
+        case = new_case(answers, confidence=confidence, population=model.population,
+                        model=model, units=units)
     else:
         changes = {q: answers.get(q) for q in set(base.answers) | set(answers)
                    if base.answers.get(q) != answers.get(q)}

@@ -125,20 +125,34 @@ def _set_stage(stage: str) -> None:
     st.session_state["rn_stage"] = stage
     if stage != "result":  # coming back to a result scrolls to its top again
         st.session_state.pop("rn_result_scrolled", None)
+    if stage == "red_flags":
+        _scroll_warning_signs()
+
+
+def _scroll_warning_signs() -> None:
+    """The warning signs open at their top when the runner comes back to them ("Start
+    again", "Change warning signs"): they opened scrolled to their end (a runner walk).
+    Not on the reruns of answering them. The count, outside the ``rn_`` keys that starting
+    again clears, makes each arrival's script new."""
+    ss = st.session_state
+    ss["hl_rf_arrivals"] = ss.get("hl_rf_arrivals", 0) + 1
+    ss["rn_rf_scroll"] = True
 
 
 def _restart() -> None:
     for k in [k for k in st.session_state if str(k).startswith("rn_")]:
         del st.session_state[k]
+    _scroll_warning_signs()
 
 
 def _ask_restart(ask: bool) -> None:
     st.session_state["rn_restart_ask"] = ask
 
 
-def _result_buttons() -> None:
-    """"Answer more questions" and "Start again"; starting again asks first (a runner walk:
-    it sat under the other button and wiped every answer with no way back)."""
+def _result_buttons(d: Diagnosis) -> None:
+    """"Answer more questions" (while any is left) and "Start again"; starting again asks
+    first (a runner walk: it sat under the other button and wiped every answer with no way
+    back)."""
     if st.session_state.get("rn_restart_ask"):
         st.warning("Start again clears all your answers. Download the report first if you "
                    "want to keep them.", icon=":material/restart_alt:")
@@ -149,8 +163,10 @@ def _result_buttons() -> None:
                   args=(False,), width="stretch", type="primary")
         return
     c1, c2 = st.columns(2)
-    c1.button("Answer more questions", key="rn_more", on_click=_set_stage,
-              args=("questions",), width="stretch")
+    left = len(_left_to_ask(d))
+    if left:
+        c1.button(f"Answer more questions ({left} left)", key="rn_more", on_click=_more,
+                  width="stretch")
     c2.button("Start again", key="rn_restart", on_click=_ask_restart, args=(True,),
               width="stretch")
 
@@ -226,12 +242,31 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
 
 
 def next_question(model: Model, d: Diagnosis) -> str | None:
-    """The question to ask now: a forced one (after back), else the most informative one."""
+    """The question to ask now: a forced one (after back), else the app's policy
+    (:func:`model.next_to_ask`); after "Answer more questions" on a result, also the
+    questions below the worth-asking threshold, most informative first (a runner walk: the
+    button led back to the same result, and a vegetarian diet or a mileage rise the runner
+    wanted to report was never asked)."""
     ss = st.session_state
     forced = ss.get("rn_force")
     if forced and forced not in ss["rn_answers"]:
         return str(forced)
-    return next_to_ask(d, skip=set(ss["rn_unsure"]))
+    qid = next_to_ask(d, skip=set(ss["rn_unsure"]))
+    if qid is None and ss.get("rn_extra"):
+        qid = next(iter(_left_to_ask(d)), None)
+    return qid
+
+
+def _left_to_ask(d: Diagnosis) -> list[str]:
+    """Every question that applies and is still open (not answered, not "not sure"), most
+    informative first."""
+    skip = set(st.session_state["rn_unsure"])
+    return [g.id for g in d.next_questions if g.outcomes and g.id not in skip]
+
+
+def _more() -> None:
+    st.session_state["rn_extra"] = True
+    _set_stage("questions")
 
 
 def next_answers(
@@ -563,6 +598,9 @@ def render() -> None:
         st.header("Why do my legs feel heavy?")
     if stage == "red_flags":
         _red_flag_screen(model)
+        if ss.pop("rn_rf_scroll", False):
+            st.html(SCROLL_TOP.format(step=f"signs-{ss['hl_rf_arrivals']}"),
+                    unsafe_allow_javascript=True)
     elif stage == "triage":
         d = d or model.diagnose(answers)
         _triage_screen(model, d)  # from the top: the warning-sign screen was scrolled
@@ -582,7 +620,7 @@ def render() -> None:
         if not d.triage.act_first:  # else the triage box comes first alone
             _headline(d, triage=False)  # the full triage follows at once
         _result(model, d, full=True)
-        _result_buttons()
+        _result_buttons(d)
         # to the top on arriving at a result, not on every rerun of it: "Start again", "Keep
         # my answers" or a what-if slider moved the element and the page jumped to the top
         # (a re-walk)
@@ -593,8 +631,23 @@ def render() -> None:
     if stage in ("questions", "result"):
         _answers_list(model)
     common.render_disclaimer()
+    _guard_leaving(bool(answers) or stage != "red_flags")
     if ahead is not None:  # last: the page is drawn before background work competes with it
         common.prefetch(model, ahead, common.session_owner())
+
+
+# Answers live only in this browser session (nothing is stored on the server): a reload or the
+# phone's Back button left the app and wiped them without a word (a runner walk). While there
+# are answers, the browser asks before leaving the page.
+LEAVE_GUARD = """<script>/* {state} */
+(() => {{ const w = window.parent || window;
+  w.onbeforeunload = {on} ? (e => {{ e.preventDefault(); e.returnValue = ''; }}) : null; }})();
+</script>"""
+
+
+def _guard_leaving(on: bool) -> None:
+    st.html(LEAVE_GUARD.format(state="answers" if on else "none", on="true" if on else "false"),
+            unsafe_allow_javascript=True)
 
 
 def _so_far(a: Diagnosis | Assessment) -> Diagnosis | Assessment:
@@ -657,6 +710,14 @@ def _question_page(model: Model, answers: dict[str, Any], d: Diagnosis | None,
 
 def _stop(d: Diagnosis) -> None:
     """Nothing more is worth asking: on to the result, which opens with why."""
-    open_ = d.triage.so_far or bool(d.triage.unknown_warning_signs)
-    st.session_state["rn_stop_note"] = (open_, stop_message(d))
+    st.session_state["rn_stop_note"] = stop_note(d)
     _set_stage("result")
+
+
+def stop_note(d: Diagnosis) -> tuple[bool, str]:
+    """(whether it is shown as plain information rather than in green, its words): green
+    only for a settled self-care result; "That is enough" in green beside "see a doctor"
+    read as an all-clear (a runner walk)."""
+    neutral = d.triage.so_far or bool(d.triage.unknown_warning_signs) or (
+        d.triage.level != "self_care")
+    return neutral, stop_message(d)

@@ -108,7 +108,7 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
         changes = _controls(model, answers, key_prefix, system)
         w = model.what_if(dict(answers), changes)
         after = model.diagnose({**answers, **changes}) if changes else d
-        box.markdown(f"**Heavy legs in runners with these habits:** "
+        box.markdown(f"**How often runners with your habits get heavy legs:** "
                     f"{common.pct(w.baseline_p_heavy_legs)}"
                     + (f" → **{common.pct(w.p_heavy_legs)}**" if changes else ""),
                     help="How often runners who answer as you did get heavy legs on their runs, "
@@ -120,12 +120,19 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
             new = after.probability(c.id)
             lines.append(f"- {c.label}: {common.pct(now)}"
                          + (f" → **{common.pct(new)}**" if changes else ""))
-        box.markdown("**Your top causes**" + (" with the change" if changes else "") + "\n"
-                    + "\n".join(lines))
+        box.markdown(("**If your legs still felt heavy after the change, the likely reasons**"
+                      if changes else "**Why your legs feel heavy: the likely reasons**")
+                     + "\n" + "\n".join(lines))
         if changes and all(common.pct(c.probability) == common.pct(after.probability(c.id))
                            for c in d.causes[:3]):
             box.caption("This change makes no visible difference to your top causes: "
                         "with your other answers, it is not what drives them.")
+        elif changes and any(after.probability(c.id) > c.probability + 0.005
+                             for c in d.causes[:3]):
+            # a runner walk: fewer hard sessions "raised" iron deficiency 63 % -> 74 %
+            box.caption("A reason can rise here although the change does nothing to it: with "
+                        "another reason less likely, it would explain more of any heaviness "
+                        "left.")
         _toast(d, after, changes, w.baseline_p_heavy_legs, w.p_heavy_legs, key_prefix)
 
 
@@ -137,7 +144,8 @@ def _toast(d: Diagnosis, after: Diagnosis, changes: Mapping[str, Any], before_p:
     sig = tuple(sorted((k, str(v)) for k, v in changes.items()))
     if changes and ss.get(f"{key_prefix}__toasted") != sig:
         top = d.causes[0]
-        st.toast(f"With the change: {top.label} {common.pct(top.probability)} → "
-                 f"{common.pct(after.probability(top.id))}; heavy legs in runners with these "
-                 f"habits {common.pct(before_p)} → {common.pct(after_p)}")
+        st.toast(f"With the change: runners with your habits get heavy legs "
+                 f"{common.pct(before_p)} → {common.pct(after_p)}; if yours still did, "
+                 f"{top.label} {common.pct(top.probability)} → "
+                 f"{common.pct(after.probability(top.id))}")
     ss[f"{key_prefix}__toasted"] = sig

@@ -163,17 +163,40 @@ def _on_upload() -> None:
     if before is not None and before != c.population:  # the radio moved: say so
         title = POPULATION_TITLES.get(c.population, c.population)
         ss["wb_load_changes"].append(
-            f"opened in its own population, {title} (the page was on "
+            f"{POPULATION_NOTE}, {title} (the page was on "
             f"{POPULATION_TITLES.get(before, before)})")
     if changed and not c.base_rates:  # the case's screen has the priors' own rates
         which = "the base rate you had changed was" if changed == 1 else (
             f"the {changed} base rates you had changed were")
         ss["wb_load_changes"].append(
-            f"opened with the priors' base rates: {which} reset (this case file holds none)"
+            f"{RATES_NOTE}: {which} reset (this case file holds none)"
         )
     if c.base_rates:
         ss["wb_load_changes"].append(
-            f"opened with the base rates changed in the file: {len(c.base_rates)} of them")
+            f"{FILE_RATES_NOTE}: {len(c.base_rates)} of them")
+
+
+# the notes of a loaded case that the population radio makes stale
+POPULATION_NOTE = "opened in its own population"
+RATES_NOTE = "opened with the priors' base rates"
+FILE_RATES_NOTE = "opened with the base rates changed in the file"
+
+
+def _population_changed() -> None:
+    """The population radio moved: the loaded case's notes about its population and base
+    rates no longer describe the page (a physio walk read "opened in its own population,
+    clinic" and "2 base rates changed" under the other population, none changed); a case
+    whose base rates stay with its population says so."""
+    ss = st.session_state
+    stale = (POPULATION_NOTE, RATES_NOTE, FILE_RATES_NOTE)
+    ss["wb_load_changes"] = [c for c in ss.get("wb_load_changes", [])
+                             if not c.startswith(stale)]
+    case = ss.get("wb_case")
+    if case is not None and case.base_rates and case.population != ss.get("wb_population"):
+        title = POPULATION_TITLES.get(case.population, case.population)
+        ss["wb_load_changes"].append(
+            f"saved with base rates changed for {title}: they apply there, not in this "
+            "population (switch back to use them)")
 
 
 _CLI_HINT = re.compile(r";? *\(?(see|use an id of) `python -m model questions`\)?")
@@ -235,7 +258,9 @@ def _set_rate(population: str, cause: str, default: float) -> None:
     ss = st.session_state
     v = ss.get(f"wb_br_{population}_{cause}")
     rates = _rates(population)
-    if v is None or abs(float(v) / 100 - default) < 1e-12:
+    # the box shows two decimals: the default typed back as it shows ("0.50" for 0.4955 %)
+    # is the default, not a change listed in the reports (a physio walk)
+    if v is None or round(float(v), 2) == round(100 * default, 2):
         rates.pop(cause, None)
     else:
         rates[cause] = float(v) / 100
@@ -806,18 +831,21 @@ def comparison_tables(model: Model, cmp: Comparison) -> tuple[pd.DataFrame, pd.D
     })
     qmap = model.question_map
 
-    def said(qid: str, v: Any, by: str | None) -> str:
+    def said(qid: str, v: Any, by: str | None, conf: float | None) -> str:
         if v is None:
             return "unanswered"
-        who = {CLINICIAN: " (physio)", SELF_REPORT: " (runner)"}.get(by or "", "")
-        return qmap[qid].answer_label(v) + who
+        notes = [{CLINICIAN: "physio", SELF_REPORT: "runner"}.get(by or "", ""),
+                 "" if conf is None else f"confidence {conf:.0%}"]
+        shown = ", ".join(n for n in notes if n)
+        return qmap[qid].answer_label(v) + (f" ({shown})" if shown else "")
 
     # who gave an answer is shown: the same answer confirmed by the physio is a difference
     # compare_cases counts, and "Yes | Yes" alone read as none
     answers = pd.DataFrame({
         "question": [qmap[a.id].label or qmap[a.id].text for a in cmp.answers],
-        "other case": [said(a.id, a.before, a.before_by) for a in cmp.answers],
-        "this case": [said(a.id, a.after, a.after_by) for a in cmp.answers],
+        "other case": [said(a.id, a.before, a.before_by, a.before_confidence)
+                       for a in cmp.answers],
+        "this case": [said(a.id, a.after, a.after_by, a.after_confidence) for a in cmp.answers],
     })
     return causes, answers
 
@@ -867,11 +895,12 @@ def _compare_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]
             st.dataframe(changed, hide_index=True, width="stretch", key="wb_compare_answers",
                          column_config={"question": st.column_config.TextColumn(width="large")})
         else:
-            st.caption("The two cases have the same answers.")
-        for name, rates in (("other case", cmp.base_rates_before),
+            st.caption("The two cases have the same answers, given by the same people with "
+                       "the same confidences.")
+        for name, rates in (("the other case", cmp.base_rates_before),
                             ("this case", cmp.base_rates_after)):
             if rates:
-                st.caption(f"Base rates changed in the {name}: " + ", ".join(
+                st.caption(f"Base rates changed in {name}: " + ", ".join(
                     f"{inline_label(model.cause_map[k].label)} {100 * v:.2g}%"
                     for k, v in rates.items()))
 
@@ -906,6 +935,7 @@ def render() -> None:
     top = st.columns([3, 3, 2], vertical_alignment="center")
     with top[0]:
         pop = st.radio("Population", populations, key="wb_population", horizontal=True,
+                       on_change=_population_changed,
                        format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
     with top[1]:
         _load_upload()

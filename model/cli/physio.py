@@ -200,6 +200,27 @@ def _case_compare(args: argparse.Namespace, model: Any) -> int:
     before = read_case(args.files[0], model)
     after = read_case(args.files[1], model)
     require_ok(before, after)
+    # both cases in one population: --population, else theirs (a clinic case was compared
+    # in the self-assessment population without a word, its base rates dropped: a physio walk)
+    pops = {before.case.population, after.case.population}
+    if args.population is None:
+        if len(pops) > 1:
+            raise InputError(
+                [
+                    f"the two cases are from different populations ({before.case.population} "
+                    f"and {after.case.population}); give --population self_assessment or "
+                    "--population clinic to compare both in one"
+                ]
+            )
+        if before.case.population != model.population:
+            model = model_for(args, before.case.population)
+    for loaded, path in ((before, args.files[0]), (after, args.files[1])):
+        if loaded.case.base_rates and loaded.case.population != model.population:
+            print(
+                f"note: {path}: its changed base rates are its {loaded.case.population} "
+                f"population's; --population {model.population} uses its own",
+                file=sys.stderr,
+            )
     cmp = compare_cases(before.case, after.case, model)
     print(dump(cmp.to_dict()) if args.json else cmp.to_markdown(), end="\n" if args.json else "")
     return 0

@@ -123,8 +123,9 @@ class Question:
     def answer_label(self, value: Any) -> str:
         """The words the app shows for an answer (a number with its unit)."""
         if self.type == "number":
-            unit = f" {self.unit}" if self.unit else ""
-            return f"{value:g}{unit}" if isinstance(value, int | float) else str(value)
+            if not isinstance(value, int | float):
+                return str(value)
+            return f"{value:g}{unit_words(self.unit, value)}"
         text = str(value)
         return self.answer_labels.get(text, text.replace("_", " ").capitalize())
 
@@ -211,6 +212,16 @@ class Rule:
     source: tuple[str, ...]
     about: tuple[str, ...] = ()  # the causes the rule is about
     running: str = ""  # whether to run on until seen, when the level's default is not enough
+
+
+def unit_words(unit: str | None, value: float) -> str:
+    """A number's unit as written after it: " days", but " day" after 1 ("1 days" in the
+    runner's answers and report, a runner walk); a symbol ("%", "km") as it is."""
+    if not unit:
+        return ""
+    if value == 1 and unit.endswith("s") and len(unit) > 3:
+        return f" {unit[:-1]}"
+    return f" {unit}"
 
 
 def condition_holds(cond: Any, value: Any) -> bool:

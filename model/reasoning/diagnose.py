@@ -14,9 +14,10 @@ Definitions (documented in the README):
   probabilities after it.
 - **Stop rule** - stop when a red flag has set triage to urgent or emergency, when the top
   cause reaches ``STOP_TOP_PROBABILITY``, or when no question gains ``STOP_MIN_GAIN`` bits;
-  but never while one of the ``TRIAGE_LOOKAHEAD`` most informative questions has more than
-  ``STOP_TRIAGE_CHANGE`` chance of changing the triage level (its answers weighted by their
-  probability); the triage is then shown as "so far".
+  but never while an unanswered question has more than ``STOP_TRIAGE_CHANGE`` chance of
+  changing the triage level (its answers weighted by their probability); the triage is then
+  shown as "so far", and the questionnaire asks those questions first, the likeliest to
+  change it first.
 - **What-if** - an intervention do(factor = value) on a modifiable risk factor (a root node,
   so the intervention is graph surgery that sets it) given the runner's other background
   and training answers; reported symptoms describe the present and are not held fixed.
@@ -54,7 +55,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import Triage, escalations, level_index, triage
+from .triage import Triage, escalations, level_of, rule_questions, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -74,7 +75,6 @@ CONFLICT_THRESHOLD = 0.7
 MARGIN = 1e-3
 TRACKED = 3  # causes tracked in the per-answer previews
 STOP_TRIAGE_CHANGE = 0.05  # largest chance that the next answer changes the triage level
-TRIAGE_LOOKAHEAD = 6  # questions (most informative first) whose answers are checked
 
 
 def stop_advice(
@@ -159,14 +159,17 @@ def strongest_answers(
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
     """The question the runner's questionnaire asks next (the app's policy): a follow-up of
     a sign already present first (:func:`~model.reasoning.triage.follow_up_questions`), then
-    the ``BASICS`` (age, sex) while unanswered, else the most informative question worth
-    asking (gain >= ``STOP_MIN_GAIN``); ``skip``: the questions answered "not sure". None
-    when nothing is worth asking."""
+    the ``BASICS`` (age, sex) while unanswered, then a question whose answer has more than
+    ``STOP_TRIAGE_CHANGE`` chance of changing the triage level (the likeliest first: what
+    keeps the stop rule from saying "stable" is asked, not left behind more informative
+    questions a runner may stop before), else the most informative question worth asking
+    (gain >= ``STOP_MIN_GAIN``); ``skip``: the questions answered "not sure". None when
+    nothing is worth asking."""
     for qid in d.triage.follow_up:
         if qid not in skip:
             return qid
     open_ = {g.id for g in d.next_questions}
-    for qid in BASICS:
+    for qid in (*BASICS, *d.triage.change_questions):
         if qid in open_ and qid not in skip:
             return qid
     for g in d.next_questions:
@@ -434,54 +437,76 @@ def triage_change_chance(
     post: Posterior,
     case: Case,
     clean: Mapping[str, Any],
-    causes: Sequence[CauseResult],
     tri: Triage,
     gains: Sequence[QuestionGain],
     unusual: bool,
     known: Mapping[str, Any] | None = None,
-) -> float:
-    """The largest chance, over the ``TRIAGE_LOOKAHEAD`` most informative unanswered
-    questions and the follow-up questions of a sign already present (the pill after one
-    swollen leg: :func:`follow_up_questions`), that answering it changes the triage level:
-    the sum over its answers of P(answer) [level after != level now]. Exact: the previews of
-    those questions track every cause that can raise the level. ``known``: previews already
-    computed (:func:`question_gains`: question -> (preview, the cause ids it tracks));
-    the others are computed here."""
+) -> tuple[float, tuple[str, ...]]:
+    """For every unanswered question the runner could be asked (``gains``) and the
+    follow-up questions of a sign already present (the pill after one swollen leg:
+    :func:`follow_up_questions`), the chance that answering it changes the triage level: the
+    sum over its answers of P(answer) [level after != level now]. Returns the largest chance
+    and the questions above ``STOP_TRIAGE_CHANGE``, most likely first. Exact: the previews
+    track every cause that can raise the level. ``known``: previews already computed
+    (:func:`question_gains`: question -> (preview, the cause ids it tracks)); the others are
+    computed here."""
     eng = ctx.engine
-    probs = {c.id: c.probability for c in causes}
-    serious = _serious_axes(ctx)
-    look = [g.id for g in gains[:TRIAGE_LOOKAHEAD]]
+    look = [g.id for g in gains]
     look += [q for q in tri.follow_up if q in eng.states and q not in look]
     known = dict(known or {})
     missing = [q for q in look if q not in known]
     if missing:
+        serious = _serious_axes(ctx)
         ids = [eng.cause_ids[a] for a in serious]
         for qid, pv in zip(missing, eng.previews(post, case, missing, serious), strict=True):
             known[qid] = (pv, ids)
-    now = level_index(tri.level)
-    worst = 0.0
+    bands = _EscalationBands(ctx, post.marginals)
+    named = rule_questions(ctx.kb)
+    chances: dict[str, float] = {}
     for qid in look:
         pv, ids = known[qid]
         q = ctx.question_map[qid]
+        after = np.tile(post.marginals, (len(eng.states[qid]), 1))
+        after[:, [eng.axis[c] for c in ids]] = pv.tracked
         chance = 0.0
         for s, state in enumerate(eng.states[qid]):
             p_state = float(pv.p_state[s])
-            if p_state <= 1e-9:
+            # an answer no rule names changes the level only if a probability crosses a
+            # threshold: otherwise the rules and the escalations decide as now
+            if p_state <= 1e-9 or (qid not in named and bands.same(after[s])):
                 continue
-            p_after = {**probs, **dict(zip(ids, pv.tracked[s].tolist(), strict=True))}
             answers = {**clean, qid: value_for_state(q, state)}
-            top = max(p_after, key=lambda c: p_after[c])
-            level = triage(
-                ctx.kb,
-                answers,
-                p_after,
-                unusual=unusual,
-                top_cause=top,
-                unexplained=tri.unexplained,
-            ).level
-            chance += p_state * (level_index(level) != now)
-        worst = max(worst, chance)
-    return worst
+            probs = dict(zip(eng.cause_ids, after[s].tolist(), strict=True))
+            level = level_of(ctx.kb, answers, probs, unusual=unusual, unexplained=tri.unexplained)
+            chance += p_state * (level != tri.level)
+        chances[qid] = chance
+    opening = sorted(
+        (q for q, c in chances.items() if c > STOP_TRIAGE_CHANGE),
+        key=lambda q: (-chances[q], look.index(q)),
+    )
+    return max(chances.values(), default=0.0), tuple(opening)
+
+
+class _EscalationBands:
+    """Where each escalation's probability lies against its thresholds (below both, between
+    the without-sign threshold and the row's, or above): the same bands after an answer no
+    rule names mean the same level."""
+
+    def __init__(self, ctx: ModelContext, now: np.ndarray) -> None:
+        esc = escalations(ctx.kb)
+        self.axes = np.array([ctx.engine.axis[e.cause] for e in esc], dtype=int)
+        self.high = np.array([e.threshold for e in esc])
+        self.low = np.array(
+            [e.without_sign.threshold if e.without_sign else e.threshold for e in esc]
+        )
+        self.now = self.of(now)
+
+    def of(self, p: np.ndarray) -> np.ndarray:
+        q = p[self.axes]
+        return (q >= self.low).astype(int) + (q >= self.high)
+
+    def same(self, p: np.ndarray) -> bool:
+        return bool(np.array_equal(self.of(p), self.now))
 
 
 def assess(
@@ -570,13 +595,14 @@ def diagnose(
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
     tri = triage_of(ctx, post, case, clean, causes, conf_res)
     best_gain = gains[0].expected_information_gain if gains else 0.0
-    tri_change = 0.0
+    tri_change: float = 0.0
+    opening: tuple[str, ...] = ()
     if tri.level != "emergency" and gains:
-        tri_change = triage_change_chance(
-            ctx, post, case, clean, causes, tri, gains, conf_res.unusual, previews
+        tri_change, opening = triage_change_chance(
+            ctx, post, case, clean, tri, gains, conf_res.unusual, previews
         )
     stop = stop_advice(causes[0].probability, best_gain, tri.level, len(gains), tri_change)
-    tri = replace(tri, change_chance=tri_change, so_far=not stop.stop)
+    tri = replace(tri, change_chance=tri_change, change_questions=opening, so_far=not stop.stop)
     # the contract lists every unanswered question: those that do not apply (periods for a
     # man) come last, with no gain, and are never asked
     idle = tuple(

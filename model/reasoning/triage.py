@@ -19,14 +19,14 @@ The order, each raising the level and never lowering it:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..kb import Escalation, KnowledgeBase
+from ..kb.types import Rule, rule_status
 from ..kb.types import clause_status as _clause
 from ..kb.types import condition_holds as _holds
-from ..kb.types import rule_status
 from . import texts
 from .evidence import applies
 
@@ -46,7 +46,10 @@ class Triage:
     unknown_warning_signs: tuple[str, ...] = ()  # red-flag questions not answered
     running: str = ""  # whether running on is fine until seen
     so_far: bool = False  # the next answers could still change the level (see the stop rule)
-    change_chance: float = 0.0  # chance that the best next question changes the level
+    change_chance: float = 0.0  # the largest chance that one next answer changes the level
+    # the unanswered questions with more than the stop rule's chance of changing the level,
+    # most likely first: the questionnaire asks them before the most informative question
+    change_questions: tuple[str, ...] = ()
     # questions to ask next: a sign is present (most urgent first), then the signs of a
     # suspicion held at its without-sign level
     follow_up: tuple[str, ...] = ()
@@ -102,6 +105,7 @@ class Triage:
             "running": self.running,
             "so_far": self.so_far,
             "change_chance": self.change_chance,
+            "change_questions": list(self.change_questions),
             "follow_up": list(self.follow_up),
             "reason_levels": list(self.reason_levels),
             "reason_kinds": list(self.reason_kinds),
@@ -219,7 +223,11 @@ class _Tally:
 
 
 def _red_flags(
-    kb: KnowledgeBase, answers: Mapping[str, Any], top_cause: str | None, tally: _Tally
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    top_cause: str | None,
+    tally: _Tally,
+    quiet: Collection[str] = (),
 ) -> tuple[list[str], list[str]]:
     fired: list[str] = []
     ruled_out: list[str] = []
@@ -227,10 +235,34 @@ def _red_flags(
         status = rule_status(rule, answers)
         if status:
             fired.append(rule.id)
-            tally.raise_to(rule.level, rule.reason, "red_flag")
+            if rule.id in quiet:
+                tally.level = max(tally.level, LEVELS.index(rule.level))
+            else:
+                tally.raise_to(rule.level, rule.reason, "red_flag")
         elif status is False and top_cause not in rule.about:
             ruled_out.append(rule.id)
     return fired, ruled_out
+
+
+def _subsumed(rules: Sequence[Rule]) -> set[str]:
+    """The rules that hold whose reason a more specific one that holds says better: another
+    rule at the same level or higher, about the same causes at least, whose conditions
+    include all of this one's and more (one swollen leg beside one swollen leg after long
+    travel: "even without travel" under "after long travel" contradicted the answer, a
+    runner walk)."""
+    out = set()
+    for a in rules:
+        if a.any:
+            continue
+        for b in rules:
+            if (
+                b is not a
+                and LEVELS.index(b.level) >= LEVELS.index(a.level)
+                and set(a.about) <= set(b.about)
+                and a.all.items() < b.all.items()
+            ):
+                out.add(a.id)
+    return out
 
 
 def _signed(e: Escalation, p: float, answers: Mapping[str, Any]) -> Escalation | None:
@@ -294,11 +326,16 @@ def triage(
     P(no cause of the model | answers), outside the model from ``outside_model.unexplained``.
     """
     tally = _Tally()
-    fired, ruled_out = _red_flags(kb, answers, top_cause, tally)
+    holding = [r for r in (*kb.red_flags, *kb.amber_flags) if rule_status(r, answers)]
+    quiet = _subsumed(holding)
+    fired, ruled_out = _red_flags(kb, answers, top_cause, tally, quiet)
     signs = [r for r in kb.red_flags if r.id in fired]  # the red flags, then the amber rules
     for rule in kb.amber_flags:
         if rule_status(rule, answers):
-            tally.raise_to(rule.level, rule.reason, "amber")
+            if rule.id in quiet:
+                tally.level = max(tally.level, LEVELS.index(rule.level))
+            else:
+                tally.raise_to(rule.level, rule.reason, "amber")
             signs.append(rule)
     own = [(r.level, r.running) for r in signs if r.running]
     flagged = [c for r in signs for c in r.about]
@@ -342,6 +379,40 @@ def triage(
     )
 
 
+def level_of(
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    probabilities: Mapping[str, float],
+    *,
+    unusual: bool = False,
+    unexplained: float = 0.0,
+) -> str:
+    """:func:`triage`'s level alone, without its texts (tested equal): the stop rule's
+    lookahead asks it for every answer of every unanswered question."""
+    level = 0
+    for rule in (*kb.red_flags, *kb.amber_flags):
+        if LEVELS.index(rule.level) > level and rule_status(rule, answers):
+            level = LEVELS.index(rule.level)
+    for e in escalations(kb):
+        hit = _signed(e, probabilities.get(e.cause, 0.0), answers)
+        if hit is not None:
+            level = max(level, LEVELS.index(hit.level))
+    om = kb.outside_model
+    if om is not None and (
+        unusual or (om.unexplained is not None and unexplained >= om.unexplained)
+    ):
+        level = max(level, LEVELS.index(om.level))
+    return LEVELS[level]
+
+
+def rule_questions(kb: KnowledgeBase) -> frozenset[str]:
+    """Every question a rule (red or amber) or an escalation's signs name: an answer to any
+    other question can change the level only through the causes' probabilities."""
+    clauses = [c for r in (*kb.red_flags, *kb.amber_flags) for c in (r.all, *r.any)]
+    clauses += [c for e in escalations(kb) if e.without_sign for c in e.without_sign.signs]
+    return frozenset(q for c in clauses for q in c)
+
+
 def _with_signs_to_ask(
     kb: KnowledgeBase,
     answers: Mapping[str, Any],
@@ -373,6 +444,8 @@ __all__ = [
     "first_screen_questions",
     "follow_up_questions",
     "level_index",
+    "level_of",
+    "rule_questions",
     "rule_status",
     "signs_absent",
     "triage",

@@ -660,18 +660,24 @@ def new_case(
     today: str | None = None,
     units: str = "metric",
 ) -> Case:
-    """A case from answers (all marked ``by``), validated; dated today unless ``today``;
-    ``units``: how the runner reads numbers (``metric`` or ``imperial``), kept in the file.
+    """A case from answers (marked ``by``, except the examination and test findings, which
+    only a clinician makes: marked clinician-verified whatever ``by`` says), validated;
+    dated today unless ``today``; ``units``: how the runner reads numbers (``metric`` or
+    ``imperial``), kept in the file.
 
     Raises
     ------
     InputError
         One line per bad answer or confidence.
     """
+    qmap = _model(model).question_map
     data: dict[str, Any] = {
         "answers": dict(answers),
         "population": population,
-        "answered_by": dict.fromkeys(answers, by),
+        # `case new` marked a pulse test "self-reported" in the physio's report (a physio walk)
+        "answered_by": {
+            q: CLINICIAN if q in qmap and qmap[q].asked_by == "clinician" else by for q in answers
+        },
         "confidence": dict(confidence or {}),
         "notes": notes,
         "case_id": case_id,
@@ -929,6 +935,11 @@ class AnswerChange:
     after: Any
     before_by: str | None
     after_by: str | None
+    # how sure the answer is (the physio's confidence; None: certain): the same answer held
+    # at 60 % in one case is a difference (a physio walk: "the same answers" stood over a
+    # 5-point change that came from confidences alone)
+    before_confidence: float | None = None
+    after_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -937,6 +948,8 @@ class AnswerChange:
             "after": self.after,
             "before_by": self.before_by,
             "after_by": self.after_by,
+            "before_confidence": self.before_confidence,
+            "after_confidence": self.after_confidence,
         }
 
 
@@ -978,6 +991,8 @@ class Comparison:
 
     def to_markdown(self) -> str:
         lines = [
+            f"Population: {self.population} (both cases; model {self.model_version})",
+            "",
             f"Triage: {self.triage_before} -> {self.triage_after}",
             "",
             "| cause | before | after | change |",
@@ -1006,9 +1021,9 @@ class Comparison:
         if self.answers:
             lines += ["", "| answer | before | after |", "| --- | --- | --- |"]
             for a in self.answers:
-                lines.append(
-                    f"| {a.id} | {_show(a.before, a.before_by)} | {_show(a.after, a.after_by)} |"
-                )
+                before = _show(a.before, a.before_by, a.before_confidence)
+                after = _show(a.after, a.after_by, a.after_confidence)
+                lines.append(f"| {a.id} | {before} | {after} |")
         return "\n".join(lines) + "\n"
 
 
@@ -1016,10 +1031,18 @@ def _range(iv: tuple[float, float] | None) -> str:
     return "" if iv is None else f" ({iv[0]:.0%}-{iv[1]:.0%})"
 
 
-def _show(value: Any, by: str | None) -> str:
+def _show(value: Any, by: str | None, confidence: float | None = None) -> str:
     if value is None:
         return "-"
-    return f"{value}" + (" (clinician)" if by == CLINICIAN else "")
+    notes = [
+        n
+        for n in (
+            "clinician" if by == CLINICIAN else "",
+            "" if confidence is None else f"confidence {confidence:.0%}",
+        )
+        if n
+    ]
+    return f"{value}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _as_case(x: Case | Mapping[str, Any], model: Model) -> Case:
@@ -1061,8 +1084,10 @@ def compare_cases(
     for qid in [q.id for q in model.questions]:
         vb, va = b.answers.get(qid), a.answers.get(qid)
         bb, ba = b.answered_by.get(qid), a.answered_by.get(qid)
-        if vb != va or (vb is not None and bb != ba):
-            changed.append(AnswerChange(qid, vb, va, bb, ba))
+        cb = b.confidence.get(qid) if vb is not None else None
+        ca = a.confidence.get(qid) if va is not None else None
+        if vb != va or (vb is not None and (bb != ba or cb != ca)):
+            changed.append(AnswerChange(qid, vb, va, bb, ba, cb, ca))
     return Comparison(
         causes,
         tuple(changed),

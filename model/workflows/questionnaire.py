@@ -43,9 +43,12 @@ def replay(
     model: Model, answers: Mapping[str, Any], case_id: str = "", *, known_only: bool = True
 ) -> Replay:
     """The app's question policy on ``answers`` (clean answers of one case)."""
-    given = {q: answers[q] for q in first_screen_questions(model.kb) if q in answers}
+    screen = first_screen_questions(model.kb)
+    given = {q: answers[q] for q in screen if q in answers}
     unknown = {q.id for q in model.questions if q.id not in answers}
-    skip: set[str] = unknown if known_only else set()
+    # the literal reading: a warning sign the case is silent on was answered "not sure" on
+    # the first screen, which the app does not ask again
+    skip: set[str] = unknown if known_only else {q for q in screen if q not in answers}
     asked: list[str] = []
     stopped = False
     d = model.diagnose(given)
