@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -231,6 +232,7 @@ def test_emergency_red_flag(model):
         assert needed in text, needed
     assert not any(r in text for r in REASSURING)
     assert "is possible (" not in text  # only the reasons that ask for an emergency
+    assert "take the report" not in text  # the call first (a runner walk)
     at.button(key="rn_tri_continue").click().run()  # more answers for the report
     _no_exception(at)
     assert at.session_state["rn_stage"] == "questions"
@@ -268,6 +270,11 @@ def test_an_urgent_level_without_a_red_flag_shows_the_disposition_screen(model):
     assert not model.diagnose(dict(at.session_state["rn_answers"])).triage.red_flags
     assert at.session_state["rn_stage"] == "triage"
     assert "same-day appointment with your GP" in _page_text(at)
+    # the same-day number as a button, not the emergency ones; no download to think of
+    # before the call only at an emergency
+    calls = {b.proto.url for b in at.get("link_button") if b.proto.url.startswith("tel:")}
+    assert calls == {"tel:111"}
+    assert "**Meanwhile:** take the report" in _page_text(at)
     at.button(key="rn_tri_continue").click().run()
     assert at.session_state["rn_stage"] == "questions"
     # dizziness (an emergency with palpitations) is asked next, before anything else
@@ -373,6 +380,16 @@ def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
                        ("abc", "is not a number"), ("9999", "from 0 to"), ("1e3", "not a number")):
         value, problem = parse_number(bad, q, "metric")
         assert value is None and words in str(problem), (bad, problem)
+    # the question's own unit after the number is read (a runner walk: "34 years" refused),
+    # and the problem says the range, not an example outside it ("for example 2.5" for age)
+    assert parse_number("6 weeks", q, "metric") == (6.0, None)
+    assert parse_number("1 week", q, "metric") == (1.0, None)
+    age = model.question_map["age"]
+    assert parse_number("34 years", age, "metric") == (34.0, None)
+    assert parse_number("34years", age, "metric") == (34.0, None)
+    assert parse_number("abc", age, "metric")[1] == (
+        "'abc' is not a number: write just the number, from 12 to 100 years.")
+    assert parse_number("34 km", age, "metric")[0] is None  # another unit is not dropped
     at = _past_red_flags(_page("runner").run(), model)
     at.text_input(key="rn_num_age").input("7")
     at.button(key="rn_save_age").click().run()
@@ -1684,6 +1701,12 @@ def test_a_nodes_numbers_read_in_the_physios_words(model):
     tables = [node_table(model, n) for n in (*model.cause_map, *model.question_map)]
     for table in (cause, finding, multi, drug, *tables):
         assert not any("." in e.split(" ")[0] or "_" in e for e in table["entry"])
+        # the reasons cite by author and year, and say "an estimate" (a physio walk found
+        # "[R106]" and "(E)" there)
+        for reason in table["reason"]:
+            assert not re.search(r"\[R\d+[a-z]?\]|\(E\)", reason), reason
+    duplex = node_table(model, "test_duplex_arterial")
+    assert "[Akkersdijk WL 1995]" in " ".join(duplex["reason"])
 
 
 def test_the_tornado_and_drivers_say_when_their_rows_are_sampled(model):
@@ -1811,3 +1834,35 @@ def test_a_node_shows_the_base_rate_in_use(model):
     assert row.startswith("3%") and "changed on this page" in row and "6.13%" in row
     plain = node_table(clinic, "cecs")
     assert plain[plain["entry"] == "Base rate (physio clinic)"]["value"].iloc[0] == "6.13%"
+
+
+def test_a_question_page_folds_the_default_running_words_with_the_reasons(model):
+    """On a phone the advice box took 600 px and pushed the answers below the screen (a
+    runner walk): on a question page the level's own words on running sit under "Why this
+    advice"; a rule's "stop running" stays in view."""
+    signs = {q: model.question_map[q].states[0] for q in runner.red_flag_questions(model)}
+    for extra, folded in (({"symptom_weeks": 20}, True), ({"bone_tender_spot": "yes"}, False)):
+        answers = {**signs, "age": 30, "sex": "female", **extra}
+        t = model.diagnose(answers).triage
+        assert t.level == "see_doctor" and t.running_is_default is folded
+        at = _page("runner")
+        at.session_state["rn_answers"] = answers
+        at.session_state["rn_stage"] = "questions"
+        at.session_state["rn_seen_level"] = 1
+        at.run()
+        _no_exception(at)
+        why = next(e for e in at.expander if e.label == "Why this advice")
+        inside = any("Running until seen" in m.value for m in why.markdown)
+        assert inside is folded
+        everywhere = sum("Running until seen" in m.value for m in at.markdown)
+        assert everywhere == 1  # once, in one place or the other
+
+
+def test_the_answers_list_counts_the_warning_signs(model):
+    """ "Your answers (0)" after 15 warning signs answered (a runner walk)."""
+    at = _past_red_flags(_page("runner").run(), model)
+    signs = sum(q in runner.red_flag_questions(model) for q in at.session_state["rn_answers"])
+    unsure = len(at.session_state["rn_unsure"])
+    assert signs > 0
+    labels = [e.label for e in at.expander if e.label.startswith("Your answers")]
+    assert labels == [f"Your answers ({signs} warning signs, 0 more, {unsure} not sure)"]

@@ -332,7 +332,9 @@ def _downloads(page, m, answers: dict[str, Any]) -> None:
         page.locator(".st-key-rn_dl_json button").click()
     doc = json.loads(Path(dl.value.path()).read_text())
     assert doc["answers"] == {k: v for k, v in answers.items()}
-    # the share link's copy button shows without hovering (a phone cannot hover)
+    # the share link, folded (25 lines on a phone): its copy button shows without hovering
+    # (a phone cannot hover)
+    page.get_by_text("Share link for a physio", exact=True).click()
     copy = page.locator("[data-testid='stCode'] button[aria-label='Copy to clipboard']").first
     page.mouse.move(0, 0)
     opacity = copy.evaluate("b => { let o = 1; for (let e = b; e; e = e.parentElement) "

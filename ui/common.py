@@ -380,6 +380,8 @@ ACT_FIRST_NOTE = ("Training advice, what-ifs and habits are left out until a doc
 # where to go, by level (the runner's country is not known: the common numbers are named)
 EMERGENCY_NUMBERS = (("112", "Europe, and most mobile phones"), ("999", "UK"),
                      ("911", "US and Canada"), ("000", "Australia"))
+# same-day help by phone where the runner's country has one number for it
+URGENT_NUMBERS = (("111", "NHS 111 (England, Scotland and Wales): urgent advice, day and night"),)
 WHERE = {
     "emergency": "Call your local emergency number now (112 in Europe and from most mobile "
                  "phones, 999 in the UK, 911 in the US and Canada, 000 in Australia), or have "
@@ -412,24 +414,31 @@ def unknown_signs_note(t: Any) -> str:
 
 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
-                  signs: bool = False) -> None:
+                  signs: bool = False, so_far: bool = True) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
     answers could still change is labelled "so far". ``compact``: the reasons folded away
     under "Why this advice" when ``why`` (else the page lists them itself), and with
-    ``signs`` the unknown signs in one line."""
+    ``signs`` the unknown signs in one line; ``so_far``: the runner's "so far" label on a
+    level the next answers could change (the workbench names those answers instead)."""
     t = d.triage
-    so_far = " (so far: a few more answers could change this)" if t.so_far else ""
-    body = f"**{t.advice}**{so_far}"
+    note = " (so far: a few more answers could change this)" if t.so_far and so_far else ""
+    body = f"**{t.advice}**{note}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
     show(body, icon=LEVEL_ICONS[t.level])
+    # on a question page the level's own words on running go under "Why this advice" with
+    # the reasons (a runner walk: the box took 600 px of a phone, the answers below the
+    # screen); a rule's own words (stop running until seen) stay in view
+    fold = compact and why and t.reasons_shown and t.level != "self_care"
     if not compact:
         render_reasons(d)
-    elif why and t.reasons_shown and t.level != "self_care":  # the advice: "a reason below"
+    elif fold:
         with st.expander("Why this advice"):
             render_reasons(d)
-    if t.running:
+            if t.running and t.running_is_default:
+                st.markdown(f"**{running_label(t.level)}:** {t.running}")
+    if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.unknown_warning_signs and compact and signs:
         st.caption(unknown_signs_note(t))

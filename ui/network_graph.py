@@ -8,6 +8,7 @@ Pure functions (no Streamlit); the workbench draws the chart and reads the click
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -196,5 +197,32 @@ def node_table(model: Model, node: str) -> pd.DataFrame:
         rows.append({"entry": entry_words(model, where, node, brief=True),
                      "value": shown,
                      "source": sources_text(model, cited.source_keys) or "estimate",
-                     "reason": cited.estimate or cited.note or ""})
+                     "reason": reason_words(model, cited.estimate or cited.note or "")})
     return pd.DataFrame(rows, columns=["entry", "value", "source", "reason"])
+
+
+_REF = re.compile(r"\[([A-Za-z][\w-]*)\]")
+_ESTIMATE = re.compile(r"\(E\)|\bE split\b|\(E [a-z]+\)|\(E;")
+
+
+def reason_words(model: Model, text: str) -> str:
+    """A number's reason as a physio reads it: a reference key in brackets by its author and
+    year ("[R106]" -> "[Akkersdijk 1995]"), the estimate mark in words ("(E)" -> "(an
+    estimate)"): a physio walk found the project's own shorthand on the node panel."""
+    from .common import sources_text
+
+    def ref(m: re.Match[str]) -> str:
+        key = m.group(1)
+        return f"[{sources_text(model, [key])}]" if key in model.kb.references else m.group(0)
+
+    def est(m: re.Match[str]) -> str:
+        got = m.group(0)
+        if got == "(E)":
+            return "(an estimate)"
+        if got == "(E;":
+            return "(an estimate;"
+        if got.startswith("(E "):
+            return f"(an estimated {got[3:-1]})"
+        return "an estimated split"
+
+    return _ESTIMATE.sub(est, _REF.sub(ref, text))

@@ -226,13 +226,16 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
         st.markdown(f"**Where:** {common.WHERE[level]}")
         if level == "emergency":
             _call_buttons()
+        else:  # same day: the out-of-hours number named above, as a button (a runner walk)
+            _call_buttons(common.URGENT_NUMBERS, primary=False)
         st.markdown("**Why:**")
         for r in t.reasons_shown:
             st.markdown(f"- {r}")
         label = "While you wait" if level == "emergency" else "If it gets worse"
         st.markdown(f"**{label}:** {common.WORSE[level]}")
-        st.markdown("**Meanwhile:** take the report below with you; it lists your answers "
-                    "for the doctor.")
+        if level != "emergency":  # not a download to think of while calling an ambulance
+            st.markdown("**Meanwhile:** take the report below with you; it lists your answers "
+                        "for the doctor.")
     _downloads(model, with_link=False)
     c1, c2 = st.columns(2)
     c1.button("Change my answers", key="rn_tri_change", on_click=_set_stage,
@@ -353,13 +356,15 @@ ACT_FIRST_HEADLINE = ("**Act on the advice above first.** The chances below come
                       "answers together and are no reason to wait.")
 
 
-def _call_buttons() -> None:
-    """One button per emergency number (``tel:`` links), the place each serves as help, in
-    a row that wraps (as columns they stacked into four full-width buttons on a phone and
-    pushed the question below the screen)."""
+def _call_buttons(numbers: tuple[tuple[str, str], ...] = common.EMERGENCY_NUMBERS,
+                  primary: bool = True) -> None:
+    """One button per number (``tel:`` links; the emergency numbers unless ``numbers``),
+    the place each serves as help, in a row that wraps (as columns they stacked into four
+    full-width buttons on a phone and pushed the question below the screen)."""
     with st.container(horizontal=True, gap="small"):
-        for number, where in common.EMERGENCY_NUMBERS:
-            st.link_button(f"Call {number}", f"tel:{number}", type="primary",
+        for number, where in numbers:
+            st.link_button(f"Call {number}", f"tel:{number}",
+                           type="primary" if primary else "secondary",
                            help=where, width="content", icon=":material/call:")
 
 
@@ -426,8 +431,10 @@ def _answers_list(model: Model) -> None:
     rf = set(red_flag_questions(model))
     mine = {q: v for q, v in answers.items() if q not in rf}
     unsure = len(ss["rn_unsure"])  # listed too, so counted too
-    count = f"{len(mine)}, {unsure} not sure" if unsure else f"{len(mine)}"
-    with st.expander(f"Your answers ({count})", expanded=False):
+    signs = sum(q in rf for q in answers)  # "Your answers (0)" after 15 signs: a runner walk
+    parts = ([f"{signs} warning signs", f"{len(mine)} more"] if signs else [f"{len(mine)}"]) + (
+        [f"{unsure} not sure"] if unsure else [])
+    with st.expander(f"Your answers ({', '.join(parts)})", expanded=False):
         if not mine and not ss["rn_unsure"]:
             st.write("No answers yet.")
         for qid, v in mine.items():
@@ -563,9 +570,11 @@ def _downloads(model: Model, *, with_link: bool = True) -> None:
     except InputError as exc:
         st.caption("No share link: " + "; ".join(exc.problems))
         return
-    st.markdown("**Share link** for a physio: copy it with the button at its top right (it "
-                "opens your answers on their workbench; nothing is stored on a server).")
-    st.code(link, language=None, wrap_lines=True)
+    # folded: the link runs to some 25 lines on a phone (a runner walk)
+    with st.expander("Share link for a physio"):
+        st.caption("Copy it with the button at its top right: it opens your answers on their "
+                   "workbench; nothing is stored on a server.")
+        st.code(link, language=None, wrap_lines=True)
 
 
 def render() -> None:

@@ -71,14 +71,29 @@ _PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 1,200 or 1.200: a thousands separator?
 
 
+def _without_unit(text: str, u: str | None) -> str:
+    """The text without the question's own unit written after the number ("34 years",
+    "40 km", "1 week": a runner walk saw "34 years" refused as not a number)."""
+    if not u:
+        return text
+    words = {u.lower(), u.lower().rstrip("s")}
+    head, _, tail = text.rpartition(" ")
+    if head and tail.lower() in words:
+        return head
+    for w in sorted(words, key=len, reverse=True):  # "40km", "30%"
+        if w and text.lower().endswith(w) and text[: -len(w)][-1:].isdigit():
+            return text[: -len(w)]
+    return text
+
+
 def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str | None]:
     """What a runner typed in a number box, read as a number in the runner's units:
     (value, None), or (None, a problem naming the fix). A decimal comma is read as a point
     ("2,5" is 2.5: the box read it as 25, ten times the answer); "1,200" and "1.200" could be
     either a thousand and more or a little over one, so they are asked about, not guessed;
     a number outside the question's range says the range (the box only showed a red mark)."""
-    raw = text.strip().replace(" ", "").replace("\u00a0", "")
     u = unit(q, system)
+    raw = _without_unit(text.strip(), u).replace(" ", "").replace("\u00a0", "")
     if not raw:
         return None, "Write a number, or choose the answer below it if you do not know."
     if _GROUPED.fullmatch(raw):
@@ -86,8 +101,9 @@ def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str
         return None, (f"Is {raw} {whole}{frac} or {whole}.{frac.rstrip('0') or '0'}? Write "
                       "it without a thousands separator (a decimal point or comma is fine).")
     if not _PLAIN.fullmatch(raw):
-        return None, (f"{text.strip()[:20]!r} is not a number: write digits with no thousands "
-                      "separator, for example 2.5.")
+        lo, hi = shown_range(q, system)
+        return None, (f"{text.strip()[:20]!r} is not a number: write just the number, from {lo:g} "
+                      f"to {hi:g}" + (f" {u}" if u else "") + ".")
     value = float(raw.replace(",", "."))
     lo, hi = shown_range(q, system)
     if not lo <= value <= hi:

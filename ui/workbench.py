@@ -432,7 +432,13 @@ def _answers_panel(model: Model) -> None:
 
 def _result_panel(model: Model, d: Diagnosis) -> None:
     st.subheader("Result")
-    common.render_triage(d, compact=True)
+    # "so far" stood on every case, an empty one included (a physio walk): the physio is
+    # told which answers could still change the level instead
+    common.render_triage(d, compact=True, so_far=False)
+    opening = [model.question_map[q] for q in d.triage.change_questions[:3]]
+    if opening:
+        st.caption("Could still change the level (likeliest first): " + "; ".join(
+            inline_label(q.label or q.text) for q in opening) + ".")
     with st.expander("Why this level", key="wb_why_level"):
         common.render_reasons(d, every=True)  # lower levels' too (the runner's: shown)
     st.dataframe(
@@ -577,15 +583,17 @@ def _base_rate_panel(population: str) -> Model:
         c.metric("Prior it gives", f"{100 * adjusted.priors[pick]:.1f}%",
                  help=f"Default base rate {100 * default:.2f}%")
         if rates:
-            st.dataframe(pd.DataFrame({
-                "cause": [labels[k] for k in rates],
-                "default base rate": [100 * float(base.cause_map[k].base_rates[population])
-                                      for k in rates],
-                "base rate now": [100 * v for v in rates.values()],
-                "prior now": [100 * adjusted.priors[k] for k in rates],
-            }), hide_index=True, width="stretch", key="wb_br_table",
-                column_config={k: st.column_config.NumberColumn(format="%.2f%%")
-                               for k in ("default base rate", "base rate now", "prior now")})
+            # a static table that wraps: the grid cut "prior now" in the panel's width at
+            # 1366 px (a physio walk)
+            with st.container(key="wb_br_table"):
+                st.table(pd.DataFrame({
+                    "cause": [cause_name(labels[k]) for k in rates],
+                    "default base rate": [
+                        f"{100 * float(base.cause_map[k].base_rates[population]):.2f}%"
+                        for k in rates],
+                    "base rate now": [f"{100 * v:.2f}%" for v in rates.values()],
+                    "prior now": [f"{100 * adjusted.priors[k]:.2f}%" for k in rates],
+                }).set_index("cause"))
             st.button("Reset base rates", key="wb_br_reset", on_click=_reset_rates,
                       args=(population,))
     return adjusted
@@ -764,17 +772,13 @@ def _node_panel(model: Model, d: Diagnosis, node: str, answers: dict[str, Any]) 
                 st.caption("A number: enter it in the Answers panel.")
         table = node_table(model, node)
         if len(table):
-            st.dataframe(table, hide_index=True, width="stretch", key="wb_node_table",
-                         # widths that show a link's cause and a changed base rate whole
-                         # at 1366 px (a physio walk found both cut)
-                         column_config={
-                             "entry": st.column_config.TextColumn(
-                                 width=330, help="A link: the chance of this finding when only "
-                                 "that cause is present. The leak: with none of the model's "
-                                 "causes present."),
-                             "value": st.column_config.TextColumn(width=250),
-                             "source": st.column_config.TextColumn(width=150),
-                             "reason": st.column_config.TextColumn(width="large")})
+            # a static table that wraps its cells: a grid cut a three-state value, a changed
+            # base rate and every reason at 1366 and 1024 px whatever the widths (physio
+            # walks); a node has a handful of rows
+            st.caption("A link: the chance of this finding when only that cause is present. "
+                       "The leak: with none of the model's causes present.")
+            with st.container(key="wb_node_table"):
+                st.table(table.set_index("entry"))
 
 
 def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],

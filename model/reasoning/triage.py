@@ -66,6 +66,13 @@ class Triage:
     reason_covered: tuple[bool, ...] = ()
 
     @property
+    def running_is_default(self) -> bool:
+        """Whether :attr:`running` is the level's own words (easy running is fine...), not a
+        rule's (stop running until a suspected stress fracture is seen): a question page can
+        fold the former away with the reasons."""
+        return self.running == texts.plain(texts.running_advice(self.level, False))
+
+    @property
     def reasons_shown(self) -> tuple[str, ...]:
         """The reasons to show a runner with the level. At an urgent or emergency level:
         every warning sign that fired, every rule that asks for urgent care or more, and
