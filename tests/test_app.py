@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import cause_name, load_model, next_to_ask
+from model import cause_name, load_model, next_to_ask, range_words
 from model.workflows.cases import load_case
 from ui import explain, runner
 from ui.common import chance, pct
@@ -330,7 +330,7 @@ def test_answering_questions_changes_the_ranking(model):
     top = d.causes[0]
     lo, hi = top.interval
     assert after[0] == (f"**{top.label}** · {pct(top.probability)} "
-                        f"(could be {pct(lo)} to {pct(hi)})")
+                        f"(could be {range_words(lo, hi)})")
     for text, c in zip(after, d.causes, strict=False):  # every bar is the model's numbers
         assert text == f"**{c.label}** · {chance(c)}"
     assert any(f"**{top.label}** · **{chance(top)}**" in m.value

@@ -181,7 +181,7 @@ def test_the_runners_report_reads_for_a_gp(model) -> None:
     onset = model.question_map["heaviness_onset"]
     for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
         assert onset.answer_label("from_start") in text and "from start" not in text
-        assert {"self_care": "Self-care", "see_doctor": "See a doctor or physio"}[
+        assert {"self_care": "Self-care", "see_doctor": "See a doctor"}[
             r.triage_level] in text
         assert "runners self-assessing" in text
         assert "not sure" in text and model.question_map["cramps"].text in text
@@ -221,7 +221,9 @@ def test_the_signs_checked_and_absent_are_warning_signs_only(model) -> None:
     assert model.question_map["swelling"].text.rstrip("?") not in said  # present, if not a flag
     variant = model.with_base_rates({"cecs": 0.01})
     md = report_markdown(build_report(answers, variant, today="2025-03-02"))
-    assert "compartment syndrome 1%" in md.split("Base rates changed for this case:")[1]
+    default = model.cause_map["cecs"].base_rates[model.population]
+    assert (f"compartment syndrome 1% (default {100 * default:.3g}%)"
+            in md.split("Base rates changed for this case:")[1])
 
 
 def test_an_interval_whose_ends_read_the_same_is_one_value(model) -> None:
@@ -239,6 +241,9 @@ def test_an_interval_whose_ends_read_the_same_is_one_value(model) -> None:
     assert " to under 1%" not in _pdf_text(report_pdf(r))
     wide = replace(r.causes[0], interval=(0.21, 0.66))
     assert wide.interval_text == f"{pct(0.21)} to {pct(0.66)}"
+    # "under 1% to 1%" read oddly (a runner walk): from under 1% it is "up to"
+    assert replace(r.causes[0], interval=(0.001, 0.012)).interval_text == "up to 1%"
+    assert replace(r.causes[0], interval=(0.96, 0.999)).interval_text == "96% or more"
 
 
 def test_the_answers_list_keeps_the_warning_signs_together(model, case) -> None:

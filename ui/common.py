@@ -28,6 +28,7 @@ from model import (
     background,
     load_model,
     pct,
+    range_words,
     running_label,
 )
 
@@ -333,7 +334,7 @@ def chance(c: Any) -> str:
     lo, hi = c.interval
     if pct(lo) == pct(hi):
         return pct(c.probability)
-    return f"{pct(c.probability)} (could be {pct(lo)} to {pct(hi)})"
+    return f"{pct(c.probability)} (could be {range_words(lo, hi)})"
 
 
 def range_note(model: Model) -> str:

@@ -37,6 +37,7 @@ from .texts import (
     inline_label,
     pct,
     plain,
+    range_words,
     running_label,
     short_name,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "flagged_note",
     "inline_label",
     "pct",
+    "range_words",
     "plain",
     "running_label",
     "cause_name",

@@ -184,9 +184,23 @@ def pct(p: float) -> str:
     return f"{p:.0%}"
 
 
+def range_words(lo: float, hi: float) -> str:
+    """A range of chances in the one way (:func:`pct`): "21% to 66%"; one value where both
+    ends read the same; "up to 2%" from under 1% ("under 1% to 1%" read oddly: a runner
+    walk); "97% or more" to over 99%."""
+    a, b = pct(lo), pct(hi)
+    if a == b:
+        return a
+    if a == "under 1%":
+        return f"up to {b}"
+    if b == "over 99%":
+        return f"{a} or more"
+    return f"{a} to {b}"
+
+
 LEVEL_TITLES = {
     "self_care": "Self-care",
-    "see_doctor": "See a doctor or physio",
+    "see_doctor": "See a doctor",
     "urgent": "Get medical help today",
     "emergency": "Emergency: call an ambulance now",
 }

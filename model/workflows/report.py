@@ -29,6 +29,7 @@ from ..reasoning import (
     flagged_note,
     pct,
     plain,
+    range_words,
     running_label,
 )
 from ..reasoning.diagnose import strongest_answers
@@ -83,8 +84,7 @@ class ReportCause:
         1%"), or "" without an interval."""
         if self.interval is None:
             return ""
-        lo, hi = pct(self.interval[0]), pct(self.interval[1])
-        return lo if lo == hi else f"{lo} to {hi}"
+        return range_words(*self.interval)
 
     @property
     def interval_spans(self) -> bool:
@@ -110,7 +110,8 @@ class Report:
     ruled_out: tuple[str, ...]  # plain descriptions of red flags the answers exclude
     general_advice: tuple[str, ...]
     notes: str
-    base_rates: tuple[tuple[str, float], ...] = ()  # (cause label, rate) changed for this case
+    # (cause label, rate, the priors' default) changed for this case
+    base_rates: tuple[tuple[str, float, float], ...] = ()
     disclaimer: str = DISCLAIMER
     coverage: float = 0.8  # of the intervals (priors/uncertainty.yaml)
     running: str = ""  # whether running on is fine until seen
@@ -290,7 +291,10 @@ def report_of(
             tuple(g.text for g in advice.general) if advice is not None and not act_first else ()
         ),
         notes=case.notes,
-        base_rates=tuple((model.cause_map[c].label, r) for c, r in d.base_rates),
+        base_rates=tuple(
+            (model.cause_map[c].label, r, model.cause_map[c].base_rates[model.population])
+            for c, r in d.base_rates
+        ),
         coverage=model.kb.uncertainty.interval,
         running=d.triage.running,
         unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
@@ -338,8 +342,10 @@ def _by(a: ReportAnswer) -> str:
 
 
 def _base_rates_text(r: Report) -> str:
+    # with the default beside each (a physio walk: "12%" alone did not say it was 6.1%)
     return "Base rates changed for this case: " + ", ".join(
-        f"{label} {100 * rate:.3g}%" for label, rate in r.base_rates
+        f"{label} {100 * rate:.3g}% (default {100 * default:.3g}%)"
+        for label, rate, default in r.base_rates
     )
 
 
