@@ -233,6 +233,7 @@ def test_emergency_red_flag(model):
     assert not any(r in text for r in REASSURING)
     assert "is possible (" not in text  # only the reasons that ask for an emergency
     assert "take the report" not in text  # the call first (a runner walk)
+    assert not at.get("download_button")  # the report waits for the result
     at.button(key="rn_tri_continue").click().run()  # more answers for the report
     _no_exception(at)
     assert at.session_state["rn_stage"] == "questions"
@@ -464,6 +465,25 @@ def test_answer_more_questions_asks_what_is_left_after_the_stop(model, monkeypat
     more.click().run()
     assert at.session_state["rn_stage"] == "questions"
     assert _question_shown(at, model) == left[0]
+
+    def answer(qid: str) -> None:
+        q = model.question_map[qid]
+        if q.type == "number":
+            at.text_input(key=f"rn_num_{qid}").input(f"{q.min:g}")
+            at.button(key=f"rn_save_{qid}").click().run()
+        else:
+            at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
+
+    answer(left[0])  # and on to the next question left
+    assert at.session_state["rn_stage"] == "questions" and _question_shown(at, model)
+    # "See my result", then "Change" that answer: back to the result after it, not on
+    # through every question left (a code review)
+    at.button(key="rn_stop").click().run()
+    assert at.session_state["rn_stage"] == "result" and "rn_extra" not in at.session_state
+    at.button(key=f"rn_rm_{left[0]}").click().run()
+    assert _question_shown(at, model) == left[0]
+    answer(left[0])
+    assert at.session_state["rn_stage"] == "result"
     # every question answered or skipped: no button
     at.session_state["rn_unsure"] = [*_unsure(at), *left]
     at.session_state["rn_stage"] = "result"
@@ -664,7 +684,15 @@ def test_switching_population_after_an_upload_updates_its_notes(model):
     _no_exception(at)
     notes = " ".join(i.value for i in at.info).replace("\\", "")  # markdown escapes
     assert "base rates changed in the file" not in notes
-    assert "saved with base rates changed for Physio clinic" in notes
+    assert notes.count("saved with base rates changed for Physio clinic") == 1
+    # back in the case's own population its rates apply again: no note says otherwise
+    at.radio(key="wb_population").set_value("clinic").run()
+    notes = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "saved with base rates changed" not in notes
+    assert at.session_state["wb_rates"]["clinic"] == case["base_rates"]
+    at.radio(key="wb_population").set_value("self_assessment").run()
+    notes = " ".join(i.value for i in at.info).replace("\\", "")
+    assert notes.count("saved with base rates changed for Physio clinic") == 1
 
 
 @pytest.mark.parametrize("payload, message", [

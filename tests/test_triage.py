@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import LEVELS, PriorsError, load_model
+from model import LEVELS, PriorsError, load_model, plain
 from model.kb import load_knowledge_base
 from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
 from model.reasoning.triage import (
@@ -257,12 +257,39 @@ def test_the_level_alone_equals_the_triages_level(answers, seed, unusual, unexpl
 
 def test_only_the_named_questions_change_the_rules(model):
     """The lookahead skips the rules for an answer no rule names: every question a rule or
-    an escalation's sign names is in ``rule_questions``."""
+    an escalation's sign names is in ``rule_questions``, and an answer to any other question
+    leaves every rule's status as it was."""
     named = rule_questions(model.kb)
-    for rule in (*model.kb.red_flags, *model.kb.amber_flags):
-        assert set(rule.all) <= named and all(set(c) <= named for c in rule.any)
-    assert "symptom_weeks" in named and "palpitations" in named
-    assert "surface" not in named
+    signs = {q for e in escalations(model.kb) if e.without_sign
+             for c in e.without_sign.signs for q in c}
+    assert signs and signs <= named  # a heart suspicion's signs (breathlessness, ...)
+    rules = (*model.kb.red_flags, *model.kb.amber_flags)
+    rng = random.Random(7)
+    for _ in range(200):
+        qs = rng.sample(list(model.questions), 8)
+        answers = {q.id: (q.min if q.type == "number" else rng.choice(q.states)) for q in qs}
+        other = rng.choice([q for q in model.questions if q.id not in named])
+        more = {**answers, other.id: other.max if other.type == "number" else other.states[-1]}
+        assert [rule_status(r, answers) for r in rules] == [rule_status(r, more) for r in rules]
+
+
+@pytest.mark.parametrize("answers", [
+    {"age": 30, "sex": "male"},
+    {"age": 62, "sex": "male", "calf_pain_walking": "yes"},
+    {"age": 35, "sex": "male", "palpitations": "yes"},
+    {"age": 28, "sex": "female", "swelling": "one_leg"},
+])
+def test_the_band_shortcut_changes_no_chance(model, answers, monkeypatch):
+    """The lookahead skips the rules for an answer no rule names whose probabilities cross
+    no escalation threshold; with the shortcut off (every answer through the full level)
+    the chances and the questions are the same."""
+    from model.reasoning import diagnose as dg
+
+    fast = model.diagnose(answers).triage
+    monkeypatch.setattr(dg._EscalationBands, "same", lambda self, p: False)
+    slow = load_model().diagnose(answers).triage
+    assert slow.change_chance == pytest.approx(fast.change_chance, abs=1e-12)
+    assert slow.change_questions == fast.change_questions
 
 
 def test_outside_model_raises_to_see_doctor(model):
@@ -558,6 +585,31 @@ def test_an_act_first_level_shows_only_the_reasons_that_ask_for_it(model) -> Non
     # below urgent every reason is shown
     mild = model.diagnose({"age": 30, "shin_or_joint_pain": "yes", "legs_affected": "one"}).triage
     assert not mild.act_first and mild.reasons_shown == mild.reasons
+
+
+def test_a_red_flag_is_never_silenced_by_an_amber_rule_and_an_any_counts(model):
+    """The more specific rule may add an ``any`` of its own (one swollen leg on the pill);
+    a red flag's words are hidden only behind another red flag; a rule about no cause is
+    never hidden; the report lists what the screen lists."""
+    from model.workflows.report import build_report
+
+    pill = model.assess({"swelling": "one_leg", "sex": "female",
+                         "hormonal_contraception": "yes"}).triage
+    assert "one_leg_swelling" in pill.subsumed
+    assert not any("without travel" in r for r in pill.reasons)
+    red = {r.id for r in model.kb.red_flags}
+    rules = {r.id: r for r in (*model.kb.red_flags, *model.kb.amber_flags)}
+    for answers in ({"calf_warm_red_tender": "yes", "chest_pain_or_fainting": "yes"},
+                    {"swelling": "one_leg", "recent_travel_or_surgery": "yes"}):
+        t = model.assess(answers).triage
+        for rid in t.subsumed:
+            assert rules[rid].about
+            assert rid not in red or any(o in red for o in t.red_flags if o != rid)
+        report = build_report(answers, model)
+        assert t.subsumed
+        assert not any(plain(rules[r].reason) in report.red_flags for r in t.subsumed)
+        assert all(plain(rules[r].reason) in report.red_flags
+                   for r in t.red_flags if r not in t.subsumed)
 
 
 def test_a_more_specific_sign_speaks_alone(model):

@@ -388,8 +388,8 @@ WHERE = {
                  "phones, 999 in the UK, 911 in the US and Canada, 000 in Australia), or have "
                  "someone take you to the emergency department. Do not drive yourself.",
     "urgent": "Today: a same-day appointment with your GP, an urgent-care or walk-in centre, "
-              "or your out-of-hours service (NHS 111 in England). If none is open, go to the "
-              "emergency department.",
+              "or your out-of-hours service (NHS 111 in England, Scotland and Wales). If none "
+              "is open, go to the emergency department.",
 }
 WORSE = {
     "emergency": "stop, sit or lie down, keep someone with you, and if you are alone unlock "

@@ -125,6 +125,8 @@ def _set_stage(stage: str) -> None:
     st.session_state["rn_stage"] = stage
     if stage != "result":  # coming back to a result scrolls to its top again
         st.session_state.pop("rn_result_scrolled", None)
+    else:  # "Answer more questions" lasts until the result: a later "Change" goes back there
+        st.session_state.pop("rn_extra", None)
     if stage == "red_flags":
         _scroll_warning_signs()
 
@@ -236,7 +238,8 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
         if level != "emergency":  # not a download to think of while calling an ambulance
             st.markdown("**Meanwhile:** take the report below with you; it lists your answers "
                         "for the doctor.")
-    _downloads(model, with_link=False)
+    if level != "emergency":  # (the report waits on the result, after the call)
+        _downloads(model, with_link=False)
     c1, c2 = st.columns(2)
     c1.button("Change my answers", key="rn_tri_change", on_click=_set_stage,
               args=("red_flags",), width="stretch")
@@ -432,7 +435,8 @@ def _answers_list(model: Model) -> None:
     mine = {q: v for q, v in answers.items() if q not in rf}
     unsure = len(ss["rn_unsure"])  # listed too, so counted too
     signs = sum(q in rf for q in answers)  # "Your answers (0)" after 15 signs: a runner walk
-    parts = ([f"{signs} warning signs", f"{len(mine)} more"] if signs else [f"{len(mine)}"]) + (
+    told = "1 warning sign" if signs == 1 else f"{signs} warning signs"
+    parts = ([told, f"{len(mine)} more"] if signs else [f"{len(mine)}"]) + (
         [f"{unsure} not sure"] if unsure else [])
     with st.expander(f"Your answers ({', '.join(parts)})", expanded=False):
         if not mine and not ss["rn_unsure"]:

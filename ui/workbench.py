@@ -180,6 +180,7 @@ def _on_upload() -> None:
 POPULATION_NOTE = "opened in its own population"
 RATES_NOTE = "opened with the priors' base rates"
 FILE_RATES_NOTE = "opened with the base rates changed in the file"
+ELSEWHERE_NOTE = "saved with base rates changed for"
 
 
 def _population_changed() -> None:
@@ -188,15 +189,15 @@ def _population_changed() -> None:
     clinic" and "2 base rates changed" under the other population, none changed); a case
     whose base rates stay with its population says so."""
     ss = st.session_state
-    stale = (POPULATION_NOTE, RATES_NOTE, FILE_RATES_NOTE)
+    stale = (POPULATION_NOTE, RATES_NOTE, FILE_RATES_NOTE, ELSEWHERE_NOTE)
     ss["wb_load_changes"] = [c for c in ss.get("wb_load_changes", [])
                              if not c.startswith(stale)]
     case = ss.get("wb_case")
     if case is not None and case.base_rates and case.population != ss.get("wb_population"):
         title = POPULATION_TITLES.get(case.population, case.population)
         ss["wb_load_changes"].append(
-            f"saved with base rates changed for {title}: they apply there, not in this "
-            "population (switch back to use them)")
+            f"{ELSEWHERE_NOTE} {title}: they apply there, not in this population (switch "
+            "back to use them)")
 
 
 _CLI_HINT = re.compile(r";? *\(?(see|use an id of) `python -m model questions`\)?")

@@ -446,8 +446,10 @@ def triage_change_chance(
     follow-up questions of a sign already present (the pill after one swollen leg:
     :func:`follow_up_questions`), the chance that answering it changes the triage level: the
     sum over its answers of P(answer) [level after != level now]. Returns the largest chance
-    and the questions above ``STOP_TRIAGE_CHANGE``, most likely first. Exact: the previews
-    track every cause that can raise the level. ``known``: previews already computed
+    and the questions above ``STOP_TRIAGE_CHANGE``, most likely first. Exact for the rules
+    and the escalations (the previews track every cause that can raise the level), with the
+    conflict check and the unexplained share held at their present values and a number
+    question's bin read at its middle value. ``known``: previews already computed
     (:func:`question_gains`: question -> (preview, the cause ids it tracks)); the others are
     computed here."""
     eng = ctx.engine
@@ -475,7 +477,9 @@ def triage_change_chance(
             # threshold: otherwise the rules and the escalations decide as now
             if p_state <= 1e-9 or (qid not in named and bands.same(after[s])):
                 continue
-            answers = {**clean, qid: value_for_state(q, state)}
+            given = {**clean, qid: value_for_state(q, state)}
+            # the answers that still apply (the pill after "male": not one of them)
+            answers = {k: v for k, v in given.items() if applies(ctx.question_map[k], given)}
             probs = dict(zip(eng.cause_ids, after[s].tolist(), strict=True))
             level = level_of(ctx.kb, answers, probs, unusual=unusual, unexplained=tri.unexplained)
             chance += p_state * (level != tri.level)

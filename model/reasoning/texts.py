@@ -177,11 +177,12 @@ RUNNING = {
 def pct(p: float) -> str:
     """One way to say a chance everywhere (app and reports): a whole percentage ("under 1%"
     and "over 99%" at the ends)."""
-    if p < 0.005:
+    shown = f"{p:.0%}"
+    if shown == "0%":  # (0.005 rounds to "0%": it is under 1% too)
         return "under 1%"
-    if p > 0.995:
+    if shown == "100%":  # (0.995 rounds to "100%", which no cause is)
         return "over 99%"
-    return f"{p:.0%}"
+    return shown
 
 
 def range_words(lo: float, hi: float) -> str:
@@ -191,6 +192,8 @@ def range_words(lo: float, hi: float) -> str:
     a, b = pct(lo), pct(hi)
     if a == b:
         return a
+    if a == "under 1%" and b == "over 99%":
+        return "anywhere from under 1% to over 99%"
     if a == "under 1%":
         return f"up to {b}"
     if b == "over 99%":

@@ -64,6 +64,9 @@ class Triage:
     # its level or higher (the sign's reason says what to do; "possible (4%)" beside it
     # reads as reassurance)
     reason_covered: tuple[bool, ...] = ()
+    # the rules that hold whose reason a more specific rule that holds gives instead (their
+    # level counts; their words are not listed)
+    subsumed: tuple[str, ...] = ()
 
     @property
     def running_is_default(self) -> bool:
@@ -118,6 +121,7 @@ class Triage:
             "reason_kinds": list(self.reason_kinds),
             "unexplained": self.unexplained,
             "flagged_causes": list(self.flagged),
+            "subsumed_rules": list(self.subsumed),
         }
 
 
@@ -251,22 +255,25 @@ def _red_flags(
     return fired, ruled_out
 
 
-def _subsumed(rules: Sequence[Rule]) -> set[str]:
+def _subsumed(rules: Sequence[Rule], red: Collection[str]) -> set[str]:
     """The rules that hold whose reason a more specific one that holds says better: another
     rule at the same level or higher, about the same causes at least, whose conditions
-    include all of this one's and more (one swollen leg beside one swollen leg after long
-    travel: "even without travel" under "after long travel" contradicted the answer, a
-    runner walk)."""
+    include all of this one's and more (an ``any`` of its own counts as more); a red flag's
+    reason only behind another red flag (``red``: their ids). One swollen leg beside one
+    swollen leg after long travel: "even without travel" under "after long travel"
+    contradicted the answer (a runner walk)."""
     out = set()
     for a in rules:
-        if a.any:
+        if a.any or not a.about:
             continue
         for b in rules:
             if (
                 b is not a
+                and (a.id not in red or b.id in red)
                 and LEVELS.index(b.level) >= LEVELS.index(a.level)
                 and set(a.about) <= set(b.about)
-                and a.all.items() < b.all.items()
+                and a.all.items() <= b.all.items()
+                and (a.all.items() < b.all.items() or bool(b.any))
             ):
                 out.add(a.id)
     return out
@@ -334,7 +341,7 @@ def triage(
     """
     tally = _Tally()
     holding = [r for r in (*kb.red_flags, *kb.amber_flags) if rule_status(r, answers)]
-    quiet = _subsumed(holding)
+    quiet = _subsumed(holding, {r.id for r in kb.red_flags})
     fired, ruled_out = _red_flags(kb, answers, top_cause, tally, quiet)
     signs = [r for r in kb.red_flags if r.id in fired]  # the red flags, then the amber rules
     for rule in kb.amber_flags:
@@ -383,6 +390,7 @@ def triage(
         reason_levels=tuple(tally.levels),
         reason_kinds=tuple(tally.kinds),
         reason_covered=tuple(tally.covered),
+        subsumed=tuple(sorted(quiet)),
     )
 
 

@@ -2,8 +2,9 @@
 replayed on a case whose answers are known.
 
 The replay answers the first screen's warning signs the case answers, then asks what the app
-asks (:func:`~model.reasoning.next_to_ask`: a follow-up of a sign first, else the most
-informative question worth asking) until the stop rule says the result is stable
+asks (:func:`~model.reasoning.next_to_ask`: a follow-up of a sign first, then age and sex,
+then a question that could change the triage level, else the most informative question
+worth asking) until the stop rule says the result is stable
 (``Diagnosis.stop``), nothing is worth asking, or ``MAX_ASKED`` questions. The count is the
 questions asked after the first screen. A written case answers only some questions, so there
 are two readings: ``known_only`` (the runner is asked only what the case says, as if it held

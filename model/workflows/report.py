@@ -261,7 +261,8 @@ def report_of(
     rules = {r.id: r for r in model.kb.red_flags}
     act_first = d.triage.act_first
     ruled_out = () if act_first else _signs_absent(model, d)
-    fired = tuple(plain(rules[r].reason) for r in d.triage.red_flags)
+    # as on screen: a sign a more specific one says better is not listed twice
+    fired = tuple(plain(rules[r].reason) for r in d.triage.red_flags if r not in d.triage.subsumed)
     report_answers = tuple(
         ReportAnswer(
             q.id,
