@@ -31,6 +31,7 @@ from .reasoning import (
     QuestionGain,
     TestValue,
     Triage,
+    answer_direction,
     cause_name,
     first_screen_questions,
     flagged_note,
@@ -67,6 +68,7 @@ from .workflows.report import (
 from .workflows.share import VIEW_PARAM, Screen, query_params, read_link, share_link
 
 __all__ = [
+    "answer_direction",
     "background",
     "abandon",
     "Stopped",

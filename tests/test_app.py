@@ -1894,3 +1894,28 @@ def test_the_answers_list_counts_the_warning_signs(model):
     assert signs > 0
     labels = [e.label for e in at.expander if e.label.startswith("Your answers")]
     assert labels == [f"Your answers ({signs} warning signs, 0 more, {unsure} not sure)"]
+
+
+def test_a_no_that_raises_a_cause_by_lowering_its_rivals_says_so(model):
+    """A runner walk: "No" to frequent colds was listed as "this makes it more likely" for
+    iron deficiency, which a "no" points away from on its own (the colds link to it is weak,
+    to its rivals strong): the reason now says it works by making other causes less likely;
+    a "yes" that raises it directly keeps the plain wording."""
+    from ui.explain import direct_effect
+
+    assert direct_effect(model, "frequent_illness", "no", "iron_deficiency") == -1
+    assert direct_effect(model, "frequent_illness", "yes", "iron_deficiency") == 1
+    assert direct_effect(model, "age", 30, "cecs") == 0  # a risk factor: not a finding
+    base = {"age": 34, "sex": "female", "fatigue_daily_life": "yes", "breathless_easily": "yes",
+            "performance_declining": "yes", "menstrual_irregular": "no"}
+    d = model.diagnose({**base, "frequent_illness": "no"})
+    up = next(c for c in d.explanation("iron_deficiency").contributions
+              if c.question == "frequent_illness")
+    assert up.delta_log_odds > 0.1  # raised in the end
+    pro, _ = explain.reasons(model, d, "iron_deficiency")
+    line = next(x for x in pro if "Frequent colds" in x)
+    assert "other causes less likely" in line and "by comparison" in line
+    d = model.diagnose({**base, "frequent_illness": "yes"})
+    pro, con = explain.reasons(model, d, "iron_deficiency")
+    said = [x for x in (*pro, *con) if "Frequent colds" in x]
+    assert all("by comparison" not in x for x in said)

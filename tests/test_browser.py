@@ -597,6 +597,11 @@ def test_red_flag_disposition_screen(app_url, browser):
     hrefs = {page.locator("a[href^='tel:']").nth(i).get_attribute("href")
              for i in range(page.locator("a[href^='tel:']").count())}
     assert {"tel:112", "tel:999", "tel:911"} <= hrefs
+    # a call opens outside the page: the page is not left, so its "leave the page?" guard
+    # (there are answers) never stands between the runner and the call
+    assert page.evaluate("() => typeof window.onbeforeunload") == "function"
+    assert page.locator("a[href='tel:999']").get_attribute("target") == "_blank"
+    assert page.locator(".st-key-rn_dl_pdf").count() == 0  # the report waits for the result
     _no_exception(page)
     _axe(page, "disposition")
     _save(page, "phone-runner-red-flag-disposition.png")

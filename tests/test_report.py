@@ -290,3 +290,19 @@ def test_the_report_and_the_screen_give_the_same_reasons(model) -> None:
         q = next(model.question_map[k] for k in answers
                  if said.startswith(model.question_map[k].text.rstrip("?")))
         assert (q.label or q.text) in line or q.text in line
+
+
+def test_an_answer_that_acts_through_other_causes_says_so(model) -> None:
+    """A "no" listed "For:" iron deficiency read as a mistake (a runner walk): it points away
+    from it on its own and raises it by making other causes less likely, which the report
+    says; a number reads "1 day", not "1 days"."""
+    answers = {"age": 34, "sex": "female", "fatigue_daily_life": "yes",
+               "breathless_easily": "yes", "performance_declining": "yes",
+               "menstrual_irregular": "no", "frequent_illness": "no", "rest_days_per_week": 1}
+    r = build_report(answers, model)
+    iron = next(c for c in r.causes if c.id == "iron_deficiency")
+    colds = [x for x in iron.reasons_for if x.startswith("Frequent colds")]
+    assert colds == ["Frequent colds or infections lately: No (by making other causes less "
+                     "likely)"]
+    text = report_markdown(r)
+    assert "typical week? | 1 day |" in text and "1 days" not in text

@@ -16,7 +16,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import BASICS, Advice, Diagnosis, Model, inline_label, short_name, strongest_answers
+from model import (
+    BASICS,
+    Advice,
+    Diagnosis,
+    Model,
+    answer_direction,
+    inline_label,
+    short_name,
+    strongest_answers,
+)
 
 from . import common, units
 
@@ -30,6 +39,13 @@ def linked(model: Model, qid: str, cause: str) -> bool:
     nodes = {n.id: n for n in model.network.nodes}
     q, c = nodes.get(qid), nodes.get(cause)
     return bool((q is not None and cause in q.parents) or (c is not None and qid in c.parents))
+
+
+def direct_effect(model: Model, qid: str, answer: object, cause: str) -> int:
+    """Which way an answer points for the cause on its own (:func:`model.answer_direction`;
+    +1, -1, or 0 when not a noisy finding of the cause)."""
+    state = model.evidence_for({qid: answer}).get(qid)
+    return 0 if state is None else answer_direction(model.network, qid, state, cause)
 
 
 def answer_words(model: Model, qid: str, answer: object, system: str = "metric") -> str:
@@ -118,7 +134,10 @@ def reasons(model: Model, d: Diagnosis, cause: str,
         else:
             said = f"You answered “{words}” to “{q.text}”"
         much = "much " if abs(c.delta_log_odds) >= STRONG else ""
-        if linked(model, c.question, cause):
+        up = c.delta_log_odds > 0
+        # linked, and the answer points the same way on its own as in the end
+        if linked(model, c.question, cause) and direct_effect(
+                model, c.question, c.answer, cause) in (0, 1 if up else -1):
             line = f"{said}: this makes it {much}{'more' if c.delta_log_odds > 0 else 'less'} " \
                    "likely."
         elif c.delta_log_odds > 0:

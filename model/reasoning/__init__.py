@@ -9,6 +9,7 @@ from .diagnose import (
     STOP_MIN_GAIN,
     STOP_TOP_PROBABILITY,
     TRACKED,
+    answer_direction,
     next_to_ask,
     strongest_answers,
 )
@@ -44,6 +45,7 @@ from .texts import (
 from .triage import LEVELS, Triage, first_screen_questions
 
 __all__ = [
+    "answer_direction",
     "CONFLICT_THRESHOLD",
     "DISCLAIMER",
     "LEVELS",

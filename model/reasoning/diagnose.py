@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..inference import Case, Posterior
+from ..inference.network import Network
 from ..inference.particles import error_bound
 from ..kb import HEAVY_LEGS, Question
 from . import texts
@@ -154,6 +155,33 @@ def strongest_answers(
         (c for c in cs if c.delta_log_odds <= -REASON_MIN_LOG_ODDS), key=lambda c: c.delta_log_odds
     )
     return tuple(ups[:REASONS_PER_SIDE]), tuple(downs[:REASONS_PER_SIDE])
+
+
+def answer_direction(net: Network, qid: str, state: str, cause: str) -> int:
+    """Which way one answer state of a finding points for a cause on its own: +1 toward
+    it, -1 away, 0 when the question is not a noisy finding of the cause (a risk factor, a
+    table). Compares P(state | only the cause present) with P(state | none of the causes):
+    a "no" to frequent colds points away from iron deficiency, although with its rivals
+    lowered more it can raise it in the end (its leave-one-out weight), which the reasons
+    then say ("by making other causes less likely")."""
+    node = net.node_map.get(qid)
+    if (
+        node is None
+        or node.noisy is None
+        or cause not in node.parents
+        or state not in (node.states)
+    ):
+        return 0
+    leak, link = node.noisy
+    y = list(node.states).index(state)
+    i = list(node.parents).index(cause)
+    alone = leak[y] * link[i, y] - (leak[y - 1] * link[i, y - 1] if y else 0.0)
+    base = leak[y] - (leak[y - 1] if y else 0.0)
+    if alone > base * (1 + 1e-9):
+        return 1
+    if alone < base * (1 - 1e-9):
+        return -1
+    return 0
 
 
 def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:

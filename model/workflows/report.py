@@ -21,11 +21,13 @@ from typing import Any
 
 from ..api import Model
 from ..errors import InputError
+from ..kb.types import unit_words
 from ..reasoning import (
     DISCLAIMER,
     LEVEL_TITLES,
     POPULATION_TITLES,
     Diagnosis,
+    answer_direction,
     flagged_note,
     pct,
     plain,
@@ -169,8 +171,7 @@ def _answer_phrase(model: Model, qid: str, value: Any) -> str:
     q = model.question_map[qid]
     if q.type != "number":
         return f"{q.text.rstrip('?')}: {q.answer_label(value)}"
-    unit = f" {q.unit}" if getattr(q, "unit", None) else ""
-    return f"{q.text.rstrip('?')}: {_show_value(value)}{unit}"
+    return f"{q.text.rstrip('?')}: {_show_value(value)}{unit_words(q.unit, value)}"
 
 
 def _reasons(model: Model, d: Diagnosis, cause: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -179,10 +180,24 @@ def _reasons(model: Model, d: Diagnosis, cause: str) -> tuple[tuple[str, ...], t
     of 1.1 or more: the report had its own rule, a 10 % change in probability, which at
     98 % kept one answer of eight)."""
     answers = dict(d.answers)
+    states = dict(d.evidence)
     ups, downs = strongest_answers(d, cause)
+
+    def phrase(qid: str, up: bool) -> str:
+        said = _answer_phrase(model, qid, answers[qid])
+        # an answer that points the other way on its own acts through the other causes
+        # (a "no" to colds "for" iron deficiency read as a mistake: a runner walk)
+        if answer_direction(model.network, qid, states.get(qid, ""), cause) == (-1 if up else 1):
+            return said + (
+                " (by making other causes less likely)"
+                if up
+                else " (by making another cause likelier)"
+            )
+        return said
+
     return (
-        tuple(_answer_phrase(model, c.question, answers[c.question]) for c in ups),
-        tuple(_answer_phrase(model, c.question, answers[c.question]) for c in downs),
+        tuple(phrase(c.question, True) for c in ups),
+        tuple(phrase(c.question, False) for c in downs),
     )
 
 
