@@ -1013,7 +1013,7 @@ def test_share_link_carries_the_test_costs_and_the_why_chart_s_cause(model):
     tables = [t.value for t in other.table if t.value.index.name == "examination or test"]
     mine = [t.value for t in at.table if t.value.index.name == "examination or test"]
     assert tables and list(tables[0].index) == list(mine[0].index)
-    # an upload (a case file holds no costs) leaves the physio's own costs as they are
+    # an upload of a case file without costs leaves the physio's own costs as they are
     from model import new_case
 
     other.file_uploader(key="wb_upload").set_value(
@@ -1021,6 +1021,22 @@ def test_share_link_carries_the_test_costs_and_the_why_chart_s_cause(model):
     other.run()
     _no_exception(other)
     assert other.session_state["wb_cost_test_duplex_arterial"] == 5.0
+    # the page's case file keeps the costs (a physio walk: only the link did; the button
+    # writes case_json with the page's own costs), and opening it on a fresh page sets them,
+    # the priors' for the rest
+    from ui import downloads, workbench
+
+    saved = json.loads(downloads.case_json(model, {"age": 24}, costs=workbench.own_costs(
+        model, {"wb_cost_test_duplex_arterial": 5.0})))
+    assert saved["test_costs"] == {"test_duplex_arterial": 5.0}
+    fresh = _page("workbench").run()
+    fresh.session_state["wb_cost_test_ferritin"] = 50.0  # the fresh page's own, reset
+    fresh.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps(saved).encode(), "application/json")).run()
+    _no_exception(fresh)
+    assert fresh.session_state["wb_cost_test_duplex_arterial"] == 5.0
+    ferritin = model.question_map["test_ferritin"].cost_units
+    assert fresh.session_state["wb_cost_test_ferritin"] == ferritin
 
 
 def test_the_workbench_compares_the_case_on_screen_with_another_case_file(model):

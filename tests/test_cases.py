@@ -299,7 +299,7 @@ def test_an_older_case_file_version_reads_and_a_newer_one_is_refused(model):
                                 "answers": {"age": 30}}).encode(), model)
     assert old.ok and old.case.answers == {"age": 30}
     with pytest.raises(InputError) as exc:
-        load_case(json.dumps({"version": 4, "answers": {"age": 30}}).encode(), model)
+        load_case(json.dumps({"version": 5, "answers": {"age": 30}}).encode(), model)
     assert "update heavylegs" in " ".join(exc.value.problems)
 
 
@@ -314,6 +314,42 @@ def test_a_case_with_base_rates_is_version_3_and_one_without_stays_version_2(mod
     # files written before version 3 with base rates in them still read
     old = load_case(json.dumps({**data, "version": 2}).encode(), model)
     assert old.ok and old.case.base_rates == {"cecs": 0.03}
+
+
+def test_a_case_keeps_the_physios_test_costs(model, tmp_path, capsys):
+    """A downloaded case file dropped the physio's changed test costs, so the "which test
+    next" ranking reopened differently (a physio walk; only the share link kept them): they
+    are version 4's ``test_costs``, checked entry by entry, used by `next-test` (with --cost
+    over them) and carried by `case share`."""
+    rated = replace(new_case({"age": 24, "calf_pain_walking": "yes"}, model=model),
+                    test_costs={"test_duplex_arterial": 2.0})
+    data = json.loads(rated.to_json())
+    assert data["version"] == 4 and data["test_costs"] == {"test_duplex_arterial": 2.0}
+    back = load_case(rated.to_json().encode(), model)
+    assert back.ok and back.case.test_costs == {"test_duplex_arterial": 2.0}
+    bad = load_case(json.dumps({**data, "test_costs": {"test_duplex_arterial": 2,
+                                                       "age": 3, "test_ferritin": -1}}).encode(),
+                    model)
+    assert bad.case.test_costs == {"test_duplex_arterial": 2.0}  # the good one kept
+    said = " ".join(bad.problems)
+    assert "'age': not an examination or test finding" in said and "test_ferritin" in said
+    path = tmp_path / "c.json"
+    path.write_text(rated.to_json())
+    capsys.readouterr()
+    assert main(["next-test", str(path)]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    want = model.which_test_next(dict(rated.answers), None, {"test_duplex_arterial": 2.0})
+    assert [t["id"] for t in ranked] == [t.id for t in want]
+    plain = model.which_test_next(dict(rated.answers))
+    assert [t.id for t in want] != [t.id for t in plain]  # the costs changed the ranking
+    assert main(["next-test", str(path), "--cost", "test_duplex_arterial=60"]) == 0
+    over = json.loads(capsys.readouterr().out)
+    assert over == [t.to_dict() for t in model.which_test_next(
+        dict(rated.answers), None, {"test_duplex_arterial": 60.0})]
+    assert main(["case", "share", str(path)]) == 0
+    token = capsys.readouterr().out.strip()
+    assert main(["case", "open-link", token]) == 0
+    assert json.loads(capsys.readouterr().out)["test_costs"] == {"test_duplex_arterial": 2.0}
 
 
 def test_cli_case_new_keeps_the_units_and_notes_the_version(tmp_path, capsys):

@@ -38,17 +38,21 @@ def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, flo
 
 def screen_case(model: Model, answers: Mapping[str, Any],
                 confidence: Mapping[str, float] | None = None, base: Case | None = None,
-                units: str = "metric", not_sure: Sequence[str] = ()) -> Case:
-    """The case on screen as a :class:`~model.Case` (what the downloads write)."""
-    return _case(model, answers, confidence, base, units, not_sure)
+                units: str = "metric", not_sure: Sequence[str] = (),
+                costs: Mapping[str, float] | None = None) -> Case:
+    """The case on screen as a :class:`~model.Case` (what the downloads write), with the
+    physio's own test costs (``costs``: those that differ from the priors')."""
+    case = _case(model, answers, confidence, base, units, not_sure)
+    return replace(case, test_costs=dict(costs or {}))
 
 
 def case_json(model: Model, answers: Mapping[str, Any], *,
               confidence: Mapping[str, float] | None = None,
               base: Case | None = None, units: str = "metric",
-              not_sure: Sequence[str] = ()) -> bytes:
+              not_sure: Sequence[str] = (), costs: Mapping[str, float] | None = None) -> bytes:
     """The case file (schema of ``model.workflows.cases``) as UTF-8 JSON."""
-    return _case(model, answers, confidence, base, units, not_sure).to_json().encode("utf-8")
+    case = screen_case(model, answers, confidence, base, units, not_sure, costs)
+    return case.to_json().encode("utf-8")
 
 
 def pdf_report(model: Model, answers: Mapping[str, Any], *,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -78,9 +79,10 @@ def _store_number(qid: str, system: str) -> None:
 
 
 def _fill(model: Model, screen: share.Screen, link: bool = False) -> list[str]:
-    """Set every widget from a case or link (unanswered questions cleared); a ``link`` also
-    sets the test costs (the sender's; a case file holds none, so an upload leaves the
-    physio's own). Returns notes on what could not be set as given."""
+    """Set every widget from a case or link (unanswered questions cleared); a ``link``, or
+    a case file with test costs, also sets the test costs (the sender's, the priors' for the
+    rest; a case file without them leaves the physio's own). Returns notes on what could not
+    be set as given."""
     notes: list[str] = []
     ss = st.session_state
     for q in model.questions:
@@ -100,12 +102,13 @@ def _fill(model: Model, screen: share.Screen, link: bool = False) -> list[str]:
         ss["wb_br_open"] = True
     ss["wb_unsure"] = list(screen.unsure)
     ss["hl_units"] = screen.units
-    for q in model.questions if link else ():  # the link's costs, the priors' for the rest
+    source = "link" if link else "file"
+    for q in model.questions if link or screen.costs else ():  # the sender's, else the priors'
         if q.asked_by == "clinician":
             cost = float(screen.costs.get(q.id, q.cost_units or 1.0))
             kept = min(max(cost, COST_BOX[0]), COST_BOX[1])  # the box's range
             if kept != cost:
-                notes.append(f"the link's cost {cost:g} for '{q.label or q.text}' is outside "
+                notes.append(f"the {source}'s cost {cost:g} for '{q.label or q.text}' is outside "
                              f"the page's range ({COST_BOX[0]:g} to {COST_BOX[1]:g}); "
                              f"{kept:g} is used")
             ss[f"wb_cost_{q.id}"] = kept
@@ -154,7 +157,7 @@ def _on_upload() -> None:
     before = ss.get("wb_population")
     _fill(common.get_model(c.population),
           share.Screen(dict(c.answers), dict(c.confidence), c.population, dict(c.base_rates),
-                       unsure=c.not_sure))
+                       unsure=c.not_sure, costs=dict(c.test_costs)))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
     ss["hl_units"] = c.units  # the runner's units, as the case remembers them
     ss["wb_load_problems"] = [f"Set aside: {physio_words(model, p)}" for p in loaded.problems]
@@ -520,10 +523,10 @@ def tests_table(model: Model, tests: tuple[TestValue, ...], n: int = N_TESTS) ->
 COST_BOX = (0.1, 1000.0)  # a test's cost units on the page
 
 
-def own_costs(model: Model) -> dict[str, float]:
-    """The cost units the physio changed from the priors' (kept in the session; the share
-    link carries them too)."""
-    ss = st.session_state
+def own_costs(model: Model, state: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """The cost units the physio changed from the priors' (kept in the session, or
+    ``state``; the share link and the case file carry them)."""
+    ss = st.session_state if state is None else state
     out: dict[str, float] = {}
     for q in model.questions:
         v = ss.get(f"wb_cost_{q.id}")
@@ -821,7 +824,8 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
                    "rates: each reopens these numbers.")
     c3.download_button("Case (JSON)",
                        data=lambda: case_json(model, answers, confidence=conf, base=base,
-                                              units=ss_units, not_sure=unsure),
+                                              units=ss_units, not_sure=unsure,
+                                              costs=own_costs(model)),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="wb_dl_json", on_click="ignore", width="stretch")
 

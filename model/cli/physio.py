@@ -302,8 +302,10 @@ def cmd_next_test(args: argparse.Namespace) -> int:
     loaded, model = case_and_model(args)
     require_ok(loaded)
     case = loaded.case
+    # the case's own costs (the physio's, saved with it), then --cost over them
+    costs = {**case.test_costs, **_costs(args.cost)}
     ranked = case_model(case, model).which_test_next(
-        dict(case.answers), dict(case.confidence) or None, _costs(args.cost)
+        dict(case.answers), dict(case.confidence) or None, costs or None
     )
     print(dump([t.to_dict() for t in ranked]))
     return 0

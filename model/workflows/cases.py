@@ -16,6 +16,7 @@ A **case file** is JSON with a versioned schema (``"format": "heavylegs.case"``,
       "confidence": {"cramps": 0.7},            # optional, 0.5 (a guess) .. 1.0 (sure)
       "not_sure": ["sleep_hours"],              # optional: asked, answered "not sure"
       "base_rates": {"dvt": 0.05},              # optional (version 3): rates the physio set
+      "test_costs": {"test_ferritin": 5},       # optional (version 4): the physio's cost units
       "notes": "free text for the clinician"
     }
 
@@ -51,14 +52,16 @@ from ..api import Model
 from ..errors import InputError, not_utf8
 from ..reasoning import Diagnosis
 from ..reasoning.evidence import finite_real, show_value, validate_answers
+from ..reasoning.tests_next import check_costs
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
 
 CASE_FORMAT: Final = "heavylegs.case"
-# 2 added contract_version and units, 3 base_rates (an older reader says to update rather
-# than rejecting the key); a case without base rates is still written as version 2, which
-# every reader since version 2 reads
-CASE_VERSION = 3
+# 2 added contract_version and units, 3 base_rates, 4 test_costs (an older reader says to
+# update rather than rejecting the key); a case is written at the lowest version that holds
+# it (without base rates or costs: version 2, which every reader since version 2 reads)
+CASE_VERSION = 4
 BASE_RATES_VERSION: Final = 3
+TEST_COSTS_VERSION: Final = 4
 CONTRACT_VERSION: Final = 2  # the interface version a case's answers were written under
 Units = Literal["metric", "imperial"]  # how the runner reads numbers (km/°C, miles/°F)
 UNIT_SYSTEMS: Final = get_args(Units)
@@ -118,9 +121,13 @@ class Case:
     # base rates changed on the physio's page (cause id -> rate, for ``population``): the
     # case's diagnosis uses them, so the file reproduces the screen it came from
     base_rates: Mapping[str, float] = field(default_factory=_frozen)
+    # the physio's own cost units for examination and test findings (question id -> units;
+    # the priors' cost for the rest): the "which test next" ranking the file came from
+    test_costs: Mapping[str, float] = field(default_factory=_frozen)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_rates", _frozen(dict(self.base_rates)))
+        object.__setattr__(self, "test_costs", _frozen(dict(self.test_costs)))
         object.__setattr__(self, "answers", _frozen(self.answers))
         by = {q: self.answered_by.get(q, SELF_REPORT) for q in self.answers}
         object.__setattr__(self, "answered_by", _frozen(by))
@@ -132,8 +139,10 @@ class Case:
             raise InputError([f"units {self.units!r}: use one of {', '.join(UNIT_SYSTEMS)}"])
 
     def to_dict(self) -> dict[str, Any]:
-        """The case file's JSON (schema version 2, or 3 when it holds base rates)."""
-        version = BASE_RATES_VERSION if self.base_rates else 2
+        """The case file's JSON (schema version 2; 3 when it holds base rates, 4 test costs)."""
+        version = (
+            TEST_COSTS_VERSION if self.test_costs else BASE_RATES_VERSION if self.base_rates else 2
+        )
         d: dict[str, Any] = {"format": CASE_FORMAT, "version": version}
         if self.case_id is not None:
             d["case_id"] = self.case_id
@@ -152,6 +161,8 @@ class Case:
             d["not_sure"] = list(self.not_sure)
         if self.base_rates:
             d["base_rates"] = dict(self.base_rates)
+        if self.test_costs:
+            d["test_costs"] = dict(self.test_costs)
         d["notes"] = self.notes
         return d
 
@@ -229,7 +240,7 @@ class LoadedCase:
 
 # ----------------------------------------------------------------------------- schema
 class CaseSchema(BaseModel):
-    """Shape of a case file (versions 1 to 3). Entries are checked one by one afterwards so that a
+    """Shape of a case file (versions 1 to 4). Entries are checked one by one afterwards so that a
     bad answer never costs the good ones."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -247,6 +258,7 @@ class CaseSchema(BaseModel):
     confidence: dict[str, Any] = {}
     not_sure: Any = []  # checked entry by entry (_not_sure): a bad one never costs the case
     base_rates: Any = {}  # cause id -> base rate changed on the physio's page (entry by entry)
+    test_costs: Any = {}  # clinician finding id -> the physio's cost units (entry by entry)
     notes: str = ""
 
 
@@ -463,6 +475,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     conf = _confidence(raw, clean, where, problems)
     unsure = _not_sure(raw, clean, where, problems, model)
     rates = _base_rates(raw, where, problems, model)
+    costs = _test_costs(raw, where, problems, model)
     case = Case(
         answers=clean,
         answered_by=by,
@@ -475,6 +488,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         units=raw.units or "metric",
         not_sure=unsure,
         base_rates=rates,
+        test_costs=costs,
     )
     if early:  # an unknown population: no case is made (nothing may run under another),
         # but the file's other problems are named with it
@@ -500,6 +514,26 @@ def _base_rates(raw: CaseSchema, where: str, problems: list[str], model: Model) 
         else:
             out[cid] = float(rate)
     problems.extend(f"{where}: base_rates: {b}" for b in cap_problems(bad))
+    return out
+
+
+def _test_costs(raw: CaseSchema, where: str, problems: list[str], model: Model) -> dict[str, float]:
+    """The physio's cost units, each checked as ``next-test --cost`` checks it (a bad one is
+    named and left out: the priors' cost is used for it)."""
+    if not isinstance(raw.test_costs, dict):
+        problems.append(
+            f"{where}: test_costs: {show_value(raw.test_costs)} is not a mapping; write "
+            '{"test_ferritin": 5, ...} (left out)'
+        )
+        return {}
+    out: dict[str, float] = {}
+    bad: list[str] = []
+    for qid, v in raw.test_costs.items():
+        try:
+            out.update(check_costs(model.question_map, {qid: v}))
+        except InputError as exc:
+            bad.extend(f"{p} (left out: the priors' cost is used)" for p in exc.problems)
+    problems.extend(f"{where}: test_costs: {b}" for b in cap_problems(bad))
     return out
 
 

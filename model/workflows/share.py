@@ -333,8 +333,9 @@ def read_link(
 
 def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
     """A link to a case file's screen: its answers and population, and its confidences,
-    'not sure' list and units (the view part). Without ``base_url`` the case token alone when
-    nothing else needs carrying, else the query (``case=...&view=...``).
+    'not sure' list, units, base rates and test costs (the view part). Without
+    ``base_url`` the case token alone when nothing else needs carrying, else the query
+    (``case=...&view=...``).
 
     Raises
     ------
@@ -348,6 +349,7 @@ def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
         dict(case.base_rates),
         case.not_sure,
         case.units,
+        dict(case.test_costs),
     )
     if base_url is not None:
         return share_link(model, screen, base_url)
@@ -358,8 +360,8 @@ def case_link(case: Case, model: Model, base_url: str | None = None) -> str:
 
 
 def case_of_link(link: str, model: Model) -> LoadedCase:
-    """The case a link opens (answers, population, confidences, 'not sure' list, units and
-    changed base rates; a malformed part is a problem line).
+    """The case a link opens (answers, population, confidences, 'not sure' list, units,
+    changed base rates and test costs; a malformed part is a problem line).
 
     Raises
     ------
@@ -376,5 +378,6 @@ def case_of_link(link: str, model: Model) -> LoadedCase:
         not_sure=screen.unsure,
         units=screen.units,
         base_rates=screen.base_rates,
+        test_costs=screen.costs,
     )
     return LoadedCase(case, tuple(problems))
