@@ -388,6 +388,7 @@ def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
     age = model.question_map["age"]
     assert parse_number("34 years", age, "metric") == (34.0, None)
     assert parse_number("34years", age, "metric") == (34.0, None)
+    assert parse_number("34 yrs", age, "metric") == (34.0, None)  # a short form too
     assert parse_number("abc", age, "metric")[1] == (
         "'abc' is not a number: write just the number, from 12 to 100 years.")
     assert parse_number("34 km", age, "metric")[0] is None  # another unit is not dropped
@@ -1748,7 +1749,7 @@ def test_a_nodes_numbers_read_in_the_physios_words(model):
         # the reasons cite by author and year, and say "an estimate" (a physio walk found
         # "[R106]" and "(E)" there)
         for reason in table["reason"]:
-            assert not re.search(r"\[R\d+[a-z]?\]|\(E\)", reason), reason
+            assert not re.search(r"\[R\d+[a-z]?\]|\(E\)|\]\[", reason), reason
     duplex = node_table(model, "test_duplex_arterial")
     assert "[Akkersdijk WL 1995]" in " ".join(duplex["reason"])
 

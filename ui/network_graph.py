@@ -225,4 +225,5 @@ def reason_words(model: Model, text: str) -> str:
             return f"(an estimated {got[3:-1]})"
         return "an estimated split"
 
-    return _ESTIMATE.sub(est, _REF.sub(ref, text))
+    # "[Schep 1999][Kim 2009]" as one bracket: "[Schep 1999; Kim 2009]"
+    return _ESTIMATE.sub(est, _REF.sub(ref, text)).replace("][", "; ")

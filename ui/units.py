@@ -71,12 +71,18 @@ _PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 1,200 or 1.200: a thousands separator?
 
 
+# the short forms a runner types ("34 yrs" was refused beside "34 years": a re-walk)
+_SHORT = {"years": ("yrs", "yr", "y"), "weeks": ("wks", "wk", "w"), "days": ("d",),
+          "hours": ("hrs", "hr", "h"), "minutes": ("mins", "min"),
+          "sessions": ("sessions",), "miles": ("mi",)}
+
+
 def _without_unit(text: str, u: str | None) -> str:
     """The text without the question's own unit written after the number ("34 years",
     "40 km", "1 week": a runner walk saw "34 years" refused as not a number)."""
     if not u:
         return text
-    words = {u.lower(), u.lower().rstrip("s")}
+    words = {u.lower(), u.lower().rstrip("s"), *_SHORT.get(u.lower(), ())}
     head, _, tail = text.rpartition(" ")
     if head and tail.lower() in words:
         return head

@@ -442,7 +442,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     opening = [model.question_map[q] for q in d.triage.change_questions[:3]]
     if opening:
         st.caption("Could still change the level (likeliest first): " + "; ".join(
-            inline_label(q.label or q.text) for q in opening) + ".")
+            f"“{(q.label or q.text).rstrip('?')}”" for q in opening) + ".")
     with st.expander("Why this level", key="wb_why_level"):
         common.render_reasons(d, every=True)  # lower levels' too (the runner's: shown)
     st.dataframe(
