@@ -390,7 +390,10 @@ def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
     assert parse_number("34years", age, "metric") == (34.0, None)
     assert parse_number("34 yrs", age, "metric") == (34.0, None)  # a short form too
     assert parse_number("abc", age, "metric")[1] == (
-        "'abc' is not a number: write just the number, from 12 to 100 years.")
+        "“abc” is not a number: write just the number, from 12 to 100 years.")
+    # a no-break space from a phone's keyboard, a typographic minus (a hostile-input review)
+    assert parse_number("34\u00a0years", age, "metric") == (34.0, None)
+    assert parse_number("\u22125", model.question_map["temperature_c"], "metric") == (-5.0, None)
     assert parse_number("34 km", age, "metric")[0] is None  # another unit is not dropped
     at = _past_red_flags(_page("runner").run(), model)
     at.text_input(key="rn_num_age").input("7")

@@ -688,3 +688,36 @@ def test_cli_compares_cases_in_their_own_population(tmp_path: Path, capsys) -> N
     cap = capsys.readouterr()
     assert "Population: self_assessment" in cap.out
     assert "its changed base rates are its clinic population's" in cap.err
+
+
+def test_the_api_comparison_says_when_a_case_is_from_another_population(model) -> None:
+    """compare_cases compared a clinic case with base rates in the self-assessment
+    population without a word (a hostile-input review): the comparison says so, in its JSON
+    and its Markdown; a confidence of 1.0 is the same as none (sure); the ranges read as the
+    app's."""
+    answers = {"age": 30, "cramps": "yes"}
+    here = Case(answers=answers)
+    clinic = Case(answers=answers, population="clinic", base_rates={"dvt": 0.05})
+    cmp = compare_cases(here, clinic, model)
+    assert cmp.notes == ("the after case is from the clinic population, compared in "
+                         "self_assessment without its changed base rates",)
+    assert cmp.to_dict()["notes"] == list(cmp.notes)
+    assert "Note: the after case is from the clinic population" in cmp.to_markdown()
+    assert not compare_cases(here, here, model).notes
+    sure = Case(answers=answers, confidence={"cramps": 1.0})
+    assert not compare_cases(here, sure, model).answers
+    md = compare_cases(here, sure, model).to_markdown()
+    assert "(0%-0%)" not in md and "(up to " in md
+
+
+def test_cli_case_new_marks_examination_findings_whatever_by_says(tmp_path, capsys) -> None:
+    """`case new` (the CLI) kept a file's "self_report" on an examination finding, and
+    `--by self_report` put it there (a hostile-input review): only a clinician examines."""
+    src, out = tmp_path / "a.json", tmp_path / "b.json"
+    src.write_text(json.dumps({"answers": {"age": 30, "exam_foot_pulses": "normal"},
+                               "answered_by": {"exam_foot_pulses": "self_report"}}))
+    for extra in ([], ["--by", "self_report"]):
+        assert main(["case", "new", str(src), "-o", str(out), *extra]) == 0
+        by = json.loads(out.read_text())["answered_by"]
+        assert by == {"age": "self_report", "exam_foot_pulses": CLINICIAN}
+

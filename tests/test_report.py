@@ -306,3 +306,16 @@ def test_an_answer_that_acts_through_other_causes_says_so(model) -> None:
                      "likely)"]
     text = report_markdown(r)
     assert "typical week? | 1 day |" in text and "1 days" not in text
+
+
+def test_a_chance_is_said_only_of_a_chance() -> None:
+    """pct printed "nan%", "150%" and "-0%" for rounding noise below 0 (a hostile-input
+    review): noise is "under 1%", anything not a chance is refused with the fix."""
+    from model import pct, range_words
+
+    assert pct(-1e-17) == "under 1%" and pct(1 + 1e-12) == "over 99%"
+    for bad in (float("nan"), float("inf"), -0.5, 1.5):
+        with pytest.raises(ValueError, match="give a number from 0 to 1"):
+            pct(bad)
+    with pytest.raises(ValueError, match="lower end first"):
+        range_words(0.3, 0.2)

@@ -67,6 +67,7 @@ def label(q: Question, value: Any, system: str) -> str:
     return q.answer_label(value)
 
 
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u200b\ufeff]+")
 _PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 1,200 or 1.200: a thousands separator?
 
@@ -99,7 +100,10 @@ def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str
     either a thousand and more or a little over one, so they are asked about, not guessed;
     a number outside the question's range says the range (the box only showed a red mark)."""
     u = unit(q, system)
-    raw = _without_unit(text.strip(), u).replace(" ", "").replace("\u00a0", "")
+    # any space a phone or a paste puts between number and unit is a space; a typographic
+    # minus is a minus (a hostile-input review: "34\u00a0years" and "\u22125" refused)
+    text = _SPACES.sub(" ", text).replace("\u2212", "-")
+    raw = _without_unit(text.strip(), u).replace(" ", "")
     if not raw:
         return None, "Write a number, or choose the answer below it if you do not know."
     if _GROUPED.fullmatch(raw):
@@ -108,7 +112,7 @@ def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str
                       "it without a thousands separator (a decimal point or comma is fine).")
     if not _PLAIN.fullmatch(raw):
         lo, hi = shown_range(q, system)
-        return None, (f"{text.strip()[:20]!r} is not a number: write just the number, from {lo:g} "
+        return None, (f"“{text.strip()[:20]}” is not a number: write just the number, from {lo:g} "
                       f"to {hi:g}" + (f" {u}" if u else "") + ".")
     value = float(raw.replace(",", "."))
     lo, hi = shown_range(q, system)

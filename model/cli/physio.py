@@ -24,6 +24,7 @@ from ..workflows.cases import (
     MAX_NOTES,
     case_from_data,
     case_model,
+    clinicians_findings,
     compare_cases,
     load_json_text,
     not_unicode,
@@ -161,7 +162,10 @@ def _case_new(args: argparse.Namespace, model: Any) -> int:
         case = replace(case, base_rates={})
     case = replace(
         case,
-        answered_by=dict.fromkeys(case.answers, args.by) if args.by else case.answered_by,
+        answered_by=clinicians_findings(
+            dict.fromkeys(case.answers, args.by) if args.by else case.answered_by,
+            model.question_map,
+        ),
         notes=_text_arg("--notes", args.notes) if args.notes else case.notes,
         case_id=_text_arg("--case-id", args.case_id, MAX_ID) if args.case_id else case.case_id,
         population=model.population if args.population else case.population,

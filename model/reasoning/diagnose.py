@@ -184,7 +184,7 @@ def answer_direction(net: Network, qid: str, state: str, cause: str) -> int:
     return 0
 
 
-def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
+def next_to_ask(d: Diagnosis, skip: Collection[str] | str | None = ()) -> str | None:
     """The question the runner's questionnaire asks next (the app's policy): a follow-up of
     a sign already present first (:func:`~model.reasoning.triage.follow_up_questions`), then
     the ``BASICS`` (age, sex) while unanswered, then a question whose answer has more than
@@ -193,6 +193,7 @@ def next_to_ask(d: Diagnosis, skip: Collection[str] = ()) -> str | None:
     questions a runner may stop before), else the most informative question worth asking
     (gain >= ``STOP_MIN_GAIN``); ``skip``: the questions answered "not sure". None when
     nothing is worth asking."""
+    skip = {skip} if isinstance(skip, str) else set(skip or ())  # one id, or none
     for qid in d.triage.follow_up:
         if qid not in skip:
             return qid

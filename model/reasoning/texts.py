@@ -177,7 +177,9 @@ RUNNING = {
 def pct(p: float) -> str:
     """One way to say a chance everywhere (app and reports): a whole percentage ("under 1%"
     and "over 99%" at the ends)."""
-    shown = f"{p:.0%}"
+    if not math.isfinite(p) or not -1e-9 <= p <= 1 + 1e-9:
+        raise ValueError(f"{p!r} is not a chance: give a number from 0 to 1")
+    shown = f"{min(max(p, 0.0), 1.0):.0%}"  # (rounding noise below 0 is not "-0%")
     if shown == "0%":  # (0.005 rounds to "0%": it is under 1% too)
         return "under 1%"
     if shown == "100%":  # (0.995 rounds to "100%", which no cause is)
@@ -189,6 +191,8 @@ def range_words(lo: float, hi: float) -> str:
     """A range of chances in the one way (:func:`pct`): "21% to 66%"; one value where both
     ends read the same; "up to 2%" from under 1% ("under 1% to 1%" read oddly: a runner
     walk); "97% or more" to over 99%."""
+    if lo > hi + 1e-12:
+        raise ValueError(f"the range {lo!r} to {hi!r} runs backwards: give the lower end first")
     a, b = pct(lo), pct(hi)
     if a == b:
         return a

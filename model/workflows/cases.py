@@ -50,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..api import Model
 from ..errors import InputError, not_utf8
-from ..reasoning import Diagnosis
+from ..reasoning import Diagnosis, range_words
 from ..reasoning.evidence import finite_real, show_value, validate_answers
 from ..reasoning.tests_next import check_costs
 from .safeio import MAX_PROBLEMS, cap_problems, read_limited, write_text
@@ -218,10 +218,25 @@ class Case:
         return replace(
             self,
             answers=answers,
-            answered_by=by_map,
+            answered_by=clinicians_findings(by_map, model.question_map),
             confidence=conf,
             updated=today or _dt.date.today().isoformat(),
         )
+
+
+def clinicians_findings(
+    answered_by: Mapping[str, str], question_map: Mapping[str, Any]
+) -> dict[str, str]:
+    """``answered_by`` with every examination and test finding marked clinician-verified:
+    only a clinician examines (the runner's page never asks one), whatever a file or
+    ``--by`` says (`case new` marked a pulse test "self-reported" in the physio's report:
+    a physio walk)."""
+    return {
+        q: CLINICIAN
+        if q in question_map and getattr(question_map[q], "asked_by", "") == "clinician"
+        else src
+        for q, src in answered_by.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -472,6 +487,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))
     }
     by = _answered_by(raw, clean, where, problems)
+    by = clinicians_findings({q: by.get(q, SELF_REPORT) for q in clean}, model.question_map)
     conf = _confidence(raw, clean, where, problems)
     unsure = _not_sure(raw, clean, where, problems, model)
     rates = _base_rates(raw, where, problems, model)
@@ -532,7 +548,7 @@ def _test_costs(raw: CaseSchema, where: str, problems: list[str], model: Model) 
         try:
             out.update(check_costs(model.question_map, {qid: v}))
         except InputError as exc:
-            bad.extend(f"{p} (left out: the priors' cost is used)" for p in exc.problems)
+            bad.extend(exc.problems)
     problems.extend(f"{where}: test_costs: {b}" for b in cap_problems(bad))
     return out
 
@@ -704,14 +720,10 @@ def new_case(
     InputError
         One line per bad answer or confidence.
     """
-    qmap = _model(model).question_map
     data: dict[str, Any] = {
         "answers": dict(answers),
         "population": population,
-        # `case new` marked a pulse test "self-reported" in the physio's report (a physio walk)
-        "answered_by": {
-            q: CLINICIAN if q in qmap and qmap[q].asked_by == "clinician" else by for q in answers
-        },
+        "answered_by": dict.fromkeys(answers, by),  # the findings: clinicians_findings
         "confidence": dict(confidence or {}),
         "notes": notes,
         "case_id": case_id,
@@ -916,14 +928,8 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
     data: dict[str, Any] = {"answers": payload["a"]}
     if "p" in payload:
         data["population"] = payload["p"]
-    # an examination or test finding is the physio's (the runner's page never asks one): a
-    # workbench link's findings were read back as the runner's own
-    qmap = _model(model).question_map
-    data["answered_by"] = {
-        q: CLINICIAN
-        for q in payload["a"]
-        if isinstance(q, str) and q in qmap and qmap[q].asked_by == "clinician"
-    }
+    # an examination or test finding is the physio's: case_from_data marks it (a workbench
+    # link's findings were read back as the runner's own)
     return case_from_data(data, "share link", model)
 
 
@@ -1005,6 +1011,9 @@ class Comparison:
     # an answer's is said, not hidden in the causes' numbers
     base_rates_before: Mapping[str, float] = field(default_factory=_frozen)
     base_rates_after: Mapping[str, float] = field(default_factory=_frozen)
+    # a case from another population than the comparison's, said (its base rates are left
+    # out): the API compared a clinic case in the self-assessment population without a word
+    notes: tuple[str, ...] = ()
 
     @property
     def biggest_changes(self) -> tuple[CauseChange, ...]:
@@ -1017,6 +1026,7 @@ class Comparison:
             "triage": {"before": self.triage_before, "after": self.triage_after},
             "population": self.population,
             "model_version": self.model_version,
+            "notes": list(self.notes),
             "base_rates": {
                 "before": dict(self.base_rates_before),
                 "after": dict(self.base_rates_after),
@@ -1027,6 +1037,7 @@ class Comparison:
         lines = [
             f"Population: {self.population} (both cases; model {self.model_version})",
             "",
+            *(f"Note: {n}." for n in self.notes),
             f"Triage: {self.triage_before} -> {self.triage_after}",
             "",
             "| cause | before | after | change |",
@@ -1062,7 +1073,9 @@ class Comparison:
 
 
 def _range(iv: tuple[float, float] | None) -> str:
-    return "" if iv is None else f" ({iv[0]:.0%}-{iv[1]:.0%})"
+    """The interval in the one way the app and the reports say it ("0.2% (0%-0%)" read as a
+    contradiction: a hostile-input review)."""
+    return "" if iv is None else f" ({range_words(*iv)})"
 
 
 def _show(value: Any, by: str | None, confidence: float | None = None) -> str:
@@ -1118,8 +1131,8 @@ def compare_cases(
     for qid in [q.id for q in model.questions]:
         vb, va = b.answers.get(qid), a.answers.get(qid)
         bb, ba = b.answered_by.get(qid), a.answered_by.get(qid)
-        cb = b.confidence.get(qid) if vb is not None else None
-        ca = a.confidence.get(qid) if va is not None else None
+        cb = _unsure_of(b, qid) if vb is not None else None
+        ca = _unsure_of(a, qid) if va is not None else None
         if vb != va or (vb is not None and (bb != ba or cb != ca)):
             changed.append(AnswerChange(qid, vb, va, bb, ba, cb, ca))
     return Comparison(
@@ -1132,7 +1145,26 @@ def compare_cases(
         model.kb.uncertainty.interval,
         dict(case_model(b, model).base_rates),
         dict(case_model(a, model).base_rates),
+        tuple(_population_notes(model, (("before", b), ("after", a)))),
     )
+
+
+def _unsure_of(case: Case, qid: str) -> float | None:
+    """An answer's confidence, None for a certain one (1.0 is "sure", as no confidence)."""
+    c = case.confidence.get(qid)
+    return None if c is None or c >= 1.0 else c
+
+
+def _population_notes(model: Model, cases: Sequence[tuple[str, Case]]) -> list[str]:
+    out = []
+    for name, case in cases:
+        if case.population != model.population:
+            out.append(
+                f"the {name} case is from the {case.population} population, compared in "
+                f"{model.population}"
+                + (" without its changed base rates" if case.base_rates else "")
+            )
+    return out
 
 
 __all__ = [
@@ -1147,6 +1179,7 @@ __all__ = [
     "Comparison",
     "LoadedCase",
     "case_from_data",
+    "clinicians_findings",
     "compare_cases",
     "decode_share",
     "diagnose_case",
