@@ -282,8 +282,8 @@ def _view(token: str, screen: Screen, model: Model, problems: list[str]) -> Scre
         view = _unpack(token)
     except (ValueError, binascii.Error, zlib.error, UnicodeDecodeError, RecursionError):
         problems.append(
-            "the link's view part is damaged; the answers are shown without "
-            "confidences, base-rate changes or 'not sure' items"
+            "the link's view part is damaged; the answers are shown without their "
+            "confidences, base-rate changes, 'not sure' items, test costs and units (metric)"
         )
         return screen
     if not isinstance(view, dict):
