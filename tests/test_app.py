@@ -1939,3 +1939,14 @@ def test_a_no_that_raises_a_cause_by_lowering_its_rivals_says_so(model):
     pro, con = explain.reasons(model, d, "iron_deficiency")
     said = [x for x in (*pro, *con) if "Frequent colds" in x]
     assert all("by comparison" not in x for x in said)
+
+
+def test_the_workbench_speaks_of_the_runner_not_to_them(model):
+    """"What would change the conclusion: If you answered ..." on the physio's page (a physio
+    walk): there it is the runner's answer."""
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps({"answers": {"age": 30}}).encode(), "application/json")).run()
+    _no_exception(at)
+    change = [i.value for i in at.info if i.value.startswith("What would change")]
+    assert change and "If the runner answered" in change[0] and "If you answered" not in change[0]

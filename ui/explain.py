@@ -263,13 +263,17 @@ def computation_note(d: Diagnosis) -> str | None:
     return "With this many findings present, " + "; ".join(parts) + "."
 
 
-def notes(d: Diagnosis) -> None:
-    """Conflicting answers, and what single answer would change the conclusion."""
+def notes(d: Diagnosis, *, physio: bool = False) -> None:
+    """Conflicting answers, and what single answer would change the conclusion (on the
+    physio's page of the runner's answers: "If the runner answered", not "If you answered",
+    a physio walk)."""
     if d.conflict is not None and d.conflict.unusual:
         st.warning(d.conflict.message, icon=":material/report:")
     if d.what_would_change is not None:
-        st.info(f"What would change the conclusion: {d.what_would_change.text}",
-                icon=":material/swap_vert:")
+        text = d.what_would_change.text
+        if physio:
+            text = text.replace("If you answered", "If the runner answered", 1)
+        st.info(f"What would change the conclusion: {text}", icon=":material/swap_vert:")
 
 
 def helpful_lines(model: Model, d: Diagnosis, system: str = "metric") -> list[str]:

@@ -466,7 +466,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     how = explain.computation_note(d)
     if how:
         st.caption(how)
-    explain.notes(d)
+    explain.notes(d, physio=True)
 
 
 def _pin_why() -> None:
