@@ -38,7 +38,7 @@ import binascii
 import datetime as _dt
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
@@ -513,43 +513,59 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
 
 
 def _base_rates(raw: CaseSchema, where: str, problems: list[str], model: Model) -> dict[str, float]:
-    """The base rates a physio changed, each checked as the page checks it (a bad one is
-    named and left out; the others are kept)."""
-    if not isinstance(raw.base_rates, dict):
-        problems.append(
-            f"{where}: base_rates: {show_value(raw.base_rates)} is not a mapping; write "
-            '{"cause_id": 0.05, ...} (left out)'
-        )
-        return {}
-    out: dict[str, float] = {}
-    bad: list[str] = []
-    for cid, rate in raw.base_rates.items():
-        wrong = model.base_rate_problems({cid: rate})
-        if wrong:
-            bad.extend(f"{b.removeprefix('base rate: ')} (left out)" for b in wrong)
-        else:
-            out[cid] = float(rate)
-    problems.extend(f"{where}: base_rates: {b}" for b in cap_problems(bad))
-    return out
+    """The base rates a physio changed, each checked as the page checks it."""
+
+    def wrong(cid: str, rate: Any) -> list[str]:
+        return [
+            f"{b.removeprefix('base rate: ')} (left out)"
+            for b in model.base_rate_problems({cid: rate})
+        ]
+
+    return _checked_map(
+        raw.base_rates, "base_rates", '{"cause_id": 0.05, ...}', where, problems, wrong
+    )
 
 
 def _test_costs(raw: CaseSchema, where: str, problems: list[str], model: Model) -> dict[str, float]:
-    """The physio's cost units, each checked as ``next-test --cost`` checks it (a bad one is
-    named and left out: the priors' cost is used for it)."""
-    if not isinstance(raw.test_costs, dict):
+    """The physio's cost units, each checked as ``next-test --cost`` checks it (a bad one
+    left out: the priors' cost is used for it)."""
+
+    def wrong(qid: str, units: Any) -> list[str]:
+        try:
+            check_costs(model.question_map, {qid: units})
+        except InputError as exc:
+            return list(exc.problems)
+        return []
+
+    return _checked_map(
+        raw.test_costs, "test_costs", '{"test_ferritin": 5, ...}', where, problems, wrong
+    )
+
+
+def _checked_map(
+    value: Any,
+    key: str,
+    example: str,
+    where: str,
+    problems: list[str],
+    wrong: Callable[[str, Any], list[str]],
+) -> dict[str, float]:
+    """A case file's mapping checked entry by entry (``wrong``: an entry's problems): a bad
+    entry is named and left out, the others kept."""
+    if not isinstance(value, dict):
         problems.append(
-            f"{where}: test_costs: {show_value(raw.test_costs)} is not a mapping; write "
-            '{"test_ferritin": 5, ...} (left out)'
+            f"{where}: {key}: {show_value(value)} is not a mapping; write {example} (left out)"
         )
         return {}
     out: dict[str, float] = {}
     bad: list[str] = []
-    for qid, v in raw.test_costs.items():
-        try:
-            out.update(check_costs(model.question_map, {qid: v}))
-        except InputError as exc:
-            bad.extend(exc.problems)
-    problems.extend(f"{where}: test_costs: {b}" for b in cap_problems(bad))
+    for k, v in value.items():
+        said = wrong(k, v)
+        if said:
+            bad.extend(said)
+        else:
+            out[k] = float(v)
+    problems.extend(f"{where}: {key}: {b}" for b in cap_problems(bad))
     return out
 
 
