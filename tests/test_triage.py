@@ -630,3 +630,20 @@ def test_a_number_answer_of_one_reads_in_the_singular(model):
     q = model.question_map["rest_days_per_week"]
     assert q.answer_label(1) == "1 day" and q.answer_label(2) == "2 days"
     assert model.question_map["weekly_distance_change_pct"].answer_label(1) == "1 %"
+
+
+def test_periods_are_not_put_first_to_a_runner_who_declined_their_sex(model):
+    """A question that could change the level but applies only by an answer the runner
+    declined (periods, after "prefer not to say" to sex) is not asked first (a code review);
+    a sex not yet asked is asked before anything else."""
+    from model import next_to_ask
+
+    signs = {q: model.question_map[q].states[0] for q in first_screen_questions(model.kb)}
+    d = model.diagnose({**signs, "age": 30})
+    assert "menstrual_irregular" in d.triage.change_questions
+    assert dict(d.triage.change_depends)["menstrual_irregular"] == (
+        "sex", "hormonal_contraception")
+    ahead = d.triage.change_questions[:d.triage.change_questions.index("menstrual_irregular")]
+    declined = {"sex", *ahead}
+    assert next_to_ask(d, skip=declined) != "menstrual_irregular"
+    assert next_to_ask(d, skip={*ahead, "age"}) == "sex"  # (asked first of all anyway)

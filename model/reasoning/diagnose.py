@@ -198,8 +198,15 @@ def next_to_ask(d: Diagnosis, skip: Collection[str] | str | None = ()) -> str | 
         if qid not in skip:
             return qid
     open_ = {g.id for g in d.next_questions}
-    for qid in (*BASICS, *d.triage.change_questions):
+    for qid in BASICS:
         if qid in open_ and qid not in skip:
+            return qid
+    # a question that could change the level, unless it applies only by an answer the runner
+    # declined (periods after "prefer not to say" to sex: the chance still holds the stop
+    # rule back, and it may come as an informative question)
+    needs = dict(d.triage.change_depends)
+    for qid in d.triage.change_questions:
+        if qid in open_ and qid not in skip and not set(needs.get(qid, ())) & skip:
             return qid
     for g in d.next_questions:
         if g.id not in skip and g.expected_information_gain >= STOP_MIN_GAIN:
@@ -635,7 +642,18 @@ def diagnose(
             ctx, post, case, clean, tri, gains, conf_res.unusual, previews
         )
     stop = stop_advice(causes[0].probability, best_gain, tri.level, len(gains), tri_change)
-    tri = replace(tri, change_chance=tri_change, change_questions=opening, so_far=not stop.stop)
+    depends = tuple(
+        (q, tuple(o for o, _ in ctx.question_map[q].applies_to if o not in clean))
+        for q in opening
+        if any(o not in clean for o, _ in ctx.question_map[q].applies_to)
+    )
+    tri = replace(
+        tri,
+        change_chance=tri_change,
+        change_questions=opening,
+        change_depends=depends,
+        so_far=not stop.stop,
+    )
     # the contract lists every unanswered question: those that do not apply (periods for a
     # man) come last, with no gain, and are never asked
     idle = tuple(

@@ -50,6 +50,8 @@ class Triage:
     # the unanswered questions with more than the stop rule's chance of changing the level,
     # most likely first: the questionnaire asks them before the most informative question
     change_questions: tuple[str, ...] = ()
+    # of those, the ones that apply only by answers not yet given: (question, those ids)
+    change_depends: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # questions to ask next: a sign is present (most urgent first), then the signs of a
     # suspicion held at its without-sign level
     follow_up: tuple[str, ...] = ()
