@@ -1041,6 +1041,14 @@ def test_share_link_carries_the_test_costs_and_the_why_chart_s_cause(model):
     assert fresh.session_state["wb_cost_test_duplex_arterial"] == 5.0
     ferritin = model.question_map["test_ferritin"].cost_units
     assert fresh.session_state["wb_cost_test_ferritin"] == ferritin
+    # a file's cost beyond the page's boxes is set to the nearest the page takes, and said
+    # (a code review found it silent)
+    big = {**saved, "test_costs": {"test_duplex_arterial": 5000}}
+    fresh.file_uploader(key="wb_upload").set_value(
+        ("big.json", json.dumps(big).encode(), "application/json")).run()
+    assert fresh.session_state["wb_cost_test_duplex_arterial"] == 1000
+    warned = " ".join(w.value for w in fresh.warning).replace("\\", "")
+    assert "In big.json: the file's cost 5000" in warned and "1000 is used" in warned
 
 
 def test_the_workbench_compares_the_case_on_screen_with_another_case_file(model):

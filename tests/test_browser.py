@@ -599,7 +599,7 @@ def test_red_flag_disposition_screen(app_url, browser):
     assert {"tel:112", "tel:999", "tel:911"} <= hrefs
     # a call opens outside the page: the page is not left, so its "leave the page?" guard
     # (there are answers) never stands between the runner and the call
-    assert page.evaluate("() => typeof window.onbeforeunload") == "function"
+    page.wait_for_function("() => typeof window.onbeforeunload === 'function'")
     calls = page.locator("a[href^='tel:']")
     assert all(calls.nth(i).get_attribute("target") == "_blank" for i in range(calls.count()))
     assert page.locator(".st-key-rn_dl_pdf").count() == 0  # the report waits for the result

@@ -721,3 +721,23 @@ def test_cli_case_new_marks_examination_findings_whatever_by_says(tmp_path, caps
         by = json.loads(out.read_text())["answered_by"]
         assert by == {"age": "self_report", "exam_foot_pulses": CLINICIAN}
 
+
+
+def test_a_link_and_a_relabelled_file_give_the_findings_to_the_clinician(model, capsys,
+                                                                          tmp_path) -> None:
+    """`case open-link` read a link's examination findings as the runner's, and `case check`
+    rewrote a file's "self_report" on a finding without a word (a code review): the link's
+    findings are the clinician's, and a file's relabelling is said."""
+    from model.workflows.share import case_link, case_of_link
+
+    case = new_case({"age": 30, "exam_foot_pulses": "normal"}, model=model)
+    opened = case_of_link(case_link(case, model), model).case
+    assert opened.answered_by == {"age": SELF_REPORT, "exam_foot_pulses": CLINICIAN}
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"answers": {"age": 30, "exam_foot_pulses": "normal"},
+                                "answered_by": {"exam_foot_pulses": "self_report"}}))
+    loaded = load_case(path.read_bytes(), model)
+    assert loaded.case.answered_by["exam_foot_pulses"] == CLINICIAN
+    assert any("exam_foot_pulses: the file said self_report" in c for c in loaded.changes)
+    assert main(["case", "check", str(path)]) == 0
+    assert "exam_foot_pulses: the file said self_report" in capsys.readouterr().err

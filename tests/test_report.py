@@ -319,3 +319,21 @@ def test_a_chance_is_said_only_of_a_chance() -> None:
             pct(bad)
     with pytest.raises(ValueError, match="lower end first"):
         range_words(0.3, 0.2)
+
+
+def test_an_unsure_answer_is_worded_as_a_sure_one(model) -> None:
+    """The report read a "no" given at 90 % as pointing to iron deficiency while the screen
+    said it works through the other causes (a code review: the report took the state from
+    the certain answers only)."""
+    answers = {"age": 34, "sex": "female", "fatigue_daily_life": "yes",
+               "breathless_easily": "yes", "performance_declining": "yes",
+               "menstrual_irregular": "no", "frequent_illness": "no"}
+    d = model.diagnose(answers, {"frequent_illness": 0.9})
+    r = build_report(new_case(answers, confidence={"frequent_illness": 0.9}, model=model), model)
+    iron = next(c for c in r.causes if c.id == "iron_deficiency")
+    up = next(c for c in d.explanation("iron_deficiency").contributions
+              if c.question == "frequent_illness")
+    said = [x for x in (*iron.reasons_for, *iron.reasons_against) if x.startswith("Frequent")]
+    assert up.delta_log_odds >= 0.1  # listed "for" it: through the other causes
+    assert said == ["Frequent colds or infections lately: No (by making other causes "
+                    "less likely)"]

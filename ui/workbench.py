@@ -155,12 +155,15 @@ def _on_upload() -> None:
     c = loaded.case
     changed = sum(len(r) for r in ss.get("wb_rates", {}).values())
     before = ss.get("wb_population")
-    _fill(common.get_model(c.population),
-          share.Screen(dict(c.answers), dict(c.confidence), c.population, dict(c.base_rates),
-                       unsure=c.not_sure, costs=dict(c.test_costs)))
+    fill_notes = _fill(common.get_model(c.population),
+                       share.Screen(dict(c.answers), dict(c.confidence), c.population,
+                                    dict(c.base_rates), unsure=c.not_sure,
+                                    costs=dict(c.test_costs)))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
     ss["hl_units"] = c.units  # the runner's units, as the case remembers them
     ss["wb_load_problems"] = [f"Set aside: {physio_words(model, p)}" for p in loaded.problems]
+    # a file's cost outside the page's boxes is changed: said (a code review found it silent)
+    ss["wb_load_problems"] += [f"In {up.name}: {n}." for n in fill_notes]
     ss["wb_load_changes"] = list(loaded.changes)
     ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
     if before is not None and before != c.population:  # the radio moved: say so

@@ -165,7 +165,8 @@ def require_ok(*loaded: LoadedCase, fix: str = "") -> None:
 def warn(problems: Iterable[str]) -> None:
     """One warning line per problem (at most ``MAX_PROBLEMS``, then how many more)."""
     for p in cap_problems(list(problems)):
-        print(f"warning: {p}" + ("" if p.startswith("... and") else " (left out)"), file=sys.stderr)
+        said = p.startswith("... and") or "left out" in p  # (not twice)
+        print(f"warning: {p}" + ("" if said else " (left out)"), file=sys.stderr)
 
 
 def add_model_options(sp: argparse.ArgumentParser, population_help: str) -> None:

@@ -157,10 +157,15 @@ def strongest_answers(
     return tuple(ups[:REASONS_PER_SIDE]), tuple(downs[:REASONS_PER_SIDE])
 
 
+DIRECTION_MARGIN = 1.1  # a likelihood ratio beyond 1.1 (or below 1/1.1) has a direction
+
+
 def answer_direction(net: Network, qid: str, state: str, cause: str) -> int:
     """Which way one answer state of a finding points for a cause on its own: +1 toward
     it, -1 away, 0 when the question is not a noisy finding of the cause (a risk factor, a
-    table). Compares P(state | only the cause present) with P(state | none of the causes):
+    table, or a middle state of several, whose pull can turn with another cause present).
+    Compares P(state | only the cause present) with P(state | none of the causes), a
+    likelihood ratio beyond ``DIRECTION_MARGIN`` either way:
     a "no" to frequent colds points away from iron deficiency, although with its rivals
     lowered more it can raise it in the end (its leave-one-out weight), which the reasons
     then say ("by making other causes less likely")."""
@@ -172,14 +177,18 @@ def answer_direction(net: Network, qid: str, state: str, cause: str) -> int:
         or state not in (node.states)
     ):
         return 0
-    leak, link = node.noisy
     y = list(node.states).index(state)
+    if 0 < y < len(node.states) - 1:
+        # a middle state: with another cause present its pull can turn (a code review
+        # counted 1,541 such turns), so no direction is claimed
+        return 0
+    leak, link = node.noisy
     i = list(node.parents).index(cause)
     alone = leak[y] * link[i, y] - (leak[y - 1] * link[i, y - 1] if y else 0.0)
     base = leak[y] - (leak[y - 1] if y else 0.0)
-    if alone > base * (1 + 1e-9):
+    if alone > base * DIRECTION_MARGIN:
         return 1
-    if alone < base * (1 - 1e-9):
+    if alone * DIRECTION_MARGIN < base:
         return -1
     return 0
 

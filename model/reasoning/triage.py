@@ -118,6 +118,7 @@ class Triage:
             "so_far": self.so_far,
             "change_chance": self.change_chance,
             "change_questions": list(self.change_questions),
+            "change_depends": {q: list(on) for q, on in self.change_depends},
             "follow_up": list(self.follow_up),
             "reason_levels": list(self.reason_levels),
             "reason_kinds": list(self.reason_kinds),

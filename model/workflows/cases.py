@@ -423,7 +423,8 @@ def _answered_by(
         elif src not in ANSWER_SOURCES:
             problems.append(
                 f"{where}: answered_by.{qid}: {str(src)[:40]!r} is not a source; "
-                f"use one of {', '.join(ANSWER_SOURCES)} (kept as {SELF_REPORT})"
+                f"use one of {', '.join(ANSWER_SOURCES)} (kept as the default: "
+                f"{SELF_REPORT}, {CLINICIAN} for an examination or test)"
             )
         elif qid in clean:
             by[qid] = src
@@ -509,7 +510,21 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
     if early:  # an unknown population: no case is made (nothing may run under another),
         # but the file's other problems are named with it
         raise InputError(problems)
-    return LoadedCase(case, tuple(problems), _frozen(rejected), version_changes(raw, clean))
+    # a finding the file gave as self-reported is said to be read as the clinician's (a code
+    # review: `case check -o` rewrote it without a word)
+    relabelled = sorted(
+        q for q in clean if raw.answered_by.get(q) == SELF_REPORT and by[q] == CLINICIAN
+    )
+    marked = (
+        (
+            "read with its examination and test findings as the clinician's "
+            f"({', '.join(relabelled)}: the file said self_report)",
+        )
+        if relabelled
+        else ()
+    )
+    changes = version_changes(raw, clean) + marked
+    return LoadedCase(case, tuple(problems), _frozen(rejected), changes)
 
 
 def _base_rates(raw: CaseSchema, where: str, problems: list[str], model: Model) -> dict[str, float]:
@@ -534,7 +549,7 @@ def _test_costs(raw: CaseSchema, where: str, problems: list[str], model: Model) 
         try:
             check_costs(model.question_map, {qid: units})
         except InputError as exc:
-            return list(exc.problems)
+            return [f"{p} (left out: the priors' cost is used)" for p in exc.problems]
         return []
 
     return _checked_map(
@@ -1051,9 +1066,10 @@ class Comparison:
 
     def to_markdown(self) -> str:
         lines = [
-            f"Population: {self.population} (both cases; model {self.model_version})",
+            f"Population: {self.population} (both cases compared in it; model "
+            f"{self.model_version})",
             "",
-            *(f"Note: {n}." for n in self.notes),
+            *(line for n in self.notes for line in (f"Note: {n}.", "")),
             f"Triage: {self.triage_before} -> {self.triage_after}",
             "",
             "| cause | before | after | change |",

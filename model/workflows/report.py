@@ -180,7 +180,8 @@ def _reasons(model: Model, d: Diagnosis, cause: str) -> tuple[tuple[str, ...], t
     of 1.1 or more: the report had its own rule, a 10 % change in probability, which at
     98 % kept one answer of eight)."""
     answers = dict(d.answers)
-    states = dict(d.evidence)
+    # the answer's state whatever its confidence (d.evidence leaves out the unsure ones)
+    states = model.evidence_for(answers)
     ups, downs = strongest_answers(d, cause)
 
     def phrase(qid: str, up: bool) -> str:

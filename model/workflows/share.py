@@ -26,9 +26,11 @@ from ..errors import InputError
 from ..reasoning.evidence import finite_real
 from ..reasoning.tests_next import check_costs
 from .cases import (
+    SELF_REPORT,
     UNIT_SYSTEMS,
     Case,
     LoadedCase,
+    clinicians_findings,
     decode_share,
     encode_share,
     link_params,
@@ -373,6 +375,10 @@ def case_of_link(link: str, model: Model) -> LoadedCase:
     screen, problems = read_link(link_params(link), model, refuse_rejected=True)
     case = Case(
         answers=screen.answers,
+        # the examinations and tests are the physio's (a code review: read as the runner's)
+        answered_by=clinicians_findings(
+            dict.fromkeys(screen.answers, SELF_REPORT), model.question_map
+        ),
         confidence=screen.confidence,
         population=screen.population,
         not_sure=screen.unsure,
