@@ -486,6 +486,8 @@ def test_answer_more_questions_asks_what_is_left_after_the_stop(model, monkeypat
     assert at.session_state["rn_stage"] == "result" and "rn_extra" not in at.session_state
     at.button(key=f"rn_rm_{left[0]}").click().run()
     assert _question_shown(at, model) == left[0]
+    steps = [p.text for p in at.get("progress") if not p.text.startswith("**")]
+    assert steps and steps[0].startswith("An earlier answer, to change")  # not "Question 31"
     answer(left[0])
     assert at.session_state["rn_stage"] == "result"
     # every question answered or skipped: no button

@@ -382,7 +382,10 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     hint = (f"{first}a few more answers could change our advice" if d.triage.so_far
             else "act on the advice above first: these answers are for your report"
             if first else "stop whenever you like")
-    st.progress(n_done / max(n_done + remaining, 1), text=f"Question {n_done + 1} · {hint}")
+    # an earlier answer asked again ("Change", Back) is not "Question 31" (a re-walk)
+    step = ("An earlier answer, to change" if ss.get("rn_force") == qid
+            else f"Question {n_done + 1}")
+    st.progress(n_done / max(n_done + remaining, 1), text=f"{step} · {hint}")
     st.markdown(f"### {q.text}", help=q.help)
     prev = ss["rn_prev"].get(qid)
     if prev is not None:
