@@ -1075,7 +1075,8 @@ def test_the_workbench_compares_the_case_on_screen_with_another_case_file(model)
                   and "cause" in df.value.columns)
     assert list(causes["other case"]) == pytest.approx([100 * c.before for c in want.causes])
     assert list(causes["this case"]) == pytest.approx([100 * c.after for c in want.causes])
-    changed = next(df.value for df in at.dataframe if "question" in df.value.columns)
+    changed = next(t.value.reset_index() for t in at.table
+                   if t.value.index.name == "question" and "other case" in t.value.columns)
     q = model.question_map["calf_pain_walking"]
     row = changed[changed["question"] == (q.label or q.text)].iloc[0]
     assert (row["other case"], row["this case"]) == (f"{q.answer_label('no')} (runner)",

@@ -904,8 +904,9 @@ def _compare_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]
                          "change": st.column_config.NumberColumn(format="%+.1f pts")})
         if len(changed):
             st.markdown("**Answers that differ**")
-            st.dataframe(changed, hide_index=True, width="stretch", key="wb_compare_answers",
-                         column_config={"question": st.column_config.TextColumn(width="large")})
+            # a static table that wraps: the grid cut the question at 1366 px (a physio walk)
+            with st.container(key="wb_compare_answers"):
+                st.table(changed.set_index("question"))
         else:
             st.caption("The two cases have the same answers, given by the same people with "
                        "the same confidences.")
