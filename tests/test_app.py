@@ -1446,6 +1446,10 @@ def test_why_we_ask_says_the_true_reason_for_the_question(model):
     second = next(g.id for g in d.next_questions[1:] if g.id not in ("age", "sex"))
     assert "helps most" in explain.why_text(model, d, second, skip={top})
     assert "helps most" not in explain.why_text(model, d, top, skip={top})
+    # a question asked before the most informative one because it could change the advice
+    # says so (the questionnaire's policy: triage.change_questions)
+    early = next(q for q in d.triage.change_questions if q not in (top, "age", "sex"))
+    assert "could change how soon you should be seen" in explain.why_text(model, d, early)
     held = model.diagnose({"age": 76, "endurance_years": 30, "palpitations": "no",
                            "chest_pain_or_fainting": "no"})
     assert "breathless_easily" in held.triage.follow_up

@@ -75,7 +75,8 @@ def outcome_lines(model: Model, d: Diagnosis, qid: str, *, physio: bool = False)
 
 def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -> str:
     """Why this question comes now, truthfully: a sign given earlier (a follow-up), who the
-    runner is (age and sex, asked of everyone first), the most informative question left
+    runner is (age and sex, asked of everyone first), an answer that could change the
+    advice (``triage.change_questions``, asked first), the most informative question left
     (``skip``: those answered "not sure"), or, for any other (asked again through Back or
     Change), what it helps tell apart."""
     if qid == "sex" and qid in d.triage.follow_up:  # it decides the pill and pregnancy
@@ -93,6 +94,11 @@ def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -
         return ("We ask everyone this first: some causes are commoner in women or in men, "
                 "and some questions (periods, the pill, pregnancy) apply only to women. What "
                 "each answer would do:")
+    best = next((g.id for g in d.next_questions if g.id not in skip and g.id not in BASICS),
+                None)
+    if qid in d.triage.change_questions and qid != best:  # before the most informative
+        return ("We ask this now because your answer could change how soon you should be "
+                "seen. What each answer would do:")
     gain = next(g for g in d.next_questions if g.id == qid)
     labels = {c.id: c.label for c in model.causes}
     spread = {c: max(p for o in gain.outcomes for cc, p in o.causes if cc == c)
@@ -100,8 +106,6 @@ def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -
               for c, _ in gain.outcomes[0].causes}
     pair = sorted(spread, key=lambda c: -spread[c])[:2]
     names = " and ".join(f"**{inline_label(labels[c])}**" for c in pair)  # mid-sentence
-    best = next((g.id for g in d.next_questions if g.id not in skip and g.id not in BASICS),
-                None)
     lead = "Of the questions left, this one helps most" if qid == best else "This question helps"
     return (f"{lead} to tell whether {names} could be behind your heavy legs. What each "
             "answer would do:")
