@@ -74,8 +74,7 @@ _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")  # 1,200 or 1.200: a thousa
 
 # the short forms a runner types ("34 yrs" was refused beside "34 years": a re-walk)
 _SHORT = {"years": ("yrs", "yr", "y"), "weeks": ("wks", "wk", "w"), "days": ("d",),
-          "hours": ("hrs", "hr", "h"), "minutes": ("mins", "min"),
-          "sessions": ("sessions",), "miles": ("mi",)}
+          "hours": ("hrs", "hr", "h"), "minutes": ("mins", "min"), "miles": ("mi",)}
 
 
 def _without_unit(text: str, u: str | None) -> str:

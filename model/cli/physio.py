@@ -164,7 +164,7 @@ def _case_new(args: argparse.Namespace, model: Any) -> int:
         case,
         answered_by=clinicians_findings(
             dict.fromkeys(case.answers, args.by) if args.by else case.answered_by,
-            model.question_map,
+            model.kb.clinician_ids,
         ),
         notes=_text_arg("--notes", args.notes) if args.notes else case.notes,
         case_id=_text_arg("--case-id", args.case_id, MAX_ID) if args.case_id else case.case_id,

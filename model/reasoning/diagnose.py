@@ -170,12 +170,9 @@ def answer_direction(net: Network, qid: str, state: str, cause: str) -> int:
     lowered more it can raise it in the end (its leave-one-out weight), which the reasons
     then say ("by making other causes less likely")."""
     node = net.node_map.get(qid)
-    if (
-        node is None
-        or node.noisy is None
-        or cause not in node.parents
-        or state not in (node.states)
-    ):
+    if node is None or node.noisy is None or cause not in node.parents:
+        return 0
+    if state not in node.states:
         return 0
     y = list(node.states).index(state)
     if 0 < y < len(node.states) - 1:

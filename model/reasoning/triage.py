@@ -235,27 +235,13 @@ class _Tally:
         self.kinds.append(kind)
         self.covered.append(covered)
 
-
-def _red_flags(
-    kb: KnowledgeBase,
-    answers: Mapping[str, Any],
-    top_cause: str | None,
-    tally: _Tally,
-    quiet: Collection[str] = (),
-) -> tuple[list[str], list[str]]:
-    fired: list[str] = []
-    ruled_out: list[str] = []
-    for rule in kb.red_flags:
-        status = rule_status(rule, answers)
-        if status:
-            fired.append(rule.id)
-            if rule.id in quiet:
-                tally.level = max(tally.level, LEVELS.index(rule.level))
-            else:
-                tally.raise_to(rule.level, rule.reason, "red_flag")
-        elif status is False and top_cause not in rule.about:
-            ruled_out.append(rule.id)
-    return fired, ruled_out
+    def sign(self, rule: Rule, kind: str, quiet: bool) -> None:
+        """A rule that holds: its level, and its reason unless a more specific rule that
+        holds gives it (``quiet``, :func:`_subsumed`)."""
+        if quiet:
+            self.level = max(self.level, LEVELS.index(rule.level))
+        else:
+            self.raise_to(rule.level, rule.reason, kind)
 
 
 def _subsumed(rules: Sequence[Rule], red: Collection[str]) -> set[str]:
@@ -343,17 +329,15 @@ def triage(
     P(no cause of the model | answers), outside the model from ``outside_model.unexplained``.
     """
     tally = _Tally()
-    holding = [r for r in (*kb.red_flags, *kb.amber_flags) if rule_status(r, answers)]
-    quiet = _subsumed(holding, {r.id for r in kb.red_flags})
-    fired, ruled_out = _red_flags(kb, answers, top_cause, tally, quiet)
-    signs = [r for r in kb.red_flags if r.id in fired]  # the red flags, then the amber rules
-    for rule in kb.amber_flags:
-        if rule_status(rule, answers):
-            if rule.id in quiet:
-                tally.level = max(tally.level, LEVELS.index(rule.level))
-            else:
-                tally.raise_to(rule.level, rule.reason, "amber")
-            signs.append(rule)
+    status = {r.id: rule_status(r, answers) for r in (*kb.red_flags, *kb.amber_flags)}
+    red = {r.id for r in kb.red_flags}
+    signs = [r for r in (*kb.red_flags, *kb.amber_flags) if status[r.id]]  # red, then amber
+    quiet = _subsumed(signs, red)
+    for rule in signs:
+        tally.sign(rule, "red_flag" if rule.id in red else "amber", rule.id in quiet)
+    fired = [r.id for r in kb.red_flags if status[r.id]]
+    # a rule about the cause ranked first is never listed as ruled out
+    ruled_out = [r.id for r in kb.red_flags if status[r.id] is False and top_cause not in r.about]
     own = [(r.level, r.running) for r in signs if r.running]
     flagged = [c for r in signs for c in r.about]
     flag_levels: dict[str, int] = {}  # cause -> the highest level of the signs about it

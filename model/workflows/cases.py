@@ -38,7 +38,7 @@ import binascii
 import datetime as _dt
 import json
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
@@ -218,25 +218,20 @@ class Case:
         return replace(
             self,
             answers=answers,
-            answered_by=clinicians_findings(by_map, model.question_map),
+            answered_by=clinicians_findings(by_map, model.kb.clinician_ids),
             confidence=conf,
             updated=today or _dt.date.today().isoformat(),
         )
 
 
 def clinicians_findings(
-    answered_by: Mapping[str, str], question_map: Mapping[str, Any]
+    answered_by: Mapping[str, str], clinician_ids: Collection[str]
 ) -> dict[str, str]:
-    """``answered_by`` with every examination and test finding marked clinician-verified:
-    only a clinician examines (the runner's page never asks one), whatever a file or
-    ``--by`` says (`case new` marked a pulse test "self-reported" in the physio's report:
-    a physio walk)."""
-    return {
-        q: CLINICIAN
-        if q in question_map and getattr(question_map[q], "asked_by", "") == "clinician"
-        else src
-        for q, src in answered_by.items()
-    }
+    """``answered_by`` with every examination and test finding (``clinician_ids``: the
+    knowledge base's) marked clinician-verified: only a clinician examines (the runner's page
+    never asks one), whatever a file or ``--by`` says (`case new` marked a pulse test
+    "self-reported" in the physio's report: a physio walk)."""
+    return {q: CLINICIAN if q in clinician_ids else src for q, src in answered_by.items()}
 
 
 @dataclass(frozen=True)
@@ -488,7 +483,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         if k not in clean and not (v is None or (isinstance(v, str) and not v.strip()))
     }
     by = _answered_by(raw, clean, where, problems)
-    by = clinicians_findings({q: by.get(q, SELF_REPORT) for q in clean}, model.question_map)
+    by = clinicians_findings({q: by.get(q, SELF_REPORT) for q in clean}, model.kb.clinician_ids)
     conf = _confidence(raw, clean, where, problems)
     unsure = _not_sure(raw, clean, where, problems, model)
     rates = _base_rates(raw, where, problems, model)

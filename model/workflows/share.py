@@ -377,7 +377,7 @@ def case_of_link(link: str, model: Model) -> LoadedCase:
         answers=screen.answers,
         # the examinations and tests are the physio's (a code review: read as the runner's)
         answered_by=clinicians_findings(
-            dict.fromkeys(screen.answers, SELF_REPORT), model.question_map
+            dict.fromkeys(screen.answers, SELF_REPORT), model.kb.clinician_ids
         ),
         confidence=screen.confidence,
         population=screen.population,
