@@ -8,13 +8,15 @@ import random
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from model import LEVELS, PriorsError, load_model, plain
 from model.kb import load_knowledge_base
 from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
+from model.reasoning.evidence import applies
 from model.reasoning.triage import (
+    LevelLookahead,
     escalations,
     first_screen_questions,
     level_of,
@@ -253,6 +255,37 @@ def test_the_level_alone_equals_the_triages_level(answers, seed, unusual, unexpl
              for c in MODEL.kb.causes}
     want = triage(MODEL.kb, clean, probs, unusual=unusual, unexplained=unexplained).level
     assert level_of(MODEL.kb, clean, probs, unusual=unusual, unexplained=unexplained) == want
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=_answer_strategy(MODEL, 15), more=_answer_strategy(MODEL, 2),
+       seed=st.integers(0, 2**32 - 1), unusual=st.booleans(), unexplained=st.floats(0, 1))
+@example(answers={"palpitations": "no"}, more={"dark_cola_urine": "yes"}, seed=1,
+         unusual=False, unexplained=0.0)  # a rule that starts to hold
+@example(answers={"sex": "female", "hormonal_contraception": "yes", "swelling": "one_leg"},
+         more={"sex": "male"}, seed=2, unusual=False, unexplained=0.0)  # the pill stops applying
+@example(answers={"calf_warm_red_tender": "yes", "palpitations": "yes"},
+         more={"calf_warm_red_tender": "no"}, seed=3, unusual=True, unexplained=0.0)  # changed
+def test_the_lookahead_level_equals_level_of(answers, more, seed, unusual, unexplained):
+    """``LevelLookahead`` (the stop rule's, reading again only the rules an answer touches)
+    equals ``level_of`` on the base answers with up to two answers added or changed, the
+    answers that stop applying dropped (a sex after the pill) and probabilities at and
+    around each escalation's thresholds; and on the base answers themselves."""
+    rng = random.Random(seed)
+    kb = MODEL.kb
+    base = MODEL.validate(answers)[0]
+    base = {k: v for k, v in base.items() if applies(MODEL.question_map[k], base)}
+    given_ = {**base, **MODEL.validate(more)[0]}
+    after = {k: v for k, v in given_.items() if applies(MODEL.question_map[k], given_)}
+    cuts = [t for e in escalations(kb) for t in (e.threshold, e.without_sign.threshold
+                                                 if e.without_sign else e.threshold)]
+    causes = [c.id for c in kb.causes]
+    probs = [rng.choice([rng.random(), rng.choice(cuts), 0.0]) for _ in causes]
+    ahead = LevelLookahead(kb, base, causes, unusual=unusual, unexplained=unexplained)
+    for answers_now in (after, base):
+        want = level_of(kb, answers_now, dict(zip(causes, probs, strict=True)),
+                        unusual=unusual, unexplained=unexplained)
+        assert ahead.level(answers_now, probs) == want
 
 
 def test_only_the_named_questions_change_the_rules(model):

@@ -56,7 +56,7 @@ from .results import (
     QuestionGain,
     StopAdvice,
 )
-from .triage import Triage, escalations, level_of, rule_questions, triage
+from .triage import LevelLookahead, Triage, escalations, rule_questions, triage
 from .whatif import helpful_changes
 
 STOP_TOP_PROBABILITY = 0.80
@@ -506,6 +506,9 @@ def triage_change_chance(
             known[qid] = (pv, ids)
     bands = _EscalationBands(ctx, post.marginals)
     named = rule_questions(ctx.kb)
+    qmap = ctx.question_map
+    now = {k: v for k, v in clean.items() if applies(qmap[k], clean)}
+    ahead = LevelLookahead(ctx.kb, now, eng.cause_ids, unusual=unusual, unexplained=tri.unexplained)
     chances: dict[str, float] = {}
     for qid in look:
         pv, ids = known[qid]
@@ -521,10 +524,8 @@ def triage_change_chance(
                 continue
             given = {**clean, qid: value_for_state(q, state)}
             # the answers that still apply (the pill after "male": not one of them)
-            answers = {k: v for k, v in given.items() if applies(ctx.question_map[k], given)}
-            probs = dict(zip(eng.cause_ids, after[s].tolist(), strict=True))
-            level = level_of(ctx.kb, answers, probs, unusual=unusual, unexplained=tri.unexplained)
-            chance += p_state * (level != tri.level)
+            answers = {k: v for k, v in given.items() if applies(qmap[k], given)}
+            chance += p_state * (ahead.level(answers, after[s]) != tri.level)
         chances[qid] = chance
     opening = sorted(
         (q for q, c in chances.items() if c > STOP_TRIAGE_CHANGE),

@@ -23,6 +23,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from ..kb import Escalation, KnowledgeBase
 from ..kb.types import Rule, rule_status
 from ..kb.types import clause_status as _clause
@@ -407,6 +409,79 @@ def level_of(
     return LEVELS[level]
 
 
+def _named(clauses: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    return frozenset(q for c in clauses for q in c)
+
+
+class LevelLookahead:
+    """:func:`level_of` for answer sets near one ``base`` set (the stop rule's lookahead: the
+    base answers and one more), with ``probabilities`` as an array over ``causes``: a rule or
+    an escalation's sign that names no question whose answer differs from the base keeps the
+    status it has on the base, so only the rules an answer touches are read again (tested
+    equal to :func:`level_of`)."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        base: Mapping[str, Any],
+        causes: Sequence[str],
+        *,
+        unusual: bool = False,
+        unexplained: float = 0.0,
+    ) -> None:
+        self.base = dict(base)
+        self.rules = [
+            (LEVELS.index(r.level), r, _named((r.all, *r.any)))
+            for r in (*kb.red_flags, *kb.amber_flags)
+        ]
+        fired = [(lvl, qs) for lvl, r, qs in self.rules if rule_status(r, base)]
+        self.fired = sorted(fired, key=lambda x: -x[0])  # the highest level first
+        axis = {c: k for k, c in enumerate(causes)}
+        # the escalations of causes the probabilities hold (a cause not among them is at 0)
+        self.esc = [e for e in escalations(kb) if e.cause in axis]
+        self.axes = np.array([axis[e.cause] for e in self.esc], dtype=int)
+        self.high = np.array([e.threshold for e in self.esc])
+        self.low = np.array([e.without_sign.threshold if e.without_sign else 2.0 for e in self.esc])
+        self.signs = [
+            (_named(ws.signs), any(_clause(c, base) is True for c in ws.signs))
+            if (ws := e.without_sign)
+            else (frozenset(), False)
+            for e in self.esc
+        ]
+        om = kb.outside_model
+        self.floor = (
+            LEVELS.index(om.level)
+            if om is not None
+            and (unusual or (om.unexplained is not None and unexplained >= om.unexplained))
+            else 0
+        )
+
+    def level(self, answers: Mapping[str, Any], probabilities: Sequence[float]) -> str:
+        base = self.base
+        changed = {k for k in answers.keys() | base.keys() if answers.get(k) != base.get(k)}
+        changed |= answers.keys() ^ base.keys()  # an answer of None is still an answer
+        level = self.floor
+        for lvl, qs in self.fired:  # the highest-level rule still holding as on the base
+            if lvl <= level:
+                break
+            if not qs & changed:
+                level = lvl
+                break
+        for lvl, rule, qs in self.rules:  # the rules an answer touches, read again
+            if lvl > level and qs & changed and rule_status(rule, answers):
+                level = lvl
+        p = np.asarray(probabilities)[self.axes]
+        high = p >= self.high
+        for i in np.flatnonzero(high | (p >= self.low)):  # the escalations that apply
+            e = self.esc[i]
+            named, signed = self.signs[i]
+            if not high[i] and named & changed:
+                signed = any(_clause(c, answers) is True for c in e.without_sign.signs)  # type: ignore[union-attr]
+            ws_level = e.without_sign.level if e.without_sign else e.level
+            level = max(level, LEVELS.index(e.level if high[i] or signed else ws_level))
+        return LEVELS[level]
+
+
 def rule_questions(kb: KnowledgeBase) -> frozenset[str]:
     """Every question a rule (red or amber) or an escalation's signs name: an answer to any
     other question can change the level only through the causes' probabilities."""
@@ -446,6 +521,7 @@ __all__ = [
     "first_screen_questions",
     "follow_up_questions",
     "level_index",
+    "LevelLookahead",
     "level_of",
     "rule_questions",
     "rule_status",
