@@ -43,6 +43,7 @@ from .reasoning import (
     running_label,
     short_name,
     strongest_answers,
+    unknown_raise_text,
 )
 from .workflows.cases import (
     CLINICIAN,
@@ -102,6 +103,7 @@ __all__ = [
     "BASICS",
     "pct",
     "range_words",
+    "unknown_raise_text",
     "plain",
     "running_label",
     "cause_name",

@@ -114,6 +114,35 @@ def test_warning_screen_is_the_signs_alone_and_asks_the_rest_as_follow_ups(model
     assert any("ambulance" in e.value for e in at.error)
 
 
+def test_an_unanswered_sign_that_would_make_it_an_emergency_is_said_in_full(model):
+    """A runner walk: "not sure" to palpitations, then yes to dizziness. With a yes to both
+    it is an emergency, and the pages said only "1 warning sign was not answered". Every
+    page now says what a yes would mean, not folded; an answered sign drops the note."""
+    at = _page("runner").run()
+    for qid in runner.red_flag_questions(model):
+        q = model.question_map[qid]
+        value = "Not sure" if qid == "palpitations" else "no" if "no" in q.states else "none"
+        at.radio(key=f"rn_rf_{qid}").set_value(value)
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    # palpitations alone are urgent: what the first screen asked, said as "not answered"
+    assert not any("If the answer" in w.value for w in at.warning)
+    at.session_state["rn_answers"] = {**at.session_state["rn_answers"], "dizziness": "yes"}
+    at.run()
+    _no_exception(at)
+    text = model.question_map["palpitations"].text
+    said = [w.value for w in at.warning if "If the answer to" in w.value]
+    assert len(said) == 1 and text in said[0] and "ambulance" in said[0], said
+    d = model.diagnose(dict(at.session_state["rn_answers"]))
+    assert d.triage.level != "emergency"  # the level itself stays: the sign is unknown
+    assert ("palpitations", "yes", "emergency") in d.triage.unknown_raises
+    at.session_state["rn_answers"] = {**at.session_state["rn_answers"], "palpitations": "no"}
+    at.session_state["rn_unsure"] = [q for q in at.session_state["rn_unsure"]
+                                     if q != "palpitations"]
+    at.run()
+    assert not any("If the answer to" in w.value for w in at.warning)
+
+
 def test_skipped_warning_signs_are_said_on_every_question_page(model):
     """A runner walk: after "Continue (0 of 15 answered)" the question pages looked like
     those of a runner who had said no to every sign; only the result said they were

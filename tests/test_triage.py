@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from model import LEVELS, PriorsError, load_model, plain
 from model.kb import load_knowledge_base
 from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
-from model.reasoning.evidence import applies
+from model.reasoning.evidence import applies, value_for_state
 from model.reasoning.triage import (
     LevelLookahead,
     escalations,
@@ -286,6 +286,49 @@ def test_the_lookahead_level_equals_level_of(answers, more, seed, unusual, unexp
         want = level_of(kb, answers_now, dict(zip(causes, probs, strict=True)),
                         unusual=unusual, unexplained=unexplained)
         assert ahead.level(answers_now, probs) == want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=_answer_strategy(MODEL, 15), seed=st.integers(0, 2**32 - 1))
+def test_an_unanswered_sign_that_would_raise_the_level_is_named(answers, seed):
+    """``Triage.unknown_raises``: every unanswered warning sign whose answer, with the
+    answers given (the probabilities held), would raise the level above the level now and
+    above that answer's own level is listed with the answer that raises it most and the
+    level it gives; no other is. (A runner walk: "not sure" to palpitations, then
+    dizziness: yes to both is an emergency, and only "1 warning sign was not answered"
+    said so; palpitations alone are urgent, which the first screen asked them for.)"""
+    rng = random.Random(seed)
+    kb = MODEL.kb
+    clean = MODEL.validate(answers)[0]
+    probs = {c.id: rng.choice([rng.random() * 0.2, 0.0]) for c in kb.causes}
+    t = triage(kb, clean, probs)
+    listed = {q: (a, lv) for q, a, lv in t.unknown_raises}
+    assert set(listed) <= set(t.unknown_warning_signs)
+    for qid in t.unknown_warning_signs:
+        q = MODEL.question_map[qid]
+        levels = {}
+        for state in q.states:
+            with_it = {**clean, qid: value_for_state(q, state)}
+            own = triage(kb, {qid: value_for_state(q, state)}, {}).level
+            lv = triage(kb, with_it, probs).level
+            if applies(q, with_it) and LEVELS.index(lv) > max(map(LEVELS.index, (own, t.level))):
+                levels[state] = lv
+        if levels:
+            answer, level = listed[qid]
+            assert level == levels[answer] == max(levels.values(), key=LEVELS.index)
+        else:
+            assert qid not in listed
+
+
+def test_palpitations_unanswered_after_dizziness_would_be_an_emergency():
+    """The runner walk's case: palpitations left unanswered, dizziness yes."""
+    answers = {"age": 45, "sex": "female", "dizziness": "yes"}
+    t = triage(MODEL.kb, answers, {c.id: 0.0 for c in MODEL.kb.causes})
+    assert t.level != "emergency"
+    assert ("palpitations", "yes", "emergency") in t.unknown_raises
+    assert triage(MODEL.kb, {**answers, "palpitations": "yes"}, {}).level == "emergency"
+    told = triage(MODEL.kb, {**answers, "palpitations": "no"}, {})
+    assert "palpitations" not in {q for q, _, _ in told.unknown_raises}
 
 
 def test_only_the_named_questions_change_the_rules(model):

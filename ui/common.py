@@ -30,6 +30,7 @@ from model import (
     pct,
     range_words,
     running_label,
+    unknown_raise_text,
 )
 
 from . import units
@@ -414,6 +415,35 @@ def unknown_signs_note(t: Any) -> str:
             "answers).")
 
 
+def so_far_note(t: Any) -> str:
+    """The "so far" label of a level the next answers could still change. At urgent or
+    emergency, "could change this" beside "get medical help today" read as "this might go
+    away" (a runner walk): a level a warning sign holds can only rise with more answers,
+    and a suspicion's level is still to be acted on now."""
+    if not t.act_first:
+        return " (so far: a few more answers could change this)"
+    held = any(kind in ("red_flag", "amber") and lv == t.level
+               for kind, lv in zip(t.reason_kinds, t.reason_levels, strict=False))
+    return (" (so far: more answers could make this more urgent)" if held
+            else " (so far: act on it now, even though more answers could change it)")
+
+
+def render_unknown_raises(t: Any) -> None:
+    """The warning signs left unanswered whose answer would raise the level, each with what
+    it would mean (a "not sure" to palpitations, then dizziness: a yes to both is an
+    emergency, and a caption saying "1 warning sign was not answered" hid it: a runner
+    walk). Shown in full wherever the level is, never folded."""
+    model = get_model()
+    qmap = model.question_map
+    for qid, answer, level in t.unknown_raises:
+        if qid not in qmap:
+            continue
+        q = qmap[qid]
+        text = unknown_raise_text(q.text, q.answer_label(answer), model.kb.level_texts[level])
+        act = " If that could be so, act on it now." if level in ("urgent", "emergency") else ""
+        st.warning(f"**Not answered yet.** {text}{act}", icon=LEVEL_ICONS[level])
+
+
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                   signs: bool = False, so_far: bool = True) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
@@ -423,7 +453,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     ``signs`` the unknown signs in one line; ``so_far``: the runner's "so far" label on a
     level the next answers could change (the workbench names those answers instead)."""
     t = d.triage
-    note = " (so far: a few more answers could change this)" if t.so_far and so_far else ""
+    note = so_far_note(t) if t.so_far and so_far else ""
     body = f"**{t.advice}**{note}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
@@ -441,6 +471,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                 st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
+    render_unknown_raises(t)
     if t.unknown_warning_signs and compact and signs:
         st.caption(unknown_signs_note(t))
     if t.unknown_warning_signs and not compact:

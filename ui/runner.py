@@ -343,6 +343,7 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
             # screen: the question pages keep to the advice, the call buttons and the sign
             common.render_triage(d, compact=True, why=not d.triage.act_first, signs=True)
         elif triage and d.triage.unknown_warning_signs:  # skipped signs: said on every page
+            common.render_unknown_raises(d.triage)
             st.caption(common.unknown_signs_note(d.triage))
         if triage and d.triage.act_first:
             if d.triage.level == "emergency":

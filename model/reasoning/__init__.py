@@ -41,6 +41,7 @@ from .texts import (
     range_words,
     running_label,
     short_name,
+    unknown_raise_text,
 )
 from .triage import LEVELS, Triage, first_screen_questions
 
@@ -77,6 +78,7 @@ __all__ = [
     "inline_label",
     "pct",
     "range_words",
+    "unknown_raise_text",
     "plain",
     "running_label",
     "cause_name",

@@ -174,6 +174,15 @@ RUNNING = {
 }
 
 
+def unknown_raise_text(question_text: str, answer_label: str, level_text: str) -> str:
+    """A warning sign left unanswered whose answer would raise the level
+    (``Triage.unknown_raises``)."""
+    return (
+        f"If the answer to \u201c{question_text}\u201d is \u201c{answer_label}\u201d, "
+        f"then with the other answers: {level_text}"
+    )
+
+
 def pct(p: float) -> str:
     """One way to say a chance everywhere (app and reports): a whole percentage ("under 1%"
     and "over 99%" at the ends)."""

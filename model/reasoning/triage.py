@@ -30,7 +30,7 @@ from ..kb.types import Rule, rule_status
 from ..kb.types import clause_status as _clause
 from ..kb.types import condition_holds as _holds
 from . import texts
-from .evidence import applies
+from .evidence import applies, value_for_state
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
 ACT_FIRST_LEVELS = LEVELS[2:]  # urgent and emergency
@@ -54,6 +54,11 @@ class Triage:
     change_questions: tuple[str, ...] = ()
     # of those, the ones that apply only by answers not yet given: (question, those ids)
     change_depends: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the unanswered warning signs whose answer, with the answers given (the probabilities
+    # held), would raise the level above the level now and above that answer's own level:
+    # (question, answer, level), highest first ("not sure" to palpitations, then dizziness:
+    # yes to both is an emergency, palpitations alone urgent)
+    unknown_raises: tuple[tuple[str, str, str], ...] = ()
     # questions to ask next: a sign is present (most urgent first), then the signs of a
     # suspicion held at its without-sign level
     follow_up: tuple[str, ...] = ()
@@ -116,6 +121,9 @@ class Triage:
             "escalated": list(self.escalated),
             "outside_model": self.outside_model,
             "unknown_warning_signs": list(self.unknown_warning_signs),
+            "unknown_sign_raises": [
+                {"question": q, "answer": a, "level": lv} for q, a, lv in self.unknown_raises
+            ],
             "running": self.running,
             "so_far": self.so_far,
             "change_chance": self.change_chance,
@@ -358,6 +366,7 @@ def triage(
             om.level, om.unexplained_reason.format(probability=unexplained), "outside_model"
         )
     unknown = tuple(q for q in first_screen_questions(kb) if q not in answers)
+    raises = _unknown_raises(kb, answers, probabilities, unknown, tally.level, unusual, unexplained)
     if tally.level == 0:
         tally.raise_to(LEVELS[0], texts.no_flags_reason(kb.medical_threshold, unknown), "none")
     name = LEVELS[tally.level]
@@ -370,6 +379,7 @@ def triage(
         escalated=tuple(e.cause for e in hits),
         outside_model=outside,
         unknown_warning_signs=unknown,
+        unknown_raises=raises,
         running=texts.plain(
             texts.running_advice(name, bool(fired), _own_running(own, tally.level))
         ),
@@ -381,6 +391,41 @@ def triage(
         reason_covered=tuple(tally.covered),
         subsumed=tuple(sorted(quiet)),
     )
+
+
+def _unknown_raises(
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    probabilities: Mapping[str, float],
+    unknown: Sequence[str],
+    level: int,
+    unusual: bool,
+    unexplained: float,
+) -> tuple[tuple[str, str, str], ...]:
+    """:attr:`Triage.unknown_raises`: for each unanswered sign that applies, the answer that
+    with the answers given (the probabilities held, so at least that level) would raise the
+    level most, where it raises it above both the level now and the level that answer has on
+    its own: what the other answers add (palpitations alone are urgent; with dizziness, an
+    emergency). A sign's own level is what the first screen asked it for."""
+    out = []
+    for qid in unknown:
+        q = kb.question_map[qid]
+        best: tuple[int, str] | None = None
+        for state in q.states:
+            value = value_for_state(q, state)
+            given = {**answers, qid: value}
+            if not applies(q, given):
+                continue
+            lv = LEVELS.index(
+                level_of(kb, given, probabilities, unusual=unusual, unexplained=unexplained)
+            )
+            own = LEVELS.index(level_of(kb, {qid: value}, {}))
+            if lv > max(level, own) and (best is None or lv > best[0]):
+                best = (lv, state)
+        if best is not None:
+            out.append((qid, best[1], LEVELS[best[0]]))
+    out.sort(key=lambda x: -LEVELS.index(x[2]))
+    return tuple(out)
 
 
 def level_of(

@@ -33,6 +33,7 @@ from ..reasoning import (
     plain,
     range_words,
     running_label,
+    unknown_raise_text,
 )
 from ..reasoning.diagnose import strongest_answers
 from ..reasoning.triage import first_screen_questions, signs_absent
@@ -314,10 +315,24 @@ def report_of(
         ),
         coverage=model.kb.uncertainty.interval,
         running=d.triage.running,
-        unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
+        unknown_signs=_unknown_signs(model, d),
         act_first=act_first,
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
         flagged=flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
+    )
+
+
+def _unknown_signs(model: Model, d: Diagnosis) -> tuple[str, ...]:
+    """The unanswered warning signs, those whose answer would raise the level first, with
+    what it would mean."""
+    qmap = model.question_map
+    raises = {q: (a, lv) for q, a, lv in d.triage.unknown_raises}
+    out = [
+        unknown_raise_text(qmap[q].text, qmap[q].answer_label(a), model.kb.level_texts[lv])
+        for q, (a, lv) in raises.items()
+    ]
+    return tuple(out) + tuple(
+        qmap[q].text for q in d.triage.unknown_warning_signs if q not in raises
     )
 
 
