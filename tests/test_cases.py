@@ -242,8 +242,9 @@ def test_cli_case_commands(tmp_path: Path, examples_dir: Path, capsys) -> None:
     bad.write_text('{"answers": {"age": 30, "cramp": "yes"}}')
     assert main(["case", "check", str(bad)]) == 2
     cap = capsys.readouterr()
-    assert json.loads(cap.out)["answers"] == {"age": 30}
+    assert cap.out == ""  # no case without the rejected answer (it would read as not asked)
     assert "did you mean 'cramps'" in cap.err and "Traceback" not in cap.err
+    assert "nothing was written: 1 answer of the input could not be read" in cap.err
     assert main(["case", "compare", str(c1)]) == 2
     assert "takes two case files" in capsys.readouterr().err
 
@@ -581,7 +582,9 @@ def test_case_share_and_open_link_carry_the_whole_case(tmp_path, capsys, model) 
 @pytest.mark.parametrize("action", ["check", "new"])
 def test_a_case_with_rejected_answers_is_not_written_over_itself(tmp_path, capsys, action):
     """case check/new X -o X with an answer set aside: exit 2 and the input untouched (the
-    rejected answer would have been lost for good); to another file it is written as before."""
+    rejected answer would have been lost for good); to another file, nothing is written
+    either (a hostile-input review: a chest-pain answer "Yes " was dropped and the case
+    written read as self-care)."""
     src = tmp_path / "x.json"
     text = json.dumps({"answers": {"age": 40, "cramps": "maybe"}})
     src.write_text(text)
@@ -590,7 +593,13 @@ def test_a_case_with_rejected_answers_is_not_written_over_itself(tmp_path, capsy
     assert "would lose what was set aside" in capsys.readouterr().err
     other = tmp_path / "y.json"
     assert main(["case", action, str(src), "-o", str(other)]) == 2
-    assert json.loads(other.read_text())["answers"] == {"age": 40}
+    assert not other.exists()
+    assert "nothing was written" in capsys.readouterr().err
+    flag = tmp_path / "flag.json"  # the review's case: a red flag with a capital
+    flag.write_text(json.dumps({"answers": {"age": 40, "chest_pain_or_fainting": "Yes"}}))
+    assert main(["case", action, str(flag), "-o", str(other)]) == 2
+    assert not other.exists()
+    assert "did you mean 'yes'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("value", "kept", "named"), [

@@ -75,6 +75,24 @@ def _keep_input(source: str, output: str | None, problems: tuple[str, ...]) -> N
         )
 
 
+def _refuse_rejected(loaded: Any) -> None:
+    """Write no case while an answer of the input was rejected: the case would read as if
+    the question had not been asked, and a warning sign with a typo ("Yes " for chest pain)
+    diagnosed as self-care from the file written (a hostile-input review)."""
+    if loaded.rejected:
+        n = len(loaded.rejected)
+        which = "1 answer" if n == 1 else f"{n} answers"
+        raise InputError(
+            list(loaded.problems)
+            + [
+                f"nothing was written: {which} of the input could not be read (above), and a "
+                "case without them reads as if they were never asked; fix them in the input "
+                "and run again (or, on a case file, `python -m model case edit CASE --set "
+                "QUESTION=ANSWER`)"
+            ]
+        )
+
+
 def _text_arg(option: str, value: str, limit: int = MAX_NOTES) -> str:
     """A free-text option, refused if it holds bytes that were not UTF-8 (they cannot be
     written to a case file)."""
@@ -149,6 +167,7 @@ def _case_new(args: argparse.Namespace, model: Any) -> int:
     marks every answer, ``--notes`` and ``--case-id`` replace the file's."""
     loaded = read_case(args.files[0], model)
     _keep_input(args.files[0], args.output, loaded.problems)
+    _refuse_rejected(loaded)
     warn(loaded.problems)
     case = loaded.case
     today = date.today().isoformat()
@@ -241,6 +260,7 @@ def cmd_case(args: argparse.Namespace) -> int:
     if action == "check":
         loaded = read_case(args.files[0], model)
         _keep_input(args.files[0], args.output, loaded.problems)
+        _refuse_rejected(loaded)
         _write_case(loaded.case, args.output)
         for p in loaded.problems:
             print(f"error: {p}", file=sys.stderr)
