@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from model import load_model
 from model.cli import main
 from model.errors import InputError
 from model.workflows.batch import neutralize, score_csv
@@ -602,3 +603,22 @@ def test_a_workbench_links_findings_are_the_physios(model) -> None:
     token = encode_share({"age": 30, "exam_foot_pulses": "normal"}, model=model)
     case = decode_share(token, model).case
     assert case.answered_by == {"age": SELF_REPORT, "exam_foot_pulses": CLINICIAN}
+
+
+@pytest.mark.parametrize("word", ["dunno", "maybe", "Not sure", "unknown", "?", "n/a",
+                                  "don\u2019t know", "IDK"])
+def test_a_word_for_not_knowing_is_told_how_to_leave_the_question_unknown(word):
+    """A hostile-input review: "dunno" on a warning sign got "did you mean 'no'?" and "maybe"
+    "did you mean 'yes'?". A word for not knowing is told to leave the question out (or list
+    it under not_sure), never offered an answer."""
+    problems = load_model().validate({"chest_pain_or_fainting": word})[1]
+    assert len(problems) == 1
+    assert "leave the question out" in problems[0] and "not_sure" in problems[0]
+    assert "did you mean" not in problems[0]
+
+
+def test_only_a_close_answer_is_suggested():
+    """ "yse" is still "did you mean 'yes'?"; "halfway" is not "did you mean 'all_day'?"."""
+    m = load_model()
+    assert "did you mean 'yes'" in m.validate({"chest_pain_or_fainting": "yse"})[1][0]
+    assert "did you mean" not in m.validate({"heaviness_onset": "halfway"})[1][0]

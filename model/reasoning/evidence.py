@@ -20,9 +20,41 @@ from ..kb import HEAVY_LEGS, YES_NO, Question
 MAX_TEXT = 200
 
 
-def _closest(word: str, options: Any) -> str:
-    close = get_close_matches(word, list(options), n=1, cutoff=0.5)
+def _closest(word: str, options: Any, cutoff: float = 0.5) -> str:
+    close = get_close_matches(word, list(options), n=1, cutoff=cutoff)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# Words for "I do not know" typed as an answer: "maybe" got "did you mean 'yes'?" and
+# "dunno" "did you mean 'no'?" on a warning sign (a hostile-input review). They are told how
+# to leave a question unknown instead.
+UNSURE_WORDS = frozenset(
+    {
+        "maybe",
+        "dunno",
+        "not sure",
+        "unsure",
+        "unknown",
+        "idk",
+        "?",
+        "??",
+        "n/a",
+        "na",
+        "don't know",
+        "dont know",
+        "do not know",
+        "perhaps",
+        "possibly",
+        "not known",
+        "no idea",
+        "uncertain",
+        "can't say",
+        "cannot say",
+        "-",
+    }
+)
+# an answer's near miss: only close ones ("yse" -> "yes"; "halfway" -> "all_day" was not)
+ANSWER_CUTOFF = 0.6
 
 
 def show_value(value: Any) -> str:
@@ -98,10 +130,16 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
             f"choose one of {', '.join(allowed)}"
         )
     v = value.strip()
+    if v not in allowed and " ".join(v.lower().replace("\u2019", "'").split()) in UNSURE_WORDS:
+        return None, (
+            f"{q.id}: {show_value(value[:MAX_TEXT])} is not one of the answers; to leave it "
+            "unknown, leave the question out (in a case file, list it under not_sure); "
+            f"otherwise choose one of {', '.join(allowed)}"
+        )
     if v not in allowed:
         return None, (
             f"{q.id}: {show_value(value[:MAX_TEXT])} is not one of the answers; choose one "
-            f"of {', '.join(allowed)}{_closest(v.lower(), allowed)}"
+            f"of {', '.join(allowed)}{_closest(v.lower(), allowed, ANSWER_CUTOFF)}"
         )
     return v, None
 
