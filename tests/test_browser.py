@@ -541,6 +541,18 @@ def test_physio_journey(app_url, browser, size):
     answers["cramps"] = "yes"
     _check_table(page, adjusted.diagnose(answers, confidence=conf))
     _save(page, f"{size}-physio-6-network.png")
+    # a test's cost, then the case file: it keeps the cost (a physio walk: the file was made
+    # after the click, outside the page's run, and lost the session's costs)
+    page.locator("summary").filter(has_text="Costs (units)").click()
+    cost = page.locator(".st-key-wb_cost_test_duplex_arterial input")
+    cost.fill("5")
+    cost.press("Enter")
+    _settled(page)
+    with page.expect_download() as dl:
+        page.locator(".st-key-wb_dl_json button").click()
+    saved = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert saved["test_costs"] == {"test_duplex_arterial": 5.0}
+    assert saved["answers"]["cramps"] == "yes"
     # the share link, opened in a fresh browser context: the same screen
     page.locator(".st-key-wb_share button, [data-testid='stPopover'] button").first.click()
     link = page.locator("[data-testid='stPopoverBody'] code").first.inner_text().strip()

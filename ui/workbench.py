@@ -811,6 +811,9 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
     base = st.session_state.get("wb_case")  # an uploaded case: notes, case id, sources
     ss_units = st.session_state.get("hl_units", "metric")
     unsure = tuple(st.session_state.get("wb_unsure", ()))
+    # read now: the files are made after the click, outside this run, where the session's
+    # costs were not seen and the case file lost them (a physio walk)
+    costs = own_costs(model)
     c1, c2, c3 = st.columns(3)
     c1.download_button("Report (PDF)",
                        data=lambda: pdf_report(model, answers, confidence=conf, base=base,
@@ -828,7 +831,7 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
     c3.download_button("Case (JSON)",
                        data=lambda: case_json(model, answers, confidence=conf, base=base,
                                               units=ss_units, not_sure=unsure,
-                                              costs=own_costs(model)),
+                                              costs=costs),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="wb_dl_json", on_click="ignore", width="stretch")
 
