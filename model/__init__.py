@@ -18,6 +18,7 @@ from .kb import (
     Question,
 )
 from .reasoning import (
+    ADVICE_MIN,
     BASICS,
     DISCLAIMER,
     LEVEL_TITLES,
@@ -31,6 +32,7 @@ from .reasoning import (
     QuestionGain,
     TestValue,
     Triage,
+    advised_causes,
     answer_direction,
     cause_name,
     first_screen_questions,
@@ -69,6 +71,8 @@ from .workflows.report import (
 from .workflows.share import VIEW_PARAM, Screen, query_params, read_link, share_link
 
 __all__ = [
+    "ADVICE_MIN",
+    "advised_causes",
     "answer_direction",
     "background",
     "abandon",

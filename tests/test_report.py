@@ -337,3 +337,22 @@ def test_an_unsure_answer_is_worded_as_a_sure_one(model) -> None:
     assert up.delta_log_odds >= 0.1  # listed "for" it: through the other causes
     assert said == ["Frequent colds or infections lately: No (by making other causes "
                     "less likely)"]
+
+
+def test_the_report_advises_the_causes_the_result_page_advises(model) -> None:
+    """A runner walk: the PDF gave every top cause's advice, so a 94 % arterial disease's
+    "walking to near-maximal pain" sat beside a 1 % cause's "never walk through the pain",
+    which the result page leaves out below 5 %. The reports advise ``advised_causes``."""
+    from model import ADVICE_MIN, advised_causes
+
+    answers = {"age": 67, "sex": "male", "smoker": "yes", "calf_pain_walking": "yes",
+               "relief_time": "minutes", "symptom_location": "lower_leg",
+               "legs_affected": "one"}
+    d = model.diagnose(answers)
+    advised = {c.id for c in advised_causes(d)}
+    assert any(c.probability < ADVICE_MIN for c in d.causes[:3])  # one is left out
+    r = build_report(answers, model)
+    with_advice = {c.id for c in r.causes if c.advice}
+    assert with_advice == advised and d.causes[0].id in with_advice
+    md = report_markdown(r)
+    assert md.count("What to do:") == len(advised)

@@ -21,6 +21,7 @@ from typing import Any
 import streamlit as st
 
 from model import (
+    ADVICE_MIN,
     BASICS,
     LEVELS,
     STOP_MIN_GAIN,
@@ -28,6 +29,7 @@ from model import (
     Diagnosis,
     InputError,
     Model,
+    advised_causes,
     first_screen_questions,
     flagged_note,
     next_to_ask,
@@ -539,19 +541,13 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
     return bars
 
 
-DETAIL_MIN = 0.05  # a cause below this chance gets no "what to do" on the result page
+DETAIL_MIN = ADVICE_MIN  # a cause below this chance gets no "what to do" on the result page
 
 
 def detailed_causes(d: Diagnosis) -> list[Any]:
-    """The causes whose reasons and advice the result page opens: the top three, less any
-    below ``DETAIL_MIN`` (a runner walk: a 96 % arterial disease's "walk to near-maximal
-    pain" sat beside a 1 % popliteal entrapment's "never walk through the pain"), the
-    leading cause always, and any cause a warning sign points to whatever its chance (the
-    runner is sent to have it checked: a walk found a pinned DVT with no "why")."""
-    top = d.causes[:3]
-    keep = [c for i, c in enumerate(top) if i == 0 or c.probability >= DETAIL_MIN
-            or c.id in d.triage.flagged]
-    return keep + flagged_beyond(d, 3)
+    """The causes whose reasons and advice the result page opens (``advised_causes``: the
+    reports give the same)."""
+    return list(advised_causes(d))
 
 
 def _downloads(model: Model, *, with_link: bool = True) -> None:

@@ -14,6 +14,7 @@ from .diagnose import (
     strongest_answers,
 )
 from .results import (
+    ADVICE_MIN,
     Assessment,
     CauseResult,
     ConclusionChange,
@@ -28,6 +29,7 @@ from .results import (
     StopAdvice,
     TestValue,
     WhatIf,
+    advised_causes,
 )
 from .texts import (
     DISCLAIMER,
@@ -46,6 +48,8 @@ from .texts import (
 from .triage import LEVELS, Triage, first_screen_questions
 
 __all__ = [
+    "ADVICE_MIN",
+    "advised_causes",
     "answer_direction",
     "CONFLICT_THRESHOLD",
     "DISCLAIMER",

@@ -347,3 +347,21 @@ class Diagnosis:
             "inference": self.inference.to_dict() if self.inference else None,
             "disclaimer": DISCLAIMER,
         }
+
+
+ADVICE_MIN = 0.05  # a cause below this chance gets no "what to do" (the result page, reports)
+
+
+def advised_causes(d: Diagnosis | Assessment) -> tuple[CauseResult, ...]:
+    """The causes whose advice is given: the top three, less any below ``ADVICE_MIN`` (a
+    runner walk: a 96 % arterial disease's "walk to near-maximal pain" sat beside a 1 %
+    popliteal entrapment's "never walk through the pain"), the leading cause always, and any
+    cause a warning sign points to whatever its chance (the runner is sent to have it
+    checked: a walk found a pinned DVT with no "why"). The result page and the reports
+    alike (a runner walk found the PDF giving every cause's advice)."""
+    flagged = set(d.triage.flagged)
+    top = d.causes[:3]
+    keep = [
+        c for i, c in enumerate(top) if i == 0 or c.probability >= ADVICE_MIN or c.id in flagged
+    ]
+    return tuple(keep) + tuple(c for c in d.causes[3:] if c.id in flagged)

@@ -27,6 +27,7 @@ from ..reasoning import (
     LEVEL_TITLES,
     POPULATION_TITLES,
     Diagnosis,
+    advised_causes,
     answer_direction,
     flagged_note,
     pct,
@@ -219,13 +220,14 @@ def _report_causes(model: Model, d: Diagnosis) -> tuple[ReportCause, ...]:
     # urgent or emergency: no self-care tips (they would read as reassurance)
     advice = None if d.triage.act_first else model.kb.advice
     top = {c.id for c in d.causes[:TOP_CAUSES]}
+    advised = {c.id for c in advised_causes(d)}  # as the result page: none below 5 %
     alone = _history_alone(model, d)
     causes = []
     for c in d.causes:
         fr, ag = _reasons(model, d, c.id) if c.id in top else ((), ())
         tips: tuple[str, ...] = ()
         see: str | None = None
-        ca = advice.for_cause(c.id) if advice is not None and c.id in top else None
+        ca = advice.for_cause(c.id) if advice is not None and c.id in advised else None
         if ca is not None:
             tips = (ca.summary, *(t.text for t in ca.tips))
             see = ca.see_someone.text
