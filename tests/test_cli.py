@@ -223,8 +223,10 @@ def test_top_level_array(tmp_path: Path) -> None:
 
 
 def test_missing_answers_key(tmp_path: Path) -> None:
-    (tmp_path / "c.json").write_text('{"age": 34}', encoding="utf-8")
+    (tmp_path / "c.json").write_text('{"notes": "x"}', encoding="utf-8")
     assert_bad_input(run(["diagnose", "c.json"], tmp_path), r'no "answers" key')
+    (tmp_path / "c.json").write_text('{"age": 34}', encoding="utf-8")  # bare answers
+    assert_bad_input(run(["diagnose", "c.json"], tmp_path), r'look like bare answers')
 
 
 def test_answers_not_an_object(tmp_path: Path) -> None:

@@ -170,7 +170,8 @@ def test_sixty_thousand_unknown_keys_give_one_capped_message(model) -> None:
     with pytest.raises(InputError) as exc:
         parse_case_text(json.dumps(data), "big.json", model)
     problems = exc.value.problems
-    assert len(problems) <= 21 and "59,980 more unknown keys" in problems[-1]
+    assert len(problems) <= 22 and "59,980 more unknown keys" in problems[-2]
+    assert "a case file has only the keys" in problems[-1]  # listed once, not per key
 
 
 def test_sixty_thousand_unknown_answers_are_capped(model) -> None:
@@ -622,3 +623,29 @@ def test_only_a_close_answer_is_suggested():
     m = load_model()
     assert "did you mean 'yes'" in m.validate({"chest_pain_or_fainting": "yse"})[1][0]
     assert "did you mean" not in m.validate({"heaviness_onset": "halfway"})[1][0]
+
+
+def test_bare_answers_given_as_a_case_file_are_told_to_wrap_them_first(tmp_path, capsys):
+    """A hostile-input review: 81 bare answers printed 20 "unknown key 'age'; keys are ..."
+    lines and the fix (the "answers" key) fell under "... and 2 more problems of the same
+    kind". The first line now says they look like bare answers and how to wrap them; no
+    answer is called an unknown key."""
+    src = tmp_path / "bare.json"
+    m = load_model()
+    answers = {q.id: (q.states[0] if q.type != "number" else q.min) for q in m.questions[:81]}
+    src.write_text(json.dumps(answers), encoding="utf-8")
+    assert main(["case", "new", str(src)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "look like bare answers (81 answers" in err[0] and '{"answers":' in err[0]
+    assert not any("unknown key" in line for line in err) and len(err) == 1
+
+
+def test_capped_problems_keep_their_counts_and_the_fix(tmp_path, capsys):
+    """50,000 unknown keys: the loader's own count ("49,980 more") and the last line (the
+    fix) survive the command line's cap, which no longer says "of the same kind"."""
+    src = tmp_path / "many.json"
+    src.write_text(json.dumps({f"q{i}": 1 for i in range(50_000)}), encoding="utf-8")
+    assert main(["diagnose", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert "49,980 more unknown keys" in err and "of the same kind" not in err
+    assert err.strip().splitlines()[-1].endswith('a case file is at least {"answers": {...}}')

@@ -302,8 +302,11 @@ def _check_date(value: str | None, key: str, where: str) -> str | None:
         ) from None
 
 
-def _check_shape(data: Any, where: str) -> None:
-    """A JSON object with known keys and an ``answers`` object; else InputError."""
+def _check_shape(data: Any, where: str, questions: Collection[str] = ()) -> None:
+    """A JSON object with known keys and an ``answers`` object; else InputError. Bare
+    answers (question ids where the case file's keys go, no ``answers``) are told how to
+    wrap them, first and once, instead of one "unknown key" line per answer that pushed the
+    fix past the cap (a hostile-input review)."""
     if not isinstance(data, dict):
         raise InputError(
             [
@@ -312,22 +315,32 @@ def _check_shape(data: Any, where: str) -> None:
             ]
         )
     problems: list[str] = []
-    unknown = [key for key in data if key not in _FIELDS]
+    bare = [key for key in data if key in questions and key not in _FIELDS]
+    if bare and "answers" not in data:
+        shown = ", ".join(str(k) for k in bare[:3]) + (", ..." if len(bare) > 3 else "")
+        n = "1 answer" if len(bare) == 1 else f"{len(bare)} answers"
+        problems.append(
+            f"{where}: these look like bare answers ({n}: {shown}); a case file puts them "
+            'under "answers": {"answers": {"age": 34, ...}}; wrap them and run again'
+        )
+    unknown = [key for key in data if key not in _FIELDS and key not in bare]
     for key in unknown[:MAX_PROBLEMS]:
         close = get_close_matches(str(key), _FIELDS, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"keys are {', '.join(_FIELDS)}"
-        problems.append(f"{where}: unknown key {str(key)[:60]!r}; {hint}")
+        if close or len(unknown) == 1:
+            hint = f"did you mean {close[0]!r}?" if close else f"keys are {', '.join(_FIELDS)}"
+            problems.append(f"{where}: unknown key {str(key)[:60]!r}; {hint}")
+        else:  # the keys listed once, below, not once per key
+            problems.append(f"{where}: unknown key {str(key)[:60]!r}")
     if len(unknown) > MAX_PROBLEMS:
-        problems.append(
-            f"{where}: ... and {len(unknown) - MAX_PROBLEMS:,} more unknown keys; a case file "
-            f"has only the keys {', '.join(_FIELDS)}"
-        )
-    if "answers" not in data:
+        problems.append(f"{where}: ... and {len(unknown) - MAX_PROBLEMS:,} more unknown keys")
+    if len(unknown) > 1:
+        problems.append(f"{where}: a case file has only the keys {', '.join(_FIELDS)}")
+    if "answers" not in data and not bare:
         problems.append(
             f'{where}: answers: Field required; add it (no "answers" key): a case file is '
             'at least {"answers": {...}}'
         )
-    elif not isinstance(data["answers"], dict):
+    elif "answers" in data and not isinstance(data["answers"], dict):
         problems.append(
             f"{where}: answers: Input should be a valid dictionary; "
             f'"answers" must be an object of question id to answer, '
@@ -461,7 +474,7 @@ def case_from_data(data: Any, where: str = "case", model: Model | None = None) -
         raise: they are listed in ``LoadedCase.problems``.
     """
     model = _model(model)
-    _check_shape(data, where)
+    _check_shape(data, where, model.question_map)
     raw = _schema(data, where)
     early: list[str] = []
     population = _population(raw, where, model, early)

@@ -38,11 +38,18 @@ _UMASK_LOCK = threading.Lock()
 
 
 def cap_problems(problems: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str]:
-    """The first ``limit`` problems and, if there are more, one line saying how many."""
-    out = list(problems[:limit])
-    if len(problems) > limit:
-        out.append(f"... and {len(problems) - limit:,} more problems of the same kind")
-    return out
+    """The first ``limit`` problems and, if there are more, one line saying how many more,
+    then the lines that count others already ("... and 61 more unknown keys") and the last
+    line, which by convention says how to go on ("nothing was written: ..."): capped twice
+    (a case file's loader, then the command line), "... and 1 more problems of the same
+    kind" stood for 50,000 unknown ids and hid the fix (a hostile-input review)."""
+    if len(problems) <= limit + 3:  # a loader's own count and fix lines fit
+        return list(problems)
+    rest = problems[limit:]
+    counts = [p for p in rest[:-1] if "... and " in p]
+    hidden = len(rest) - 1 - len(counts)
+    more = [f"... and {hidden:,} more problems; fix those shown and run again"] if hidden else []
+    return [*problems[:limit], *more, *counts, rest[-1]]
 
 
 def _reason(exc: OSError, path: str | Path | None = None) -> str:
