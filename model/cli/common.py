@@ -159,7 +159,17 @@ def require_ok(*loaded: LoadedCase, fix: str = "") -> None:
     on a case goes through here, so a bad answer never silently turns into "not answered"."""
     problems = [p for case in loaded for p in case.problems]
     if problems:
-        raise InputError(problems + ([fix] if fix else []))
+        raise InputError(problems + [fix or REFUSED])
+
+
+# the closing line of a refused case: the lines above say what a loader would keep or leave
+# out ("kept as the default", "left out"), and the command had produced nothing without a
+# word on how to go on (a hostile-input review)
+REFUSED = (
+    "nothing was computed: fix these in the case file and run again (with no answer "
+    "rejected, `python -m model case check CASE -o CLEAN.json` writes a copy without the "
+    "other problems)"
+)
 
 
 def warn(problems: Iterable[str]) -> None:
