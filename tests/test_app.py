@@ -1994,3 +1994,20 @@ def test_the_workbench_speaks_of_the_runner_not_to_them(model):
     _no_exception(at)
     change = [i.value for i in at.info if i.value.startswith("What would change")]
     assert change and "If the runner answered" in change[0] and "If you answered" not in change[0]
+
+
+def test_the_urgent_result_page_keeps_where_to_go_and_what_if_it_gets_worse(model):
+    """A runner walk: after "Answer more questions for the report" the urgent result page
+    had lost the disposition screen's "Where", its call button and "If it gets worse"."""
+    at = _page("runner").run()
+    at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")
+    at.button(key="rn_rf_continue").click().run()
+    assert at.session_state["rn_stage"] == "triage"
+    at.button(key="rn_tri_continue").click().run()
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "result"
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Where:**" in text and "**If it gets worse:**" in text
+    links = [b for b in at.get("link_button") if "111" in str(b.proto.label)]
+    assert links, "the same-day number's call button"

@@ -227,16 +227,11 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
     common.render_triage(d, compact=True, signs=True)
     level = t.level if t.level in common.WHERE else "urgent"
     with st.container(key="rn_disposition"):
-        st.markdown(f"**Where:** {common.WHERE[level]}")
-        if level == "emergency":
-            _call_buttons()
-        else:  # same day: the out-of-hours number named above, as a button (a runner walk)
-            _call_buttons(common.URGENT_NUMBERS, primary=False)
+        _where(level)
         st.markdown("**Why:**")
         for r in t.reasons_shown:
             st.markdown(f"- {r}")
-        label = "While you wait" if level == "emergency" else "If it gets worse"
-        st.markdown(f"**{label}:** {common.WORSE[level]}")
+        _if_worse(level)
         if level != "emergency":  # not a download to think of while calling an ambulance
             st.markdown("**Meanwhile:** take the report below with you; it lists your answers "
                         "for the doctor.")
@@ -247,6 +242,20 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
               args=("red_flags",), width="stretch")
     c2.button("Answer more questions for the report", key="rn_tri_continue",
               on_click=_set_stage, args=("questions",), width="stretch")
+
+
+def _where(level: str) -> None:
+    """Where to go, with a call button: the emergency numbers, or the same-day one."""
+    st.markdown(f"**Where:** {common.WHERE[level]}")
+    if level == "emergency":
+        _call_buttons()
+    else:  # same day: the out-of-hours number named above, as a button (a runner walk)
+        _call_buttons(common.URGENT_NUMBERS, primary=False)
+
+
+def _if_worse(level: str) -> None:
+    label = "While you wait" if level == "emergency" else "If it gets worse"
+    st.markdown(f"**{label}:** {common.WORSE[level]}")
 
 
 def next_question(model: Model, d: Diagnosis) -> str | None:
@@ -505,8 +514,13 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
     st.subheader("Your result" if full else "Your result so far")
     if full:
         common.render_triage(d)
-        if d.triage.level == "emergency":  # the call buttons on the result page too
-            _call_buttons()
+        if d.triage.act_first:  # where, the call button and what if it gets worse, as on
+            # the disposition screen (a runner walk: after "Answer more questions for the
+            # report" the result page had lost them)
+            level = d.triage.level if d.triage.level in common.WHERE else "urgent"
+            with st.container(key="rn_result_disposition"):
+                _where(level)
+                _if_worse(level)
     st.markdown("**Most probable causes**")
     if d.triage.flagged:  # a warning sign's cause is checked whatever its chance below
         st.warning(flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
