@@ -929,6 +929,22 @@ def test_workbench_shows_intervals_and_what_widens_them(model):
     assert list(drivers.columns)[-1] == "number (file: key)"  # the words first, the key last
     assert drivers["share of the spread"].iloc[0] == pytest.approx(
         100 * want[d.top.id][0].share)
+    # an answer changed with the panel open: the numbers wait for a click (a physio walk:
+    # every change waited 12 s for them), and come for the new case on it
+    _wb(at, "selectbox", "wb_q_cramps").set_value("yes").run()
+    _no_exception(at)
+    assert not any("share of the spread" in df.value for df in at.dataframe)
+    assert any("has changed since these numbers" in i.value for i in at.info)
+    at.button(key="wb_drivers_go").click().run()
+    _no_exception(at)
+    d2 = model.diagnose({**answers, "cramps": "yes"})
+    again = next(df.value for df in at.dataframe if "share of the spread" in df.value)
+    want2 = model.interval_drivers({**answers, "cramps": "yes"},
+                                   causes=tuple(c.id for c in d2.causes[:3]))
+    assert list(again["number (file: key)"][:3]) == [x.param.key for x in want2[d2.top.id]]
+    # back to the earlier case: computed once this session, shown at once
+    _wb(at, "selectbox", "wb_q_cramps").set_value(None).run()
+    assert any("share of the spread" in df.value for df in at.dataframe)
 
 
 def test_broken_priors_show_the_problems_not_a_half_built_model(tmp_path, monkeypatch):

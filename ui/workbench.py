@@ -696,11 +696,28 @@ def drivers_data(model: Model, d: Diagnosis, population: str, rates: dict[str, f
 def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str, float],
                    answers: dict[str, Any], conf: dict[str, float]) -> None:
     st.subheader("What widens the intervals")
-    if not st.toggle("Show the numbers behind each interval", key="wb_drivers"):
+    if not st.toggle("Show the numbers behind each interval", key="wb_drivers",
+                     on_change=_drivers_asked):
         st.caption("For the three leading causes: the three numbers of the model whose "
                    "uncertainty widens each interval most (each moved by one standard "
                    "deviation on its own).")
         return
+    # computed on request: on a rich case they take seconds, and with the panel open every
+    # answer change had waited for them (a physio walk: 12 s); a case computed once in this
+    # session is shown at once
+    ss = st.session_state
+    sig = repr((population, sorted(rates.items()), sorted(answers.items()),
+                sorted(conf.items())))
+    done = ss.setdefault("wb_drivers_done", [])
+    asked = ss.pop("wb_drivers_now", False)
+    if sig not in done and not asked:
+        st.info("The case has changed since these numbers were computed.",
+                icon=":material/refresh:")
+        st.button("Compute them for this case", key="wb_drivers_go", on_click=_drivers_asked)
+        return
+    if sig not in done:
+        done.append(sig)
+        del done[:-64]  # as many as the cache keeps
     df = drivers_data(model, d, population, rates, answers, conf)
     if note := sampled_note(d, "these numbers' effects"):
         st.caption(note)
@@ -722,6 +739,10 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                              "cause if 1 sd up", format="%.1f%%", width=110),
                          "number (file: key)": st.column_config.TextColumn(width=110),
                      })
+
+
+def _drivers_asked() -> None:
+    st.session_state["wb_drivers_now"] = True
 
 
 def _set_node_answer(qid: str, value: Any) -> None:
