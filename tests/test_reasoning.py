@@ -540,3 +540,27 @@ def test_what_would_change_speaks_of_a_finding_as_a_finding() -> None:
                             None)
     assert exam.startswith("If the finding “Pulse loss with plantar flexion” were “Yes”")
     assert asked.startswith("If you answered “Yes” to “Do you smoke?”")
+
+
+def test_a_guess_is_no_evidence_whatever_the_number_of_answers():
+    """Confidence 0.5 ("a guess") leaves the result as unanswered for a finding with three
+    answers too (spreading 1 - c over the others counted it 2:1 for the answer: a physio
+    walk); 1 is the answer itself; in between the answer counts more the surer it is; with
+    two answers 0.8 is the likelihood (0.8, 0.2)."""
+    from model import load_model
+    from model.reasoning.evidence import likelihoods
+
+    m = load_model()
+    base = {"age": 28, "sex": "male", "legs_affected": "both", "cramps": "yes"}
+    three = "exam_foot_pulses"
+    assert len(m.question_map[three].states) == 3
+    none = m.assess(base).causes
+    guess = m.assess({**base, three: "reduced_after_exercise"}, {three: 0.5}).causes
+    assert [c.probability for c in guess] == pytest.approx([c.probability for c in none],
+                                                          abs=1e-12)
+    p = [m.assess({**base, three: "reduced_after_exercise"}, {three: c} if c < 1 else None)
+         .probability("popliteal_entrapment") for c in (0.5, 0.7, 0.9, 1.0)]
+    assert p[0] < p[1] < p[2] < p[3]
+    lk = likelihoods(m.engine, m.question_map, {"cramps": "yes"}, {"cramps": 0.8})
+    yes = list(m.engine.states["cramps"]).index("yes")
+    assert lk["cramps"][yes] == pytest.approx(0.8) and sum(lk["cramps"]) == pytest.approx(1.0)

@@ -255,15 +255,20 @@ def likelihoods(
     answers: Mapping[str, Any],
     confidence: Mapping[str, float],
 ) -> dict[str, np.ndarray]:
-    """Evidence as likelihood vectors: one-hot for sure answers, virtual evidence
-    (confidence on the answer, the rest spread evenly) for soft ones."""
+    """Evidence as likelihood vectors: one-hot for sure answers, virtual evidence for soft
+    ones: a confidence ``c`` (0.5 a guess, 1 sure) mixes the one-hot answer with no evidence
+    at all, ``w = 2c - 1``: ``w * one_hot + (1 - w) / k`` over ``k`` states. With two states
+    that is ``c`` on the answer and ``1 - c`` on the other; with more, "a guess" is no
+    evidence too (spreading ``1 - c`` over the others made "50 % sure" of one of three
+    answers count 2:1 for it, and "80 % sure" of "reduced after exercise" favour "reduced at
+    rest" over "normal": a physio walk)."""
     out: dict[str, np.ndarray] = {}
     for node, state in evidence_for(questions, answers).items():
         v = engine.one_hot(node, state)
         c = confidence.get(node)
         if c is not None:
-            k = len(v)
-            v = np.where(v > 0, c, (1.0 - c) / (k - 1))
+            w = 2.0 * c - 1.0
+            v = w * v + (1.0 - w) / len(v)
         out[node] = v
     return out
 
