@@ -162,3 +162,25 @@ def test_a_diagnosis_made_serves_the_ranking_and_the_ranking_is_kept(model: Mode
         assert a.expected_information_gain == pytest.approx(b.expected_information_gain, abs=1e-12)
         assert a.levels == b.levels
     assert m.which_test_next(HISTORY) == got and len(calls) == 1
+
+
+def test_the_most_informative_test_is_named_when_the_cost_ranking_puts_it_lower():
+    """A physio walk: bedside tests with little to tell ranked above the compartment
+    pressure that separated the two leading causes; the workbench names the test that
+    tells most whatever its cost, with its rank, and says nothing when it is first."""
+    from model import load_model
+    from ui.workbench import most_informative_note
+
+    m = load_model()
+    answers = {"age": 28, "sex": "male", "legs_affected": "both", "symptom_location": "lower_leg",
+               "cramps": "yes", "heaviness_onset": "reproducible_point",
+               "performance_declining": "yes", "exam_pulse_loss_plantar_flexion": "yes"}
+    tests = m.which_test_next(answers)
+    best = max(tests, key=lambda t: t.expected_information_gain)
+    assert best is not tests[0]
+    note = most_informative_note(tests)
+    assert note is not None and best.text in note
+    assert f"ranked {tests.index(best) + 1} per cost" in note
+    # with its cost at 1 it ranks first: nothing to add
+    cheap = m.which_test_next(answers, None, {best.id: 0.01})
+    assert cheap[0].id == best.id and most_informative_note(cheap) is None
