@@ -797,6 +797,16 @@ def test_about_page_lists_sources_and_disclaimer(model):
     text = " ".join(m.value for m in at.markdown)
     for key in list(model.kb.references)[:5]:
         assert f"**{key}**" in text
+    # the thresholds as they are, per cause (a runner walk: "30 % or more" for all, while
+    # a blood clot counts from 3 %), and no "call an ambulance now" above "go to the
+    # emergency department"
+    from model import escalations
+
+    lowest = min(e.without_sign.threshold if e.without_sign else e.threshold
+                 for e in escalations(model.kb))
+    assert f"from {lowest:.0%} for" in text
+    assert f"{model.kb.medical_threshold:.0%} or more suggests" not in text
+    assert "**Emergency**:" in text and "call an ambulance now**" not in text
 
 
 def test_downloads_pdf_markdown_and_case_json(model):

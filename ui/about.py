@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from model import DISCLAIMER, LEVEL_TITLES, plain
+from model import DISCLAIMER, Model, escalations, inline_label, plain
 
 from . import common
+
+# the levels as headings of the warning signs: "Emergency: call an ambulance now" stood above
+# reasons that say "go to the emergency department" (a runner walk)
+SHORT_LEVELS = {"emergency": "Emergency", "urgent": "Same day", "see_doctor": "See a doctor",
+                "self_care": "Self-care"}
+
+
+def _thresholds_words(model: Model) -> str:
+    """The model's suspicion, in words: each medical cause has its own threshold (the About
+    page said 30 % for all, while a blood clot counts from 3 %: a runner walk)."""
+    def first(e: Any) -> float:  # the chance from which it sends a runner to a doctor
+        return float(e.without_sign.threshold if e.without_sign else e.threshold)
+
+    esc = sorted(escalations(model.kb), key=first)
+    names = {c.id: inline_label(c.label) for c in model.causes}
+    low, high = esc[0], esc[-1]
+    return (f"the model's suspicion of a medical cause sends you to a doctor from a chance set "
+            f"for each cause by what missing it would cost: from {first(low):.0%} for "
+            f"{names[low.cause]} to {first(high):.0%} for {names[high.cause]}.")
 
 
 def render() -> None:
@@ -33,11 +54,10 @@ def render() -> None:
         "estimate anchored on one, or an estimate without a direct source); the range is the "
         f"{kb.uncertainty.interval:.0%} interval of the chance over those uncertainties.\n"
         "- **Triage**: warning signs decide what to do whatever the probabilities say; "
-        f"otherwise a medical cause at {kb.medical_threshold:.0%} or more suggests a "
-        "doctor's check.")
+        f"otherwise {_thresholds_words(model)}")
     st.subheader("Warning signs")
     for rule in kb.red_flags:
-        st.markdown(f"- **{LEVEL_TITLES.get(rule.level, rule.level)}**: {plain(rule.reason)}")
+        st.markdown(f"- **{SHORT_LEVELS.get(rule.level, rule.level)}**: {plain(rule.reason)}")
     st.subheader("Model card")
     st.markdown(
         f"- Model version: `{model.version}`\n"

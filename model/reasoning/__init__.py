@@ -45,7 +45,7 @@ from .texts import (
     short_name,
     unknown_raise_text,
 )
-from .triage import LEVELS, Triage, first_screen_questions
+from .triage import LEVELS, Triage, escalations, first_screen_questions
 
 __all__ = [
     "ADVICE_MIN",
@@ -74,6 +74,7 @@ __all__ = [
     "TestValue",
     "Triage",
     "WhatIf",
+    "escalations",
     "first_screen_questions",
     "next_to_ask",
     "strongest_answers",
