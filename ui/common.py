@@ -396,7 +396,8 @@ WORSE = {
     "emergency": "stop, sit or lie down, keep someone with you, and if you are alone unlock "
                  "the door.",
     "urgent": "before you are seen, chest pain, breathlessness, fainting, confusion, or a "
-              "leg that turns cold, pale, numb or very painful: call your emergency number.",
+              "leg that turns cold, pale, numb or very painful: call your emergency number "
+              "(112 in Europe, 999 in the UK, 911 in the US and Canada, 000 in Australia).",
 }
 
 

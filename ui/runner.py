@@ -575,7 +575,7 @@ def _downloads(model: Model, *, with_link: bool = True) -> None:
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="rn_dl_pdf", width="stretch", on_click="ignore")
     units_now = st.session_state["hl_units"]
-    c2.download_button("Case for a physio (JSON)",
+    c2.download_button("Your answers as a file, for a physio",
                        data=lambda: case_json(model, answers, units=units_now, not_sure=unsure),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="rn_dl_json", width="stretch", on_click="ignore")
