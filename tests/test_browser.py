@@ -36,7 +36,7 @@ from browser_harness import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
-from model import load_model, next_to_ask
+from model import cause_name, load_model, next_to_ask
 from ui.common import chance, pct
 
 TIMEOUT_MS = 20_000
@@ -680,6 +680,18 @@ def test_the_workbench_on_a_phone_shows_the_result_before_the_answers(app_url, b
         else:
             assert result["x"] > answers["x"] and abs(result["y"] - answers["y"]) < 200
         assert page.locator(".st-key-wb_phone_note").is_visible() is first
+        # stacked, the level and the leading causes stay in view over the form (a physio
+        # walk at 1024 px: the answers began 5,000 px below the result)
+        mini = page.locator(".st-key-wb_mini")
+        assert mini.is_visible() is first
+        if first:
+            page.get_by_role("heading", name="Answers").scroll_into_view_if_needed()
+            page.mouse.wheel(0, 400)
+            page.wait_for_timeout(300)
+            box = mini.bounding_box()
+            assert box is not None and 0 <= box["y"] < SIZES[size]["height"] / 3
+            top = load_model().diagnose({}).causes[0]
+            expect(mini).to_contain_text(cause_name(top.label))
         _no_exception(page)
         _save(page, f"{size}-workbench-layout.png")
         page.close()

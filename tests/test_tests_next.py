@@ -181,6 +181,13 @@ def test_the_most_informative_test_is_named_when_the_cost_ranking_puts_it_lower(
     note = most_informative_note(tests)
     assert note is not None and best.text in note
     assert f"ranked {tests.index(best) + 1} per cost" in note
+    # nothing worth a note when every test tells little (0.004 bits at most)
+    pad = {"age": 63, "sex": "male", "smoker": "yes", "calf_pain_walking": "yes",
+           "relief_time": "minutes", "exam_foot_pulses": "reduced_at_rest",
+           "test_ankle_brachial_index": "low_at_rest"}
+    little = m.which_test_next(pad)
+    assert max(t.expected_information_gain for t in little) < 0.05
+    assert most_informative_note(little) is None
     # with its cost at 1 it ranks first: nothing to add
     cheap = m.which_test_next(answers, None, {best.id: 0.01})
     assert cheap[0].id == best.id and most_informative_note(cheap) is None

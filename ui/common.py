@@ -253,6 +253,7 @@ button[data-variant="segmented_control"][aria-checked="true"] p { color: #8f1f2c
 [data-testid="stElementContainer"]:has([data-testid="stMarkdownContainer"] > style) {
   display: none; }
 .st-key-wb_phone_note { display: none; }
+.st-key-wb_mini { display: none; }
 /* the workbench's result keeps its room while a new one is computed (the note that
    replaces it meanwhile made the why chart and the tables below jump up and back) */
 .st-key-wb_result { min-height: 56rem; }
@@ -288,6 +289,10 @@ html, [data-testid="stMain"], [data-testid="stAppViewContainer"] { scroll-paddin
     > [data-testid="stColumn"] { width: 100% !important; flex: 1 1 100% !important;
     min-width: 100% !important; }
   [data-testid="stColumn"]:has(.st-key-wb_result) { order: -1; }
+  /* and the level with the leading causes in one line, in view over the form (the sticky
+     alert box holds it) */
+  .st-key-wb_mini { display: block; background: var(--background-color, #fff);
+    border-bottom: 1px solid rgba(49, 51, 63, 0.2); padding: 0.25rem 0; }
 }
 @media (max-width: 640px) {
   .st-key-wb_phone_note { display: block; }

@@ -54,6 +54,15 @@ N_TORNADO = 12
 CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 
+def mini_result(d: Diagnosis) -> str:
+    """The level and the three leading causes in one line, kept in view over the form where
+    the result and the answers stack (a physio walk at 1024 px: the answers began 5,000 px
+    below the result, and every change was made blind)."""
+    causes = " · ".join(f"{cause_name(c.label)} {common.pct(c.probability)}"
+                        for c in d.causes[:3])
+    return f"**{LEVEL_TITLES[d.triage.level]}** · {causes}"
+
+
 def _confidence_words(c: float) -> str:
     return "sure" if c >= 1.0 else f"{c:.0%} sure"
 
@@ -523,12 +532,18 @@ def tests_table(model: Model, tests: tuple[TestValue, ...], n: int = N_TESTS) ->
     }, index=pd.Index([t.text for t in rows], name="examination or test"))
 
 
+MOST_INFORMATIVE_MIN = 0.05  # bits
+
+
 def most_informative_note(tests: tuple[TestValue, ...]) -> str | None:
     """The test that would tell most whatever its cost, when the ranking per cost puts
     others first (a physio walk: a hop test at 0.028 bits ranked above the compartment
     pressure at 0.321 bits that separated the two leading causes)."""
     best = max(tests, key=lambda t: t.expected_information_gain)
-    if best is tests[0] or best.expected_information_gain <= 0:
+    gain = best.expected_information_gain
+    # worth saying when it tells much (a twentieth of a bit or more) and twice the first's
+    if best is tests[0] or gain < max(MOST_INFORMATIVE_MIN,
+                                      2 * tests[0].expected_information_gain):
         return None
     return (f"Most informative whatever its cost: {best.text} "
             f"({best.expected_information_gain:.3f} bits, {best.cost_units:g} cost units; "
@@ -1006,6 +1021,8 @@ def render() -> None:
         d = model.diagnose(answers, confidence=conf or None)
     with holder.container():  # sent first: the key numbers reach the browser before the form
         _result_panel(model, d)
+    with alert, st.container(key="wb_mini"):  # below a wide desktop only (common.CSS)
+        st.markdown(mini_result(d))
     if d.triage.act_first:  # in view wherever the physio is in the form (a walk found a
         # warning sign's emergency only at the top of the result column, scrolled away)
         with alert:
