@@ -186,11 +186,20 @@ def _reasons(model: Model, d: Diagnosis, cause: str) -> tuple[tuple[str, ...], t
     states = model.evidence_for(answers)
     ups, downs = strongest_answers(d, cause)
 
+    nodes = model.network.node_map
+    own = nodes[cause].parents if cause in nodes else ()
+
+    def linked(qid: str) -> bool:
+        return qid in own or (qid in nodes and cause in nodes[qid].parents)
+
     def phrase(qid: str, up: bool) -> str:
         said = _answer_phrase(model, qid, answers[qid])
-        # an answer that points the other way on its own acts through the other causes
-        # (a "no" to colds "for" iron deficiency read as a mistake: a runner walk)
-        if answer_direction(model.network, qid, states.get(qid, ""), cause) == (-1 if up else 1):
+        # an answer that points the other way on its own, or is not linked to the cause at
+        # all, acts through the other causes (a "no" to colds "for" iron deficiency read as
+        # a mistake, and "medication: none" for it: runner walks); the screen says so too
+        if not linked(qid) or answer_direction(model.network, qid, states.get(qid, ""), cause) == (
+            -1 if up else 1
+        ):
             return said + (
                 " (by making other causes less likely)"
                 if up
