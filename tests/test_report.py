@@ -356,3 +356,20 @@ def test_the_report_advises_the_causes_the_result_page_advises(model) -> None:
     assert with_advice == advised and d.causes[0].id in with_advice
     md = report_markdown(r)
     assert md.count("What to do:") == len(advised)
+
+
+def test_an_answer_not_linked_to_a_cause_is_said_to_act_through_the_others(model) -> None:
+    """A runner walk: the PDF listed answers with no link to a cause among its reasons with
+    no word on how they moved it (the screen says "this makes other causes less likely").
+    Heavy periods are not linked to overtraining; they lower it by raising iron deficiency."""
+    answers = {"age": 45, "sex": "female", "fatigue_daily_life": "yes",
+               "heaviness_onset": "from_start", "symptom_weeks": 8, "heavy_periods": "yes"}
+    nodes = model.network.node_map
+    assert "heavy_periods" not in nodes["overtraining"].parents
+    assert "overtraining" not in nodes["heavy_periods"].parents
+    r = build_report(answers, model)
+    over = next(c for c in r.causes if c.id == "overtraining")
+    said = [x for x in (*over.reasons_for, *over.reasons_against) if "periods" in x]
+    assert said and all(x.endswith("(by making another cause likelier)") for x in said)
+    iron = next(c for c in r.causes if c.id == "iron_deficiency")  # linked: no such words
+    assert any("periods" in x and "(by" not in x for x in iron.reasons_for)
