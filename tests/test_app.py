@@ -2037,3 +2037,21 @@ def test_the_urgent_result_page_keeps_where_to_go_and_what_if_it_gets_worse(mode
     assert "**Where:**" in text and "**If it gets worse:**" in text
     links = [b for b in at.get("link_button") if "111" in str(b.proto.label)]
     assert links, "the same-day number's call button"
+
+
+def test_node_reasons_read_in_words_not_the_project_s_notation(model):
+    """A physio walk: the node panel showed "P(present | heavy legs, no answers)",
+    "clinical.md's PAES row" and "(brief §2b)". Every number's reason on the panel is read
+    in words: references by author and year, no file names, section signs or P(... | ...)."""
+    from ui.network_graph import reason_words
+
+    texts = [p.get("estimate", "") for c in model.kb.causes for p in
+             (c.base_rate_notes.values() if hasattr(c, "base_rate_notes") else ())]
+    texts += ["Solved so that P(present | heavy legs, no answers) = 0.002, clinical.md's PAES "
+              "row unchanged (brief §2b).", "Brief's leak (E; brief clinical-v2.md §1b-ii).",
+              "Palpitations after COVID-19 [R140]; brief clinical-v2.md §1b-ii (E)."]
+    for t in texts:
+        words = reason_words(model, t)
+        assert ".md" not in words and "§" not in words and "P(" not in words, words
+        assert "[R140]" not in words
+    assert "the clinical brief" in reason_words(model, texts[-1])

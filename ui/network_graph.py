@@ -226,4 +226,19 @@ def reason_words(model: Model, text: str) -> str:
         return "an estimated split"
 
     # "[Schep 1999][Kim 2009]" as one bracket: "[Schep 1999; Kim 2009]"
-    return _ESTIMATE.sub(est, _REF.sub(ref, text)).replace("][", "; ")
+    out = _ESTIMATE.sub(est, _REF.sub(ref, text)).replace("][", "; ")
+    # the project's own notation in words (a physio walk: "Solved so that P(present | heavy
+    # legs, no answers) = 0.002, clinical.md's PAES row unchanged (brief §2b)")
+    for pattern, words in _PLAIN:
+        out = pattern.sub(words, out)
+    return out
+
+
+_PLAIN = (
+    (re.compile(r"P\(present \| heavy legs, no answers\)"),
+     "the chance among runners with heavy legs before any answer"),
+    (re.compile(r"P\((?:cause|present) \| heavy legs\)"),
+     "the chance among runners with heavy legs"),
+    (re.compile(r"\bbrief (?:clinical(?:-v2)?\.md )?§\s?[\w.-]*[\w]"), "the clinical brief"),
+    (re.compile(r"\bclinical(?:-v2)?\.md(?: §\s?[\w.-]*[\w])?"), "the clinical brief"),
+)
