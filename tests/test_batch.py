@@ -210,3 +210,12 @@ def test_a_look_alike_header_gets_its_question_suggested(model, header: str) -> 
 
     notes = column_notes(model, [header, "sex"])
     assert any("did you mean 'age'" in n for n in notes), notes
+
+
+def test_empty_header_cells_are_named_as_such(tmp_path):
+    """A spreadsheet's empty trailing columns ("age,sex,,") were refused as "duplicate
+    column(s) ['']"."""
+    from model.workflows.batch import check_header
+
+    with pytest.raises(InputError, match=r"2 column\(s\) of the header have no name"):
+        check_header(["age", "sex", "", ""], "x.csv")

@@ -427,3 +427,30 @@ def test_a_cases_base_rates_stay_with_its_population(tmp_path: Path, capsys) -> 
     alone = adjusted.assess({}).causes  # no runner answers: the prior with the case's rate
     assert bone.without_clinician == pytest.approx(
         next(c.probability for c in alone if c.id == "bone_stress_injury"), abs=1e-9)
+
+
+def test_an_option_before_the_command_is_told_where_it_goes(tmp_path: Path) -> None:
+    """A hostile-input review: `--population clinic diagnose x.json` said "invalid choice:
+    'clinic'" (read as the command)."""
+    r = run(["--population", "clinic", "diagnose", "x.json"], tmp_path)
+    assert_bad_input(r, r"--population comes after `diagnose`")
+
+
+def test_an_export_named_for_another_format_is_refused(tmp_path: Path) -> None:
+    """BIF written into net.xdsl (exit 0) opened as nothing in GeNIe."""
+    r = run(["export", "--format", "bif", "-o", "net.xdsl"], tmp_path)
+    assert_bad_input(r, r"ends in \.xdsl but --format is bif")
+    assert not (tmp_path / "net.xdsl").exists()
+
+
+def test_yml_vignettes_are_read_beside_yaml_ones(tmp_path: Path) -> None:
+    """A folder with .yaml and .yml vignettes scored the .yaml ones alone, without a word."""
+    import shutil
+
+    src = Path(__file__).resolve().parent / "vignettes"
+    files = sorted(src.glob("*.yaml"))[:2]
+    shutil.copy(files[0], tmp_path / files[0].name)
+    shutil.copy(files[1], tmp_path / (files[1].stem + ".yml"))
+    r = run(["evaluate", str(tmp_path), "--no-real", "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["n"] == 2

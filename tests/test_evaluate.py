@@ -134,7 +134,7 @@ def test_bad_vignette_exits_2_naming_file_and_key(tmp_path: Path, mutate, messag
 
 
 def test_broken_yaml_and_empty_folder(tmp_path: Path, model: Model) -> None:
-    with pytest.raises(InputError, match="no \\*.yaml vignette files"):
+    with pytest.raises(InputError, match="no \\*.yaml or \\*.yml vignette files"):
         load_vignettes(tmp_path, model)
     (tmp_path / "a.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"a.yaml: not valid YAML \(.*\) at line \d+"):

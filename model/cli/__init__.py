@@ -31,8 +31,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        c for a in parser._actions if isinstance(a, argparse._SubParsersAction) for c in a.choices
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    if (
+        given
+        and given[0].startswith("--")
+        and given[0] not in ("--help", "--version")
+        and any(a in _command_names(parser) for a in given)
+    ):
+        # "python -m model --population clinic diagnose x.json" read "clinic" as the command
+        # (a hostile-input review)
+        command = next(a for a in given if a in _command_names(parser))
+        print(
+            f"error: {given[0]} comes after `{command}`: python -m model COMMAND [FILES] "
+            f"[OPTIONS], e.g. python -m model {command} ... {given[0]} ...",
+            file=sys.stderr,
+        )
+        return 2
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):

@@ -91,6 +91,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..workflows.safeio import atomic_path
 
     out = output_path(args.output, "export")
+    suffix = Path(str(out)).suffix.lower().lstrip(".")
+    if suffix and suffix != args.format and suffix in FORMATS:
+        # a BIF written into net.xdsl opened as nothing in GeNIe (a hostile-input review)
+        raise InputError(
+            [
+                f"{out}: the name ends in .{suffix} but --format is {args.format}; name the "
+                f"file .{args.format}, or use --format {suffix}"
+            ]
+        )
     model = model_for(args)
     with atomic_path(out) as tmp:
         model.export(args.format, tmp)

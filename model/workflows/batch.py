@@ -222,6 +222,15 @@ def check_header(header: list[str], where: str) -> None:
                 "question ids and a case id"
             ]
         )
+    blank = sum(1 for h in header if not h.strip())
+    if blank:  # a spreadsheet's empty trailing cells ("age,sex,,"): not "duplicate ['']"
+        raise InputError(
+            [
+                f"{where}: {blank} column(s) of the header have no name (empty header cells, "
+                "as a spreadsheet leaves after the last column); delete those columns or name "
+                "them"
+            ]
+        )
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise InputError([f"{where}: duplicate column(s) {dup}; keep one of each"])

@@ -285,7 +285,7 @@ def parse_vignette(
 
 
 def load_vignettes(directory: str | Path, model: Model) -> tuple[Vignette, ...]:
-    """Every ``*.yaml`` vignette in ``directory``, validated.
+    """Every ``*.yaml`` (or ``*.yml``) vignette in ``directory``, validated.
 
     Raises
     ------
@@ -295,11 +295,13 @@ def load_vignettes(directory: str | Path, model: Model) -> tuple[Vignette, ...]:
     d = Path(directory)
     if not d.is_dir():
         raise InputError([f"{directory}: no such folder; give the folder of vignette files"])
-    files = sorted(d.glob("*.yaml"))
+    # .yml too: a folder with both scored the .yaml files alone, without a word (a
+    # hostile-input review)
+    files = sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
     if not files:
         raise InputError(
             [
-                f"{directory}: no *.yaml vignette files found; see "
+                f"{directory}: no *.yaml or *.yml vignette files found; see "
                 "tests/vignettes/README.md for the format"
             ]
         )
