@@ -649,3 +649,16 @@ def test_capped_problems_keep_their_counts_and_the_fix(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "49,980 more unknown keys" in err and "of the same kind" not in err
     assert err.strip().splitlines()[-1].endswith('a case file is at least {"answers": {...}}')
+
+
+@pytest.mark.parametrize(("qid", "typed", "hint"), [
+    ("sleep_hours", "2,5", "with a decimal point: 2.5"),
+    ("run_duration_min", "1,200", "without a thousands separator: 1200"),
+    ("run_duration_min", "1 200", "without a thousands separator: 1200"),
+    ("temperature_c", "68F", "in \u00b0C"),
+    ("age", "30 years", "the number alone: 30"),
+])
+def test_a_number_typed_as_a_person_would_is_told_the_fix(qid, typed, hint):
+    """A hostile-input review: "2,5", "1,200", "1 200" and "68F" were only "not a number"."""
+    problems = load_model().validate({qid: typed})[1]
+    assert len(problems) == 1 and "is not a number" in problems[0] and hint in problems[0]

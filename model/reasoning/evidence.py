@@ -89,6 +89,24 @@ def _as_given(value: Any) -> str:
 NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
+def _number_hint(value: Any) -> str:
+    """What a number written as text needs, where it is clear ("2,5", "1,200", "1 200",
+    "68F" were all only "not a number": a hostile-input review)."""
+    if not isinstance(value, str):
+        return ""
+    v = value.strip()
+    if re.fullmatch(r"\d+,\d{1,2}", v):
+        return f" (with a decimal point: {v.replace(',', '.')})"
+    if re.fullmatch(r"\d{1,3}([, ]\d{3})+(\.\d+)?", v):
+        return f" (without a thousands separator: {v.replace(',', '').replace(' ', '')})"
+    if re.fullmatch(r"[+-]?\d+(\.\d+)?\s*°?\s*[fF]", v):
+        return " (in \u00b0C: a case file's answers are metric whatever its units)"
+    lead = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*[^\d\s.,+-].*", v)
+    if lead:
+        return f" (the number alone: {lead.group(1)})"
+    return ""
+
+
 def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
     """Return (clean value, None) or (None, problem)."""
     given = value
@@ -103,9 +121,10 @@ def check_answer(q: Question, value: Any) -> tuple[Any, str | None]:
             except (OverflowError, ValueError):  # a Fraction beyond a float, Decimal("sNaN")
                 value = math.inf
         else:
+            unit = f" {q.unit}" if q.unit else ""
             return None, (
                 f"{q.id}: {show_value(value)} is not a number; give a number "
-                f"from {q.min:g} to {q.max:g}"
+                f"from {q.min:g} to {q.max:g}{unit}{_number_hint(value)}"
             )
         if isinstance(value, float) and not math.isfinite(value):  # an int is always finite
             return (
