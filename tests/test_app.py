@@ -114,6 +114,16 @@ def test_warning_screen_is_the_signs_alone_and_asks_the_rest_as_follow_ups(model
     assert any("ambulance" in e.value for e in at.error)
 
 
+def _alerts_in_order(node) -> list[str]:
+    """The texts of the alert boxes (error, warning, info, success) in page order."""
+    out = []
+    for child in getattr(node, "children", {}).values():
+        if getattr(child, "type", "") in ("error", "warning", "info", "success"):
+            out.append(child.value)
+        out += _alerts_in_order(child)
+    return out
+
+
 def test_an_unanswered_sign_that_would_make_it_an_emergency_is_said_in_full(model):
     """A runner walk: "not sure" to palpitations, then yes to dizziness. With a yes to both
     it is an emergency, and the pages said only "1 warning sign was not answered". Every
@@ -126,13 +136,21 @@ def test_an_unanswered_sign_that_would_make_it_an_emergency_is_said_in_full(mode
     at.button(key="rn_rf_continue").click().run()
     _no_exception(at)
     # palpitations alone are urgent: what the first screen asked, said as "not answered"
-    assert not any("If the answer" in w.value for w in at.warning)
-    at.session_state["rn_answers"] = {**at.session_state["rn_answers"], "dizziness": "yes"}
+    assert not any("If the answer" in w.value for w in [*at.warning, *at.error])
+    at.session_state["rn_answers"] = {**at.session_state["rn_answers"], "age": 45,
+                                      "sex": "female", "dizziness": "yes"}
     at.run()
     _no_exception(at)
+    assert model.diagnose(dict(at.session_state["rn_answers"])).triage.level == "see_doctor"
     text = model.question_map["palpitations"].text
-    said = [w.value for w in at.warning if "If the answer to" in w.value]
+    # red, and above the level's own box (a re-walk: in yellow below "two weeks" it was
+    # read second)
+    said = [w.value for w in at.error if "If the answer to" in w.value]
     assert len(said) == 1 and text in said[0] and "ambulance" in said[0], said
+    assert said[0].startswith("**Still unknown:**")
+    boxes = _alerts_in_order(at.main)
+    level = next(i for i, b in enumerate(boxes) if "two weeks" in b)
+    assert boxes.index(said[0]) < level, boxes
     d = model.diagnose(dict(at.session_state["rn_answers"]))
     assert d.triage.level != "emergency"  # the level itself stays: the sign is unknown
     assert ("palpitations", "yes", "emergency") in d.triage.unknown_raises
@@ -140,7 +158,7 @@ def test_an_unanswered_sign_that_would_make_it_an_emergency_is_said_in_full(mode
     at.session_state["rn_unsure"] = [q for q in at.session_state["rn_unsure"]
                                      if q != "palpitations"]
     at.run()
-    assert not any("If the answer to" in w.value for w in at.warning)
+    assert not any("If the answer to" in w.value for w in [*at.warning, *at.error])
 
 
 def test_skipped_warning_signs_are_said_on_every_question_page(model):

@@ -373,3 +373,17 @@ def test_an_answer_not_linked_to_a_cause_is_said_to_act_through_the_others(model
     assert said and all(x.endswith("(by making another cause likelier)") for x in said)
     iron = next(c for c in r.causes if c.id == "iron_deficiency")  # linked: no such words
     assert any("periods" in x and "(by" not in x for x in iron.reasons_for)
+
+
+def test_what_an_unanswered_sign_would_mean_is_said_under_the_level(model) -> None:
+    """A re-walk: the report said what a yes to the heartbeat sign would mean after 14 "no"
+    answers, where a doctor skims past it. It now stands right under the level, in bold,
+    with "act on it now"."""
+    answers = {"age": 45, "sex": "female", "dizziness": "yes"}
+    r = build_report(answers, model)
+    assert r.unknown_raises and "act on it now" in r.unknown_raises[0]
+    md = report_markdown(r)
+    level_at = md.index("## Triage")
+    raise_at = md.index(r.unknown_raises[0])
+    later = md.index("Warning signs not answered")
+    assert level_at < raise_at < later

@@ -172,3 +172,24 @@ def test_a_view_part_with_a_key_given_twice_is_set_aside_as_the_case_part_is(
     screen, problems = share.read_link({"case": case, "view": token}, model)
     assert dict(screen.answers) == ANSWERS and not screen.confidence
     assert len(problems) == 1 and "view part is damaged" in problems[0], problems
+
+
+def test_a_link_pasted_percent_encoded_or_inside_a_mail_wrapper_opens():
+    """A hostile-input review: a percent-encoded link and an Outlook Safe Links wrapper
+    were "share link version ... is not one this heavylegs reads; update heavylegs"; a token
+    that lost its "h1." start said the same."""
+    import urllib.parse
+
+    from model import decode_share, encode_share, load_model
+
+    m = load_model()
+    answers = {"age": 34, "cramps": "yes"}
+    link = encode_share(answers, base_url="http://localhost:8501/physio", model=m)
+    enc = urllib.parse.quote(link, safe="")
+    wrapped = ("https://eur01.safelinks.protection.outlook.com/?url=" + enc
+               + "&data=05%7C01%7Cx&reserved=0")
+    for pasted in (link, enc, wrapped):
+        assert dict(decode_share(pasted, m).case.answers) == answers
+    token = link.split("case=h1.")[1].split("&")[0]
+    with pytest.raises(InputError, match="lost its 'h1.' start; copy the whole link"):
+        decode_share(token, m)

@@ -446,8 +446,12 @@ def render_unknown_raises(t: Any) -> None:
             continue
         q = qmap[qid]
         text = unknown_raise_text(q.text, q.answer_label(answer), model.kb.level_texts[level])
-        act = " If that could be so, act on it now." if level in ("urgent", "emergency") else ""
-        st.warning(f"**Not answered yet.** {text}{act}", icon=LEVEL_ICONS[level])
+        serious = level in ("urgent", "emergency")
+        act = " If that could be so, act on it now." if serious else ""
+        # red above the level's own box at urgent or emergency: in the level's yellow, below
+        # "two weeks ... easy running is fine", it was read second (a re-walk)
+        (st.error if serious else st.warning)(f"**Still unknown:** {text}{act}",
+                                               icon=LEVEL_ICONS[level])
 
 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
@@ -463,6 +467,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     body = f"**{t.advice}**{note}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
+    render_unknown_raises(t)  # first: what a "not sure" could mean, above the level
     show(body, icon=LEVEL_ICONS[t.level])
     # on a question page the level's own words on running go under "Why this advice" with
     # the reasons (a runner walk: the box took 600 px of a phone, the answers below the
@@ -477,7 +482,6 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                 st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
-    render_unknown_raises(t)
     if t.unknown_warning_signs and compact and signs:
         st.caption(unknown_signs_note(t))
     if t.unknown_warning_signs and not compact:

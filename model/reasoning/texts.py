@@ -151,9 +151,22 @@ def conflict_message(
     )
 
 
-def no_flags_reason(medical_threshold: float, unknown_signs: tuple[str, ...] = ()) -> str:
-    """The self-care reason: never "no red flags" while warning signs are unanswered."""
+def no_flags_reason(
+    medical_threshold: float, unknown_signs: tuple[str, ...] = (), pending: tuple[str, ...] = ()
+) -> str:
+    """The self-care reason: never "no red flags" while warning signs are unanswered, nor
+    while an answer meets part of a warning sign whose other part is not answered yet
+    (``pending``: those questions' texts; a cold, pale foot before age said "None of the
+    warning signs applies to you": a re-walk)."""
     likely = f"no medical cause is likely (each below {medical_threshold:.0%} or its own threshold)"
+    if pending:
+        more = "1 more answer" if len(pending) == 1 else f"{len(pending)} more answers"
+        asked = "; ".join(f"\u201c{q}\u201d" for q in pending[:3])
+        return (
+            f"Part of a warning sign is in your answers, and what it means depends on {more} "
+            f"({asked}): answer {'it' if len(pending) == 1 else 'them'} before relying on "
+            f"this; among your answers {likely}."
+        )
     if unknown_signs:
         n = len(unknown_signs)
         which = "1 warning sign is" if n == 1 else f"{n} warning signs are"
@@ -179,7 +192,7 @@ def unknown_raise_text(question_text: str, answer_label: str, level_text: str) -
     (``Triage.unknown_raises``)."""
     return (
         f"If the answer to \u201c{question_text}\u201d is \u201c{answer_label}\u201d, "
-        f"then with the other answers: {level_text}"
+        f"then together with the other answers: {level_text}"
     )
 
 

@@ -54,8 +54,9 @@ class Triage:
     change_questions: tuple[str, ...] = ()
     # of those, the ones that apply only by answers not yet given: (question, those ids)
     change_depends: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # the unanswered warning signs whose answer, with the answers given (the probabilities
-    # held), would raise the level above the level now and above that answer's own level:
+    # the unanswered warning signs and follow-up questions (:func:`follow_up_questions`)
+    # whose answer, with the answers given (the probabilities held), would raise the level
+    # above the level now and above that answer's own level:
     # (question, answer, level), highest first ("not sure" to palpitations, then dizziness:
     # yes to both is an emergency, palpitations alone urgent)
     unknown_raises: tuple[tuple[str, str, str], ...] = ()
@@ -366,9 +367,15 @@ def triage(
             om.level, om.unexplained_reason.format(probability=unexplained), "outside_model"
         )
     unknown = tuple(q for q in first_screen_questions(kb) if q not in answers)
-    raises = _unknown_raises(kb, answers, probabilities, unknown, tally.level, unusual, unexplained)
+    # the signs not answered, and the questions a sign present brings (dizziness after
+    # palpitations: left "not sure", a yes would be an emergency: a re-walk)
+    open_ = unknown + tuple(q for q in follow_up_questions(kb, answers) if q not in unknown)
+    raises = _unknown_raises(kb, answers, probabilities, open_, tally.level, unusual, unexplained)
     if tally.level == 0:
-        tally.raise_to(LEVELS[0], texts.no_flags_reason(kb.medical_threshold, unknown), "none")
+        pending = tuple(kb.question_map[q].text for q in follow_up_questions(kb, answers))
+        tally.raise_to(
+            LEVELS[0], texts.no_flags_reason(kb.medical_threshold, unknown, pending), "none"
+        )
     name = LEVELS[tally.level]
     return Triage(
         name,

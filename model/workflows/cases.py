@@ -37,6 +37,7 @@ import base64
 import binascii
 import datetime as _dt
 import json
+import re
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,7 +45,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -893,8 +894,21 @@ def one_each(params: Mapping[str, Sequence[str] | str]) -> dict[str, str]:
     return {k: str(v[0]).strip() for k, v in params.items() if v}
 
 
+def _unwrapped(link: str) -> str:
+    """A link as pasted from a mail or chat: percent-encoded ("https%3A%2F%2F...") or inside
+    a wrapper's redirect (Outlook Safe Links: "...?url=<the link>&data=..."), unwrapped to the
+    heavylegs link (a hostile-input review: both said "update heavylegs")."""
+    for _ in range(2):
+        if re.search(r"%(3[aAfFdD]|2[fF])", link):
+            link = unquote(link)
+    inner = re.search(r"[?&](?:url|u|target)=(https?://.+)", link)
+    if inner and f"{SHARE_PARAM}=" in inner.group(1):
+        link = inner.group(1)
+    return link
+
+
 def _token_of(link: str) -> str:
-    token = link_params(link).get(SHARE_PARAM)
+    token = link_params(_unwrapped(link)).get(SHARE_PARAM)
     if not token:
         raise InputError([f"share link has no {SHARE_PARAM}= parameter; copy the whole link"])
     return token
@@ -926,6 +940,10 @@ def decode_share(link: str, model: Model | None = None) -> LoadedCase:
     if token.rstrip(".") == SHARE_PREFIX.rstrip("."):  # "h1" or "h1.": the version alone
         raise InputError(  # "h1" said "version 'h1' is not one this heavylegs reads (h1)"
             ["share link is cut short: it has its version but no case; copy the whole link"]
+        )
+    if "." not in token and len(token) > 16:  # the case without its "h1." start
+        raise InputError(
+            [f"share link's case part has lost its {SHARE_PREFIX!r} start; copy the whole link"]
         )
     if not token.startswith(SHARE_PREFIX):
         version = token.split(".", 1)[0] if "." in token else token[:8]

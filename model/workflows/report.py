@@ -120,6 +120,9 @@ class Report:
     coverage: float = 0.8  # of the intervals (priors/uncertainty.yaml)
     running: str = ""  # whether running on is fine until seen
     unknown_signs: tuple[str, ...] = ()  # warning-sign questions not answered (unknown)
+    # the unanswered signs whose answer would raise the level, with what it would mean: said
+    # under the level (a re-walk found the line after 14 "no" answers, where a doctor skims)
+    unknown_raises: tuple[str, ...] = ()
     act_first: bool = False  # urgent or emergency: no training advice, nothing reassuring
     not_sure: tuple[str, ...] = ()  # questions answered "not sure" (left unknown)
     flagged: str = ""  # the warning signs' causes, checked whatever their probabilities
@@ -326,25 +329,23 @@ def report_of(
         ),
         coverage=model.kb.uncertainty.interval,
         running=d.triage.running,
-        unknown_signs=_unknown_signs(model, d),
+        unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
+        unknown_raises=_unknown_raises(model, d),
         act_first=act_first,
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
         flagged=flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
     )
 
 
-def _unknown_signs(model: Model, d: Diagnosis) -> tuple[str, ...]:
-    """The unanswered warning signs, those whose answer would raise the level first, with
-    what it would mean."""
+def _unknown_raises(model: Model, d: Diagnosis) -> tuple[str, ...]:
+    """Each unanswered sign whose answer would raise the level, with what it would mean."""
     qmap = model.question_map
-    raises = {q: (a, lv) for q, a, lv in d.triage.unknown_raises}
-    out = [
-        unknown_raise_text(qmap[q].text, qmap[q].answer_label(a), model.kb.level_texts[lv])
-        for q, (a, lv) in raises.items()
-    ]
-    return tuple(out) + tuple(
-        qmap[q].text for q in d.triage.unknown_warning_signs if q not in raises
-    )
+    out = []
+    for q, a, lv in d.triage.unknown_raises:
+        act = " If that could be so, act on it now." if lv in ("urgent", "emergency") else ""
+        text = unknown_raise_text(qmap[q].text, qmap[q].answer_label(a), model.kb.level_texts[lv])
+        out.append(f"Still unknown: {text}{act}")
+    return tuple(out)
 
 
 def build_report(
@@ -438,6 +439,7 @@ def report_markdown(report: Report) -> str:
         f"**{LEVEL_TITLES.get(r.triage_level, r.triage_level)}**: {r.triage_advice}",
         "",
     ]
+    out += [f"**{x}**" for x in r.unknown_raises] + ([""] if r.unknown_raises else [])
     out += [f"- {x}" for x in r.triage_reasons]
     out += ["", f"**{running_label(r.triage_level)}:** {r.running}"] if r.running else []
     if r.red_flags:
@@ -525,6 +527,8 @@ def _pdf_triage(r: Report, para: Callable[..., None], heading: Callable[[str], N
     unknown, and (urgent or emergency) why there is no training advice."""
     heading(f"Triage: {LEVEL_TITLES.get(r.triage_level, r.triage_level)}")
     para(r.triage_advice, style="B")
+    for x in r.unknown_raises:
+        para(x, style="B")
     for x in r.triage_reasons:
         para(f"- {x}")
     if r.running:
