@@ -746,3 +746,9 @@ def test_a_sign_waiting_on_another_answer_is_never_called_no_warning_sign():
         assert triage(kb, {**answers, "age": age}, {}).level == "see_doctor"
     every_no = {**answers, "foot_cold_or_pale": "no", "age": 30}
     assert "None of the warning signs applies" in " ".join(triage(kb, every_no, {}).reasons)
+    # a first-screen answer that is not "no" and holds no rule: said, not "none applies"
+    both = triage(kb, {**every_no, "swelling": "both_legs"}, {})
+    assert both.level == "self_care"
+    said = " ".join(both.reasons)
+    assert "None of the warning signs applies" not in said
+    assert MODEL.question_map["swelling"].text in said

@@ -152,12 +152,16 @@ def conflict_message(
 
 
 def no_flags_reason(
-    medical_threshold: float, unknown_signs: tuple[str, ...] = (), pending: tuple[str, ...] = ()
+    medical_threshold: float,
+    unknown_signs: tuple[str, ...] = (),
+    pending: tuple[str, ...] = (),
+    noted: tuple[str, ...] = (),
 ) -> str:
     """The self-care reason: never "no red flags" while warning signs are unanswered, nor
     while an answer meets part of a warning sign whose other part is not answered yet
     (``pending``: those questions' texts; a cold, pale foot before age said "None of the
-    warning signs applies to you": a re-walk)."""
+    warning signs applies to you": a re-walk), nor beside a first-screen answer that is not
+    "no" (``noted``: one swollen leg's question answered "both legs")."""
     likely = f"no medical cause is likely (each below {medical_threshold:.0%} or its own threshold)"
     if pending:
         more = "1 more answer" if len(pending) == 1 else f"{len(pending)} more answers"
@@ -173,6 +177,11 @@ def no_flags_reason(
         return (
             f"{which} not answered, so red flags are unknown, not ruled out; "
             f"among your answers {likely}."
+        )
+    if noted:  # a first-screen answer that is not "no" but holds no rule (swollen legs: both)
+        which = "; ".join(f"\u201c{q}\u201d" for q in noted[:3])
+        return (
+            f"Your answer to {which} does not on its own call for a doctor's check, and {likely}."
         )
     return f"None of the warning signs applies to you, and {likely}."
 

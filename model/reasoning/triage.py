@@ -372,9 +372,17 @@ def triage(
     open_ = unknown + tuple(q for q in follow_up_questions(kb, answers) if q not in unknown)
     raises = _unknown_raises(kb, answers, probabilities, open_, tally.level, unusual, unexplained)
     if tally.level == 0:
-        pending = tuple(kb.question_map[q].text for q in follow_up_questions(kb, answers))
+        qmap = kb.question_map
+        pending = tuple(qmap[q].text for q in follow_up_questions(kb, answers))
+        noted = tuple(
+            qmap[q].text
+            for q in first_screen_questions(kb)
+            if q in answers and answers[q] not in ("no", "none")
+        )
         tally.raise_to(
-            LEVELS[0], texts.no_flags_reason(kb.medical_threshold, unknown, pending), "none"
+            LEVELS[0],
+            texts.no_flags_reason(kb.medical_threshold, unknown, pending, noted),
+            "none",
         )
     name = LEVELS[tally.level]
     return Triage(
