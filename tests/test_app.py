@@ -2073,3 +2073,29 @@ def test_node_reasons_read_in_words_not_the_project_s_notation(model):
         assert ".md" not in words and "§" not in words and "P(" not in words, words
         assert "[R140]" not in words
     assert "the clinical brief" in reason_words(model, texts[-1])
+
+
+def test_a_change_made_on_the_result_page_returns_to_the_updated_result(model):
+    """A runner walk: "Change" under "Your answers" on the result page asked the question
+    again, then went on to "Question 24" instead of the updated result. On a question page
+    a change still goes on with the questions."""
+    at = _past_red_flags(_page("runner").run(), model)
+    at = _past_basics(at, age=34, sex="male")
+    at.button(key="rn_stop").click().run()
+    assert at.session_state["rn_stage"] == "result"
+    at.button(key="rn_rm_sex").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "questions"
+    assert at.button(key="rn_opt_sex_female") is not None  # asked again
+    at.button(key="rn_opt_sex_female").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "result"
+    assert at.session_state["rn_answers"]["sex"] == "female"
+    # on a question page, "Change" goes back to the questions after the answer
+    q = _past_basics(_past_red_flags(_page("runner").run(), model), age=34, sex="male")
+    assert q.session_state["rn_stage"] == "questions"
+    q.button(key="rn_rm_sex").click().run()
+    q.button(key="rn_opt_sex_female").click().run()
+    _no_exception(q)
+    assert q.session_state["rn_stage"] == "questions"
+    assert q.session_state["rn_answers"]["sex"] == "female"

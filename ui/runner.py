@@ -88,6 +88,8 @@ def _answer(qid: str, value: Any) -> None:
     ss["rn_history"] = [*[h for h in ss["rn_history"] if h != qid], qid]
     ss["rn_force"] = None
     ss["rn_prev"] = {k: v for k, v in ss["rn_prev"].items() if k != qid}
+    if ss.pop("rn_return", False):  # changed from the result: back to it, updated
+        _set_stage("result")
 
 
 def _answer_number(qid: str) -> None:
@@ -102,10 +104,13 @@ def _answer_number(qid: str) -> None:
     _answer(qid, units.stored(q, value, ss["hl_units"]))  # (which clears the problem)
 
 
-def _ask_again(qid: str) -> None:
+def _ask_again(qid: str, to_result: bool = False) -> None:
     """Take an answer back and ask its question again, the earlier answer shown (and no
-    number box's old problem: "abc", Back, and the same answer again showed it still)."""
+    number box's old problem: "abc", Back, and the same answer again showed it still);
+    ``to_result``: "Change" on the result page, which the answer returns to (a runner walk:
+    it went on to "Question 24" instead of the updated result)."""
     ss = st.session_state
+    ss["rn_return"] = to_result
     for k in [k for k in ss if str(k).startswith("rn_numerr_")]:
         del ss[k]
     answers = dict(ss["rn_answers"])
@@ -444,6 +449,7 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
 
 def _answers_list(model: Model) -> None:
     ss = st.session_state
+    result = ss["rn_stage"] == "result"  # a change made here returns to the result
     answers: dict[str, Any] = ss["rn_answers"]
     system = ss["hl_units"]
     rf = set(red_flag_questions(model))
@@ -460,12 +466,12 @@ def _answers_list(model: Model) -> None:
             q = model.question_map[qid]
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.markdown(f"{q.text} **{units.label(q, v, system)}**")
-            c2.button("Change", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid,),
+            c2.button("Change", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid, result),
                       help="Ask this question again")
         for qid in ss["rn_unsure"]:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.markdown(f"{model.question_map[qid].text} **{skip_label(qid)}**")
-            c2.button("Answer", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid,),
+            c2.button("Answer", key=f"rn_rm_{qid}", on_click=_ask_again, args=(qid, result),
                       help="Ask this question again")
         flags = {q: v for q, v in answers.items() if q in rf}
         if flags:
