@@ -462,9 +462,29 @@ class Model:
 
     # ------------------------------------------------------------------ export
     def export(self, fmt: str, path: str | Path) -> Path:
-        from .pgmpy_io import export
+        """Write the network as ``fmt`` (bif, xmlbif, xdsl or net) to ``path``.
 
-        return export(self.network, fmt, path)
+        Raises
+        ------
+        InputError
+            An unknown format, or a path that cannot be written (a folder, a missing
+            folder): each said with its fix, as every other input (a review found a plain
+            ValueError and IsADirectoryError here).
+        """
+        from .pgmpy_io import FORMATS, export
+
+        if fmt not in FORMATS:
+            raise InputError([f"format {fmt!r} is not supported; use one of {', '.join(FORMATS)}"])
+        try:
+            return export(self.network, fmt, path)
+        except IsADirectoryError as exc:
+            raise InputError([f"{path}: is a folder; give a file name"]) from exc
+        except FileNotFoundError as exc:
+            raise InputError([f"{path}: the folder does not exist; create it first"]) from exc
+        except OSError as exc:
+            raise InputError(
+                [f"{path}: cannot write ({exc.strerror or exc}); write elsewhere"]
+            ) from exc
 
     # ------------------------------------------------------------------ variants
     def base_rate_problems(self, base_rates: Any) -> list[str]:

@@ -662,3 +662,19 @@ def test_a_number_typed_as_a_person_would_is_told_the_fix(qid, typed, hint):
     """A hostile-input review: "2,5", "1,200", "1 200" and "68F" were only "not a number"."""
     problems = load_model().validate({qid: typed})[1]
     assert len(problems) == 1 and "is not a number" in problems[0] and hint in problems[0]
+
+
+def test_the_api_says_what_is_wrong_with_an_export_or_a_case_argument(tmp_path):
+    """A hostile-input review: ``Model.export("pdf", p)`` raised a plain ValueError and a
+    folder IsADirectoryError; ``load_case(dict)`` a TypeError; ``load_case(json_text)`` "no
+    such file". Each is now an InputError naming the fix, and a mapping is read as a case."""
+    m = load_model()
+    with pytest.raises(InputError, match="format 'pdf' is not supported"):
+        m.export("pdf", tmp_path / "x.pdf")
+    with pytest.raises(InputError, match="is a folder; give a file name"):
+        m.export("bif", tmp_path)
+    assert dict(load_case({"answers": {"age": 30}}, m).case.answers) == {"age": 30}
+    with pytest.raises(InputError, match="the text given is JSON, not a path"):
+        load_case('{"answers": {"age": 30}}', m)
+    with pytest.raises(InputError, match="give a path, bytes or a mapping, not int"):
+        load_case(3, m)  # type: ignore[arg-type]

@@ -372,18 +372,7 @@ def triage(
     open_ = unknown + tuple(q for q in follow_up_questions(kb, answers) if q not in unknown)
     raises = _unknown_raises(kb, answers, probabilities, open_, tally.level, unusual, unexplained)
     if tally.level == 0:
-        qmap = kb.question_map
-        pending = tuple(qmap[q].text for q in follow_up_questions(kb, answers))
-        noted = tuple(
-            qmap[q].text
-            for q in first_screen_questions(kb)
-            if q in answers and answers[q] not in ("no", "none")
-        )
-        tally.raise_to(
-            LEVELS[0],
-            texts.no_flags_reason(kb.medical_threshold, unknown, pending, noted),
-            "none",
-        )
+        tally.raise_to(LEVELS[0], _none_reason(kb, answers, unknown), "none")
     name = LEVELS[tally.level]
     return Triage(
         name,
@@ -406,6 +395,19 @@ def triage(
         reason_covered=tuple(tally.covered),
         subsumed=tuple(sorted(quiet)),
     )
+
+
+def _none_reason(kb: KnowledgeBase, answers: Mapping[str, Any], unknown: tuple[str, ...]) -> str:
+    """The self-care reason (:func:`texts.no_flags_reason`), with the questions a sign in the
+    answers waits on and the first-screen answers that are not "no" but hold no rule."""
+    qmap = kb.question_map
+    pending = tuple(qmap[q].text for q in follow_up_questions(kb, answers))
+    noted = tuple(
+        qmap[q].text
+        for q in first_screen_questions(kb)
+        if q in answers and answers[q] not in ("no", "none")
+    )
+    return texts.no_flags_reason(kb.medical_threshold, unknown, pending, noted)
 
 
 def _unknown_raises(

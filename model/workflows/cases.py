@@ -706,14 +706,30 @@ def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON; give a finite number")
 
 
-def load_case(source: str | Path | bytes, model: Model | None = None) -> LoadedCase:
-    """Read a case file from a path (or the raw bytes of an upload).
+def load_case(
+    source: str | Path | bytes | Mapping[str, Any], model: Model | None = None
+) -> LoadedCase:
+    """Read a case file from a path (or the raw bytes of an upload, or a case already
+    parsed: a mapping, which ``case_from_data`` reads).
 
     Raises
     ------
     InputError
         Missing file, too large, not UTF-8, not JSON, or the wrong shape.
     """
+    if isinstance(source, Mapping):  # a dict gave "TypeError: expected str, bytes or
+        return case_from_data(dict(source), "case", model)  # os.PathLike" (a review)
+    if isinstance(source, str) and source.lstrip().startswith("{") and len(source) > 1:
+        raise InputError(  # JSON text read as a path: "no such file" (a review)
+            [
+                "load_case: the text given is JSON, not a path; pass the parsed object "
+                "(json.loads(text)) or use parse_case_text(text)"
+            ]
+        )
+    if not isinstance(source, str | Path | bytes | bytearray):
+        raise InputError(
+            [f"load_case: give a path, bytes or a mapping, not {type(source).__name__}"]
+        )
     if isinstance(source, bytes | bytearray):
         data, where = bytes(source), "uploaded case"
     else:
