@@ -2099,3 +2099,23 @@ def test_a_change_made_on_the_result_page_returns_to_the_updated_result(model):
     _no_exception(q)
     assert q.session_state["rn_stage"] == "questions"
     assert q.session_state["rn_answers"]["sex"] == "female"
+
+
+def test_the_physio_s_question_and_test_tables_use_short_cause_names(model):
+    """A physio walk: "Popliteal artery entrapment (and other popliteal causes in the
+    young)" up to four times a row made rows 130 px tall; both tables use short names."""
+    from ui.workbench import next_table, tests_table
+
+    answers = {"age": 28, "sex": "male", "legs_affected": "both",
+               "symptom_location": "lower_leg", "cramps": "yes",
+               "heaviness_onset": "reproducible_point", "performance_declining": "yes",
+               "exam_pulse_loss_plantar_flexion": "yes",
+               "exam_foot_pulses": "reduced_after_exercise"}
+    d = model.diagnose(answers)
+    assert "popliteal_entrapment" in [c.id for c in d.causes[:3]]
+    long = model.cause_map["popliteal_entrapment"].label
+    assert len(long) > len(cause_name(long))
+    questions = next_table(model, d).to_string()
+    tests = tests_table(model, model.which_test_next(answers)).to_string()
+    assert "popliteal" in (questions + tests).lower()
+    assert long not in questions and long not in tests

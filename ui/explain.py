@@ -22,6 +22,7 @@ from model import (
     Diagnosis,
     Model,
     answer_direction,
+    cause_name,
     inline_label,
     short_name,
     strongest_answers,
@@ -63,8 +64,9 @@ def outcome_lines(model: Model, d: Diagnosis, qid: str, *, physio: bool = False)
     now = {c.id: c.probability for c in d.causes}
     lines = []
     for o in gain.outcomes:
-        moves = ", ".join(f"{labels[c]} {common.pct(p)}" for c, p in o.causes
-                          if physio or abs(p - now[c]) >= 0.005)
+        # the physio's table: short names (the long ones came up to four times a row)
+        moves = ", ".join(f"{cause_name(labels[c]) if physio else labels[c]} {common.pct(p)}"
+                          for c, p in o.causes if physio or abs(p - now[c]) >= 0.005)
         if physio:
             lines.append(f"{o.label} ({common.pct(o.probability)}): {moves}")
         else:
