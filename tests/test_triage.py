@@ -308,6 +308,9 @@ def test_an_unanswered_sign_that_would_raise_the_level_is_named(answers, seed):
     assert set(listed) <= open_
     for qid in sorted(open_):
         q = MODEL.question_map[qid]
+        if q.type == "number":  # not named by a band: asked (age after a cold foot)
+            assert qid not in listed
+            continue
         levels = {}
         for state in q.states:
             with_it = {**clean, qid: value_for_state(q, state)}
@@ -742,6 +745,7 @@ def test_a_sign_waiting_on_another_answer_is_never_called_no_warning_sign():
     said = " ".join(t.reasons)
     assert "None of the warning signs applies" not in said
     assert "Part of a warning sign" in said and MODEL.question_map["age"].text in said
+    assert not t.unknown_raises  # the age is asked next, not named by a band
     for age in (25, 60):
         assert triage(kb, {**answers, "age": age}, {}).level == "see_doctor"
     every_no = {**answers, "foot_cold_or_pale": "no", "age": 30}

@@ -358,9 +358,10 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
             # at an act-first level the runner has just read the reasons on the disposition
             # screen: the question pages keep to the advice, the call buttons and the sign
             common.render_triage(d, compact=True, why=not d.triage.act_first, signs=True)
-        elif triage and d.triage.unknown_warning_signs:  # skipped signs: said on every page
-            common.render_unknown_raises(d.triage)
-            st.caption(common.unknown_signs_note(d.triage))
+        elif triage and (d.triage.unknown_warning_signs or d.triage.unknown_raises):
+            common.render_unknown_raises(d.triage)  # skipped signs: said on every page
+            if d.triage.unknown_warning_signs:
+                st.caption(common.unknown_signs_note(d.triage))
         if triage and d.triage.act_first:
             if d.triage.level == "emergency":
                 _call_buttons()

@@ -427,6 +427,8 @@ def _unknown_raises(
     out = []
     for qid in unknown:
         q = kb.question_map[qid]
+        if q.type == "number":  # an age is asked, not named by a band ("if under 30, ...")
+            continue
         best: tuple[int, str] | None = None
         for state in q.states:
             value = value_for_state(q, state)
