@@ -371,7 +371,7 @@ def test_the_band_shortcut_changes_no_chance(model, answers, monkeypatch):
     from model.reasoning import diagnose as dg
 
     fast = model.diagnose(answers).triage
-    monkeypatch.setattr(dg._EscalationBands, "same", lambda self, p: False)
+    monkeypatch.setattr(dg, "_same_bands", lambda ahead, p, now: False)
     slow = load_model().diagnose(answers).triage
     assert slow.change_chance == pytest.approx(fast.change_chance, abs=1e-12)
     assert slow.change_questions == fast.change_questions

@@ -504,11 +504,11 @@ def triage_change_chance(
         ids = [eng.cause_ids[a] for a in serious]
         for qid, pv in zip(missing, eng.previews(post, case, missing, serious), strict=True):
             known[qid] = (pv, ids)
-    bands = _EscalationBands(ctx, post.marginals)
     named = rule_questions(ctx.kb)
     qmap = ctx.question_map
     now = {k: v for k, v in clean.items() if applies(qmap[k], clean)}
     ahead = LevelLookahead(ctx.kb, now, eng.cause_ids, unusual=unusual, unexplained=tri.unexplained)
+    bands_now = ahead.bands(post.marginals)
     chances: dict[str, float] = {}
     for qid in look:
         pv, ids = known[qid]
@@ -520,7 +520,7 @@ def triage_change_chance(
             p_state = float(pv.p_state[s])
             # an answer no rule names changes the level only if a probability crosses a
             # threshold: otherwise the rules and the escalations decide as now
-            if p_state <= 1e-9 or (qid not in named and bands.same(after[s])):
+            if p_state <= 1e-9 or (qid not in named and _same_bands(ahead, after[s], bands_now)):
                 continue
             given = {**clean, qid: value_for_state(q, state)}
             # the answers that still apply (the pill after "male": not one of them)
@@ -534,26 +534,10 @@ def triage_change_chance(
     return max(chances.values(), default=0.0), tuple(opening)
 
 
-class _EscalationBands:
-    """Where each escalation's probability lies against its thresholds (below both, between
-    the without-sign threshold and the row's, or above): the same bands after an answer no
-    rule names mean the same level."""
-
-    def __init__(self, ctx: ModelContext, now: np.ndarray) -> None:
-        esc = escalations(ctx.kb)
-        self.axes = np.array([ctx.engine.axis[e.cause] for e in esc], dtype=int)
-        self.high = np.array([e.threshold for e in esc])
-        self.low = np.array(
-            [e.without_sign.threshold if e.without_sign else e.threshold for e in esc]
-        )
-        self.now = self.of(now)
-
-    def of(self, p: np.ndarray) -> np.ndarray:
-        q = p[self.axes]
-        return (q >= self.low).astype(int) + (q >= self.high)
-
-    def same(self, p: np.ndarray) -> bool:
-        return bool(np.array_equal(self.of(p), self.now))
+def _same_bands(ahead: LevelLookahead, p: np.ndarray, now: np.ndarray) -> bool:
+    """Whether the escalations' bands after an answer (``p``) are those of now: then an
+    answer no rule names leaves the level as it is (the lookahead's shortcut)."""
+    return bool(np.array_equal(ahead.bands(p), now))
 
 
 def assess(

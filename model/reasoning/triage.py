@@ -366,13 +366,15 @@ def triage(
         tally.raise_to(
             om.level, om.unexplained_reason.format(probability=unexplained), "outside_model"
         )
-    unknown = tuple(q for q in first_screen_questions(kb) if q not in answers)
+    screen = first_screen_questions(kb)
+    follow = follow_up_questions(kb, answers)
+    unknown = tuple(q for q in screen if q not in answers)
     # the signs not answered, and the questions a sign present brings (dizziness after
     # palpitations: left "not sure", a yes would be an emergency: a re-walk)
-    open_ = unknown + tuple(q for q in follow_up_questions(kb, answers) if q not in unknown)
+    open_ = unknown + tuple(q for q in follow if q not in unknown)
     raises = _unknown_raises(kb, answers, probabilities, open_, tally.level, unusual, unexplained)
     if tally.level == 0:
-        tally.raise_to(LEVELS[0], _none_reason(kb, answers, unknown), "none")
+        tally.raise_to(LEVELS[0], _none_reason(kb, answers, unknown, screen, follow), "none")
     name = LEVELS[tally.level]
     return Triage(
         name,
@@ -387,7 +389,7 @@ def triage(
         running=texts.plain(
             texts.running_advice(name, bool(fired), _own_running(own, tally.level))
         ),
-        follow_up=_with_signs_to_ask(kb, answers, follow_up_questions(kb, answers), hits),
+        follow_up=_with_signs_to_ask(kb, answers, follow, hits),
         unexplained=unexplained,
         flagged=tuple(dict.fromkeys(flagged)),
         reason_levels=tuple(tally.levels),
@@ -397,16 +399,19 @@ def triage(
     )
 
 
-def _none_reason(kb: KnowledgeBase, answers: Mapping[str, Any], unknown: tuple[str, ...]) -> str:
+def _none_reason(
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    unknown: tuple[str, ...],
+    screen: Sequence[str],
+    follow: Sequence[str],
+) -> str:
     """The self-care reason (:func:`texts.no_flags_reason`), with the questions a sign in the
-    answers waits on and the first-screen answers that are not "no" but hold no rule."""
+    answers waits on (``follow``) and the first-screen answers (``screen``) that are not
+    "no" but hold no rule."""
     qmap = kb.question_map
-    pending = tuple(qmap[q].text for q in follow_up_questions(kb, answers))
-    noted = tuple(
-        qmap[q].text
-        for q in first_screen_questions(kb)
-        if q in answers and answers[q] not in ("no", "none")
-    )
+    pending = tuple(qmap[q].text for q in follow)
+    noted = tuple(qmap[q].text for q in screen if q in answers and answers[q] not in ("no", "none"))
     return texts.no_flags_reason(kb.medical_threshold, unknown, pending, noted)
 
 
@@ -519,6 +524,13 @@ class LevelLookahead:
             and (unusual or (om.unexplained is not None and unexplained >= om.unexplained))
             else 0
         )
+
+    def bands(self, probabilities: np.ndarray | Sequence[float]) -> np.ndarray:
+        """Where each escalation's probability lies against its thresholds (below both,
+        from the without-sign threshold, at or above the row's own): after an answer no rule
+        names, the same bands mean the same level."""
+        p = np.asarray(probabilities)[self.axes]
+        return (p >= self.low).astype(int) + (p >= self.high)
 
     def level(self, answers: Mapping[str, Any], probabilities: Sequence[float]) -> str:
         base = self.base
