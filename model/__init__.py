@@ -46,7 +46,7 @@ from .reasoning import (
     running_label,
     short_name,
     strongest_answers,
-    unknown_raise_text,
+    unknown_raise_lines,
 )
 from .workflows.cases import (
     CLINICIAN,
@@ -109,7 +109,7 @@ __all__ = [
     "BASICS",
     "pct",
     "range_words",
-    "unknown_raise_text",
+    "unknown_raise_lines",
     "plain",
     "running_label",
     "cause_name",

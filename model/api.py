@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, write_error
 from .inference import Engine, Network, Posterior, build_network, threads
 from .kb import (
     BASE_RATE_MAX,
@@ -477,14 +477,8 @@ class Model:
             raise InputError([f"format {fmt!r} is not supported; use one of {', '.join(FORMATS)}"])
         try:
             return export(self.network, fmt, path)
-        except IsADirectoryError as exc:
-            raise InputError([f"{path}: is a folder; give a file name"]) from exc
-        except FileNotFoundError as exc:
-            raise InputError([f"{path}: the folder does not exist; create it first"]) from exc
         except OSError as exc:
-            raise InputError(
-                [f"{path}: cannot write ({exc.strerror or exc}); write elsewhere"]
-            ) from exc
+            raise write_error(path, exc) from exc
 
     # ------------------------------------------------------------------ variants
     def base_rate_problems(self, base_rates: Any) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
+from pathlib import Path
 
 
 class HeavylegsError(Exception):
@@ -35,3 +37,25 @@ def not_utf8(exc: UnicodeDecodeError, save_as: str) -> str:
     if exc.start <= 1 and utf16(bytes(exc.object[:2])):
         return f"UTF-16 text, not UTF-8; save the file as UTF-8 {save_as}".rstrip()
     return f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 {save_as}".rstrip()
+
+
+def _reason(exc: OSError, path: str | Path | None = None) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full; free some space or write elsewhere"
+    if exc.errno == errno.EFBIG:
+        return "the file is larger than this system allows; write elsewhere or split the input"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied; choose a folder you can write to"
+    if exc.errno == errno.EISDIR:
+        return "is a folder; give a file name"
+    if exc.errno == errno.ENOENT:
+        if path is not None and Path(path).parent.is_dir():  # /proc: there, but not writable
+            return "the folder cannot hold new files; write elsewhere"
+        return "the folder does not exist; create it first"
+    return f"{exc.strerror or exc}; check the path"
+
+
+def write_error(path: str | Path, exc: OSError) -> InputError:
+    """An InputError for a failed write: the path and the reason (every writer: the
+    workflows' safe writes, the command line, ``Model.export``)."""
+    return InputError([f"{path}: cannot write ({_reason(exc, path)})"])

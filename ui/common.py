@@ -30,7 +30,7 @@ from model import (
     pct,
     range_words,
     running_label,
-    unknown_raise_text,
+    unknown_raise_lines,
 )
 
 from . import units
@@ -439,19 +439,11 @@ def render_unknown_raises(t: Any) -> None:
     it would mean (a "not sure" to palpitations, then dizziness: a yes to both is an
     emergency, and a caption saying "1 warning sign was not answered" hid it: a runner
     walk). Shown in full wherever the level is, never folded."""
-    model = get_model()
-    qmap = model.question_map
-    for qid, answer, level in t.unknown_raises:
-        if qid not in qmap:
-            continue
-        q = qmap[qid]
-        text = unknown_raise_text(q.text, q.answer_label(answer), model.kb.level_texts[level])
-        serious = level in ("urgent", "emergency")
-        act = " If that could be so, act on it now." if serious else ""
+    for level, text in unknown_raise_lines(get_model().kb, t):
         # red above the level's own box at urgent or emergency: in the level's yellow, below
         # "two weeks ... easy running is fine", it was read second (a re-walk)
-        (st.error if serious else st.warning)(f"**Still unknown:** {text}{act}",
-                                               icon=LEVEL_ICONS[level])
+        show = st.error if level in ("urgent", "emergency") else st.warning
+        show(f"**Still unknown:** {text}", icon=LEVEL_ICONS[level])
 
 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,

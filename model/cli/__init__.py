@@ -40,15 +40,11 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     given = list(sys.argv[1:] if argv is None else argv)
-    if (
-        given
-        and given[0].startswith("--")
-        and given[0] not in ("--help", "--version")
-        and any(a in _command_names(parser) for a in given)
-    ):
+    names = _command_names(parser)
+    command = next((a for a in given if a in names), None)
+    if given and given[0].startswith("--") and given[0] not in ("--help", "--version") and command:
         # "python -m model --population clinic diagnose x.json" read "clinic" as the command
         # (a hostile-input review)
-        command = next(a for a in given if a in _command_names(parser))
         print(
             f"error: {given[0]} comes after `{command}`: python -m model COMMAND [FILES] "
             f"[OPTIONS], e.g. python -m model {command} ... {given[0]} ...",

@@ -43,9 +43,8 @@ from .texts import (
     range_words,
     running_label,
     short_name,
-    unknown_raise_text,
 )
-from .triage import LEVELS, Triage, escalations, first_screen_questions
+from .triage import LEVELS, Triage, escalations, first_screen_questions, unknown_raise_lines
 
 __all__ = [
     "ADVICE_MIN",
@@ -83,7 +82,7 @@ __all__ = [
     "inline_label",
     "pct",
     "range_words",
-    "unknown_raise_text",
+    "unknown_raise_lines",
     "plain",
     "running_label",
     "cause_name",

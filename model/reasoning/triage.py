@@ -399,6 +399,19 @@ def triage(
     )
 
 
+def unknown_raise_lines(kb: KnowledgeBase, t: Triage) -> tuple[tuple[str, str], ...]:
+    """(level, words) for each of :attr:`Triage.unknown_raises`: what a yes would mean, and
+    at urgent or emergency to act on it now (the runner's pages, the workbench, the
+    reports)."""
+    out = []
+    for qid, answer, level in t.unknown_raises:
+        q = kb.question_map[qid]
+        text = texts.unknown_raise_text(q.text, q.answer_label(answer), kb.level_texts[level])
+        act = " If that could be so, act on it now." if level in ACT_FIRST_LEVELS else ""
+        out.append((level, text + act))
+    return tuple(out)
+
+
 def _none_reason(
     kb: KnowledgeBase,
     answers: Mapping[str, Any],
@@ -603,4 +616,5 @@ __all__ = [
     "rule_status",
     "signs_absent",
     "triage",
+    "unknown_raise_lines",
 ]

@@ -34,7 +34,7 @@ from ..reasoning import (
     plain,
     range_words,
     running_label,
-    unknown_raise_text,
+    unknown_raise_lines,
 )
 from ..reasoning.diagnose import strongest_answers
 from ..reasoning.triage import first_screen_questions, signs_absent
@@ -330,22 +330,13 @@ def report_of(
         coverage=model.kb.uncertainty.interval,
         running=d.triage.running,
         unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
-        unknown_raises=_unknown_raises(model, d),
+        unknown_raises=tuple(
+            f"Still unknown: {text}" for _, text in unknown_raise_lines(model.kb, d.triage)
+        ),
         act_first=act_first,
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
         flagged=flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
     )
-
-
-def _unknown_raises(model: Model, d: Diagnosis) -> tuple[str, ...]:
-    """Each unanswered sign whose answer would raise the level, with what it would mean."""
-    qmap = model.question_map
-    out = []
-    for q, a, lv in d.triage.unknown_raises:
-        act = " If that could be so, act on it now." if lv in ("urgent", "emergency") else ""
-        text = unknown_raise_text(qmap[q].text, qmap[q].answer_label(a), model.kb.level_texts[lv])
-        out.append(f"Still unknown: {text}{act}")
-    return tuple(out)
 
 
 def build_report(

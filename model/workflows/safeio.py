@@ -19,7 +19,6 @@ of the inputs (the same path, a symlink to it or a hard link).
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import signal
@@ -31,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import InputError
+from ..errors import InputError, write_error
 
 MAX_PROBLEMS = 20  # problem lines shown before "... and N more"
 _UMASK_LOCK = threading.Lock()
@@ -50,27 +49,6 @@ def cap_problems(problems: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str
     hidden = len(rest) - 1 - len(counts)
     more = [f"... and {hidden:,} more problems; fix those shown and run again"] if hidden else []
     return [*problems[:limit], *more, *counts, rest[-1]]
-
-
-def _reason(exc: OSError, path: str | Path | None = None) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full; free some space or write elsewhere"
-    if exc.errno == errno.EFBIG:
-        return "the file is larger than this system allows; write elsewhere or split the input"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied; choose a folder you can write to"
-    if exc.errno == errno.EISDIR:
-        return "is a folder; give a file name"
-    if exc.errno == errno.ENOENT:
-        if path is not None and Path(path).parent.is_dir():  # /proc: there, but not writable
-            return "the folder cannot hold new files; write elsewhere"
-        return "the folder does not exist; create it first"
-    return f"{exc.strerror or exc}; check the path"
-
-
-def write_error(path: str | Path, exc: OSError) -> InputError:
-    """An InputError for a failed write: the path and the reason."""
-    return InputError([f"{path}: cannot write ({_reason(exc, path)})"])
 
 
 def _target(path: Path) -> Path:
