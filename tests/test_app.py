@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import cause_name, load_model, next_to_ask, range_words
+from model import ADVICE_MIN, advised_causes, cause_name, load_model, next_to_ask, range_words
 from model.workflows.cases import load_case
 from ui import explain, runner
 from ui.common import chance, pct
@@ -242,7 +242,7 @@ def test_a_sign_s_cause_is_in_the_ranking_and_its_low_chance_is_not_a_reason(mod
     assert "A blood clot (DVT) is possible" in hidden[0]
     assert "A blood clot (DVT) is possible" not in _page_text(at)  # no "possible (3%)"
     # the result page gives the pinned cause its "why" too (the runner is sent for it)
-    assert dvt in runner.detailed_causes(d)
+    assert dvt in advised_causes(d)
     at.button(key="rn_stop").click().run()
     _no_exception(at)
     assert any(e.label.startswith(dvt.label) for e in at.expander)
@@ -1348,10 +1348,10 @@ def test_the_result_gives_no_advice_for_a_cause_it_finds_unlikely(model):
     v = next(x for x in load_vignettes(Path(__file__).parent / "vignettes", model)
              if x.id == "iliac_flow_limitation-typical-01")  # iliac 96 %, popliteal 1 % third
     d = model.diagnose(v.answers)
-    shown = runner.detailed_causes(d)
+    shown = advised_causes(d)
     assert shown[0] is d.causes[0]
-    assert all(c.probability >= runner.DETAIL_MIN for c in shown[1:])
-    assert any(c.probability < runner.DETAIL_MIN for c in d.causes[:3])  # one was left out
+    assert all(c.probability >= ADVICE_MIN for c in shown[1:])
+    assert any(c.probability < ADVICE_MIN for c in d.causes[:3])  # one was left out
     assert len(shown) < 3
 
 

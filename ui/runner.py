@@ -21,7 +21,6 @@ from typing import Any
 import streamlit as st
 
 from model import (
-    ADVICE_MIN,
     BASICS,
     LEVELS,
     STOP_MIN_GAIN,
@@ -547,7 +546,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
         return bars
     explain.notes(d)
     advice = common.get_advice()
-    for i, c in enumerate(detailed_causes(d)):
+    for i, c in enumerate(advised_causes(d)):
         with st.expander(f"{c.label}: why, what to do, when to see someone", expanded=i == 0):
             explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}", system=system)
     explain.helpful_changes(model, d, system)
@@ -560,15 +559,6 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
             st.caption(f"Sources: {common.sources_text(model, item.sources)}")
     _downloads(model)
     return bars
-
-
-DETAIL_MIN = ADVICE_MIN  # a cause below this chance gets no "what to do" on the result page
-
-
-def detailed_causes(d: Diagnosis) -> list[Any]:
-    """The causes whose reasons and advice the result page opens (``advised_causes``: the
-    reports give the same)."""
-    return list(advised_causes(d))
 
 
 def _downloads(model: Model, *, with_link: bool = True) -> None:
