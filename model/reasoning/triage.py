@@ -443,6 +443,11 @@ def _unknown_raises(
     its own: what the other answers add (palpitations alone are urgent; with dizziness, an
     emergency). A sign's own level is what the first screen asked it for."""
     out = []
+    # each answer changes one question: only the rules it touches are read again
+    causes = tuple(probabilities)
+    p = [probabilities[c] for c in causes]
+    near = LevelLookahead(kb, answers, causes, unusual=unusual, unexplained=unexplained)
+    alone = LevelLookahead(kb, {}, ())
     for qid in unknown:
         q = kb.question_map[qid]
         if q.type == "number":  # an age is asked, not named by a band ("if under 30, ...")
@@ -453,10 +458,8 @@ def _unknown_raises(
             given = {**answers, qid: value}
             if not applies(q, given):
                 continue
-            lv = LEVELS.index(
-                level_of(kb, given, probabilities, unusual=unusual, unexplained=unexplained)
-            )
-            own = LEVELS.index(level_of(kb, {qid: value}, {}))
+            lv = LEVELS.index(near.level(given, p))
+            own = LEVELS.index(alone.level({qid: value}, ()))
             if lv > max(level, own) and (best is None or lv > best[0]):
                 best = (lv, state)
         if best is not None:
