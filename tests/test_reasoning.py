@@ -564,3 +564,15 @@ def test_a_guess_is_no_evidence_whatever_the_number_of_answers():
     lk = likelihoods(m.engine, m.question_map, {"cramps": "yes"}, {"cramps": 0.8})
     yes = list(m.engine.states["cramps"]).index("yes")
     assert lk["cramps"][yes] == pytest.approx(0.8) and sum(lk["cramps"]) == pytest.approx(1.0)
+
+
+def test_a_warning_sign_note_names_countable_causes_with_their_article() -> None:
+    """"a doctor needs to check for heart rhythm problem" read as broken English (a
+    re-walk): a countable cause gets "a", a mass noun does not."""
+    from model.reasoning.texts import flagged_note
+
+    heart = flagged_note(["Heart rhythm problem or heart failure"])
+    assert "check for a heart rhythm problem or heart failure whatever" in heart
+    two = flagged_note(["Bone stress injury", "Iron deficiency"])
+    assert "check for a bone stress injury or iron deficiency whatever" in two
+    assert "check for deep vein thrombosis whatever" in flagged_note(["Deep vein thrombosis"])

@@ -34,12 +34,23 @@ def flagged_note(labels: list[str]) -> str:
         return ""
     # without a long label's parenthesis: "(e.g. atrial fibrillation)" and "(incl. after
     # COVID-19)" under "call an ambulance" pushed the question off a phone's screen
-    names = [inline_label(cause_name(x)) for x in labels]
+    names = [with_article(inline_label(cause_name(x))) for x in labels]
     causes = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return (
         f"Your warning sign comes first: a doctor needs to check for {causes} whatever the "
         "chances below say. They come from all your answers together and are no reason to wait."
     )
+
+
+# the heads of the cause names that count ("a bone stress injury"), unlike "iron deficiency"
+COUNTABLE = ("problem", "injury", "condition", "disease", "effect")
+
+
+def with_article(name: str) -> str:
+    """A cause's name after "check for": "a heart rhythm problem or heart failure", "a bone
+    stress injury", but "iron deficiency" (its first alternative decides)."""
+    first = name.split(" or ")[0].split(" (")[0]
+    return f"a {name}" if first.endswith(COUNTABLE) else name
 
 
 @functools.lru_cache(maxsize=4096)  # a few hundred labels, asked for thousands of times
