@@ -825,6 +825,15 @@ def test_about_page_lists_sources_and_disclaimer(model):
     assert f"from {lowest:.0%} for" in text
     assert f"{model.kb.medical_threshold:.0%} or more suggests" not in text
     assert "**Emergency**:" in text and "call an ambulance now**" not in text
+    # every rule, amber ones too (a cold foot in a young runner: see a doctor), highest first
+    from model import plain
+
+    heads = [m.value.split("**")[1] for m in at.markdown if m.value.startswith("- **")
+             and m.value.split("**")[1] in ("Emergency", "Same day", "See a doctor")]
+    for rule in (*model.kb.red_flags, *model.kb.amber_flags):
+        assert plain(rule.reason) in text, rule.id
+    order = ["Emergency", "Same day", "See a doctor"]
+    assert heads == sorted(heads, key=order.index) and "See a doctor" in heads
 
 
 def test_downloads_pdf_markdown_and_case_json(model):

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from model import DISCLAIMER, Model, escalations, inline_label, plain
+from model import DISCLAIMER, LEVELS, Model, escalations, inline_label, plain
 
 from . import common
 
@@ -56,7 +56,10 @@ def render() -> None:
         "- **Triage**: warning signs decide what to do whatever the probabilities say; "
         f"otherwise {_thresholds_words(model)}")
     st.subheader("Warning signs")
-    for rule in kb.red_flags:
+    # every rule, the highest level first: the page listed the red flags only, while a cold
+    # foot, palpitations or heaviness for three months also send a runner on (a re-walk)
+    rules = sorted((*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level))
+    for rule in rules:
         st.markdown(f"- **{SHORT_LEVELS.get(rule.level, rule.level)}**: {plain(rule.reason)}")
     st.subheader("Model card")
     st.markdown(
