@@ -192,6 +192,38 @@ def test_skipped_warning_signs_are_said_on_every_question_page(model):
     assert not any("not answered: unknown" in c.value for c in every.caption)
 
 
+def test_not_sure_signs_stay_not_sure_and_serious_ones_are_said_in_red(model):
+    """A runner walk: "not sure" to the emergency signs gave a green self-care result with
+    "running on is fine" and a grey caption; after "Change warning signs" their radios came
+    back blank and Continue made them unanswered (the count of "not sure" fell)."""
+    ids = runner.red_flag_questions(model)
+    at = _page("runner").run()
+    for qid in ids:
+        at.radio(key=f"rn_rf_{qid}").set_value("Not sure")
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert set(ids) <= _unsure(at)
+    chest = model.question_map["chest_pain_or_fainting"].text
+    # a question page counts them, in red, with what to do
+    said = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
+    assert any("warning signs you did not answer would on their own mean: Call an ambulance"
+               in w for w in said), said
+    at.button(key="rn_rf_change").click().run()
+    assert at.session_state["rn_stage"] == "red_flags"
+    assert all(at.radio(key=f"rn_rf_{q}").value == "Not sure" for q in ids)
+    at.button(key="rn_rf_continue").click().run()
+    assert set(ids) <= _unsure(at)
+    # the result lists them and qualifies running on
+    at.session_state["rn_answers"] = {"age": 30, "sex": "male"}
+    at.session_state["rn_stage"] = "result"
+    at.run()
+    _no_exception(at)
+    listed = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
+    assert any(chest in w and "act on it now" in w for w in listed), listed
+    text = " ".join(m.value for m in at.markdown)
+    assert "none of the warning signs you left unanswered applies" in text
+
+
 def test_red_flag_yes_leads_to_triage_screen_first(model):
     at = _page("runner").run()
     at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")
@@ -451,7 +483,8 @@ def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
     assert "12 to 100" in at.text_input(key="rn_num_age").label
     at.text_input(key="rn_num_age").input("34")
     at.button(key="rn_save_age").click().run()
-    assert at.session_state["rn_answers"]["age"] == 34 and not at.error
+    assert at.session_state["rn_answers"]["age"] == 34
+    assert not [e for e in at.error if "Still unknown" not in e.value]  # the sign left open
     at.session_state["rn_force"] = "symptom_weeks"
     at.run()
     at.text_input(key="rn_num_symptom_weeks").input("abc")

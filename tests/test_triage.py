@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from model import LEVELS, PriorsError, load_model, plain
 from model.kb import load_knowledge_base
+from model.reasoning import texts
 from model.reasoning.diagnose import STOP_TRIAGE_CHANGE
 from model.reasoning.evidence import applies, value_for_state
 from model.reasoning.triage import (
@@ -24,6 +25,7 @@ from model.reasoning.triage import (
     rule_questions,
     rule_status,
     triage,
+    unknown_raise_lines,
 )
 
 
@@ -756,3 +758,48 @@ def test_a_sign_waiting_on_another_answer_is_never_called_no_warning_sign():
     said = " ".join(both.reasons)
     assert "None of the warning signs applies" not in said
     assert MODEL.question_map["swelling"].text in said
+
+
+def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
+    """A runner walk: "not sure" to chest pain, stroke-like signs and the other emergency
+    signs gave a green self-care result, "running on is fine", and a grey caption. Each
+    unanswered first-screen sign whose yes alone asks for urgent or emergency care above
+    the level now is in ``unknown_serious`` at that level; the running advice says it holds
+    only if none of them applies; the words list them, one line per level, highest first."""
+    kb = MODEL.kb
+    screen = first_screen_questions(kb)
+    answers = {"age": 30, "sex": "male"}
+    t = triage(kb, answers, {c.id: 0.0 for c in kb.causes})
+    assert t.level == "self_care"
+    serious = {q: lv for q, _, lv in t.unknown_serious}
+    for qid in screen:
+        q = MODEL.question_map[qid]
+        alone = max((triage(kb, {qid: value_for_state(q, s)}, {}).level for s in q.states),
+                    key=LEVELS.index)
+        raised = qid in {x for x, _, _ in t.unknown_raises}
+        want = alone in ("urgent", "emergency") and not raised and applies(q, answers)
+        assert (qid in serious) == want, qid
+        if want:
+            assert serious[qid] == alone
+    assert serious["chest_pain_or_fainting"] == "emergency"
+    assert t.running.endswith(texts.UNLESS_UNANSWERED)
+    lines = unknown_raise_lines(kb, t)
+    levels = [lv for lv, _ in lines]
+    assert levels == sorted(levels, key=lambda x: -LEVELS.index(x)) and "emergency" in levels
+    emergency = next(words for lv, words in lines if lv == "emergency")
+    assert MODEL.question_map["chest_pain_or_fainting"].text in emergency
+    assert "act on it now" in emergency
+    counted = dict(unknown_raise_lines(kb, t, listed=False))["emergency"]
+    assert MODEL.question_map["chest_pain_or_fainting"].text not in counted
+    n = sum(lv == "emergency" for lv in serious.values())
+    assert counted.startswith(f"{n} warning signs you did not answer")
+    # answered "no", none is left: the running advice is the level's own again
+    told = triage(kb, {**answers, **{q: "no" for q in screen
+                                     if "no" in MODEL.question_map[q].states}}, {})
+    assert not [q for q, _, _ in told.unknown_serious if "no" in MODEL.question_map[q].states]
+    assert t.to_dict()["unknown_serious_signs"][0]["level"] == "emergency"
+    # at an urgent level, an unanswered urgent sign adds nothing: it is not above the level
+    urgent = triage(kb, {**answers, "calf_warm_red_tender": "yes"}, {})
+    assert urgent.level == "urgent"
+    assert all(lv == "emergency" for _, _, lv in urgent.unknown_serious)
+    assert not urgent.running.endswith(texts.UNLESS_UNANSWERED)

@@ -413,12 +413,16 @@ def render_reasons(d: Diagnosis, every: bool = False) -> None:
         st.markdown(f"- {r}")
 
 
-def unknown_signs_note(t: Any) -> str:
-    """One line for warning signs left unanswered (the questions pages: said, not listed)."""
+CHANGE_SIGNS_HINT = "'Change warning signs' under your answers"
+
+
+def unknown_signs_note(t: Any, where: str = CHANGE_SIGNS_HINT) -> str:
+    """One line for warning signs left unanswered (the questions pages: said, not listed);
+    ``where``: the control that changes them on this page (the disposition screen has
+    "Change my answers", not "Change warning signs": a runner walk)."""
     n = len(t.unknown_warning_signs)
     which = "1 warning sign was" if n == 1 else f"{n} warning signs were"
-    return (f"{which} not answered: unknown, not ruled out ('Change warning signs' under your "
-            "answers).")
+    return f"{which} not answered: unknown, not ruled out ({where})."
 
 
 def so_far_note(t: Any) -> str:
@@ -434,12 +438,12 @@ def so_far_note(t: Any) -> str:
             else " (so far: act on it now, even though more answers could change it)")
 
 
-def render_unknown_raises(t: Any) -> None:
+def render_unknown_raises(t: Any, listed: bool = True) -> None:
     """The warning signs left unanswered whose answer would raise the level, each with what
     it would mean (a "not sure" to palpitations, then dizziness: a yes to both is an
     emergency, and a caption saying "1 warning sign was not answered" hid it: a runner
     walk). Shown in full wherever the level is, never folded."""
-    for level, text in unknown_raise_lines(get_model().kb, t):
+    for level, text in unknown_raise_lines(get_model().kb, t, listed):
         # red above the level's own box at urgent or emergency: in the level's yellow, below
         # "two weeks ... easy running is fine", it was read second (a re-walk)
         show = st.error if level in ("urgent", "emergency") else st.warning
@@ -447,7 +451,8 @@ def render_unknown_raises(t: Any) -> None:
 
 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
-                  signs: bool = False, so_far: bool = True) -> None:
+                  signs: bool = False, so_far: bool = True,
+                  change: str = CHANGE_SIGNS_HINT) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
     answers could still change is labelled "so far". ``compact``: the reasons folded away
@@ -459,7 +464,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     body = f"**{t.advice}**{note}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
-    render_unknown_raises(t)  # first: what a "not sure" could mean, above the level
+    render_unknown_raises(t, not compact)  # first: what a "not sure" could mean, above it
     show(body, icon=LEVEL_ICONS[t.level])
     # on a question page the level's own words on running go under "Why this advice" with
     # the reasons (a runner walk: the box took 600 px of a phone, the answers below the
@@ -475,7 +480,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.unknown_warning_signs and compact and signs:
-        st.caption(unknown_signs_note(t))
+        st.caption(unknown_signs_note(t, change))
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map
         shown = [q for q in t.unknown_warning_signs if q in qmap]

@@ -210,6 +210,10 @@ def _red_flag_screen(model: Model) -> None:
         key = f"rn_rf_{qid}"
         if key not in st.session_state and qid in answers:
             st.session_state[key] = answers[qid]
+        elif key not in st.session_state and qid in st.session_state["rn_unsure"]:
+            # an earlier "not sure" comes back as it was (a runner walk: the radios came back
+            # blank, and Continue turned 13 "not sure" signs into unanswered ones)
+            st.session_state[key] = common.NOT_SURE
         st.radio(q.text, options, index=None, key=key, horizontal=True, help=q.help,
                  format_func=lambda v, q=q: v if v == common.NOT_SURE else q.answer_label(v))
     done = sum(st.session_state.get(f"rn_rf_{qid}") is not None for qid in ids)
@@ -228,7 +232,7 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
     t = d.triage
     st.session_state["rn_seen_level"] = LEVELS.index(t.level)
     st.subheader("Please act on this first")
-    common.render_triage(d, compact=True, signs=True)
+    common.render_triage(d, compact=True, signs=True, change="'Change my answers' below")
     level = t.level if t.level in common.WHERE else "urgent"
     with st.container(key="rn_disposition"):
         _where(level)
@@ -358,7 +362,7 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
             # screen: the question pages keep to the advice, the call buttons and the sign
             common.render_triage(d, compact=True, why=not d.triage.act_first, signs=True)
         elif triage and (d.triage.unknown_warning_signs or d.triage.unknown_raises):
-            common.render_unknown_raises(d.triage)  # skipped signs: said on every page
+            common.render_unknown_raises(d.triage, False)  # skipped signs: on every page
             if d.triage.unknown_warning_signs:
                 st.caption(common.unknown_signs_note(d.triage))
         if triage and d.triage.act_first:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 
 DISCLAIMER = (
     "Decision support, not a diagnosis. heavylegs ranks possible causes from your answers; "
@@ -216,6 +217,25 @@ def unknown_raise_text(question_text: str, answer_label: str, level_text: str) -
     )
 
 
+def unknown_serious_text(questions: Sequence[str], level_text: str, listed: bool = True) -> str:
+    """Unanswered first-screen signs that on their own ask for urgent or emergency care
+    (``Triage.unknown_serious``), in one line per level; without ``listed``, counted (a
+    question page: the list ran to a phone's screen)."""
+    n = len(questions)
+    if not listed:
+        which = "1 warning sign" if n == 1 else f"{n} warning signs"
+        return (
+            f"{which} you did not answer would on their own mean: {level_text} If one of them "
+            "could be so, act on it now."
+        )
+    which = "this warning sign" if n == 1 else "these warning signs"
+    named = "; ".join(f"\u201c{q}\u201d" for q in questions)
+    return (
+        f"You did not answer {which}: {named}. A yes on its own means: {level_text} If that "
+        "could be so, act on it now."
+    )
+
+
 def pct(p: float) -> str:
     """One way to say a chance everywhere (app and reports): a whole percentage ("under 1%"
     and "over 99%" at the ends)."""
@@ -261,7 +281,26 @@ def running_label(level: str) -> str:
     return "Running" if level == "self_care" else "Running until seen"
 
 
-def running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str:
+UNLESS_UNANSWERED = (
+    "That holds only if none of the warning signs you left unanswered applies (listed with "
+    "your result)."
+)
+
+
+def running_advice(
+    level: str, red_flag: bool, own: tuple[str, ...] = (), unanswered: bool = False
+) -> str:
+    """:func:`_running_advice`, and below urgent with serious warning signs left unanswered
+    (``unanswered``), that it holds only if none of them applies."""
+    said = _running_advice(level, red_flag, own)
+    return (
+        f"{said} {UNLESS_UNANSWERED}"
+        if unanswered and level in ("self_care", "see_doctor")
+        else said
+    )
+
+
+def _running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str:
     """Whether running on is fine until seen, for every result: the level's default (at
     ``urgent`` followed by the rules' own texts), or at ``see_doctor`` the rules' own texts
     (``running`` in triage.yaml: a suspected stress fracture or heart problem means no

@@ -34,6 +34,7 @@ from .evidence import applies, value_for_state
 
 LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
 ACT_FIRST_LEVELS = LEVELS[2:]  # urgent and emergency
+URGENT = LEVELS.index("urgent")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class Triage:
     # (question, answer, level), highest first ("not sure" to palpitations, then dizziness:
     # yes to both is an emergency, palpitations alone urgent)
     unknown_raises: tuple[tuple[str, str, str], ...] = ()
+    # the unanswered first-screen signs that on their own ask for urgent or emergency care,
+    # above the level now, and are not among ``unknown_raises``: (question, answer, level),
+    # highest first ("not sure" to chest pain or fainting gave a green self-care result with
+    # "running on is fine" and a grey caption: a runner walk)
+    unknown_serious: tuple[tuple[str, str, str], ...] = ()
     # questions to ask next: a sign is present (most urgent first), then the signs of a
     # suspicion held at its without-sign level
     follow_up: tuple[str, ...] = ()
@@ -124,6 +130,9 @@ class Triage:
             "unknown_warning_signs": list(self.unknown_warning_signs),
             "unknown_sign_raises": [
                 {"question": q, "answer": a, "level": lv} for q, a, lv in self.unknown_raises
+            ],
+            "unknown_serious_signs": [
+                {"question": q, "answer": a, "level": lv} for q, a, lv in self.unknown_serious
             ],
             "running": self.running,
             "so_far": self.so_far,
@@ -372,7 +381,9 @@ def triage(
     # the signs not answered, and the questions a sign present brings (dizziness after
     # palpitations: left "not sure", a yes would be an emergency: a re-walk)
     open_ = unknown + tuple(q for q in follow if q not in unknown)
-    raises = _unknown_raises(kb, answers, probabilities, open_, tally.level, unusual, unexplained)
+    raises, serious = _unknown_raises(
+        kb, answers, probabilities, open_, tally.level, unusual, unexplained, unknown
+    )
     if tally.level == 0:
         tally.raise_to(LEVELS[0], _none_reason(kb, answers, unknown, screen, follow), "none")
     name = LEVELS[tally.level]
@@ -386,8 +397,9 @@ def triage(
         outside_model=outside,
         unknown_warning_signs=unknown,
         unknown_raises=raises,
+        unknown_serious=serious,
         running=texts.plain(
-            texts.running_advice(name, bool(fired), _own_running(own, tally.level))
+            texts.running_advice(name, bool(fired), _own_running(own, tally.level), bool(serious))
         ),
         follow_up=_with_signs_to_ask(kb, answers, follow, hits),
         unexplained=unexplained,
@@ -399,7 +411,9 @@ def triage(
     )
 
 
-def unknown_raise_lines(kb: KnowledgeBase, t: Triage) -> tuple[tuple[str, str], ...]:
+def unknown_raise_lines(
+    kb: KnowledgeBase, t: Triage, listed: bool = True
+) -> tuple[tuple[str, str], ...]:
     """(level, words) for each of :attr:`Triage.unknown_raises`: what a yes would mean, and
     at urgent or emergency to act on it now (the runner's pages, the workbench, the
     reports)."""
@@ -409,6 +423,12 @@ def unknown_raise_lines(kb: KnowledgeBase, t: Triage) -> tuple[tuple[str, str], 
         text = texts.unknown_raise_text(q.text, q.answer_label(answer), kb.level_texts[level])
         act = " If that could be so, act on it now." if level in ACT_FIRST_LEVELS else ""
         out.append((level, text + act))
+    for level in reversed(ACT_FIRST_LEVELS):  # the serious signs left open, one line a level
+        named = [kb.question_map[q].text for q, _, lv in t.unknown_serious if lv == level]
+        if named:
+            words = texts.unknown_serious_text(named, kb.level_texts[level], listed)
+            out.append((level, words))
+    out.sort(key=lambda x: -LEVELS.index(x[0]))
     return tuple(out)
 
 
@@ -436,13 +456,17 @@ def _unknown_raises(
     level: int,
     unusual: bool,
     unexplained: float,
-) -> tuple[tuple[str, str, str], ...]:
+    screen: Collection[str] = (),
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]]:
     """:attr:`Triage.unknown_raises`: for each unanswered sign that applies, the answer that
     with the answers given (the probabilities held, so at least that level) would raise the
     level most, where it raises it above both the level now and the level that answer has on
     its own: what the other answers add (palpitations alone are urgent; with dizziness, an
-    emergency). A sign's own level is what the first screen asked it for."""
+    emergency). A sign's own level is what the first screen asked it for. Then
+    :attr:`Triage.unknown_serious`: the unanswered first-screen signs (``screen``) not among
+    those whose own level is urgent or emergency and above the level now."""
     out = []
+    serious = []
     # each answer changes one question: only the rules it touches are read again
     causes = tuple(probabilities)
     p = [probabilities[c] for c in causes]
@@ -453,6 +477,7 @@ def _unknown_raises(
         if q.type == "number":  # an age is asked, not named by a band ("if under 30, ...")
             continue
         best: tuple[int, str] | None = None
+        most: tuple[int, str] | None = None  # the highest level an answer has on its own
         for state in q.states:
             value = value_for_state(q, state)
             given = {**answers, qid: value}
@@ -462,10 +487,15 @@ def _unknown_raises(
             own = LEVELS.index(alone.level({qid: value}, ()))
             if lv > max(level, own) and (best is None or lv > best[0]):
                 best = (lv, state)
+            if most is None or own > most[0]:
+                most = (own, state)
         if best is not None:
             out.append((qid, best[1], LEVELS[best[0]]))
+        elif qid in screen and most is not None and most[0] > max(level, URGENT - 1):
+            serious.append((qid, most[1], LEVELS[most[0]]))
     out.sort(key=lambda x: -LEVELS.index(x[2]))
-    return tuple(out)
+    serious.sort(key=lambda x: -LEVELS.index(x[2]))
+    return tuple(out), tuple(serious)
 
 
 def level_of(
