@@ -702,6 +702,45 @@ def test_workbench_case_upload_fills_the_form(model):
     assert at.selectbox(key="wb_why").value == top  # the why chart follows the loaded case
 
 
+def test_loading_a_file_over_a_worked_case_can_be_undone(model):
+    """A physio walk: a file with two bad values (age 240, a pulse "weak") replaced a
+    worked case, its set-aside answers lost and no way back. Loading keeps the file's valid
+    answers (as the README says) and offers an undo that restores the screen as it was:
+    answers, population, test costs; the numbers are the model's for them again."""
+    at = _page("workbench").run()
+    at.radio(key="wb_population").set_value("clinic").run()
+    worked = {"age": 24, "sex": "male", "calf_pain_walking": "yes", "cramps": "yes"}
+    for qid, v in worked.items():
+        w = _wb(at, "number_input" if qid == "age" else "selectbox", f"wb_q_{qid}")
+        w.set_value(v).run()
+    at.number_input(key="wb_cost_test_duplex_arterial").set_value(2.0).run()
+    bad = {"answers": {"age": 240, "sex": "female", "exam_foot_pulses": "weak",
+                       "surface": "road"}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("bad.json", json.dumps(bad).encode(), "application/json")).run()
+    _no_exception(at)
+    assert _wb(at, "selectbox", "wb_q_cramps").value is None  # the file's case is on screen
+    assert any("Set aside" in w.value for w in at.warning)
+    undo = at.button(key="wb_undo_load")
+    assert "Undo loading bad.json" in undo.label
+    undo.click().run()
+    _no_exception(at)
+    assert at.radio(key="wb_population").value == "clinic"
+    for qid, v in worked.items():
+        got = _wb(at, "number_input" if qid == "age" else "selectbox", f"wb_q_{qid}").value
+        assert got == v, qid
+    assert _wb(at, "selectbox", "wb_q_surface").value is None
+    assert at.number_input(key="wb_cost_test_duplex_arterial").value == 2.0
+    assert not any("Set aside" in w.value for w in at.warning)
+    assert any("Back to the case you had before loading bad.json" in x.value
+               for x in at.success)
+    assert not [b for b in at.button if b.key == "wb_undo_load"]
+    clinic = load_model(population="clinic")
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["popliteal_entrapment"] == pytest.approx(
+        100 * clinic.diagnose(worked).probability("popliteal_entrapment"))
+
+
 def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(model):
     """Issue 17: an imperial case opens in miles and °F and a typed value is kept in km or
     °C; issue 13: a version-1 case opens with what changed for its answers."""

@@ -151,8 +151,9 @@ def _on_upload() -> None:
     ss = st.session_state
     up = ss.get("wb_upload")
     ss["wb_load_problems"], ss["wb_load_note"], ss["wb_load_changes"] = [], "", []
-    ss.pop("wb_case", None)
-    if up is None:
+    if up is None:  # the file was removed from the box
+        ss.pop("wb_undo", None)
+        ss.pop("wb_case", None)
         return
     model = common.get_model()
     try:
@@ -161,9 +162,12 @@ def _on_upload() -> None:
         ss["wb_load_problems"] = [f"Could not load {up.name}: {p}" for p in exc.problems] + [
             "The case on screen is unchanged (it is not this file's)."]
         return
+    undo = _screen_now(up.name)  # read before the file replaces the screen
+    ss.pop("wb_case", None)
     c = loaded.case
     changed = sum(len(r) for r in ss.get("wb_rates", {}).values())
     before = ss.get("wb_population")
+    ss["wb_undo"] = undo  # a file replaces the screen: it can be undone
     fill_notes = _fill(common.get_model(c.population),
                        share.Screen(dict(c.answers), dict(c.confidence), c.population,
                                     dict(c.base_rates), unsure=c.not_sure,
@@ -237,12 +241,48 @@ def _load_upload() -> None:
                      help="A case the runner downloaded, or one from the CLI.")
 
 
+def _screen_now(name: str) -> tuple[str, share.Screen, Any] | None:
+    """The case on screen before a file replaces it (None when nothing was entered): its
+    answers, confidences, population, base rates, "not sure", units, test costs and why
+    cause, with the case it came from."""
+    ss = st.session_state
+    model = common.get_model(ss.get("wb_population") or "self_assessment")
+    answers, conf = _answers(model)
+    if not answers and not ss.get("wb_unsure"):
+        return None
+    why = ss.get("wb_why") if ss.get("wb_why_pinned") else None
+    screen = share.Screen(answers, conf, model.population, _rates(model.population),
+                          tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
+                          own_costs(model), why)
+    return name, screen, ss.get("wb_case")
+
+
+def _undo_load() -> None:
+    """Back to the case on screen before the file was loaded (a physio walk: a file with
+    two bad values replaced a worked case, and only a file that was not JSON kept it)."""
+    ss = st.session_state
+    undo = ss.pop("wb_undo", None)
+    if undo is None:
+        return
+    name, screen, case = undo
+    _fill(common.get_model(screen.population), screen, link=True)
+    if case is None:
+        ss.pop("wb_case", None)
+    else:
+        ss["wb_case"] = case
+    ss["wb_load_problems"], ss["wb_load_changes"] = [], []
+    ss["wb_load_note"] = f"Back to the case you had before loading {name}."
+
+
 def _load_messages() -> None:
     """What loading a case said, under the top row across the page (inside the uploader's
-    column they pushed the population and the share button down)."""
+    column they pushed the population and the share button down), and a way back."""
     ss = st.session_state
     if ss.get("wb_load_note"):
         st.success(escape_markdown(ss["wb_load_note"]))  # user text is shown literally
+    if ss.get("wb_undo"):
+        st.button(escape_markdown(f"Undo loading {ss['wb_undo'][0]}: back to the case you had"),
+                  key="wb_undo_load", on_click=_undo_load, icon=":material/undo:")
     for line in ss.get("wb_load_changes", []):
         st.info(escape_markdown(f"Note: this case was {line}."))
     for line in ss.get("wb_load_problems", []):
