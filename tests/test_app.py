@@ -685,6 +685,42 @@ def test_not_sure_answers_travel_in_the_case_file(model):
     assert any("age also has an answer" in p for p in bad.problems)
 
 
+def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
+    """A physio walk: under "get medical help today" for a suspected clot, the why box on
+    muscle imbalance gave "a 5-10% higher step rate" and a blue note said the clot "would
+    fall from 55% to 10%". At an urgent level a training cause's advice is held back (a
+    medical cause's kept) and the what-would-change note is left out; below it, both show."""
+    at = _page("workbench").run()
+    case = {"answers": {"age": 50, "swelling": "one_leg", "recent_travel_or_surgery": "yes",
+                        "test_d_dimer_positive": "yes"}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("dvt.json", json.dumps(case).encode(), "application/json")).run()
+    _no_exception(at)
+    d = model.diagnose(case["answers"])
+    assert d.triage.act_first and d.what_would_change is not None
+    assert not any("What would change the conclusion" in i.value for i in at.info)
+    at.selectbox(key="wb_why").set_value("muscle_imbalance").run()
+    box = next(e for e in at.expander if e.label.startswith("Muscle imbalance"))
+    tips = [t.text for t in explain.common.get_advice().for_cause("muscle_imbalance").tips]
+    shown = " ".join(m.value for m in box.markdown)
+    assert not any(t in shown for t in tips)
+    assert any("training advice is left out" in c.value for c in box.caption)
+    at.selectbox(key="wb_why").set_value("dvt").run()
+    box = next(e for e in at.expander if e.label.startswith("Deep vein"))
+    dvt_tips = [t.text for t in explain.common.get_advice().for_cause("dvt").tips]
+    assert any(t in " ".join(m.value for m in box.markdown) for t in dvt_tips)
+    calm = _page("workbench").run()  # below urgent: the advice and the note are there
+    calm.file_uploader(key="wb_upload").set_value(
+        ("calm.json", json.dumps({"answers": {"age": 30, "cramps": "yes"}}).encode(),
+         "application/json")).run()
+    calm_d = model.diagnose({"age": 30, "cramps": "yes"})
+    assert not calm_d.triage.act_first and calm_d.what_would_change is not None
+    assert any("What would change the conclusion" in i.value for i in calm.info)
+    calm.selectbox(key="wb_why").set_value("muscle_imbalance").run()
+    box = next(e for e in calm.expander if e.label.startswith("Muscle imbalance"))
+    assert any(t in " ".join(m.value for m in box.markdown) for t in tips)
+
+
 def test_workbench_case_upload_fills_the_form(model):
     at = _page("workbench").run()
     case = {"answers": {"age": 52, "smoker": "yes", "calf_pain_walking": "yes",

@@ -269,13 +269,13 @@ def computation_note(d: Diagnosis) -> str | None:
     return "With this many findings present, " + "; ".join(parts) + "."
 
 
-def notes(d: Diagnosis, *, physio: bool = False) -> None:
-    """Conflicting answers, and what single answer would change the conclusion (on the
-    physio's page of the runner's answers: "If the runner answered", not "If you answered",
-    a physio walk)."""
+def notes(d: Diagnosis, *, physio: bool = False, changes: bool = True) -> None:
+    """Conflicting answers, and (with ``changes``) what single answer would change the
+    conclusion (on the physio's page of the runner's answers: "If the runner answered", not
+    "If you answered", a physio walk)."""
     if d.conflict is not None and d.conflict.unusual:
         st.warning(d.conflict.message, icon=":material/report:")
-    if d.what_would_change is not None:
+    if changes and d.what_would_change is not None:
         text = d.what_would_change.text
         if physio:
             text = text.replace("If you answered", "If the runner answered", 1)

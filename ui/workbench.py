@@ -518,7 +518,13 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     how = explain.computation_note(d)
     if how:
         st.caption(how)
-    explain.notes(d, physio=True)
+    # at a same-day or emergency level, "DVT would fall from 55% to 10%" read as reassurance
+    explain.notes(d, physio=True, changes=not d.triage.act_first)
+
+
+# a training cause's advice under a same-day or emergency level
+WB_HELD_NOTE = ("Its training advice is left out while the level is same-day or emergency: "
+                "the check the triage asks for comes first.")
 
 
 def _pin_why() -> None:
@@ -542,8 +548,15 @@ def _why_panel(model: Model, d: Diagnosis) -> None:
         st.altair_chart(explain.why_chart(chart), width="stretch")
     else:
         st.caption("No answer moves this cause yet.")
+    # at a same-day or emergency level a training or lifestyle cause's tips ("a 5-10 %
+    # higher step rate") stood beside "stop running until you have been seen today" (a
+    # physio walk): held back, as on the runner's pages; a medical cause's advice is kept
+    held = d.triage.act_first and model.cause_map[why].group != "medical"
     with st.expander(f"{labels[why]}: details, advice and sources"):
-        explain.cause_details(model, d, why, common.get_advice(), key="wb_cd")
+        explain.cause_details(model, d, why, None if held else common.get_advice(),
+                              key="wb_cd")
+        if held:
+            st.caption(WB_HELD_NOTE)
 
 
 def _next_panel(model: Model, d: Diagnosis) -> None:
