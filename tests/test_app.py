@@ -699,6 +699,11 @@ def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
     d = model.diagnose(case["answers"])
     assert d.triage.act_first and d.what_would_change is not None
     assert not any("What would change the conclusion" in i.value for i in at.info)
+    # a test entered at a same-day level: the page says what the level follows and what
+    # NICE advises after a negative scan (a physio walk: the level never stood down)
+    from ui.workbench import TESTS_AND_LEVEL_NOTE
+
+    assert any(c.value == TESTS_AND_LEVEL_NOTE for c in at.caption)
     at.selectbox(key="wb_why").set_value("muscle_imbalance").run()
     box = next(e for e in at.expander if e.label.startswith("Muscle imbalance"))
     tips = [t.text for t in explain.common.get_advice().for_cause("muscle_imbalance").tips]
@@ -716,6 +721,7 @@ def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
     calm_d = model.diagnose({"age": 30, "cramps": "yes"})
     assert not calm_d.triage.act_first and calm_d.what_would_change is not None
     assert any("What would change the conclusion" in i.value for i in calm.info)
+    assert not any(c.value == TESTS_AND_LEVEL_NOTE for c in calm.caption)
     calm.selectbox(key="wb_why").set_value("muscle_imbalance").run()
     box = next(e for e in calm.expander if e.label.startswith("Muscle imbalance"))
     assert any(t in " ".join(m.value for m in box.markdown) for t in tips)

@@ -495,6 +495,12 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     if opening:
         st.caption("Could still change the level (likeliest first): " + "; ".join(
             f"“{(q.label or q.text).rstrip('?')}”" for q in opening) + ".")
+    given = dict(d.answers)
+    tested = [q for q in model.questions if q.asked_by == "clinician" and q.id in given]
+    if tested and d.triage.act_first:
+        # a physio walk: a negative duplex never stood the clot's "today" down, and its
+        # reason still asked for the scan just entered
+        st.caption(TESTS_AND_LEVEL_NOTE)
     with st.expander("Why this level", key="wb_why_level"):
         common.render_reasons(d, every=True)  # lower levels' too (the runner's: shown)
     st.dataframe(
@@ -522,6 +528,13 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     explain.notes(d, physio=True, changes=not d.triage.act_first)
 
 
+# said with a same-day or emergency level once an examination or test is entered
+TESTS_AND_LEVEL_NOTE = (
+    "The level follows the runner's warning signs, which no finding entered here lowers, and "
+    "the model's suspicion, which your findings do move (a suspicion's own wording may still "
+    "name a test you have done). After a negative test, the next step is your clinical "
+    "judgement: for a suspected clot with a positive D-dimer and a negative proximal scan, "
+    "NICE NG158 advises a repeat scan 6-8 days later.")
 # a training cause's advice under a same-day or emergency level
 WB_HELD_NOTE = ("Its training advice is left out while the level is same-day or emergency: "
                 "the check the triage asks for comes first.")
