@@ -224,6 +224,35 @@ def test_not_sure_signs_stay_not_sure_and_serious_ones_are_said_in_red(model):
     assert "none of the warning signs you left unanswered applies" in text
 
 
+def test_what_if_says_which_rise_is_indirect_and_that_moves_add_up(model):
+    """A runner walk: hard sessions 1 -> 4 raised overreaching 37 % -> 56 %, a direct effect,
+    under "a reason can rise here although the change does nothing to it"; and a second
+    move added to the first with nothing said."""
+    answers = {"age": 30, "sex": "female", "hard_sessions_per_week": 1, "sleep_hours": 7,
+               "performance_declining": "yes", "resting_hr_elevated": "yes"}
+    at = _page("runner").run()
+    at.session_state["rn_answers"] = answers
+    at.session_state["rn_stage"] = "result"
+    at.run()
+    at.slider(key="rn_wi_hard_sessions_per_week_1").set_value(4).run()
+    _no_exception(at)
+    d, after = model.diagnose(answers), model.diagnose({**answers, "hard_sessions_per_week": 4})
+    assert after.probability("overtraining") > d.probability("overtraining") + 0.1
+    said = " ".join(c.value for c in at.caption)
+    assert "Overreaching or overtraining can rise here" not in said
+    assert "Changed together" not in said
+    at.slider(key="rn_wi_sleep_hours_7").set_value(5).run()
+    _no_exception(at)
+    said = " ".join(c.value for c in at.caption)
+    assert "Changed together: " in said and "Sleep: 7 hours \u2192 5 hours" in said
+    # a reason that rises only because another falls is named as such
+    both = model.diagnose({**answers, "hard_sessions_per_week": 4, "sleep_hours": 5})
+    indirect = [c for c in d.causes[:3] if both.probability(c.id) > c.probability + 0.005
+                and not {"hard_sessions_per_week", "sleep_hours"}
+                & set(model.cause_map[c.id].parents)]
+    assert ("can rise here although the change does nothing to it" in said) == bool(indirect)
+
+
 def test_red_flag_yes_leads_to_triage_screen_first(model):
     at = _page("runner").run()
     at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")

@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from model import Diagnosis, Model, Question
+from model import Diagnosis, Model, Question, inline_label
 
 from . import common, units
 
@@ -102,8 +102,8 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
            system: str = "metric", expanded: bool = False) -> None:
     """An expander with one control per modifiable factor and the result of the change."""
     with st.expander("What if you changed your training?", expanded=expanded):
-        st.caption("Move one of your answers to see what would happen if you changed it; your "
-                   "other answers stay as they are.")
+        st.caption("Move one of your answers to see what would happen if you changed it; "
+                   "moves add up, and your other answers stay as they are.")
         box = st.container(key=f"{key_prefix}__result")  # the result above the controls
         changes = _controls(model, answers, key_prefix, system)
         w = model.what_if(dict(answers), changes)
@@ -120,6 +120,11 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
             new = after.probability(c.id)
             lines.append(f"- {c.label}: {common.pct(now)}"
                          + (f" → **{common.pct(new)}**" if changes else ""))
+        if len(changes) > 1:  # moves add up: said (a runner walk moved two, silently)
+            box.caption("Changed together: " + "; ".join(
+                f"{model.question_map[q].label or model.question_map[q].text}: "
+                f"{_said(model, q, answers.get(q), system)} \u2192 {_said(model, q, v, system)}"
+                for q, v in changes.items()))
         box.markdown(("**If your legs still felt heavy after the change, the likely reasons**"
                       if changes else "**Why your legs feel heavy: the likely reasons**")
                      + "\n" + "\n".join(lines))
@@ -127,13 +132,24 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
                            for c in d.causes[:3]):
             box.caption("This change makes no visible difference to your top causes: "
                         "with your other answers, it is not what drives them.")
-        elif changes and any(after.probability(c.id) > c.probability + 0.005
-                             for c in d.causes[:3]):
-            # a runner walk: fewer hard sessions "raised" iron deficiency 63 % -> 74 %
-            box.caption("A reason can rise here although the change does nothing to it: with "
-                        "another reason less likely, it would explain more of any heaviness "
-                        "left.")
+        elif changes and (indirect := [
+                c for c in d.causes[:3] if after.probability(c.id) > c.probability + 0.005
+                and not set(model.cause_map[c.id].parents) & set(changes)]):
+            # a runner walk: fewer hard sessions "raised" iron deficiency 63 % -> 74 %; a
+            # cause the changed factor itself drives (hard sessions, overreaching) is not
+            # explained this way (a later walk)
+            names = " and ".join(inline_label(c.label) for c in indirect)
+            box.caption(f"{names[:1].upper()}{names[1:]} can rise here although the change "
+                        "does nothing to it: with another reason less likely, it would "
+                        "explain more of any heaviness left.")
         _toast(d, after, changes, w.baseline_p_heavy_legs, w.p_heavy_legs, key_prefix)
+
+
+def _said(model: Model, qid: str, value: Any, system: str) -> str:
+    """A factor's value in words ("typical" for one the runner did not answer)."""
+    if value is None:
+        return "not answered"
+    return units.label(model.question_map[qid], value, system)
 
 
 def _toast(d: Diagnosis, after: Diagnosis, changes: Mapping[str, Any], before_p: float,
