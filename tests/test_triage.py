@@ -752,6 +752,12 @@ def test_a_sign_waiting_on_another_answer_is_never_called_no_warning_sign():
         assert triage(kb, {**answers, "age": age}, {}).level == "see_doctor"
     every_no = {**answers, "foot_cold_or_pale": "no", "age": 30}
     assert "None of the warning signs applies" in " ".join(triage(kb, every_no, {}).reasons)
+    # the thresholds as they are: per cause, from the lowest to the highest referral chance
+    # (a runner walk: "each below 30% or its own threshold", the About page 3% to 25%)
+    firsts = [e.without_sign.threshold if e.without_sign else e.threshold
+              for e in escalations(kb)]
+    assert (f"each has its own threshold, from {min(firsts):.0%} to {max(firsts):.0%}"
+            in " ".join(triage(kb, every_no, {}).reasons))
     # a first-screen answer that is not "no" and holds no rule: said, not "none applies"
     both = triage(kb, {**every_no, "swelling": "both_legs"}, {})
     assert both.level == "self_care"

@@ -164,7 +164,7 @@ def conflict_message(
 
 
 def no_flags_reason(
-    medical_threshold: float,
+    thresholds: tuple[float, float],
     unknown_signs: tuple[str, ...] = (),
     pending: tuple[str, ...] = (),
     noted: tuple[str, ...] = (),
@@ -174,7 +174,13 @@ def no_flags_reason(
     (``pending``: those questions' texts; a cold, pale foot before age said "None of the
     warning signs applies to you": a re-walk), nor beside a first-screen answer that is not
     "no" (``noted``: one swollen leg's question answered "both legs")."""
-    likely = f"no medical cause is likely (each below {medical_threshold:.0%} or its own threshold)"
+    # the chances from which a suspicion sends a runner to a doctor, set per cause (a runner
+    # walk: "each below 30% or its own threshold" while the About page says 3% to 25%)
+    lo, hi = thresholds
+    likely = (
+        f"no medical cause is likely enough to need a doctor (each has its own threshold, from "
+        f"{lo:.0%} to {hi:.0%})"
+    )
     if pending:
         more = "1 more answer" if len(pending) == 1 else f"{len(pending)} more answers"
         asked = "; ".join(f"\u201c{q}\u201d" for q in pending[:3])

@@ -445,7 +445,14 @@ def _none_reason(
     qmap = kb.question_map
     pending = tuple(qmap[q].text for q in follow)
     noted = tuple(qmap[q].text for q in screen if q in answers and answers[q] not in ("no", "none"))
-    return texts.no_flags_reason(kb.medical_threshold, unknown, pending, noted)
+    return texts.no_flags_reason(referral_thresholds(kb), unknown, pending, noted)
+
+
+def referral_thresholds(kb: KnowledgeBase) -> tuple[float, float]:
+    """The lowest and the highest chance from which a medical cause's suspicion sends a
+    runner to a doctor (a row's without-sign threshold where it has one)."""
+    first = [e.without_sign.threshold if e.without_sign else e.threshold for e in escalations(kb)]
+    return min(first), max(first)
 
 
 def _unknown_raises(
