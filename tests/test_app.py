@@ -2205,6 +2205,8 @@ def test_the_urgent_result_page_keeps_where_to_go_and_what_if_it_gets_worse(mode
     assert at.session_state["rn_stage"] == "result"
     text = " ".join(m.value for m in at.markdown)
     assert "**Where:**" in text and "**If it gets worse:**" in text
+    # a hip stress fracture's worsening is among them (a runner walk: it can displace)
+    assert "or that you can no longer stand on: call your emergency number" in text
     links = [b for b in at.get("link_button") if "111" in str(b.proto.label)]
     assert links, "the same-day number's call button"
 

@@ -400,8 +400,11 @@ WHERE = {
 WORSE = {
     "emergency": "stop, sit or lie down, keep someone with you, and if you are alone unlock "
                  "the door.",
+    # "or that you can no longer stand on": a hip stress fracture's worsening (it can
+    # displace) was missing from the same-day screen (a runner walk)
     "urgent": "before you are seen, chest pain, breathlessness, fainting, confusion, or a "
-              "leg that turns cold, pale, numb or very painful: call your emergency number "
+              "leg that turns cold, pale, numb or very painful, or that you can no longer "
+              "stand on: call your emergency number "
               "(112 in Europe, 999 in the UK, 911 in the US and Canada, 000 in Australia).",
 }
 
