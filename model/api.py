@@ -375,9 +375,10 @@ class Model:
         confidence: Mapping[str, float] | None = None,
         causes: tuple[str, ...] | None = None,
     ) -> tuple[SensitivityRow, ...]:
-        """Tornado: how the top causes move when each base rate, and each link strength of
-        the answered findings (heavy legs included), is scaled by (1 - spread) and
-        (1 + spread). Rows sorted by the swing of the first tracked cause."""
+        """Tornado: how the top causes move when each base rate is scaled by (1 - spread)
+        and (1 + spread), and the odds of each link strength of the answered findings (heavy
+        legs included) by the same factors. Rows sorted by the swing of the first tracked
+        cause."""
         if not isinstance(spread, int | float) or not 0 < spread < 1:
             raise InputError([f"spread {spread!r} must be a number between 0 and 1"])
         if isinstance(causes, str) or not (

@@ -313,8 +313,9 @@ def test_link_sensitivity_equals_rerunning_with_edited_priors(m, tmp_path):
     f = next(x for x in kb.findings if x.id == "calf_pain_walking")
     j = f.parents.index("pad")
     leak_no, p = f.leak[0], f.given[j][1]
-    # the row scales the link's net strength: 1 - P(no | pad alone) / leak(no)
-    q_new = (1 - (1 - p) / leak_no) * 0.5
+    # the row scales the odds of the link's net strength, 1 - P(no | pad alone) / leak(no)
+    q = 1 - (1 - p) / leak_no
+    q_new = q * 0.5 / (1 - q + q * 0.5)
     p_new = 1 - leak_no * (1 - q_new)
 
     def edit(d: Path) -> None:
@@ -576,3 +577,25 @@ def test_a_warning_sign_note_names_countable_causes_with_their_article() -> None
     two = flagged_note(["Bone stress injury", "Iron deficiency"])
     assert "check for a bone stress injury or iron deficiency whatever" in two
     assert "check for deep vein thrombosis whatever" in flagged_note(["Deep vein thrombosis"])
+
+
+def test_a_link_row_never_makes_an_answer_impossible(m):
+    """A physio walk: "One leg or both <- chronic exertional compartment syndrome x1.5" put
+    the cause at 0.0 %: a strength of 0.8 times 1.5, clipped to 1, made "one leg"
+    impossible under it, and that artefact was the longest bar. The rows scale the odds."""
+    from model.reasoning.sensitivity import odds_scaled
+
+    q = np.array([0.0, 0.1, 0.8, 1.0])
+    hi, lo = odds_scaled(q, 1.5), odds_scaled(q, 0.5)
+    assert hi[0] == lo[0] == 0.0 and hi[3] == lo[3] == 1.0
+    assert hi[2] == pytest.approx(6 / 7) and lo[2] == pytest.approx(2 / 3)
+    assert 0.14 < hi[1] < 0.15  # a small strength: about x1.5, as before
+    answers = {"age": 25, "legs_affected": "one", "lower_leg_tightness_burning": "yes",
+               "heaviness_onset": "reproducible_point"}
+    d = m.diagnose(answers)
+    assert d.probability("cecs") > 0.05
+    row = next(r for r in m.sensitivity(answers, causes=("cecs",))
+               if r.parameter == "link:cecs->legs_affected")
+    (_, low, now, high), = row.effects
+    assert now == pytest.approx(d.probability("cecs"))
+    assert min(low, high) > 0.2 * now  # no longer an answer made impossible

@@ -717,8 +717,9 @@ def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, 
                    d: Diagnosis | None = None) -> None:
     st.subheader("Sensitivity of the top cause (tornado)")
     if not st.toggle("Show the tornado", key="wb_tornado"):
-        st.caption("Moves every base rate and every link of the answered questions by ±50% "
-                   "and shows how the top cause's probability moves.")
+        st.caption("Moves every base rate by ±50% and the odds of every link of the answered "
+                   "questions by the same factors, and shows how the top cause's probability "
+                   "moves.")
         return
     cause, tdf = tornado_data(population, rates, answers, conf)
     if not len(tdf):

@@ -1,6 +1,9 @@
-"""Sensitivity (a tornado): how the top causes move when each base rate, and each link
-strength of the answered findings (heavy legs included), is scaled by (1 - spread) and
-(1 + spread). Each row is a variant of the tables (``Engine.with_tables``) that changes one
+"""Sensitivity (a tornado): how the top causes move when each base rate is scaled by
+(1 - spread) and (1 + spread), and the odds of each link strength of the answered findings
+(heavy legs included) by the same factors (a strength of 0.8 scaled by 1.5 was 1.2, clipped
+to 1: the cause then made the other answer impossible, and that artefact was the tornado's
+longest bar in a physio walk; on the odds, 0.8 becomes 0.86 and small strengths scale as
+before). Each row is a variant of the tables (``Engine.with_tables``) that changes one
 cause's numbers, all of them evaluated together by multilinearity (``Engine.variant_marginals``,
 :mod:`model.inference.variants`); equal to re-running with edited priors files (tested)."""
 
@@ -70,7 +73,7 @@ def _link_variants(
         variants: list[Variant] = []
         for factor in (1 - spread, 1 + spread):
             new = np.array(link)
-            new[j] = 1 - np.clip((1 - link[j]) * factor, 0, 1)
+            new[j] = 1 - odds_scaled(1 - link[j], factor)
             new[j, -1] = 1.0
             variants.append(({}, {finding: (leak_cdf, new)}))
         q = ctx.question_map.get(finding)
@@ -78,6 +81,13 @@ def _link_variants(
         text = texts.link_row(ctx.cause_map[cid].label, name, spread)
         out.append((cid, text, variants[0], variants[1]))
     return out
+
+
+def odds_scaled(q: np.ndarray, factor: float) -> np.ndarray:
+    """Probabilities ``q`` whose odds are multiplied by ``factor`` (> 0): 0 and 1 stay, a
+    small one is scaled by about ``factor``, none crosses 0 or 1."""
+    q = np.asarray(q, dtype=float)
+    return q * factor / (1 - q + q * factor)
 
 
 def row_specs(

@@ -367,5 +367,5 @@ def link_row(label: str, finding: str, spread: float) -> str:
     name = short_name(finding)
     return (
         f"{name[:1].upper()}{name[1:]} \u2190 {inline_label(label)}"
-        f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+        f" odds \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
     )
