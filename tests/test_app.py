@@ -206,7 +206,7 @@ def test_not_sure_signs_stay_not_sure_and_serious_ones_are_said_in_red(model):
     chest = model.question_map["chest_pain_or_fainting"].text
     # a question page counts them, in red, with what to do
     said = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
-    assert any("warning signs you did not answer would on their own mean: Call an ambulance"
+    assert any("warning signs you left open would each on its own mean: Call an ambulance"
                in w for w in said), said
     at.button(key="rn_rf_change").click().run()
     assert at.session_state["rn_stage"] == "red_flags"
@@ -754,6 +754,27 @@ def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
     calm.selectbox(key="wb_why").set_value("muscle_imbalance").run()
     box = next(e for e in calm.expander if e.label.startswith("Muscle imbalance"))
     assert any(t in " ".join(m.value for m in box.markdown) for t in tips)
+
+
+def test_the_empty_bench_gives_no_verdict_and_open_signs_are_a_line(model):
+    """A physio walk: the empty bench said "Self-care ... running on is fine" before
+    anything was entered; the signs not asked yet are one line in the physio's words, not
+    two red boxes in the runner's voice ("you left open")."""
+    from ui.workbench import EMPTY_NOTE, open_signs_note
+
+    at = _page("workbench").run()
+    _no_exception(at)
+    assert any(i.value == EMPTY_NOTE for i in at.info)
+    assert not any("Self-care" in x.value for x in at.success)
+    assert not any("you left open" in e.value for e in at.error)
+    _wb(at, "number_input", "wb_q_age").set_value(40).run()
+    d = model.diagnose({"age": 40})
+    assert d.triage.unknown_serious
+    assert any(c.value == open_signs_note(d) for c in at.caption)
+    assert "an emergency and" in open_signs_note(d) and "same-day care" in open_signs_note(d)
+    assert not any("you left open" in e.value for e in at.error)
+    assert not any(i.value == EMPTY_NOTE for i in at.info)
+    assert any("Self-care" in x.value for x in at.success)
 
 
 def test_workbench_case_upload_fills_the_form(model):

@@ -798,7 +798,7 @@ def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
     counted = dict(unknown_raise_lines(kb, t, listed=False))["emergency"]
     assert MODEL.question_map["chest_pain_or_fainting"].text not in counted
     n = sum(lv == "emergency" for lv in serious.values())
-    assert counted.startswith(f"{n} warning signs you did not answer")
+    assert counted.startswith(f"{n} warning signs you left open would each on its own mean")
     # answered "no", none is left: the running advice is the level's own again
     told = triage(kb, {**answers, **{q: "no" for q in screen
                                      if "no" in MODEL.question_map[q].states}}, {})
@@ -809,3 +809,9 @@ def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
     assert urgent.level == "urgent"
     assert all(lv == "emergency" for _, _, lv in urgent.unknown_serious)
     assert not urgent.running.endswith(texts.UNLESS_UNANSWERED)
+    # a rule's own words ("stop running until a doctor has checked the bone") are not the
+    # permission to run, so they are not qualified (a browser run read them so)
+    bone = triage(kb, {**answers, "bone_tender_spot": "yes"}, {})
+    assert bone.level == "see_doctor" and bone.unknown_serious
+    assert bone.running.startswith("Stop running until a doctor has checked the bone")
+    assert texts.UNLESS_UNANSWERED not in bone.running

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -441,12 +442,15 @@ def so_far_note(t: Any) -> str:
             else " (so far: act on it now, even though more answers could change it)")
 
 
-def render_unknown_raises(t: Any, listed: bool = True) -> None:
+def render_unknown_raises(t: Any, listed: bool = True, serious: bool = True) -> None:
     """The warning signs left unanswered whose answer would raise the level, each with what
     it would mean (a "not sure" to palpitations, then dizziness: a yes to both is an
     emergency, and a caption saying "1 warning sign was not answered" hid it: a runner
     walk). Shown in full wherever the level is, never folded."""
-    for level, text in unknown_raise_lines(get_model().kb, t, listed):
+    kb = get_model().kb
+    lines = unknown_raise_lines(kb, t, listed) if serious else unknown_raise_lines(
+        kb, replace(t, unknown_serious=()), listed)
+    for level, text in lines:
         # red above the level's own box at urgent or emergency: in the level's yellow, below
         # "two weeks ... easy running is fine", it was read second (a re-walk)
         show = st.error if level in ("urgent", "emergency") else st.warning
@@ -455,7 +459,7 @@ def render_unknown_raises(t: Any, listed: bool = True) -> None:
 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                   signs: bool = False, so_far: bool = True,
-                  change: str = CHANGE_SIGNS_HINT) -> None:
+                  change: str = CHANGE_SIGNS_HINT, serious: bool = True) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
     answers could still change is labelled "so far". ``compact``: the reasons folded away
@@ -467,7 +471,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     body = f"**{t.advice}**{note}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
-    render_unknown_raises(t, not compact)  # first: what a "not sure" could mean, above it
+    render_unknown_raises(t, not compact, serious)  # first: what a "not sure" could mean
     show(body, icon=LEVEL_ICONS[t.level])
     # on a question page the level's own words on running go under "Why this advice" with
     # the reasons (a runner walk: the box took 600 px of a phone, the answers below the

@@ -490,7 +490,12 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     st.subheader("Result")
     # "so far" stood on every case, an empty one included (a physio walk): the physio is
     # told which answers could still change the level instead
-    common.render_triage(d, compact=True, so_far=False)
+    if not d.answers:  # an empty bench said "Self-care ... running on is fine" (a physio walk)
+        st.info(EMPTY_NOTE, icon=":material/edit_note:")
+    else:  # the signs left open in the physio's words, as a line (below)
+        common.render_triage(d, compact=True, so_far=False, serious=False)
+        if d.triage.unknown_serious:
+            st.caption(open_signs_note(d))
     opening = [model.question_map[q] for q in d.triage.change_questions[:3]]
     if opening:
         st.caption("Could still change the level (likeliest first): " + "; ".join(
@@ -526,6 +531,22 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
         st.caption(how)
     # at a same-day or emergency level, "DVT would fall from 55% to 10%" read as reassurance
     explain.notes(d, physio=True, changes=not d.triage.act_first)
+
+
+EMPTY_NOTE = ("No answers yet: the level, the ranking and the reasons follow the answers you "
+              "enter (or a case file you load).")
+
+
+def open_signs_note(d: Diagnosis) -> str:
+    """The first-screen warning signs not answered yet that would on their own ask for
+    urgent or emergency care, in a physio's words (a red box in the runner's voice, "you
+    did not answer", stood on the empty bench twice)."""
+    n = {lv: sum(x == lv for _, _, x in d.triage.unknown_serious) for lv in ("emergency",
+                                                                            "urgent")}
+    parts = [f"{n['emergency']} an emergency"] if n["emergency"] else []
+    parts += [f"{n['urgent']} same-day care"] if n["urgent"] else []
+    return (f"Warning signs not asked yet that would on their own call for "
+            f"{' and '.join(parts)}: ask them before relying on this level.")
 
 
 # said with a same-day or emergency level once an examination or test is entered

@@ -229,11 +229,9 @@ def unknown_serious_text(questions: Sequence[str], level_text: str, listed: bool
     question page: the list ran to a phone's screen)."""
     n = len(questions)
     if not listed:
-        which = "1 warning sign" if n == 1 else f"{n} warning signs"
-        return (
-            f"{which} you did not answer would on their own mean: {level_text} If one of them "
-            "could be so, act on it now."
-        )
+        if n == 1:
+            return f"1 warning sign you left open would on its own mean: {level_text}"
+        return f"{n} warning signs you left open would each on its own mean: {level_text}"
     which = "this warning sign" if n == 1 else "these warning signs"
     named = "; ".join(f"\u201c{q}\u201d" for q in questions)
     return (
@@ -296,14 +294,13 @@ UNLESS_UNANSWERED = (
 def running_advice(
     level: str, red_flag: bool, own: tuple[str, ...] = (), unanswered: bool = False
 ) -> str:
-    """:func:`_running_advice`, and below urgent with serious warning signs left unanswered
-    (``unanswered``), that it holds only if none of them applies."""
+    """:func:`_running_advice`, and where that is the level's own permission to run (below
+    urgent, no rule's words such as "stop running until a doctor has checked the bone") with
+    serious warning signs left unanswered (``unanswered``), that it holds only if none of
+    them applies."""
     said = _running_advice(level, red_flag, own)
-    return (
-        f"{said} {UNLESS_UNANSWERED}"
-        if unanswered and level in ("self_care", "see_doctor")
-        else said
-    )
+    permissive = said == RUNNING.get(level) and level in ("self_care", "see_doctor")
+    return f"{said} {UNLESS_UNANSWERED}" if unanswered and permissive else said
 
 
 def _running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> str:
