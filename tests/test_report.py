@@ -226,6 +226,21 @@ def test_the_signs_checked_and_absent_are_warning_signs_only(model) -> None:
             in md.split("Base rates changed for this case:")[1])
 
 
+def test_the_signs_absent_include_those_about_the_leading_cause(model) -> None:
+    """A runner walk: with peripheral artery disease first, the report's "Warning signs
+    checked and absent" left out pain at rest and a cold foot answered "no", which a
+    vascular referral needs."""
+    answers = {"age": 62, "sex": "male", "smoker": "yes", "calf_pain_walking": "yes",
+               "pain_at_rest_or_night": "no", "foot_cold_or_pale": "no",
+               "chest_pain_or_fainting": "no"}
+    r = build_report(answers, model, today="2025-03-02")
+    d = model.diagnose(answers)
+    assert d.causes[0].id == "pad" and not d.triage.act_first
+    said = " ".join(r.ruled_out)
+    for q in ("pain_at_rest_or_night", "foot_cold_or_pale", "chest_pain_or_fainting"):
+        assert model.question_map[q].text.rstrip("?") in said, q
+
+
 def test_an_interval_whose_ends_read_the_same_is_one_value(model) -> None:
     """"under 1% (80% interval under 1% to under 1%)" said nothing: such an interval is one
     value in the Markdown table and left out of the PDF's line."""

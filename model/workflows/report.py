@@ -271,10 +271,14 @@ def _answer_order(model: Model) -> list[Any]:
 
 
 def _signs_absent(model: Model, d: Diagnosis) -> tuple[str, ...]:
-    """The warning signs checked and absent, in plain words (the question and its answer)."""
-    top = d.causes[0].id if d.causes else None
+    """The warning signs checked and absent, in plain words (the question and its answer),
+    those about the leading cause too: a runner walk's PAD report left out "pain at rest:
+    no" and "a cold foot: no", which a vascular referral needs (they are the runner's
+    answers, not a rule said to be ruled out)."""
     answers = dict(d.answers)
-    return tuple(_answer_phrase(model, q, answers[q]) for q in signs_absent(model.kb, answers, top))
+    return tuple(
+        _answer_phrase(model, q, answers[q]) for q in signs_absent(model.kb, answers, None)
+    )
 
 
 def report_of(
