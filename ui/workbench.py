@@ -841,10 +841,11 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
     with st.container(key="wb_drivers_box"):
         st.dataframe(df, hide_index=True, width="stretch", key="wb_drivers_table",
                      # widths that fit a 1366 px screen without scrolling (two columns
-                     # were off-screen); the file key, which the words repeat, comes last
+                     # were off-screen, then the file key: 1,200 px of 1,170 in a physio
+                     # walk); the file key, which the words repeat, comes last
                      column_config={
                          "cause": st.column_config.TextColumn(width=230),
-                         "number": st.column_config.TextColumn(width=450),
+                         "number": st.column_config.TextColumn(width=380),
                          "value": st.column_config.TextColumn(width=70),
                          "rests on": st.column_config.TextColumn(width=100),
                          "sd (log odds)": st.column_config.TextColumn("sd", width=60,
@@ -854,7 +855,7 @@ def _drivers_panel(model: Model, d: Diagnosis, population: str, rates: dict[str,
                              help="This number's share of the interval's spread"),
                          "cause if 1 sd up": st.column_config.NumberColumn(
                              "cause if 1 sd up", format="%.1f%%", width=110),
-                         "number (file: key)": st.column_config.TextColumn(width=110),
+                         "number (file: key)": st.column_config.TextColumn(width=150),
                      })
 
 

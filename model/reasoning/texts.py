@@ -333,7 +333,9 @@ def base_rate_row(label: str, lo: float, hi: float, now: float) -> str:
     """A tornado row's name: the base rates as percentages to 3 significant figures (as the
     workbench enters them; a 0.2% rate stays visible)."""
     lo_s, hi_s, now_s = (f"{100 * x:.3g}%" for x in (lo, hi, now))
-    return f"Base rate of {inline_label(label)}: {lo_s} to {hi_s} (now {now_s})"
+    # the cause without its parenthesis: "(and other popliteal causes in the young)" pushed
+    # the numbers past the table's column (a physio walk)
+    return f"Base rate of {inline_label(cause_name(label))}: {lo_s} to {hi_s} (now {now_s})"
 
 
 def table_row(label: str, spread: float) -> str:
@@ -363,6 +365,6 @@ def link_row(label: str, finding: str, spread: float) -> str:
     there, and a phone cuts the end of a long name), in the question's words."""
     name = short_name(finding)
     return (
-        f"{name[:1].upper()}{name[1:]} \u2190 {inline_label(label)}"
+        f"{name[:1].upper()}{name[1:]} \u2190 {inline_label(cause_name(label))}"
         f" odds \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
     )
