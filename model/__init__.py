@@ -50,6 +50,7 @@ from .reasoning import (
 )
 from .workflows.cases import (
     CLINICIAN,
+    MAX_NOTES,
     SELF_REPORT,
     Case,
     Comparison,
@@ -82,6 +83,7 @@ __all__ = [
     "CONTRACT_QUESTIONS",
     "DISCLAIMER",
     "LEVELS",
+    "MAX_NOTES",
     "LEVEL_TITLES",
     "POPULATION_TITLES",
     "STOP_MIN_GAIN",

@@ -1412,6 +1412,18 @@ def test_uploaded_case_keeps_notes_id_and_sources_in_the_downloads(model):
     assert out["answered_by"] == {"age": "self_report", "cramps": "clinician_verified",
                                   "smoker": "self_report", "swelling": "clinician_verified"}
     assert out["confidence"] == {"smoker": 0.7}
+    # the notes are on the page, editable, and the downloads take the page's words (a
+    # physio walk: they went into the downloads unseen)
+    assert at.text_area(key="wb_notes").value == "seen twice"
+    at.text_area(key="wb_notes").input("seen twice; pulses normal on re-test").run()
+    _no_exception(at)
+    notes = at.session_state["wb_notes"]
+    out = json.loads(case_json(model, answers, base=base, notes=notes))
+    assert out["notes"] == "seen twice; pulses normal on re-test"
+    from ui.downloads import markdown_report
+
+    md = markdown_report(model, answers, base=base, notes=notes).decode("utf-8")
+    assert "pulses normal on re-test" in md.split("## Notes")[1]
 
 
 def test_runner_units_are_chosen_once_and_converted(model):

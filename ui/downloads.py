@@ -18,7 +18,8 @@ from model import Case, Model, build_report, new_case, report_markdown, report_p
 
 
 def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, float] | None,
-          base: Case | None = None, units: str = "metric", not_sure: Sequence[str] = ()) -> Case:
+          base: Case | None = None, units: str = "metric", not_sure: Sequence[str] = (),
+          notes: str | None = None) -> Case:
     """The case on screen, with the units the screen shows and the questions answered "not
     sure" (both kept in the file). With ``base`` (an uploaded case) its notes, case id, dates
     and who answered what are kept; answers changed on screen are marked clinician-verified,
@@ -32,6 +33,8 @@ def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, flo
         case = base.with_answers(changes, model=model) if changes else base
         case = replace(case, confidence=dict(confidence or {}), population=model.population,
                        units=units)
+    if notes is not None:  # the physio's notes on the page (an uploaded case's, edited)
+        case = replace(case, notes=notes)
     # the base rates changed on the page go into the file: it reopens the same screen
     return replace(case, not_sure=tuple(not_sure), base_rates=dict(model.base_rates))
 
@@ -39,34 +42,38 @@ def _case(model: Model, answers: Mapping[str, Any], confidence: Mapping[str, flo
 def screen_case(model: Model, answers: Mapping[str, Any],
                 confidence: Mapping[str, float] | None = None, base: Case | None = None,
                 units: str = "metric", not_sure: Sequence[str] = (),
-                costs: Mapping[str, float] | None = None) -> Case:
+                costs: Mapping[str, float] | None = None, notes: str | None = None) -> Case:
     """The case on screen as a :class:`~model.Case` (what the downloads write), with the
     physio's own test costs (``costs``: those that differ from the priors')."""
-    case = _case(model, answers, confidence, base, units, not_sure)
+    case = _case(model, answers, confidence, base, units, not_sure, notes)
     return replace(case, test_costs=dict(costs or {}))
 
 
 def case_json(model: Model, answers: Mapping[str, Any], *,
               confidence: Mapping[str, float] | None = None,
               base: Case | None = None, units: str = "metric",
-              not_sure: Sequence[str] = (), costs: Mapping[str, float] | None = None) -> bytes:
+              not_sure: Sequence[str] = (), costs: Mapping[str, float] | None = None,
+              notes: str | None = None) -> bytes:
     """The case file (schema of ``model.workflows.cases``) as UTF-8 JSON."""
-    case = screen_case(model, answers, confidence, base, units, not_sure, costs)
+    case = screen_case(model, answers, confidence, base, units, not_sure, costs, notes)
     return case.to_json().encode("utf-8")
 
 
 def pdf_report(model: Model, answers: Mapping[str, Any], *,
                confidence: Mapping[str, float] | None = None,
-               base: Case | None = None, not_sure: Sequence[str] = ()) -> bytes:
+               base: Case | None = None, not_sure: Sequence[str] = (),
+               notes: str | None = None) -> bytes:
     """The PDF report of ``model.workflows.report`` for these answers (``not_sure``: the
     questions answered "not sure", listed as unknown)."""
-    case = _case(model, answers, confidence, base, not_sure=not_sure)
+    case = _case(model, answers, confidence, base, not_sure=not_sure, notes=notes)
     return report_pdf(build_report(case, model))
 
 
 def markdown_report(model: Model, answers: Mapping[str, Any], *,
                     confidence: Mapping[str, float] | None = None,
-                    base: Case | None = None, not_sure: Sequence[str] = ()) -> bytes:
+                    base: Case | None = None, not_sure: Sequence[str] = (),
+                    notes: str | None = None) -> bytes:
     """The Markdown report of ``model.workflows.report`` for these answers."""
-    report = build_report(_case(model, answers, confidence, base, not_sure=not_sure), model)
+    case = _case(model, answers, confidence, base, not_sure=not_sure, notes=notes)
+    report = build_report(case, model)
     return report_markdown(report).encode("utf-8")

@@ -28,6 +28,7 @@ import streamlit as st
 from model import (
     CLINICIAN,
     LEVEL_TITLES,
+    MAX_NOTES,
     POPULATION_TITLES,
     SELF_REPORT,
     Comparison,
@@ -173,6 +174,7 @@ def _on_upload() -> None:
                                     dict(c.base_rates), unsure=c.not_sure,
                                     costs=dict(c.test_costs)))
     ss["wb_case"] = c  # its notes, case id and who answered what go into the downloads
+    ss["wb_notes"] = c.notes[:MAX_NOTES]  # shown, and editable, above the downloads
     ss["hl_units"] = c.units  # the runner's units, as the case remembers them
     ss["wb_load_problems"] = [f"Set aside: {physio_words(model, p)}" for p in loaded.problems]
     # a file's cost outside the page's boxes is changed: said (a code review found it silent)
@@ -241,7 +243,7 @@ def _load_upload() -> None:
                      help="A case the runner downloaded, or one from the CLI.")
 
 
-def _screen_now(name: str) -> tuple[str, share.Screen, Any] | None:
+def _screen_now(name: str) -> tuple[str, share.Screen, Any, str] | None:
     """The case on screen before a file replaces it (None when nothing was entered): its
     answers, confidences, population, base rates, "not sure", units, test costs and why
     cause, with the case it came from."""
@@ -254,7 +256,7 @@ def _screen_now(name: str) -> tuple[str, share.Screen, Any] | None:
     screen = share.Screen(answers, conf, model.population, _rates(model.population),
                           tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
                           own_costs(model), why)
-    return name, screen, ss.get("wb_case")
+    return name, screen, ss.get("wb_case"), ss.get("wb_notes", "")
 
 
 def _undo_load() -> None:
@@ -264,12 +266,13 @@ def _undo_load() -> None:
     undo = ss.pop("wb_undo", None)
     if undo is None:
         return
-    name, screen, case = undo
+    name, screen, case, notes = undo
     _fill(common.get_model(screen.population), screen, link=True)
     if case is None:
         ss.pop("wb_case", None)
     else:
         ss["wb_case"] = case
+    ss["wb_notes"] = notes
     ss["wb_load_problems"], ss["wb_load_changes"] = [], []
     ss["wb_load_note"] = f"Back to the case you had before loading {name}."
 
@@ -953,15 +956,20 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
     # read now: the files are made after the click, outside this run, where the session's
     # costs were not seen and the case file lost them (a physio walk)
     costs = own_costs(model)
+    # the case's notes, shown and editable (a physio walk: a loaded case's notes went into
+    # the downloads unseen, and a case built here could have none)
+    notes = st.text_area("Notes (go into the reports and the case file)", key="wb_notes",
+                         max_chars=MAX_NOTES, height=90,
+                         placeholder="History, findings in your words, the plan...")
     c1, c2, c3 = st.columns(3)
     c1.download_button("Report (PDF)",
                        data=lambda: pdf_report(model, answers, confidence=conf, base=base,
-                                               not_sure=unsure),
+                                               not_sure=unsure, notes=notes),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="wb_dl_pdf", on_click="ignore", width="stretch")
     c2.download_button("Report (Markdown)",
                        data=lambda: markdown_report(model, answers, confidence=conf, base=base,
-                                                    not_sure=unsure),
+                                                    not_sure=unsure, notes=notes),
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
     if model.base_rates:  # changed on this page (the model is their variant)
@@ -970,7 +978,7 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
     c3.download_button("Case (JSON)",
                        data=lambda: case_json(model, answers, confidence=conf, base=base,
                                               units=ss_units, not_sure=unsure,
-                                              costs=costs),
+                                              costs=costs, notes=notes),
                        file_name="heavylegs-case.json", mime="application/json",
                        key="wb_dl_json", on_click="ignore", width="stretch")
 
