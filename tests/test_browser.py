@@ -695,3 +695,36 @@ def test_the_workbench_on_a_phone_shows_the_result_before_the_answers(app_url, b
         _no_exception(page)
         _save(page, f"{size}-workbench-layout.png")
         page.close()
+
+
+def test_an_urgent_level_on_a_tablet_is_the_red_summary_line(app_url, browser):
+    """A physio walk at 1024 px: the sticky red box and the summary line over it took a
+    fifth of the screen and covered the rows below. Where the columns stack, the summary
+    line says the urgent level in red and the red box is hidden; on a wide desktop the red
+    box stays in view (and the line is not shown)."""
+    from model import Screen, share_link
+
+    m = load_model()
+    answers = {"age": 50, "calf_warm_red_tender": "yes"}
+    assert m.diagnose(answers).triage.level == "urgent"
+    link = share_link(m, Screen(answers, {}, m.population, {}), f"{app_url}/physio")
+    for viewport, narrow in (({"width": 1024, "height": 768}, True), (SIZES["desktop"], False)):
+        page = browser.new_page(viewport=viewport)
+        page.goto(link)
+        expect(page.locator(".st-key-wb_result")).to_contain_text(
+            "Get medical help today", timeout=FIRST_LOAD_MS)
+        _settled(page)
+        page.wait_for_function("[...document.querySelectorAll('style')]"
+                               ".some(s => s.textContent.includes('wb_phone_note'))")
+        alert = page.locator(".st-key-wb_alert [data-testid='stAlert']")
+        mini = page.locator(".st-key-wb_mini")
+        assert alert.is_visible() is not narrow
+        assert mini.is_visible() is narrow
+        if narrow:
+            expect(mini).to_contain_text("Get medical help today: check for deep vein thrombosis")
+            page.get_by_role("heading", name="Answers").scroll_into_view_if_needed()
+            box = mini.bounding_box()
+            assert box is not None and box["height"] < 80  # one line, not a fifth of 768
+        _no_exception(page)
+        _save(page, f"workbench-urgent-{viewport['width']}.png")
+        page.close()

@@ -294,6 +294,9 @@ html, [data-testid="stMain"], [data-testid="stAppViewContainer"] { scroll-paddin
      alert box holds it) */
   .st-key-wb_mini { display: block; background: var(--background-color, #fff);
     border-bottom: 1px solid rgba(49, 51, 63, 0.2); padding: 0.25rem 0; }
+  /* the line says an urgent level in red: the sticky red box over it covered a fifth of a
+     768 px screen and the rows below (a physio walk) */
+  .st-key-wb_alert [data-testid="stAlert"] { display: none; }
 }
 @media (max-width: 640px) {
   .st-key-wb_phone_note { display: block; }

@@ -61,7 +61,14 @@ def mini_result(d: Diagnosis) -> str:
     below the result, and every change was made blind)."""
     causes = " · ".join(f"{cause_name(c.label)} {common.pct(c.probability)}"
                         for c in d.causes[:3])
-    return f"**{LEVEL_TITLES[d.triage.level]}** · {causes}"
+    level = f"**{LEVEL_TITLES[d.triage.level]}**"
+    if d.triage.act_first:  # in red: it stands for the red box, hidden there (common.CSS),
+        # with the causes the warning signs point to, whatever the chances after it say
+        model = common.get_model()
+        signs = " or ".join(inline_label(cause_name(model.cause_map[c].label))
+                            for c in d.triage.flagged)
+        level = f":red[:material/warning: {level}" + (f": check for {signs}]" if signs else "]")
+    return f"{level} · {causes}"
 
 
 def _confidence_words(c: float) -> str:
