@@ -739,6 +739,8 @@ def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
     shown = " ".join(m.value for m in box.markdown)
     assert not any(t in shown for t in tips)
     assert any("training advice is left out" in c.value for c in box.caption)
+    # the runner's answers in the third person on the physio's page (a physio walk)
+    assert "The runner answered" in shown and "You answered" not in shown
     at.selectbox(key="wb_why").set_value("dvt").run()
     box = next(e for e in at.expander if e.label.startswith("Deep vein"))
     dvt_tips = [t.text for t in explain.common.get_advice().for_cause("dvt").tips]

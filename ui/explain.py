@@ -126,9 +126,11 @@ def why_we_ask(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ())
 
 
 def reasons(model: Model, d: Diagnosis, cause: str,
-            system: str = "metric") -> tuple[list[str], list[str]]:
+            system: str = "metric", physio: bool = False) -> tuple[list[str], list[str]]:
     """Plain sentences for the answers that raised (for) and lowered (against) a cause: the
-    report's too (``model.strongest_answers``)."""
+    report's too (``model.strongest_answers``); ``physio``: on the workbench, in the third
+    person ("The runner answered", "the runner's heavy legs": a physio walk read "You
+    answered" about the runner's history)."""
     pro: list[str] = []
     con: list[str] = []
     ups, downs = strongest_answers(d, cause)
@@ -138,7 +140,7 @@ def reasons(model: Model, d: Diagnosis, cause: str,
         if q.asked_by == "clinician":  # an examination or test finding, not the runner's
             said = f"The finding “{q.label or q.text}: {words}”"
         else:
-            said = f"You answered “{words}” to “{q.text}”"
+            said = f"{'The runner' if physio else 'You'} answered “{words}” to “{q.text}”"
         much = "much " if abs(c.delta_log_odds) >= STRONG else ""
         up = c.delta_log_odds > 0
         # linked, and the answer points the same way on its own as in the end
@@ -150,21 +152,23 @@ def reasons(model: Model, d: Diagnosis, cause: str,
             line = f"{said}: this makes other causes less likely, so this one becomes " \
                    f"{much}more likely by comparison."
         else:
-            line = f"{said}: this points to another cause that would explain your heavy " \
+            whose = "the runner's" if physio else "your"
+            line = f"{said}: this points to another cause that would explain {whose} heavy " \
                    f"legs, so this one becomes {much}less likely."
         (pro if c.delta_log_odds > 0 else con).append(line)
     return pro, con
 
 
 def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None, *,
-                  key: str, system: str = "metric") -> None:
-    """Why (answers for and against), what to do, when to see someone, and sources."""
+                  key: str, system: str = "metric", physio: bool = False) -> None:
+    """Why (answers for and against), what to do, when to see someone, and sources
+    (``physio``: the reasons in the third person, :func:`reasons`)."""
     c = next(x for x in d.causes if x.id == cause)
     ca = advice.for_cause(cause) if advice is not None else None
     if ca:
         st.markdown(f"*{ca.summary}*")
     st.markdown(f"**Chance:** {common.chance(c)}.")
-    pro, con = reasons(model, d, cause, system)
+    pro, con = reasons(model, d, cause, system, physio)
     if pro or con:
         st.markdown("**Why**")
         for line in pro:
@@ -172,7 +176,7 @@ def cause_details(model: Model, d: Diagnosis, cause: str, advice: Advice | None,
         for line in con:
             st.markdown(f"- :material/arrow_downward: {line}")
     elif d.answers:
-        st.caption("None of your answers moved this cause much.")
+        st.caption(f"None of {'the' if physio else 'your'} answers moved this cause much.")
     if ca:
         st.markdown("**What to do**")
         for tip in ca.tips:

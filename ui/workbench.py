@@ -598,7 +598,7 @@ def _why_panel(model: Model, d: Diagnosis) -> None:
     held = d.triage.act_first and model.cause_map[why].group != "medical"
     with st.expander(f"{labels[why]}: details, advice and sources"):
         explain.cause_details(model, d, why, None if held else common.get_advice(),
-                              key="wb_cd")
+                              key="wb_cd", physio=True)
         if held:
             st.caption(WB_HELD_NOTE)
 
