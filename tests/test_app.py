@@ -206,13 +206,21 @@ def test_not_sure_signs_stay_not_sure_and_serious_ones_are_said_in_red(model):
     chest = model.question_map["chest_pain_or_fainting"].text
     # a question page counts them, in red, with what to do
     said = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
-    assert any("warning signs you left open would each on its own mean: Call an ambulance"
-               in w for w in said), said
+    assert any("13 warning signs you left open: on its own, a yes to 8 of them would mean an "
+               "emergency and to 5 same-day care" in w for w in said), said
     at.button(key="rn_rf_change").click().run()
     assert at.session_state["rn_stage"] == "red_flags"
     assert all(at.radio(key=f"rn_rf_{q}").value == "Not sure" for q in ids)
     at.button(key="rn_rf_continue").click().run()
     assert set(ids) <= _unsure(at)
+    # from the result, "Change warning signs" and Continue return to it (a re-walk: it
+    # went on to "Question 5")
+    at.session_state["rn_stage"] = "result"
+    at.run()
+    at.button(key="rn_rf_change").click().run()
+    assert at.session_state["rn_stage"] == "red_flags"
+    at.button(key="rn_rf_continue").click().run()
+    assert at.session_state["rn_stage"] == "result"
     # the result lists them and qualifies running on
     at.session_state["rn_answers"] = {"age": 30, "sex": "male"}
     at.session_state["rn_stage"] = "result"
@@ -221,7 +229,7 @@ def test_not_sure_signs_stay_not_sure_and_serious_ones_are_said_in_red(model):
     listed = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
     assert any(chest in w and "act on it now" in w for w in listed), listed
     text = " ".join(m.value for m in at.markdown)
-    assert "none of the warning signs you left unanswered applies" in text
+    assert "none of the warning signs not yet answered applies" in text
 
 
 def test_what_if_says_which_rise_is_indirect_and_that_moves_add_up(model):
@@ -768,6 +776,9 @@ def test_the_empty_bench_gives_no_verdict_and_open_signs_are_a_line(model):
     _no_exception(at)
     assert any(i.value == EMPTY_NOTE for i in at.info)
     assert not any("Self-care" in x.value for x in at.success)
+    # the summary line kept over the form at 1024 px too (a re-walk: "Self-care" there)
+    assert any(m.value == "**No answers yet**" for m in at.markdown)
+    assert not any("What would change the conclusion" in i.value for i in at.info)
     assert not any("you left open" in e.value for e in at.error)
     _wb(at, "number_input", "wb_q_age").set_value(40).run()
     d = model.diagnose({"age": 40})

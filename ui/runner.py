@@ -137,6 +137,13 @@ def _set_stage(stage: str) -> None:
         _scroll_warning_signs()
 
 
+def _change_signs(to_result: bool) -> None:
+    """Back to the warning signs; from the result, Continue returns to it (a re-walk: it
+    went on to "Question 5" though nothing was changed)."""
+    st.session_state["rn_return"] = to_result
+    _set_stage("red_flags")
+
+
 def _scroll_warning_signs() -> None:
     """The warning signs open at their top when the runner comes back to them ("Start
     again", "Change warning signs"): they opened scrolled to their end (a runner walk).
@@ -193,7 +200,8 @@ def _submit_red_flags(ids: list[str]) -> None:
             answers[qid] = v
     ss["rn_answers"] = answers
     ss["rn_unsure"] = unsure
-    ss["rn_stage"] = "questions"  # render() shows the disposition first if the level asks
+    # render() shows the disposition first if the level asks; from the result, back to it
+    ss["rn_stage"] = "result" if ss.pop("rn_return", False) else "questions"
     ss["rn_seen_level"] = 0
 
 
@@ -483,8 +491,8 @@ def _answers_list(model: Model) -> None:
                 f"{model.question_map[q].text} {model.question_map[q].answer_label(v)}"
                 for q, v in flags.items()))
         if rf:  # answered signs to change, or signs left open to answer
-            st.button("Change warning signs", key="rn_rf_change", on_click=_set_stage,
-                      args=("red_flags",))
+            st.button("Change warning signs", key="rn_rf_change", on_click=_change_signs,
+                      args=(result,))
 
 
 def _bars(d: Diagnosis | Assessment) -> Any:

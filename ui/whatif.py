@@ -146,10 +146,13 @@ def render(model: Model, d: Diagnosis, answers: Mapping[str, Any], *, key_prefix
 
 
 def _said(model: Model, qid: str, value: Any, system: str) -> str:
-    """A factor's value in words ("typical" for one the runner did not answer)."""
+    """A factor's value in words; for one the runner did not answer, the typical value its
+    control starts at (a re-walk read "not answered -> 1 day" from a slider at 2)."""
+    q = model.question_map[qid]
     if value is None:
-        return "not answered"
-    return units.label(model.question_map[qid], value, system)
+        start = q.typical if q.typical is not None else q.states[0]
+        return f"{units.label(q, start, system)} (typical)"
+    return units.label(q, value, system)
 
 
 def _toast(d: Diagnosis, after: Diagnosis, changes: Mapping[str, Any], before_p: float,

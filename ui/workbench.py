@@ -59,6 +59,8 @@ def mini_result(d: Diagnosis) -> str:
     """The level and the three leading causes in one line, kept in view over the form where
     the result and the answers stack (a physio walk at 1024 px: the answers began 5,000 px
     below the result, and every change was made blind)."""
+    if not d.answers:  # the empty bench has no verdict (a re-walk: "Self-care" at 1024 px)
+        return "**No answers yet**"
     causes = " · ".join(f"{cause_name(c.label)} {common.pct(c.probability)}"
                         for c in d.causes[:3])
     level = f"**{LEVEL_TITLES[d.triage.level]}**"
@@ -187,7 +189,8 @@ def _on_upload() -> None:
     # a file's cost outside the page's boxes is changed: said (a code review found it silent)
     ss["wb_load_problems"] += [f"In {up.name}: {n}." for n in fill_notes]
     ss["wb_load_changes"] = list(loaded.changes)
-    ss["wb_load_note"] = f"Loaded {len(c.answers)} answers from {up.name}."
+    n = len(c.answers)
+    ss["wb_load_note"] = f"Loaded {n} answer{'' if n == 1 else 's'} from {up.name}."
     if before is not None and before != c.population:  # the radio moved: say so
         title = POPULATION_TITLES.get(c.population, c.population)
         ss["wb_load_changes"].append(
@@ -539,8 +542,9 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     how = explain.computation_note(d)
     if how:
         st.caption(how)
-    # at a same-day or emergency level, "DVT would fall from 55% to 10%" read as reassurance
-    explain.notes(d, physio=True, changes=not d.triage.act_first)
+    # at a same-day or emergency level, "DVT would fall from 55% to 10%" read as reassurance;
+    # on the empty bench there is no conclusion to change
+    explain.notes(d, physio=True, changes=bool(d.answers) and not d.triage.act_first)
 
 
 EMPTY_NOTE = ("No answers yet: the level, the ranking and the reasons follow the answers you "
@@ -553,9 +557,9 @@ def open_signs_note(d: Diagnosis) -> str:
     did not answer", stood on the empty bench twice)."""
     n = {lv: sum(x == lv for _, _, x in d.triage.unknown_serious) for lv in ("emergency",
                                                                             "urgent")}
-    parts = [f"{n['emergency']} an emergency"] if n["emergency"] else []
-    parts += [f"{n['urgent']} same-day care"] if n["urgent"] else []
-    return (f"Warning signs not asked yet that would on their own call for "
+    parts = [f"{n['emergency']} for an emergency"] if n["emergency"] else []
+    parts += [f"{n['urgent']} for same-day care"] if n["urgent"] else []
+    return (f"Warning signs not asked yet, each of which would on its own call "
             f"{' and '.join(parts)}: ask them before relying on this level.")
 
 

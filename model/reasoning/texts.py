@@ -228,15 +228,22 @@ def unknown_serious_text(questions: Sequence[str], level_text: str, listed: bool
     (``Triage.unknown_serious``), in one line per level; without ``listed``, counted (a
     question page: the list ran to a phone's screen)."""
     n = len(questions)
-    if not listed:
-        if n == 1:
-            return f"1 warning sign you left open would on its own mean: {level_text}"
+    if not listed and n > 2:  # one or two are named wherever they are said
         return f"{n} warning signs you left open would each on its own mean: {level_text}"
     which = "this warning sign" if n == 1 else "these warning signs"
     named = "; ".join(f"\u201c{q}\u201d" for q in questions)
     return (
         f"You did not answer {which}: {named}. A yes on its own means: {level_text} If that "
         "could be so, act on it now."
+    )
+
+
+def unknown_serious_count(emergency: int, urgent: int) -> str:
+    """:func:`unknown_serious_text` counted for both levels in one line (a question page)."""
+    return (
+        f"{emergency + urgent} warning signs you left open: on its own, a yes to {emergency} of "
+        f"them would mean an emergency and to {urgent} same-day care. If one could be so, act "
+        "on it now."
     )
 
 
@@ -285,10 +292,7 @@ def running_label(level: str) -> str:
     return "Running" if level == "self_care" else "Running until seen"
 
 
-UNLESS_UNANSWERED = (
-    "That holds only if none of the warning signs you left unanswered applies (listed with "
-    "your result)."
-)
+UNLESS_UNANSWERED = "That holds only if none of the warning signs not yet answered applies."
 
 
 def running_advice(
