@@ -1011,6 +1011,14 @@ def test_about_page_lists_sources_and_disclaimer(model):
         assert plain(rule.reason) in text, rule.id
     order = ["Emergency", "Same day", "See a doctor"]
     assert heads == sorted(heads, key=order.index) and "See a doctor" in heads
+    # each says the answers it fires on: two rules read "new weakness in both legs", asked
+    # in two ways (a re-walk read them as one listed twice); an "any" reads as one of them
+    whens = [c.value for c in at.caption if c.value.startswith("When: ")]
+    assert len(whens) == len(model.kb.red_flags) + len(model.kb.amber_flags)
+    weak = model.question_map["both_legs_weak"]
+    assert any((weak.label or weak.text).rstrip("?") in w for w in whens)
+    clot = next(w for w in whens if "blood clot in a leg or a lung" in w)
+    assert "; and one of: " in clot and " \u2014 or \u2014 " in clot
 
 
 def test_downloads_pdf_markdown_and_case_json(model):

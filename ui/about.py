@@ -30,6 +30,30 @@ def _thresholds_words(model: Model) -> str:
             f"{names[low.cause]} to {first(high):.0%} for {names[high.cause]}.")
 
 
+def _condition(model: Model, qid: str, cond: Any) -> str:
+    """One condition of a rule in words: the question's short name and the answer(s)."""
+    q = model.question_map[qid]
+    name = (q.label or q.text).rstrip("?")
+    if isinstance(cond, str):
+        return f"{name}: {q.answer_label(cond)}"
+    if isinstance(cond, list):
+        return f"{name}: {' or '.join(q.answer_label(c) for c in cond)}"
+    parts = [f"at least {cond['at_least']:g}"] if "at_least" in cond else []
+    parts += [f"under {cond['below']:g}"] if "below" in cond else []
+    return f"{name}: {' and '.join(parts)}"
+
+
+def _when(model: Model, rule: Any) -> str:
+    """The answers a rule fires on (two rules read alike, "new weakness in both legs",
+    and are asked in two ways: a re-walk read them as one listed twice)."""
+    every = "; ".join(_condition(model, q, c) for q, c in rule.all.items())
+    alternatives = " \u2014 or \u2014 ".join(
+        " and ".join(_condition(model, q, c) for q, c in clause.items()) for clause in rule.any)
+    if not alternatives:
+        return f"When: {every}"
+    return f"When: {every}; and one of: {alternatives}" if every else f"When: {alternatives}"
+
+
 def render() -> None:
     """Render the about page."""
     model = common.get_model()
@@ -61,6 +85,7 @@ def render() -> None:
     rules = sorted((*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level))
     for rule in rules:
         st.markdown(f"- **{SHORT_LEVELS.get(rule.level, rule.level)}**: {plain(rule.reason)}")
+        st.caption(_when(model, rule))
     st.subheader("Model card")
     st.markdown(
         f"- Model version: `{model.version}`\n"
