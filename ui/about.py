@@ -85,7 +85,8 @@ def render() -> None:
     rules = sorted((*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level))
     for rule in rules:
         st.markdown(f"- **{SHORT_LEVELS.get(rule.level, rule.level)}**: {plain(rule.reason)}")
-        st.caption(_when(model, rule))
+        if len(rule.all) + len(rule.any) > 1:  # one answer alone: its reason says it
+            st.caption(_when(model, rule))
     st.subheader("Model card")
     st.markdown(
         f"- Model version: `{model.version}`\n"
