@@ -261,6 +261,24 @@ def test_what_if_says_which_rise_is_indirect_and_that_moves_add_up(model):
     assert ("can rise here although the change does nothing to it" in said) == bool(indirect)
 
 
+def test_the_same_day_screen_names_an_open_emergency_sign(model):
+    """A re-walk: one swollen leg (same day) with dark urine "not sure": the disposition
+    screen said "1 warning sign you left open would on its own mean: Call an ambulance"
+    without saying which."""
+    at = _page("runner").run()
+    for qid in runner.red_flag_questions(model):
+        q = model.question_map[qid]
+        at.radio(key=f"rn_rf_{qid}").set_value("no" if "no" in q.states else q.states[0])
+    at.radio(key="rn_rf_swelling").set_value("one_leg")
+    at.radio(key="rn_rf_dark_cola_urine").set_value("Not sure")
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "triage"
+    said = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
+    urine = model.question_map["dark_cola_urine"].text
+    assert any(urine in w and "Call an ambulance" in w for w in said), said
+
+
 def test_red_flag_yes_leads_to_triage_screen_first(model):
     at = _page("runner").run()
     at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")

@@ -36,7 +36,7 @@ from browser_harness import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
-from model import cause_name, load_model, next_to_ask
+from model import load_model, next_to_ask
 from ui.common import chance, pct
 
 TIMEOUT_MS = 20_000
@@ -690,8 +690,8 @@ def test_the_workbench_on_a_phone_shows_the_result_before_the_answers(app_url, b
             page.wait_for_timeout(300)
             box = mini.bounding_box()
             assert box is not None and 0 <= box["y"] < SIZES[size]["height"] / 3
-            top = load_model().diagnose({}).causes[0]
-            expect(mini).to_contain_text(cause_name(top.label))
+            # the empty bench has no verdict (a re-walk: "Self-care" there)
+            expect(mini).to_contain_text("No answers yet")
         _no_exception(page)
         _save(page, f"{size}-workbench-layout.png")
         page.close()

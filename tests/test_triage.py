@@ -802,14 +802,15 @@ def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
     assert n > 2 and u > 0  # counted in one line for both levels (a question page)
     assert counted.startswith(f"{n + u} warning signs you left open: on its own, a yes to {n}")
     assert "urgent" not in dict(unknown_raise_lines(kb, t, listed=False))
-    # one or two open signs are named even on a question page (a re-walk: "1 warning sign
-    # you left open" on the same-day screen did not say which)
+    # one open sign on a question page: counted in its own words
     few = triage(kb, {**answers, "swelling": "none",
                       **{q: "no" for q in screen if q != "dark_cola_urine"
                          and "no" in MODEL.question_map[q].states}}, {})
     assert [q for q, _, _ in few.unknown_serious] == ["dark_cola_urine"]
-    named = dict(unknown_raise_lines(kb, few, listed=False))["emergency"]
-    assert MODEL.question_map["dark_cola_urine"].text in named
+    one = dict(unknown_raise_lines(kb, few, listed=False))["emergency"]
+    assert one.startswith("1 warning sign you left open would on its own mean: Call")
+    assert MODEL.question_map["dark_cola_urine"].text in dict(
+        unknown_raise_lines(kb, few))["emergency"]
     # answered "no", none is left: the running advice is the level's own again
     told = triage(kb, {**answers, **{q: "no" for q in screen
                                      if "no" in MODEL.question_map[q].states}}, {})

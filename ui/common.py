@@ -462,7 +462,8 @@ def render_unknown_raises(t: Any, listed: bool = True, serious: bool = True) -> 
 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                   signs: bool = False, so_far: bool = True,
-                  change: str = CHANGE_SIGNS_HINT, serious: bool = True) -> None:
+                  change: str = CHANGE_SIGNS_HINT, serious: bool = True,
+                  listed: bool | None = None) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
     answers could still change is labelled "so far". ``compact``: the reasons folded away
@@ -474,7 +475,9 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     body = f"**{t.advice}**{note}"
     show = {"emergency": st.error, "urgent": st.error, "see_doctor": st.warning,
             "self_care": st.success}[t.level]
-    render_unknown_raises(t, not compact, serious)  # first: what a "not sure" could mean
+    # first: what a "not sure" could mean; the open signs named (``listed``, by default on
+    # a full page) or counted (a question page, where the question must stay in view)
+    render_unknown_raises(t, not compact if listed is None else listed, serious)
     show(body, icon=LEVEL_ICONS[t.level])
     # on a question page the level's own words on running go under "Why this advice" with
     # the reasons (a runner walk: the box took 600 px of a phone, the answers below the

@@ -240,7 +240,9 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
     t = d.triage
     st.session_state["rn_seen_level"] = LEVELS.index(t.level)
     st.subheader("Please act on this first")
-    common.render_triage(d, compact=True, signs=True, change="'Change my answers' below")
+    # the open signs named: "1 warning sign you left open" did not say which (a re-walk)
+    common.render_triage(d, compact=True, signs=True, change="'Change my answers' below",
+                         listed=True)
     level = t.level if t.level in common.WHERE else "urgent"
     with st.container(key="rn_disposition"):
         _where(level)

@@ -228,7 +228,9 @@ def unknown_serious_text(questions: Sequence[str], level_text: str, listed: bool
     (``Triage.unknown_serious``), in one line per level; without ``listed``, counted (a
     question page: the list ran to a phone's screen)."""
     n = len(questions)
-    if not listed and n > 2:  # one or two are named wherever they are said
+    if not listed:
+        if n == 1:
+            return f"1 warning sign you left open would on its own mean: {level_text}"
         return f"{n} warning signs you left open would each on its own mean: {level_text}"
     which = "this warning sign" if n == 1 else "these warning signs"
     named = "; ".join(f"\u201c{q}\u201d" for q in questions)

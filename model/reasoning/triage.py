@@ -417,10 +417,10 @@ def unknown_raise_lines(
     """(level, words) for each of :attr:`Triage.unknown_raises`: what a yes would mean, and
     at urgent or emergency to act on it now (the runner's pages, the workbench, the
     reports); then :attr:`Triage.unknown_serious`, one line a level, the questions named
-    (``listed``) or, on a question page, counted in one line for both levels where more than
-    two of them are open (two lines and the level's box filled a phone: a re-walk)."""
+    (``listed``) or, on a question page, counted, in one line for both levels where both
+    have some (two lines and the level's box filled a phone: a re-walk)."""
     counts = {lv: sum(x == lv for _, _, x in t.unknown_serious) for lv in ACT_FIRST_LEVELS}
-    if not listed and sum(counts.values()) > 2 and all(counts.values()):
+    if not listed and all(counts.values()):
         top = ACT_FIRST_LEVELS[-1]
         words = texts.unknown_serious_count(counts[top], counts[ACT_FIRST_LEVELS[0]])
         rest = unknown_raise_lines(kb, replace(t, unknown_serious=()), listed)
