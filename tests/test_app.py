@@ -862,6 +862,12 @@ def test_loading_a_file_over_a_worked_case_can_be_undone(model):
     post = at.dataframe[0].value["posterior"].to_dict()
     assert post["popliteal_entrapment"] == pytest.approx(
         100 * clinic.diagnose(worked).probability("popliteal_entrapment"))
+    # the box no longer shows the undone file (a re-walk), and a file loads from it again
+    box = at.file_uploader(key="wb_upload_1")
+    assert not box.value
+    box.set_value(("bad.json", json.dumps(bad).encode(), "application/json")).run()
+    assert _wb(at, "selectbox", "wb_q_cramps").value is None
+    assert "Undo loading bad.json" in at.button(key="wb_undo_load").label
 
 
 def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(model):

@@ -159,7 +159,7 @@ def _on_upload() -> None:
     """Read an uploaded case (a callback: it runs before any widget is drawn, so it can set
     them all, population included)."""
     ss = st.session_state
-    up = ss.get("wb_upload")
+    up = ss.get(_upload_key())
     ss["wb_load_problems"], ss["wb_load_note"], ss["wb_load_changes"] = [], "", []
     if up is None:  # the file was removed from the box
         ss.pop("wb_undo", None)
@@ -248,7 +248,7 @@ def physio_words(model: Model, line: str) -> str:
 
 
 def _load_upload() -> None:
-    st.file_uploader("Load a case file (JSON)", type=["json"], key="wb_upload",
+    st.file_uploader("Load a case file (JSON)", type=["json"], key=_upload_key(),
                      on_change=_on_upload,
                      help="A case the runner downloaded, or one from the CLI.")
 
@@ -269,6 +269,13 @@ def _screen_now(name: str) -> tuple[str, share.Screen, Any, str] | None:
     return name, screen, ss.get("wb_case"), ss.get("wb_notes", "")
 
 
+def _upload_key() -> str:
+    """The upload box's key: a new one after an undo, so the box no longer shows the file
+    that was undone (a re-walk; Streamlit cannot empty a file box through its state)."""
+    n = st.session_state.get("wb_upload_n", 0)
+    return "wb_upload" if n == 0 else f"wb_upload_{n}"
+
+
 def _undo_load() -> None:
     """Back to the case on screen before the file was loaded (a physio walk: a file with
     two bad values replaced a worked case, and only a file that was not JSON kept it)."""
@@ -277,6 +284,7 @@ def _undo_load() -> None:
     if undo is None:
         return
     name, screen, case, notes = undo
+    ss["wb_upload_n"] = ss.get("wb_upload_n", 0) + 1  # an empty box in its place
     _fill(common.get_model(screen.population), screen, link=True)
     if case is None:
         ss.pop("wb_case", None)
