@@ -1144,6 +1144,15 @@ def test_workbench_next_questions_and_tornado(model):
     rows = model.sensitivity({"heaviness_onset": "late_in_run"})
     assert tornado["parameter"].iloc[0] == rows[0].text
     assert tornado["high"].iloc[0] == pytest.approx(100 * rows[0].effects[0][3])
+    # the tornado studies the cause the why box is set to (a re-walk: with a clot's sign
+    # it studied muscle fatigue, and the clot could not be chosen)
+    at.selectbox(key="wb_why").set_value("dvt").run()
+    _no_exception(at)
+    tornado = at.dataframe[1].value
+    rows = model.sensitivity({"heaviness_onset": "late_in_run"}, causes=("dvt",))
+    assert rows[0].effects[0][0] == "dvt"
+    assert tornado["parameter"].iloc[0] == rows[0].text
+    assert tornado["now"].iloc[0] == pytest.approx(100 * d.probability("dvt"))
 
 
 def test_workbench_shows_intervals_and_what_widens_them(model):

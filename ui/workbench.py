@@ -379,20 +379,22 @@ def next_table(model: Model, d: Diagnosis, n: int = N_NEXT) -> pd.DataFrame:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sensitivity(population: str, rates: tuple[tuple[str, float], ...],
                  answers: tuple[tuple[str, Any], ...],
-                 conf: tuple[tuple[str, float], ...]) -> list[tuple[str, float, float, float,
-                                                                    float, str]]:
+                 conf: tuple[tuple[str, float], ...],
+                 cause: str | None = None) -> list[tuple[str, float, float, float, float, str]]:
     model = common.get_adjusted_model(population, rates)
-    rows = model.sensitivity(dict(answers), confidence=dict(conf) or None)
+    rows = model.sensitivity(dict(answers), confidence=dict(conf) or None,
+                             causes=(cause,) if cause else None)
     return [(r.text, r.effects[0][1], r.effects[0][2], r.effects[0][3], r.swing,
              r.effects[0][0]) for r in rows]
 
 
 def tornado_data(population: str, rates: dict[str, float], answers: dict[str, Any],
-                 conf: dict[str, float], n: int = N_TORNADO) -> tuple[str, pd.DataFrame]:
-    """Top cause and, per parameter, its probability (%) at the low and high end (largest
-    swing first), from ``Model.sensitivity``."""
+                 conf: dict[str, float], n: int = N_TORNADO,
+                 cause: str | None = None) -> tuple[str, pd.DataFrame]:
+    """The cause studied (``cause``, else the top cause) and, per parameter, its probability
+    (%) at the low and high end (largest swing first), from ``Model.sensitivity``."""
     rows = _sensitivity(population, tuple(sorted(rates.items())), tuple(sorted(answers.items())),
-                        tuple(sorted(conf.items())))[:n]
+                        tuple(sorted(conf.items())), cause)[:n]
     cause = rows[0][5] if rows else ""
     return cause, pd.DataFrame({
         "parameter": [r[0] for r in rows],
@@ -758,13 +760,18 @@ def sampled_note(d: Diagnosis, what: str) -> str | None:
 def _tornado_panel(population: str, rates: dict[str, float], answers: dict[str, Any],
                    conf: dict[str, float], labels: dict[str, str],
                    d: Diagnosis | None = None) -> None:
-    st.subheader("Sensitivity of the top cause (tornado)")
+    st.subheader("Sensitivity (tornado)")
+    # the cause the why box is set to: it follows the top cause until the physio picks one
+    # (a re-walk: with a clot's warning sign the tornado studied muscle fatigue, first by
+    # two points, and the clot could not be chosen)
+    chosen = st.session_state.get("wb_why") if d is None or st.session_state.get(
+        "wb_why") in {c.id for c in d.causes} else None
     if not st.toggle("Show the tornado", key="wb_tornado"):
         st.caption("Moves every base rate by ±50% and the odds of every link of the answered "
-                   "questions by the same factors, and shows how the top cause's probability "
-                   "moves.")
+                   "questions by the same factors, and shows how the probability of the cause "
+                   "the Why box is set to moves.")
         return
-    cause, tdf = tornado_data(population, rates, answers, conf)
+    cause, tdf = tornado_data(population, rates, answers, conf, cause=chosen)
     if not len(tdf):
         st.caption("Nothing to vary.")
         return
