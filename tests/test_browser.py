@@ -284,7 +284,8 @@ def _adaptive(page, m, answers: dict[str, Any], tag: str) -> tuple[dict[str, Any
 
 def _what_if(page, m, answers: dict[str, Any], tag: str) -> None:
     more = page.locator(".st-key-rn_wi__more input[type='checkbox']")
-    if "weekly_distance_change_pct" not in answers and not more.is_checked():
+    moved = ("weekly_distance_change_pct", "rest_days_per_week")  # the two moves below
+    if any(q not in answers for q in moved) and not more.is_checked():
         page.locator(".st-key-rn_wi__more label").click()  # the factors not answered
         _settled(page)
     # the weekly-distance slider (unit "%") is drawn as a slider, not an error

@@ -89,3 +89,31 @@ def test_cli_reports_questions_to_a_stable_result(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)["questionnaire"]
     assert set(out) == {"known_only"} and out["known_only"]["cases"] == 2
     assert out["known_only"]["mean_questions"] > 0
+
+
+def test_how_long_and_what_changed_in_training_come_after_age_and_sex(model):
+    """Issue 13: the questionnaire asks what a clinician asks first, age, sex, how long it
+    has been going on and what changed in training, before the fine distinctions (a runner
+    walk answered 18 questions after hip pain with a big mileage rise and was never asked
+    about training load: nine questions that could change the level came first)."""
+    from model import HISTORY, first_screen_questions, next_to_ask
+
+    assert HISTORY == ("symptom_weeks", "weekly_distance_change_pct")
+    signs = {q: "no" for q in first_screen_questions(model.kb)
+             if "no" in model.question_map[q].states}
+    answers = {**signs, "swelling": "none"}
+    asked = []
+    for _ in range(4):
+        qid = next_to_ask(model.diagnose(answers))
+        asked.append(qid)
+        q = model.question_map[qid]
+        answers[qid] = q.min if q.type == "number" else q.states[0]
+    assert asked == ["age", "sex", *HISTORY]
+    d = model.diagnose(answers)
+    assert next_to_ask(d) not in ("age", "sex", *HISTORY)
+    # declined ("not sure"), a history question is not asked again
+    d0 = model.diagnose({**signs, "swelling": "none", "age": 30, "sex": "male"})
+    assert next_to_ask(d0, skip={"symptom_weeks"}) == "weekly_distance_change_pct"
+    # a sign present still brings its follow-up questions first
+    swollen = model.diagnose({**signs, "swelling": "one_leg"})
+    assert next_to_ask(swollen) in swollen.triage.follow_up

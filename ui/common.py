@@ -492,7 +492,9 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                 st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
-    if t.unknown_warning_signs and compact and signs:
+    # the grey line unless the red lines above already count every sign left open
+    if t.unknown_warning_signs and compact and signs and (
+            len(t.unknown_serious) < len(t.unknown_warning_signs)):
         st.caption(unknown_signs_note(t, change))
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map

@@ -18,6 +18,7 @@ import streamlit as st
 
 from model import (
     BASICS,
+    HISTORY,
     Advice,
     Diagnosis,
     Model,
@@ -96,8 +97,12 @@ def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -
         return ("We ask everyone this first: some causes are commoner in women or in men, "
                 "and some questions (periods, the pill, pregnancy) apply only to women. What "
                 "each answer would do:")
-    best = next((g.id for g in d.next_questions if g.id not in skip and g.id not in BASICS),
-                None)
+    if qid in HISTORY:
+        return ("We ask everyone this early, as a clinician would: how long it has been going "
+                "on and what changed in training tell the training causes from the others. "
+                "What each answer would do:")
+    best = next((g.id for g in d.next_questions
+                 if g.id not in skip and g.id not in BASICS and g.id not in HISTORY), None)
     if qid in d.triage.change_questions and qid != best:  # before the most informative
         return ("We ask this now because your answer could change how soon you should be "
                 "seen. What each answer would do:")

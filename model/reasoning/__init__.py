@@ -6,6 +6,7 @@ composed of small pure functions (:mod:`.diagnose`), triage (:mod:`.triage`), wh
 from .diagnose import (
     BASICS,
     CONFLICT_THRESHOLD,
+    HISTORY,
     STOP_MIN_GAIN,
     STOP_TOP_PROBABILITY,
     TRACKED,
@@ -78,6 +79,7 @@ __all__ = [
     "next_to_ask",
     "strongest_answers",
     "BASICS",
+    "HISTORY",
     "flagged_note",
     "inline_label",
     "pct",

@@ -66,6 +66,11 @@ STOP_MIN_GAIN = 0.02  # bits
 # matter than at 26) and decides which questions apply (periods, the pill, pregnancy), as
 # every clinician and symptom checker asks it first; by information alone age came 37th
 BASICS = ("age", "sex")
+# then what a clinician asks next, before the fine distinctions: how long it has been going
+# on and what changed in training (issue 13; a runner walk answered 18 questions after hip
+# pain with a big mileage rise and was never asked about training load: the questions that
+# could change the level, nine of them on a typical start, came first)
+HISTORY = ("symptom_weeks", "weekly_distance_change_pct")
 # nats (about 2x less likely together than apart): above the 99th percentile of the conflict
 # of typical cases sampled from the model itself (0.59 over all answers, 0.61 for one answer
 # against the rest, 300 cases with 5-19 answers); tests/test_reasoning.py re-checks the rate
@@ -193,10 +198,11 @@ def answer_direction(net: Network, qid: str, state: str, cause: str) -> int:
 def next_to_ask(d: Diagnosis, skip: Collection[str] | str | None = ()) -> str | None:
     """The question the runner's questionnaire asks next (the app's policy): a follow-up of
     a sign already present first (:func:`~model.reasoning.triage.follow_up_questions`), then
-    the ``BASICS`` (age, sex) while unanswered, then a question whose answer has more than
-    ``STOP_TRIAGE_CHANGE`` chance of changing the triage level (the likeliest first: what
-    keeps the stop rule from saying "stable" is asked, not left behind more informative
-    questions a runner may stop before), else the most informative question worth asking
+    the ``BASICS`` (age, sex) and the ``HISTORY`` (how long, what changed in training)
+    while unanswered, then a question whose answer has more than ``STOP_TRIAGE_CHANGE``
+    chance of changing the triage level (the likeliest first: what keeps the stop rule from
+    saying "stable" is asked, not left behind more informative questions a runner may stop
+    before), else the most informative question worth asking
     (gain >= ``STOP_MIN_GAIN``); ``skip``: the questions answered "not sure". None when
     nothing is worth asking."""
     skip = {skip} if isinstance(skip, str) else set(skip or ())  # one id, or none
@@ -211,6 +217,9 @@ def next_to_ask(d: Diagnosis, skip: Collection[str] | str | None = ()) -> str | 
     # declined (periods after "prefer not to say" to sex: the chance still holds the stop
     # rule back, and it may come as an informative question)
     needs = dict(d.triage.change_depends)
+    for qid in HISTORY:
+        if qid in open_ and qid not in skip:
+            return qid
     for qid in d.triage.change_questions:
         if qid in open_ and qid not in skip and not set(needs.get(qid, ())) & skip:
             return qid

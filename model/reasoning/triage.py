@@ -88,8 +88,10 @@ class Triage:
     def running_is_default(self) -> bool:
         """Whether :attr:`running` is the level's own words (easy running is fine...), not a
         rule's (stop running until a suspected stress fracture is seen): a question page can
-        fold the former away with the reasons."""
-        return self.running == texts.plain(texts.running_advice(self.level, False))
+        fold the former away with the reasons (with or without "that holds only if none of
+        the warning signs not yet answered applies": the open signs are said in red above)."""
+        default = texts.plain(texts.running_advice(self.level, False))
+        return self.running in (default, f"{default} {texts.UNLESS_UNANSWERED}")
 
     @property
     def reasons_shown(self) -> tuple[str, ...]:
