@@ -1494,6 +1494,30 @@ def test_uploaded_case_keeps_notes_id_and_sources_in_the_downloads(model):
     assert "pulses normal on re-test" in md.split("## Notes")[1]
 
 
+def test_the_workbench_keeps_answers_and_notes_across_a_visit_to_another_page(model):
+    """A code review: a run of another page drops the values of the widgets it does not
+    draw, so the open tab's answers (age) and the notes were gone after a visit to About."""
+    script = ("import streamlit as st\nfrom ui import about, workbench\n"
+              "(workbench if st.session_state.get('_pg', 'wb') == 'wb' else about).render()\n")
+    at = AppTest.from_string(script, default_timeout=TIMEOUT).run()
+    case = {"notes": "seen twice", "answers": {"age": 41, "cramps": "yes"}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps(case).encode(), "application/json")).run()
+    at.text_area(key="wb_notes").input("seen twice; pulses normal").run()
+    at.session_state["_pg"] = "about"
+    at.run()
+    _no_exception(at)
+    assert "wb_notes" not in at.session_state  # what the other page's run dropped
+    at.session_state["_pg"] = "wb"
+    at.run()
+    _no_exception(at)
+    assert at.text_area(key="wb_notes").value == "seen twice; pulses normal"
+    assert _wb(at, "number_input", "wb_q_age").value == 41
+    assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["cecs"] == pytest.approx(100 * model.diagnose(case["answers"]).probability("cecs"))
+
+
 def test_runner_units_are_chosen_once_and_converted(model):
     """Miles and °F on screen; the model gets km and °C."""
     at = _past_red_flags(_page("runner").run(), model)
@@ -2351,6 +2375,19 @@ def test_a_change_made_on_the_result_page_returns_to_the_updated_result(model):
     _no_exception(at)
     assert at.session_state["rn_stage"] == "result"
     assert at.session_state["rn_answers"]["sex"] == "female"
+    # a "Change" left unanswered for "See my result" does not send a later answer back to
+    # the result (a code review: "Answer more questions" then bounced at once)
+    at.button(key="rn_rm_sex").click().run()
+    at.button(key="rn_stop").click().run()
+    assert at.session_state["rn_stage"] == "result"
+    at.button(key="rn_more").click().run()
+    assert at.session_state["rn_stage"] == "questions"
+    qid = next_to_ask(model.diagnose(dict(at.session_state["rn_answers"])), _unsure(at))
+    q = model.question_map[qid]
+    assert q.type != "number", qid
+    at.button(key=f"rn_opt_{qid}_{q.states[0]}").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "questions"
     # on a question page, "Change" goes back to the questions after the answer
     q = _past_basics(_past_red_flags(_page("runner").run(), model), age=34, sex="male")
     assert q.session_state["rn_stage"] == "questions"

@@ -825,6 +825,21 @@ def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
     assert urgent.level == "urgent"
     assert all(lv == "emergency" for _, _, lv in urgent.unknown_serious)
     assert not urgent.running.endswith(texts.UNLESS_UNANSWERED)
+    # the sign left open that would raise the level only with the other answers qualifies
+    # it too (a code review: palpitations open, dizziness yes: "running on is fine" as is)
+    screen_no = {q: "no" for q in screen if "no" in MODEL.question_map[q].states}
+    held = {**answers, **screen_no, "swelling": "none", "dizziness": "yes"}
+    del held["palpitations"]
+    pal = triage(kb, held, {c.id: 0.0 for c in kb.causes})
+    assert pal.level == "self_care" and not pal.unknown_serious
+    assert ("palpitations", "yes", "emergency") in pal.unknown_raises
+    assert pal.running.endswith(texts.UNLESS_UNANSWERED)
+    # a sign whose warning answer is not a plain yes is named with it (swollen legs: "Yes,
+    # one leg"; "Yes, both legs" alone is self-care)
+    urgent_line = dict(unknown_raise_lines(kb, t))["urgent"]
+    swollen = MODEL.question_map["swelling"]
+    assert (f"\u201c{swollen.text}\u201d (\u201c{swollen.answer_label('one_leg')}\u201d)"
+            in urgent_line)
     # a rule's own words ("stop running until a doctor has checked the bone") are not the
     # permission to run, so they are not qualified (a browser run read them so)
     bone = triage(kb, {**answers, "bone_tender_spot": "yes"}, {})

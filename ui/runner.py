@@ -133,6 +133,9 @@ def _set_stage(stage: str) -> None:
         st.session_state.pop("rn_result_scrolled", None)
     else:  # "Answer more questions" lasts until the result: a later "Change" goes back there
         st.session_state.pop("rn_extra", None)
+        # a "Change" not answered before "See my result" no longer sends a later answer back
+        # to the result (a code review: "Answer more questions" then bounced at once)
+        st.session_state.pop("rn_return", None)
     if stage == "red_flags":
         _scroll_warning_signs()
 

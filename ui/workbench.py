@@ -260,12 +260,13 @@ def _screen_now(name: str) -> tuple[str, share.Screen, Any, str] | None:
     ss = st.session_state
     model = common.get_model(ss.get("wb_population") or "self_assessment")
     answers, conf = _answers(model)
-    if not answers and not ss.get("wb_unsure"):
-        return None
+    rates, costs = _rates(model.population), own_costs(model)
+    if not (answers or ss.get("wb_unsure") or ss.get("wb_notes") or rates or costs):
+        return None  # nothing on the page to go back to
     why = ss.get("wb_why") if ss.get("wb_why_pinned") else None
-    screen = share.Screen(answers, conf, model.population, _rates(model.population),
+    screen = share.Screen(answers, conf, model.population, rates,
                           tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
-                          own_costs(model), why)
+                          costs, why)
     return name, screen, ss.get("wb_case"), ss.get("wb_notes", "")
 
 
@@ -567,10 +568,11 @@ def open_signs_note(d: Diagnosis) -> str:
     did not answer", stood on the empty bench twice)."""
     n = {lv: sum(x == lv for _, _, x in d.triage.unknown_serious) for lv in ("emergency",
                                                                             "urgent")}
-    parts = [f"{n['emergency']} for an emergency"] if n["emergency"] else []
+    parts = [f"{n['emergency']} would on their own call for an emergency"] if n[
+        "emergency"] else []
     parts += [f"{n['urgent']} for same-day care"] if n["urgent"] else []
-    return (f"Warning signs not asked yet, each of which would on its own call "
-            f"{' and '.join(parts)}: ask them before relying on this level.")
+    return (f"Warning signs not asked yet: {' and '.join(parts)}. Ask them before relying "
+            "on this level.")
 
 
 # said with a same-day or emergency level once an examination or test is entered
@@ -1095,13 +1097,21 @@ def _compare_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]
 
 
 def _keep_answers() -> None:
-    """Keep every answer and confidence in the session while its tab is closed (a widget not
-    drawn in a run loses its value unless set again at the top of the page)."""
+    """Keep every answer, confidence and the notes in the session while their tab is closed
+    (a widget not drawn in a run loses its value unless set again at the top of the page)
+    and while another page is shown: a run of another page drops the values of the widgets
+    it does not draw, so a copy outside the widgets (``wb_kept``) puts them back (a code
+    review: the open tab's answers and the notes were lost after a visit to About)."""
     ss = st.session_state
+    kept = ss.setdefault("wb_kept", {})
+    for k, v in kept.items():  # what another page's run dropped
+        if k not in ss:
+            ss[k] = v
     boxes = tuple(f"_{system}" for system in units.UNIT_SYSTEMS)  # km/°C boxes: see below
-    for k in [k for k in ss if isinstance(k, str) and k.startswith(("wb_q_", "wb_c_"))]:
+    for k in [k for k in ss if isinstance(k, str) and (
+            k.startswith(("wb_q_", "wb_c_")) or k == "wb_notes")]:
         if not k.endswith(boxes):  # a unit box is drawn afresh from wb_v_ (the value kept)
-            ss[k] = ss[k]
+            ss[k] = kept[k] = ss[k]
 
 
 COMPUTING = ("Computing the result for these answers… A case with many findings above their "

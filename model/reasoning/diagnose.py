@@ -210,16 +210,16 @@ def next_to_ask(d: Diagnosis, skip: Collection[str] | str | None = ()) -> str | 
         if qid not in skip:
             return qid
     open_ = {g.id for g in d.next_questions}
-    for qid in BASICS:
-        if qid in open_ and qid not in skip:
+    # the basics and the history only where they apply (a question that does not apply is
+    # listed last, with no outcomes, and never asked)
+    applying = {g.id for g in d.next_questions if g.outcomes}
+    for qid in (*BASICS, *HISTORY):
+        if qid in applying and qid not in skip:
             return qid
     # a question that could change the level, unless it applies only by an answer the runner
     # declined (periods after "prefer not to say" to sex: the chance still holds the stop
     # rule back, and it may come as an informative question)
     needs = dict(d.triage.change_depends)
-    for qid in HISTORY:
-        if qid in open_ and qid not in skip:
-            return qid
     for qid in d.triage.change_questions:
         if qid in open_ and qid not in skip and not set(needs.get(qid, ())) & skip:
             return qid

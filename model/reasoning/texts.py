@@ -44,14 +44,17 @@ def flagged_note(labels: list[str]) -> str:
 
 
 # the heads of the cause names that count ("a bone stress injury"), unlike "iron deficiency"
-COUNTABLE = ("problem", "injury", "condition", "disease", "effect")
+# or "peripheral artery disease"
+COUNTABLE = ("problem", "injury", "condition", "effect")
 
 
 def with_article(name: str) -> str:
     """A cause's name after "check for": "a heart rhythm problem or heart failure", "a bone
     stress injury", but "iron deficiency" (its first alternative decides)."""
     first = name.split(" or ")[0].split(" (")[0]
-    return f"a {name}" if first.endswith(COUNTABLE) else name
+    if not first.endswith(COUNTABLE):
+        return name
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 @functools.lru_cache(maxsize=4096)  # a few hundred labels, asked for thousands of times
@@ -223,17 +226,22 @@ def unknown_raise_text(question_text: str, answer_label: str, level_text: str) -
     )
 
 
-def unknown_serious_text(questions: Sequence[str], level_text: str, listed: bool = True) -> str:
+def unknown_serious_text(
+    questions: Sequence[tuple[str, str | None]], level_text: str, listed: bool = True
+) -> str:
     """Unanswered first-screen signs that on their own ask for urgent or emergency care
-    (``Triage.unknown_serious``), in one line per level; without ``listed``, counted (a
-    question page: the list ran to a phone's screen)."""
+    (``Triage.unknown_serious``: each question's words, with the answer that does it where
+    that is not a plain yes, "Yes, one leg" for swollen legs), in one line per level; without
+    ``listed``, counted (a question page: the list ran to a phone's screen)."""
     n = len(questions)
     if not listed:
         if n == 1:
             return f"1 warning sign you left open would on its own mean: {level_text}"
         return f"{n} warning signs you left open would each on its own mean: {level_text}"
     which = "this warning sign" if n == 1 else "these warning signs"
-    named = "; ".join(f"\u201c{q}\u201d" for q in questions)
+    named = "; ".join(
+        f"\u201c{q}\u201d" + (f" (\u201c{a}\u201d)" if a else "") for q, a in questions
+    )
     return (
         f"You did not answer {which}: {named}. A yes on its own means: {level_text} If that "
         "could be so, act on it now."

@@ -386,6 +386,9 @@ def triage(
     raises, serious = _unknown_raises(
         kb, answers, probabilities, open_, tally.level, unusual, unexplained, unknown
     )
+    # running on holds only if no open sign applies: a serious one alone, or one that with
+    # the other answers raises the level (palpitations open, dizziness yes: a code review)
+    open_signs = bool(serious) or bool(raises)
     if tally.level == 0:
         tally.raise_to(LEVELS[0], _none_reason(kb, answers, unknown, screen, follow), "none")
     name = LEVELS[tally.level]
@@ -401,7 +404,7 @@ def triage(
         unknown_raises=raises,
         unknown_serious=serious,
         running=texts.plain(
-            texts.running_advice(name, bool(fired), _own_running(own, tally.level), bool(serious))
+            texts.running_advice(name, bool(fired), _own_running(own, tally.level), open_signs)
         ),
         follow_up=_with_signs_to_ask(kb, answers, follow, hits),
         unexplained=unexplained,
@@ -434,7 +437,11 @@ def unknown_raise_lines(
         act = " If that could be so, act on it now." if level in ACT_FIRST_LEVELS else ""
         out.append((level, text + act))
     for level in reversed(ACT_FIRST_LEVELS):  # the serious signs left open, one line a level
-        named = [kb.question_map[q].text for q, _, lv in t.unknown_serious if lv == level]
+        named = [
+            (kb.question_map[q].text, None if a == "yes" else kb.question_map[q].answer_label(a))
+            for q, a, lv in t.unknown_serious
+            if lv == level
+        ]
         if named:
             words = texts.unknown_serious_text(named, kb.level_texts[level], listed)
             out.append((level, words))
