@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from model import DISCLAIMER, LEVELS, Model, escalations, inline_label, plain
+from model import DISCLAIMER, LEVELS, Model, escalations, inline_label, plain, referral_threshold
 
 from . import common
 
@@ -19,15 +19,13 @@ SHORT_LEVELS = {"emergency": "Emergency", "urgent": "Same day", "see_doctor": "S
 def _thresholds_words(model: Model) -> str:
     """The model's suspicion, in words: each medical cause has its own threshold (the About
     page said 30 % for all, while a blood clot counts from 3 %: a runner walk)."""
-    def first(e: Any) -> float:  # the chance from which it sends a runner to a doctor
-        return float(e.without_sign.threshold if e.without_sign else e.threshold)
-
-    esc = sorted(escalations(model.kb), key=first)
+    esc = sorted(escalations(model.kb), key=referral_threshold)
     names = {c.id: inline_label(c.label) for c in model.causes}
     low, high = esc[0], esc[-1]
     return (f"the model's suspicion of a medical cause sends you to a doctor from a chance set "
-            f"for each cause by what missing it would cost: from {first(low):.0%} for "
-            f"{names[low.cause]} to {first(high):.0%} for {names[high.cause]}.")
+            f"for each cause by what missing it would cost: from "
+            f"{referral_threshold(low):.0%} for {names[low.cause]} to "
+            f"{referral_threshold(high):.0%} for {names[high.cause]}.")
 
 
 def _condition(model: Model, qid: str, cond: Any) -> str:

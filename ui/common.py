@@ -432,6 +432,13 @@ def unknown_signs_note(t: Any, where: str = CHANGE_SIGNS_HINT) -> str:
     return f"{which} not answered: unknown, not ruled out ({where})."
 
 
+def render_unknown_signs_note(t: Any, where: str = CHANGE_SIGNS_HINT) -> None:
+    """The grey line on warning signs left unanswered, unless the red lines above already
+    count every one of them (the question must stay in view on a phone)."""
+    if t.unknown_warning_signs and len(t.unknown_serious) < len(t.unknown_warning_signs):
+        st.caption(unknown_signs_note(t, where))
+
+
 def so_far_note(t: Any) -> str:
     """The "so far" label of a level the next answers could still change. At urgent or
     emergency, "could change this" beside "get medical help today" read as "this might go
@@ -492,10 +499,8 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                 st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
-    # the grey line unless the red lines above already count every sign left open
-    if t.unknown_warning_signs and compact and signs and (
-            len(t.unknown_serious) < len(t.unknown_warning_signs)):
-        st.caption(unknown_signs_note(t, change))
+    if compact and signs:
+        render_unknown_signs_note(t, change)
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map
         shown = [q for q in t.unknown_warning_signs if q in qmap]

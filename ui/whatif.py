@@ -91,7 +91,7 @@ def _controls(model: Model, answers: Mapping[str, Any], key_prefix: str,
     if others and st.toggle(more, value=not answered, key=f"{key_prefix}__more"):
         for qid in others:
             q = model.question_map[qid]
-            start = q.typical if q.typical is not None else q.states[0]
+            start = _typical(q)
             value = _widget(model, qid, start, f"{key_prefix}_{qid}_{start}", system)
             if value != start:
                 changes[qid] = value
@@ -150,9 +150,13 @@ def _said(model: Model, qid: str, value: Any, system: str) -> str:
     control starts at (a re-walk read "not answered -> 1 day" from a slider at 2)."""
     q = model.question_map[qid]
     if value is None:
-        start = q.typical if q.typical is not None else q.states[0]
-        return f"{units.label(q, start, system)} (typical)"
+        return f"{units.label(q, _typical(q), system)} (typical)"
     return units.label(q, value, system)
+
+
+def _typical(q: Question) -> Any:
+    """Where the control of a factor the runner did not answer starts."""
+    return q.typical if q.typical is not None else q.states[0]
 
 
 def _toast(d: Diagnosis, after: Diagnosis, changes: Mapping[str, Any], before_p: float,

@@ -260,14 +260,23 @@ def _screen_now(name: str) -> tuple[str, share.Screen, Any, str] | None:
     ss = st.session_state
     model = common.get_model(ss.get("wb_population") or "self_assessment")
     answers, conf = _answers(model)
-    rates, costs = _rates(model.population), own_costs(model)
-    if not (answers or ss.get("wb_unsure") or ss.get("wb_notes") or rates or costs):
+    screen = _page_screen(model, answers, conf, _rates(model.population))
+    if not (answers or screen.unsure or ss.get("wb_notes") or screen.base_rates
+            or screen.costs):
         return None  # nothing on the page to go back to
-    why = ss.get("wb_why") if ss.get("wb_why_pinned") else None
-    screen = share.Screen(answers, conf, model.population, rates,
-                          tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
-                          costs, why)
     return name, screen, ss.get("wb_case"), ss.get("wb_notes", "")
+
+
+def _page_screen(model: Model, answers: dict[str, Any], conf: dict[str, float],
+                 rates: dict[str, float]) -> share.Screen:
+    """What the page shows, as a share link carries it: the answers, confidences,
+    population, base rates, "not sure", units, test costs and the cause the why chart is
+    pinned to (the share link and the undo of a load)."""
+    ss = st.session_state
+    why = ss.get("wb_why") if ss.get("wb_why_pinned") else None
+    return share.Screen(answers, conf, model.population, rates,
+                        tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
+                        own_costs(model), why)
 
 
 def _upload_key() -> str:
@@ -960,11 +969,7 @@ def _node_panel(model: Model, d: Diagnosis, node: str, answers: dict[str, Any]) 
 
 def _share_panel(model: Model, answers: dict[str, Any], conf: dict[str, float],
                  rates: dict[str, float]) -> None:
-    ss = st.session_state
-    why = ss.get("wb_why") if ss.get("wb_why_pinned") else None
-    screen = share.Screen(answers, conf, model.population, rates,
-                          tuple(ss.get("wb_unsure", ())), ss.get("hl_units", "metric"),
-                          own_costs(model), why)
+    screen = _page_screen(model, answers, conf, rates)
     with st.popover("Copy share link", icon=":material/link:", width="stretch", key="wb_share"):
         try:
             link = share.share_link(model, screen, common.page_url(URL_PATH))

@@ -45,7 +45,14 @@ from .texts import (
     running_label,
     short_name,
 )
-from .triage import LEVELS, Triage, escalations, first_screen_questions, unknown_raise_lines
+from .triage import (
+    LEVELS,
+    Triage,
+    escalations,
+    first_screen_questions,
+    referral_threshold,
+    unknown_raise_lines,
+)
 
 __all__ = [
     "ADVICE_MIN",
@@ -75,6 +82,7 @@ __all__ = [
     "Triage",
     "WhatIf",
     "escalations",
+    "referral_threshold",
     "first_screen_questions",
     "next_to_ask",
     "strongest_answers",

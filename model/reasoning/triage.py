@@ -90,8 +90,10 @@ class Triage:
         rule's (stop running until a suspected stress fracture is seen): a question page can
         fold the former away with the reasons (with or without "that holds only if none of
         the warning signs not yet answered applies": the open signs are said in red above)."""
-        default = texts.plain(texts.running_advice(self.level, False))
-        return self.running in (default, f"{default} {texts.UNLESS_UNANSWERED}")
+        return self.running in {
+            texts.plain(texts.running_advice(self.level, False, unanswered=u))
+            for u in (False, True)
+        }
 
     @property
     def reasons_shown(self) -> tuple[str, ...]:
@@ -465,10 +467,15 @@ def _none_reason(
     return texts.no_flags_reason(referral_thresholds(kb), unknown, pending, noted)
 
 
+def referral_threshold(e: Escalation) -> float:
+    """The chance from which a cause's suspicion sends a runner to a doctor: its row's
+    without-sign threshold where it has one, else the row's own."""
+    return e.without_sign.threshold if e.without_sign else e.threshold
+
+
 def referral_thresholds(kb: KnowledgeBase) -> tuple[float, float]:
-    """The lowest and the highest chance from which a medical cause's suspicion sends a
-    runner to a doctor (a row's without-sign threshold where it has one)."""
-    first = [e.without_sign.threshold if e.without_sign else e.threshold for e in escalations(kb)]
+    """The lowest and the highest :func:`referral_threshold` over the medical causes."""
+    first = [referral_threshold(e) for e in escalations(kb)]
     return min(first), max(first)
 
 
@@ -669,6 +676,7 @@ __all__ = [
     "level_index",
     "LevelLookahead",
     "level_of",
+    "referral_threshold",
     "rule_questions",
     "rule_status",
     "signs_absent",
