@@ -329,6 +329,30 @@ def test_link_sensitivity_equals_rerunning_with_edited_priors(m, tmp_path):
         assert p_low == pytest.approx(got[cid], abs=1e-9)
 
 
+def test_a_table_causes_rows_scale_each_entrys_odds_as_edited_priors_do(m, tmp_path):
+    """The medication table's rows scale the odds of every entry (a 0.5 by 1.5 is 0.6, not
+    0.75; an entry near 1 can no longer be clipped to 1), equal to re-running with the
+    entries edited in causes.yaml."""
+    case = {**OLDER, "medication": "beta_blocker"}
+    row = {r.parameter: r for r in m.sensitivity(case)}["base_rate:medication_side_effect"]
+    assert "odds" in row.text and "(" not in row.text.split("|")[0][2:]
+
+    def scaled(q: float, f: float) -> float:
+        return q * f / (1 - q + q * f)
+
+    def edit(d: Path) -> None:
+        data = yaml.safe_load((d / "causes.yaml").read_text())
+        table = data["causes"]["medication_side_effect"]["table"]["p_present"]
+        for entry in table.values():
+            entry["p"] = scaled(entry["p"], 1.5)
+        (d / "causes.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+    edited = Model(load_knowledge_base(_edited(tmp_path, edit)))
+    got = {c.id: c.probability for c in edited.diagnose(case).causes}
+    for cid, _, _, p_high in row.effects:
+        assert p_high == pytest.approx(got[cid], abs=1e-9)
+
+
 def test_sensitivity_rows_are_sorted_and_cover_every_base_rate(m):
     rows = m.sensitivity(YOUNG)
     swings = [r.swing for r in rows]

@@ -1,5 +1,6 @@
 """Sensitivity (a tornado): how the top causes move when each base rate is scaled by
-(1 - spread) and (1 + spread), and the odds of each link strength of the answered findings
+(1 - spread) and (1 + spread) (the odds of each entry, for a cause given as a table), and the
+odds of each link strength of the answered findings
 (heavy legs included) by the same factors (a strength of 0.8 scaled by 1.5 was 1.2, clipped
 to 1: the cause then made the other answer impossible, and that artefact was the tornado's
 longest bar in a physio walk; on the odds, 0.8 becomes 0.86 and small strengths scale as
@@ -45,9 +46,11 @@ def _cause_variants(
     """(text, low value, high value, low variant, high variant) of one cause's base rate (or
     its table, for a cause given as one)."""
     if c.table is not None:
+        # each entry's odds, as the links' strengths: a 0.8 scaled by 1.5 is 0.86, not a
+        # clipped 1 (no entry crosses 0 or 1); small entries scale about linearly
         base = np.asarray(c.table)
-        lo_t = np.clip(base * (1 - spread), 0, 1)
-        hi_t = np.clip(base * (1 + spread), 0, 1)
+        lo_t = odds_scaled(base, 1 - spread)
+        hi_t = odds_scaled(base, 1 + spread)
         t_lo = np.stack([1 - lo_t, lo_t], axis=-1)
         t_hi = np.stack([1 - hi_t, hi_t], axis=-1)
         text = texts.table_row(c.label, spread)

@@ -353,7 +353,10 @@ def base_rate_row(label: str, lo: float, hi: float, now: float) -> str:
 
 
 def table_row(label: str, spread: float) -> str:
-    return f"P({inline_label(label)} | medication) \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+    return (
+        f"P({inline_label(cause_name(label))} | medication) odds"
+        f" \u00d7{1 - spread:g}/\u00d7{1 + spread:g}"
+    )
 
 
 def short_name(text: str, chars: int = 40) -> str:
