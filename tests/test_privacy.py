@@ -256,3 +256,14 @@ def test_the_app_is_drawn_on_its_light_theme() -> None:
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert cfg["theme"]["base"] == "light"
     assert "theme.base" in config._config_options_template
+
+
+def test_the_server_does_not_reload_the_code_under_open_sessions() -> None:
+    """A reload of the code under a live server left the sessions' cached diagnoses of the old
+    classes, and the result page stopped on an assertion with a traceback (runner walk): the
+    file watcher is off (an option this Streamlit knows), so a change is deployed by a restart."""
+    from streamlit import config
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["fileWatcherType"] == "none"
+    assert "server.fileWatcherType" in config._config_options_template
