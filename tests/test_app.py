@@ -2416,3 +2416,38 @@ def test_the_physio_s_question_and_test_tables_use_short_cause_names(model):
     tests = tests_table(model, model.which_test_next(answers)).to_string()
     assert "popliteal" in (questions + tests).lower()
     assert long not in questions and long not in tests
+
+
+def test_the_level_never_gives_a_later_deadline_than_a_reason_under_it(model):
+    """A runner walk (phone): a 19-year-old woman, weekly distance +40 %, pain on hopping and
+    periods stopped. The banner said "See a doctor within two weeks at the latest" above
+    "stop running and see a doctor within a week for imaging". The level's words (the page's
+    banner and the report's level line) now take the soonest deadline of its reasons."""
+    from ui.downloads import markdown_report
+
+    answers = {"age": 19, "sex": "female", "weekly_distance_change_pct": 40,
+               "bone_tender_spot": "yes", "menstrual_irregular": "yes"}
+    d = model.diagnose(answers)
+    assert d.triage.level == "see_doctor"
+    assert any("within a week" in r for r in d.triage.reasons)
+    at = _page("runner").run()
+    at.session_state["rn_answers"] = answers
+    at.session_state["rn_stage"] = "result"
+    at.run()
+    _no_exception(at)
+    banner = [w.value for w in at.warning if w.value.startswith("**See a doctor")]
+    assert len(banner) == 1 and banner[0].startswith(
+        "**See a doctor within a week at the latest.**"), banner
+    assert "two weeks" not in _page_text(at)
+    md = markdown_report(model, answers).decode("utf-8")
+    assert "**See a doctor**: See a doctor within a week at the latest." in md
+    assert "two weeks" not in md
+    # a suspected heart condition without its signs asks for an ECG within days: so does
+    # the level; without a sooner reason the level keeps its own words
+    heart = model.diagnose({"age": 78}).triage
+    assert heart.level == "see_doctor" and any("within days" in r for r in heart.reasons)
+    assert heart.advice == "See a doctor within days at the latest."
+    plain = model.diagnose({"age": 30, "sex": "female", "menstrual_irregular": "yes"})
+    assert plain.triage.level == "see_doctor"
+    assert not any("within a week" in r or "within days" in r for r in plain.triage.reasons)
+    assert plain.triage.advice == "See a doctor within two weeks at the latest."

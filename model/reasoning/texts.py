@@ -333,6 +333,22 @@ def _running_advice(level: str, red_flag: bool, own: tuple[str, ...] = ()) -> st
     return RUNNING[level]
 
 
+# the deadlines a reason can give for seeing a doctor, the soonest first
+DEADLINES = ("within days", "within a week", "within two weeks")
+
+
+def level_advice(level_text: str, reasons: Sequence[str]) -> str:
+    """The level's words with the soonest deadline the level's ``reasons`` give, where that
+    is sooner than the level's own: "See a doctor within two weeks at the latest" stood above
+    "stop running and see a doctor within a week" (a runner walk); the most prominent line
+    never gives a later deadline than a reason under it."""
+    own = next((d for d in DEADLINES if d in level_text), None)
+    sooner = next((d for d in DEADLINES if any(d in r for r in reasons)), None)
+    if own is None or sooner is None or DEADLINES.index(sooner) >= DEADLINES.index(own):
+        return level_text
+    return level_text.replace(own, sooner)
+
+
 SO_FAR = "so far"
 
 

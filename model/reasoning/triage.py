@@ -259,6 +259,12 @@ class _Tally:
         self.kinds.append(kind)
         self.covered.append(covered)
 
+    def said_at(self, level: str) -> list[str]:
+        """The reasons that ask for ``level``, as a runner reads them."""
+        return [
+            texts.plain(r) for r, lv in zip(self.reasons, self.levels, strict=True) if lv == level
+        ]
+
     def sign(self, rule: Rule, kind: str, quiet: bool) -> None:
         """A rule that holds: its level, and its reason unless a more specific rule that
         holds gives it (``quiet``, :func:`_subsumed`)."""
@@ -399,7 +405,7 @@ def triage(
         tuple(texts.plain(r) for r in tally.reasons),
         tuple(fired),
         tuple(ruled_out),
-        kb.level_texts[name],
+        texts.level_advice(kb.level_texts[name], tally.said_at(name)),
         escalated=tuple(e.cause for e in hits),
         outside_model=outside,
         unknown_warning_signs=unknown,
