@@ -2451,3 +2451,42 @@ def test_the_level_never_gives_a_later_deadline_than_a_reason_under_it(model):
     assert plain.triage.level == "see_doctor"
     assert not any("within a week" in r or "within days" in r for r in plain.triage.reasons)
     assert plain.triage.advice == "See a doctor within two weeks at the latest."
+
+
+# a physio walk's popliteal entrapment case: the cause at 99.6 % (see_doctor)
+POPLITEAL = {"age": 22, "sex": "male", "legs_affected": "one", "symptom_location": "lower_leg",
+             "cramps": "yes", "heaviness_onset": "reproducible_point", "relief_time": "minutes",
+             "calf_pain_walking": "yes", "foot_cold_or_pale": "no", "numbness_tingling": "yes",
+             "exam_pulse_loss_plantar_flexion": "yes", "exam_foot_pulses": "reduced_after_exercise",
+             "test_duplex_arterial": "compression_on_provocation", "symptom_weeks": 20,
+             "test_compartment_pressure": "no", "only_at_high_intensity": "yes"}
+
+
+def test_a_reason_s_chance_is_said_as_the_table_and_summary_say_it(model):
+    """A physio walk: a cause at 99.7 % read "Popliteal artery entrapment is possible
+    (100%)" in "Why this level" and the report's triage bullets, while the table said 99.7 %
+    and the summary "over 99%". A reason's chance is now said the one way (pct); the level
+    is still decided on the point probability."""
+    from ui.downloads import markdown_report
+
+    d = model.diagnose(POPLITEAL)
+    p = d.probability("popliteal_entrapment")
+    assert 0.995 <= p < 1 and d.triage.level == "see_doctor"
+    assert "popliteal_entrapment" in d.triage.escalated
+    reason = next(r for r in d.triage.reasons if r.startswith("Popliteal artery entrapment"))
+    assert "(over 99%)" in reason and "(100%)" not in reason
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(
+        ("paes.json", json.dumps({"answers": POPLITEAL}).encode(), "application/json")).run()
+    _no_exception(at)
+    box = next(e for e in at.expander if e.label == "Why this level")
+    shown = " ".join(m.value for m in box.markdown)
+    assert "is possible (over 99%)" in shown and "100%" not in shown
+    md = markdown_report(model, POPLITEAL).decode("utf-8")
+    assert "Popliteal artery entrapment is possible (over 99%)" in md and "(100%)" not in md
+    # the low end and the unexplained reason: the same words
+    from model.reasoning import texts
+
+    assert texts.fill_chance("x ({probability:.0%})", 0.003) == "x (under 1%)"
+    assert texts.fill_chance("x ({probability:.0%})", 0.4) == "x (40%)"
+    assert texts.fill_chance("x ({probability:.1%})", 0.997) == "x (99.7%)"

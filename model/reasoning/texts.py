@@ -270,6 +270,22 @@ def pct(p: float) -> str:
     return shown
 
 
+class _Chance(float):
+    """A chance filled into a rule's words ("possible ({probability:.0%})"): a whole
+    percentage is said as :func:`pct` ("over 99%", "under 1%"), as the table and the summary
+    say it; "possible (100%)" beside a table's 99.7% was a physio walk's finding. Another
+    format (".1%") is kept as the rule writes it."""
+
+    def __format__(self, spec: str) -> str:
+        return pct(float(self)) if spec in ("", ".0%") else format(float(self), spec)
+
+
+def fill_chance(template: str, probability: float, **fields: str) -> str:
+    """A triage text with its ``{probability}`` said the one way (:class:`_Chance`) and its
+    other fields (``{label}``) filled in; the level is decided on the point probability."""
+    return template.format(probability=_Chance(probability), **fields)
+
+
 def range_words(lo: float, hi: float) -> str:
     """A range of chances in the one way (:func:`pct`): "21% to 66%"; one value where both
     ends read the same; "up to 2%" from under 1% ("under 1% to 1%" read oddly: a runner

@@ -332,7 +332,7 @@ def _escalate(
     for e in hits:
         p = probabilities[e.cause]
         covered = flag_levels.get(e.cause, -1) >= LEVELS.index(e.level)
-        reason = e.reason.format(label=labels[e.cause], probability=p)
+        reason = texts.fill_chance(e.reason, p, label=labels[e.cause])
         tally.raise_to(e.level, reason, "suspicion", covered)
     return hits
 
@@ -383,7 +383,7 @@ def triage(
     if om is not None and om.unexplained is not None and unexplained >= om.unexplained:
         outside = True
         tally.raise_to(
-            om.level, om.unexplained_reason.format(probability=unexplained), "outside_model"
+            om.level, texts.fill_chance(om.unexplained_reason, unexplained), "outside_model"
         )
     screen = first_screen_questions(kb)
     follow = follow_up_questions(kb, answers)
