@@ -1049,8 +1049,10 @@ def test_about_page_lists_sources_and_disclaimer(model):
     # each says the answers it fires on: two rules read "new weakness in both legs", asked
     # in two ways (a re-walk read them as one listed twice); an "any" reads as one of them
     whens = [c.value for c in at.caption if c.value.startswith("When: ")]
-    rules = (*model.kb.red_flags, *model.kb.amber_flags)
-    assert len(whens) == sum(len(r.all) + len(r.any) > 1 for r in rules)  # one answer: said
+    from ui.about import warning_signs
+
+    signs = warning_signs(model).values()  # one answer: said
+    assert len(whens) == sum(len(r) > 1 or len(r[0].all) + len(r[0].any) > 1 for r in signs)
     legs = model.question_map["legs_affected"]
     assert any(f"{(legs.label or legs.text).rstrip('?')}: {legs.answer_label('both')}" in w
                for w in whens)
@@ -2490,3 +2492,27 @@ def test_a_reason_s_chance_is_said_as_the_table_and_summary_say_it(model):
     assert texts.fill_chance("x ({probability:.0%})", 0.003) == "x (under 1%)"
     assert texts.fill_chance("x ({probability:.0%})", 0.4) == "x (40%)"
     assert texts.fill_chance("x ({probability:.1%})", 0.997) == "x (99.7%)"
+
+
+def test_about_lists_a_sign_once_and_a_number_with_its_unit(model):
+    """An About page walk: "How long has the heaviness been going on: at least 3" had no
+    unit, and "New weakness in both legs" was listed twice as an emergency (one sign,
+    asked on its own and as new weakness in a leg in both legs). The condition now carries
+    the question's unit, and the two rules say the same words, listed once with both ways
+    (a runner who answers both reads it once too)."""
+    at = _page("about").run()
+    _no_exception(at)
+    legs = [m.value for m in at.markdown if m.value.startswith("- **")
+            and "New weakness in both legs" in m.value]
+    assert len(legs) == 1, legs
+    whens = [c.value for c in at.caption if c.value.startswith("When: ")]
+    both = [w for w in whens if "Both legs" in w]
+    assert len(both) == 1 and ". Or: " in both[0]
+    assert model.question_map["both_legs_weak"].text.rstrip("?") in both[0]
+    weeks = model.question_map["symptom_weeks"]
+    assert any(f"{weeks.text.rstrip('?')}: at least 3 weeks" in w for w in whens), whens
+    assert not any(re.search(r"at least \d+(;|$| and)", w) for w in whens), whens
+    t = model.diagnose({"leg_weakness_or_foot_drop": "yes", "legs_affected": "both",
+                        "both_legs_weak": "yes"}).triage
+    assert t.level == "emergency" and {"weakness_both_legs", "both_legs_weak"} <= set(t.red_flags)
+    assert sum("New weakness in both legs" in r for r in t.reasons_shown) == 1, t.reasons

@@ -36,20 +36,39 @@ def _condition(model: Model, qid: str, cond: Any) -> str:
         return f"{name}: {q.answer_label(cond)}"
     if isinstance(cond, list):
         return f"{name}: {' or '.join(q.answer_label(c) for c in cond)}"
-    parts = [f"at least {cond['at_least']:g}"] if "at_least" in cond else []
-    parts += [f"under {cond['below']:g}"] if "below" in cond else []
+    # with the question's unit: "at least 3" for how long the heaviness has lasted read
+    # without one (a walk of this page)
+    parts = [f"at least {q.answer_label(cond['at_least'])}"] if "at_least" in cond else []
+    parts += [f"under {q.answer_label(cond['below'])}"] if "below" in cond else []
     return f"{name}: {' and '.join(parts)}"
 
 
-def _when(model: Model, rule: Any) -> str:
-    """The answers a rule fires on (two rules read alike, "new weakness in both legs",
-    and are asked in two ways: a re-walk read them as one listed twice)."""
+def _answers(model: Model, rule: Any) -> str:
+    """The answers one rule fires on."""
     every = "; ".join(_condition(model, q, c) for q, c in rule.all.items())
     alternatives = " \u2014 or \u2014 ".join(
         " and ".join(_condition(model, q, c) for q, c in clause.items()) for clause in rule.any)
     if not alternatives:
-        return f"When: {every}"
-    return f"When: {every}; and one of: {alternatives}" if every else f"When: {alternatives}"
+        return every
+    return f"{every}; and one of: {alternatives}" if every else alternatives
+
+
+def _when(model: Model, rules: list[Any]) -> str:
+    """The answers a warning sign fires on: each of its rules' (one sign asked in two ways,
+    "new weakness in both legs", is one line with both)."""
+    rules = sorted(rules, key=lambda r: len(r.all) + len(r.any))  # the plainest way first
+    return "When: " + ". Or: ".join(_answers(model, r) for r in rules)
+
+
+def warning_signs(model: Model) -> dict[tuple[str, str], list[Any]]:
+    """Every rule, the highest level first, by what it says: rules at one level with the
+    same words are one warning sign (new weakness in both legs is asked on its own and as
+    new weakness in a leg, in both legs: a walk read it listed twice)."""
+    kb = model.kb
+    out: dict[tuple[str, str], list[Any]] = {}
+    for rule in sorted((*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level)):
+        out.setdefault((rule.level, plain(rule.reason)), []).append(rule)
+    return out
 
 
 def render() -> None:
@@ -80,11 +99,10 @@ def render() -> None:
     st.subheader("Warning signs")
     # every rule, the highest level first: the page listed the red flags only, while a cold
     # foot, palpitations or heaviness for three months also send a runner on (a re-walk)
-    rules = sorted((*kb.red_flags, *kb.amber_flags), key=lambda r: -LEVELS.index(r.level))
-    for rule in rules:
-        st.markdown(f"- **{SHORT_LEVELS.get(rule.level, rule.level)}**: {plain(rule.reason)}")
-        if len(rule.all) + len(rule.any) > 1:  # one answer alone: its reason says it
-            st.caption(_when(model, rule))
+    for (level, words), rules in warning_signs(model).items():
+        st.markdown(f"- **{SHORT_LEVELS.get(level, level)}**: {words}")
+        if len(rules) > 1 or len(rules[0].all) + len(rules[0].any) > 1:  # one answer: said
+            st.caption(_when(model, rules))
     st.subheader("Model card")
     st.markdown(
         f"- Model version: `{model.version}`\n"

@@ -267,8 +267,12 @@ class _Tally:
 
     def sign(self, rule: Rule, kind: str, quiet: bool) -> None:
         """A rule that holds: its level, and its reason unless a more specific rule that
-        holds gives it (``quiet``, :func:`_subsumed`)."""
-        if quiet:
+        holds gives it (``quiet``, :func:`_subsumed`) or another rule at its level already
+        gave the same words (one sign asked in two ways: new weakness in both legs)."""
+        said = (texts.plain(rule.reason), rule.level) in zip(
+            map(texts.plain, self.reasons), self.levels, strict=True
+        )
+        if quiet or said:
             self.level = max(self.level, LEVELS.index(rule.level))
         else:
             self.raise_to(rule.level, rule.reason, kind)
