@@ -2516,3 +2516,23 @@ def test_about_lists_a_sign_once_and_a_number_with_its_unit(model):
                         "both_legs_weak": "yes"}).triage
     assert t.level == "emergency" and {"weakness_both_legs", "both_legs_weak"} <= set(t.red_flags)
     assert sum("New weakness in both legs" in r for r in t.reasons_shown) == 1, t.reasons
+
+
+def test_the_same_day_call_button_names_its_country(model):
+    """A runner walk: the same-day screen's "Call 111" button is NHS 111, UK only; in New
+    Zealand 111 is the emergency number. The button names the service and its country;
+    the emergency numbers stay as they were."""
+    at = _page("runner").run()
+    at.radio(key="rn_rf_calf_warm_red_tender").set_value("yes")
+    at.button(key="rn_rf_continue").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "triage"
+    calls = {b.proto.url: b.proto.label for b in at.get("link_button")
+             if b.proto.url.startswith("tel:")}
+    assert calls == {"tel:111": "Call NHS 111 (UK)"}, calls
+    sos = _page("runner").run()
+    sos.radio(key="rn_rf_chest_pain_or_fainting").set_value("yes")
+    sos.button(key="rn_rf_continue").click().run()
+    calls = {b.proto.url: b.proto.label for b in sos.get("link_button")
+             if b.proto.url.startswith("tel:")}
+    assert calls == {f"tel:{n}": f"Call {n}" for n in ("112", "999", "911", "000")}, calls

@@ -389,10 +389,14 @@ def sources_text(model: Model, keys: Sequence[str]) -> str:
 ACT_FIRST_NOTE = ("Training advice, what-ifs and habits are left out until a doctor has seen "
                   "you: get the check above first.")
 # where to go, by level (the runner's country is not known: the common numbers are named)
-EMERGENCY_NUMBERS = (("112", "Europe, and most mobile phones"), ("999", "UK"),
-                     ("911", "US and Canada"), ("000", "Australia"))
-# same-day help by phone where the runner's country has one number for it
-URGENT_NUMBERS = (("111", "NHS 111 (England, Scotland and Wales): urgent advice, day and night"),)
+# (number, button label, where it serves)
+EMERGENCY_NUMBERS = (("112", "Call 112", "Europe, and most mobile phones"),
+                     ("999", "Call 999", "UK"), ("911", "Call 911", "US and Canada"),
+                     ("000", "Call 000", "Australia"))
+# same-day help by phone where the runner's country has one number for it; named with its
+# country on the button ("Call 111" alone: 111 is New Zealand's emergency number)
+URGENT_NUMBERS = (("111", "Call NHS 111 (UK)",
+                   "NHS 111 (England, Scotland and Wales): urgent advice, day and night"),)
 WHERE = {
     "emergency": "Call your local emergency number now (112 in Europe and from most mobile "
                  "phones, 999 in the UK, 911 in the US and Canada, 000 in Australia), or have "

@@ -392,14 +392,14 @@ ACT_FIRST_HEADLINE = ("**Act on the advice above first.** The chances below come
                       "answers together and are no reason to wait.")
 
 
-def _call_buttons(numbers: tuple[tuple[str, str], ...] = common.EMERGENCY_NUMBERS,
+def _call_buttons(numbers: tuple[tuple[str, str, str], ...] = common.EMERGENCY_NUMBERS,
                   primary: bool = True) -> None:
     """One button per number (``tel:`` links; the emergency numbers unless ``numbers``),
     the place each serves as help, in a row that wraps (as columns they stacked into four
     full-width buttons on a phone and pushed the question below the screen)."""
     with st.container(horizontal=True, gap="small"):
-        for number, where in numbers:
-            st.link_button(f"Call {number}", f"tel:{number}",
+        for number, label, where in numbers:
+            st.link_button(label, f"tel:{number}",
                            type="primary" if primary else "secondary",
                            help=where, width="content", icon=":material/call:")
 
