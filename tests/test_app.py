@@ -2536,3 +2536,29 @@ def test_the_same_day_call_button_names_its_country(model):
     calls = {b.proto.url: b.proto.label for b in sos.get("link_button")
              if b.proto.url.startswith("tel:")}
     assert calls == {f"tel:{n}": f"Call {n}" for n in ("112", "999", "911", "000")}, calls
+
+
+def test_the_running_line_carries_the_leading_cause_s_restriction(model):
+    """A physio walk: popliteal entrapment at 99.7 % (see a doctor) showed "Running until
+    seen: Until you are seen, easy running is fine if it does not make things worse", while
+    the cause's own advice, in a collapsed box, said to avoid the efforts that bring it on
+    (repeated squeezing can damage the artery). The suspicion's row now carries that
+    restriction as its running text (triage.yaml), shown in view as a rule's is."""
+    d = model.diagnose(POPLITEAL)
+    assert d.causes[0].id == "popliteal_entrapment" and d.triage.level == "see_doctor"
+    assert "avoid the efforts that bring it on" in d.triage.running
+    assert "easy running is fine" not in d.triage.running
+    assert not d.triage.running_is_default  # a question page keeps it in view
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(
+        ("paes.json", json.dumps({"answers": POPLITEAL}).encode(), "application/json")).run()
+    _no_exception(at)
+    lines = [m.value for m in at.markdown if m.value.startswith("**Running until seen:**")]
+    assert len(lines) == 1 and "avoid the efforts that bring it on" in lines[0], lines
+    assert "easy running is fine" not in lines[0]
+    # with a suspected stress fracture too, nothing in the line says running is fine
+    both = model.diagnose({"age": 25, "sex": "male", "heaviness_onset": "reproducible_point",
+                           "calf_pain_walking": "yes", "foot_cold_or_pale": "yes",
+                           "bone_tender_spot": "yes"}).triage
+    assert {"popliteal_entrapment", "bone_stress_injury"} <= set(both.escalated)
+    assert both.running.startswith("Stop running") and "running is fine" not in both.running
