@@ -804,7 +804,10 @@ def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
     n = sum(lv == "emergency" for lv in serious.values())
     u = sum(lv == "urgent" for lv in serious.values())
     assert n > 2 and u > 0  # counted in one line for both levels (a question page)
-    assert counted.startswith(f"{n + u} warning signs you left open: on its own, a yes to {n}")
+    # with the count of the signs not answered (the grey line's, which it replaces there)
+    assert counted.startswith(f"{len(t.unknown_warning_signs)} warning signs were not answered: "
+                              f"a yes to {n} of them would mean an emergency, to {u} same-day")
+    assert len(unknown_raise_lines(kb, t, listed=False)) == 1
     assert "urgent" not in dict(unknown_raise_lines(kb, t, listed=False))
     # one open sign on a question page: counted in its own words
     few = triage(kb, {**answers, "swelling": "none",

@@ -436,10 +436,15 @@ def unknown_signs_note(t: Any, where: str = CHANGE_SIGNS_HINT) -> str:
     return f"{which} not answered: unknown, not ruled out ({where})."
 
 
-def render_unknown_signs_note(t: Any, where: str = CHANGE_SIGNS_HINT) -> None:
+def render_unknown_signs_note(t: Any, where: str = CHANGE_SIGNS_HINT,
+                              listed: bool = True) -> None:
     """The grey line on warning signs left unanswered, unless the red lines above already
-    count every one of them (the question must stay in view on a phone)."""
-    if t.unknown_warning_signs and len(t.unknown_serious) < len(t.unknown_warning_signs):
+    count every one of them (the question must stay in view on a phone); on a question page
+    (not ``listed``), unless the one line above says them (a second count beside it did not
+    agree with the first: a runner walk)."""
+    if not t.unknown_warning_signs or len(t.unknown_serious) >= len(t.unknown_warning_signs):
+        return
+    if listed or not unknown_raise_lines(get_model().kb, t, False):
         st.caption(unknown_signs_note(t, where))
 
 
@@ -488,7 +493,8 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
             "self_care": st.success}[t.level]
     # first: what a "not sure" could mean; the open signs named (``listed``, by default on
     # a full page) or counted (a question page, where the question must stay in view)
-    render_unknown_raises(t, not compact if listed is None else listed, serious)
+    listed = not compact if listed is None else listed
+    render_unknown_raises(t, listed, serious)
     show(body, icon=LEVEL_ICONS[t.level])
     # on a question page the level's own words on running go under "Why this advice" with
     # the reasons (a runner walk: the box took 600 px of a phone, the answers below the
@@ -504,7 +510,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     if t.running and not (fold and t.running_is_default):
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if compact and signs:
-        render_unknown_signs_note(t, change)
+        render_unknown_signs_note(t, change, listed)
     if t.unknown_warning_signs and not compact:
         qmap = get_model().question_map
         shown = [q for q in t.unknown_warning_signs if q in qmap]

@@ -376,7 +376,7 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
             common.render_triage(d, compact=True, why=not d.triage.act_first, signs=True)
         elif triage and (d.triage.unknown_warning_signs or d.triage.unknown_raises):
             common.render_unknown_raises(d.triage, False)  # skipped signs: on every page
-            common.render_unknown_signs_note(d.triage)
+            common.render_unknown_signs_note(d.triage, listed=False)
         if triage and d.triage.act_first:
             if d.triage.level == "emergency":
                 _call_buttons()

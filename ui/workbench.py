@@ -526,7 +526,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     if not d.answers:  # an empty bench said "Self-care ... running on is fine" (a physio walk)
         st.info(EMPTY_NOTE, icon=":material/edit_note:")
     else:  # the signs left open in the physio's words, as a line (below)
-        common.render_triage(d, compact=True, so_far=False, serious=False)
+        common.render_triage(d, compact=True, so_far=False, serious=False, listed=True)
         if d.triage.unknown_serious:
             st.caption(open_signs_note(d))
     opening = [model.question_map[q] for q in d.triage.change_questions[:3]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 DISCLAIMER = (
     "Decision support, not a diagnosis. heavylegs ranks possible causes from your answers; "
@@ -248,13 +248,37 @@ def unknown_serious_text(
     )
 
 
-def unknown_serious_count(emergency: int, urgent: int) -> str:
-    """:func:`unknown_serious_text` counted for both levels in one line (a question page)."""
-    return (
-        f"{emergency + urgent} warning signs you left open: on its own, a yes to {emergency} of "
-        f"them would mean an emergency and to {urgent} same-day care. If one could be so, act "
-        "on it now."
+# what a yes to an open sign would mean, in a counted line
+OPEN_LEVEL_WORDS = {
+    "emergency": "an emergency",
+    "urgent": "same-day care",
+    "see_doctor": "a doctor's visit",
+}
+
+
+def unknown_open_count(signs: int, others: int, counts: Mapping[str, int]) -> str:
+    """The open signs counted in one line (a question page): ``signs`` first-screen signs
+    not answered, ``others`` more questions open whose answer would raise the level with
+    the answers given, and per level (highest first) how many of them a yes would send
+    there, on its own or with the other answers; the result names them."""
+    head = []
+    if signs:
+        head.append(f"{signs} warning sign{' was' if signs == 1 else 's were'} not answered")
+    if others:
+        head.append(f"{others} more question{' is' if others == 1 else 's are'} open")
+    parts = [(n, OPEN_LEVEL_WORDS[lv]) for lv, n in counts.items() if n]
+    said = [
+        f"to {n} of them would mean {w}" if i == 0 else f"to {n} {w}"
+        for i, (n, w) in enumerate(parts)
+    ]
+    said_all = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    act = any(counts.get(lv) for lv in ("emergency", "urgent"))
+    end = (
+        " If one could be so, act on it now; your result lists them."
+        if act
+        else " Your result lists them."
     )
+    return f"{' and '.join(head)}: a yes {said_all}.{end}"
 
 
 def pct(p: float) -> str:

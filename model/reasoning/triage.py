@@ -432,16 +432,12 @@ def unknown_raise_lines(
     kb: KnowledgeBase, t: Triage, listed: bool = True
 ) -> tuple[tuple[str, str], ...]:
     """(level, words) for each of :attr:`Triage.unknown_raises`: what a yes would mean, and
-    at urgent or emergency to act on it now (the runner's pages, the workbench, the
-    reports); then :attr:`Triage.unknown_serious`, one line a level, the questions named
-    (``listed``) or, on a question page, counted, in one line for both levels where both
-    have some (two lines and the level's box filled a phone: a re-walk)."""
-    counts = {lv: sum(x == lv for _, _, x in t.unknown_serious) for lv in ACT_FIRST_LEVELS}
-    if not listed and all(counts.values()):
-        top = ACT_FIRST_LEVELS[-1]
-        words = texts.unknown_serious_count(counts[top], counts[ACT_FIRST_LEVELS[0]])
-        rest = unknown_raise_lines(kb, replace(t, unknown_serious=()), listed)
-        return tuple(sorted((*rest, (top, words)), key=lambda x: -LEVELS.index(x[0])))
+    at urgent or emergency to act on it now (the runner's result, the workbench, the
+    reports); then :attr:`Triage.unknown_serious`, one line a level, the questions named.
+    Without ``listed`` (a question page) one line at most: a single line that covers every
+    open sign as it is, else the open signs counted by what a yes would mean
+    (:func:`_open_count_line`; a red box and three yellow ones filled a phone, and "12
+    warning signs you left open" stood above "13 warning signs were not answered")."""
     out = []
     for qid, answer, level in t.unknown_raises:
         q = kb.question_map[qid]
@@ -458,7 +454,22 @@ def unknown_raise_lines(
             words = texts.unknown_serious_text(named, kb.level_texts[level], listed)
             out.append((level, words))
     out.sort(key=lambda x: -LEVELS.index(x[0]))
-    return tuple(out)
+    covered = {q for q, _, _ in (*t.unknown_raises, *t.unknown_serious)}
+    if listed or not out or (len(out) == 1 and covered >= set(t.unknown_warning_signs)):
+        return tuple(out)
+    return (_open_count_line(t),)
+
+
+def _open_count_line(t: Triage) -> tuple[str, str]:
+    """The question page's one line on the open signs: how many first-screen signs are not
+    answered (the count the grey line gives), how many other open questions would raise
+    the level with the answers given, and how many a yes would send to each level; at the
+    highest of those levels."""
+    items = (*t.unknown_raises, *t.unknown_serious)
+    counts = {lv: sum(x == lv for _, _, x in items) for lv in reversed(LEVELS[1:])}
+    others = {q for q, _, _ in t.unknown_raises} - set(t.unknown_warning_signs)
+    top = max((lv for _, _, lv in items), key=LEVELS.index)
+    return top, texts.unknown_open_count(len(t.unknown_warning_signs), len(others), counts)
 
 
 def _none_reason(
