@@ -4,8 +4,9 @@
                                       [--pgmpy-cases 5] [--json out.json] [--plot out.png]
 
 Networks: the shipped priors cut to version 1's 17 causes (``subset_priors``; the hypercube
-engine's baseline where it can be built), the shipped priors (25 causes) and copies with
-medical causes cloned
+engine's baseline where it can be built), the shipped priors cut to contract version 2's
+25 causes (the goals' version-2 network), the shipped priors themselves (26 causes: one beyond
+the contract, priors/CHANGELOG.md 33) and copies with medical causes cloned
 (``model.synthetic.clone_priors``: same tables, same links, so heavy legs and the shared
 findings gain parents). Answer sets: the literature vignettes (tests/vignettes/), cut to the
 questions the 17-cause network has, the same answers on every network. Each size runs in its
@@ -108,7 +109,9 @@ def run_size(size: int, args: argparse.Namespace, q: Any) -> None:
     v1 = subset_model(CONTRACT_CAUSES[:17])
     if size == 17:  # version 1's causes: the shipped priors cut to them (the baseline)
         m = v1
-    elif size == 25:  # the shipped priors (contract version 2)
+    elif size == len(CONTRACT_CAUSES):  # contract version 2's causes, cut from the shipped
+        m = subset_model(list(CONTRACT_CAUSES))  # priors (which hold one more, CHANGELOG 33)
+    elif size == len(load_model().causes):  # the shipped priors
         m = load_model()
     else:
         d = clone_priors(size, Path(tempfile.mkdtemp()) / f"p{size}")

@@ -18,6 +18,10 @@ SMALL_PRIORS_DIR = FIXTURES_DIR / "small_priors"
 EXAMPLES_DIR = REPO_DIR.parent / "shared" / "spec" / "examples"
 if not EXAMPLES_DIR.is_dir():  # a clone elsewhere: the examples are copied into the tests
     EXAMPLES_DIR = FIXTURES_DIR / "examples"
+# the shipped network's causes: the contract's (a minimum, interface.md section 1) and those
+# the priors add beyond it (priors/CHANGELOG.md 33)
+EXTRA_CAUSES = ("calf_muscle_injury",)
+SHIPPED_CAUSES = (*CONTRACT_CAUSES, *EXTRA_CAUSES)
 
 
 @pytest.fixture(scope="session")

@@ -311,13 +311,14 @@ def test_red_flag_yes_leads_to_triage_screen_first(model):
 
 def test_a_sign_s_cause_is_in_the_ranking_and_its_low_chance_is_not_a_reason(model):
     """A runner walk: a warm calf and one swollen leg, then answers that make a clot look
-    unlikely (pain from the start, gone within minutes): the red box said "A blood clot
-    (DVT) is possible (4%)" under "get help today", and the ranking never showed DVT. The
-    suspicion's reason stays in the triage (the physio's bench and the JSON keep it) but is
-    not shown to the runner beside the sign's own; DVT is pinned under the ranking."""
+    unlikely (pain at the same point of each run, gone within hours; since the calf strain
+    came in, CHANGELOG 33): the red box said "A blood clot (DVT) is possible (4%)" under "get
+    help today", and the ranking never showed DVT. The suspicion's reason stays in the triage
+    (the physio's bench and the JSON keep it) but is not shown to the runner beside the sign's
+    own; DVT is pinned under the ranking."""
     answers = {"calf_warm_red_tender": "yes", "swelling": "one_leg",
                "recent_travel_or_surgery": "yes", "sex": "male", "age": 34,
-               "heaviness_onset": "from_start", "relief_time": "minutes",
+               "heaviness_onset": "reproducible_point", "relief_time": "hours",
                "symptom_location": "lower_leg"}
     d = model.diagnose(answers)
     t = d.triage
@@ -2252,9 +2253,12 @@ def test_a_node_shows_the_base_rate_in_use(model):
     clinic = _load(population="clinic")
     table = node_table(clinic.with_base_rates({"cecs": 0.03}), "cecs")
     row = table[table["entry"] == "Base rate (physio clinic)"]["value"].iloc[0]
-    assert row.startswith("3%") and "changed on this page" in row and "6.13%" in row
+    own = next(c for c in clinic.causes if c.id == "cecs").base_rates["clinic"]
+    assert f"{100 * own:.3g}%" != "3%"  # the priors' own rate differs from the page's
+    assert row.startswith("3%") and "changed on this page" in row and f"{100 * own:.3g}%" in row
     plain = node_table(clinic, "cecs")
-    assert plain[plain["entry"] == "Base rate (physio clinic)"]["value"].iloc[0] == "6.13%"
+    assert plain[plain["entry"] == "Base rate (physio clinic)"]["value"].iloc[0] == (
+        f"{100 * own:.3g}%")
 
 
 def test_a_question_page_folds_the_default_running_words_with_the_reasons(model):

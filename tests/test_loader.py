@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import SHIPPED_CAUSES
 
 from model import PriorsError, load_model
 from model.api import Model
-from model.kb import CONTRACT_CAUSES, CONTRACT_QUESTIONS, load_knowledge_base
+from model.kb import CONTRACT_QUESTIONS, load_knowledge_base
 
 
 def edit_yaml(directory: Path, name: str, change: Callable[[Any], None]) -> None:
@@ -54,7 +55,7 @@ def broken(priors_copy: Callable[..., Path]) -> Path:
 # ----------------------------------------------------------------------------- the real base
 def test_real_priors_validate(priors_dir: Path) -> None:
     kb = load_knowledge_base(priors_dir)
-    assert {c.id for c in kb.causes} == set(CONTRACT_CAUSES)
+    assert {c.id for c in kb.causes} == set(SHIPPED_CAUSES)
     assert {q.id for q in kb.questions} >= set(CONTRACT_QUESTIONS)
     assert set(kb.populations) >= {"self_assessment", "clinic"}
     assert any(f.id == "heavy_legs" for f in kb.findings)
@@ -65,7 +66,7 @@ def test_the_copy_itself_is_valid(broken: Path) -> None:
     edit_yaml(broken, "causes.yaml", lambda d: None)  # a YAML round trip changes nothing
     edit_yaml(broken, "findings.yaml", lambda d: None)
     kb = load_knowledge_base(broken)
-    assert len(kb.causes) == len(CONTRACT_CAUSES)
+    assert len(kb.causes) == len(SHIPPED_CAUSES)
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -515,7 +516,7 @@ def test_a_broken_base_is_refused_whole(broken: Path) -> None:
               lambda d: d["findings"]["cramps"]["leak"].__setitem__("p", 0.15))
     m = load_model(priors_dir=broken)
     assert isinstance(m, Model)
-    assert len(m.diagnose({}).causes) == len(CONTRACT_CAUSES)
+    assert len(m.diagnose({}).causes) == len(SHIPPED_CAUSES)
 
 
 def test_loaded_base_is_read_only(priors_dir: Path) -> None:

@@ -28,6 +28,10 @@ PATH_25 = {
     "both_legs_weak": "no", "cycles_a_lot": "yes", "only_at_high_intensity": "no",
     "previous_leg_injury": "yes", "performance_declining": "no", "pain_at_rest_or_night": "yes",
 }  # fmt: skip
+# PATH_25 less its last answer: since the network's 26th cause (CHANGELOG 33) the 25th answer
+# takes variable elimination past its budget and the bounded sum serves (error 6e-6); with
+# 24 the posterior is still exact and the extras sampled, the case these tests need
+PATH_DEEP = dict(list(PATH_25.items())[:24])
 SHALLOW = {"age": 34, "sex": "female", "cramps": "yes", "legs_affected": "both"}
 MODERATE = [
     dict(list(PATH_17.items())[:13]),  # 6 findings above their lowest state
@@ -63,9 +67,9 @@ def test_only_a_deep_case_is_sampled_and_the_result_says_so(model) -> None:
     sampled, _ = _engines(model)
     assert sampled._particles(sampled.case(_ev(model, SHALLOW))) is None
     assert sampled._particles(sampled.case(_ev(model, PATH_17))) is None  # ~0.6 s exact
-    deep = sampled._particles(sampled.case(_ev(model, PATH_25)))
+    deep = sampled._particles(sampled.case(_ev(model, PATH_DEEP)))
     assert deep is not None
-    d = model.diagnose(PATH_25)
+    d = model.diagnose(PATH_DEEP)
     assert d.inference.extras == "importance-sampling"
     # the stated error bounds the samples': 0.5 / sqrt(the fewest effective samples)
     assert 0.5 / np.sqrt(deep.ess) * (1 - 1e-12) <= d.inference.extras_error < 0.05
@@ -99,7 +103,14 @@ def test_sampled_previews_are_close_to_the_exact_ones(model, forced, k) -> None:
     assert cs.extra["particles"] is not None and ce.extra["particles"] is None
     for s, e in zip(ps, pe, strict=True):
         assert np.allclose(s.p_state, e.p_state, atol=0.02), s.node
-        assert np.allclose(s.tracked, e.tracked, atol=0.05, equal_nan=True), s.node
+        # what the ranking weighs is P(answer, cause); a rare answer's own posterior rests on
+        # few samples (0.07 off at P(answer) = 0.003 on 26 causes), so it is held only
+        # where the answer has a chance of 5% or more
+        joint = s.p_state[:, None] * s.tracked, e.p_state[:, None] * e.tracked
+        assert np.allclose(*joint, atol=0.01, equal_nan=True), s.node
+        common = e.p_state >= 0.05
+        assert np.allclose(s.tracked[common], e.tracked[common], atol=0.05, equal_nan=True), (
+            s.node)
         assert abs(s.gain - e.gain) <= 0.01 + 0.1 * e.gain, s.node
     gs, ge = np.array([p.gain for p in ps]), np.array([p.gain for p in pe])
     # the question asked next: the exact best, or one whose exact gain is within 5 % of it
@@ -238,7 +249,7 @@ def test_a_posterior_beyond_every_affordable_exact_route_is_sampled_and_close(
     second is the reference."""
     import model.inference.quickscore as qs
 
-    ev = _ev(model, PATH_25)
+    ev = _ev(model, PATH_DEEP)
     exact = QuickscoreEngine(model.engine.net).posterior(ev)
     assert exact.route == "variable-elimination" and exact.exact
     for name in ("VE_MAX_FLOPS", "VE_SLOW_FLOPS", "DEEP_MAX_ERROR"):

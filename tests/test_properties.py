@@ -6,10 +6,11 @@ import math
 from typing import Any
 
 import pytest
+from conftest import SHIPPED_CAUSES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import CONTRACT_CAUSES, CONTRACT_QUESTIONS, LEVELS, Model, load_model
+from model import CONTRACT_QUESTIONS, LEVELS, Model, load_model
 
 # deterministic (derandomize) and modest; local to this module, not a global profile
 PROPS = settings(max_examples=60, derandomize=True, deadline=None, print_blob=True,
@@ -77,7 +78,7 @@ def test_strategy_covers_the_contract() -> None:
 def test_any_valid_answers_give_a_complete_sorted_diagnosis(answers: dict[str, Any]) -> None:
     d = MODEL.diagnose(answers)
     ids = [c.id for c in d.causes]
-    assert sorted(ids) == sorted(CONTRACT_CAUSES)  # every cause exactly once
+    assert sorted(ids) == sorted(SHIPPED_CAUSES)  # every cause exactly once
     probs = [c.probability for c in d.causes]
     assert probs == sorted(probs, reverse=True)
     for c in d.causes:
@@ -142,5 +143,5 @@ def test_unanswered_is_unknown_not_no(answers: dict[str, Any], blank: Any) -> No
 @pytest.mark.parametrize("population", ["self_assessment", "clinic"])
 def test_populations_have_valid_priors(population: str) -> None:
     d = load_model(population=population).diagnose({})
-    assert sorted(c.id for c in d.causes) == sorted(CONTRACT_CAUSES)
+    assert sorted(c.id for c in d.causes) == sorted(SHIPPED_CAUSES)
     assert all(0.0 < c.prior < 1.0 and c.prior == c.probability for c in d.causes)

@@ -139,7 +139,7 @@ def test_stop_rule(m):
     assert not m.diagnose({}).stop.stop
     dvt = {"calf_warm_red_tender": "yes", "swelling": "one_leg",
            "recent_travel_or_surgery": "yes", "relief_time": "not_relieved",
-           "heaviness_onset": "all_day", "legs_affected": "one"}
+           "heaviness_onset": "all_day", "legs_affected": "one", "previous_blood_clot": "yes"}
     # a clear DVT is urgent, but chest symptoms (a clot in the lungs) would make it an
     # emergency: the stop rule asks that first
     open_ = m.diagnose(dvt)
