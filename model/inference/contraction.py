@@ -161,6 +161,8 @@ class Contraction:
         optimize = "greedy" if len(subs) > 10 else "auto"
         _, info = oe.contract_path(expr, *shapes, shapes=True, optimize=optimize)
         self.largest = int(info.largest_intermediate)
+        # ... and per batch element (the blocks of rows the engine runs it in follow it)
+        self.row_largest = max(1, self.largest // (sizes[batch] if batch is not None else 1))
         self.flops = float(info.opt_cost)
         self.out_sub = out_sub
         self.wanted = tuple(grads)

@@ -125,6 +125,18 @@ PARTICLE_VARIANTS = 48
 # rows per batch of ``_batch``, whatever the number of threads (so the sums do not depend on
 # it); the batches of one query run on the machine's cores (:mod:`.threads`)
 BATCH_ROWS = CHUNK // 2
+# ... and a contraction plan takes them in blocks of rows whose largest intermediate holds
+# about PLAN_ENTRIES numbers (a power of two, PLAN_ROWS_MIN to PLAN_ROWS_MAX rows; half the
+# entries in extended precision): its intermediates and their derivatives then stay in the
+# core's cache. On the diagnoses of the growth benchmark's 30 vignettes the 41-cause
+# network's planned components took 8.8 s in one block per batch (up to 4,096 rows) and 5.1-
+# 5.5 s in blocks of 128-512 (largest intermediates of 960 entries a row prefer 128-256, of
+# 108-240 entries 512; the 25-cause network's: 3.3 -> 2.0 s). Each row is its own sum, so
+# the blocks give the same numbers up to the order of a few additions (numpy and BLAS pick
+# their inner loops by the lengths; tests/test_quickscore_blocks.py)
+PLAN_ENTRIES = 1 << 17
+PLAN_ROWS_MIN = 128
+PLAN_ROWS_MAX = 512
 SAMPLES = 20_000  # importance-sampling fallback: samples per round
 # A deep case (a runner's 30th answer with 15 or more findings above their lowest state) whose
 # sum cancels beyond extended precision and whose variable elimination costs more than
@@ -273,6 +285,21 @@ def _reuse(
     """A job's ``reuse``: the components ``keep`` copied from ``base`` (Zc, M of the case's
     own rows), or nothing to copy."""
     return (base[0], base[1], keep) if base is not None and keep else None
+
+
+def _block_rows(entries: int) -> int:
+    """Rows per block of a contraction whose largest intermediate holds ``entries`` numbers
+    (in doubles) per row (PLAN_ENTRIES)."""
+    rows = 1 << max(0, (PLAN_ENTRIES // max(1, entries)).bit_length() - 1)
+    return min(PLAN_ROWS_MAX, max(PLAN_ROWS_MIN, rows))
+
+
+def _rows_slice(value: Any, lo: int, hi: int) -> Any:
+    """Rows lo:hi of a per-row parameter laid out rows last: an array (..., B) or a pair of
+    them (a cause's P(absent), P(present) tables)."""
+    if isinstance(value, tuple):
+        return tuple(v[..., lo:hi] for v in value)
+    return value[..., lo:hi]
 
 
 class QuickscoreEngine(NetworkIndex):
@@ -608,8 +635,9 @@ class QuickscoreEngine(NetworkIndex):
             self._eval_planned(comp, a, params, grads, zc[:, i], m)
         return zc, m
 
-    @staticmethod
+    @classmethod
     def _eval_planned(
+        cls,
         comp: Comp,
         a: np.ndarray,
         params: Mapping[Any, Any],
@@ -618,7 +646,32 @@ class QuickscoreEngine(NetworkIndex):
         m: np.ndarray,
     ) -> None:
         """A component by its contraction plan: its sum into ``zc`` (B,) and, with
-        ``grads``, each cause's numerator into its column of ``m`` (B, n)."""
+        ``grads``, each cause's numerator into its column of ``m`` (B, n); in blocks of
+        rows (``PLAN_ENTRIES``; each row's sum is its own)."""
+        b = a.shape[0]
+        assert comp.plan is not None
+        step = _block_rows(comp.plan.row_largest * a.dtype.itemsize // 8)
+        if b <= step:
+            cls._eval_block(comp, a, params, grads, zc, m)
+            return
+        mine: list[tuple[str, Any]] = [("w", r) for r in comp.risks if ("w", r) in params]
+        mine += [("c", i) for i in comp.axes if ("c", i) in params]
+        for lo in range(0, b, step):
+            hi = min(b, lo + step)
+            # per-row parameters carry the rows last (_rows_param_last)
+            part = {k: _rows_slice(params[k], lo, hi) for k in mine}
+            cls._eval_block(comp, a[lo:hi], part, grads, zc[lo:hi], m[lo:hi])
+
+    @staticmethod
+    def _eval_block(
+        comp: Comp,
+        a: np.ndarray,
+        params: Mapping[Any, Any],
+        grads: bool,
+        zc: np.ndarray,
+        m: np.ndarray,
+    ) -> None:
+        """:meth:`_eval_planned` on one block of rows."""
         b = a.shape[0]
         # the plan's operands carry the term rows on their last axis (``batch``)
         ops: list[np.ndarray] = [
