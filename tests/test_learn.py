@@ -157,3 +157,53 @@ def test_sampler_matches_the_network(model) -> None:
     observed = (df["cause_muscle_fatigue"] == "present").mean()
     assert observed == pytest.approx(model.priors["muscle_fatigue"], abs=0.03)
     assert np.all(df["sex"].isin(["female", "male"]))
+
+
+def test_a_link_is_projected_onto_the_leak_the_file_keeps(monkeypatch) -> None:
+    """Session 23: learning at a high strength wrote a link (exam_foot_pulses <- iliac flow
+    limitation, P(<= state) [0.45, 0.95]) pushed against a learned leak that moved by less
+    than the write threshold and so was not written: the link crossed the old leak and the
+    learned folder failed validation. The links now hold against the leak the file keeps,
+    and a link left as it was is rewritten if it would cross a leak that was written."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from model.workflows import learn as L
+
+    old_leak = np.array([0.92, 0.03, 0.05])
+    # the learned leak: its top state 3e-5 lighter (under the 5e-5 threshold: not written)
+    leak_in = np.array([0.92, 0.03003, 0.04997])
+    # what the cases say for the cause alone: above the leak, so projected onto it
+    link_cases = np.array([0.45, 0.55, 0.0])
+    f = SimpleNamespace(id="f", states=("a", "b", "c"), leak=old_leak,
+                        given=np.array([[0.2, 0.5, 0.3]]), parents=("x",))
+
+    def fake_dirichlet(*_args: object, **_kw: object) -> tuple[np.ndarray, np.ndarray]:
+        return np.vstack([leak_in, link_cases, [1 / 3] * 3]), np.array([[500.0] * 3] * 3)
+
+    monkeypatch.setattr(L, "estimate_dirichlet", fake_dirichlet)
+    monkeypatch.setattr(L, "_configurations", lambda *a: (
+        np.array(["none"] * 4, dtype=object), ["none", "only_x", "mixed"], [0.9, 0.05, 0.05]))
+    spec = {"leak": {"probs": dict(zip(f.states, old_leak.tolist(), strict=True))},
+            "links": {"x": {"probs": dict(zip(f.states, f.given[0].tolist(), strict=True))}}}
+    run = SimpleNamespace(data=pd.DataFrame({"f": ["a"] * 4}), strength=1e4, changes=[])
+    L._learn_finding(run, f, spec, np.zeros((4, 1)), (None, None))  # type: ignore[arg-type]
+    kept_leak = np.array([spec["leak"]["probs"][s] for s in f.states])
+    link = np.array([spec["links"]["x"]["probs"][s] for s in f.states])
+    assert np.array_equal(kept_leak, old_leak)  # the leak's move was below the threshold
+    assert not np.allclose(link, f.given[0])  # the link was learned and written
+    # noisy-MAX: the cause can only push the finding upward, against the leak kept
+    assert np.all(np.cumsum(link)[:-1] <= np.cumsum(kept_leak)[:-1] + 1e-12)
+
+    # and a leak that is written: an old link crossing it is rewritten
+    leak_in = np.array([0.90, 0.03, 0.07])
+    f.given = np.array([[0.45, 0.5, 0.05]])
+    link_cases = f.given[0]
+    spec = {"leak": {"probs": dict(zip(f.states, old_leak.tolist(), strict=True))},
+            "links": {"x": {"probs": dict(zip(f.states, f.given[0].tolist(), strict=True))}}}
+    L._learn_finding(run, f, spec, np.zeros((4, 1)), (None, None))  # type: ignore[arg-type]
+    kept_leak = np.array([spec["leak"]["probs"][s] for s in f.states])
+    link = np.array([spec["links"]["x"]["probs"][s] for s in f.states])
+    assert np.allclose(kept_leak, leak_in)
+    assert np.all(np.cumsum(link)[:-1] <= np.cumsum(kept_leak)[:-1] + 1e-12)

@@ -435,17 +435,21 @@ def _learn_finding(
     n_cfg = counts.sum(axis=-1)
     leak = f.leak
     if n_cfg[0] > 0:
-        leak = _dist(post[0])
-        _set_link(
+        learned = _dist(post[0])
+        # the links are projected onto the leak the file keeps: a learned leak within the
+        # write threshold of the old one is not written, and a link pushed against it could
+        # then cross the old one (a learned folder that failed validation)
+        if _set_link(
             spec["leak"],
             f.states,
             f.leak,
-            leak,
+            learned,
             int(n_cfg[0]),
             run.strength,
             f"{f.id}.leak",
             run.changes,
-        )
+        ):
+            leak = learned
     for j, c in enumerate(f.parents):
         if n_cfg[j + 1] == 0 and n_cfg[0] == 0:
             continue
@@ -453,6 +457,8 @@ def _learn_finding(
         new_dist = _project_noisy(leak, _dist(base))
         if np.any(np.cumsum(new_dist)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
             new_dist = np.array(leak)  # rounding pushed below the leak: no effect
+        # a link left as it was must still hold against a leak that was written
+        crosses = np.any(np.cumsum(f.given[j])[:-1] > np.cumsum(leak)[:-1] + 1e-12)
         _set_link(
             spec["links"][c],
             f.states,
@@ -462,6 +468,7 @@ def _learn_finding(
             run.strength,
             f"{f.id}.links.{c}",
             run.changes,
+            force=bool(crosses),
         )
 
 
@@ -562,26 +569,29 @@ def _set_link(
     strength: float,
     key: str,
     changes: list[Change],
-) -> None:
-    """Write a learned leak/link distribution into its YAML entry if it changed."""
+    force: bool = False,
+) -> bool:
+    """Write a learned leak/link distribution into its YAML entry if it changed (by 5e-5 or
+    more somewhere, or ``force``); whether it was written."""
     if "p" in entry:
         i = 1  # `p` is the second of two states (the loader reads it as [1 - p, p])
         o, v = float(old[i]), float(new[i])
-        if abs(v - o) < 5e-5:
-            return
+        if abs(v - o) < 5e-5 and not force:
+            return False
         entry["p"] = v
         entry["note"] = _note(entry.get("note"), n, strength, f"{o:g}")
         changes.append(Change("findings.yaml", key, o, v))
-        return
+        return True
     probs = {s: float(x) for s, x in zip(states, new, strict=True)}
-    if all(abs(probs[s] - float(old[i])) < 5e-5 for i, s in enumerate(states)):
-        return
+    if not force and all(abs(probs[s] - float(old[i])) < 5e-5 for i, s in enumerate(states)):
+        return False
     was = ", ".join(f"{s} {float(old[i]):g}" for i, s in enumerate(states))
     entry["probs"] = {s: probs[s] for s in entry["probs"]}
     entry["note"] = _note(entry.get("note"), n, strength, was)
     for i, s in enumerate(states):
         if abs(probs[s] - float(old[i])) >= 5e-5:
             changes.append(Change("findings.yaml", f"{key}.{s}", float(old[i]), probs[s]))
+    return True
 
 
 def learn_csv(
