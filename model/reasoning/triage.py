@@ -269,10 +269,7 @@ class _Tally:
         """A rule that holds: its level, and its reason unless a more specific rule that
         holds gives it (``quiet``, :func:`_subsumed`) or another rule at its level already
         gave the same words (one sign asked in two ways: new weakness in both legs)."""
-        said = (texts.plain(rule.reason), rule.level) in zip(
-            map(texts.plain, self.reasons), self.levels, strict=True
-        )
-        if quiet or said:
+        if quiet or texts.plain(rule.reason) in self.said_at(rule.level):
             self.level = max(self.level, LEVELS.index(rule.level))
         else:
             self.raise_to(rule.level, rule.reason, kind)

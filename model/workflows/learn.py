@@ -230,6 +230,12 @@ def _project_noisy(leak: np.ndarray, given: np.ndarray) -> np.ndarray:
     return np.diff(cdf, prepend=0.0)
 
 
+def _crosses(dist: np.ndarray, leak: np.ndarray) -> bool:
+    """Whether a link distribution makes some lower states more likely than the leak does
+    (what noisy-MAX forbids: a cause can only push the finding upward)."""
+    return bool(np.any(np.cumsum(dist)[:-1] > np.cumsum(leak)[:-1] + 1e-12))
+
+
 def _round(x: float) -> float:
     return float(f"{x:.{SIG}g}")
 
@@ -455,10 +461,8 @@ def _learn_finding(
             continue
         base = post[j + 1] if n_cfg[j + 1] > 0 else f.given[j]
         new_dist = _project_noisy(leak, _dist(base))
-        if np.any(np.cumsum(new_dist)[:-1] > np.cumsum(leak)[:-1] + 1e-12):
+        if _crosses(new_dist, leak):
             new_dist = np.array(leak)  # rounding pushed below the leak: no effect
-        # a link left as it was must still hold against a leak that was written
-        crosses = np.any(np.cumsum(f.given[j])[:-1] > np.cumsum(leak)[:-1] + 1e-12)
         _set_link(
             spec["links"][c],
             f.states,
@@ -468,7 +472,8 @@ def _learn_finding(
             run.strength,
             f"{f.id}.links.{c}",
             run.changes,
-            force=bool(crosses),
+            # a link left as it was must still hold against a leak that was written
+            force=_crosses(f.given[j], leak),
         )
 
 
