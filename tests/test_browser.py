@@ -729,3 +729,25 @@ def test_an_urgent_level_on_a_tablet_is_the_red_summary_line(app_url, browser):
         _no_exception(page)
         _save(page, f"workbench-urgent-{viewport['width']}.png")
         page.close()
+
+
+def test_a_phone_held_sideways_shows_the_first_warning_sign(app_url, browser):
+    """At 844 x 390 (a phone in landscape) the first warning sign's answers are on the first
+    screen above the sticky Continue button: the page's 96 px top margin and 36 px title
+    took the screen down to the Continue button alone (a walk at landscape width)."""
+    page = browser.new_page(viewport={"width": 844, "height": 390}, is_mobile=True,
+                            has_touch=True)
+    page.goto(app_url)
+    page.locator(".st-key-rn_rf_continue button").wait_for(timeout=FIRST_LOAD_MS)
+    _settled(page)
+    page.wait_for_function("[...document.querySelectorAll('style')]"
+                           ".some(s => s.textContent.includes('wb_phone_note'))")
+    first = page.locator("[class*='st-key-rn_rf_'] [role='radiogroup']").first
+    box = first.bounding_box()
+    cont = page.locator(".st-key-rn_rf_continue button").bounding_box()
+    assert box is not None and cont is not None
+    # the answers' row (44 px touch targets) can be tapped: its middle is above the button
+    assert box["y"] + box["height"] / 2 < cont["y"], (box, cont)
+    _no_exception(page)
+    _save(page, "landscape-runner-warning-signs.png")
+    page.close()

@@ -301,6 +301,13 @@ html, [data-testid="stMain"], [data-testid="stAppViewContainer"] { scroll-paddin
 @media (max-width: 640px) {
   .st-key-wb_phone_note { display: block; }
 }
+@media (max-height: 500px) {
+  /* a phone held sideways (about 390 px high): the page's top margin (96 px) and the 36 px
+     title took a third of the screen before the first question */
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+  [data-testid="stMain"] h2 { font-size: 1.6rem; }
+  [data-testid="stMain"] h3 { font-size: 1.3rem; }
+}
 </style>
 """
 
