@@ -239,9 +239,53 @@ def test_not_sure_signs_stay_not_sure_and_serious_ones_are_said_in_red(model):
     at.run()
     _no_exception(at)
     listed = [e.value for e in at.error if e.value.startswith("**Still unknown:**")]
-    assert any(chest in w and "act on it now" in w for w in listed), listed
+    assert any("would mean an emergency" in w and "act on it now" in w for w in listed), listed
+    short = model.question_map["chest_pain_or_fainting"].short_label
+    assert f"{short}: a yes would mean an emergency" in _page_text(at)
+    assert not any(chest in b for b in _alerts_in_order(at.main))  # short words now
     text = " ".join(m.value for m in at.markdown)
     assert "none of the warning signs not yet answered applies" in text
+
+
+def test_the_result_keeps_the_level_in_view_when_signs_are_skipped(model):
+    """A runner walk on a phone: one warning sign answered (a tender calf: same day), the
+    rest "not sure"; the result opened with a red list of the eight emergency signs, each
+    in its full words, which filled the first screen above the level. Now one red line
+    counts them above the level (the order stays: what a yes would mean comes first), the
+    level follows, then the signs in short words, folded, and a button that answers them;
+    they are still said to be unknown, never "no red flags"."""
+    ids = runner.red_flag_questions(model)
+    at = _page("runner").run()
+    for qid in ids:
+        at.radio(key=f"rn_rf_{qid}").set_value(
+            "yes" if qid == "calf_warm_red_tender" else "Not sure")
+    at.button(key="rn_rf_continue").click().run()
+    at.button(key="rn_tri_continue").click().run()
+    at.button(key="rn_stop").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "result"
+    boxes = _alerts_in_order(at.main)
+    unknown = [i for i, b in enumerate(boxes) if b.startswith("**Still unknown:**")]
+    level = next(i for i, b in enumerate(boxes) if "Get medical help today" in b)
+    assert len(unknown) == 1 and unknown[0] < level, boxes
+    assert f"{len(ids) - 1} warning signs were not answered" in boxes[unknown[0]]
+    assert "emergency" in boxes[unknown[0]]
+    # no box above the level names a sign in its full words (they ran to 15 phone lines)
+    texts = [model.question_map[q].text for q in ids]
+    assert not any(t in b for b in boxes[:level + 1] for t in texts), boxes[:level + 1]
+    # the signs in short words, folded under the level, each with what a yes would mean
+    folded = next(e for e in at.expander if "not answered: unknown, not ruled out" in e.label)
+    assert folded.label.startswith(f"{len(ids) - 1} warning signs")
+    lines = [m.value for m in folded.markdown]
+    assert "- Dark (cola-coloured) urine: a yes would mean an emergency" in lines
+    assert "- Chest pain or fainting: a yes would mean an emergency" in lines
+    assert len(lines) == len(ids) - 1
+    assert "No red flags" not in _page_text(at)
+    # and the button answers them (back to the signs, the earlier "not sure" kept, and
+    # from there back to the result)
+    at.button(key="rn_rf_answer").click().run()
+    assert at.session_state["rn_stage"] == "red_flags" and at.session_state["rn_return"]
+    assert at.radio(key="rn_rf_chest_pain_or_fainting").value == "Not sure"
 
 
 def test_what_if_says_which_rise_is_indirect_and_that_moves_add_up(model):

@@ -826,3 +826,42 @@ def test_a_rule_with_only_alternatives_is_valid(broken: Path) -> None:
 
     edit_yaml(broken, "triage.yaml", change)
     load_knowledge_base(broken)
+
+
+# ----------------------------------------------------------------------------- short labels
+def test_short_labels_name_the_warning_signs(priors_dir: Path) -> None:
+    """Every first-screen warning sign has a short label (the runner's result lists the
+    open ones by it); the full text stays the question's text."""
+    from model import first_screen_questions
+
+    m = load_model(priors_dir=priors_dir)
+    for qid in first_screen_questions(m.kb):
+        q = m.question_map[qid]
+        assert q.short_label and len(q.short_label) <= 40 and q.short == q.short_label
+        assert q.text != q.short_label
+    assert m.question_map["dark_cola_urine"].short == "Dark (cola-coloured) urine"
+    assert m.question_map["age"].short == m.question_map["age"].text  # none: the text
+
+
+@pytest.mark.parametrize("value, pattern", [
+    ("", r"short_label ''"),
+    ("A sign that takes far more than forty characters", r"at most 40 characters"),
+    ("Two\nlines", r"one line"),
+])
+def test_a_bad_short_label_is_refused(broken: Path, value: str, pattern: str) -> None:
+    def change(d: Any) -> None:
+        q = next(q for q in d["questions"] if q["id"] == "dark_cola_urine")
+        q["short_label"] = value
+
+    edit_yaml(broken, "questions.yaml", change)
+    assert_problem(problems_of(broken), r"^questions\.yaml:", r"short_label", pattern)
+
+
+def test_two_questions_with_one_short_label_are_refused(broken: Path) -> None:
+    def change(d: Any) -> None:
+        q = next(q for q in d["questions"] if q["id"] == "both_legs_weak")
+        q["short_label"] = "Chest pain or fainting"
+
+    edit_yaml(broken, "questions.yaml", change)
+    assert_problem(problems_of(broken), r"^questions\.yaml:", r"both_legs_weak",
+                   r"'Chest pain or fainting' is also that of 'chest_pain_or_fainting'")

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
@@ -21,6 +21,8 @@ import streamlit as st
 
 from model import (
     DISCLAIMER,
+    LEVELS,
+    OPEN_LEVEL_WORDS,
     Advice,
     Diagnosis,
     Model,
@@ -468,14 +470,16 @@ def so_far_note(t: Any) -> str:
             else " (so far: act on it now, even though more answers could change it)")
 
 
-def render_unknown_raises(t: Any, listed: bool = True, serious: bool = True) -> None:
+def render_unknown_raises(t: Any, listed: bool = True, serious: bool = True,
+                          short: bool = False) -> None:
     """The warning signs left unanswered whose answer would raise the level, each with what
     it would mean (a "not sure" to palpitations, then dizziness: a yes to both is an
     emergency, and a caption saying "1 warning sign was not answered" hid it: a runner
-    walk). Shown in full wherever the level is, never folded."""
+    walk). Shown in full wherever the level is, never folded (``short``: each sign by its
+    short label)."""
     kb = get_model().kb
-    lines = unknown_raise_lines(kb, t, listed) if serious else unknown_raise_lines(
-        kb, replace(t, unknown_serious=()), listed)
+    lines = unknown_raise_lines(kb, t, listed, short) if serious else unknown_raise_lines(
+        kb, replace(t, unknown_serious=()), listed, short)
     for level, text in lines:
         # red above the level's own box at urgent or emergency: in the level's yellow, below
         # "two weeks ... easy running is fine", it was read second (a re-walk)
@@ -486,13 +490,18 @@ def render_unknown_raises(t: Any, listed: bool = True, serious: bool = True) -> 
 def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                   signs: bool = False, so_far: bool = True,
                   change: str = CHANGE_SIGNS_HINT, serious: bool = True,
-                  listed: bool | None = None) -> None:
+                  listed: bool | None = None,
+                  answer_signs: Callable[[], None] | None = None) -> None:
     """The triage box: level, what to do and why; whether to run on until seen; warning
     signs left unanswered are named as unknown (never "no red flags"); a level the next
     answers could still change is labelled "so far". ``compact``: the reasons folded away
     under "Why this advice" when ``why`` (else the page lists them itself), and with
     ``signs`` the unknown signs in one line; ``so_far``: the runner's "so far" label on a
-    level the next answers could change (the workbench names those answers instead)."""
+    level the next answers could change (the workbench names those answers instead).
+    ``answer_signs`` (the runner's full result): the open signs counted in one line above
+    the level, and under its box a folded list of them in short words with this control to
+    answer them (a runner walk: eight emergency signs in full filled the first phone screen
+    above the level)."""
     t = d.triage
     note = so_far_note(t) if t.so_far and so_far else ""
     body = f"**{t.advice}**{note}"
@@ -501,8 +510,12 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     # first: what a "not sure" could mean; the open signs named (``listed``, by default on
     # a full page) or counted (a question page, where the question must stay in view)
     listed = not compact if listed is None else listed
-    render_unknown_raises(t, listed, serious)
+    folded = answer_signs is not None and bool(t.unknown_warning_signs or t.unknown_raises)
+    render_unknown_raises(t, listed and not folded, serious, short=folded)
     show(body, icon=LEVEL_ICONS[t.level])
+    if folded:
+        assert answer_signs is not None
+        render_open_signs(t, answer_signs)
     # on a question page the level's own words on running go under "Why this advice" with
     # the reasons (a runner walk: the box took 600 px of a phone, the answers below the
     # screen); a rule's own words (stop running until seen) stay in view
@@ -518,7 +531,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
         st.markdown(f"**{running_label(t.level)}:** {t.running}")
     if compact and signs:
         render_unknown_signs_note(t, change, listed)
-    if t.unknown_warning_signs and not compact:
+    if t.unknown_warning_signs and not compact and not folded:
         qmap = get_model().question_map
         shown = [q for q in t.unknown_warning_signs if q in qmap]
         which = "1 warning sign" if len(shown) == 1 else f"{len(shown)} warning signs"
@@ -526,6 +539,33 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
         with st.expander(f"{which} not answered, so unknown rather than ruled out"):
             for q in shown:
                 st.markdown(f"- {qmap[q].text}")
+
+
+def open_sign_lines(t: Any) -> list[str]:
+    """The open warning signs in short words, those whose yes would mean the most first,
+    each with what a yes would mean where it raises the level (``Triage.unknown_raises``
+    and ``unknown_serious``), then the others; none left out, none said as "no"."""
+    qmap = get_model().question_map
+    raise_ = {q: (a, lv) for q, a, lv in (*t.unknown_serious, *t.unknown_raises)}
+    ids = [q for q in dict.fromkeys([*t.unknown_warning_signs, *raise_]) if q in qmap]
+    ids.sort(key=lambda q: -LEVELS.index(raise_[q][1]) if q in raise_ else 1)
+    out = []
+    for q in ids:
+        a, lv = raise_.get(q, ("yes", None))
+        yes = "a yes" if a == "yes" else f"“{qmap[q].answer_label(a)}”"
+        out.append(qmap[q].short + (f": {yes} would mean {OPEN_LEVEL_WORDS[lv]}" if lv else ""))
+    return out
+
+
+def render_open_signs(t: Any, answer: Callable[[], None]) -> None:
+    """Under the level's box: the open signs' count, their list folded away, and the
+    control that answers them (``answer``, the runner's button)."""
+    lines = open_sign_lines(t)
+    which = "1 warning sign" if len(lines) == 1 else f"{len(lines)} warning signs"
+    with st.expander(f"{which} not answered: unknown, not ruled out"):
+        for line in lines:
+            st.markdown(f"- {line}")
+    answer()
 
 
 def render_disclaimer() -> None:

@@ -167,6 +167,12 @@ def _ask_restart(ask: bool) -> None:
     st.session_state["rn_restart_ask"] = ask
 
 
+def _answer_signs_button() -> None:
+    """On the result, under the level: back to the warning signs, returning to the result."""
+    st.button("Answer the warning signs", key="rn_rf_answer", on_click=_change_signs,
+              args=(True,), icon=":material/edit:")
+
+
 def _result_buttons(d: Diagnosis) -> None:
     """"Answer more questions" (while any is left) and "Start again"; starting again asks
     first (a runner walk: it sat under the other button and wiped every answer with no way
@@ -535,7 +541,9 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
     system = st.session_state["hl_units"]
     st.subheader("Your result" if full else "Your result so far")
     if full:
-        common.render_triage(d)
+        # the open signs counted above the level, listed in short words under it, with a
+        # button to answer them (a runner walk: eight in full filled the phone's screen)
+        common.render_triage(d, answer_signs=_answer_signs_button)
         if d.triage.act_first:  # where, the call button and what if it gets worse, as on
             # the disposition screen (a runner walk: after "Answer more questions for the
             # report" the result page had lost them)

@@ -396,6 +396,7 @@ def _question(q: QuestionSpec, f: QuestionsFile, problems: list[str]) -> Questio
         help=q.help,
         modifiable=q.modifiable,
         label=q.label,
+        short_label=q.short_label,
         answer_labels=dict(f.answer_labels.get(q.id, {})),
         typical=typical,
         slider=slider,
@@ -473,6 +474,21 @@ def _check_applies_to(questions: list[Question], problems: list[str]) -> None:
                 )
 
 
+def _check_short_labels(questions: Sequence[Question], problems: list[str]) -> None:
+    """Two questions with the same short label would read as one sign in a list."""
+    first: dict[str, str] = {}
+    for q in questions:
+        if q.short_label is None:
+            continue
+        said = q.short_label.casefold()
+        if said in first:
+            problems.append(
+                f"questions.yaml: {q.id}: short_label {q.short_label!r} is also that of"
+                f" {first[said]!r}; give each question its own"
+            )
+        first.setdefault(said, q.id)
+
+
 def _load_questions(
     f: QuestionsFile, require_contract: bool, problems: list[str]
 ) -> list[Question]:
@@ -487,6 +503,7 @@ def _load_questions(
         _check_cost(key, q, problems)
         questions.append(_question(q, f, problems))
     _check_applies_to(questions, problems)
+    _check_short_labels(questions, problems)
     qmap = {q.id: q for q in questions}
     for qid, labels in f.answer_labels.items():
         if qid not in qmap:

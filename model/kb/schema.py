@@ -31,6 +31,8 @@ PROB_MAX = 1.0 - 1e-9
 # decides the cause outright, which is a `table`, not an odds model.
 ODDS_RATIO_MIN = 1e-6
 ODDS_RATIO_MAX = 1e6
+# A question's short label: a few words that fit a line of a phone (390 px) in a list
+SHORT_LABEL_MAX = 40
 
 
 class _Strict(BaseModel):
@@ -353,6 +355,9 @@ class QuestionSpec(_Strict):
     help: str | None = None
     modifiable: bool = False
     label: str | None = None
+    # A few words for the question where its full text would not fit (a warning sign left
+    # unanswered, named on the runner's result: "Chest pain or fainting"); the text elsewhere.
+    short_label: str | None = None
     # Only for runners whose answer to another question is one of these (e.g. {sex: female});
     # for the others the question does not apply (no evidence).
     applies_to: dict[str, str | list[str]] | None = None
@@ -360,6 +365,18 @@ class QuestionSpec(_Strict):
     asked_by: Literal["runner", "clinician"] = "runner"
     cost: dict[str, Any] | None = None
     cost_units: Any = None
+
+    @field_validator("short_label")
+    @classmethod
+    def _short(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not v.strip() or "\n" in v or len(v) > SHORT_LABEL_MAX:
+            raise ValueError(
+                f"short_label {v[:60]!r}: write a few words on one line, at most"
+                f" {SHORT_LABEL_MAX} characters (the question's text says it in full)"
+            )
+        return v.strip()
 
 
 class WhatIfSpec(_Strict):

@@ -97,6 +97,9 @@ class Question:
     help: str | None = None
     modifiable: bool = False
     label: str | None = None
+    # a few words for a warning sign where its text would not fit (priors/questions.yaml
+    # `short_label`); :attr:`short` falls back on the text
+    short_label: str | None = None
     # how the app shows an answer (priors/questions.yaml `answer_labels`; default: the
     # answer's words capitalised)
     answer_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -119,6 +122,11 @@ class Question:
             if other in answers and answers[other] not in wanted:
                 return other
         return None
+
+    @property
+    def short(self) -> str:
+        """The question in a few words (its ``short_label``), else its text."""
+        return self.short_label or self.text
 
     def answer_label(self, value: Any) -> str:
         """The words the app shows for an answer (a number with its unit)."""

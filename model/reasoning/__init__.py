@@ -35,6 +35,7 @@ from .results import (
 from .texts import (
     DISCLAIMER,
     LEVEL_TITLES,
+    OPEN_LEVEL_WORDS,
     POPULATION_TITLES,
     cause_name,
     flagged_note,
@@ -92,6 +93,7 @@ __all__ = [
     "inline_label",
     "pct",
     "range_words",
+    "OPEN_LEVEL_WORDS",
     "unknown_raise_lines",
     "plain",
     "running_label",

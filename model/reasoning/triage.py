@@ -426,7 +426,7 @@ def triage(
 
 
 def unknown_raise_lines(
-    kb: KnowledgeBase, t: Triage, listed: bool = True
+    kb: KnowledgeBase, t: Triage, listed: bool = True, short: bool = False
 ) -> tuple[tuple[str, str], ...]:
     """(level, words) for each of :attr:`Triage.unknown_raises`: what a yes would mean, and
     at urgent or emergency to act on it now (the runner's result, the workbench, the
@@ -434,16 +434,22 @@ def unknown_raise_lines(
     Without ``listed`` (a question page) one line at most: a single line that covers every
     open sign as it is, else the open signs counted by what a yes would mean
     (:func:`_open_count_line`; a red box and three yellow ones filled a phone, and "12
-    warning signs you left open" stood above "13 warning signs were not answered")."""
+    warning signs you left open" stood above "13 warning signs were not answered").
+    ``short``: each question named by its short label (the runner's result on a phone: eight
+    signs in full filled its first screen above the level)."""
     out = []
     for qid, answer, level in t.unknown_raises:
         q = kb.question_map[qid]
-        text = texts.unknown_raise_text(q.text, q.answer_label(answer), kb.level_texts[level])
+        said = q.short if short else q.text
+        text = texts.unknown_raise_text(said, q.answer_label(answer), kb.level_texts[level])
         act = " If that could be so, act on it now." if level in ACT_FIRST_LEVELS else ""
         out.append((level, text + act))
     for level in reversed(ACT_FIRST_LEVELS):  # the serious signs left open, one line a level
         named = [
-            (kb.question_map[q].text, None if a == "yes" else kb.question_map[q].answer_label(a))
+            (
+                kb.question_map[q].short if short else kb.question_map[q].text,
+                None if a == "yes" else kb.question_map[q].answer_label(a),
+            )
             for q, a, lv in t.unknown_serious
             if lv == level
         ]
