@@ -288,6 +288,61 @@ def test_the_result_keeps_the_level_in_view_when_signs_are_skipped(model):
     assert at.radio(key="rn_rf_chest_pain_or_fainting").value == "Not sure"
 
 
+# clinician terms a runner may meet only after plain words, in brackets ("a blood test for
+# muscle damage (CK)"): never on their own
+JARGON = ("ABI", "ankle-brachial", "duplex", "endofibrosis", "D-dimer", "CK", "creatine kinase",
+          "claudication", "radiculopathy", "stenosis", "atherosclerosis", "rhabdomyolysis",
+          "iliac", "popliteal", "exertional", "compartment syndrome", "Flexion-biased",
+          "neuromuscular", "kinking", "entrapment", "thrombosis")
+
+
+def _texts(node: Any, out: list[str]) -> list[str]:
+    """Every text of a page's elements (labels of expanders and bars too), in order."""
+    for attr in ("value", "label", "text"):
+        v = getattr(node, attr, None)
+        if isinstance(v, str) and not v.startswith(("Sources:", "Numbers for this cause")):
+            out.append(v)  # (a reference's title is its own: "Iliac artery endofibrosis")
+    for child in getattr(node, "children", {}).values():
+        _texts(child, out)
+    return out
+
+
+def _unbracketed(text: str) -> str:
+    while re.search(r"\([^()]*\)", text):
+        text = re.sub(r"\([^()]*\)", "", text)
+    return text
+
+
+@pytest.mark.parametrize("case", ["iliac_flow_limitation-typical-01", "pad-typical-01",
+                                  "popliteal_entrapment-typical-01", "cecs-typical-01",
+                                  "nerve_compression-typical-01", "rhabdomyolysis-typical-01",
+                                  "dvt-typical-01", "metabolic_myopathy-typical-01"])
+def test_the_runner_s_result_says_clinician_terms_in_plain_words(model, case):
+    """A runner walk: the result read "Iliac artery flow limitation (endofibrosis,
+    kinking)", "a sports physician or vascular clinic (exercise ABI, duplex)" and "ask a
+    doctor for a CK blood test and a neuromuscular referral". The runner's page now says
+    them in plain words, a term kept only in brackets after them; the physio's page keeps
+    the precise terms."""
+    import yaml
+
+    path = Path(__file__).parent / "vignettes" / f"{case}.yaml"
+    answers = {q: v for q, v in yaml.safe_load(path.read_text())["answers"].items()
+               if model.question_map[q].asked_by == "runner"}
+    at = _page("runner").run()
+    at.session_state["rn_answers"] = answers
+    at.session_state["rn_stage"] = "result"
+    at.session_state["rn_seen_level"] = len(model.kb.levels)  # the result, not the screen
+    at.run()
+    _no_exception(at)
+    text = _unbracketed(" ".join(_texts(at.main, [])))
+    found = [j for j in JARGON if re.search(rf"(?<![A-Za-z]){re.escape(j)}(?![A-Za-z])",
+                                           text, re.IGNORECASE if len(j) > 3 else 0)]
+    assert not found, found
+    assert "Your result" in text and "Most probable causes" in text  # the page was drawn
+    label = model.cause_map[case.split("-")[0]].label  # the physio's name is unchanged
+    assert label == {c.id: c.label for c in model.diagnose(answers).causes}[case.split("-")[0]]
+
+
 def test_what_if_says_which_rise_is_indirect_and_that_moves_add_up(model):
     """A runner walk: hard sessions 1 -> 4 raised overreaching 37 % -> 56 %, a direct effect,
     under "a reason can rise here although the change does nothing to it"; and a second
@@ -349,7 +404,8 @@ def test_red_flag_yes_leads_to_triage_screen_first(model):
     assert any("Get medical help today" in e.value for e in at.error)  # still on the result
     # the ranking (from all the answers) comes with the sign's cause named, whatever its chance
     flagged = [w.value for w in at.warning if "comes first" in w.value]
-    assert len(flagged) == 1 and "deep vein thrombosis" in flagged[0]
+    # in the runner's words (the physio's page says "deep vein thrombosis")
+    assert len(flagged) == 1 and "check for a blood clot in a leg vein" in flagged[0]
     assert "brief" not in _page_text(at)
 
 
@@ -382,14 +438,15 @@ def test_a_sign_s_cause_is_in_the_ranking_and_its_low_chance_is_not_a_reason(mod
     at.run()
     _no_exception(at)
     bars = _bars(at)
-    assert bars[-1] == f"**{dvt.label}** · {chance(dvt)} · {runner.FLAGGED_BAR}"
+    label = runner.cause_label(model, "dvt")  # the runner's words for it
+    assert bars[-1] == f"**{label}** · {chance(dvt)} · {runner.FLAGGED_BAR}"
     assert "A blood clot (DVT) is possible" in hidden[0]
     assert "A blood clot (DVT) is possible" not in _page_text(at)  # no "possible (3%)"
     # the result page gives the pinned cause its "why" too (the runner is sent for it)
     assert dvt in advised_causes(d)
     at.button(key="rn_stop").click().run()
     _no_exception(at)
-    assert any(e.label.startswith(dvt.label) for e in at.expander)
+    assert any(e.label.startswith(label) for e in at.expander)
 
 
 def _page_text(at: AppTest) -> str:
@@ -482,7 +539,7 @@ def test_skipped_warning_signs_are_called_unknown(model):
     assert "unknown, not ruled out" in text and "No red flags" not in text
     # the unanswered signs folded under one line that counts them (a phone screen or more)
     n = len(model.diagnose(dict(at.session_state["rn_answers"])).triage.unknown_warning_signs)
-    folded = [e for e in at.expander if "not answered, so unknown rather than ruled out" in e.label]
+    folded = [e for e in at.expander if "not answered: unknown, not ruled out" in e.label]
     assert len(folded) == 1 and folded[0].label.startswith(f"{n} warning sign")
     level = model.diagnose(dict(at.session_state["rn_answers"])).triage.level
     assert ("Running:" if level == "self_care" else "Running until seen:") in text
@@ -2643,6 +2700,12 @@ def test_a_question_page_says_the_open_signs_in_one_line(model):
     # the result names them
     at.button(key="rn_stop").click().run()
     _no_exception(at)
+    # (counted above the level, then folded in short words, each with what its answer would
+    # mean: a runner walk found the full list filling the phone's first screen)
     alerts = _alerts_in_order(at.main)
-    assert sum("If the answer to" in a for a in alerts) == len(t.unknown_raises)
-    assert any("You did not answer these warning signs" in a for a in alerts)
+    assert sum(a.startswith("**Still unknown:**") for a in alerts) == 1
+    folded = next(e for e in at.expander if "not answered: unknown, not ruled out" in e.label)
+    lines = [m.value for m in folded.markdown]
+    for q, _, _ in (*t.unknown_raises, *t.unknown_serious):
+        said = model.question_map[q].short.rstrip("?")
+        assert any(line.startswith(f"- {said}: ") for line in lines), (q, lines)

@@ -553,7 +553,8 @@ def open_sign_lines(t: Any) -> list[str]:
     for q in ids:
         a, lv = raise_.get(q, ("yes", None))
         yes = "a yes" if a == "yes" else f"“{qmap[q].answer_label(a)}”"
-        out.append(qmap[q].short + (f": {yes} would mean {OPEN_LEVEL_WORDS[lv]}" if lv else ""))
+        out.append(qmap[q].short.rstrip("?")
+                   + (f": {yes} would mean {OPEN_LEVEL_WORDS[lv]}" if lv else ""))
     return out
 
 

@@ -24,6 +24,8 @@ from model import (
     BASICS,
     LEVELS,
     STOP_MIN_GAIN,
+    Advice,
+    AdviceItem,
     Assessment,
     Diagnosis,
     InputError,
@@ -32,6 +34,7 @@ from model import (
     first_screen_questions,
     flagged_note,
     next_to_ask,
+    plain_words,
 )
 
 from . import common, explain, share, units, whatif
@@ -52,6 +55,45 @@ SCROLL_TOP = """<script>/* step {step} */
     d.querySelectorAll('[class*="st-key-rn_num_"] input').forEach(
       i => i.setAttribute('inputmode', 'decimal'));
     if (++tries > 20) clearInterval(t); }}, 100); }})();</script>"""
+
+
+# ----------------------------------------------------------------------------- plain words
+def plain_view(d: Any) -> Any:
+    """A diagnosis or assessment as the runner reads it: the causes' names, the level's
+    reasons and the notes in plain words (:func:`model.plain_words`; a runner walk met
+    "exercise ABI, duplex" and "endofibrosis"). Only what is shown changes; the physio's
+    page keeps the precise terms."""
+    t = d.triage
+    out = replace(
+        d,
+        causes=tuple(replace(c, label=plain_words(c.label)) for c in d.causes),
+        triage=replace(t, reasons=tuple(plain_words(r) for r in t.reasons),
+                       advice=plain_words(t.advice), running=plain_words(t.running)),
+    )
+    if getattr(d, "conflict", None) is not None:
+        out = replace(out, conflict=replace(d.conflict, message=plain_words(d.conflict.message)))
+    if getattr(d, "what_would_change", None) is not None:
+        out = replace(out, what_would_change=replace(
+            d.what_would_change, text=plain_words(d.what_would_change.text)))
+    return out
+
+
+def plain_advice(advice: Advice | None) -> Advice | None:
+    """The advice in plain words (:func:`plain_view`)."""
+    if advice is None:
+        return None
+
+    def item(i: AdviceItem) -> AdviceItem:
+        return replace(i, text=plain_words(i.text))
+
+    return replace(advice, general=tuple(item(i) for i in advice.general), causes={
+        k: replace(c, summary=plain_words(c.summary), tips=tuple(item(i) for i in c.tips),
+                   see_someone=item(c.see_someone)) for k, c in advice.causes.items()})
+
+
+def cause_label(model: Model, cause: str) -> str:
+    """A cause's name as the runner reads it."""
+    return plain_words(model.cause_map[cause].label)
 
 
 # ----------------------------------------------------------------------------- state
@@ -246,6 +288,7 @@ def _triage_screen(model: Model, d: Diagnosis) -> None:
     """One disposition screen for an urgent or emergency level (a red flag, an amber rule
     or the model's suspicion): what to do, where, a call button, running, what to do if it
     gets worse, and nothing that reads as reassurance."""
+    d = plain_view(d)  # the runner's words
     t = d.triage
     st.session_state["rn_seen_level"] = LEVELS.index(t.level)
     st.subheader("Please act on this first")
@@ -374,6 +417,7 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
     level the cause a warning sign points to (or the advice) instead of the most likely
     one, which would read as reassurance under "call an ambulance", and the call buttons
     again for an emergency."""
+    d = plain_view(d)  # the runner's words
     top = d.causes[0]
     with slot.container():
         if triage and d.triage.level != "self_care":
@@ -387,7 +431,7 @@ def _headline_body(slot: Any, d: Diagnosis | Assessment, *, triage: bool = True)
             if d.triage.level == "emergency":
                 _call_buttons()
             model = common.get_model()
-            labels = [model.cause_map[c].label for c in d.triage.flagged]
+            labels = [cause_label(model, c) for c in d.triage.flagged]
             st.markdown(flagged_note(labels) if labels else ACT_FIRST_HEADLINE)
             return
         lead = "Most likely so far" if triage else "Most likely"  # the result page's own
@@ -517,6 +561,7 @@ def _bars(d: Diagnosis | Assessment) -> Any:
 def _bars_body(slot: Any, d: Diagnosis | Assessment) -> None:
     """The most probable causes, and after them any cause a warning sign present points to
     that is not among them (a runner sent to a doctor for a clot looked for it in vain)."""
+    d = plain_view(d)  # the runner's words
     pinned = flagged_beyond(d, common.TOP_N)
     with slot.container():
         for c in d.causes[:common.TOP_N]:
@@ -538,6 +583,7 @@ def flagged_beyond(d: Diagnosis | Assessment, n: int) -> list[Any]:
 
 def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
     """The result (``full``) or the ranking so far; returns the bars' slot."""
+    d = plain_view(d)  # the runner's words
     system = st.session_state["hl_units"]
     st.subheader("Your result" if full else "Your result so far")
     if full:
@@ -553,7 +599,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
                 _if_worse(level)
     st.markdown("**Most probable causes**")
     if d.triage.flagged:  # a warning sign's cause is checked whatever its chance below
-        st.warning(flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
+        st.warning(flagged_note([cause_label(model, c) for c in d.triage.flagged]),
                    icon=":material/priority_high:")
     bars = _bars(d)
     st.caption("The chance that each cause is behind your heavy legs. Several causes can be "
@@ -569,7 +615,7 @@ def _result(model: Model, d: Diagnosis | Assessment, *, full: bool) -> Any:
         _downloads(model)
         return bars
     explain.notes(d)
-    advice = common.get_advice()
+    advice = plain_advice(common.get_advice())
     for i, c in enumerate(advised_causes(d)):
         with st.expander(f"{c.label}: why, what to do, when to see someone", expanded=i == 0):
             explain.cause_details(model, d, c.id, advice, key=f"rn_cd_{c.id}", system=system)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 DISCLAIMER = (
     "Decision support, not a diagnosis. heavylegs ranks possible causes from your answers; "
@@ -28,6 +28,93 @@ def plain(text: str) -> str:
     return _BRIEF_REF.sub("", text)
 
 
+# The runner's words for the clinician's terms in the causes' names, the rules' reasons and
+# the advice (shared with the physio's page, which keeps the precise terms): each pattern
+# (not inside a parenthesis already) by plain words, the term kept in brackets where a doctor
+# would use it. First letter either case (a name inside a sentence starts lower-case).
+_PLAIN_WORDS: tuple[tuple[str, str], ...] = (
+    (
+        "Iliac artery flow limitation (endofibrosis, kinking)",
+        "Narrowed or kinked artery in the pelvis (iliac artery)",
+    ),
+    (
+        "Nerve compression (spinal stenosis, radiculopathy, entrapment)",
+        "Trapped or pinched nerve (in the back or the leg)",
+    ),
+    (
+        "Popliteal artery entrapment (and other popliteal causes in the young)",
+        "Squeezed artery behind the knee (popliteal artery entrapment)",
+    ),
+    (
+        "Chronic exertional compartment syndrome",
+        "Pressure build-up in the lower-leg muscles when running (compartment syndrome)",
+    ),
+    (
+        "Exertional rhabdomyolysis (muscle breakdown)",
+        "Muscle breakdown after hard effort (rhabdomyolysis)",
+    ),
+    ("Deep vein thrombosis", "Blood clot in a leg vein (deep vein thrombosis)"),
+    (
+        "Arterial flow limitation of the iliac artery",
+        "A narrowed or kinked artery in the pelvis (iliac artery)",
+    ),
+    (
+        "(exercise ABI, duplex) for iliac flow limitation or popliteal entrapment",
+        "(blood pressure at the ankles after exercise, an ultrasound scan) for a narrowed"
+        " artery in the pelvis or behind the knee",
+    ),
+    ("(exercise ABI)", "(blood pressure at the ankles after exercise)"),
+    (
+        "Narrowed leg arteries from atherosclerosis (claudication)",
+        "Narrowed leg arteries from hardening of the arteries (atherosclerosis)",
+    ),
+    (
+        "an ankle-brachial index test",
+        "a test of the blood pressure at the ankle against the arm (ankle-brachial index)",
+    ),
+    ("Flexion-biased exercise", "Exercise bending forward"),
+    ("spinal stenosis", "a narrowed spinal canal (spinal stenosis)"),
+    ("a neuromuscular referral", "a referral to a specialist in muscle diseases"),
+    ("a neuromuscular clinic", "a clinic for muscle diseases"),
+    ("a CK blood test", "a blood test for muscle damage (CK)"),
+    ("blood CK and urine", "blood tests for muscle damage (CK) and urine"),
+    (
+        "popliteal artery entrapment",
+        "a squeezed artery behind the knee (popliteal artery entrapment)",
+    ),
+)
+
+
+def _plain_pattern(old: str) -> re.Pattern[str]:
+    first = (
+        f"[{re.escape(old[0].upper())}{re.escape(old[0].lower())}]"
+        if old[0].isalpha()
+        else re.escape(old[0])
+    )
+    return re.compile(r"(?<!\()(?<!\(a )(?<!\(an )" + first + re.escape(old[1:]))
+
+
+_PLAIN = tuple((_plain_pattern(old), new) for old, new in _PLAIN_WORDS)
+
+
+def _cased(new: str) -> Callable[[re.Match[str]], str]:
+    """The replacement ``new`` with the first letter's case of what it replaces."""
+
+    def sub(m: re.Match[str]) -> str:
+        return (new[0].upper() if m.group(0)[0].isupper() else new[0].lower()) + new[1:]
+
+    return sub
+
+
+def plain_words(text: str) -> str:
+    """``text`` with the clinician's terms in plain words for a runner (:data:`_PLAIN_WORDS`):
+    "Iliac artery flow limitation (endofibrosis, kinking)" is "Narrowed or kinked artery in
+    the pelvis (iliac artery)"; the case of the first letter kept."""
+    for pattern, new in _PLAIN:
+        text = pattern.sub(_cased(new), text)
+    return text
+
+
 def flagged_note(labels: list[str]) -> str:
     """Said with the ranking when a warning sign is present: the causes it points to are
     checked whatever their chances (which may read low: the answers as a whole decide them)."""
@@ -46,13 +133,17 @@ def flagged_note(labels: list[str]) -> str:
 # the heads of the cause names that count ("a bone stress injury"), unlike "iron deficiency"
 # or "peripheral artery disease"
 COUNTABLE = ("problem", "injury", "condition", "effect")
+PLAIN_COUNTABLE = ("clot", "artery", "nerve")
 
 
 def with_article(name: str) -> str:
     """A cause's name after "check for": "a heart rhythm problem or heart failure", "a bone
     stress injury", but "iron deficiency" (its first alternative decides)."""
     first = name.split(" or ")[0].split(" (")[0]
-    if not first.endswith(COUNTABLE):
+    # the runner's plain names: the noun before " in " or " behind " ("a blood clot in a leg
+    # vein", "a narrowed or kinked artery in the pelvis")
+    head = re.split(r" in | behind | \(", name)[0]
+    if not first.endswith(COUNTABLE) and not head.endswith(PLAIN_COUNTABLE):
         return name
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
