@@ -270,6 +270,7 @@ def test_the_result_keeps_the_level_in_view_when_signs_are_skipped(model):
     assert len(unknown) == 1 and unknown[0] < level, boxes
     assert f"{len(ids) - 1} warning signs were not answered" in boxes[unknown[0]]
     assert "emergency" in boxes[unknown[0]]
+    assert "they are listed below" in boxes[unknown[0]]  # not "your result lists them"
     # no box above the level names a sign in its full words (they ran to 15 phone lines)
     texts = [model.question_map[q].text for q in ids]
     assert not any(t in b for b in boxes[:level + 1] for t in texts), boxes[:level + 1]

@@ -347,11 +347,14 @@ OPEN_LEVEL_WORDS = {
 }
 
 
-def unknown_open_count(signs: int, others: int, counts: Mapping[str, int]) -> str:
+def unknown_open_count(
+    signs: int, others: int, counts: Mapping[str, int], below: bool = False
+) -> str:
     """The open signs counted in one line (a question page): ``signs`` first-screen signs
     not answered, ``others`` more questions open whose answer would raise the level with
     the answers given, and per level (highest first) how many of them a yes would send
-    there, on its own or with the other answers; the result names them."""
+    there, on its own or with the other answers; the result names them (``below``: the
+    result itself, which lists them under this line)."""
     head = []
     if signs:
         head.append(f"{signs} warning sign{' was' if signs == 1 else 's were'} not answered")
@@ -364,11 +367,8 @@ def unknown_open_count(signs: int, others: int, counts: Mapping[str, int]) -> st
     ]
     said_all = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
     act = any(counts.get(lv) for lv in ("emergency", "urgent"))
-    end = (
-        " If one could be so, act on it now; your result lists them."
-        if act
-        else " Your result lists them."
-    )
+    where = "they are listed below" if below else "your result lists them"
+    end = f" If one could be so, act on it now; {where}." if act else f" {where.capitalize()}."
     return f"{' and '.join(head)}: a yes {said_all}.{end}"
 
 

@@ -460,19 +460,19 @@ def unknown_raise_lines(
     covered = {q for q, _, _ in (*t.unknown_raises, *t.unknown_serious)}
     if listed or not out or (len(out) == 1 and covered >= set(t.unknown_warning_signs)):
         return tuple(out)
-    return (_open_count_line(t),)
+    return (_open_count_line(t, below=short),)
 
 
-def _open_count_line(t: Triage) -> tuple[str, str]:
+def _open_count_line(t: Triage, below: bool = False) -> tuple[str, str]:
     """The question page's one line on the open signs: how many first-screen signs are not
     answered (the count the grey line gives), how many other open questions would raise
     the level with the answers given, and how many a yes would send to each level; at the
-    highest of those levels."""
+    highest of those levels; ``below``: the runner's result, which lists them under it."""
     items = (*t.unknown_raises, *t.unknown_serious)
     counts = {lv: sum(x == lv for _, _, x in items) for lv in reversed(LEVELS[1:])}
     others = {q for q, _, _ in t.unknown_raises} - set(t.unknown_warning_signs)
     top = max((lv for _, _, lv in items), key=LEVELS.index)
-    return top, texts.unknown_open_count(len(t.unknown_warning_signs), len(others), counts)
+    return top, texts.unknown_open_count(len(t.unknown_warning_signs), len(others), counts, below)
 
 
 def _none_reason(
