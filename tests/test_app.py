@@ -294,7 +294,7 @@ def test_the_result_keeps_the_level_in_view_when_signs_are_skipped(model):
 JARGON = ("ABI", "ankle-brachial", "duplex", "endofibrosis", "D-dimer", "CK", "creatine kinase",
           "claudication", "radiculopathy", "stenosis", "atherosclerosis", "rhabdomyolysis",
           "iliac", "popliteal", "exertional", "compartment syndrome", "Flexion-biased",
-          "neuromuscular", "kinking", "entrapment", "thrombosis")
+          "neuromuscular", "kinking", "entrapment", "thrombosis", "peripheral artery disease")
 
 
 def _texts(node: Any, out: list[str]) -> list[str]:

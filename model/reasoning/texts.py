@@ -55,6 +55,10 @@ _PLAIN_WORDS: tuple[tuple[str, str], ...] = (
     ),
     ("Deep vein thrombosis", "Blood clot in a leg vein (deep vein thrombosis)"),
     (
+        "Peripheral artery disease (atherosclerotic)",
+        "Narrowed leg arteries from hardening of the arteries (peripheral artery disease)",
+    ),
+    (
         "Arterial flow limitation of the iliac artery",
         "A narrowed or kinked artery in the pelvis (iliac artery)",
     ),
