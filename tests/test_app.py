@@ -997,7 +997,7 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
     _no_exception(at)
     assert _wb(at, "number_input", "wb_q_temperature_c_imperial").value == 86  # 30 °C
     assert _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").value == 497.1  # 800 km
-    assert "(°F)" in _wb(at, "number_input", "wb_q_temperature_c_imperial").label
+    assert "(°F, " in _wb(at, "number_input", "wb_q_temperature_c_imperial").label
     notes = [i.value for i in at.info]
     assert any("contract version 1" in n and "pad" in n for n in notes)
     assert any("8 weeks" in n for n in notes)
@@ -1014,10 +1014,11 @@ def test_workbench_reads_and_types_the_case_units_and_notes_a_version_1_case(mod
     # the largest number of miles the box allows comes back within the km limit
     at.segmented_control(key="wb_units_pick").set_value("imperial").run()
     box = _wb(at, "number_input", "wb_q_shoe_distance_km_imperial")
-    assert box.proto.max == 3106.9  # 5000 km, to one decimal
-    box.set_value(box.proto.max).run()
+    assert "0 to 3106.9)" in box.label  # 5000 km, to one decimal
+    box.set_value(3106.9).run()
     _no_exception(at)
     assert at.session_state["wb_v_shoe_distance_km"] == model.question_map["shoe_distance_km"].max
+    assert not at.error
 
 
 def test_workbench_upload_says_the_population_and_names_questions_in_words(model):
@@ -1960,6 +1961,55 @@ def test_what_if_with_no_factor_answered_opens_on_typical_values(model):
                 if (s.key or "").startswith("rn_wi_weekly_distance_change_pct_"))
     assert dist.proto.format == "%d %%"
     assert "nothing of yours to move" not in _page_text(at)
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error).replace("\\", "")  # markdown escapes
+
+
+def test_a_number_out_of_range_is_refused_in_words_and_the_box_shows_the_number_used(model):
+    """A physio walk: age 150 stayed in the box with a small red mark while the result went
+    on with age 40 (Streamlit's own min and max). A number out of range is refused under its
+    box in words (what was typed, the range, the number in use) and the box shows the number
+    the result uses; the other answers stay."""
+    at = _page("workbench").run()
+    _wb(at, "selectbox", "wb_q_cramps").set_value("yes").run()
+    _wb(at, "number_input", "wb_q_age").set_value(40).run()
+    _wb(at, "number_input", "wb_q_age").set_value(150).run()
+    _no_exception(at)
+    assert _wb(at, "number_input", "wb_q_age").value == 40
+    assert "12 to 100" in _wb(at, "number_input", "wb_q_age").label  # the range, as the runner
+    said = _errors(at)
+    assert "150 years is outside the range this box takes (12 to 100 years)" in said
+    assert "The result still uses 40 years (back in the box)" in said
+    used = {"age": 40, "cramps": "yes"}
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["cecs"] == pytest.approx(100 * model.diagnose(used).probability("cecs"))
+    # beyond the weeks' maximum with no earlier answer: the box is back to unknown
+    _wb(at, "number_input", "wb_q_symptom_weeks").set_value(999).run()
+    assert _wb(at, "number_input", "wb_q_symptom_weeks").value is None
+    assert "999 weeks is outside the range this box takes (0 to 520 weeks)" in _errors(at)
+    assert "still has no answer here" in _errors(at)
+    assert _wb(at, "selectbox", "wb_q_cramps").value == "yes"
+    post = at.dataframe[0].value["posterior"].to_dict()
+    assert post["cecs"] == pytest.approx(100 * model.diagnose(used).probability("cecs"))
+    # a number in range is taken and its message goes
+    _wb(at, "number_input", "wb_q_symptom_weeks").set_value(520).run()
+    assert "999 weeks" not in _errors(at)
+    # a box in miles says the range in miles and keeps the number in km
+    at.segmented_control(key="wb_units_pick").set_value("imperial").run()
+    _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").set_value(500).run()
+    _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").set_value(4000).run()
+    assert _wb(at, "number_input", "wb_q_shoe_distance_km_imperial").value == 500
+    assert at.session_state["wb_v_shoe_distance_km"] == pytest.approx(804.7)
+    assert "4000 miles is outside the range this box takes (0 to 3106.9 miles)" in _errors(at)
+    # a test's cost out of its box's range: the cost in use stays
+    cost = at.number_input(key="wb_cost_test_duplex_arterial")
+    before = cost.value
+    cost.set_value(5000.0).run()
+    assert at.number_input(key="wb_cost_test_duplex_arterial").value == before
+    assert "5000 is outside the range this box takes (0.1 to 1000)" in _errors(at)
+    _no_exception(at)
 
 
 def test_workbench_answers_survive_while_their_tab_is_closed(model):

@@ -97,6 +97,72 @@ def _store_number(qid: str, system: str) -> None:
     st.session_state[f"wb_v_{qid}"] = None if v is None else units.stored(q, float(v), system)
 
 
+# A number box takes any number and checks it here: with Streamlit's own min and max the box
+# kept a number out of range on screen (a small red mark its only sign) while the result
+# went on with the number before it (a physio walk: age 150). A number out of range puts the
+# box back to the number in use and says so under it, as the runner's page says it.
+NUM_PROBLEMS = "wb_num_problems"  # slot -> (the box's key, the message)
+NUM_IN_USE = "wb_num_in_use"  # a box's key -> the number it showed when last drawn
+
+
+def range_problem(typed: float, lo: float, hi: float, unit: str | None,
+                  in_use: float | None) -> str:
+    """What a number out of its box's range is told: what was typed, the range, the number
+    in use and the fix."""
+    def said(v: float) -> str:
+        return f"{v:g}" + ("" if not unit else unit if unit == "%" else f" {unit}")
+
+    kept = (f"The result still uses {said(in_use)} (back in the box)" if in_use is not None
+            else "The result still has no answer here (the box is back to unknown)")
+    return (f"{said(typed)} is outside the range this box takes ({lo:g} to {said(hi)}). "
+            f"{kept}: write a number from {lo:g} to {hi:g} to change it.")
+
+
+def _check_number(slot: str, key: str, lo: float, hi: float, unit: str | None,
+                  then: Any = None, args: tuple[Any, ...] = ()) -> None:
+    """A number box's callback: a number within [lo, hi] (or none) is taken (``then(*args)``
+    runs); one outside it is not, and the box shows the number in use again."""
+    ss = st.session_state
+    problems = ss.setdefault(NUM_PROBLEMS, {})
+    v = ss.get(key)
+    if v is not None and not lo <= float(v) <= hi:
+        in_use = ss.get(NUM_IN_USE, {}).get(key)
+        ss[key] = in_use
+        problems[slot] = (key, range_problem(float(v), lo, hi, unit, in_use))
+        return
+    problems.pop(slot, None)
+    if then is not None:
+        then(*args)
+
+
+def _number_box(label: str, key: str, lo: float, hi: float, unit: str | None, *,
+                slot: str | None = None, then: Any = None, args: tuple[Any, ...] = (),
+                where: Any = None, **kwargs: Any) -> float | None:
+    """A number box checked by ``_check_number`` (``slot``: where its message is kept, the
+    key unless given; ``where``: the column to draw it in). Returns the number it shows."""
+    box = st if where is None else where
+    value = box.number_input(label, key=key, on_change=_check_number,
+                             args=(slot or key, key, lo, hi, unit, then, args), **kwargs)
+    st.session_state.setdefault(NUM_IN_USE, {})[key] = value
+    return value
+
+
+def _number_problem(slot: str, key: str, where: Any = None) -> None:
+    """The message of a number box refused (under it), while the box is on screen."""
+    problem = st.session_state.get(NUM_PROBLEMS, {}).get(slot)
+    if problem is not None and problem[0] == key:
+        (st if where is None else where).error(escape_markdown(problem[1]),
+                                               icon=":material/error:")
+
+
+def _drop_number_problems(prefix: str = "") -> None:
+    """The messages of refused numbers whose slot starts with ``prefix`` go (every one with
+    no prefix): the numbers they name have been replaced."""
+    problems = st.session_state.get(NUM_PROBLEMS, {})
+    for slot in [s for s in problems if s.startswith(prefix)]:
+        del problems[slot]
+
+
 def _fill(model: Model, screen: share.Screen, link: bool = False) -> list[str]:
     """Set every widget from a case or link (unanswered questions cleared); a ``link``, or
     a case file with test costs, also sets the test costs (the sender's, the priors' for the
@@ -104,6 +170,7 @@ def _fill(model: Model, screen: share.Screen, link: bool = False) -> list[str]:
     be set as given."""
     notes: list[str] = []
     ss = st.session_state
+    _drop_number_problems()  # the numbers they name are replaced
     for q in model.questions:
         v = screen.answers.get(q.id)
         if q.type == "number" and v is not None:
@@ -355,6 +422,7 @@ def _set_rate(population: str, cause: str, default: float) -> None:
 
 
 def _reset_rates(population: str) -> None:
+    _drop_number_problems("wb_br_")  # the rate it names is reset
     ss = st.session_state
     ss["wb_rates"] = {**ss.get("wb_rates", {}), population: {}}
 
@@ -453,9 +521,10 @@ def _converted_number(q: Question) -> None:
     if key not in st.session_state:
         st.session_state[key] = None if now is None else units.shown(q, now, system)
     lo, hi = units.shown_range(q, system)
-    st.number_input(f"{q.text} ({units.unit(q, system)})", min_value=lo, max_value=hi,
-                    step=1.0, key=key, format="%g", placeholder="unknown",
-                    on_change=_store_number, args=(q.id, system))
+    unit = units.unit(q, system)
+    _number_box(f"{q.text} ({unit}, {lo:g} to {hi:g})", key, lo, hi, unit, slot=f"wb_q_{q.id}",
+                then=_store_number, args=(q.id, system), step=1.0, format="%g",
+                placeholder="unknown")
 
 
 def _not_for(model: Model, q: Question) -> str | None:
@@ -477,16 +546,18 @@ def _question_row(model: Model, qid: str) -> None:
     with a:
         if q.type == "number" and _converts(q):
             _converted_number(q)
-        elif q.type == "number":
-            lo = float(q.min) if q.min is not None else None
-            hi = float(q.max) if q.max is not None else None
-            st.number_input(f"{q.text}" + (f" ({q.unit})" if q.unit else ""), min_value=lo,
-                            max_value=hi, value=None, step=1.0, key=key, format="%g",
-                            placeholder="unknown")
+        elif q.type == "number":  # its range in the label, as on the runner's page
+            lo, hi = units.shown_range(q, "metric")
+            _number_box(f"{q.text} ({q.unit + ', ' if q.unit else ''}{lo:g} to {hi:g})", key,
+                        lo, hi, q.unit, value=None, step=1.0, format="%g",
+                        placeholder="unknown")
         else:
             st.selectbox(q.text + (f" ({off})" if off else ""), list(q.states), index=None,
                          key=key, placeholder="unknown", format_func=q.answer_label,
                          disabled=off is not None)
+    if q.type == "number":  # under the row: the confidence box stays beside the number
+        _number_problem(key, f"wb_q_{qid}_{st.session_state.get('hl_units', 'metric')}"
+                        if _converts(q) else key)
     if (_number_value(q) if q.type == "number" else st.session_state.get(key)) is None:
         return  # no answer, no confidence box: a tab draws half the boxes (each costs a rerun)
     with b:
@@ -699,9 +770,9 @@ def _tests_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) 
             key = f"wb_cost_{q.id}"
             if key not in st.session_state:
                 st.session_state[key] = float(q.cost_units or 1.0)
-            cols[i % 2].number_input(q.text[:70] + ("…" if len(q.text) > 70 else ""),
-                                     min_value=COST_BOX[0], max_value=COST_BOX[1], step=1.0,
-                                     key=key)
+            _number_box(q.text[:70] + ("…" if len(q.text) > 70 else ""), key, *COST_BOX,
+                        None, where=cols[i % 2], step=1.0)
+            _number_problem(key, key, where=cols[i % 2])
     costs = own_costs(model)
     tests = model.which_test_next(answers, conf or None, costs or None)
     if tests:
@@ -710,6 +781,9 @@ def _tests_panel(model: Model, answers: dict[str, Any], conf: dict[str, float]) 
             st.caption(note)
     else:
         st.caption("Every examination and test finding has been entered.")
+
+
+RATE_BOX = (0.01, 99.0)  # a base rate on the page, in %
 
 
 def _base_rate_panel(population: str) -> Model:
@@ -734,12 +808,13 @@ def _base_rate_panel(population: str) -> Model:
         default = float(next(x for x in causes if x.id == pick).base_rates[population])
         key = f"wb_br_{population}_{pick}"
         st.session_state[key] = 100 * rates.get(pick, default)
-        b.number_input("Base rate (%)", min_value=0.01, max_value=99.0, step=0.1,
-                       format="%.2f", key=key, on_change=_set_rate,
-                       args=(population, pick, default))
+        _number_box("Base rate (%)", key, *RATE_BOX, "%", slot="wb_br_", where=b,
+                    then=_set_rate, args=(population, pick, default), step=0.1,
+                    format="%.2f")
         adjusted = common.get_adjusted_model(population, tuple(sorted(rates.items())))
         c.metric("Prior it gives", f"{100 * adjusted.priors[pick]:.1f}%",
                  help=f"Default base rate {100 * default:.2f}%")
+        _number_problem("wb_br_", key)
         if rates:
             # a static table that wraps: the grid cut "prior now" in the panel's width at
             # 1366 px (a physio walk)
