@@ -2012,6 +2012,55 @@ def test_a_number_out_of_range_is_refused_in_words_and_the_box_shows_the_number_
     _no_exception(at)
 
 
+def test_load_and_number_messages_go_with_the_visit_they_were_said_in(model):
+    """A physio walk: back from another page, the file box was empty and "Loaded 2 answers
+    from c.json" (or "Could not load bad.json") still stood above it. Such a message stays
+    while the physio works on the page and goes on a new visit; the answers stay."""
+    script = ("import streamlit as st\nfrom ui import about, workbench\n"
+              "(workbench if st.session_state.get('_pg', 'wb') == 'wb' else about).render()\n")
+    at = AppTest.from_string(script, default_timeout=TIMEOUT).run()
+
+    def visit_about(at: AppTest) -> None:
+        at.session_state["_pg"] = "about"
+        at.run()
+        at.session_state["_pg"] = "wb"
+        at.run()
+        _no_exception(at)
+
+    def said(at: AppTest) -> str:
+        return _page_text(at).replace("\\", "")
+
+    case = {"answers": {"age": 41, "cramps": "yes"}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps(case).encode(), "application/json")).run()
+    _wb(at, "selectbox", "wb_q_smoker").set_value("no").run()  # work on the page
+    assert "Loaded 2 answers from c.json." in said(at)  # it still applies
+    _wb(at, "number_input", "wb_q_age").set_value(150).run()
+    assert "150 years is outside" in said(at)
+    visit_about(at)
+    assert not at.file_uploader(key="wb_upload").value
+    assert "Loaded 2 answers" not in said(at)
+    assert "150 years" not in said(at)
+    assert _wb(at, "number_input", "wb_q_age").value == 41  # nothing else is lost
+    assert _wb(at, "selectbox", "wb_q_smoker").value == "no"
+    at.file_uploader(key="wb_upload").set_value(("bad.json", b"{not json",
+                                                 "application/json")).run()
+    assert "Could not load bad.json" in said(at)
+    visit_about(at)
+    assert "Could not load bad.json" not in said(at)
+    assert "case on screen is unchanged" not in said(at)
+    # an undo's note stands in the runs after it, and goes on a new visit
+    at.file_uploader(key="wb_upload").set_value(
+        ("d.json", json.dumps({"answers": {"age": 60}}).encode(), "application/json")).run()
+    at.button(key="wb_undo_load").click().run()
+    assert "Back to the case you had before loading d.json." in said(at)
+    _wb(at, "selectbox", "wb_q_cramps").set_value("no").run()
+    assert "Back to the case you had before loading d.json." in said(at)
+    visit_about(at)
+    assert "Back to the case you had" not in said(at)
+    assert _wb(at, "number_input", "wb_q_age").value == 41
+
+
 def test_workbench_answers_survive_while_their_tab_is_closed(model):
     """Only the open tab's rows are drawn; an answer and its confidence on a closed tab stay
     in the result (reruns included) and are there when the tab opens again."""

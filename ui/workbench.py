@@ -362,6 +362,7 @@ def _undo_load() -> None:
         return
     name, screen, case, notes = undo
     ss["wb_upload_n"] = ss.get("wb_upload_n", 0) + 1  # an empty box in its place
+    ss["wb_upload_renewed"] = True  # the note below goes with it (_drop_stale_messages)
     _fill(common.get_model(screen.population), screen, link=True)
     if case is None:
         ss.pop("wb_case", None)
@@ -370,6 +371,23 @@ def _undo_load() -> None:
     ss["wb_notes"] = notes
     ss["wb_load_problems"], ss["wb_load_changes"] = [], []
     ss["wb_load_note"] = f"Back to the case you had before loading {name}."
+
+
+def _drop_stale_messages() -> None:
+    """What loading a case and a refused number said belongs to the visit it was said in.
+    Another page's run drops the workbench's widgets, the case file's box among them: back
+    on the page the box was empty and "Loaded 2 answers from c.json" or "Could not load
+    bad.json" still stood above it (a physio walk, after a visit to About). The box missing
+    from the session before it is drawn is a new visit (or the first run), unless an undo
+    has just put a new box in its place; its messages go. Removing or replacing the file
+    already resets them (``_on_upload``); the undo offer stays (the screen is still the
+    file's)."""
+    ss = st.session_state
+    renewed = ss.pop("wb_upload_renewed", False)
+    if _upload_key() in ss or renewed:
+        return
+    ss["wb_load_problems"], ss["wb_load_note"], ss["wb_load_changes"] = [], "", []
+    _drop_number_problems()
 
 
 def _load_messages() -> None:
@@ -1200,6 +1218,7 @@ COMPUTING = ("Computing the result for these answers… A case with many finding
 
 def render() -> None:
     """Render the physio workbench."""
+    _drop_stale_messages()  # first: the upload box's state says whether this is a new visit
     _keep_answers()
     notes = _apply_share_link(common.get_model())
     st.title("Physio workbench")
