@@ -2012,6 +2012,24 @@ def test_a_number_out_of_range_is_refused_in_words_and_the_box_shows_the_number_
     _no_exception(at)
 
 
+def test_the_population_stays_after_a_visit_to_another_page(model):
+    """A physio walk: "Physio clinic" set, About visited, back: the bench said "Runners
+    self-assessing" without a word, and the clinic's numbers no longer applied (nothing the
+    physio set may be lost on the way)."""
+    script = ("import streamlit as st\nfrom ui import about, workbench\n"
+              "(workbench if st.session_state.get('_pg', 'wb') == 'wb' else about).render()\n")
+    at = AppTest.from_string(script, default_timeout=TIMEOUT).run()
+    _wb(at, "number_input", "wb_q_age").set_value(41).run()
+    at.radio(key="wb_population").set_value("clinic").run()
+    at.session_state["_pg"] = "about"
+    at.run()
+    at.session_state["_pg"] = "wb"
+    at.run()
+    _no_exception(at)
+    assert at.radio(key="wb_population").value == "clinic"
+    assert _wb(at, "number_input", "wb_q_age").value == 41
+
+
 def test_load_and_number_messages_go_with_the_visit_they_were_said_in(model):
     """A physio walk: back from another page, the file box was empty and "Loaded 2 answers
     from c.json" (or "Could not load bad.json") still stood above it. Such a message stays

@@ -1199,7 +1199,8 @@ def _keep_answers() -> None:
     (a widget not drawn in a run loses its value unless set again at the top of the page)
     and while another page is shown: a run of another page drops the values of the widgets
     it does not draw, so a copy outside the widgets (``wb_kept``) puts them back (a code
-    review: the open tab's answers and the notes were lost after a visit to About)."""
+    review: the open tab's answers and the notes were lost after a visit to About; a physio
+    walk: the population went back to the self-assessment one)."""
     ss = st.session_state
     kept = ss.setdefault("wb_kept", {})
     for k, v in kept.items():  # what another page's run dropped
@@ -1207,7 +1208,7 @@ def _keep_answers() -> None:
             ss[k] = v
     boxes = tuple(f"_{system}" for system in units.UNIT_SYSTEMS)  # km/°C boxes: see below
     for k in [k for k in ss if isinstance(k, str) and (
-            k.startswith(("wb_q_", "wb_c_")) or k == "wb_notes")]:
+            k.startswith(("wb_q_", "wb_c_")) or k in ("wb_notes", "wb_population"))]:
         if not k.endswith(boxes):  # a unit box is drawn afresh from wb_v_ (the value kept)
             ss[k] = kept[k] = ss[k]
 
