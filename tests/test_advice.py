@@ -125,3 +125,19 @@ def test_the_reviews_advice_corrections_hold(kb):
     cecs = " ".join(i.text for w, i in items if w == "cecs").lower()
     assert "gradually" in cecs and "physio" in cecs
     assert any("confusion" in i.text.lower() for w, i in items if w == "general")
+
+
+def test_the_pad_advice_gives_the_cold_foot_rules_own_deadlines():
+    """A runner walk: a cold, pale foot gave "see a doctor within days" while the PAD card
+    under it said "a cold, pale foot needs care the same day". Brief row 8 (chronic
+    limb-threatening ischaemia): prompt, the same day with tissue loss; rest pain with a
+    cold foot is the rules' same-day case. The card and the rules now say one thing."""
+    m = load_model()
+    card = load_advice(m.kb).causes["pad"].see_someone.text
+    assert "cold, pale foot, within a week" in card and "needs care the same day" not in card
+    cold = m.diagnose({"age": 67, "sex": "male", "calf_pain_walking": "yes",
+                       "foot_cold_or_pale": "yes"}).triage
+    assert cold.level == "see_doctor"
+    assert any("within a week" in r and "cold, pale" in r for r in cold.reasons)
+    both = m.diagnose({"age": 67, "pain_at_rest_or_night": "yes", "foot_cold_or_pale": "yes"})
+    assert both.triage.level == "urgent" and "both together" in card and "the same day" in card
