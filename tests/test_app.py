@@ -289,6 +289,28 @@ def test_the_result_keeps_the_level_in_view_when_signs_are_skipped(model):
     assert at.radio(key="rn_rf_chest_pain_or_fainting").value == "Not sure"
 
 
+def test_the_folded_open_signs_are_counted_as_the_red_line_counts_them(model):
+    """A runner walk: "11 warning signs were not answered and 2 more questions are open"
+    stood above a folded list headed "13 warning signs not answered": the two were ordinary
+    questions whose yes would raise the level. The list's heading now counts them apart."""
+    answers = {"age": 19, "sex": "female", "symptom_weeks": 6, "weekly_distance_change_pct": 40}
+    t = model.diagnose(answers).triage
+    extra = {q for q, _, _ in t.unknown_raises} - set(t.unknown_warning_signs)
+    assert extra and t.unknown_warning_signs  # the walk's picture
+    at = _page("runner").run()
+    at.session_state["rn_answers"] = answers
+    at.session_state["rn_stage"] = "result"
+    at.session_state["rn_seen_level"] = len(model.kb.levels)
+    at.run()
+    _no_exception(at)
+    n, k = len(t.unknown_warning_signs), len(extra)
+    line = next(a for a in _alerts_in_order(at.main) if a.startswith("**Still unknown:**"))
+    assert f"{n} warning signs were not answered and {k} more questions are open" in line
+    folded = next(e for e in at.expander if "not answered: unknown, not ruled out" in e.label)
+    assert folded.label.startswith(f"{n} warning signs and {k} more questions not answered")
+    assert len(folded.markdown) == n + k
+
+
 # clinician terms a runner may meet only after plain words, in brackets ("a blood test for
 # muscle damage (CK)"): never on their own
 JARGON = ("ABI", "ankle-brachial", "duplex", "endofibrosis", "D-dimer", "CK", "creatine kinase",

@@ -541,10 +541,11 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
                 st.markdown(f"- {qmap[q].text}")
 
 
-def open_sign_lines(t: Any) -> list[str]:
-    """The open warning signs in short words, those whose yes would mean the most first,
-    each with what a yes would mean where it raises the level (``Triage.unknown_raises``
-    and ``unknown_serious``), then the others; none left out, none said as "no"."""
+def open_sign_lines(t: Any) -> list[tuple[str, str]]:
+    """(question, line): the open warning signs in short words, those whose yes would mean
+    the most first, each with what a yes would mean where it raises the level
+    (``Triage.unknown_raises`` and ``unknown_serious``, which may hold other open questions
+    too), then the others; none left out, none said as "no"."""
     qmap = get_model().question_map
     raise_ = {q: (a, lv) for q, a, lv in (*t.unknown_serious, *t.unknown_raises)}
     ids = [q for q in dict.fromkeys([*t.unknown_warning_signs, *raise_]) if q in qmap]
@@ -553,8 +554,8 @@ def open_sign_lines(t: Any) -> list[str]:
     for q in ids:
         a, lv = raise_.get(q, ("yes", None))
         yes = "a yes" if a == "yes" else f"“{qmap[q].answer_label(a)}”"
-        out.append(qmap[q].short.rstrip("?")
-                   + (f": {yes} would mean {OPEN_LEVEL_WORDS[lv]}" if lv else ""))
+        out.append((q, qmap[q].short.rstrip("?")
+                    + (f": {yes} would mean {OPEN_LEVEL_WORDS[lv]}" if lv else "")))
     return out
 
 
@@ -562,9 +563,15 @@ def render_open_signs(t: Any, answer: Callable[[], None]) -> None:
     """Under the level's box: the open signs' count, their list folded away, and the
     control that answers them (``answer``, the runner's button)."""
     lines = open_sign_lines(t)
-    which = "1 warning sign" if len(lines) == 1 else f"{len(lines)} warning signs"
-    with st.expander(f"{which} not answered: unknown, not ruled out"):
-        for line in lines:
+    signs = sum(q in t.unknown_warning_signs for q, _ in lines)
+    # counted as the red line above counts them: a walk read "11 warning signs were not
+    # answered and 2 more questions are open" above "13 warning signs not answered"
+    which = [f"{signs} warning sign{'' if signs == 1 else 's'}"] if signs else []
+    more = len(lines) - signs
+    which += [f"{more} {'more ' if signs else ''}question{'' if more == 1 else 's'}"] if more \
+        else []
+    with st.expander(f"{' and '.join(which)} not answered: unknown, not ruled out"):
+        for _, line in lines:
             st.markdown(f"- {line}")
     answer()
 
