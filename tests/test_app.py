@@ -311,6 +311,35 @@ def test_the_folded_open_signs_are_counted_as_the_red_line_counts_them(model):
     assert len(folded.markdown) == n + k
 
 
+def test_self_care_with_serious_signs_open_is_not_the_green_tick(model):
+    """A runner walk: a red "a yes to 5 of them would mean an emergency" stood right above
+    a green tick "Self-care ...", which a runner skims as all clear. With a sign open whose
+    yes would mean urgent or emergency care, self-care is said in a neutral box, with the
+    condition it holds on; with every sign answered "no" it is the green tick."""
+    def result(answers: dict[str, Any]) -> AppTest:
+        at = _page("runner").run()
+        at.session_state["rn_answers"] = answers
+        at.session_state["rn_stage"] = "result"
+        at.session_state["rn_seen_level"] = len(model.kb.levels)
+        at.run()
+        _no_exception(at)
+        return at
+
+    answers = {"age": 45, "sex": "female", "symptom_weeks": 2, "weekly_distance_change_pct": 0}
+    t = model.diagnose(answers).triage
+    assert t.level == "self_care" and t.unknown_serious
+    at = result(answers)
+    assert not any("Self-care" in x.value for x in at.success)
+    assert any("Self-care" in x.value and "holds only if none of the open warning signs"
+               in x.value for x in at.info)
+    no = {q: "no" if "no" in model.question_map[q].states else model.question_map[q].states[0]
+          for q in runner.red_flag_questions(model)}  # swelling: "none"
+    t = model.diagnose({**answers, **no}).triage
+    assert t.level == "self_care" and not t.unknown_serious and not any(
+        lv in ("urgent", "emergency") for _, _, lv in t.unknown_raises)
+    assert any("Self-care" in x.value for x in result({**answers, **no}).success)
+
+
 # clinician terms a runner may meet only after plain words, in brackets ("a blood test for
 # muscle damage (CK)"): never on their own
 JARGON = ("ABI", "ankle-brachial", "duplex", "endofibrosis", "D-dimer", "CK", "creatine kinase",
