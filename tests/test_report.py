@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from model import DISCLAIMER
+from model import DISCLAIMER, first_screen_questions
 from model.cli import main
 from model.errors import InputError
 from model.workflows.cases import CLINICIAN, new_case
@@ -402,3 +402,20 @@ def test_what_an_unanswered_sign_would_mean_is_said_under_the_level(model) -> No
     raise_at = md.index(r.unknown_raises[0])
     later = md.index("Warning signs not answered")
     assert level_at < raise_at < later
+
+
+def test_self_care_with_serious_signs_open_is_titled_with_its_condition(model) -> None:
+    """A runner walk: "Triage: Self-care" topped page 1 of the PDF while 11 warning signs
+    were open, five of which would mean an emergency if yes; the title now says the level
+    holds only if none of them applies. With every sign answered it is the plain title."""
+    answers = {"age": 45, "sex": "female", "symptom_weeks": 2, "weekly_distance_change_pct": 0}
+    r = build_report(answers, model, today="2025-03-02")
+    assert r.triage_level == "self_care" and r.conditional
+    for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
+        assert "Self-care, if none of the open warning signs applies" in text
+    signs = {q: ("no" if "no" in model.question_map[q].states else "none")
+             for q in first_screen_questions(model.kb)}  # the app's first screen
+    r = build_report({**answers, **signs}, model, today="2025-03-02")
+    assert r.triage_level == "self_care" and not r.conditional
+    for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
+        assert "Self-care" in text and "if none of the open warning signs" not in text

@@ -124,6 +124,10 @@ class Report:
     # under the level (a re-walk found the line after 14 "no" answers, where a doctor skims)
     unknown_raises: tuple[str, ...] = ()
     act_first: bool = False  # urgent or emergency: no training advice, nothing reassuring
+    # self-care while a sign whose yes would mean urgent or emergency care is open: the
+    # level's title says it holds only if none applies (the app's neutral box; a runner walk
+    # read "Triage: Self-care" atop the PDF as all clear)
+    conditional: bool = False
     not_sure: tuple[str, ...] = ()  # questions answered "not sure" (left unknown)
     flagged: str = ""  # the warning signs' causes, checked whatever their probabilities
 
@@ -338,6 +342,11 @@ def report_of(
             f"Still unknown: {text}" for _, text in unknown_raise_lines(model.kb, d.triage)
         ),
         act_first=act_first,
+        conditional=d.triage.level == "self_care"
+        and any(
+            lv in ("urgent", "emergency")
+            for _, _, lv in (*d.triage.unknown_raises, *d.triage.unknown_serious)
+        ),
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
         flagged=flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
     )
@@ -431,7 +440,7 @@ def report_markdown(report: Report) -> str:
         "",
         "## Triage",
         "",
-        f"**{LEVEL_TITLES.get(r.triage_level, r.triage_level)}**: {r.triage_advice}",
+        f"**{_level_title(r)}**: {r.triage_advice}",
         "",
     ]
     out += [f"**{x}**" for x in r.unknown_raises] + ([""] if r.unknown_raises else [])
@@ -517,10 +526,19 @@ def _pdf_text(text: str, replaced: list[int] | None = None) -> str:
     return "".join(out)
 
 
+CONDITIONAL = ", if none of the open warning signs applies"
+
+
+def _level_title(r: Report) -> str:
+    """The level's title, with its condition where open signs could raise it to urgent or
+    emergency care (:attr:`Report.conditional`)."""
+    return LEVEL_TITLES.get(r.triage_level, r.triage_level) + (CONDITIONAL if r.conditional else "")
+
+
 def _pdf_triage(r: Report, para: Callable[..., None], heading: Callable[[str], None]) -> None:
     """The PDF's triage section: level, reasons, running, the signs present, checked and
     unknown, and (urgent or emergency) why there is no training advice."""
-    heading(f"Triage: {LEVEL_TITLES.get(r.triage_level, r.triage_level)}")
+    heading(f"Triage: {_level_title(r)}")
     para(r.triage_advice, style="B")
     for x in r.unknown_raises:
         para(x, style="B")
