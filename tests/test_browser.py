@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from browser_harness import (
+    ANSWERS,
     DESKTOP,
     PHONE,
     launch_chromium,
@@ -750,4 +751,26 @@ def test_a_phone_held_sideways_shows_the_first_warning_sign(app_url, browser):
     assert box["y"] + box["height"] / 2 < cont["y"], (box, cont)
     _no_exception(page)
     _save(page, "landscape-runner-warning-signs.png")
+    # and on each question page the question, not the level and ranking above it, is what
+    # the 390 px show: its words and its first answer (a walk: off screen on every step)
+    m = load_model()
+    say_no_to_warning_signs(page, m, _settled)
+    _settled(page)
+    for _ in range(3):
+        if page.locator(".st-key-rn_tri_continue button").count():
+            page.locator(".st-key-rn_tri_continue button").click()
+            _settled(page)
+        assert _in_view(page, ".st-key-rn_question h3"), "the question is off screen"
+        answer = page.locator(ANSWERS).first if page.locator(ANSWERS).count() else \
+            page.locator("[class*='st-key-rn_num_'] input").first
+        answer.wait_for()
+        box = answer.bounding_box()
+        assert box is not None and box["y"] < 390, box
+        _save(page, "landscape-runner-question.png")
+        if page.locator(ANSWERS).count():
+            page.locator(ANSWERS).first.click()
+        else:
+            page.locator("[class*='st-key-rn_num_'] input").first.fill("34")
+            page.locator("[class*='st-key-rn_save_'] button").first.click()
+        _settled(page)
     page.close()

@@ -309,6 +309,8 @@ html, [data-testid="stMain"], [data-testid="stAppViewContainer"] { scroll-paddin
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
   [data-testid="stMain"] h2 { font-size: 1.6rem; }
   [data-testid="stMain"] h3 { font-size: 1.3rem; }
+  /* the question brought to the top (ui.runner.SCROLL_TOP) clears the page's header */
+  .st-key-rn_question { scroll-margin-top: 3.75rem; }
 }
 </style>
 """

@@ -50,10 +50,15 @@ SCROLL_TOP = """<script>/* step {step} */
   for (const s of ['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]'])
     {{ const e = d.querySelector(s); if (e) e.scrollTop = 0; }}
   window.scrollTo(0, 0);
+  /* a phone held sideways (under 500 px high): the level and the ranking filled the screen
+     above the question, so the question itself comes to the top instead (a runner walk) */
+  const w = window.parent || window; let placed = !(w.innerHeight < 500);
   /* a number answer's text box gets a phone's number keyboard (with its decimal key) */
   let tries = 0; const t = setInterval(() => {{
     d.querySelectorAll('[class*="st-key-rn_num_"] input').forEach(
       i => i.setAttribute('inputmode', 'decimal'));
+    if (!placed) {{ const q = d.querySelector('.st-key-rn_question');
+      if (q) {{ q.scrollIntoView({{block: 'start'}}); placed = true; }} }}
     if (++tries > 20) clearInterval(t); }}, 100); }})();</script>"""
 
 
@@ -468,8 +473,9 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     # an earlier answer asked again ("Change", Back) is not "Question 31" (a re-walk)
     step = ("An earlier answer, to change" if ss.get("rn_force") == qid
             else f"Question {n_done + 1}")
-    st.progress(n_done / max(n_done + remaining, 1), text=f"{step} · {hint}")
-    st.markdown(f"### {q.text}", help=q.help)
+    with st.container(key="rn_question"):  # the question's top (SCROLL_TOP, sideways)
+        st.progress(n_done / max(n_done + remaining, 1), text=f"{step} · {hint}")
+        st.markdown(f"### {q.text}", help=q.help)
     prev = ss["rn_prev"].get(qid)
     if prev is not None:
         said = skip_label(qid) if prev == UNSURE else units.label(q, prev, system)
