@@ -425,3 +425,24 @@ def test_the_physios_tools_start_from_the_diagnosis_posterior(model, monkeypatch
     got = fresh.interval_drivers(answers, top=3)
     assert {c: [(x.param, round(x.share, 12)) for x in v] for c, v in got.items()} == {
         c: [(x.param, round(x.share, 12)) for x in v] for c, v in want_drivers.items()}
+
+
+def test_a_draw_resting_on_few_samples_of_a_cause_is_not_taken_as_reliable() -> None:
+    """Kish's count reads the weights as a whole: 10,000 samples, 1,000 of them with a cause,
+    whose weight sits mostly on one of those 1,000: the cause's share (0.055) rests on about
+    two samples while Kish counts almost 600. The draw's count of effective samples says so
+    (a real draw like it held DVT at 0.15 against an exact 0.24 on 569 by Kish's count)."""
+    x = np.zeros((10_000, 2))
+    x[:1000, 0] = 1.0  # cause 0 in a tenth of the samples, cause 1 in none
+    w = np.full(10_000, 0.945 / 9000)
+    w[:1000] = 0.015 / 999
+    w[0] = 0.04  # most of cause 0's share on one sample
+    w = w[None]
+    kish = particles._draw_ess(w)[0]
+    group = particles._group_ess(w, x)[0]
+    assert kish > particles.MIN_ESS and group < 3
+    assert particles._reliable(kish, group) < particles.MIN_ESS
+    even = np.full((1, 10_000), 1e-4)  # every sample alike: both counts high
+    assert particles._group_ess(even, x)[0] > 900
+    assert particles._reliable(particles._draw_ess(even)[0], particles._group_ess(even, x)[0]) \
+        >= particles.MIN_ESS
