@@ -849,3 +849,25 @@ def test_serious_signs_left_unanswered_are_named_and_qualify_running_on():
     assert bone.level == "see_doctor" and bone.unknown_serious
     assert bone.running.startswith("Stop running until a doctor has checked the bone")
     assert texts.UNLESS_UNANSWERED not in bone.running
+
+
+def test_dark_urine_in_the_past_sends_to_a_doctor_and_points_to_a_muscle_disease():
+    """A runner walk: a teenager with lifelong heaviness, a second wind and dark urine once
+    after a race could say the dark urine nowhere (CHANGELOG 38). Now it is a question: a
+    past episode is a see-a-doctor rule (not the emergency of dark urine now), and with the
+    lifelong history it makes metabolic myopathy the leading cause."""
+    m = load_model()
+    base = {"age": 16, "sex": "female", "heaviness_onset": "from_start",
+            "eases_as_run_continues": "yes", "second_wind": "yes", "warmup": "brief",
+            "symptom_weeks": 520, "legs_affected": "both", "lifelong_exercise_intolerance": "yes"}
+    before = m.diagnose(base)
+    after = m.diagnose({**base, "dark_urine_in_the_past": "yes"})
+    p = {c.id: c.probability for c in before.causes}
+    q = {c.id: c.probability for c in after.causes}
+    assert q["metabolic_myopathy"] > 5 * p["metabolic_myopathy"]
+    assert after.causes[0].id == "metabolic_myopathy"
+    t = m.diagnose({"age": 30, "dark_urine_in_the_past": "yes"}).triage
+    assert t.level == "see_doctor"
+    assert any("in the past" in r and "CK" in r for r in t.reasons)
+    now = m.diagnose({"age": 30, "dark_cola_urine": "yes"}).triage
+    assert now.level == "emergency"
