@@ -871,3 +871,24 @@ def test_dark_urine_in_the_past_sends_to_a_doctor_and_points_to_a_muscle_disease
     assert any("in the past" in r and "CK" in r for r in t.reasons)
     now = m.diagnose({"age": 30, "dark_cola_urine": "yes"}).triage
     assert now.level == "emergency"
+
+
+def test_a_sudden_start_separates_the_strain_from_the_clot_without_lowering_the_level():
+    """CHANGELOG 39: on the contract's red-flag example (a warm, tender calf after travel)
+    the strain leads and DVT is third; whether the pain started suddenly (a pop, a kick) is
+    the next question, moves DVT down on a yes and up on a no, and the calf rule keeps the
+    level at same-day care either way."""
+    import json
+
+    from conftest import EXAMPLES_DIR
+
+    m = load_model()
+    answers = json.loads((EXAMPLES_DIR / "red-flag.json").read_text())["answers"]
+    d = m.diagnose(answers)
+    assert d.next_questions[0].id == "calf_sudden_onset"
+    dvt = {v: {c.id: c.probability for c in m.diagnose({**answers, "calf_sudden_onset": v})
+               .causes}["dvt"] for v in ("yes", "no")}
+    now = {c.id: c.probability for c in d.causes}["dvt"]
+    assert dvt["yes"] < 0.05 < now < dvt["no"]
+    for v in ("yes", "no"):
+        assert m.diagnose({**answers, "calf_sudden_onset": v}).triage.level == "urgent"
