@@ -59,6 +59,17 @@ def model():
     return load_model()
 
 
+def _runner_result(model, answers: dict[str, Any]) -> AppTest:
+    """The runner's result page for ``answers`` (the level's screen already seen)."""
+    at = _page("runner").run()
+    at.session_state["rn_answers"] = answers
+    at.session_state["rn_stage"] = "result"
+    at.session_state["rn_seen_level"] = len(model.kb.levels)
+    at.run()
+    _no_exception(at)
+    return at
+
+
 def _past_red_flags(at: AppTest, model, value: str = "no") -> AppTest:
     for qid in runner.red_flag_questions(model):
         q = model.question_map[qid]
@@ -297,12 +308,7 @@ def test_the_folded_open_signs_are_counted_as_the_red_line_counts_them(model):
     t = model.diagnose(answers).triage
     extra = {q for q, _, _ in t.unknown_raises} - set(t.unknown_warning_signs)
     assert extra and t.unknown_warning_signs  # the walk's picture
-    at = _page("runner").run()
-    at.session_state["rn_answers"] = answers
-    at.session_state["rn_stage"] = "result"
-    at.session_state["rn_seen_level"] = len(model.kb.levels)
-    at.run()
-    _no_exception(at)
+    at = _runner_result(model, answers)
     n, k = len(t.unknown_warning_signs), len(extra)
     line = next(a for a in _alerts_in_order(at.main) if a.startswith("**Still unknown:**"))
     assert f"{n} warning signs were not answered and {k} more questions are open" in line
@@ -316,19 +322,10 @@ def test_self_care_with_serious_signs_open_is_not_the_green_tick(model):
     a green tick "Self-care ...", which a runner skims as all clear. With a sign open whose
     yes would mean urgent or emergency care, self-care is said in a neutral box, with the
     condition it holds on; with every sign answered "no" it is the green tick."""
-    def result(answers: dict[str, Any]) -> AppTest:
-        at = _page("runner").run()
-        at.session_state["rn_answers"] = answers
-        at.session_state["rn_stage"] = "result"
-        at.session_state["rn_seen_level"] = len(model.kb.levels)
-        at.run()
-        _no_exception(at)
-        return at
-
     answers = {"age": 45, "sex": "female", "symptom_weeks": 2, "weekly_distance_change_pct": 0}
     t = model.diagnose(answers).triage
     assert t.level == "self_care" and t.unknown_serious
-    at = result(answers)
+    at = _runner_result(model, answers)
     assert not any("Self-care" in x.value for x in at.success)
     assert any("Self-care" in x.value and "holds only if none of the open warning signs"
                in x.value for x in at.info)
@@ -337,7 +334,7 @@ def test_self_care_with_serious_signs_open_is_not_the_green_tick(model):
     t = model.diagnose({**answers, **no}).triage
     assert t.level == "self_care" and not t.unknown_serious and not any(
         lv in ("urgent", "emergency") for _, _, lv in t.unknown_raises)
-    assert any("Self-care" in x.value for x in result({**answers, **no}).success)
+    assert any("Self-care" in x.value for x in _runner_result(model, {**answers, **no}).success)
 
 
 # clinician terms a runner may meet only after plain words, in brackets ("a blood test for
@@ -380,12 +377,7 @@ def test_the_runner_s_result_says_clinician_terms_in_plain_words(model, case):
     path = Path(__file__).parent / "vignettes" / f"{case}.yaml"
     answers = {q: v for q, v in yaml.safe_load(path.read_text())["answers"].items()
                if model.question_map[q].asked_by == "runner"}
-    at = _page("runner").run()
-    at.session_state["rn_answers"] = answers
-    at.session_state["rn_stage"] = "result"
-    at.session_state["rn_seen_level"] = len(model.kb.levels)  # the result, not the screen
-    at.run()
-    _no_exception(at)
+    at = _runner_result(model, answers)
     text = _unbracketed(" ".join(_texts(at.main, [])))
     found = [j for j in JARGON if re.search(rf"(?<![A-Za-z]){re.escape(j)}(?![A-Za-z])",
                                            text, re.IGNORECASE if len(j) > 3 else 0)]
