@@ -914,9 +914,9 @@ def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
     assert not any("What would change the conclusion" in i.value for i in at.info)
     # a test entered at a same-day level: the page says what the level follows and what
     # NICE advises after a negative scan (a physio walk: the level never stood down)
-    from ui.workbench import TESTS_AND_LEVEL_NOTE
+    from ui.workbench import CLOT_REPEAT_NOTE, TESTS_AND_LEVEL_NOTE
 
-    assert any(c.value == TESTS_AND_LEVEL_NOTE for c in at.caption)
+    assert any(c.value == f"{TESTS_AND_LEVEL_NOTE} {CLOT_REPEAT_NOTE}" for c in at.caption)
     at.selectbox(key="wb_why").set_value("muscle_imbalance").run()
     box = next(e for e in at.expander if e.label.startswith("Muscle imbalance"))
     tips = [t.text for t in explain.common.get_advice().for_cause("muscle_imbalance").tips]
@@ -936,10 +936,49 @@ def test_workbench_holds_back_training_advice_at_a_same_day_level(model):
     calm_d = model.diagnose({"age": 30, "cramps": "yes"})
     assert not calm_d.triage.act_first and calm_d.what_would_change is not None
     assert any("What would change the conclusion" in i.value for i in calm.info)
-    assert not any(c.value == TESTS_AND_LEVEL_NOTE for c in calm.caption)
+    assert not any(TESTS_AND_LEVEL_NOTE in c.value for c in calm.caption)
     calm.selectbox(key="wb_why").set_value("muscle_imbalance").run()
     box = next(e for e in calm.expander if e.label.startswith("Muscle imbalance"))
     assert any(t in " ".join(m.value for m in box.markdown) for t in tips)
+
+
+def test_a_clot_the_tests_exclude_is_said_excluded_and_the_level_stands(model):
+    """A physio walk: a 38-year-old on the pill after a flight, one warm, tender, swollen
+    calf; with a Wells score of 0 and a negative D-dimer (NICE NG158 stops there), the page
+    still said "The warning signs answered point to deep vein thrombosis: to be checked",
+    "check for deep vein thrombosis" and NG158's repeat-scan advice for a positive D-dimer.
+    The level stands (contract section 3: the calf sign gives same-day care at the least,
+    whatever else is answered); the page says the tests exclude the clot. And the repeat-scan
+    advice stays off a case with no clot in question (a statin case with a raised CK)."""
+    from ui.workbench import CLOT_REPEAT_NOTE, TESTS_AND_LEVEL_NOTE
+
+    history = {"age": 38, "sex": "female", "hormonal_contraception": "yes",
+               "recent_travel_or_surgery": "yes", "swelling": "one_leg",
+               "calf_warm_red_tender": "yes", "legs_affected": "one",
+               "symptom_location": "lower_leg"}
+    done = {**history, "test_d_dimer_positive": "no", "exam_wells_dvt_score": 0}
+    t = model.diagnose(done).triage
+    assert t.level == "urgent" and t.worked_up == ("dvt",) and "NG158" in t.worked_up_notes[0]
+    assert model.diagnose({**history, "test_d_dimer_positive": "yes",
+                           "test_duplex_dvt": "no"}).triage.worked_up == ()
+    at = _page("workbench").run()
+    at.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps({"answers": done}).encode(), "application/json")).run()
+    _no_exception(at)
+    banner = " ".join(e.value for e in at.error)
+    assert "Get medical help today" in banner and "exclude deep vein thrombosis" in banner
+    assert "to be checked whatever" not in banner
+    line = next(m.value for m in at.markdown if "Get medical help today" in m.value)
+    assert "check for" not in line and "excluded by the tests entered" in line
+    assert any(c.value == TESTS_AND_LEVEL_NOTE for c in at.caption)  # no repeat-scan advice
+    assert not any(CLOT_REPEAT_NOTE in c.value for c in at.caption)
+    why = next(e for e in at.expander if e.label == "Why this level")
+    assert any("NICE NG158" in m.value for m in why.markdown)
+    statin = _page("workbench").run()
+    statin.file_uploader(key="wb_upload").set_value(("s.json", json.dumps({"answers": {
+        "age": 55, "sex": "male", "medication": "statin", "cramps": "yes",
+        "test_creatine_kinase": "over_5x_upper_limit"}}).encode(), "application/json")).run()
+    assert not any(CLOT_REPEAT_NOTE in c.value for c in statin.caption)
 
 
 def test_the_empty_bench_gives_no_verdict_and_open_signs_are_a_line(model):

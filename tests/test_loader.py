@@ -440,6 +440,31 @@ def test_triage_rule_with_unknown_level(broken: Path) -> None:
                    r"'critical' is not a level", r"use one of")
 
 
+def test_a_work_up_names_a_cause_questions_and_answers_that_exist(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["worked_up"][0]["cause"] = "dvtt"
+        d["worked_up"][0]["any"][0] = {"test_d_dimer_positiv": "no"}
+        d["worked_up"][0]["any"][1]["test_duplex_dvt"] = "negative"
+
+    edit_yaml(broken, "triage.yaml", change)
+    found = problems_of(broken)
+    assert_problem(found, r"^triage\.yaml:", r"worked_up\[0\] \(dvtt\)\.cause",
+                   r"'dvtt' is not a cause", r"did you mean 'dvt'")
+    assert_problem(found, r"worked_up\[0\]", r"unknown question 'test_d_dimer_positiv'",
+                   r"did you mean 'test_d_dimer_positive'")
+    assert_problem(found, r"worked_up\[0\]", r"test_duplex_dvt",
+                   r"'negative' is not an answer")
+
+
+def test_a_work_up_without_a_clause_is_refused(broken: Path) -> None:
+    def change(d: Any) -> None:
+        d["worked_up"][0]["any"] = []
+
+    edit_yaml(broken, "triage.yaml", change)
+    assert_problem(problems_of(broken), r"worked_up\[0\] \(dvt\)\.any: empty",
+                   r"give at least one clause")
+
+
 def test_triage_number_condition_on_a_yes_no_question(broken: Path) -> None:
     def change(d: Any) -> None:
         d["amber_flags"][0]["all"] = {"calf_pain_walking": {"at_least": 1}}

@@ -419,3 +419,31 @@ def test_self_care_with_serious_signs_open_is_titled_with_its_condition(model) -
     assert r.triage_level == "self_care" and not r.conditional
     for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
         assert "Self-care" in text and "if none of the open warning signs" not in text
+
+
+def test_the_physios_report_gives_every_reason_the_workbench_lists(model) -> None:
+    """A physio walk: the workbench's "Why this level" said "do not stop the medicine on your
+    own" (the statin rule) and the medicine's suspicion; the PDF and Markdown reports only the
+    rhabdomyolysis reason, a runner's shortened list at a same-day level. The physio's reports
+    (``every_reason``, the workbench's downloads and `case report`) list every reason."""
+    answers = {"age": 55, "sex": "male", "medication": "statin", "cramps": "yes",
+               "test_creatine_kinase": "over_5x_upper_limit"}
+    d = model.diagnose(answers)
+    assert set(d.triage.reasons) > set(d.triage.reasons_shown)  # the walk's picture
+    full = build_report(answers, model, today="2025-03-02", every_reason=True)
+    short = build_report(answers, model, today="2025-03-02")
+    assert full.triage_reasons == d.triage.reasons
+    assert short.triage_reasons == d.triage.reasons_shown
+    for text in (_flat(report_markdown(full)), _pdf_text(report_pdf(full))):
+        assert "do not stop the medicine on your own" in text
+
+
+def test_a_work_up_that_excludes_the_signs_cause_is_in_the_report(model) -> None:
+    """The tests entered exclude the clot a calf sign points to (NICE NG158): the report says
+    so under the level, which stands."""
+    answers = {"age": 38, "sex": "female", "calf_warm_red_tender": "yes",
+               "test_d_dimer_positive": "no", "exam_wells_dvt_score": 0}
+    r = build_report(answers, model, today="2025-03-02")
+    assert r.triage_level == "urgent"
+    for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
+        assert "exclude a deep vein thrombosis as NICE NG158 does" in text

@@ -433,6 +433,8 @@ def render_reasons(d: Diagnosis, every: bool = False) -> None:
     runner (``Triage.reasons_shown``), or with ``every`` all of them (the physio's)."""
     for r in d.triage.reasons if every else d.triage.reasons_shown:
         st.markdown(f"- {r}")
+    for note in d.triage.worked_up_notes:  # a cause a sign points to, excluded by tests
+        st.markdown(f"- {note}")
 
 
 CHANGE_SIGNS_HINT = "'Change warning signs' under your answers"

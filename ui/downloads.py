@@ -62,18 +62,20 @@ def case_json(model: Model, answers: Mapping[str, Any], *,
 def pdf_report(model: Model, answers: Mapping[str, Any], *,
                confidence: Mapping[str, float] | None = None,
                base: Case | None = None, not_sure: Sequence[str] = (),
-               notes: str | None = None) -> bytes:
+               notes: str | None = None, every_reason: bool = False) -> bytes:
     """The PDF report of ``model.workflows.report`` for these answers (``not_sure``: the
-    questions answered "not sure", listed as unknown)."""
+    questions answered "not sure", listed as unknown; ``every_reason``: the physio's, every
+    reason for the level as the workbench lists them)."""
     case = _case(model, answers, confidence, base, not_sure=not_sure, notes=notes)
-    return report_pdf(build_report(case, model))
+    return report_pdf(build_report(case, model, every_reason=every_reason))
 
 
 def markdown_report(model: Model, answers: Mapping[str, Any], *,
                     confidence: Mapping[str, float] | None = None,
                     base: Case | None = None, not_sure: Sequence[str] = (),
-                    notes: str | None = None) -> bytes:
-    """The Markdown report of ``model.workflows.report`` for these answers."""
+                    notes: str | None = None, every_reason: bool = False) -> bytes:
+    """The Markdown report of ``model.workflows.report`` for these answers
+    (``every_reason``: as :func:`pdf_report`)."""
     case = _case(model, answers, confidence, base, not_sure=not_sure, notes=notes)
-    report = build_report(case, model)
+    report = build_report(case, model, every_reason=every_reason)
     return report_markdown(report).encode("utf-8")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -55,6 +55,26 @@ N_TORNADO = 12
 CONFIDENCES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 
 
+def flagged_words(model: Model, d: Diagnosis) -> str:
+    """The banner's words on the causes the warning signs present point to: to be checked
+    whatever the chances say, or, for those the clinician findings entered exclude
+    (:attr:`Triage.worked_up`), excluded, the level standing for a runner not yet assessed
+    (a physio walk: "to be checked" after a negative D-dimer and scan with a Wells score 0)."""
+    def names(ids: Sequence[str]) -> str:
+        n = [inline_label(model.cause_map[c].label) for c in ids]
+        return ", ".join(n[:-1]) + " or " + n[-1] if len(n) > 1 else "".join(n)
+
+    t = d.triage
+    open_ = [c for c in t.flagged if c not in t.worked_up]
+    out = (f" The warning signs answered point to {names(open_)}: to be checked whatever the "
+           "chances in the table say." if open_ else "")
+    if t.worked_up:
+        out += (f" The tests entered exclude {names(t.worked_up).replace(' or ', ' and ')}, "
+                "the check its warning sign asks for: the level stands for a runner not yet "
+                "assessed.")
+    return out
+
+
 def mini_result(d: Diagnosis) -> str:
     """The level and the three leading causes in one line, kept in view over the form where
     the result and the answers stack (a physio walk at 1024 px: the answers began 5,000 px
@@ -67,9 +87,14 @@ def mini_result(d: Diagnosis) -> str:
     if d.triage.act_first:  # in red: it stands for the red box, hidden there (common.CSS),
         # with the causes the warning signs point to, whatever the chances after it say
         model = common.get_model()
-        signs = " or ".join(inline_label(cause_name(model.cause_map[c].label))
-                            for c in d.triage.flagged)
-        level = f":red[:material/warning: {level}" + (f": check for {signs}]" if signs else "]")
+        open_ = [c for c in d.triage.flagged if c not in d.triage.worked_up]
+        signs = " or ".join(inline_label(cause_name(model.cause_map[c].label)) for c in open_)
+        done = " and ".join(inline_label(cause_name(model.cause_map[c].label))
+                            for c in d.triage.worked_up)
+        # a cause the tests entered exclude is said excluded, not "check for" (a physio walk)
+        said = (f": check for {signs}" if signs else "") + (
+            f"{'; ' if signs else ': '}{done} excluded by the tests entered" if done else "")
+        level = f":red[:material/warning: {level}{said}]"
     return f"{level} · {causes}"
 
 
@@ -626,8 +651,10 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
     tested = [q for q in model.questions if q.asked_by == "clinician" and q.id in given]
     if tested and d.triage.act_first:
         # a physio walk: a negative duplex never stood the clot's "today" down, and its
-        # reason still asked for the scan just entered
-        st.caption(TESTS_AND_LEVEL_NOTE)
+        # reason still asked for the scan just entered; the repeat-scan advice only where a
+        # clot is in question and not excluded (a re-walk found it on a statin case)
+        clot = "dvt" in d.triage.flagged and "dvt" not in d.triage.worked_up
+        st.caption(TESTS_AND_LEVEL_NOTE + (" " + CLOT_REPEAT_NOTE if clot else ""))
     with st.expander("Why this level", key="wb_why_level"):
         common.render_reasons(d, every=True)  # lower levels' too (the runner's: shown)
     st.dataframe(
@@ -678,8 +705,9 @@ TESTS_AND_LEVEL_NOTE = (
     "The level follows the runner's warning signs, which no finding entered here lowers, and "
     "the model's suspicion, which your findings do move (a suspicion's own wording may still "
     "name a test you have done). After a negative test, the next step is your clinical "
-    "judgement: for a suspected clot with a positive D-dimer and a negative proximal scan, "
-    "NICE NG158 advises a repeat scan 6-8 days later.")
+    "judgement.")
+CLOT_REPEAT_NOTE = ("For a suspected clot with a positive D-dimer and a negative proximal "
+                    "scan, NICE NG158 advises a repeat scan 6-8 days later.")
 # a training cause's advice under a same-day or emergency level
 WB_HELD_NOTE = ("Its training advice is left out while the level is same-day or emergency: "
                 "the check the triage asks for comes first.")
@@ -1090,12 +1118,13 @@ def _downloads(model: Model, answers: dict[str, Any], conf: dict[str, float]) ->
     c1, c2, c3 = st.columns(3)
     c1.download_button("Report (PDF)",
                        data=lambda: pdf_report(model, answers, confidence=conf, base=base,
-                                               not_sure=unsure, notes=notes),
+                                               not_sure=unsure, notes=notes, every_reason=True),
                        file_name="heavylegs-report.pdf", mime="application/pdf",
                        key="wb_dl_pdf", on_click="ignore", width="stretch")
     c2.download_button("Report (Markdown)",
                        data=lambda: markdown_report(model, answers, confidence=conf, base=base,
-                                                    not_sure=unsure, notes=notes),
+                                                    not_sure=unsure, notes=notes,
+                                                    every_reason=True),
                        file_name="heavylegs-report.md", mime="text/markdown",
                        key="wb_dl_md", on_click="ignore", width="stretch")
     if model.base_rates:  # changed on this page (the model is their variant)
@@ -1259,11 +1288,7 @@ def render() -> None:
     if d.triage.act_first:  # in view wherever the physio is in the form (a walk found a
         # warning sign's emergency only at the top of the result column, scrolled away)
         with alert:
-            names = [inline_label(model.cause_map[c].label) for c in d.triage.flagged]
-            causes = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else \
-                "".join(names)
-            which = (f" The warning signs answered point to {causes}: to be checked whatever "
-                     "the chances in the table say." if names else "")
+            which = flagged_words(model, d)
             st.error(f"**{d.triage.advice}**{which}", icon=common.LEVEL_ICONS[d.triage.level])
     with top[2]:
         _share_panel(model, answers, conf, _rates(pop))

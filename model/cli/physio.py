@@ -295,7 +295,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     refuse_same_file(out, args.case)  # the report would replace the case it was made from
     loaded, model = case_and_model(args)
     require_ok(loaded)
-    write_report(build_report(loaded.case, model), out)
+    write_report(build_report(loaded.case, model, every_reason=True), out)  # the physio's
     print(f"wrote {out} (population {model.population}, model {model.version})", file=sys.stderr)
     return 0
 

@@ -58,6 +58,7 @@ from .types import (
     Rule,
     Uncertainty,
     WithoutSign,
+    WorkedUp,
     rule_status,
 )
 from .yamlread import load_yaml
@@ -1076,6 +1077,27 @@ def _outside_model(f: TriageFile, levels: tuple[str, ...], check: _Check) -> Out
     return OutsideModel(spec.level, spec.reason, spec.unexplained, spec.unexplained_reason or "")
 
 
+def _worked_up(
+    f: TriageFile, qmap: Mapping[str, Question], causes: Sequence[str], check: _Check
+) -> tuple[WorkedUp, ...]:
+    """triage.yaml ``worked_up``: each cause known, its clauses on known questions and
+    answers (as a rule's), cited."""
+    out = []
+    for i, w in enumerate(f.worked_up or ()):
+        key = f"worked_up[{i}] ({w.cause})"
+        if w.cause not in causes:
+            check.problems.append(
+                f"triage.yaml: {key}.cause: {w.cause!r} is not a cause{_suggest(w.cause, causes)}"
+            )
+        if not w.any:
+            check.problems.append(f"triage.yaml: {key}.any: empty; give at least one clause")
+        _conditions(key, list(w.any), qmap, check.problems)
+        check.sources("triage.yaml", key, w)
+        src = (w.source,) if isinstance(w.source, str) else tuple(w.source or ())
+        out.append(WorkedUp(w.cause, tuple(dict(c) for c in w.any), w.reason, src))
+    return tuple(out)
+
+
 def _load_triage(
     f: TriageFile, qmap: Mapping[str, Question], check: _Check
 ) -> tuple[tuple[str, ...], tuple[Rule, ...], tuple[Rule, ...]]:
@@ -1218,6 +1240,7 @@ def load_knowledge_base(
     levels, red, amber = _load_triage(tr_f, qmap, check)
     escalations = _escalations(tr_f, levels, check, qmap)
     outside = _outside_model(tr_f, levels, check)
+    worked_up = _worked_up(tr_f, qmap, [c.id for c in causes], check)
     # cycles: the layering risk factor -> cause -> finding admits none, but a node listed as
     # both a parent and a child would create one; those are caught above (a finding that is
     # also a risk factor). Unused references are allowed (a bibliography), unknown ones not.
@@ -1256,4 +1279,5 @@ def load_knowledge_base(
         escalations=escalations,
         outside_model=outside,
         uncertainty=uncertainty,
+        worked_up=worked_up,
     )

@@ -553,6 +553,16 @@ class MedicalRuleSpec(Cited):
     _r = field_validator("reason")(_template(("label", "probability")))
 
 
+class WorkedUpSpec(Cited):
+    """A clinician's work-up that excludes a cause a warning sign points to (a negative
+    D-dimer with a Wells score under 2, NICE NG158): any one of ``any`` (clauses, as a
+    rule's). The sign's level stands (contract section 3); its words say the check is done."""
+
+    cause: str
+    any: list[dict[str, Condition]]
+    reason: str
+
+
 class TriageFile(_Strict):
     levels: list[str]
     level_texts: dict[str, str]
@@ -561,3 +571,4 @@ class TriageFile(_Strict):
     medical_rule: MedicalRuleSpec
     escalation: list[EscalationSpec] | None = None
     outside_model: OutsideModelSpec | None = None
+    worked_up: list[WorkedUpSpec] | None = None

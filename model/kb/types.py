@@ -295,6 +295,17 @@ CONTRACT_RED_FLAGS: tuple[tuple[tuple[tuple[str, str], ...], str], ...] = (
 
 
 @dataclass(frozen=True)
+class WorkedUp:
+    """triage.yaml ``worked_up``: answers (clinician findings) that exclude ``cause`` as a
+    guideline does; any one of ``any`` (clauses, as :attr:`Rule.any`)."""
+
+    cause: str
+    any: tuple[Mapping[str, Condition], ...]
+    reason: str
+    source: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class WithoutSign:
     """A lower threshold for an escalation: from ``threshold`` (below the row's own), the
     row's level once one of ``signs`` (clauses, as a rule's ``any``) holds, else ``level``:
@@ -388,6 +399,7 @@ class KnowledgeBase:
     escalations: tuple[Escalation, ...] = ()  # per serious cause (triage.yaml: escalation)
     outside_model: OutsideModel | None = None  # triage.yaml: outside_model
     uncertainty: Uncertainty = DEFAULT_UNCERTAINTY  # priors/uncertainty.yaml (issue 16)
+    worked_up: tuple[WorkedUp, ...] = ()  # triage.yaml: worked_up
 
     @property
     def question_map(self) -> dict[str, Question]:

@@ -83,6 +83,12 @@ class Triage:
     # the rules that hold whose reason a more specific rule that holds gives instead (their
     # level counts; their words are not listed)
     subsumed: tuple[str, ...] = ()
+    # of ``flagged``, the causes the clinician findings entered exclude as a guideline does
+    # (triage.yaml ``worked_up``: a negative D-dimer with a Wells score under 2), and what
+    # says so: the sign's level stands (contract section 3), its check is done (a physio walk:
+    # "check for a clot today" after the work-up had excluded it)
+    worked_up: tuple[str, ...] = ()
+    worked_up_notes: tuple[str, ...] = ()
 
     @property
     def running_is_default(self) -> bool:
@@ -149,6 +155,8 @@ class Triage:
             "unexplained": self.unexplained,
             "flagged_causes": list(self.flagged),
             "subsumed_rules": list(self.subsumed),
+            "worked_up_causes": list(self.worked_up),
+            "worked_up_notes": list(self.worked_up_notes),
         }
 
 
@@ -371,11 +379,7 @@ def triage(
     ruled_out = [r.id for r in kb.red_flags if status[r.id] is False and top_cause not in r.about]
     own = [(r.level, r.running) for r in signs if r.running]
     flagged = [c for r in signs for c in r.about]
-    flag_levels: dict[str, int] = {}  # cause -> the highest level of the signs about it
-    for rule in signs:
-        for c in rule.about:
-            flag_levels[c] = max(flag_levels.get(c, -1), LEVELS.index(rule.level))
-    hits = _escalate(kb, probabilities, tally, answers, flag_levels)
+    hits = _escalate(kb, probabilities, tally, answers, _flag_levels(signs))
     own += [(e.level, e.running) for e in hits if e.running]
     om = kb.outside_model
     outside = unusual and om is not None
@@ -422,6 +426,33 @@ def triage(
         reason_kinds=tuple(tally.kinds),
         reason_covered=tuple(tally.covered),
         subsumed=tuple(sorted(quiet)),
+        worked_up=(done := _work_ups(kb, answers, flagged))[0],
+        worked_up_notes=done[1],
+    )
+
+
+def _flag_levels(signs: Sequence[Rule]) -> dict[str, int]:
+    """Cause -> the highest level of the signs present about it."""
+    out: dict[str, int] = {}
+    for rule in signs:
+        for c in rule.about:
+            out[c] = max(out.get(c, -1), LEVELS.index(rule.level))
+    return out
+
+
+def _work_ups(
+    kb: KnowledgeBase, answers: Mapping[str, Any], flagged: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(:attr:`Triage.worked_up`, its notes): each flagged cause one of whose ``worked_up``
+    clauses the answers meet."""
+    done = [
+        w
+        for w in kb.worked_up
+        if w.cause in flagged and any(_clause(c, answers) is True for c in w.any)
+    ]
+    return (
+        tuple(dict.fromkeys(w.cause for w in done)),
+        tuple(dict.fromkeys(texts.plain(w.reason) for w in done)),
     )
 
 

@@ -292,9 +292,14 @@ def report_of(
     *,
     today: str | None = None,
     not_sure: Sequence[str] = (),
+    every_reason: bool = False,
 ) -> Report:
     """The report of a diagnosis (made by ``model`` for ``case``): every number in it is the
-    diagnosis's, so the report equals the screen that shows the same diagnosis."""
+    diagnosis's, so the report equals the screen that shows the same diagnosis. The level's
+    reasons are those a runner is shown (:attr:`Triage.reasons_shown`), with
+    ``every_reason`` all of them (the physio's "Why this level"; a physio walk found the
+    statin caution on screen and not in the report), and the work-ups that exclude a cause a
+    sign points to (:attr:`Triage.worked_up_notes`)."""
     answers = dict(d.answers)
     confidence = dict(d.confidence)
     rules = {r.id: r for r in model.kb.red_flags}
@@ -323,7 +328,8 @@ def report_of(
         answers=report_answers,
         causes=_report_causes(model, d),
         triage_level=d.triage.level,
-        triage_reasons=d.triage.reasons_shown,
+        triage_reasons=(d.triage.reasons if every_reason else d.triage.reasons_shown)
+        + d.triage.worked_up_notes,
         triage_advice=d.triage.advice,
         red_flags=fired,
         ruled_out=ruled_out,
@@ -358,10 +364,11 @@ def build_report(
     *,
     today: str | None = None,
     not_sure: Sequence[str] = (),
+    every_reason: bool = False,
 ) -> Report:
     """Diagnose a case (its answers and confidences, with ``model``: its population and any
     changed base rates) and collect everything its report shows (``not_sure``: the questions
-    answered "not sure", by default the case's own).
+    answered "not sure", by default the case's own; ``every_reason``: :func:`report_of`).
 
     Raises
     ------
@@ -379,7 +386,9 @@ def build_report(
         case = Case(answers=clean, population=model.population)
     model = case_model(case, model)  # the case's changed base rates, for every figure
     d = diagnose_case(case, model)
-    return report_of(d, case, model, today=today, not_sure=not_sure or case.not_sure)
+    return report_of(
+        d, case, model, today=today, not_sure=not_sure or case.not_sure, every_reason=every_reason
+    )
 
 
 # ----------------------------------------------------------------------------- Markdown
