@@ -1384,6 +1384,10 @@ def test_workbench_shows_intervals_and_what_widens_them(model):
     two = [driver_words(model, f"findings.yaml: exam_foot_pulses.leak.probs.{s}")
            for s in ("normal", "reduced_after_exercise")]
     assert two[0] != two[1] and all("answer" in w and "probs" not in w for w in two)
+    # a table cause's number names its parent's answer, not its key (a physio walk read
+    # "chance of the cause with p present.statin")
+    statin = driver_words(model, "causes.yaml: medication_side_effect.table.p_present.statin")
+    assert "p present" not in statin and "“statin”" in statin.lower()
     assert list(drivers.columns)[-1] == "number (file: key)"  # the words first, the key last
     assert drivers["share of the spread"].iloc[0] == pytest.approx(
         100 * want[d.top.id][0].share)

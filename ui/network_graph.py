@@ -143,7 +143,15 @@ def entry_words(model: Model, where: str, node: str | None = None, brief: bool =
         title = POPULATION_TITLES.get(rest, rest.replace("_", " "))
         return f"Base rate ({title[:1].lower() + title[1:]})"
     if head == "table":  # a cause given as a table over one risk factor (medication)
-        return f"Chance of the cause with {rest.replace('_', ' ')}"
+        # "table.p_present.statin": its parent's answer in words (a physio walk read
+        # "chance of the cause with p present.statin")
+        cause = model.cause_map.get(node or "")
+        parent = model.question_map.get(cause.parents[0]) if cause and cause.parents else None
+        answer = rest.rpartition(".")[2]
+        if parent is not None:
+            return (f"Chance of the cause with {parent.label or parent.id.replace('_', ' ')}: "
+                    f"\u201c{parent.state_label(answer)}\u201d")
+        return f"Chance of the cause with {answer.replace('_', ' ')}"
     if head == "odds_ratios":
         parent, _, state = rest.partition(".")
         q = model.question_map.get(parent)
