@@ -2098,6 +2098,38 @@ def test_a_number_out_of_range_is_refused_in_words_and_the_box_shows_the_number_
     _no_exception(at)
 
 
+def test_a_new_case_clears_the_bench_and_can_be_undone(model):
+    """A physio walk: no way to start the next runner's case but a reload (which dropped
+    everything without a word), and the last case's compartment-pressure cost went into the
+    next case's file. "New case" clears the answers, notes, base rates and test costs (the
+    population stays), and "Undo the new case" brings the case back."""
+    from ui.workbench import NEW_CASE_NOTE
+
+    at = _page("workbench").run()
+    case = {"answers": {"age": 24, "sex": "male", "cramps": "yes"},
+            "test_costs": {"test_compartment_pressure": 1.0}}
+    at.file_uploader(key="wb_upload").set_value(
+        ("c.json", json.dumps(case).encode(), "application/json")).run()
+    at.radio(key="wb_population").set_value("clinic").run()
+    at.text_area(key="wb_notes").set_value("seen on Monday").run()
+    prior = model.question_map["test_compartment_pressure"].cost_units
+    assert at.session_state["wb_cost_test_compartment_pressure"] == 1.0 != prior
+    at.button(key="wb_new_case").click().run()
+    _no_exception(at)
+    assert _wb(at, "number_input", "wb_q_age").value is None
+    assert _wb(at, "selectbox", "wb_q_cramps").value is None
+    assert at.text_area(key="wb_notes").value == ""
+    assert at.session_state["wb_cost_test_compartment_pressure"] == prior
+    assert at.radio(key="wb_population").value == "clinic"
+    assert any(s.value.replace("\\", "") == NEW_CASE_NOTE for s in at.success)
+    assert any(m.value == "**No answers yet**" for m in at.markdown)
+    at.button(key="wb_undo_load").click().run()
+    _no_exception(at)
+    assert _wb(at, "number_input", "wb_q_age").value == 24
+    assert at.text_area(key="wb_notes").value == "seen on Monday"
+    assert at.session_state["wb_cost_test_compartment_pressure"] == 1.0
+
+
 def test_the_population_stays_after_a_visit_to_another_page(model):
     """A physio walk: "Physio clinic" set, About visited, back: the bench said "Runners
     self-assessing" without a word, and the clinic's numbers no longer applied (nothing the

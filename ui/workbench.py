@@ -395,7 +395,33 @@ def _undo_load() -> None:
         ss["wb_case"] = case
     ss["wb_notes"] = notes
     ss["wb_load_problems"], ss["wb_load_changes"] = [], []
-    ss["wb_load_note"] = f"Back to the case you had before loading {name}."
+    ss["wb_load_note"] = ("Back to the case you had before the new case." if name == "the new case"
+                          else f"Back to the case you had before loading {name}.")
+
+
+NEW_CASE_NOTE = ("A new, empty case: the answers, notes, changed base rates and test costs are "
+                 "cleared (the population and the units stay).")
+
+
+def _new_case() -> None:
+    """An empty bench for the next runner (a physio walk: no way to start afresh but a
+    reload, which lost everything without a word, and the last case's test costs carried
+    into the next case's file): answers, confidences, "not sure", notes, base rates and test
+    costs back to the priors', the population and units kept; undone as a load is."""
+    ss = st.session_state
+    undo = _screen_now("the new case")
+    if undo is None:
+        return  # nothing on the page: it is a new case already
+    model = common.get_model(ss.get("wb_population") or "self_assessment")
+    _fill(model, share.Screen(population=model.population,
+                              units=ss.get("hl_units", "metric")), link=True)
+    ss.pop("wb_case", None)
+    ss["wb_notes"] = ""
+    ss["wb_undo"] = undo
+    ss["wb_upload_n"] = ss.get("wb_upload_n", 0) + 1  # an empty file box: the file is gone
+    ss["wb_upload_renewed"] = True
+    ss["wb_load_problems"], ss["wb_load_changes"] = [], []
+    ss["wb_load_note"] = NEW_CASE_NOTE
 
 
 def _drop_stale_messages() -> None:
@@ -422,7 +448,9 @@ def _load_messages() -> None:
     if ss.get("wb_load_note"):
         st.success(escape_markdown(ss["wb_load_note"]))  # user text is shown literally
     if ss.get("wb_undo"):
-        st.button(escape_markdown(f"Undo loading {ss['wb_undo'][0]}: back to the case you had"),
+        name = ss["wb_undo"][0]
+        what = "Undo the new case" if name == "the new case" else f"Undo loading {name}"
+        st.button(escape_markdown(f"{what}: back to the case you had"),
                   key="wb_undo_load", on_click=_undo_load, icon=":material/undo:")
     for line in ss.get("wb_load_changes", []):
         st.info(escape_markdown(f"Note: this case was {line}."))
@@ -1267,6 +1295,9 @@ def render() -> None:
                        format_func=lambda p: POPULATION_TITLES.get(p, p.replace("_", " ")))
     with top[1]:
         _load_upload()
+        st.button("New case", key="wb_new_case", on_click=_new_case, icon=":material/note_add:",
+                  help="Clear the answers, notes, changed base rates and test costs for the "
+                       "next runner (undo offered).")
     _load_messages()
     left, right = st.columns([4, 6], gap="medium")
     with right:
