@@ -2456,7 +2456,7 @@ def test_a_nodes_numbers_read_in_the_physios_words(model):
     multi = node_table(model, "relief_time")  # a choice: one chance per state, in %
     assert all(v.endswith("%") for v in multi["value"]) and "min" in multi["value"].iloc[0]
     drug = node_table(model, "medication_side_effect")  # a cause given as a table
-    assert any(e == "Chance of the cause with beta blocker" for e in drug["entry"])
+    assert any(e == "Chance of the cause with medication: “beta blocker”" for e in drug["entry"])
     tables = [node_table(model, n) for n in (*model.cause_map, *model.question_map)]
     for table in (cause, finding, multi, drug, *tables):
         assert not any("." in e.split(" ")[0] or "_" in e for e in table["entry"])
