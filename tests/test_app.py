@@ -1167,6 +1167,9 @@ def test_workbench_population_switch_and_base_rate_slider(model):
     clinic = at.dataframe[0].value["prior"].to_dict()
     assert clinic["cecs"] == pytest.approx(100 * load_model(population="clinic").priors["cecs"])
     assert clinic["cecs"] != pytest.approx(sa["cecs"])
+    # a cause without one base rate is named as such, not left out silently (a physio walk)
+    assert "medication_side_effect" not in at.selectbox(key="wb_br_cause").options
+    assert any(c.value.startswith("Not listed: medication side effect") for c in at.caption)
     at.selectbox(key="wb_br_cause").set_value("cecs").run()
     at.number_input(key="wb_br_clinic_cecs").set_value(0.2).run()  # 0.2 %: shown, not 0
     _no_exception(at)

@@ -876,6 +876,12 @@ def _base_rate_panel(population: str) -> Model:
                       else "None changed from the defaults."))
         causes = [c for c in base.kb.causes if population in c.base_rates]
         labels = {c.id: c.label for c in causes}
+        tables = [c for c in base.kb.causes if population not in c.base_rates]
+        if tables:  # a physio walk looked for the medicine cause in vain
+            st.caption("Not listed: " + ", ".join(inline_label(cause_name(c.label))
+                                                  for c in tables)
+                       + ", whose chance is set per answer (per medicine) rather than by one "
+                       "base rate (the network panel shows those numbers).")
         a, b, c = st.columns([3, 2, 2], vertical_alignment="bottom")
         pick = a.selectbox("Cause", [x.id for x in causes], key="wb_br_cause",
                            format_func=labels.get)
