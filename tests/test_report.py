@@ -447,3 +447,13 @@ def test_a_work_up_that_excludes_the_signs_cause_is_in_the_report(model) -> None
     assert r.triage_level == "urgent"
     for text in (_flat(report_markdown(r)), _pdf_text(report_pdf(r))):
         assert "exclude a deep vein thrombosis as NICE NG158 does" in text
+
+
+def test_the_physios_report_names_signs_not_asked_in_the_physios_words(model) -> None:
+    """A physio walk: the physio's own report said "You did not answer these warning
+    signs"; their report says "Not asked yet", the runner's keeps its voice."""
+    answers = {"age": 40, "sex": "male", "cramps": "yes"}
+    full = _flat(report_markdown(build_report(answers, model, every_reason=True)))
+    short = _flat(report_markdown(build_report(answers, model)))
+    assert "Not asked yet" in full and "You did not answer" not in full
+    assert "You did not answer" in short

@@ -322,12 +322,16 @@ def unknown_raise_text(question_text: str, answer_label: str, level_text: str) -
 
 
 def unknown_serious_text(
-    questions: Sequence[tuple[str, str | None]], level_text: str, listed: bool = True
+    questions: Sequence[tuple[str, str | None]],
+    level_text: str,
+    listed: bool = True,
+    physio: bool = False,
 ) -> str:
     """Unanswered first-screen signs that on their own ask for urgent or emergency care
     (``Triage.unknown_serious``: each question's words, with the answer that does it where
     that is not a plain yes, "Yes, one leg" for swollen legs), in one line per level; without
-    ``listed``, counted (a question page: the list ran to a phone's screen)."""
+    ``listed``, counted (a question page: the list ran to a phone's screen); ``physio``: in
+    the physio's words (their report said "You did not answer": a physio walk)."""
     n = len(questions)
     if not listed:
         if n == 1:
@@ -337,6 +341,8 @@ def unknown_serious_text(
     named = "; ".join(
         f"\u201c{q}\u201d" + (f" (\u201c{a}\u201d)" if a else "") for q, a in questions
     )
+    if physio:
+        return f"Not asked yet, {which}: {named}. A yes on its own means: {level_text}"
     return (
         f"You did not answer {which}: {named}. A yes on its own means: {level_text} If that "
         "could be so, act on it now."

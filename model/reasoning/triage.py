@@ -457,7 +457,7 @@ def _work_ups(
 
 
 def unknown_raise_lines(
-    kb: KnowledgeBase, t: Triage, listed: bool = True, short: bool = False
+    kb: KnowledgeBase, t: Triage, listed: bool = True, short: bool = False, physio: bool = False
 ) -> tuple[tuple[str, str], ...]:
     """(level, words) for each of :attr:`Triage.unknown_raises`: what a yes would mean, and
     at urgent or emergency to act on it now (the runner's result, the workbench, the
@@ -467,7 +467,8 @@ def unknown_raise_lines(
     (:func:`_open_count_line`; a red box and three yellow ones filled a phone, and "12
     warning signs you left open" stood above "13 warning signs were not answered").
     ``short``: each question named by its short label (the runner's result on a phone: eight
-    signs in full filled its first screen above the level)."""
+    signs in full filled its first screen above the level); ``physio``: the unknown serious
+    signs in the physio's words (their report)."""
     out = []
     for qid, answer, level in t.unknown_raises:
         q = kb.question_map[qid]
@@ -485,7 +486,7 @@ def unknown_raise_lines(
             if lv == level
         ]
         if named:
-            words = texts.unknown_serious_text(named, kb.level_texts[level], listed)
+            words = texts.unknown_serious_text(named, kb.level_texts[level], listed, physio)
             out.append((level, words))
     out.sort(key=lambda x: -LEVELS.index(x[0]))
     covered = {q for q, _, _ in (*t.unknown_raises, *t.unknown_serious)}

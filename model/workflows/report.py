@@ -345,7 +345,8 @@ def report_of(
         running=d.triage.running,
         unknown_signs=tuple(model.question_map[q].text for q in d.triage.unknown_warning_signs),
         unknown_raises=tuple(
-            f"Still unknown: {text}" for _, text in unknown_raise_lines(model.kb, d.triage)
+            f"Still unknown: {text}"
+            for _, text in unknown_raise_lines(model.kb, d.triage, physio=every_reason)
         ),
         act_first=act_first,
         conditional=d.triage.level == "self_care"
