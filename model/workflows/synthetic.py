@@ -67,7 +67,8 @@ def subset_priors(
     priors: str | Path = PRIORS,
 ) -> Path:
     """A priors directory with only the causes in ``keep``: the others, their links, their
-    escalation rows, advice and mentions in the triage rules' ``about`` lists are dropped.
+    escalation rows and work-ups, advice and mentions in the triage rules' ``about`` lists
+    are dropped.
     It loads with ``load_knowledge_base(out_dir, require_contract=False)``; the tests use it
     to keep a network within the hypercube engine's reach (at most 20 causes)."""
     src = Path(priors)
@@ -91,6 +92,8 @@ def subset_priors(
 
     def triage(d: dict[str, Any]) -> None:
         d["escalation"] = [r for r in d.get("escalation", []) if r["cause"] in kept]
+        if "worked_up" in d:
+            d["worked_up"] = [w for w in d["worked_up"] if w["cause"] in kept]
         for key in ("red_flags", "amber_flags"):
             for rule in d.get(key, []):
                 if "about" in rule:
