@@ -659,6 +659,34 @@ def test_number_question_and_change_answer(model):
     assert any("Your earlier answer: **0 days**" in c.value for c in at.caption)
 
 
+def test_how_long_may_be_written_in_months_or_years(model):
+    """A runner walk: the heaviness's duration only in weeks ("6 months" to work out as 26,
+    "since childhood" as 520). Months, years and days are read for it, converted; beyond
+    the question's 520 weeks the message says so in the runner's own words; another
+    question (age in years) does not take months; the box's label says months work."""
+    from ui.units import parse_number
+
+    q = model.question_map["symptom_weeks"]
+    assert parse_number("6 months", q, "metric") == (26.0, None)
+    assert parse_number("2 years", q, "metric") == (104.0, None)
+    assert parse_number("1,5 yrs", q, "metric") == (78.0, None)
+    assert parse_number("10 days", q, "metric") == (1.4, None)
+    value, problem = parse_number("12 years", q, "metric")
+    assert value is None and "12 years is 624 weeks" in str(problem) and "write 520" in problem
+    assert parse_number("6 months", model.question_map["age"], "metric")[0] is None
+    at = _past_red_flags(_page("runner").run(), model)
+    at.session_state["rn_answers"] = {**at.session_state["rn_answers"], "age": 16,
+                                      "sex": "female"}
+    at.session_state["rn_force"] = "symptom_weeks"
+    at.run()
+    box = at.text_input(key="rn_num_symptom_weeks")
+    assert "months or years are fine too" in box.label
+    box.input("6 months")
+    at.button(key="rn_save_symptom_weeks").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_answers"]["symptom_weeks"] == 26
+
+
 def test_a_number_answer_reads_a_decimal_comma_and_says_what_is_wrong(model):
     """A runner walk: "2,5" weeks was saved as 25 (the number box dropped the comma) and an
     age of 7 only got a red mark explained on hover, which a phone cannot do. The box is

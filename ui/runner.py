@@ -491,8 +491,10 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
         # a form: Enter in the box saves the answer as the button does; a text box read here
         # (units.parse_number), so a decimal comma counts and a problem is said in words
         with st.form(key=f"rn_form_{qid}", border=False, enter_to_submit=True):
-            st.text_input(f"Your answer ({unit}, {lo:g} to {hi:g})" if unit
-                          else f"Your answer ({lo:g} to {hi:g})",
+            other = units.other_units(unit)  # "6 months" for a number of weeks
+            st.text_input(f"Your answer ({unit}, {lo:g} to {hi:g}"
+                          + (f"; {other} are fine too, such as “6 months”)" if other else ")")
+                          if unit else f"Your answer ({lo:g} to {hi:g})",
                           key=f"rn_num_{qid}", max_chars=20, autocomplete="off")
             problem = ss.get(f"rn_numerr_{qid}")
             if problem:

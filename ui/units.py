@@ -92,6 +92,38 @@ def _without_unit(text: str, u: str | None) -> str:
     return text
 
 
+# other units a runner may write for a question's unit, and the factor to it: "6 months"
+# for how long the heaviness has lasted (a runner walk: weeks only, "since childhood" was
+# 520 to work out)
+_OTHER = {
+    "weeks": (
+        (("months", "month", "mo", "mos"), 52 / 12),
+        (("years", "year", "yrs", "yr", "y"), 52.0),
+        (("days", "day", "d"), 1 / 7),
+    )
+}
+_NUMBER_WORD = re.compile(r"([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*([^\W\d_]+)")
+
+
+def other_units(u: str | None) -> str:
+    """The other units a question's number may be written in ("months or years"), or ""."""
+    names = [words[0] for words, _ in _OTHER.get(u or "", ()) if words[0] != "days"]
+    return " or ".join(names)
+
+
+def _in_other_unit(text: str, u: str | None) -> float | None:
+    """A number written in another unit than the question's, converted ("6 months" -> 26
+    weeks), or None when the text is not one."""
+    m = _NUMBER_WORD.fullmatch(text.strip())
+    if m is None:
+        return None
+    word = m.group(2).lower()
+    for words, factor in _OTHER.get(u or "", ()):
+        if word in words:
+            return round(float(m.group(1).replace(",", ".")) * factor, 1)
+    return None
+
+
 def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str | None]:
     """What a runner typed in a number box, read as a number in the runner's units:
     (value, None), or (None, a problem naming the fix). A decimal comma is read as a point
@@ -102,6 +134,13 @@ def parse_number(text: str, q: Question, system: str) -> tuple[float | None, str
     # any space a phone or a paste puts between number and unit is a space; a typographic
     # minus is a minus (a hostile-input review: "34\u00a0years" and "\u22125" refused)
     text = _SPACES.sub(" ", text).replace("\u2212", "-")
+    other = _in_other_unit(text, u)
+    if other is not None:
+        lo, hi = shown_range(q, system)
+        if other > hi:  # "12 years": the question stops at 520 weeks (10 years)
+            return None, (f"{text.strip()[:20]} is {other:g} {u}, more than this question "
+                          f"takes ({lo:g} to {hi:g} {u}): write {hi:g} for that long or longer.")
+        text = f"{other:g}"
     raw = _without_unit(text.strip(), u).replace(" ", "")
     if not raw:
         return None, "Write a number, or choose the answer below it if you do not know."
