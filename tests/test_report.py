@@ -457,3 +457,13 @@ def test_the_physios_report_names_signs_not_asked_in_the_physios_words(model) ->
     short = _flat(report_markdown(build_report(answers, model)))
     assert "Not asked yet" in full and "You did not answer" not in full
     assert "You did not answer" in short
+
+
+def test_a_cause_the_tests_exclude_is_not_also_to_be_checked_in_the_report(model) -> None:
+    """A code review: the report said "a doctor needs to check for deep vein thrombosis
+    whatever the chances" right after "The tests entered exclude a deep vein thrombosis"."""
+    answers = {"age": 38, "sex": "female", "calf_warm_red_tender": "yes",
+               "test_d_dimer_positive": "no", "exam_wells_dvt_score": 0}
+    text = _flat(report_markdown(build_report(answers, model, every_reason=True)))
+    assert "exclude a deep vein thrombosis" in text
+    assert "check for deep vein thrombosis" not in text.lower()

@@ -892,3 +892,36 @@ def test_a_sudden_start_separates_the_strain_from_the_clot_without_lowering_the_
     assert dvt["yes"] < 0.05 < now < dvt["no"]
     for v in ("yes", "no"):
         assert m.diagnose({**answers, "calf_sudden_onset": v}).triage.level == "urgent"
+
+
+def test_a_work_up_holds_only_on_sure_negative_tests_below_an_emergency():
+    """A code review of the work-up (CHANGELOG 41): a positive scan beside a Wells score of 1
+    and a negative D-dimer was "excluded"; so were a D-dimer and a Wells score given as 50 %
+    sure; and a calf with chest pain (a lung clot's emergency, which a leg's work-up does not
+    settle). None of them completes it now; the level is never lowered either way."""
+    m = load_model()
+    calf = {"age": 40, "sex": "female", "calf_warm_red_tender": "yes"}
+    done = {**calf, "exam_wells_dvt_score": 1, "test_d_dimer_positive": "no"}
+    assert m.diagnose(done).triage.worked_up == ("dvt",)
+    positive_scan = m.diagnose({**done, "test_duplex_dvt": "yes"}).triage
+    assert positive_scan.worked_up == () and positive_scan.level == "urgent"
+    soft = m.diagnose(done, confidence={"test_d_dimer_positive": 0.5}).triage
+    assert soft.worked_up == () and soft.level == "urgent"
+    chest = m.diagnose({**done, "chest_pain_or_fainting": "yes"}).triage
+    assert chest.worked_up == () and chest.level == "emergency"
+
+
+def test_a_work_up_on_a_runners_question_is_refused(tmp_path):
+    """A work-up rests on examination and test findings: a clause on a runner's question
+    (one they answer themselves) is refused by the loader."""
+    import shutil
+
+    from model.kb import default_priors_dir
+
+    d = tmp_path / "p"
+    shutil.copytree(default_priors_dir(), d)
+    data = yaml.safe_load((d / "triage.yaml").read_text())
+    data["worked_up"][0]["any"].append({"calf_warm_red_tender": "no"})
+    (d / "triage.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    with pytest.raises(PriorsError, match="calf_warm_red_tender is a runner's question"):
+        load_knowledge_base(d)

@@ -60,16 +60,16 @@ def flagged_words(model: Model, d: Diagnosis) -> str:
     whatever the chances say, or, for those the clinician findings entered exclude
     (:attr:`Triage.worked_up`), excluded, the level standing for a runner not yet assessed
     (a physio walk: "to be checked" after a negative D-dimer and scan with a Wells score 0)."""
-    def names(ids: Sequence[str]) -> str:
+    def names(ids: Sequence[str], last: str = " or ") -> str:
         n = [inline_label(model.cause_map[c].label) for c in ids]
-        return ", ".join(n[:-1]) + " or " + n[-1] if len(n) > 1 else "".join(n)
+        return ", ".join(n[:-1]) + last + n[-1] if len(n) > 1 else "".join(n)
 
     t = d.triage
     open_ = [c for c in t.flagged if c not in t.worked_up]
     out = (f" The warning signs answered point to {names(open_)}: to be checked whatever the "
            "chances in the table say." if open_ else "")
     if t.worked_up:
-        out += (f" The tests entered exclude {names(t.worked_up).replace(' or ', ' and ')}, "
+        out += (f" The tests entered exclude {names(t.worked_up, ' and ')}, "
                 "the check its warning sign asks for: the level stands for a runner not yet "
                 "assessed.")
     return out

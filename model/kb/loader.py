@@ -1091,10 +1091,18 @@ def _worked_up(
             )
         if not w.any:
             check.problems.append(f"triage.yaml: {key}.any: empty; give at least one clause")
-        _conditions(key, list(w.any), qmap, check.problems)
+        clauses = [*w.any, *(w.unless or ())]
+        _conditions(key, clauses, qmap, check.problems)
+        for qid in sorted({q for c in clauses for q in c if q in qmap}):
+            if qmap[qid].asked_by != "clinician":  # a runner's answer excludes nothing
+                check.problems.append(
+                    f"triage.yaml: {key}: {qid} is a runner's question; a work-up rests on "
+                    "examination and test findings only (asked_by: clinician)"
+                )
         check.sources("triage.yaml", key, w)
         src = (w.source,) if isinstance(w.source, str) else tuple(w.source or ())
-        out.append(WorkedUp(w.cause, tuple(dict(c) for c in w.any), w.reason, src))
+        unless = tuple(dict(c) for c in w.unless or ())
+        out.append(WorkedUp(w.cause, tuple(dict(c) for c in w.any), w.reason, src, unless))
     return tuple(out)
 
 

@@ -560,6 +560,7 @@ class WorkedUpSpec(Cited):
 
     cause: str
     any: list[dict[str, Condition]]
+    unless: list[dict[str, Condition]] | None = None  # a positive test: not excluded
     reason: str
 
 

@@ -303,6 +303,7 @@ class WorkedUp:
     any: tuple[Mapping[str, Condition], ...]
     reason: str
     source: tuple[str, ...] = ()
+    unless: tuple[Mapping[str, Condition], ...] = ()  # any of these holding: not excluded
 
 
 @dataclass(frozen=True)

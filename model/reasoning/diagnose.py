@@ -112,9 +112,11 @@ def triage_of(
     clean: Mapping[str, Any],
     causes: Sequence[CauseResult],
     conf_res: Conflict,
+    confidence: Mapping[str, float] | None = None,
 ) -> Triage:
     """The triage of the diagnosis and of the assessment alike: the rules, the causes' point
-    probabilities, the conflict and how much no cause of the model explains."""
+    probabilities, the conflict and how much no cause of the model explains; an answer given
+    with less than full ``confidence`` never completes a work-up."""
     probs = {c.id: c.probability for c in causes}
     return triage(
         ctx.kb,
@@ -123,6 +125,7 @@ def triage_of(
         unusual=conf_res.unusual,
         top_cause=causes[0].id,
         unexplained=ctx.engine.none_present(post, case),
+        soft=frozenset(q for q, c in (confidence or {}).items() if c < 1.0),
     )
 
 
@@ -600,7 +603,7 @@ def assess_parts(
         else np.empty(0)
     )
     conf_res = answer_conflict(ctx, ev, post, answered, log_z_without)
-    tri = triage_of(ctx, post, case, clean, causes, conf_res)
+    tri = triage_of(ctx, post, case, clean, causes, conf_res, dict(confidence))
     return (
         Assessment(causes, tri, conf_res, post.log_evidence, inference_of(post, case)),
         clean,
@@ -633,7 +636,7 @@ def diagnose(
     gains, change, previews = question_gains(ctx, post, case, clean, causes)
     why, log_z_without = explanations(ctx, post, case, clean, ev_states)
     conf_res = answer_conflict(ctx, ev, post, list(clean), log_z_without)
-    tri = triage_of(ctx, post, case, clean, causes, conf_res)
+    tri = triage_of(ctx, post, case, clean, causes, conf_res, dict(confidence))
     best_gain = gains[0].expected_information_gain if gains else 0.0
     tri_change: float = 0.0
     opening: tuple[str, ...] = ()

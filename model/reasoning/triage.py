@@ -360,12 +360,14 @@ def triage(
     unusual: bool = False,
     top_cause: str | None = None,
     unexplained: float = 0.0,
+    soft: Collection[str] = frozenset(),
 ) -> Triage:
     """The triage level for clean answers and the causes' posterior probabilities.
 
     ``unusual``: the answers fit the network poorly (the conflict measure); ``top_cause``:
     the cause ranked first (a rule about it is never listed as ruled out); ``unexplained``:
-    P(no cause of the model | answers), outside the model from ``outside_model.unexplained``.
+    P(no cause of the model | answers), outside the model from ``outside_model.unexplained``;
+    ``soft``: the answers given with less than full confidence (they complete no work-up).
     """
     tally = _Tally()
     status = {r.id: rule_status(r, answers) for r in (*kb.red_flags, *kb.amber_flags)}
@@ -379,7 +381,7 @@ def triage(
     ruled_out = [r.id for r in kb.red_flags if status[r.id] is False and top_cause not in r.about]
     own = [(r.level, r.running) for r in signs if r.running]
     flagged = [c for r in signs for c in r.about]
-    hits = _escalate(kb, probabilities, tally, answers, _flag_levels(signs))
+    hits = _escalate(kb, probabilities, tally, answers, flag_levels := _flag_levels(signs))
     own += [(e.level, e.running) for e in hits if e.running]
     om = kb.outside_model
     outside = unusual and om is not None
@@ -426,7 +428,7 @@ def triage(
         reason_kinds=tuple(tally.kinds),
         reason_covered=tuple(tally.covered),
         subsumed=tuple(sorted(quiet)),
-        worked_up=(done := _work_ups(kb, answers, flagged))[0],
+        worked_up=(done := _work_ups(kb, answers, flag_levels, soft))[0],
         worked_up_notes=done[1],
     )
 
@@ -441,14 +443,24 @@ def _flag_levels(signs: Sequence[Rule]) -> dict[str, int]:
 
 
 def _work_ups(
-    kb: KnowledgeBase, answers: Mapping[str, Any], flagged: Sequence[str]
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    flag_levels: Mapping[str, int],
+    soft: Collection[str],
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(:attr:`Triage.worked_up`, its notes): each flagged cause one of whose ``worked_up``
-    clauses the answers meet."""
+    """(:attr:`Triage.worked_up`, its notes): each cause a sign below an emergency points to
+    (``flag_levels``; a clot with chest pain is a lung clot's question, which a leg's work-up
+    does not settle: a code review), one of whose ``worked_up`` clauses the sure answers meet
+    (``soft``: the answers given with less than full confidence count for none) and none of
+    whose ``unless`` clauses holds (a positive scan beside a Wells score of 1 and a negative
+    D-dimer: a code review)."""
+    sure = {q: v for q, v in answers.items() if q not in soft}
     done = [
         w
         for w in kb.worked_up
-        if w.cause in flagged and any(_clause(c, answers) is True for c in w.any)
+        if -1 < flag_levels.get(w.cause, -1) < LEVELS.index("emergency")
+        and any(_clause(c, sure) is True for c in w.any)
+        and not any(_clause(c, answers) is True for c in w.unless)
     ]
     return (
         tuple(dict.fromkeys(w.cause for w in done)),

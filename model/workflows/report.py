@@ -355,7 +355,10 @@ def report_of(
             for _, _, lv in (*d.triage.unknown_raises, *d.triage.unknown_serious)
         ),
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
-        flagged=flagged_note([model.cause_map[c].label for c in d.triage.flagged]),
+        # a cause the tests entered exclude is not "to be checked" (its note says so)
+        flagged=flagged_note(
+            [model.cause_map[c].label for c in d.triage.flagged if c not in d.triage.worked_up]
+        ),
     )
 
 
