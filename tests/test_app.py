@@ -387,6 +387,30 @@ def test_the_runner_s_result_says_clinician_terms_in_plain_words(model, case):
     assert label == {c.id: c.label for c in model.diagnose(answers).causes}[case.split("-")[0]]
 
 
+@pytest.mark.parametrize("case", ["iliac_flow_limitation-typical-01",
+                                  "nerve_compression-typical-01", "dvt-typical-01"])
+def test_why_we_ask_says_clinician_terms_in_plain_words(model, case):
+    """A code review: after the result page lost its clinician terms, a question page's
+    "Why we ask this" still said "Nerve compression (spinal stenosis, radiculopathy,
+    entrapment) 18%". Its words for the runner (why_text, outcome_lines) are plain now;
+    the physio's table keeps the precise names."""
+    import yaml
+
+    path = Path(__file__).parent / "vignettes" / f"{case}.yaml"
+    answers = {q: v for q, v in yaml.safe_load(path.read_text())["answers"].items()
+               if model.question_map[q].asked_by == "runner"}
+    half = dict(list(answers.items())[: max(2, len(answers) // 2)])
+    d = model.diagnose(half)
+    said = []
+    for g in d.next_questions[:4]:
+        if g.outcomes:
+            said += [explain.why_text(model, d, g.id), *explain.outcome_lines(model, d, g.id)]
+    text = _unbracketed(" ".join(said))
+    found = [j for j in JARGON if re.search(rf"(?<![A-Za-z]){re.escape(j)}(?![A-Za-z])",
+                                           text, re.IGNORECASE if len(j) > 3 else 0)]
+    assert said and not found, found
+
+
 def test_what_if_says_which_rise_is_indirect_and_that_moves_add_up(model):
     """A runner walk: hard sessions 1 -> 4 raised overreaching 37 % -> 56 %, a direct effect,
     under "a reason can rise here although the change does nothing to it"; and a second

@@ -25,6 +25,7 @@ from model import (
     answer_direction,
     cause_name,
     inline_label,
+    plain_words,
     short_name,
     strongest_answers,
 )
@@ -61,7 +62,9 @@ def outcome_lines(model: Model, d: Diagnosis, qid: str, *, physio: bool = False)
     gain = next((g for g in d.next_questions if g.id == qid), None)
     if gain is None:
         return []
-    labels = {c.id: c.label for c in model.causes}
+    # the runner's lines in plain words ("narrowed or kinked artery in the pelvis"; a code
+    # review found "radiculopathy" here after the result page had lost it)
+    labels = {c.id: c.label if physio else plain_words(c.label) for c in model.causes}
     now = {c.id: c.probability for c in d.causes}
     lines = []
     for o in gain.outcomes:
@@ -107,7 +110,7 @@ def why_text(model: Model, d: Diagnosis, qid: str, skip: Collection[str] = ()) -
         return ("We ask this now because your answer could change how soon you should be "
                 "seen. What each answer would do:")
     gain = next(g for g in d.next_questions if g.id == qid)
-    labels = {c.id: c.label for c in model.causes}
+    labels = {c.id: plain_words(c.label) for c in model.causes}  # the runner's words
     spread = {c: max(p for o in gain.outcomes for cc, p in o.causes if cc == c)
               - min(p for o in gain.outcomes for cc, p in o.causes if cc == c)
               for c, _ in gain.outcomes[0].causes}
