@@ -683,6 +683,27 @@ def test_number_question_and_change_answer(model):
     assert any("Your earlier answer: **0 days**" in c.value for c in at.caption)
 
 
+def test_a_phone_held_sideways_keeps_an_urgent_level_in_view(model):
+    """The question is brought to the top of a short (sideways) screen, unless the level is
+    urgent or an emergency: then the red level and the call buttons stay where the page
+    starts (a code review of the sideways fix)."""
+    def script(at: AppTest) -> str:
+        return next(h.proto.body for h in at.get("html") if "/* step " in h.proto.body)
+
+    calm = _past_red_flags(_page("runner").run(), model)
+    assert "!(true && w.innerHeight < 500)" in script(calm)
+    at = _page("runner").run()
+    for qid in runner.red_flag_questions(model):
+        q = model.question_map[qid]
+        at.radio(key=f"rn_rf_{qid}").set_value(
+            "yes" if qid == "calf_warm_red_tender" else ("no" if "no" in q.states else "Not sure"))
+    at.button(key="rn_rf_continue").click().run()
+    at.button(key="rn_tri_continue").click().run()
+    _no_exception(at)
+    assert at.session_state["rn_stage"] == "questions"
+    assert "!(false && w.innerHeight < 500)" in script(at)
+
+
 def test_how_long_may_be_written_in_months_or_years(model):
     """A runner walk: the heaviness's duration only in weeks ("6 months" to work out as 26,
     "since childhood" as 520). Months, years and days are read for it, converted; beyond

@@ -51,8 +51,9 @@ SCROLL_TOP = """<script>/* step {step} */
     {{ const e = d.querySelector(s); if (e) e.scrollTop = 0; }}
   window.scrollTo(0, 0);
   /* a phone held sideways (under 500 px high): the level and the ranking filled the screen
-     above the question, so the question itself comes to the top instead (a runner walk) */
-  const w = window.parent || window; let placed = !(w.innerHeight < 500);
+     above the question, so the question itself comes to the top instead (a runner walk),
+     unless the level is urgent or an emergency: that stays in view (a code review) */
+  const w = window.parent || window; let placed = !({lift} && w.innerHeight < 500);
   /* a number answer's text box gets a phone's number keyboard (with its decimal key) */
   let tries = 0; const t = setInterval(() => {{
     d.querySelectorAll('[class*="st-key-rn_num_"] input').forEach(
@@ -518,7 +519,8 @@ def _question_card(model: Model, d: Diagnosis, qid: str) -> None:
     c2.button("See my result", key="rn_stop", on_click=_set_stage, args=("result",),
               width="stretch")
     # back to the top of the page (headline and question) after each answer
-    st.html(SCROLL_TOP.format(step=f"{n_done}-{qid}"), unsafe_allow_javascript=True)
+    lift = "false" if d.triage.act_first else "true"  # an urgent level stays in view
+    st.html(SCROLL_TOP.format(step=f"{n_done}-{qid}", lift=lift), unsafe_allow_javascript=True)
 
 
 def _answers_list(model: Model) -> None:
@@ -701,12 +703,13 @@ def render() -> None:
     if stage == "red_flags":
         _red_flag_screen(model)
         if ss.pop("rn_rf_scroll", False):
-            st.html(SCROLL_TOP.format(step=f"signs-{ss['hl_rf_arrivals']}"),
+            st.html(SCROLL_TOP.format(step=f"signs-{ss['hl_rf_arrivals']}", lift="false"),
                     unsafe_allow_javascript=True)
     elif stage == "triage":
         d = d or model.diagnose(answers)
         _triage_screen(model, d)  # from the top: the warning-sign screen was scrolled
-        st.html(SCROLL_TOP.format(step=f"triage-{d.triage.level}"), unsafe_allow_javascript=True)
+        st.html(SCROLL_TOP.format(step=f"triage-{d.triage.level}", lift="false"),
+                unsafe_allow_javascript=True)
     elif stage == "questions":
         qid = None if d is None else next_question(model, d)
         if d is not None and qid is None:
@@ -729,7 +732,7 @@ def render() -> None:
         arrived = repr(sorted(answers.items()))
         if ss.get("rn_result_scrolled") != arrived:
             ss["rn_result_scrolled"] = arrived
-            st.html(SCROLL_TOP.format(step="result"), unsafe_allow_javascript=True)
+            st.html(SCROLL_TOP.format(step="result", lift="false"), unsafe_allow_javascript=True)
     if stage in ("questions", "result"):
         _answers_list(model)
     common.render_disclaimer()
