@@ -2224,6 +2224,21 @@ def test_the_population_stays_after_a_visit_to_another_page(model):
     assert _wb(at, "number_input", "wb_q_age").value == 41
 
 
+def test_a_number_cleared_on_the_bench_is_said(model):
+    """A physio walk: "abc" typed over an age of 55 left the age unknown without a word (the
+    box reads digits only and passes no text). An answer emptied from a number box is said
+    under it, as a note, not an error; typing a number again takes it."""
+    at = _page("workbench").run()
+    _wb(at, "number_input", "wb_q_age").set_value(55).run()
+    _wb(at, "number_input", "wb_q_age").set_value(None).run()
+    _no_exception(at)
+    assert any("55 years was cleared" in i.value for i in at.info)
+    assert not any("55 years" in e.value for e in at.error)
+    _wb(at, "number_input", "wb_q_age").set_value(40).run()
+    assert not any("was cleared" in i.value for i in at.info)
+    assert _wb(at, "number_input", "wb_q_age").value == 40
+
+
 def test_load_and_number_messages_go_with_the_visit_they_were_said_in(model):
     """A physio walk: back from another page, the file box was empty and "Loaded 2 answers
     from c.json" (or "Could not load bad.json") still stood above it. Such a message stays

@@ -126,7 +126,7 @@ def _store_number(qid: str, system: str) -> None:
 # kept a number out of range on screen (a small red mark its only sign) while the result
 # went on with the number before it (a physio walk: age 150). A number out of range puts the
 # box back to the number in use and says so under it, as the runner's page says it.
-NUM_PROBLEMS = "wb_num_problems"  # slot -> (the box's key, the message)
+NUM_PROBLEMS = "wb_num_problems"  # slot -> (the box's key, the message, refused or not)
 NUM_IN_USE = "wb_num_in_use"  # a box's key -> the number it showed when last drawn
 
 
@@ -150,12 +150,17 @@ def _check_number(slot: str, key: str, lo: float, hi: float, unit: str | None,
     ss = st.session_state
     problems = ss.setdefault(NUM_PROBLEMS, {})
     v = ss.get(key)
+    in_use = ss.get(NUM_IN_USE, {}).get(key)
     if v is not None and not lo <= float(v) <= hi:
-        in_use = ss.get(NUM_IN_USE, {}).get(key)
         ss[key] = in_use
-        problems[slot] = (key, range_problem(float(v), lo, hi, unit, in_use))
+        problems[slot] = (key, range_problem(float(v), lo, hi, unit, in_use), True)
         return
     problems.pop(slot, None)
+    if v is None and in_use is not None:  # emptied, or letters the box could not read: said
+        # (a physio walk: "abc" over an age of 55 left the answer unknown without a word)
+        shown = f"{in_use:g}" + ("" if not unit else unit if unit == "%" else f" {unit}")
+        problems[slot] = (key, f"{shown} was cleared: this answer is unknown now (the box "
+                               "takes digits only). Type a number to answer it again.", False)
     if then is not None:
         then(*args)
 
@@ -176,8 +181,11 @@ def _number_problem(slot: str, key: str, where: Any = None) -> None:
     """The message of a number box refused (under it), while the box is on screen."""
     problem = st.session_state.get(NUM_PROBLEMS, {}).get(slot)
     if problem is not None and problem[0] == key:
-        (st if where is None else where).error(escape_markdown(problem[1]),
-                                               icon=":material/error:")
+        box = st if where is None else where
+        if problem[2]:
+            box.error(escape_markdown(problem[1]), icon=":material/error:")
+        else:  # an answer cleared: said, not an error
+            box.info(escape_markdown(problem[1]), icon=":material/backspace:")
 
 
 def _drop_number_problems(prefix: str = "") -> None:
