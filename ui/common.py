@@ -516,9 +516,7 @@ def render_triage(d: Diagnosis, *, compact: bool = False, why: bool = False,
     listed = not compact if listed is None else listed
     folded = answer_signs is not None and bool(t.unknown_warning_signs or t.unknown_raises)
     render_unknown_raises(t, listed and not folded, serious, short=folded)
-    serious_open = any(lv in ("urgent", "emergency")
-                       for _, _, lv in (*t.unknown_raises, *t.unknown_serious))
-    if serious and t.level == "self_care" and serious_open:
+    if serious and t.self_care_if_none_applies:
         # not the green tick: under "a yes to 5 of them would mean an emergency" a green
         # "Self-care" read as all clear (a runner walk); self-care holds only if none applies
         # (the workbench, ``serious=False``, says the open signs in its own line)

@@ -65,7 +65,7 @@ def flagged_words(model: Model, d: Diagnosis) -> str:
         return ", ".join(n[:-1]) + last + n[-1] if len(n) > 1 else "".join(n)
 
     t = d.triage
-    open_ = [c for c in t.flagged if c not in t.worked_up]
+    open_ = t.to_check
     out = (f" The warning signs answered point to {names(open_)}: to be checked whatever the "
            "chances in the table say." if open_ else "")
     if t.worked_up:
@@ -87,7 +87,7 @@ def mini_result(d: Diagnosis) -> str:
     if d.triage.act_first:  # in red: it stands for the red box, hidden there (common.CSS),
         # with the causes the warning signs point to, whatever the chances after it say
         model = common.get_model()
-        open_ = [c for c in d.triage.flagged if c not in d.triage.worked_up]
+        open_ = d.triage.to_check
         signs = " or ".join(inline_label(cause_name(model.cause_map[c].label)) for c in open_)
         done = " and ".join(inline_label(cause_name(model.cause_map[c].label))
                             for c in d.triage.worked_up)
@@ -689,7 +689,7 @@ def _result_panel(model: Model, d: Diagnosis) -> None:
         # a physio walk: a negative duplex never stood the clot's "today" down, and its
         # reason still asked for the scan just entered; the repeat-scan advice only where a
         # clot is in question and not excluded (a re-walk found it on a statin case)
-        clot = "dvt" in d.triage.flagged and "dvt" not in d.triage.worked_up
+        clot = "dvt" in d.triage.to_check
         st.caption(TESTS_AND_LEVEL_NOTE + (" " + CLOT_REPEAT_NOTE if clot else ""))
     with st.expander("Why this level", key="wb_why_level"):
         common.render_reasons(d, every=True)  # lower levels' too (the runner's: shown)

@@ -549,10 +549,8 @@ def _best_of(
     a shared estimate 0.087 off over its own at 0.024; a redraw can also collapse, 0.2 off
     on 1.4 such samples), with its effective samples; the point posterior's marginals if
     none is a number."""
-    tries = [t for t in (shared, first) if np.isfinite(t[0]).all()]
-    if np.isfinite(first[0]).all():
-        tries.append(_redraw(eng, p, ev, tabs, first[0]))
-    tries = [t for t in tries if np.isfinite(t[0]).all()]
+    second = [_redraw(eng, p, ev, tabs, first[0])] if np.isfinite(first[0]).all() else []
+    tries = [t for t in (shared, first, *second) if np.isfinite(t[0]).all()]
     if not tries:  # no estimate is a number: this draw moves nothing
         return p.exact, 1.0
     est, ess, _ = max(tries, key=lambda t: (min(t[2], t[1]), t[1]))
@@ -581,5 +579,5 @@ def _redraw(
     if not (np.isfinite(w).all() and np.isfinite(w0).all()):
         return np.full(eng.n, np.nan), 0.0, 0.0
     group = float(_group_ess(w[None], x)[0])
-    ess = min(float(_reliable(_draw_ess(w[None])[0], group)), _ess(w0))
+    ess = min(float(_reliable(_ess(w), group)), _ess(w0))
     return _anchor(p, w @ x, w0 @ x), ess, group

@@ -91,6 +91,23 @@ class Triage:
     worked_up_notes: tuple[str, ...] = ()
 
     @property
+    def to_check(self) -> tuple[str, ...]:
+        """The causes the warning signs point to that the clinician findings entered do not
+        exclude (:attr:`flagged` less :attr:`worked_up`): to be checked whatever the
+        chances say."""
+        return tuple(c for c in self.flagged if c not in self.worked_up)
+
+    @property
+    def self_care_if_none_applies(self) -> bool:
+        """Self-care while a sign not yet answered would, with a yes, ask for urgent or
+        emergency care: the level holds only if none applies (the runner's page says it in a
+        neutral box, the report in its title; a runner walk read a green "Self-care" under
+        "a yes would mean an emergency" as all clear)."""
+        return self.level == "self_care" and any(
+            lv in ACT_FIRST_LEVELS for _, _, lv in (*self.unknown_raises, *self.unknown_serious)
+        )
+
+    @property
     def running_is_default(self) -> bool:
         """Whether :attr:`running` is the level's own words (easy running is fine...), not a
         rule's (stop running until a suspected stress fracture is seen): a question page can

@@ -349,16 +349,10 @@ def report_of(
             for _, text in unknown_raise_lines(model.kb, d.triage, physio=every_reason)
         ),
         act_first=act_first,
-        conditional=d.triage.level == "self_care"
-        and any(
-            lv in ("urgent", "emergency")
-            for _, _, lv in (*d.triage.unknown_raises, *d.triage.unknown_serious)
-        ),
+        conditional=d.triage.self_care_if_none_applies,
         not_sure=tuple(model.question_map[q].text for q in not_sure if q in model.question_map),
         # a cause the tests entered exclude is not "to be checked" (its note says so)
-        flagged=flagged_note(
-            [model.cause_map[c].label for c in d.triage.flagged if c not in d.triage.worked_up]
-        ),
+        flagged=flagged_note([model.cause_map[c].label for c in d.triage.to_check]),
     )
 
 
